@@ -1,0 +1,544 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from credit import uscc as uscc_rules
+from credit.search import name_tokens
+
+
+class AgencyLevel(models.TextChoices):
+    NATIONAL = "national", _("National")
+    PROVINCIAL = "provincial", _("Provincial")
+    MUNICIPAL = "municipal", _("Municipal")
+    COUNTY = "county", _("County")
+
+
+class AgencyKind(models.TextChoices):
+    MARKET_REGULATION = "market", _("Market regulation")
+    TAX = "tax", _("Taxation")
+    COURT = "court", _("People's court")
+    ENVIRONMENT = "environment", _("Ecology and environment")
+    FINANCE = "finance", _("Finance")
+    CUSTOMS = "customs", _("Customs")
+    DEVELOPMENT = "development", _("Development and reform")
+    HUMAN_RESOURCES = "hr", _("Human resources and social security")
+    OTHER = "other", _("Other")
+
+
+class Agency(models.Model):
+    """A government body that produces records; the source of every published record."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    level = models.CharField(_("level"), max_length=16, choices=AgencyLevel.choices)
+    region_code = models.CharField(_("region code"), max_length=6, help_text=_("Six-digit division code"))
+    kind = models.CharField(_("kind"), max_length=16, choices=AgencyKind.choices)
+
+    class Meta:
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def display_name(self, language: str) -> str:
+        return self.name_en if language == "en" and self.name_en else self.name
+
+
+class AgencyStaff(models.Model):
+    """Binds a staff login to the one agency whose records it may change."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agency_staff")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="staff")
+
+    class Meta:
+        verbose_name = _("agency staff member")
+        verbose_name_plural = _("agency staff")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.agency}"
+
+
+class Person(models.Model):
+    """A natural person, kept only as linked personnel of enterprises.
+
+    The identity number is stored for matching (for example the 3-year bar on a
+    legal representative) but is never shown in full on public pages.
+    """
+
+    class IdType(models.TextChoices):
+        RESIDENT_ID = "resident_id", _("Resident identity card")
+        PASSPORT = "passport", _("Passport")
+        HK_MACAO_PERMIT = "hk_macao", _("Mainland travel permit for Hong Kong and Macao residents")
+        TAIWAN_PERMIT = "taiwan", _("Mainland travel permit for Taiwan residents")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=100, db_index=True)
+    id_type = models.CharField(_("identity document type"), max_length=16, choices=IdType.choices)
+    id_number = models.CharField(_("identity document number"), max_length=32, unique=True)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.masked_id_number})"
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_identity_number(self.id_number)
+
+
+def mask_identity_number(number: str) -> str:
+    """Keep the first two and last two characters; never reveal more than four."""
+    number = number or ""
+    if len(number) <= 4:
+        return "*" * len(number)
+    return number[:2] + "*" * (len(number) - 4) + number[-2:]
+
+
+class EntityType(models.TextChoices):
+    LLC = "llc", _("Limited liability company")
+    JOINT_STOCK = "joint_stock", _("Joint-stock limited company")
+    SOLE_PROPRIETORSHIP = "sole_prop", _("Sole proprietorship enterprise")
+    PARTNERSHIP = "partnership", _("Partnership")
+    FOREIGN_INVESTED = "foreign", _("Foreign-invested enterprise")
+    BRANCH = "branch", _("Branch")
+    INDIVIDUAL_BUSINESS = "individual", _("Individual industrial and commercial household")
+    FARMER_COOPERATIVE = "cooperative", _("Farmers' specialised cooperative")
+
+
+class RegistrationStatus(models.TextChoices):
+    ACTIVE = "active", _("In existence (operating, opened, on record)")
+    SUSPENDED = "suspended", _("Business suspended")
+    LIQUIDATION = "liquidation", _("In liquidation")
+    REVOKED = "revoked", _("Business licence revoked")
+    DEREGISTERED = "deregistered", _("Deregistered")
+    MOVED_OUT = "moved_out", _("Moved out")
+
+
+class RiskClass(models.TextChoices):
+    A = "A", _("A (low risk)")
+    B = "B", _("B (general risk)")
+    C = "C", _("C (relatively high risk)")
+    D = "D", _("D (high risk)")
+
+
+class Currency(models.TextChoices):
+    CNY = "CNY", _("Renminbi")
+    USD = "USD", _("US dollar")
+    EUR = "EUR", _("Euro")
+    HKD = "HKD", _("Hong Kong dollar")
+    JPY = "JPY", _("Japanese yen")
+
+
+class Enterprise(models.Model):
+    uscc = models.CharField(
+        _("unified social credit code"), max_length=18, unique=True, validators=[uscc_rules.validator]
+    )
+    name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    entity_type = models.CharField(_("type"), max_length=16, choices=EntityType.choices)
+    legal_representative = models.ForeignKey(
+        Person,
+        verbose_name=_("legal representative"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="represented_enterprises",
+    )
+    # Copied from the person so that search by representative needs no join.
+    legal_representative_name = models.CharField(_("legal representative"), max_length=100, blank=True, db_index=True)
+    registered_capital = models.DecimalField(
+        _("registered capital (10,000)"), max_digits=16, decimal_places=4, null=True, blank=True
+    )
+    capital_currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY)
+    established_on = models.DateField(_("establishment date"))
+    operating_from = models.DateField(_("operating period from"), null=True, blank=True)
+    operating_to = models.DateField(_("operating period to"), null=True, blank=True, help_text=_("Empty: no fixed term"))
+    registration_authority = models.ForeignKey(
+        Agency, verbose_name=_("registration authority"), on_delete=models.PROTECT, related_name="registered_enterprises"
+    )
+    status = models.CharField(_("registration status"), max_length=16, choices=RegistrationStatus.choices)
+    approved_on = models.DateField(_("approval date"), null=True, blank=True)
+    domicile = models.CharField(_("domicile"), max_length=300)
+    business_scope = models.TextField(_("business scope"), blank=True)
+    region_code = models.CharField(_("region code"), max_length=6, db_index=True)
+    industry = models.CharField(_("industry"), max_length=1, blank=True, help_text=_("GB/T 4754 section letter"))
+    risk_class = models.CharField(_("risk class"), max_length=1, choices=RiskClass.choices, default=RiskClass.B)
+    # Space-separated character unigrams and bigrams of the name: indexed on
+    # PostgreSQL (GIN over string_to_array) so that 1-2 character Chinese terms,
+    # which trigrams cannot index, still find candidates without a table scan.
+    search_tokens = models.TextField(editable=False, blank=True)
+    updated_at = models.DateTimeField(_("last updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+        ordering = ["uscc"]
+        indexes = [
+            models.Index(fields=["status", "risk_class"]),
+            models.Index(fields=["entity_type"]),
+            models.Index(fields=["name"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.uscc})"
+
+    def save(self, *args, **kwargs):
+        self.uscc = uscc_rules.normalise(self.uscc)
+        self.search_tokens = name_tokens(self.name)
+        if self.legal_representative_id and not self.legal_representative_name:
+            self.legal_representative_name = self.legal_representative.name
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return f"/enterprises/{self.uscc}/"
+
+    @property
+    def province_code(self) -> str:
+        return self.region_code[:2] + "0000"
+
+    @property
+    def is_branch(self) -> bool:
+        return self.entity_type == EntityType.BRANCH
+
+
+class EnterpriseAccount(models.Model):
+    """A login of an enterprise's liaison person, bound to exactly one enterprise."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enterprise_account")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="accounts")
+
+    class Meta:
+        verbose_name = _("enterprise account")
+        verbose_name_plural = _("enterprise accounts")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.enterprise.uscc}"
+
+
+class PublishedRecord(models.Model):
+    """Provenance shared by every record an agency publishes about an enterprise.
+
+    Nothing is hard-deleted: a withdrawn record keeps its row with the date and reason.
+    """
+
+    enterprise = models.ForeignKey(Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT)
+    source_agency = models.ForeignKey(Agency, verbose_name=_("source agency"), on_delete=models.PROTECT)
+    document_number = models.CharField(_("document or decision number"), max_length=100, blank=True)
+    decided_on = models.DateField(_("decision date"))
+    published_at = models.DateTimeField(_("publication time"))
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawal_reason = models.CharField(_("withdrawal reason"), max_length=300, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-decided_on", "-id"]
+
+
+class ShareholderType(models.TextChoices):
+    NATURAL_PERSON = "person", _("Natural person shareholder")
+    ENTERPRISE = "enterprise", _("Enterprise legal person")
+    OTHER = "other", _("Other investor")
+
+
+class Shareholder(PublishedRecord):
+    shareholder_type = models.CharField(_("shareholder type"), max_length=16, choices=ShareholderType.choices)
+    name = models.CharField(_("shareholder"), max_length=200)
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="shareholdings")
+    # For an enterprise shareholder, its USCC (public); a person's number lives on Person.
+    licence_number = models.CharField(_("licence number"), max_length=32, blank=True)
+    subscribed_amount = models.DecimalField(_("subscribed (10,000)"), max_digits=16, decimal_places=4)
+    paid_amount = models.DecimalField(_("paid in (10,000)"), max_digits=16, decimal_places=4)
+
+    class Meta(PublishedRecord.Meta):
+        verbose_name = _("shareholder")
+        verbose_name_plural = _("shareholders and capital contributions")
+        default_related_name = "shareholders"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContributionForm(models.TextChoices):
+    MONEY = "money", _("Currency")
+    IN_KIND = "in_kind", _("In kind")
+    IP = "ip", _("Intellectual property")
+    LAND_USE = "land_use", _("Land use rights")
+    EQUITY = "equity", _("Equity")
+    OTHER = "other", _("Other")
+
+
+class CapitalContribution(models.Model):
+    class Kind(models.TextChoices):
+        SUBSCRIBED = "subscribed", _("Subscribed")
+        PAID = "paid", _("Paid in")
+
+    shareholder = models.ForeignKey(Shareholder, on_delete=models.CASCADE, related_name="contributions")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    form = models.CharField(_("form of contribution"), max_length=16, choices=ContributionForm.choices)
+    amount = models.DecimalField(_("amount (10,000)"), max_digits=16, decimal_places=4)
+    contributed_on = models.DateField(_("date"))
+
+    class Meta:
+        verbose_name = _("capital contribution")
+        verbose_name_plural = _("capital contributions")
+        ordering = ["contributed_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount}"
+
+
+class KeyPerson(PublishedRecord):
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="positions")
+    position = models.CharField(_("position"), max_length=100)
+
+    class Meta(PublishedRecord.Meta):
+        verbose_name = _("key person")
+        verbose_name_plural = _("key personnel")
+        default_related_name = "key_personnel"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.person.name} {self.position}"
+
+
+class Branch(PublishedRecord):
+    name = models.CharField(_("name"), max_length=200)
+    uscc = models.CharField(_("unified social credit code"), max_length=18, validators=[uscc_rules.validator])
+    registration_authority_name = models.CharField(_("registration authority"), max_length=200)
+
+    class Meta(PublishedRecord.Meta):
+        verbose_name = _("branch")
+        verbose_name_plural = _("branches")
+        default_related_name = "branches"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChangeRecord(PublishedRecord):
+    item = models.CharField(_("item changed"), max_length=100)
+    before = models.TextField(_("before"))
+    after = models.TextField(_("after"))
+    changed_on = models.DateField(_("change date"))
+
+    class Meta(PublishedRecord.Meta):
+        verbose_name = _("change record")
+        verbose_name_plural = _("change records")
+        default_related_name = "changes"
+        ordering = ["-changed_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.item} {self.changed_on}"
+
+
+class ChattelMortgage(PublishedRecord):
+    class Status(models.TextChoices):
+        VALID = "valid", _("Valid")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    registration_number = models.CharField(_("registration number"), max_length=64)
+    registered_on = models.DateField(_("registration date"))
+    secured_amount = models.DecimalField(_("secured claim (10,000)"), max_digits=16, decimal_places=4)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY)
+    mortgagee = models.CharField(_("mortgagee"), max_length=200)
+    collateral = models.CharField(_("collateral"), max_length=300)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.VALID)
+
+    class Meta(PublishedRecord.Meta):
+        verbose_name = _("chattel mortgage")
+        verbose_name_plural = _("chattel mortgages")
+        default_related_name = "chattel_mortgages"
+
+    def __str__(self) -> str:
+        return self.registration_number
+
+
+class EquityPledge(PublishedRecord):
+    class Status(models.TextChoices):
+        VALID = "valid", _("Valid")
+        CANCELLED = "cancelled", _("Cancelled")
+        REVOKED = "revoked", _("Revoked")
+
+    registration_number = models.CharField(_("registration number"), max_length=64)
+    pledgor = models.CharField(_("pledgor"), max_length=200)
+    pledgor_person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    pledgor_licence_number = models.CharField(_("pledgor licence number"), max_length=32, blank=True)
+    pledged_amount = models.DecimalField(_("pledged equity (10,000)"), max_digits=16, decimal_places=4)
+    pledgee = models.CharField(_("pledgee"), max_length=200)
+    pledgee_licence_number = models.CharField(_("pledgee licence number"), max_length=32, blank=True)
+    established_on = models.DateField(_("registration date"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.VALID)
+
+    class Meta(PublishedRecord.Meta):
+        verbose_name = _("equity pledge")
+        verbose_name_plural = _("equity pledges")
+        default_related_name = "equity_pledges"
+
+    def __str__(self) -> str:
+        return self.registration_number
+
+
+class AdministrativeLicence(PublishedRecord):
+    class Status(models.TextChoices):
+        VALID = "valid", _("Valid")
+        CANCELLED = "cancelled", _("Cancelled")
+        REVOKED = "revoked", _("Revoked")
+        OTHER_INVALID = "invalid", _("Otherwise invalid")
+
+    name = models.CharField(_("licence name"), max_length=200)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    content = models.TextField(_("licensed content"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.VALID)
+
+    class Meta(PublishedRecord.Meta):
+        verbose_name = _("administrative licence")
+        verbose_name_plural = _("administrative licences")
+        default_related_name = "licences"
+
+    def __str__(self) -> str:
+        return f"{self.document_number} {self.name}"
+
+
+class Severity(models.TextChoices):
+    MINOR = "minor", _("Minor")
+    GENERAL = "general", _("General")
+    SERIOUS = "serious", _("Serious")
+
+
+class AdministrativePenalty(PublishedRecord):
+    violation_type = models.CharField(_("type of violation"), max_length=200)
+    content = models.TextField(_("penalty content"))
+    fine_amount = models.DecimalField(_("fine (yuan)"), max_digits=16, decimal_places=2, null=True, blank=True)
+    severity = models.CharField(_("severity class"), max_length=16, choices=Severity.choices)
+    publication_ends_on = models.DateField(_("publication ends"), null=True, blank=True)
+
+    class Meta(PublishedRecord.Meta):
+        verbose_name = _("administrative penalty")
+        verbose_name_plural = _("administrative penalties")
+        default_related_name = "penalties"
+
+    def __str__(self) -> str:
+        return self.document_number
+
+
+class JudicialAssistance(PublishedRecord):
+    """Equity freezes and related enforcement notices from the courts."""
+
+    class Kind(models.TextChoices):
+        FREEZE = "freeze", _("Equity freeze")
+        RENEWED = "renewed", _("Renewed freeze")
+        UNFROZEN = "unfrozen", _("Freeze lifted")
+        TRANSFER = "transfer", _("Compulsory transfer of equity")
+
+    class Status(models.TextChoices):
+        FROZEN = "frozen", _("Frozen")
+        UNFROZEN = "unfrozen", _("Unfrozen")
+        LAPSED = "lapsed", _("Lapsed")
+
+    subject_name = models.CharField(_("person subject to enforcement"), max_length=200)
+    equity_amount = models.DecimalField(_("equity amount (10,000)"), max_digits=16, decimal_places=4)
+    ruling_number = models.CharField(_("enforcement ruling number"), max_length=100, blank=True)
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    frozen_from = models.DateField(_("frozen from"), null=True, blank=True)
+    frozen_to = models.DateField(_("frozen to"), null=True, blank=True)
+
+    class Meta(PublishedRecord.Meta):
+        verbose_name = _("judicial assistance record")
+        verbose_name_plural = _("judicial assistance")
+        default_related_name = "judicial_assistance"
+
+    def __str__(self) -> str:
+        return self.document_number
+
+
+# Information the enterprise itself provides and is responsible for.
+
+
+class AnnualReport(models.Model):
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="annual_reports")
+    year = models.PositiveSmallIntegerField(_("report year"))
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    published_at = models.DateTimeField(_("publication time"), null=True, blank=True)
+    # Sole proprietors may keep the report itself private; only the filing is public.
+    report_public = models.BooleanField(_("report published"), default=True)
+    operating_status = models.CharField(_("operating status"), max_length=100, blank=True)
+    address = models.CharField(_("mailing address"), max_length=300, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=6, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    # Optional figures; None means the enterprise chose not to publish them.
+    headcount = models.PositiveIntegerField(_("employees"), null=True, blank=True)
+    total_assets = models.DecimalField(_("total assets (10,000)"), max_digits=16, decimal_places=4, null=True, blank=True)
+    total_liabilities = models.DecimalField(
+        _("total liabilities (10,000)"), max_digits=16, decimal_places=4, null=True, blank=True
+    )
+    total_revenue = models.DecimalField(_("total revenue (10,000)"), max_digits=16, decimal_places=4, null=True, blank=True)
+    net_profit = models.DecimalField(_("net profit (10,000)"), max_digits=16, decimal_places=4, null=True, blank=True)
+    total_tax = models.DecimalField(_("total tax (10,000)"), max_digits=16, decimal_places=4, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("annual report")
+        verbose_name_plural = _("annual reports")
+        ordering = ["-year", "-version"]
+        constraints = [models.UniqueConstraint(fields=["enterprise", "year", "version"], name="annual_report_version")]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise.uscc} {self.year} v{self.version}"
+
+
+class InstantDisclosure(models.Model):
+    class Kind(models.TextChoices):
+        CAPITAL = "capital", _("Shareholders' capital contributions")
+        EQUITY_TRANSFER = "equity_transfer", _("Equity transfer")
+        LICENCE = "licence", _("Administrative licence")
+        IP_PLEDGE = "ip_pledge", _("Intellectual property pledge")
+        PENALTY = "penalty", _("Administrative penalty")
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="instant_disclosures")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    summary = models.TextField(_("content"))
+    fact_date = models.DateField(_("date of the fact"))
+    published_at = models.DateTimeField(_("publication time"))
+
+    class Meta:
+        verbose_name = _("instant disclosure")
+        verbose_name_plural = _("instant disclosures")
+        ordering = ["-published_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.fact_date}"
+
+
+class CommitmentLetter(models.Model):
+    class Kind(models.TextChoices):
+        MARKET_ENTRY = "market_entry", _("Market entry")
+        LICENSING = "licensing", _("Notification and commitment approval")
+        CREDIT_REPAIR = "credit_repair", _("Credit repair")
+        INDUSTRY = "industry", _("Industry self-discipline")
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="commitment_letters")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text"))
+    signed_on = models.DateField(_("signed on"))
+    published_at = models.DateTimeField(_("publication time"))
+    breached_on = models.DateField(_("breach recorded on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("credit commitment letter")
+        verbose_name_plural = _("credit commitment letters")
+        ordering = ["-signed_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.title

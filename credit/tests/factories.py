@@ -1,0 +1,257 @@
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import factory
+from django.contrib.auth import get_user_model
+
+from credit import models, uscc
+
+TZ = ZoneInfo("Asia/Shanghai")
+faker_zh = factory.Faker._get_faker(locale="zh_CN")
+
+# Real division codes (province capitals and a few districts) so generated codes look real.
+DIVISIONS = ["110105", "110108", "310115", "440305", "440106", "330106", "320505", "510107", "420111", "610113"]
+_ORG_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def make_uscc(n: int, authority: str = "9", category: str = "1") -> str:
+    rnd = random.Random(n)
+    division = DIVISIONS[n % len(DIVISIONS)]
+    org8 = "".join(rnd.choice(_ORG_ALPHABET) for _ in range(8))
+    return uscc.build(authority, category, division, org8)
+
+
+def make_id_number(n: int) -> str:
+    """An 18-character resident ID shaped number (GB 11643 check digit)."""
+    rnd = random.Random(n * 7919)
+    body = DIVISIONS[n % len(DIVISIONS)] + f"{rnd.randint(1950, 2000)}{rnd.randint(1, 12):02d}{rnd.randint(1, 28):02d}"
+    body += f"{rnd.randint(0, 999):03d}"
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    check = "10X98765432"[sum(int(c) * w for c, w in zip(body, weights, strict=True)) % 11]
+    return body + check
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.PostGenerationMethodCall("set_password", "pass-Word-123")
+
+
+class AgencyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Agency
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"AG{n:04d}")
+    name = factory.Sequence(lambda n: f"北京市第{n}市场监督管理局")
+    name_en = factory.Sequence(lambda n: f"Market Regulation Bureau No. {n}")
+    level = models.AgencyLevel.MUNICIPAL
+    region_code = "110000"
+    kind = models.AgencyKind.MARKET_REGULATION
+
+
+class StaffFactory(factory.django.DjangoModelFactory):
+    """A staff login with admin access, bound to one agency."""
+
+    class Meta:
+        model = models.AgencyStaff
+
+    user = factory.SubFactory(UserFactory, is_staff=True)
+    agency = factory.SubFactory(AgencyFactory)
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Person
+
+    name = factory.LazyFunction(lambda: faker_zh.name())
+    id_type = models.Person.IdType.RESIDENT_ID
+    id_number = factory.Sequence(make_id_number)
+
+
+class EnterpriseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Enterprise
+
+    uscc = factory.Sequence(make_uscc)
+    name = factory.Sequence(lambda n: f"北京{faker_zh.last_name()}{n}科技有限公司")
+    entity_type = models.EntityType.LLC
+    legal_representative = factory.SubFactory(PersonFactory)
+    legal_representative_name = factory.LazyAttribute(lambda o: o.legal_representative.name)
+    registered_capital = Decimal("500")
+    established_on = dt.date(2015, 3, 12)
+    operating_from = dt.date(2015, 3, 12)
+    registration_authority = factory.SubFactory(AgencyFactory)
+    status = models.RegistrationStatus.ACTIVE
+    approved_on = dt.date(2020, 6, 1)
+    domicile = factory.LazyFunction(lambda: faker_zh.address())
+    business_scope = "技术开发、技术咨询、技术服务。"
+    region_code = "110108"
+    industry = "I"
+    risk_class = models.RiskClass.B
+
+
+class EnterpriseAccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.EnterpriseAccount
+
+    user = factory.SubFactory(UserFactory)
+    enterprise = factory.SubFactory(EnterpriseFactory)
+
+
+class PublishedRecordFactory(factory.django.DjangoModelFactory):
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    source_agency = factory.SubFactory(AgencyFactory)
+    document_number = factory.Sequence(lambda n: f"京市监处罚〔2024〕{n}号")
+    decided_on = dt.date(2024, 5, 10)
+    published_at = factory.LazyFunction(lambda: dt.datetime(2024, 5, 20, 10, 0, tzinfo=TZ))
+
+
+class ShareholderFactory(PublishedRecordFactory):
+    class Meta:
+        model = models.Shareholder
+
+    shareholder_type = models.ShareholderType.NATURAL_PERSON
+    person = factory.SubFactory(PersonFactory)
+    name = factory.LazyAttribute(lambda o: o.person.name if o.person else "某某投资有限公司")
+    subscribed_amount = Decimal("100")
+    paid_amount = Decimal("50")
+
+
+class CapitalContributionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.CapitalContribution
+
+    shareholder = factory.SubFactory(ShareholderFactory)
+    kind = models.CapitalContribution.Kind.SUBSCRIBED
+    form = models.ContributionForm.MONEY
+    amount = Decimal("100")
+    contributed_on = dt.date(2015, 3, 12)
+
+
+class KeyPersonFactory(PublishedRecordFactory):
+    class Meta:
+        model = models.KeyPerson
+
+    person = factory.SubFactory(PersonFactory)
+    position = "执行董事"
+
+
+class BranchFactory(PublishedRecordFactory):
+    class Meta:
+        model = models.Branch
+
+    name = factory.Sequence(lambda n: f"北京某某科技有限公司第{n}分公司")
+    uscc = factory.Sequence(lambda n: make_uscc(100000 + n))
+    registration_authority_name = "北京市海淀区市场监督管理局"
+
+
+class ChangeRecordFactory(PublishedRecordFactory):
+    class Meta:
+        model = models.ChangeRecord
+
+    item = "住所变更"
+    before = "北京市海淀区中关村大街1号"
+    after = "北京市海淀区中关村大街2号"
+    changed_on = dt.date(2023, 4, 1)
+
+
+class ChattelMortgageFactory(PublishedRecordFactory):
+    class Meta:
+        model = models.ChattelMortgage
+
+    registration_number = factory.Sequence(lambda n: f"110108202400{n:04d}")
+    registered_on = dt.date(2024, 1, 5)
+    secured_amount = Decimal("300")
+    mortgagee = "中国某某银行股份有限公司北京分行"
+    collateral = "生产设备一批"
+
+
+class EquityPledgeFactory(PublishedRecordFactory):
+    class Meta:
+        model = models.EquityPledge
+
+    registration_number = factory.Sequence(lambda n: f"1101082024{n:06d}")
+    pledgor = "张三"
+    pledgor_person = factory.SubFactory(PersonFactory)
+    pledged_amount = Decimal("40")
+    pledgee = "北京某某担保有限公司"
+    established_on = dt.date(2024, 2, 1)
+
+
+class LicenceFactory(PublishedRecordFactory):
+    class Meta:
+        model = models.AdministrativeLicence
+
+    name = "食品经营许可证"
+    valid_from = dt.date(2023, 1, 1)
+    valid_to = dt.date(2028, 1, 1)
+    content = "预包装食品销售"
+
+
+class PenaltyFactory(PublishedRecordFactory):
+    class Meta:
+        model = models.AdministrativePenalty
+
+    violation_type = "虚假宣传"
+    content = "罚款人民币伍万元"
+    fine_amount = Decimal("50000")
+    severity = models.Severity.GENERAL
+    publication_ends_on = dt.date(2025, 5, 10)
+
+
+class JudicialAssistanceFactory(PublishedRecordFactory):
+    class Meta:
+        model = models.JudicialAssistance
+
+    subject_name = "张三"
+    equity_amount = Decimal("20")
+    ruling_number = factory.Sequence(lambda n: f"(2024)京0108执{n}号")
+    kind = models.JudicialAssistance.Kind.FREEZE
+    status = models.JudicialAssistance.Status.FROZEN
+    frozen_from = dt.date(2024, 3, 1)
+    frozen_to = dt.date(2027, 2, 28)
+
+
+class AnnualReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.AnnualReport
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    year = 2024
+    submitted_at = factory.LazyFunction(lambda: dt.datetime(2025, 4, 1, 9, 0, tzinfo=TZ))
+    published_at = factory.LazyAttribute(lambda o: o.submitted_at)
+    operating_status = "开业"
+    address = "北京市海淀区中关村大街1号"
+    postcode = "100080"
+    phone = "010-12345678"
+
+
+class InstantDisclosureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.InstantDisclosure
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    kind = models.InstantDisclosure.Kind.CAPITAL
+    summary = "股东张三实缴出资50万元"
+    fact_date = dt.date(2024, 6, 1)
+    published_at = factory.LazyFunction(lambda: dt.datetime(2024, 6, 10, 9, 0, tzinfo=TZ))
+
+
+class CommitmentLetterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.CommitmentLetter
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    kind = models.CommitmentLetter.Kind.MARKET_ENTRY
+    title = "信用承诺书"
+    text = "本企业承诺所提交材料真实、合法、有效。"
+    signed_on = dt.date(2024, 7, 1)
+    published_at = factory.LazyFunction(lambda: dt.datetime(2024, 7, 2, 9, 0, tzinfo=TZ))

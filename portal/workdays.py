@@ -1,0 +1,51 @@
+"""Working days on the official Chinese calendar (holidays and make-up working days).
+
+The State Council announces each year's calendar late in the year before, so
+chinesecalendar may not know a year yet. Then we count Monday to Friday and mark the
+result provisional instead of failing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import chinese_calendar
+
+
+@dataclass(frozen=True)
+class Deadline:
+    date: dt.date
+    provisional: bool
+
+
+def is_working_day(day: dt.date) -> tuple[bool, bool]:
+    """(is it a working day, is the answer provisional)."""
+    try:
+        return chinese_calendar.is_workday(day), False
+    except NotImplementedError:
+        return day.weekday() < 5, True
+
+
+def add_working_days(start: dt.date, days: int) -> Deadline:
+    """The date that is `days` working days after `start` (start itself not counted)."""
+    if days < 0:
+        raise ValueError("days must not be negative")
+    current, provisional, counted = start, False, 0
+    while counted < days:
+        current += dt.timedelta(days=1)
+        working, guessed = is_working_day(current)
+        provisional = provisional or guessed
+        if working:
+            counted += 1
+    return Deadline(current, provisional)
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """Working days after `start` up to and including `end` (0 if end <= start)."""
+    count, current = 0, start
+    while current < end:
+        current += dt.timedelta(days=1)
+        if is_working_day(current)[0]:
+            count += 1
+    return count

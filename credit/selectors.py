@@ -1,9 +1,269 @@
 from __future__ import annotations
 
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Func, Prefetch, Q, QuerySet, TextField
+from django.utils import timezone
+
 from credit import uscc as uscc_rules
-from credit.models import Enterprise
+from credit.models import (
+    AdministrativeLicence,
+    AdministrativePenalty,
+    CapitalContribution,
+    Enterprise,
+)
+from credit.search import query_tokens
+
+SEARCH_PAGE_SIZE = 20
+HOME_COUNTS_CACHE_KEY = "portal:home:counts"
+HOME_COUNTS_SECONDS = 300
 
 
 def enterprise_get(*, uscc: str) -> Enterprise | None:
     code = uscc_rules.normalise(uscc)
-    return Enterprise.objects.select_related("registration_authority").filter(uscc=code).first()
+    return (
+        Enterprise.objects.select_related("registration_authority", "legal_representative")
+        .filter(uscc=code)
+        .first()
+    )
+
+
+# --- search -----------------------------------------------------------------
+
+
+class NameTokenArray(Func):
+    """string_to_array(search_tokens, ' '): the exact expression of the GIN index
+    created in migration 0002, so the planner can use it for `@>`."""
+
+    template = "string_to_array(%(expressions)s, ' ')"
+
+    def __init__(self, expression, **extra):
+        from django.contrib.postgres.fields import ArrayField
+
+        super().__init__(expression, output_field=ArrayField(TextField()), **extra)
+
+
+def search_terms(query: str) -> list[str]:
+    """Whitespace separates terms; each must occur in the name."""
+    return [term for term in (query or "").split() if term]
+
+
+def enterprise_name_match(queryset: QuerySet[Enterprise], query: str) -> QuerySet[Enterprise]:
+    """Enterprises whose name contains every term of the query, or whose legal
+    representative is named exactly `query`.
+
+    On PostgreSQL the GIN index over the name's unigrams and bigrams narrows the
+    candidates (a LIKE '%..%' of one or two Chinese characters cannot use pg_trgm), and
+    the substring test rechecks them so results equal the plain substring search.
+    """
+    terms = search_terms(query)
+    if not terms:
+        return queryset.none()
+    name_q = Q()
+    for term in terms:
+        name_q &= Q(name__icontains=term)
+    if connection.vendor == "postgresql":
+        tokens = list(dict.fromkeys(token for term in terms for token in query_tokens(term)))
+        queryset = queryset.alias(name_token_array=NameTokenArray("search_tokens"))
+        name_q = Q(name_token_array__contains=tokens) & name_q
+    return queryset.filter(name_q | Q(legal_representative_name=" ".join(terms)))
+
+
+@dataclass
+class SearchPage:
+    rows: list[Enterprise]
+    number: int
+    num_pages: int
+    count: int  # exact when not bounded, otherwise the limit
+    bounded: bool  # True: more than `count` matches exist
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * SEARCH_PAGE_SIZE + 1 if self.rows else 0
+
+    @property
+    def end_index(self) -> int:
+        return (self.number - 1) * SEARCH_PAGE_SIZE + len(self.rows)
+
+
+def bounded_page(queryset: QuerySet[Enterprise], *, page: Any, per_page: int = SEARCH_PAGE_SIZE) -> SearchPage:
+    """One page of an id-ordered queryset with a count that never scans more than
+    SEARCH_COUNT_LIMIT + 1 rows: COUNT(*) over a LIMIT subquery.
+
+    Two queries whatever the size of the result. Pages stop at the bound; beyond it
+    the user is asked to narrow the search (deep OFFSETs are slow anyway).
+    """
+    limit = settings.SEARCH_COUNT_LIMIT
+    found = queryset.order_by()[: limit + 1].count()
+    bounded = found > limit
+    count = limit if bounded else found
+    num_pages = max(1, math.ceil(count / per_page))
+    try:
+        number = int(page)
+    except (TypeError, ValueError):
+        number = 1
+    number = min(max(number, 1), num_pages)
+    offset = (number - 1) * per_page
+    rows = list(queryset.order_by("id")[offset : offset + per_page])
+    return SearchPage(rows=rows, number=number, num_pages=num_pages, count=count, bounded=bounded)
+
+
+@dataclass
+class SearchResult:
+    filterset: Any
+    query: str = ""
+    redirect_to: str = ""
+    uscc_error: str = ""  # the query looked like a code but broke this rule
+    uscc_unknown: str = ""  # a valid code that no enterprise has
+    page: SearchPage | None = None
+    searched: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def _looks_like_code(value: str) -> bool:
+    return len(value) == uscc_rules.LENGTH and value.isascii() and value.isalnum() and any(c.isdigit() for c in value)
+
+
+def enterprise_search(*, data) -> SearchResult:
+    """Parse the search form, and either point at one enterprise (an exact, valid
+    USCC) or return one page of matches by name or legal representative."""
+    from credit.filters import EnterpriseFilter
+
+    filterset = EnterpriseFilter(data=data or None, queryset=Enterprise.objects.all())
+    result = SearchResult(filterset=filterset)
+    if not filterset.is_bound or not filterset.form.is_valid():
+        return result
+    query = filterset.form.cleaned_data.get("q", "")
+    result.query = query
+    code = uscc_rules.normalise(query)
+    if _looks_like_code(code):
+        try:
+            code = uscc_rules.validate(code)
+        except uscc_rules.USCCError as exc:
+            result.uscc_error = exc.messages[0]
+        else:
+            if Enterprise.objects.filter(uscc=code).exists():
+                result.redirect_to = f"/enterprises/{code}/"
+                return result
+            result.uscc_unknown = code
+    result.searched = True
+    result.page = bounded_page(filterset.qs, page=data.get("page"))
+    return result
+
+
+# --- home ---------------------------------------------------------------------
+
+
+def home_counts() -> dict[str, int]:
+    """Totals for the home page. COUNT(*) over millions of rows scans the table on
+    PostgreSQL, so the numbers are cached for a few minutes."""
+    counts = cache.get(HOME_COUNTS_CACHE_KEY)
+    if counts is None:
+        counts = {
+            "enterprises": Enterprise.objects.count(),
+            "penalties": AdministrativePenalty.objects.filter(withdrawn_at__isnull=True).count(),
+            "licences": AdministrativeLicence.objects.filter(withdrawn_at__isnull=True).count(),
+        }
+        cache.set(HOME_COUNTS_CACHE_KEY, counts, HOME_COUNTS_SECONDS)
+    return counts
+
+
+def latest_penalties(*, limit: int = 5) -> list[AdministrativePenalty]:
+    # ORDER BY published_at DESC LIMIT n walks the published_at index (migration 0002).
+    return list(
+        AdministrativePenalty.objects.filter(withdrawn_at__isnull=True)
+        .select_related("enterprise", "source_agency")
+        .order_by("-published_at", "-id")[:limit]
+    )
+
+
+def latest_licences(*, limit: int = 5) -> list[AdministrativeLicence]:
+    return list(
+        AdministrativeLicence.objects.filter(withdrawn_at__isnull=True)
+        .select_related("enterprise", "source_agency")
+        .order_by("-published_at", "-id")[:limit]
+    )
+
+
+# --- credit file ----------------------------------------------------------------
+
+
+def credit_file(*, enterprise: Enterprise, today: dt.date | None = None) -> dict[str, Any]:
+    """Everything the credit file shows, section by section in NECIPS order.
+
+    One query per section whatever its length (see the query-count test), plus the
+    sections of the listings and inspections apps, merged into the same context.
+    """
+    from inspections import selectors as inspection_selectors
+    from listings import selectors as listing_selectors
+
+    today = today or timezone.localdate()
+    penalties = list(enterprise.penalties.select_related("source_agency").order_by("-decided_on", "-id"))
+    # A penalty whose publication period is over is no longer public (credit repair or
+    # expiry); the file says how many are no longer shown rather than hiding it silently.
+    current_penalties = [p for p in penalties if not p.publication_ends_on or p.publication_ends_on >= today]
+    context: dict[str, Any] = {
+        "enterprise": enterprise,
+        "shareholders": list(
+            enterprise.shareholders.select_related("source_agency", "person")
+            .prefetch_related(
+                Prefetch("contributions", queryset=CapitalContribution.objects.order_by("kind", "contributed_on", "id"))
+            )
+            .order_by("id")
+        ),
+        "key_personnel": list(enterprise.key_personnel.select_related("source_agency", "person").order_by("id")),
+        "branches": list(enterprise.branches.select_related("source_agency").order_by("id")),
+        "changes": list(enterprise.changes.select_related("source_agency").order_by("-changed_on", "-id")),
+        "chattel_mortgages": list(
+            enterprise.chattel_mortgages.select_related("source_agency").order_by("-registered_on", "-id")
+        ),
+        "equity_pledges": list(
+            enterprise.equity_pledges.select_related("source_agency", "pledgor_person").order_by("-established_on", "-id")
+        ),
+        "licences": list(enterprise.licences.select_related("source_agency").order_by("-decided_on", "-id")),
+        "penalties": current_penalties,
+        "penalties_ended": len(penalties) - len(current_penalties),
+        "judicial_assistance": list(
+            enterprise.judicial_assistance.select_related("source_agency").order_by("-decided_on", "-id")
+        ),
+        "annual_reports": list(
+            enterprise.annual_reports.filter(published_at__isnull=False).order_by("-year", "-version")
+        ),
+        "instant_disclosures": list(enterprise.instant_disclosures.order_by("-published_at", "-id")),
+        "commitment_letters": list(enterprise.commitment_letters.order_by("-signed_on", "-id")),
+    }
+    context.update(listing_selectors.credit_file_sections(enterprise=enterprise))
+    context.update(inspection_selectors.credit_file_sections(enterprise=enterprise))
+    return context
+
+
+def uscc_problem(code: str) -> str:
+    """The message of the rule a code breaks, or an empty string if it is valid."""
+    try:
+        uscc_rules.validate(code)
+    except ValidationError as exc:
+        return exc.messages[0]
+    return ""

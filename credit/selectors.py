@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -140,7 +140,6 @@ class SearchResult:
     uscc_unknown: str = ""  # a valid code that no enterprise has
     page: SearchPage | None = None
     searched: bool = False
-    extra: dict = field(default_factory=dict)
 
 
 def _looks_like_code(value: str) -> bool:
@@ -170,7 +169,9 @@ def enterprise_search(*, data) -> SearchResult:
                 return result
             result.uscc_unknown = code
     result.searched = True
-    result.page = bounded_page(filterset.qs, page=data.get("page"))
+    # Only the columns the result table shows: search_tokens and business_scope are wide.
+    columns = ("uscc", "name", "legal_representative_name", "status", "established_on", "region_code")
+    result.page = bounded_page(filterset.qs.only(*columns), page=data.get("page"))
     return result
 
 

@@ -62,7 +62,7 @@ def test_it_names_the_failed_rule_of_a_malformed_code_and_still_searches_names(c
     enterprise = EnterpriseFactory()
     broken = enterprise.uscc[:17] + ("0" if enterprise.uscc[17] != "0" else "1")
     EnterpriseFactory(name=f"北京{broken}有限公司")
-    response = client.get("/search/", {"q": broken})
+    response = client.get("/search/", {"q": broken}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     result = response.context["result"]
     assert "check character" in result.uscc_error
@@ -81,14 +81,14 @@ def test_it_says_when_a_valid_code_has_no_enterprise(client):
 
 
 def test_it_explains_what_to_type_for_an_empty_query(client):
-    response = client.get("/search/", {"q": "  "})
+    response = client.get("/search/", {"q": "  "}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert "unified social credit code" in response.context["form"].errors["q"][0]
     assert response.context["result"].page is None
 
 
 def test_it_explains_a_too_short_query_and_keeps_it(client):
-    response = client.get("/search/", {"q": "a", "risk_class": "C"})
+    response = client.get("/search/", {"q": "a", "risk_class": "C"}, HTTP_ACCEPT_LANGUAGE="en")
     errors = response.context["form"].errors["q"][0]
     assert "too short" in errors
     body = response.content.decode()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -9,7 +10,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Func, Prefetch, Q, QuerySet, TextField
+from django.db.models import BigIntegerField, ExpressionWrapper, F, Func, Prefetch, Q, QuerySet, TextField
 from django.utils import timezone
 
 from credit import uscc as uscc_rules
@@ -19,11 +20,13 @@ from credit.models import (
     CapitalContribution,
     Enterprise,
 )
-from credit.search import query_tokens
+from credit.search import normalise_text, query_tokens
 
 SEARCH_PAGE_SIZE = 20
 HOME_COUNTS_CACHE_KEY = "portal:home:counts"
 HOME_COUNTS_SECONDS = 300
+# A search's match count is reused while the user pages through it.
+SEARCH_COUNT_SECONDS = 120
 
 
 def enterprise_get(*, uscc: str) -> Enterprise | None:
@@ -59,20 +62,34 @@ def enterprise_name_match(queryset: QuerySet[Enterprise], query: str) -> QuerySe
     """Enterprises whose name contains every term of the query, or whose legal
     representative is named exactly `query`.
 
-    On PostgreSQL the GIN index over the name's unigrams and bigrams narrows the
-    candidates (a LIKE '%..%' of one or two Chinese characters cannot use pg_trgm), and
-    the substring test rechecks them so results equal the plain substring search.
+    On PostgreSQL the GIN index over the name's unigrams and bigrams finds the
+    candidates (a LIKE '%..%' of one or two Chinese characters cannot use pg_trgm). A
+    term of one or two characters is its own token, so the token test is the whole
+    test; a longer term is rechecked with a substring test, because holding all its
+    bigrams does not make it a substring. Skipping the redundant recheck matters: the
+    planner cannot estimate LIKE '%..%' well, and multiplying it into a common term's
+    estimate makes it choose a bitmap over hundreds of thousands of rows instead of
+    walking the primary key until the page is full.
     """
     terms = search_terms(query)
     if not terms:
         return queryset.none()
+    if connection.vendor != "postgresql":
+        name_q = Q()
+        for term in terms:
+            name_q &= Q(name__icontains=term)
+        return queryset.filter(name_q | Q(legal_representative_name=" ".join(terms)))
+    tokens: list[str] = []
     name_q = Q()
     for term in terms:
-        name_q &= Q(name__icontains=term)
-    if connection.vendor == "postgresql":
-        tokens = list(dict.fromkeys(token for term in terms for token in query_tokens(term)))
-        queryset = queryset.alias(name_token_array=NameTokenArray("search_tokens"))
-        name_q = Q(name_token_array__contains=tokens) & name_q
+        tokens.extend(query_tokens(term))
+        if len(normalise_text(term)) > 2:
+            # A term without letter case uses LIKE on the column itself, whose
+            # statistics give the planner a usable estimate (UPPER(name) has none).
+            lookup = "name__contains" if term.lower() == term.upper() else "name__icontains"
+            name_q &= Q(**{lookup: term})
+    queryset = queryset.alias(name_token_array=NameTokenArray("search_tokens"))
+    name_q &= Q(name_token_array__contains=list(dict.fromkeys(tokens)))
     return queryset.filter(name_q | Q(legal_representative_name=" ".join(terms)))
 
 
@@ -109,15 +126,23 @@ class SearchPage:
         return (self.number - 1) * SEARCH_PAGE_SIZE + len(self.rows)
 
 
-def bounded_page(queryset: QuerySet[Enterprise], *, page: Any, per_page: int = SEARCH_PAGE_SIZE) -> SearchPage:
-    """One page of an id-ordered queryset with a count that never scans more than
-    SEARCH_COUNT_LIMIT + 1 rows: COUNT(*) over a LIMIT subquery.
+def bounded_page(
+    queryset: QuerySet[Enterprise], *, page: Any, per_page: int = SEARCH_PAGE_SIZE, count_cache_key: str = ""
+) -> SearchPage:
+    """One page of an id-ordered queryset with a count that never reads more than
+    SEARCH_COUNT_LIMIT + 1 matches: COUNT(*) over a LIMIT subquery. The count also
+    tells how to fetch the page.
 
-    Two queries whatever the size of the result. Pages stop at the bound; beyond it
+    Two queries whatever the size of the result; one when the count of the same
+    search is cached (paging through results does not count again). Pages stop at the bound; beyond it
     the user is asked to narrow the search (deep OFFSETs are slow anyway).
     """
     limit = settings.SEARCH_COUNT_LIMIT
-    found = queryset.order_by()[: limit + 1].count()
+    found = cache.get(count_cache_key) if count_cache_key else None
+    if found is None:
+        found = queryset.order_by()[: limit + 1].count()
+        if count_cache_key:
+            cache.set(count_cache_key, found, SEARCH_COUNT_SECONDS)
     bounded = found > limit
     count = limit if bounded else found
     num_pages = max(1, math.ceil(count / per_page))
@@ -127,7 +152,15 @@ def bounded_page(queryset: QuerySet[Enterprise], *, page: Any, per_page: int = S
         number = 1
     number = min(max(number, 1), num_pages)
     offset = (number - 1) * per_page
-    rows = list(queryset.order_by("id")[offset : offset + per_page])
+    if bounded:
+        # Many matches: walking the primary key fills a page after a few rows.
+        ordering = F("id").asc()
+    else:
+        # At most SEARCH_COUNT_LIMIT matches: fetch them through the search index and
+        # sort them. "id + 0" keeps the planner from walking the primary key, which
+        # for a rare term would filter tens of thousands of rows to fill one page.
+        ordering = ExpressionWrapper(F("id") + 0, output_field=BigIntegerField()).asc()
+    rows = list(queryset.order_by(ordering)[offset : offset + per_page])
     return SearchPage(rows=rows, number=number, num_pages=num_pages, count=count, bounded=bounded)
 
 
@@ -171,7 +204,10 @@ def enterprise_search(*, data) -> SearchResult:
     result.searched = True
     # Only the columns the result table shows: search_tokens and business_scope are wide.
     columns = ("uscc", "name", "legal_representative_name", "status", "established_on", "region_code")
-    result.page = bounded_page(filterset.qs.only(*columns), page=data.get("page"))
+    params = sorted((k, str(v)) for k, v in filterset.form.cleaned_data.items() if v)
+    params.append(("limit", str(settings.SEARCH_COUNT_LIMIT)))
+    count_key = "search:count:" + hashlib.sha256(repr(params).encode()).hexdigest()
+    result.page = bounded_page(filterset.qs.only(*columns), page=data.get("page"), count_cache_key=count_key)
     return result
 
 

@@ -171,8 +171,14 @@ def test_it_counts_over_a_limit_subquery(settings):
 def test_it_issues_a_constant_number_of_queries(client, django_assert_num_queries, rows):
     for i in range(rows):
         EnterpriseFactory(name=f"北京某某{i}科技有限公司")
+    # Cold:
     # 1. SELECT COUNT(*) FROM (SELECT ... WHERE name matches LIMIT 1001)  -- bounded count
     # 2. SELECT ... WHERE name matches ORDER BY id LIMIT 20               -- the page
     with django_assert_num_queries(2):
         response = client.get("/search/", {"q": "科技", "province": "11"})
     assert len(response.context["result"].page.rows) == min(rows, 20)
+    # Paging through the same search reuses the cached count: only the page query.
+    with django_assert_num_queries(1):
+        response = client.get("/search/", {"q": "科技", "province": "11", "page": "2"})
+    # With one match, page 2 falls back to the only page.
+    assert len(response.context["result"].page.rows) == (20 if rows == 50 else 1)

@@ -252,6 +252,15 @@ def test_it_caches_the_file_per_language_and_drops_it_on_invalidate(client):
     assert "新的处罚" in page(client, enterprise)
 
 
+def test_it_skips_the_queries_of_empty_sections(client, django_assert_num_queries):
+    enterprise = f.EnterpriseFactory()
+    f.PenaltyFactory(enterprise=enterprise, publication_ends_on=None)
+    # enterprise, which sections have rows, penalties.
+    with django_assert_num_queries(3):
+        body = page(client, enterprise)
+    assert "虚假宣传" in section(body, "penalties")
+
+
 def test_it_merges_the_listings_and_inspections_sections(client, monkeypatch):
     from inspections import selectors as inspection_selectors
     from listings import selectors as listing_selectors
@@ -272,15 +281,16 @@ def test_it_issues_a_constant_number_of_queries(client, django_assert_num_querie
     url = f"/enterprises/{enterprise.uscc}/"
     # Cold cache:
     #  1 enterprise + registration authority + legal representative (one join)
-    #  2 penalties + source agency          3 shareholders + agency + person
-    #  4 their capital contributions (prefetch)
-    #  5 key personnel + agency + person    6 branches + agency
-    #  7 change records + agency            8 chattel mortgages + agency
-    #  9 equity pledges + agency + pledgor  10 licences + agency
-    # 11 judicial assistance + agency       12 published annual reports
-    # 13 instant disclosures                14 commitment letters
-    # (+ whatever listings/inspections selectors add: none yet)
-    with django_assert_num_queries(14):
+    #  2 which sections have rows: one EXISTS per section, in one query
+    #  3 shareholders + source agency + person   4 their capital contributions (prefetch)
+    #  5 key personnel + agency + person          6 branches + agency
+    #  7 change records + agency                  8 chattel mortgages + agency
+    #  9 equity pledges + agency + pledgor        10 licences + agency
+    # 11 penalties + agency                       12 judicial assistance + agency
+    # 13 published annual reports                 14 instant disclosures
+    # 15 commitment letters
+    # (+ whatever the listings/inspections selectors add: none yet)
+    with django_assert_num_queries(15):
         assert client.get(url).status_code == 200
     # Warm cache: only the enterprise lookup; the sections come from the cache.
     with django_assert_num_queries(1):

@@ -226,6 +226,12 @@ def enterprise_search(*, data) -> SearchResult:
 # --- home ---------------------------------------------------------------------
 
 
+def _penalty_shown_q() -> Q:
+    """Penalties the public sees: not withdrawn, publication period not over."""
+    today = timezone.localdate()
+    return Q(withdrawn_at__isnull=True) & (Q(publication_ends_on__isnull=True) | Q(publication_ends_on__gte=today))
+
+
 def home_counts() -> dict[str, int]:
     """Totals for the home page. COUNT(*) over millions of rows scans the table on
     PostgreSQL, so the numbers are cached for a few minutes."""
@@ -233,7 +239,7 @@ def home_counts() -> dict[str, int]:
     if counts is None:
         counts = {
             "enterprises": Enterprise.objects.count(),
-            "penalties": AdministrativePenalty.objects.filter(withdrawn_at__isnull=True).count(),
+            "penalties": AdministrativePenalty.objects.filter(_penalty_shown_q()).count(),
             "licences": AdministrativeLicence.objects.filter(withdrawn_at__isnull=True).count(),
         }
         cache.set(HOME_COUNTS_CACHE_KEY, counts, HOME_COUNTS_SECONDS)
@@ -243,7 +249,7 @@ def home_counts() -> dict[str, int]:
 def latest_penalties(*, limit: int = 5) -> list[AdministrativePenalty]:
     # ORDER BY published_at DESC LIMIT n walks the published_at index (migration 0002).
     return list(
-        AdministrativePenalty.objects.filter(withdrawn_at__isnull=True)
+        AdministrativePenalty.objects.filter(_penalty_shown_q())
         .select_related("enterprise", "source_agency")
         .order_by("-published_at", "-id")[:limit]
     )

@@ -76,12 +76,14 @@ def test_it_goes_from_home_to_a_credit_file_and_switches_to_english(live_server,
     page.goto(live_server.url + "/")
     assert page.locator("h1").first.inner_text() == "企业信用信息公示系统"
     assert serious_violations(page) == []
+    page.screenshot(path="/tmp/pages-home.png", full_page=True)
 
     page.fill("#q", "科技")
     page.locator("form[role=search] button[type=submit]").first.click()
     page.wait_for_url("**/search/?q=*")
     assert "共找到 1 家企业" in page.inner_text("main")
     assert serious_violations(page) == []
+    page.screenshot(path="/tmp/pages-search.png", full_page=True)
 
     page.click("text=北京鑫源科技有限公司")
     page.wait_for_url(f"**/enterprises/{enterprise.uscc}/")
@@ -103,4 +105,12 @@ def test_it_goes_from_home_to_a_credit_file_and_switches_to_english(live_server,
     assert page.locator("#penalties h2").inner_text().startswith("Administrative penalties")
     assert page.locator("html").get_attribute("lang") == "en"
     assert serious_violations(page) == []
+
+    # A phone-sized screen: tables scroll inside their box, the page itself does not.
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert serious_violations(page) == []
+    page.screenshot(path="/tmp/pages-credit-file-phone.png")
+    page.locator("#penalties").scroll_into_view_if_needed()
+    page.screenshot(path="/tmp/pages-credit-file-phone-penalties.png")
     context.close()

@@ -14,7 +14,8 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 def test_it_shows_the_search_box_counts_and_latest_publications(client):
     enterprise = f.EnterpriseFactory(name="北京最新科技有限公司")
-    f.PenaltyFactory(enterprise=enterprise, violation_type="虚假宣传")
+    f.PenaltyFactory(enterprise=enterprise, violation_type="虚假宣传", publication_ends_on=None)
+    f.PenaltyFactory(enterprise=enterprise, violation_type="公示期满的", publication_ends_on=dt.date(2020, 1, 1))
     f.PenaltyFactory(enterprise=enterprise, withdrawn_at=dt.datetime(2024, 6, 1, tzinfo=TZ), violation_type="已撤销的")
     f.LicenceFactory(enterprise=enterprise, name="食品经营许可证")
     response = client.get("/")
@@ -22,13 +23,14 @@ def test_it_shows_the_search_box_counts_and_latest_publications(client):
     body = response.content.decode()
     assert 'action="/search/"' in body and 'name="q"' in body
     assert response.context["counts"] == {"enterprises": 1, "penalties": 1, "licences": 1}
-    assert "虚假宣传" in body and "食品经营许可证" in body and "已撤销的" not in body
+    assert "虚假宣传" in body and "食品经营许可证" in body
+    assert "已撤销的" not in body and "公示期满的" not in body
     assert f'href="/enterprises/{enterprise.uscc}/#penalties"' in body
 
 
 def test_it_lists_the_latest_publications_newest_first(client):
-    old = f.PenaltyFactory(published_at=dt.datetime(2023, 1, 1, tzinfo=TZ), violation_type="旧处罚")
-    new = f.PenaltyFactory(published_at=dt.datetime(2024, 1, 1, tzinfo=TZ), violation_type="新处罚")
+    old = f.PenaltyFactory(published_at=dt.datetime(2023, 1, 1, tzinfo=TZ), publication_ends_on=None)
+    new = f.PenaltyFactory(published_at=dt.datetime(2024, 1, 1, tzinfo=TZ), publication_ends_on=None)
     latest = client.get("/").context["latest_penalties"]
     assert [p.id for p in latest] == [new.id, old.id]
 
@@ -49,7 +51,8 @@ def test_it_caches_the_counts(client, django_assert_num_queries):
 def test_it_issues_a_constant_number_of_queries(client, django_assert_num_queries, rows):
     for _ in range(rows):
         enterprise = f.EnterpriseFactory()
-        f.PenaltyFactory(enterprise=enterprise)
+        f.PenaltyFactory(enterprise=enterprise, publication_ends_on=None)
         f.LicenceFactory(enterprise=enterprise)
     with django_assert_num_queries(5):
-        client.get("/")
+        response = client.get("/")
+    assert len(response.context["latest_penalties"]) == min(rows, 5)

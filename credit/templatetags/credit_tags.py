@@ -39,6 +39,19 @@ def amount(value) -> str:
 
 
 @register.filter
+def registered_capital(enterprise) -> str:
+    """Registered capital is kept in units of 10,000 (万). Chinese readers count in 万;
+    English readers get the amount written out in full."""
+    value = enterprise.registered_capital
+    if value is None:
+        return ""
+    currency = enterprise.get_capital_currency_display()
+    if (get_language() or "").startswith("en"):
+        return f"{amount(Decimal(value) * 10000)} {currency}"
+    return gettext("%(amount)s ten thousand %(currency)s") % {"amount": amount(value), "currency": currency}
+
+
+@register.filter
 def licence_number(value: str) -> str:
     """An organisation's code is public; anything else might be a person's identity
     number, so it is masked."""

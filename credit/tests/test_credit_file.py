@@ -99,7 +99,7 @@ def test_it_shows_all_registration_fields(client):
         "Limited liability company",
         "Legal representative",
         enterprise.legal_representative_name,
-        "500 ten thousand Renminbi",
+        "5,000,000 Renminbi",
         "March 12, 2015",
         "no fixed term",
         enterprise.registration_authority.name_en,

@@ -20,6 +20,7 @@ def test_it_defaults_to_simplified_chinese(client, enterprise):
     assert '<html lang="zh-Hans">' in body
     assert "行政处罚信息" in body and "以下信息由该企业提供" in body
     assert "2024年5月20日" in body
+    assert "500万元人民币" in body
 
 
 def test_it_follows_accept_language(client, enterprise):
@@ -27,7 +28,7 @@ def test_it_follows_accept_language(client, enterprise):
     assert '<html lang="en">' in body
     assert "Administrative penalties" in body and "行政处罚信息" not in body
     assert "May 20, 2024" in body
-    assert "50,000" in body
+    assert "50,000" in body and "5,000,000 Renminbi" in body
 
 
 def test_it_follows_the_language_cookie_over_accept_language(client, enterprise):

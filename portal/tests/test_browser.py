@@ -40,11 +40,18 @@ def browser():
     # Playwright's sync API runs an event loop; Django refuses ORM calls from a thread
     # with a running loop unless told this is deliberate (the ORM calls happen in the
     # test body, not inside the loop).
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 def serious_violations(page) -> list[str]:
@@ -105,6 +112,7 @@ def test_it_goes_from_home_to_a_credit_file_and_switches_to_english(live_server,
     assert page.locator("#penalties h2").inner_text().startswith("Administrative penalties")
     assert page.locator("html").get_attribute("lang") == "en"
     assert serious_violations(page) == []
+    page.screenshot(path="/tmp/pages-credit-file-en.png")
 
     # A phone-sized screen: tables scroll inside their box, the page itself does not.
     page.set_viewport_size({"width": 375, "height": 800})

@@ -23,8 +23,11 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     enterprise = selectors.enterprise_get(uscc=code)
     if enterprise is None:
         return render(request, "404.html", {"uscc": code, "uscc_unknown": True}, status=404)
-    # The sections are the expensive part (one query each and most of the rendering);
-    # they are cached per enterprise and language and dropped by credit_file_invalidate.
+    # The sections are the expensive part (their queries and most of the rendering).
+    # Cache key credit_file_cache_key(enterprise.id, language) = "creditfile:<id>:<lang>"
+    # holds the rendered <main> fragment, including the listings and inspections
+    # sections, so every write that changes any of them must call
+    # credit.cache.credit_file_invalidate(enterprise_id=...).
     key = credit_file_cache_key(enterprise.id, get_language())
     body = cache.get(key)
     if body is None:

@@ -1,9 +1,393 @@
 from __future__ import annotations
 
+import datetime as dt
+import functools
+import hashlib
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import BigIntegerField, ExpressionWrapper, F, Func, Prefetch, Q, QuerySet, TextField
+from django.utils import timezone
+
 from credit import uscc as uscc_rules
-from credit.models import Enterprise
+from credit.models import (
+    AdministrativeLicence,
+    AdministrativePenalty,
+    AnnualReport,
+    Branch,
+    CapitalContribution,
+    ChangeRecord,
+    ChattelMortgage,
+    CommitmentLetter,
+    Enterprise,
+    EquityPledge,
+    InstantDisclosure,
+    JudicialAssistance,
+    KeyPerson,
+    Shareholder,
+)
+from credit.search import normalise_text, query_tokens
+
+SEARCH_PAGE_SIZE = 20
+HOME_COUNTS_CACHE_KEY = "portal:home:counts"
+HOME_COUNTS_SECONDS = 300
+# A search's match count is reused while the user pages through it.
+SEARCH_COUNT_SECONDS = 120
 
 
 def enterprise_get(*, uscc: str) -> Enterprise | None:
     code = uscc_rules.normalise(uscc)
-    return Enterprise.objects.select_related("registration_authority").filter(uscc=code).first()
+    return (
+        Enterprise.objects.select_related("registration_authority", "legal_representative")
+        .filter(uscc=code)
+        .first()
+    )
+
+
+# --- search -----------------------------------------------------------------
+
+
+class NameTokenArray(Func):
+    """string_to_array(search_tokens, ' '): the exact expression of the GIN index
+    created in migration 0002, so the planner can use it for `@>`."""
+
+    template = "string_to_array(%(expressions)s, ' ')"
+
+    def __init__(self, expression, **extra):
+        from django.contrib.postgres.fields import ArrayField
+
+        super().__init__(expression, output_field=ArrayField(TextField()), **extra)
+
+
+def search_terms(query: str) -> list[str]:
+    """Whitespace separates terms; each must occur in the name."""
+    return [term for term in (query or "").split() if term]
+
+
+def enterprise_name_match(queryset: QuerySet[Enterprise], query: str) -> QuerySet[Enterprise]:
+    """Enterprises whose name contains every term of the query, or whose legal
+    representative is named exactly `query`.
+
+    On PostgreSQL the GIN index over the name's unigrams and bigrams finds the
+    candidates (a LIKE '%..%' of one or two Chinese characters cannot use pg_trgm). A
+    term of one or two characters is its own token, so the token test is the whole
+    test; a longer term is rechecked with a substring test, because holding all its
+    bigrams does not make it a substring. Skipping the redundant recheck matters: the
+    planner cannot estimate LIKE '%..%' well, and multiplying it into a common term's
+    estimate makes it choose a bitmap over hundreds of thousands of rows instead of
+    walking the primary key until the page is full.
+    """
+    terms = search_terms(query)
+    if not terms:
+        return queryset.none()
+    if connection.vendor != "postgresql":
+        name_q = Q()
+        for term in terms:
+            name_q &= Q(name__icontains=term)
+        return queryset.filter(name_q | Q(legal_representative_name=" ".join(terms)))
+    tokens: list[str] = []
+    name_q = Q()
+    for term in terms:
+        tokens.extend(query_tokens(term))
+        if len(normalise_text(term)) > 2:
+            # A term without letter case uses LIKE on the column itself, whose
+            # statistics give the planner a usable estimate (UPPER(name) has none).
+            lookup = "name__contains" if term.lower() == term.upper() else "name__icontains"
+            name_q &= Q(**{lookup: term})
+    queryset = queryset.alias(name_token_array=NameTokenArray("search_tokens"))
+    name_q &= Q(name_token_array__contains=list(dict.fromkeys(tokens)))
+    return queryset.filter(name_q | Q(legal_representative_name=" ".join(terms)))
+
+
+@dataclass
+class SearchPage:
+    rows: list[Enterprise]
+    number: int
+    num_pages: int
+    count: int  # exact when not bounded, otherwise the limit
+    bounded: bool  # True: more than `count` matches exist
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * SEARCH_PAGE_SIZE + 1 if self.rows else 0
+
+    @property
+    def end_index(self) -> int:
+        return (self.number - 1) * SEARCH_PAGE_SIZE + len(self.rows)
+
+
+def bounded_page(
+    queryset: QuerySet[Enterprise], *, page: Any, per_page: int = SEARCH_PAGE_SIZE, count_cache_key: str = ""
+) -> SearchPage:
+    """One page of an id-ordered queryset with a count that never reads more than
+    SEARCH_COUNT_LIMIT + 1 matches: COUNT(*) over a LIMIT subquery. The count also
+    tells how to fetch the page.
+
+    Two queries whatever the size of the result; one when the count of the same
+    search is cached (paging through results does not count again). Pages stop at the bound; beyond it
+    the user is asked to narrow the search (deep OFFSETs are slow anyway).
+    """
+    limit = settings.SEARCH_COUNT_LIMIT
+    found = cache.get(count_cache_key) if count_cache_key else None
+    if found is None:
+        found = queryset.order_by()[: limit + 1].count()
+        if count_cache_key:
+            cache.set(count_cache_key, found, SEARCH_COUNT_SECONDS)
+    bounded = found > limit
+    count = limit if bounded else found
+    num_pages = max(1, math.ceil(count / per_page))
+    try:
+        number = int(page)
+    except (TypeError, ValueError):
+        number = 1
+    number = min(max(number, 1), num_pages)
+    offset = (number - 1) * per_page
+    if bounded:
+        # Many matches: walking the primary key fills a page after a few rows.
+        ordering = F("id").asc()
+    else:
+        # At most SEARCH_COUNT_LIMIT matches: fetch them through the search index and
+        # sort them. "id + 0" keeps the planner from walking the primary key, which
+        # for a rare term would filter tens of thousands of rows to fill one page.
+        ordering = ExpressionWrapper(F("id") + 0, output_field=BigIntegerField()).asc()
+    rows = list(queryset.order_by(ordering)[offset : offset + per_page])
+    return SearchPage(rows=rows, number=number, num_pages=num_pages, count=count, bounded=bounded)
+
+
+@dataclass
+class SearchResult:
+    filterset: Any
+    query: str = ""
+    redirect_to: str = ""
+    uscc_error: str = ""  # the query looked like a code but broke this rule
+    uscc_unknown: str = ""  # a valid code that no enterprise has
+    page: SearchPage | None = None
+    searched: bool = False
+
+
+def _looks_like_code(value: str) -> bool:
+    return len(value) == uscc_rules.LENGTH and value.isascii() and value.isalnum() and any(c.isdigit() for c in value)
+
+
+def enterprise_search(*, data) -> SearchResult:
+    """Parse the search form, and either point at one enterprise (an exact, valid
+    USCC) or return one page of matches by name or legal representative."""
+    from credit.filters import EnterpriseFilter
+
+    filterset = EnterpriseFilter(data=data or None, queryset=Enterprise.objects.all())
+    result = SearchResult(filterset=filterset)
+    if not filterset.is_bound or not filterset.form.is_valid():
+        return result
+    query = filterset.form.cleaned_data.get("q", "")
+    result.query = query
+    code = uscc_rules.normalise(query)
+    if _looks_like_code(code):
+        try:
+            code = uscc_rules.validate(code)
+        except uscc_rules.USCCError as exc:
+            result.uscc_error = exc.messages[0]
+        else:
+            if Enterprise.objects.filter(uscc=code).exists():
+                result.redirect_to = f"/enterprises/{code}/"
+                return result
+            result.uscc_unknown = code
+    result.searched = True
+    # Only the columns the result table shows: search_tokens and business_scope are wide.
+    columns = ("uscc", "name", "legal_representative_name", "status", "established_on", "region_code")
+    params = sorted((k, str(v)) for k, v in filterset.form.cleaned_data.items() if v)
+    params.append(("limit", str(settings.SEARCH_COUNT_LIMIT)))
+    count_key = "search:count:" + hashlib.sha256(repr(params).encode()).hexdigest()
+    result.page = bounded_page(filterset.qs.only(*columns), page=data.get("page"), count_cache_key=count_key)
+    return result
+
+
+# --- home ---------------------------------------------------------------------
+
+
+def _penalty_shown_q() -> Q:
+    """Penalties the public sees: not withdrawn, publication period not over."""
+    today = timezone.localdate()
+    return Q(withdrawn_at__isnull=True) & (Q(publication_ends_on__isnull=True) | Q(publication_ends_on__gte=today))
+
+
+def home_counts() -> dict[str, int]:
+    """Totals for the home page. COUNT(*) over millions of rows scans the table on
+    PostgreSQL, so the numbers are cached for a few minutes."""
+    counts = cache.get(HOME_COUNTS_CACHE_KEY)
+    if counts is None:
+        counts = {
+            "enterprises": Enterprise.objects.count(),
+            "penalties": AdministrativePenalty.objects.filter(_penalty_shown_q()).count(),
+            "licences": AdministrativeLicence.objects.filter(withdrawn_at__isnull=True).count(),
+        }
+        cache.set(HOME_COUNTS_CACHE_KEY, counts, HOME_COUNTS_SECONDS)
+    return counts
+
+
+def latest_penalties(*, limit: int = 5) -> list[AdministrativePenalty]:
+    # ORDER BY published_at DESC LIMIT n walks the published_at index (migration 0002).
+    return list(
+        AdministrativePenalty.objects.filter(_penalty_shown_q())
+        .select_related("enterprise", "source_agency")
+        .order_by("-published_at", "-id")[:limit]
+    )
+
+
+def latest_licences(*, limit: int = 5) -> list[AdministrativeLicence]:
+    return list(
+        AdministrativeLicence.objects.filter(withdrawn_at__isnull=True)
+        .select_related("enterprise", "source_agency")
+        .order_by("-published_at", "-id")[:limit]
+    )
+
+
+# --- credit file ----------------------------------------------------------------
+
+
+# The file's own sections in NECIPS order: (context name, model, extra SQL condition for
+# what counts as shown, queryset builder). Builders run only for sections that have rows.
+_SECTIONS: list[tuple[str, type, str, Callable[[Enterprise], QuerySet]]] = [
+    (
+        "shareholders",
+        Shareholder,
+        "",
+        lambda e: e.shareholders.select_related("source_agency", "person")
+        .prefetch_related(
+            Prefetch("contributions", queryset=CapitalContribution.objects.order_by("kind", "contributed_on", "id"))
+        )
+        .order_by("id"),
+    ),
+    (
+        "key_personnel",
+        KeyPerson,
+        "",
+        lambda e: e.key_personnel.select_related("source_agency", "person").order_by("id"),
+    ),
+    ("branches", Branch, "", lambda e: e.branches.select_related("source_agency").order_by("id")),
+    (
+        "changes",
+        ChangeRecord,
+        "",
+        lambda e: e.changes.select_related("source_agency").order_by("-changed_on", "-id"),
+    ),
+    (
+        "chattel_mortgages",
+        ChattelMortgage,
+        "",
+        lambda e: e.chattel_mortgages.select_related("source_agency").order_by("-registered_on", "-id"),
+    ),
+    (
+        "equity_pledges",
+        EquityPledge,
+        "",
+        lambda e: e.equity_pledges.select_related("source_agency", "pledgor_person").order_by(
+            "-established_on", "-id"
+        ),
+    ),
+    (
+        "licences",
+        AdministrativeLicence,
+        "",
+        lambda e: e.licences.select_related("source_agency").order_by("-decided_on", "-id"),
+    ),
+    (
+        "penalties",
+        AdministrativePenalty,
+        "",
+        lambda e: e.penalties.select_related("source_agency").order_by("-decided_on", "-id"),
+    ),
+    (
+        "judicial_assistance",
+        JudicialAssistance,
+        "",
+        lambda e: e.judicial_assistance.select_related("source_agency").order_by("-decided_on", "-id"),
+    ),
+    (
+        "annual_reports",
+        AnnualReport,
+        "published_at IS NOT NULL",
+        lambda e: e.annual_reports.filter(published_at__isnull=False).order_by("-year", "-version"),
+    ),
+    (
+        "instant_disclosures",
+        InstantDisclosure,
+        "",
+        lambda e: e.instant_disclosures.order_by("-published_at", "-id"),
+    ),
+    (
+        "commitment_letters",
+        CommitmentLetter,
+        "",
+        lambda e: e.commitment_letters.order_by("-signed_on", "-id"),
+    ),
+]
+
+
+@functools.cache
+def _sections_present_sql() -> str:
+    probes = []
+    for _name, model, condition, _build in _SECTIONS:
+        where = "enterprise_id = %s" + (f" AND {condition}" if condition else "")
+        probes.append(f"EXISTS (SELECT 1 FROM {model._meta.db_table} WHERE {where})")
+    return "SELECT " + ", ".join(probes)
+
+
+def credit_file(*, enterprise: Enterprise, today: dt.date | None = None) -> dict[str, Any]:
+    """Everything the credit file shows, section by section in NECIPS order, plus the
+    sections of the listings and inspections apps, merged into the same context.
+
+    Most enterprises have records in only a few sections, and each ORM query costs
+    about a millisecond of Python and round trip even when it finds nothing. So one
+    plain SQL query asks which sections have rows (an EXISTS per section, each an
+    index probe on enterprise_id), and only those sections are fetched: at most one
+    query per section whatever its length (see the query-count test).
+    """
+    from inspections import selectors as inspection_selectors
+    from listings import selectors as listing_selectors
+
+    today = today or timezone.localdate()
+    with connection.cursor() as cursor:
+        cursor.execute(_sections_present_sql(), [enterprise.pk] * len(_SECTIONS))
+        present = cursor.fetchone()
+    context: dict[str, Any] = {"enterprise": enterprise}
+    for (name, _model, _condition, build), has_rows in zip(_SECTIONS, present, strict=True):
+        context[name] = list(build(enterprise)) if has_rows else []
+    # A penalty whose publication period is over is no longer public (credit repair or
+    # expiry); the file says how many are no longer shown rather than hiding it silently.
+    penalties = context["penalties"]
+    context["penalties"] = [p for p in penalties if not p.publication_ends_on or p.publication_ends_on >= today]
+    context["penalties_ended"] = len(penalties) - len(context["penalties"])
+    context.update(listing_selectors.credit_file_sections(enterprise=enterprise))
+    context.update(inspection_selectors.credit_file_sections(enterprise=enterprise))
+    return context
+
+
+def uscc_problem(code: str) -> str:
+    """The message of the rule a code breaks, or an empty string if it is valid."""
+    try:
+        uscc_rules.validate(code)
+    except ValidationError as exc:
+        return exc.messages[0]
+    return ""

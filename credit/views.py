@@ -1,13 +1,36 @@
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from credit import selectors
+from credit import uscc as uscc_rules
+from credit.cache import credit_file_cache_key
 
 
 def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
-    enterprise = selectors.enterprise_get(uscc=uscc)
+    code = uscc_rules.normalise(uscc)
+    problem = selectors.uscc_problem(code)
+    if problem:
+        return render(request, "404.html", {"uscc": uscc, "uscc_problem": problem}, status=404)
+    if code != uscc:
+        return redirect("credit:enterprise_detail", uscc=code, permanent=True)
+    enterprise = selectors.enterprise_get(uscc=code)
     if enterprise is None:
-        raise Http404(uscc)
-    return render(request, "credit/enterprise_detail.html", {"enterprise": enterprise})
+        return render(request, "404.html", {"uscc": code, "uscc_unknown": True}, status=404)
+    # The sections are the expensive part (their queries and most of the rendering).
+    # Cache key credit_file_cache_key(enterprise.id, language) = "creditfile:<id>:<lang>"
+    # holds the rendered <main> fragment, including the listings and inspections
+    # sections, so every write that changes any of them must call
+    # credit.cache.credit_file_invalidate(enterprise_id=...).
+    key = credit_file_cache_key(enterprise.id, get_language())
+    body = cache.get(key)
+    if body is None:
+        body = render_to_string("credit/file_body.html", selectors.credit_file(enterprise=enterprise), request=request)
+        cache.set(key, body, settings.CREDIT_FILE_CACHE_SECONDS)
+    return render(request, "credit/enterprise_detail.html", {"enterprise": enterprise, "file_body": mark_safe(body)})

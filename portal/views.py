@@ -1,18 +1,35 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
+from credit import selectors
 from portal import health
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html", {})
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "counts": selectors.home_counts(),
+            "latest_penalties": selectors.latest_penalties(),
+            "latest_licences": selectors.latest_licences(),
+        },
+    )
 
 
 def search(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/search.html", {})
+    result = selectors.enterprise_search(data=request.GET)
+    if result.redirect_to:
+        return redirect(result.redirect_to)
+    params = request.GET.copy()
+    params.pop("page", None)
+    query_string = params.urlencode() + "&" if params else ""
+    return render(
+        request, "portal/search.html", {"result": result, "form": result.filterset.form, "query_string": query_string}
+    )
 
 
 @never_cache
@@ -27,4 +44,5 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def not_found(request: HttpRequest, exception=None) -> HttpResponse:
-    return render(request, "404.html", {"message": getattr(exception, "args", [""])[0] if exception else ""}, status=404)
+    # The resolver's exception text lists URL patterns; it is not for the public.
+    return render(request, "404.html", {}, status=404)

@@ -1,0 +1,97 @@
+"""Small filters for the credit file: cheap per row, since page cost is mostly rendering."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django import template
+from django.utils import formats, timezone
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext
+
+from credit import regions
+from credit import uscc as uscc_rules
+from credit.models import mask_identity_number
+
+register = template.Library()
+
+
+@register.filter
+def agency_name(agency) -> str:
+    if agency is None:
+        return ""
+    return agency.display_name("en" if (get_language() or "").startswith("en") else "zh-hans")
+
+
+@register.filter
+def amount(value) -> str:
+    """A decimal amount without trailing zeros, grouped the way the language groups numbers."""
+    if value is None or value == "":
+        return ""
+    value = Decimal(value)
+    if value == value.to_integral_value():
+        value = value.quantize(Decimal(1))
+    else:
+        value = value.normalize()
+    return formats.number_format(value, use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def registered_capital(enterprise) -> str:
+    """Registered capital is kept in units of 10,000 (万). Chinese readers count in 万;
+    English readers get the amount written out in full."""
+    value = enterprise.registered_capital
+    if value is None:
+        return ""
+    currency = enterprise.get_capital_currency_display()
+    if (get_language() or "").startswith("en"):
+        return f"{amount(Decimal(value) * 10000)} {currency}"
+    return gettext("%(amount)s ten thousand %(currency)s") % {"amount": amount(value), "currency": currency}
+
+
+@register.filter
+def licence_number(value: str) -> str:
+    """An organisation's code is public; anything else might be a person's identity
+    number, so it is masked."""
+    if not value:
+        return ""
+    return value if uscc_rules.is_valid(value) else mask_identity_number(value)
+
+
+@register.filter
+def province(region_code: str) -> str:
+    return regions.province_name(region_code)
+
+
+def _date(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value)
+    return formats.date_format(value)
+
+
+@register.filter
+def provenance(record) -> str:
+    """The provenance cell of a published record: source agency, document number,
+    decision and publication dates, and the withdrawal if any.
+
+    Built in Python rather than with an include per row: it appears on every row of
+    nine tables, and an include costs several times more to render.
+    """
+    parts = [conditional_escape(agency_name(record.source_agency))]
+    if record.document_number:
+        parts.append(format_html('<span class="docno">{}</span>', record.document_number))
+    parts.append(format_html('<span class="meta">{} {}</span>', gettext("Decided"), _date(record.decided_on)))
+    parts.append(format_html('<span class="meta">{} {}</span>', gettext("Published"), _date(record.published_at)))
+    cell = mark_safe("<br>".join(parts))  # noqa: S308 - every part is escaped above
+    if record.withdrawn_at:
+        cell += format_html(
+            '<br><strong class="badge badge-withdrawn">{} {}</strong> <span class="reason">{}</span>',
+            gettext("Withdrawn"),
+            _date(record.withdrawn_at),
+            record.withdrawal_reason,
+        )
+    return format_html('<td class="prov">{}</td>', cell)

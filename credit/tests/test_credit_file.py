@@ -1,0 +1,297 @@
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.cache import cache
+
+from credit import uscc
+from credit.cache import credit_file_cache_key, credit_file_invalidate
+from credit.models import EntityType, Severity, ShareholderType
+from credit.tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+TZ = ZoneInfo("Asia/Shanghai")
+WITHDRAWN_AT = dt.datetime(2024, 9, 1, 10, 0, tzinfo=TZ)
+
+
+def page(client, enterprise, **headers) -> str:
+    response = client.get(f"/enterprises/{enterprise.uscc}/", **headers)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def section(body: str, anchor: str) -> str:
+    """The HTML of one <section id=anchor> of the file."""
+    match = re.search(rf'<section id="{anchor}".*?</section>', body, re.S)
+    assert match, f"section {anchor} missing"
+    return match.group(0)
+
+
+def fill_every_section(enterprise, n: int = 1) -> None:
+    for _ in range(n):
+        holder = f.ShareholderFactory(enterprise=enterprise)
+        f.CapitalContributionFactory(shareholder=holder)
+        f.CapitalContributionFactory(shareholder=holder, kind="paid", amount="50", contributed_on=dt.date(2016, 1, 4))
+        f.KeyPersonFactory(enterprise=enterprise)
+        f.BranchFactory(enterprise=enterprise)
+        f.ChangeRecordFactory(enterprise=enterprise)
+        f.ChattelMortgageFactory(enterprise=enterprise)
+        f.EquityPledgeFactory(enterprise=enterprise)
+        f.LicenceFactory(enterprise=enterprise)
+        f.PenaltyFactory(enterprise=enterprise, publication_ends_on=None)
+        f.JudicialAssistanceFactory(enterprise=enterprise)
+        f.AnnualReportFactory(enterprise=enterprise, year=2000 + len(enterprise.annual_reports.all()))
+        f.InstantDisclosureFactory(enterprise=enterprise)
+        f.CommitmentLetterFactory(enterprise=enterprise)
+
+
+SECTIONS_IN_ORDER = [
+    "registration",
+    "shareholders",
+    "key-personnel",
+    "branches",
+    "changes",
+    "chattel-mortgages",
+    "equity-pledges",
+    "licences",
+    "penalties",
+    "abnormal-operations",
+    "serious-illegal",
+    "spot-checks",
+    "double-random",
+    "judicial-assistance",
+    "annual-reports",
+    "instant-disclosures",
+    "commitment-letters",
+]
+
+
+def test_it_shows_every_section_in_necips_order_with_a_table_of_contents(client):
+    enterprise = f.EnterpriseFactory()
+    body = page(client, enterprise)
+    positions = [body.index(f'<section id="{anchor}"') for anchor in SECTIONS_IN_ORDER]
+    assert positions == sorted(positions)
+    for anchor in SECTIONS_IN_ORDER:
+        assert f'href="#{anchor}"' in body
+    divider = body.index("以下信息由该企业提供") if "以下信息由该企业提供" in body else body.index("provided by the enterprise")
+    assert positions[SECTIONS_IN_ORDER.index("judicial-assistance")] < divider < positions[-3]
+
+
+def test_it_says_so_when_a_section_is_empty(client):
+    enterprise = f.EnterpriseFactory()
+    body = page(client, enterprise, HTTP_ACCEPT_LANGUAGE="en")
+    for anchor in SECTIONS_IN_ORDER[1:]:
+        assert "No records in this section." in section(body, anchor), anchor
+
+
+def test_it_shows_all_registration_fields(client):
+    enterprise = f.EnterpriseFactory(
+        name="北京某某科技有限公司", operating_to=None, domicile="北京市海淀区中关村大街1号", region_code="110108"
+    )
+    body = section(page(client, enterprise, HTTP_ACCEPT_LANGUAGE="en"), "registration")
+    for text in [
+        enterprise.uscc,
+        "北京某某科技有限公司",
+        "Limited liability company",
+        "Legal representative",
+        enterprise.legal_representative_name,
+        "5,000,000 Renminbi",
+        "March 12, 2015",
+        "no fixed term",
+        enterprise.registration_authority.name_en,
+        "In existence",
+        "June 1, 2020",
+        "Domicile",
+        "北京市海淀区中关村大街1号",
+        "技术开发",
+        "Beijing",
+    ]:
+        assert text in body, text
+
+
+def test_it_uses_branch_wording_for_a_branch(client):
+    enterprise = f.EnterpriseFactory(entity_type=EntityType.BRANCH)
+    body = section(page(client, enterprise), "registration")
+    assert "负责人" in body and "营业场所" in body
+    assert "法定代表人" not in body and "注册资本" not in body
+
+
+def test_it_shows_records_of_each_section_with_provenance(client):
+    enterprise = f.EnterpriseFactory()
+    fill_every_section(enterprise)
+    body = page(client, enterprise, HTTP_ACCEPT_LANGUAGE="en")
+    expected = {
+        "shareholders": ["Natural person shareholder", "100", "50", "Subscribed: Currency 100", "Paid in: Currency 50"],
+        "key-personnel": ["执行董事"],
+        "branches": ["分公司", "北京市海淀区市场监督管理局"],
+        "changes": ["住所变更", "中关村大街1号", "中关村大街2号", "April 1, 2023"],
+        "chattel-mortgages": ["生产设备一批", "中国某某银行股份有限公司北京分行", "300"],
+        "equity-pledges": ["北京某某担保有限公司", "40", "Valid"],
+        "licences": ["食品经营许可证", "预包装食品销售", "Jan. 1, 2028"],
+        "penalties": ["虚假宣传", "罚款人民币伍万元", "50,000", "General"],
+        "judicial-assistance": ["张三", "Equity freeze | Frozen", "京0108执"],
+    }
+    for anchor, texts in expected.items():
+        html = section(body, anchor)
+        for text in [*texts, "Decided May 10, 2024", "Published May 20, 2024", "Market Regulation Bureau No."]:
+            assert text in html, (anchor, text)
+        assert "京市监处罚〔2024〕" in html, anchor
+    assert "股东张三实缴出资50万元" in section(body, "instant-disclosures")
+    assert "本企业承诺所提交材料真实" in section(body, "commitment-letters")
+    assert "Original" in section(body, "annual-reports")
+
+
+def test_it_shows_withdrawn_records_with_their_reason(client):
+    enterprise = f.EnterpriseFactory()
+    f.PenaltyFactory(
+        enterprise=enterprise, withdrawn_at=WITHDRAWN_AT, withdrawal_reason="复议撤销原处罚决定", publication_ends_on=None
+    )
+    f.LicenceFactory(enterprise=enterprise, withdrawn_at=WITHDRAWN_AT, withdrawal_reason="许可被依法撤回")
+    body = page(client, enterprise, HTTP_ACCEPT_LANGUAGE="en")
+    penalties = section(body, "penalties")
+    assert 'class="withdrawn"' in penalties
+    assert "Withdrawn Sept. 1, 2024" in penalties and "复议撤销原处罚决定" in penalties
+    assert "许可被依法撤回" in section(body, "licences")
+
+
+def test_it_shows_penalty_severity_and_stops_showing_a_penalty_after_its_publication_period(client):
+    enterprise = f.EnterpriseFactory()
+    f.PenaltyFactory(enterprise=enterprise, severity=Severity.SERIOUS, publication_ends_on=dt.date(2099, 1, 1))
+    f.PenaltyFactory(enterprise=enterprise, violation_type="过期处罚", publication_ends_on=dt.date(2020, 1, 1))
+    penalties = section(page(client, enterprise), "penalties")
+    assert "severity-serious" in penalties and "严重" in penalties
+    assert "过期处罚" not in penalties
+    assert "1" in penalties and "公示期已届满" in penalties
+
+
+def test_it_shows_annual_report_versions_and_private_sole_proprietor_reports(client):
+    enterprise = f.EnterpriseFactory()
+    f.AnnualReportFactory(enterprise=enterprise, year=2023)
+    f.AnnualReportFactory(enterprise=enterprise, year=2023, version=2)
+    f.AnnualReportFactory(enterprise=enterprise, year=2024, report_public=False)
+    f.AnnualReportFactory(enterprise=enterprise, year=2025, published_at=None)
+    html = section(page(client, enterprise, HTTP_ACCEPT_LANGUAGE="en"), "annual-reports")
+    assert "Original" in html and "Correction 1" in html
+    assert "chose not to publish" in html
+    assert "<td>2025</td>" not in html
+
+
+def test_it_never_shows_a_full_identity_number(client):
+    enterprise = f.EnterpriseFactory()
+    holder = f.ShareholderFactory(enterprise=enterprise)
+    key = f.KeyPersonFactory(enterprise=enterprise)
+    pledge = f.EquityPledgeFactory(enterprise=enterprise, pledgee_licence_number="110108199001011234")
+    organisation_holder = f.ShareholderFactory(
+        enterprise=enterprise,
+        person=None,
+        name="某某投资有限公司",
+        shareholder_type=ShareholderType.ENTERPRISE,
+        licence_number=f.make_uscc(999),
+    )
+    numbers = [
+        enterprise.legal_representative.id_number,
+        holder.person.id_number,
+        key.person.id_number,
+        pledge.pledgor_person.id_number,
+        "110108199001011234",
+    ]
+    pages = [
+        page(client, enterprise),
+        page(client, enterprise, HTTP_ACCEPT_LANGUAGE="en"),
+        client.get("/search/", {"q": enterprise.name[:4]}).content.decode(),
+        client.get("/search/", {"q": enterprise.legal_representative_name}).content.decode(),
+        client.get("/").content.decode(),
+    ]
+    for body in pages:
+        for number in numbers:
+            assert number not in body
+    assert holder.person.masked_id_number in pages[0]
+    assert pledge.pledgor_person.masked_id_number in pages[0]
+    # An organisation's code is public and shown in full.
+    assert organisation_holder.licence_number in pages[0]
+
+
+def test_it_redirects_a_lower_case_code_to_the_canonical_address(client):
+    enterprise = f.EnterpriseFactory()
+    response = client.get(f"/enterprises/{enterprise.uscc.lower()}/")
+    assert response.status_code == 301
+    assert response["Location"] == f"/enterprises/{enterprise.uscc}/"
+
+
+def test_it_answers_an_unknown_code_with_a_helpful_404(client):
+    code = uscc.build("9", "1", "110108", "MA01XYW1")
+    response = client.get(f"/enterprises/{code}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert f"No enterprise with code {code}" in body
+    assert 'action="/search/"' in body
+
+
+def test_it_names_the_failed_rule_for_a_malformed_code(client):
+    response = client.get("/enterprises/91110000600037341A/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "check character" in body
+    response = client.get("/enterprises/12345/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 404
+    assert "18 characters" in response.content.decode()
+
+
+def test_it_caches_the_file_per_language_and_drops_it_on_invalidate(client):
+    enterprise = f.EnterpriseFactory()
+    page(client, enterprise)
+    assert cache.get(credit_file_cache_key(enterprise.id, "zh-hans"))
+    assert cache.get(credit_file_cache_key(enterprise.id, "en")) is None
+    f.PenaltyFactory(enterprise=enterprise, violation_type="新的处罚", publication_ends_on=None)
+    assert "新的处罚" not in page(client, enterprise)
+    credit_file_invalidate(enterprise_id=enterprise.id)
+    assert "新的处罚" in page(client, enterprise)
+
+
+def test_it_skips_the_queries_of_empty_sections(client, django_assert_num_queries):
+    enterprise = f.EnterpriseFactory()
+    f.PenaltyFactory(enterprise=enterprise, publication_ends_on=None)
+    # enterprise, which sections have rows, penalties.
+    with django_assert_num_queries(3):
+        body = page(client, enterprise)
+    assert "虚假宣传" in section(body, "penalties")
+
+
+def test_it_merges_the_listings_and_inspections_sections(client, monkeypatch):
+    from inspections import selectors as inspection_selectors
+    from listings import selectors as listing_selectors
+
+    seen = []
+    monkeypatch.setattr(listing_selectors, "credit_file_sections", lambda *, enterprise: seen.append("l") or {"x": 1})
+    monkeypatch.setattr(inspection_selectors, "credit_file_sections", lambda *, enterprise: seen.append("i") or {})
+    from credit.selectors import credit_file
+
+    context = credit_file(enterprise=f.EnterpriseFactory())
+    assert seen == ["l", "i"] and context["x"] == 1
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_it_issues_a_constant_number_of_queries(client, django_assert_num_queries, rows):
+    enterprise = f.EnterpriseFactory()
+    fill_every_section(enterprise, rows)
+    url = f"/enterprises/{enterprise.uscc}/"
+    # Cold cache:
+    #  1 enterprise + registration authority + legal representative (one join)
+    #  2 which sections have rows: one EXISTS per section, in one query
+    #  3 shareholders + source agency + person   4 their capital contributions (prefetch)
+    #  5 key personnel + agency + person          6 branches + agency
+    #  7 change records + agency                  8 chattel mortgages + agency
+    #  9 equity pledges + agency + pledgor        10 licences + agency
+    # 11 penalties + agency                       12 judicial assistance + agency
+    # 13 published annual reports                 14 instant disclosures
+    # 15 commitment letters
+    # (+ whatever the listings/inspections selectors add: none yet)
+    with django_assert_num_queries(15):
+        assert client.get(url).status_code == 200
+    # Warm cache: only the enterprise lookup; the sections come from the cache.
+    with django_assert_num_queries(1):
+        assert client.get(url).status_code == 200

@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.test import Client
 
 from credit.tests.factories import EnterpriseAccountFactory, EnterpriseFactory, PersonFactory, StaffFactory
-from listings.models import EntryState, ListEntry
+from listings.models import EntryState, ListEntry, local_today
 from listings.selectors import credit_file_sections
 from listings.tests.factories import MeasureFactory, MemorandumFactory, make_entry, standard_agency, standard_list
 from portal.models import AuditEvent
@@ -111,7 +111,7 @@ def test_it_adds_an_entry_and_names_an_unknown_uscc(world):
 
 
 def test_it_lets_the_enterprise_object_through_the_page(world):
-    entry = make_entry(listed_on=dt.date.today() - dt.timedelta(days=3), reason_code="unreachable",
+    entry = make_entry(listed_on=local_today() - dt.timedelta(days=3), reason_code="unreachable",
                        enterprise=world["entry"].enterprise)
     client = Client()
     client.force_login(world["enterprise_user"])

@@ -155,7 +155,9 @@ def seed_demo_data(*, seed: int, stdout) -> None:
         stdout.write(f"listings: {memoranda} memoranda; entries already present, none added\n")
         return
     enterprises = list(
-        Enterprise.objects.order_by("id").values_list("id", "entity_type", "legal_representative_id", "registration_authority_id")
+        Enterprise.objects.order_by("id").values_list(
+            "id", "entity_type", "legal_representative_id", "registration_authority_id", "region_code"
+        )
     )
     if not enterprises:
         stdout.write("listings: no enterprises, no entries\n")
@@ -166,7 +168,7 @@ def seed_demo_data(*, seed: int, stdout) -> None:
         credit_list = lists[code]
         reasons = list(credit_list.reasons.all())
         chosen = rnd.sample(enterprises, max(2, int(len(enterprises) * share)) if len(enterprises) >= 2 else 1)
-        for index, (enterprise_id, entity_type, person_id, registration_authority_id) in enumerate(chosen):
+        for index, (enterprise_id, entity_type, person_id, registration_authority_id, region) in enumerate(chosen):
             counter += 1
             reason = rnd.choice(reasons)
             # A spread over five years gives active, expired and removed entries on every list.
@@ -180,6 +182,7 @@ def seed_demo_data(*, seed: int, stdout) -> None:
             entry = ListEntry(
                 credit_list=credit_list,
                 enterprise_id=enterprise_id,
+                region_code=region,
                 reason=reason,
                 reason_text="",
                 legal_basis=credit_list.legal_basis,

@@ -34,7 +34,7 @@ class ListEntryFilter(django_filters.FilterSet):
         prefix = value.strip()
         while len(prefix) > 2 and prefix.endswith("00"):
             prefix = prefix[:-2]
-        return queryset.filter(enterprise__region_code__startswith=prefix)
+        return queryset.filter(region_code__startswith=prefix)
 
     def filter_status(self, queryset, name, value):
         return queryset.filter(status_q(value, self.today))

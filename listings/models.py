@@ -159,6 +159,9 @@ class ListEntry(models.Model):
     enterprise = models.ForeignKey(
         Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="list_entries"
     )
+    # The enterprise's division code when it was listed: list pages filter by region without a
+    # join, and a later move does not rewrite where the listing happened.
+    region_code = models.CharField(_("region code"), max_length=6, blank=True)
     reason = models.ForeignKey(ListReason, verbose_name=_("reason"), on_delete=models.PROTECT, related_name="+")
     reason_text = models.TextField(_("facts"), blank=True)
     legal_basis = models.TextField(_("legal basis"), blank=True)

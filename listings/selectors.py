@@ -3,12 +3,14 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Count, Prefetch, QuerySet
+from django.utils.translation import get_language, gettext
 
 from credit.models import Person
 from listings.filters import ListEntryFilter
 from listings.models import (
     CreditList,
     EntryState,
+    EntryStatus,
     ListEntry,
     Measure,
     Memorandum,
@@ -44,20 +46,39 @@ def credit_list_get(*, code: str) -> CreditList | None:
 
 
 def list_entry_list(*, credit_list: CreditList, filters, today: dt.date | None = None) -> ListEntryFilter:
-    """The filter set over one list's entries (its `.qs` is ordered newest listing first)."""
+    """The filter set over one list's entries; its `.qs` gives entry ids, newest listing first.
+
+    Pages are cut from ids alone (an index scan on list and date), then the page's rows are
+    loaded with list_entry_page: a deep OFFSET never drags the joins along.
+    """
     today = today or local_today()
-    queryset = (
-        ListEntry.objects.filter(credit_list=credit_list)
-        .select_related("enterprise", "reason", "deciding_agency")
-        .only(
-            "id", "credit_list_id", "listed_on", "decided_on", "publication_ends_on", "state", "removed_on",
-            "decision_number", "enterprise__uscc", "enterprise__name", "enterprise__name_en",
-            "enterprise__region_code", "reason__name", "reason__name_en", "reason__code",
-            "deciding_agency__name", "deciding_agency__name_en",
-        )
-        .order_by("-listed_on", "-id")
-    )
+    queryset = ListEntry.objects.filter(credit_list=credit_list).order_by("-listed_on", "-id")
     return ListEntryFilter(filters, queryset=queryset, today=today)
+
+
+def list_entry_page(*, ids: list[int]) -> list[ListEntry]:
+    rows = (
+        ListEntry.objects.filter(pk__in=ids)
+        .select_related("credit_list", "enterprise", "reason", "deciding_agency")
+        .only(
+            "id", "credit_list__code", "listed_on", "decided_on", "publication_ends_on", "state", "removed_on",
+            "decision_number", "enterprise__uscc", "enterprise__name", "enterprise__name_en",
+            "reason__name", "reason__name_en", "deciding_agency__name", "deciding_agency__name_en",
+        )
+    )
+    by_id = {row.pk: row for row in rows}
+    entries = [by_id[pk] for pk in ids if pk in by_id]
+    # The page is mostly template time: hand it ready strings so each row is a few plain lookups.
+    english = (get_language() or "").startswith("en")
+    today = local_today()
+    until_removed = gettext("until removed")
+    for entry in entries:
+        entry.row_enterprise = (english and entry.enterprise.name_en) or entry.enterprise.name
+        entry.row_reason = (english and entry.reason.name_en) or entry.reason.name
+        entry.row_agency = (english and entry.deciding_agency.name_en) or entry.deciding_agency.name
+        entry.row_ends = entry.publication_ends_on.isoformat() if entry.publication_ends_on else until_removed
+        entry.row_status = EntryStatus(entry.status_on(today)).label
+    return entries
 
 
 def list_entry_get(*, code: str, pk: int) -> ListEntry | None:

@@ -152,6 +152,7 @@ def list_entry_create(
     entry = ListEntry.objects.create(
         credit_list=credit_list,
         enterprise=enterprise,
+        region_code=enterprise.region_code,
         reason=reason,
         reason_text=reason_text,
         legal_basis=legal_basis or credit_list.legal_basis,

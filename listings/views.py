@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from listings import selectors, services
@@ -13,6 +14,20 @@ from listings.forms import EntryCreateForm, EntryRemoveForm, ObjectionDecisionFo
 from listings.models import CreditList, ListEntry, local_today
 
 PAGE_SIZE = 50
+# Counting every match of a broad filter costs a scan; above this the page says "more than".
+COUNT_LIMIT = 10_000
+
+
+class BoundedPaginator(Paginator):
+    """Counts at most COUNT_LIMIT rows; `truncated` tells the template to say "more than"."""
+
+    truncated = False
+
+    @cached_property
+    def count(self) -> int:
+        found = self.object_list[: COUNT_LIMIT + 1].count()
+        self.truncated = found > COUNT_LIMIT
+        return min(found, COUNT_LIMIT)
 
 
 def _credit_list_or_404(code: str) -> CreditList:
@@ -52,7 +67,8 @@ def list_detail(request: HttpRequest, code: str) -> HttpResponse:
     data = request.GET.copy()
     data.setdefault("status", "active")
     filterset = selectors.list_entry_list(credit_list=credit_list, filters=data, today=today)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(filterset.qs.values_list("id", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    entries = selectors.list_entry_page(ids=list(page.object_list))
     query = data.copy()
     query.pop("page", None)
     return render(
@@ -62,6 +78,7 @@ def list_detail(request: HttpRequest, code: str) -> HttpResponse:
             "credit_list": credit_list,
             "filter": filterset,
             "page": page,
+            "entries": entries,
             "query": query.urlencode(),
             "today": today,
             "can_add": services.staff_agency(request.user) == credit_list.owner_agency

@@ -130,8 +130,9 @@ def _entries(n, credit_list_code="abnormal-operations"):
 def test_it_renders_the_list_page_in_constant_queries(world, rows, django_assert_num_queries):
     _entries(rows)
     client = Client()
-    # 1 list + owner, 2 memoranda, 3 signatories, 4 measures + agency, 5 count, 6 page of entries
-    with django_assert_num_queries(6):
+    # 1 list + owner, 2 memoranda, 3 signatories, 4 measures + agency, 5 bounded count,
+    # 6 the page's ids, 7 the page's rows with enterprise, reason and agency
+    with django_assert_num_queries(7):
         response = client.get("/lists/abnormal-operations/?region=110000&listed_from=2025-01-01")
     assert response.status_code == 200
     assert response.content.decode().count('href="/lists/abnormal-operations/') >= rows

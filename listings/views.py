@@ -141,7 +141,6 @@ def staff_entry_add(request: HttpRequest, code: str) -> HttpResponse:
     credit_list = _credit_list_or_404(code)
     agency = _owner_agency_or_403(request, credit_list)
     form = EntryCreateForm(request.POST or None, credit_list=credit_list, agency=agency)
-    warning = ""
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -163,9 +162,7 @@ def staff_entry_add(request: HttpRequest, code: str) -> HttpResponse:
         else:
             messages.success(request, _("The entry was added and published."))
             return redirect(entry.get_absolute_url())
-    return render(
-        request, "listings/staff_entry_form.html", {"credit_list": credit_list, "form": form, "warning": warning}
-    )
+    return render(request, "listings/staff_entry_form.html", {"credit_list": credit_list, "form": form})
 
 
 @login_required

@@ -207,3 +207,11 @@ def test_it_shows_staff_the_history(world):
     client.force_login(world["staff_b"])
     body = client.get(world["entry"].get_absolute_url()).content.decode()
     assert 'id="history"' in body
+
+
+def test_it_speaks_chinese_by_default_and_english_on_request():
+    entry = make_entry(listed_on=dt.date(2025, 9, 1), reason_code="unreachable")
+    body = Client().get(entry.get_absolute_url()).content.decode()
+    assert "通过登记的住所或者经营场所无法联系的" in body and "移出条件和程序" in body
+    body = Client(HTTP_ACCEPT_LANGUAGE="en").get(entry.get_absolute_url()).content.decode()
+    assert "Cannot be contacted at the registered domicile" in body and "How to get off it" in body

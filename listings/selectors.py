@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.cache import cache
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils.translation import get_language, gettext
 
@@ -23,15 +24,39 @@ from listings.models import (
 ABNORMAL_OPERATIONS = "abnormal-operations"
 SERIOUS_ILLEGAL = "serious-illegal"
 
+ACTIVE_COUNTS_SECONDS = 300
+
+
+def active_counts_cache_key(today: dt.date) -> str:
+    return f"listings:active-counts:{today.isoformat()}"
+
+
 _MEASURES = Prefetch("measures", queryset=Measure.objects.select_related("agency"))
 _MEMORANDA = Prefetch("memoranda", queryset=Memorandum.objects.prefetch_related(_MEASURES))
 
 
-def credit_list_index(*, today: dt.date | None = None) -> QuerySet[CreditList]:
+def credit_list_index(*, today: dt.date | None = None) -> list[CreditList]:
+    """All lists with `active_count`, the entries on each today.
+
+    The counts come from one grouped query over the entries alone, cached for the day's key:
+    every service that changes an entry deletes the key (services.active_counts_invalidate).
+    """
     today = today or local_today()
-    return CreditList.objects.select_related("owner_agency").annotate(
-        active_count=Count("entries", filter=active_q(today, "entries__"))
-    )
+    key = active_counts_cache_key(today)
+    counts = cache.get(key)
+    if counts is None:
+        counts = dict(
+            ListEntry.objects.filter(active_q(today))
+            .order_by()
+            .values_list("credit_list_id")
+            .annotate(count=Count("id"))
+            .values_list("credit_list_id", "count")
+        )
+        cache.set(key, counts, ACTIVE_COUNTS_SECONDS)
+    lists = list(CreditList.objects.select_related("owner_agency"))
+    for credit_list in lists:
+        credit_list.active_count = counts.get(credit_list.pk, 0)
+    return lists
 
 
 def credit_list_get(*, code: str) -> CreditList | None:

@@ -23,6 +23,7 @@ from listings.models import (
     Objection,
     local_today,
 )
+from listings.selectors import active_counts_cache_key
 from portal.audit import audit_record
 from portal.workdays import add_working_days
 
@@ -74,8 +75,13 @@ def _invalidate_on_commit(enterprise_ids) -> None:
     def run():
         for enterprise_id in ids:
             credit_file_invalidate(enterprise_id=enterprise_id)
+        active_counts_invalidate()
 
     transaction.on_commit(run)
+
+
+def active_counts_invalidate() -> None:
+    cache.delete(active_counts_cache_key(local_today()))
 
 
 def publication_window(
@@ -336,6 +342,7 @@ def list_entries_expire(*, today: dt.date | None = None) -> int:
         )
 
         def invalidate():
+            active_counts_invalidate()
             for start in range(0, len(enterprise_ids), INVALIDATE_CHUNK):
                 _invalidate_many(enterprise_ids[start : start + INVALIDATE_CHUNK])
 

@@ -141,7 +141,7 @@ def test_it_renders_the_list_page_in_constant_queries(world, rows, django_assert
 @pytest.mark.parametrize("rows", [1, 6])
 def test_it_renders_the_index_in_one_query(world, rows, django_assert_num_queries):
     _entries(rows)
-    with django_assert_num_queries(1):  # lists + owner + active counts
+    with django_assert_num_queries(2):  # 1 active counts per list, 2 lists + owner
         response = Client().get("/lists/")
     assert response.status_code == 200
 
@@ -215,3 +215,16 @@ def test_it_speaks_chinese_by_default_and_english_on_request():
     assert "通过登记的住所或者经营场所无法联系的" in body and "移出条件和程序" in body
     body = Client(HTTP_ACCEPT_LANGUAGE="en").get(entry.get_absolute_url()).content.decode()
     assert "Cannot be contacted at the registered domicile" in body and "How to get off it" in body
+
+
+def test_it_updates_the_index_counts_after_a_change(django_capture_on_commit_callbacks):
+    from listings import services
+    from listings.selectors import credit_list_index
+
+    entry = make_entry(listed_on=dt.date(2025, 9, 1))
+    counts = {item.code: item.active_count for item in credit_list_index()}
+    assert counts["abnormal-operations"] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        services.list_entry_remove(entry=entry, removed_on=dt.date(2025, 9, 2), reason="已补报")
+    counts = {item.code: item.active_count for item in credit_list_index()}
+    assert counts["abnormal-operations"] == 0

@@ -22,6 +22,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
     def has_view_permission(self, request, obj=None):
+        # Every agency's staff may read every entry and its history; changes go through the services.
+        return request.user.is_active and request.user.is_staff
+
+    def has_module_permission(self, request):
         return request.user.is_active and request.user.is_staff
 
 
@@ -58,7 +62,7 @@ class ListEntryEventInline(admin.TabularInline):
 
 @admin.register(ListEntry)
 class ListEntryAdmin(ReadOnlyAdmin):
-    list_display = ["id", "credit_list", "enterprise", "reason", "listed_on", "publication_ends_on", "state",
+    list_display = ["id", "credit_list", "enterprise", "reason", "listed_on", "publication_ends_on", "shown_status",
                     "public_page"]
     list_filter = ["credit_list", "state"]
     list_select_related = ["credit_list", "enterprise", "reason"]
@@ -66,6 +70,11 @@ class ListEntryAdmin(ReadOnlyAdmin):
     date_hierarchy = "listed_on"
     raw_id_fields = ["enterprise", "barred_person"]
     inlines = [ListEntryEventInline]
+
+    @admin.display(description=_("status"))
+    def shown_status(self, obj):
+        # Derived from state and dates, so an entry past its end shows as ended before the sweep ran.
+        return obj.status_label
 
     @admin.display(description=_("public page"))
     def public_page(self, obj):

@@ -228,3 +228,26 @@ def test_it_updates_the_index_counts_after_a_change(django_capture_on_commit_cal
         services.list_entry_remove(entry=entry, removed_on=dt.date(2025, 9, 2), reason="已补报")
     counts = {item.code: item.active_count for item in credit_list_index()}
     assert counts["abnormal-operations"] == 0
+
+
+def test_it_lets_the_owner_accept_and_uphold_an_objection_through_the_staff_page(world):
+    client = Client()
+    client.force_login(world["staff_a"])
+    url = f"/lists/staff/objections/{world['objection'].pk}/"
+    assert client.post(url, {"decision": "uphold", "reason": "x"}).status_code == 200  # not offered yet
+    assert client.post(url, {"decision": "accept"}).status_code == 302
+    response = client.post(url, {"decision": "uphold", "reason": ""})
+    assert response.status_code == 200  # reasons are required; nothing changed
+    world["entry"].refresh_from_db()
+    assert world["entry"].state == EntryState.LISTED
+    assert client.post(url, {"decision": "uphold", "reason": "地址核实可以联系"}).status_code == 302
+    world["entry"].refresh_from_db()
+    assert world["entry"].state == EntryState.REVOKED
+
+
+def test_it_shows_staff_of_any_agency_the_entries_in_the_admin_read_only(world):
+    client = Client()
+    client.force_login(world["staff_b"])
+    assert client.get("/admin/listings/listentry/").status_code == 200
+    assert client.get(f"/admin/listings/listentry/{world['entry'].pk}/change/").status_code == 200
+    assert client.post(f"/admin/listings/listentry/{world['entry'].pk}/delete/").status_code == 403

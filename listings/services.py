@@ -227,6 +227,15 @@ def list_entry_remove(
             field="removed_on",
             params={"date": entry.listed_on.isoformat()},
         )
+    if removed_on < entry.repair_from:
+        # Serious and general entries stay published for their minimum period; a wrong listing
+        # is revoked (list_entry_revoke), not removed early.
+        raise ListingError(
+            _("Removal on application is possible only from %(date)s, when the minimum publication period ends."),
+            code="minimum_period",
+            field="removed_on",
+            params={"date": entry.repair_from.isoformat()},
+        )
     entry.state = EntryState.REMOVED
     entry.state_changed_at = timezone.now()
     entry.removed_on = removed_on

@@ -144,3 +144,13 @@ def test_it_invalidates_the_credit_file_cache_after_a_change(django_capture_on_c
     with django_capture_on_commit_callbacks(execute=True):
         make_entry(enterprise=enterprise)
     assert cache.get(credit_file_cache_key(enterprise.pk, "en")) is None
+
+
+def test_it_refuses_early_removal_before_the_minimum_period():
+    entry = make_entry(list_code="serious-illegal", reason_code="heavier_penalty", listed_on=dt.date(2024, 3, 1))
+    with pytest.raises(services.ListingError) as caught:
+        services.list_entry_remove(entry=entry, removed_on=dt.date(2025, 2, 28), reason="已履行")
+    assert (caught.value.code, caught.value.field) == ("minimum_period", "removed_on")
+    services.list_entry_remove(entry=entry, removed_on=dt.date(2025, 3, 1), reason="已履行处罚并提交守信承诺书")
+    entry.refresh_from_db()
+    assert entry.state == EntryState.REMOVED

@@ -1,6 +1,206 @@
 from __future__ import annotations
 
+import datetime as dt
+
+from django.core.cache import cache
+from django.db.models import Count, Prefetch, QuerySet
+from django.utils.translation import get_language, gettext
+
+from credit.models import Person
+from listings.filters import ListEntryFilter
+from listings.models import (
+    CreditList,
+    EntryState,
+    EntryStatus,
+    ListEntry,
+    Measure,
+    Memorandum,
+    Objection,
+    active_q,
+    local_today,
+    status_annotation,
+)
+
+ABNORMAL_OPERATIONS = "abnormal-operations"
+SERIOUS_ILLEGAL = "serious-illegal"
+
+ACTIVE_COUNTS_SECONDS = 300
+
+
+def active_counts_cache_key(today: dt.date) -> str:
+    return f"listings:active-counts:{today.isoformat()}"
+
+
+_MEASURES = Prefetch("measures", queryset=Measure.objects.select_related("agency"))
+_MEMORANDA = Prefetch("memoranda", queryset=Memorandum.objects.prefetch_related(_MEASURES))
+
+
+def credit_list_index(*, today: dt.date | None = None) -> list[CreditList]:
+    """All lists with `active_count`, the entries on each today.
+
+    The counts come from one grouped query over the entries alone, cached for the day's key:
+    every service that changes an entry deletes the key (services.active_counts_invalidate).
+    """
+    today = today or local_today()
+    key = active_counts_cache_key(today)
+    counts = cache.get(key)
+    if counts is None:
+        counts = dict(
+            ListEntry.objects.filter(active_q(today))
+            .order_by()
+            .values_list("credit_list_id")
+            .annotate(count=Count("id"))
+            .values_list("credit_list_id", "count")
+        )
+        cache.set(key, counts, ACTIVE_COUNTS_SECONDS)
+    lists = list(CreditList.objects.select_related("owner_agency"))
+    for credit_list in lists:
+        credit_list.active_count = counts.get(credit_list.pk, 0)
+    return lists
+
+
+def credit_list_get(*, code: str) -> CreditList | None:
+    return (
+        CreditList.objects.select_related("owner_agency")
+        .prefetch_related(
+            Prefetch("memoranda", queryset=Memorandum.objects.prefetch_related("signatories", _MEASURES))
+        )
+        .filter(code=code)
+        .first()
+    )
+
+
+def list_entry_list(*, credit_list: CreditList, filters, today: dt.date | None = None) -> ListEntryFilter:
+    """The filter set over one list's entries; its `.qs` gives entry ids, newest listing first.
+
+    Pages are cut from ids alone (an index scan on list and date), then the page's rows are
+    loaded with list_entry_page: a deep OFFSET never drags the joins along.
+    """
+    today = today or local_today()
+    queryset = ListEntry.objects.filter(credit_list=credit_list).order_by("-listed_on", "-id")
+    return ListEntryFilter(filters, queryset=queryset, today=today)
+
+
+def list_entry_page(*, ids: list[int]) -> list[dict]:
+    """The rows of one list page as ready strings, in the order of `ids`.
+
+    The page's cost is mostly Python: plain tuples and prepared strings instead of model
+    instances keep each row to a few dictionary lookups in the template.
+    """
+    english = (get_language() or "").startswith("en")
+    today = local_today()
+    until_removed = gettext("until removed")
+    labels = {status.value: status.label for status in EntryStatus}
+    rows = ListEntry.objects.filter(pk__in=ids).values_list(
+        "id", "enterprise__uscc", "enterprise__name", "enterprise__name_en", "reason__name", "reason__name_en",
+        "deciding_agency__name", "deciding_agency__name_en", "listed_on", "publication_ends_on", "state",
+    )
+    by_id = {}
+    for pk, uscc, name, name_en, reason, reason_en, agency, agency_en, listed_on, ends_on, state in rows:
+        if state == EntryState.LISTED:
+            status = EntryStatus.EXPIRED if ends_on is not None and ends_on < today else EntryStatus.ACTIVE
+        else:
+            status = state
+        by_id[pk] = {
+            "pk": pk,
+            "uscc": uscc,
+            "enterprise": (english and name_en) or name,
+            "reason": (english and reason_en) or reason,
+            "agency": (english and agency_en) or agency,
+            "listed_on": listed_on.isoformat(),
+            "ends": ends_on.isoformat() if ends_on else until_removed,
+            "status": labels[status],
+        }
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def list_entry_get(*, code: str, pk: int) -> ListEntry | None:
+    return (
+        ListEntry.objects.select_related(
+            "credit_list__owner_agency", "enterprise", "reason", "deciding_agency", "removing_agency"
+        )
+        .prefetch_related(Prefetch("credit_list__memoranda", queryset=Memorandum.objects.prefetch_related(_MEASURES)))
+        .filter(credit_list__code=code, pk=pk)
+        .first()
+    )
+
+
+def list_entry_measures(*, entry: ListEntry) -> list[Measure]:
+    """The memorandum measures that apply to an entry while it is on the list (from prefetched memoranda)."""
+    if entry.status != "active":
+        return []
+    return [measure for memorandum in entry.credit_list.memoranda.all() for measure in memorandum.measures.all()]
+
+
+def list_entry_history(*, entry: ListEntry):
+    return entry.events.all()
+
+
+def list_entry_objections(*, entry: ListEntry) -> QuerySet[Objection]:
+    return entry.objections.select_related("deciding_agency")
+
+
+def objection_get(*, pk: int) -> Objection | None:
+    return (
+        Objection.objects.select_related("entry__credit_list__owner_agency", "entry__enterprise", "entry__reason")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def person_bar_get(person: Person | None, *, today: dt.date | None = None, exclude_enterprise_id=None):
+    """The serious-list entry that bars `person` from being a legal representative today, or None."""
+    if person is None:
+        return None
+    today = today or local_today()
+    queryset = (
+        ListEntry.objects.select_related("enterprise", "credit_list")
+        .filter(barred_person=person, bar_ends_on__gte=today)
+        .exclude(state=EntryState.REVOKED)
+        .order_by("-bar_ends_on")
+    )
+    if exclude_enterprise_id is not None:
+        queryset = queryset.exclude(enterprise_id=exclude_enterprise_id)
+    return queryset.first()
+
 
 def credit_file_sections(*, enterprise) -> dict:
-    """Context that templates/listings/credit_file_sections.html needs for one enterprise."""
-    return {}
+    """Context that templates/listings/credit_file_sections.html needs for one enterprise.
+
+    Queries: entries (1) + their lists' memoranda (1) + measures with agencies (1) when there
+    are entries, plus the legal representative's bar (1) when there is one; never more.
+    Revoked entries are left out: an annulled listing must stop counting against the enterprise.
+    """
+    today = local_today()
+    entries = list(
+        ListEntry.objects.filter(enterprise=enterprise)
+        .exclude(state=EntryState.REVOKED)
+        .select_related("credit_list", "reason", "deciding_agency", "removing_agency")
+        .prefetch_related(Prefetch("credit_list__memoranda", queryset=Memorandum.objects.prefetch_related(_MEASURES)))
+        .annotate(derived_status=status_annotation(today))
+        .order_by("-listed_on", "-id")
+    )
+    abnormal, serious, other = [], [], []
+    for entry in entries:
+        entry.is_current = entry.derived_status == "active"
+        entry.applicable_measures = list_entry_measures(entry=entry) if entry.is_current else []
+        if entry.credit_list.code == ABNORMAL_OPERATIONS:
+            abnormal.append(entry)
+        elif entry.credit_list.code == SERIOUS_ILLEGAL:
+            serious.append(entry)
+        else:
+            other.append(entry)
+    bars = []
+    if enterprise.legal_representative_id:
+        bar = person_bar_get(
+            Person(pk=enterprise.legal_representative_id), today=today, exclude_enterprise_id=enterprise.pk
+        )
+        if bar is not None:
+            bars.append(bar)
+    return {
+        "listings_abnormal_entries": abnormal,
+        "listings_serious_entries": serious,
+        "listings_other_entries": other,
+        "listings_person_bars": bars,
+        "listings_today": today,
+    }

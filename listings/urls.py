@@ -1,3 +1,15 @@
+from django.urls import path
+
+from listings import views
+
 app_name = "listings"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.list_index, name="index"),
+    path("staff/objections/<int:pk>/", views.staff_objection, name="staff_objection"),
+    path("staff/<slug:code>/add/", views.staff_entry_add, name="staff_entry_add"),
+    path("staff/<slug:code>/<int:pk>/remove/", views.staff_entry_remove, name="staff_entry_remove"),
+    path("<slug:code>/", views.list_detail, name="detail"),
+    path("<slug:code>/<int:pk>/", views.entry_detail, name="entry"),
+    path("<slug:code>/<int:pk>/object/", views.entry_object, name="entry_object"),
+]

@@ -1,0 +1,249 @@
+"""Demo data for the lists: memoranda with measures, and active, expired, removed entries with objections."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from dateutil.relativedelta import relativedelta
+
+from credit.models import Agency, Enterprise
+from listings.models import (
+    CreditList,
+    EntryState,
+    ListEntry,
+    ListEntryEvent,
+    Measure,
+    Memorandum,
+    Objection,
+    local_today,
+)
+from listings.services import EXPIRY_REASON, LEGAL_REPRESENTATIVE_BAR_YEARS, publication_window
+from portal.audit import audit_record
+from portal.workdays import add_working_days
+
+MEMORANDA = [
+    {
+        "code": "dishonest-judgment-debtors-2016",
+        "title": "关于对失信被执行人实施联合惩戒的合作备忘录",
+        "title_en": "Memorandum on joint punishment of dishonest judgment debtors",
+        "document_number": "发改财金〔2016〕141号",
+        "signed_on": dt.date(2016, 1, 20),
+        "signatories": ["NDRC", "SPC", "MOF", "STA", "SAMR"],
+        "lists": ["dishonest-judgment-debtors"],
+        "measures": [
+            ("MOF", "restriction", "不得作为供应商参加政府采购活动", "Barred from government procurement as a supplier",
+             "《政府采购法》第二十二条"),
+            ("NDRC", "restriction", "限制发行企业债券", "Restricted from issuing enterprise bonds", "发改财金〔2016〕141号"),
+            ("SPC", "restriction", "限制高消费及非生活和工作必需的消费", "High-consumption limits",
+             "《最高人民法院关于限制被执行人高消费及有关消费的若干规定》"),
+        ],
+    },
+    {
+        "code": "serious-illegal-samr-2018",
+        "title": "关于对严重违法失信企业实施联合惩戒的合作备忘录",
+        "title_en": "Memorandum on joint punishment of seriously illegal and dishonest enterprises",
+        "document_number": "发改财金〔2018〕1933号",
+        "signed_on": dt.date(2018, 11, 21),
+        "signatories": ["NDRC", "SAMR", "MOF", "STA"],
+        "lists": ["serious-illegal"],
+        "measures": [
+            ("SAMR", "restriction", "列为重点监管对象，提高抽查比例和频次",
+             "Key supervision target with more frequent spot checks", "市场监管总局令第44号第十五条"),
+            ("SAMR", "restriction", "不适用告知承诺制", "No notification-and-commitment approvals", "市场监管总局令第44号第十五条"),
+            ("MOF", "restriction", "依法限制参加政府采购活动", "Restricted in government procurement", "《政府采购法》第二十二条"),
+            ("NDRC", "restriction", "不予授予荣誉称号", "No honours", "国发〔2016〕33号"),
+        ],
+    },
+    {
+        "code": "abnormal-operations-2016",
+        "title": "关于对经营异常企业实施协同监管的合作备忘录",
+        "title_en": "Memorandum on coordinated supervision of enterprises on the abnormal operations list",
+        "document_number": "发改财金〔2016〕1200号",
+        "signed_on": dt.date(2016, 6, 1),
+        "signatories": ["NDRC", "SAMR", "MOF"],
+        "lists": ["abnormal-operations"],
+        "measures": [
+            ("MOF", "restriction", "政府采购中依法予以限制", "Restricted in government procurement",
+             "《企业信息公示暂行条例》第十八条"),
+            ("SAMR", "restriction", "列为重点监管对象", "Closer supervision", "《企业信息公示暂行条例》第十八条"),
+        ],
+    },
+    {
+        "code": "major-tax-violators-2014",
+        "title": "关于对重大税收违法案件当事人实施联合惩戒措施的合作备忘录",
+        "title_en": "Memorandum on joint punishment of parties to major tax violation cases",
+        "document_number": "发改财金〔2014〕3062号",
+        "signed_on": dt.date(2014, 12, 30),
+        "signatories": ["NDRC", "STA", "MOF"],
+        "lists": ["major-tax-violators", "procurement-blacklist"],
+        "measures": [
+            ("STA", "restriction", "纳税信用级别直接判为D级", "Tax credit grade set to D", "《纳税信用管理办法》"),
+            ("MOF", "restriction", "禁止参加政府采购活动", "Barred from government procurement", "《政府采购法实施条例》第十九条"),
+        ],
+    },
+    {
+        "code": "environmental-2016",
+        "title": "关于对环境保护领域失信生产经营单位及其有关人员开展联合惩戒的合作备忘录",
+        "title_en": "Memorandum on joint punishment of dishonest entities in environmental protection",
+        "document_number": "发改财金〔2016〕1580号",
+        "signed_on": dt.date(2016, 7, 20),
+        "signatories": ["NDRC", "MEE", "MOF"],
+        "lists": ["environmental-violators"],
+        "measures": [
+            ("MEE", "restriction", "限制取得排污许可等生产许可", "Limits on production and discharge permits",
+             "发改财金〔2016〕1580号"),
+            ("MOF", "restriction", "限制参加政府采购和财政资金项目招标", "Limits on procurement and publicly funded bidding",
+             "发改财金〔2016〕1580号"),
+        ],
+    },
+    {
+        "code": "a-grade-taxpayers-2016",
+        "title": "关于对纳税信用A级纳税人实施联合激励措施的合作备忘录",
+        "title_en": "Memorandum on joint incentives for A-grade taxpayers",
+        "document_number": "发改财金〔2016〕1467号",
+        "signed_on": dt.date(2016, 7, 1),
+        "signatories": ["NDRC", "STA", "SAMR"],
+        "lists": ["a-grade-taxpayers"],
+        "measures": [
+            ("SAMR", "reward", "行政审批绿色通道", "Green channel for administrative approvals", "发改财金〔2016〕1467号"),
+            ("STA", "reward", "按需领用发票，提供办税绿色通道", "Invoices on demand and a tax-filing green channel",
+             "《纳税信用管理办法》"),
+        ],
+    },
+]
+
+# (list code, share of enterprises, decision-number template)
+PLAN = [
+    ("abnormal-operations", 0.06, "市监异列〔{year}〕{n}号"),
+    ("serious-illegal", 0.008, "市监严列〔{year}〕{n}号"),
+    ("major-tax-violators", 0.006, "税稽公〔{year}〕{n}号"),
+    ("dishonest-judgment-debtors", 0.01, "（{year}）执{n}号"),
+    ("procurement-blacklist", 0.004, "财库处〔{year}〕{n}号"),
+    ("environmental-violators", 0.006, "环罚〔{year}〕{n}号"),
+    ("a-grade-taxpayers", 0.03, "税信评〔{year}〕{n}号"),
+]
+
+
+def _memoranda(agencies: dict[str, Agency], lists: dict[str, CreditList]) -> int:
+    created_count = 0
+    for spec in MEMORANDA:
+        memorandum, created = Memorandum.objects.get_or_create(
+            code=spec["code"],
+            defaults={key: spec[key] for key in ("title", "title_en", "document_number", "signed_on")},
+        )
+        if not created:
+            continue
+        created_count += 1
+        memorandum.signatories.add(*(agencies[code] for code in spec["signatories"]))
+        memorandum.lists.add(*(lists[code] for code in spec["lists"]))
+        Measure.objects.bulk_create(
+            Measure(memorandum=memorandum, agency=agencies[agency], kind=kind, description=text, description_en=text_en,
+                    legal_basis=basis)
+            for agency, kind, text, text_en, basis in spec["measures"]
+        )
+    return created_count
+
+
+def seed_demo_data(*, seed: int, stdout) -> None:
+    rnd = random.Random(seed)
+    today = local_today()
+    agencies = {agency.code: agency for agency in Agency.objects.filter(code__in=["SAMR", "STA", "SPC", "MEE", "MOF", "NDRC"])}
+    lists = {item.code: item for item in CreditList.objects.select_related("owner_agency").prefetch_related("reasons")}
+    memoranda = _memoranda(agencies, lists)
+    if ListEntry.objects.exists():
+        stdout.write(f"listings: {memoranda} memoranda; entries already present, none added\n")
+        return
+    enterprises = list(
+        Enterprise.objects.order_by("id").values_list(
+            "id", "entity_type", "legal_representative_id", "registration_authority_id", "region_code"
+        )
+    )
+    if not enterprises:
+        stdout.write("listings: no enterprises, no entries\n")
+        return
+    entries: list[ListEntry] = []
+    counter = 0
+    for code, share, number_template in PLAN:
+        credit_list = lists[code]
+        reasons = list(credit_list.reasons.all())
+        chosen = rnd.sample(enterprises, max(2, int(len(enterprises) * share)) if len(enterprises) >= 2 else 1)
+        for index, (enterprise_id, entity_type, person_id, registration_authority_id, region) in enumerate(chosen):
+            counter += 1
+            reason = rnd.choice(reasons)
+            # A spread over five years gives active, expired and removed entries on every list.
+            listed_on = today - dt.timedelta(days=rnd.randint(5, 5 * 365))
+            decided_on = listed_on - dt.timedelta(days=rnd.randint(0, 10))
+            probe = Enterprise(entity_type=entity_type)
+            ends_on, repair_from = publication_window(credit_list=credit_list, enterprise=probe, listed_on=listed_on)
+            deciding_agency_id = (
+                registration_authority_id if code == "abnormal-operations" and index % 2 else credit_list.owner_agency_id
+            )
+            entry = ListEntry(
+                credit_list=credit_list,
+                enterprise_id=enterprise_id,
+                region_code=region,
+                reason=reason,
+                reason_text="",
+                legal_basis=credit_list.legal_basis,
+                decision_number=number_template.format(year=decided_on.year, n=counter),
+                deciding_agency_id=deciding_agency_id,
+                severity=credit_list.severity,
+                decided_on=decided_on,
+                listed_on=listed_on,
+                publication_ends_on=ends_on,
+                repair_from=repair_from,
+                source_label=credit_list.owner_agency.name,
+            )
+            if reason.bars_legal_representative and person_id:
+                entry.barred_person_id = person_id
+                entry.bar_ends_on = listed_on + relativedelta(years=LEGAL_REPRESENTATIVE_BAR_YEARS) - dt.timedelta(days=1)
+            if ends_on is not None and ends_on < today:
+                entry.state = EntryState.EXPIRED
+                entry.removed_on = ends_on + dt.timedelta(days=1)
+                entry.removal_reason = EXPIRY_REASON
+                entry.removing_agency_id = deciding_agency_id
+            elif rnd.random() < 0.3 and listed_on < today - dt.timedelta(days=30):
+                entry.state = EntryState.REMOVED
+                entry.removed_on = listed_on + dt.timedelta(days=rnd.randint(20, (today - listed_on).days))
+                entry.removal_reason = (
+                    "已补报未报年份的年度报告并公示，申请移出" if code == "abnormal-operations" else "已履行相关义务，申请提前移出"
+                )
+                entry.removing_agency_id = deciding_agency_id
+            if entry.state != EntryState.LISTED:
+                entry.state_changed_at = dt.datetime.combine(entry.removed_on, dt.time(9), tzinfo=dt.timezone.utc)
+            entries.append(entry)
+    # One active entry per enterprise, list and reason (the service's rule): drop later duplicates.
+    seen, unique = set(), []
+    for entry in entries:
+        key = (entry.credit_list.code, entry.enterprise_id, entry.reason_id)
+        if entry.state == EntryState.LISTED and key in seen:
+            continue
+        if entry.state == EntryState.LISTED:
+            seen.add(key)
+        unique.append(entry)
+    ListEntry.objects.bulk_create(unique, batch_size=2000)
+    events = []
+    for entry in unique:
+        events.append(ListEntryEvent(entry=entry, kind=ListEntryEvent.Kind.LISTED, actor_label="demo",
+                                     occurred_at=dt.datetime.combine(entry.listed_on, dt.time(9), tzinfo=dt.timezone.utc)))
+        if entry.state != EntryState.LISTED:
+            events.append(ListEntryEvent(entry=entry, kind=entry.state, actor_label="demo", note=entry.removal_reason,
+                                         occurred_at=dt.datetime.combine(entry.removed_on, dt.time(9), tzinfo=dt.timezone.utc)))
+    ListEntryEvent.objects.bulk_create(events, batch_size=5000)
+    objections = []
+    for entry in unique:
+        if entry.state == EntryState.LISTED and entry.credit_list.code == "abnormal-operations" and rnd.random() < 0.05:
+            submitted_on = entry.listed_on + dt.timedelta(days=rnd.randint(1, 29))
+            if submitted_on > today:
+                continue
+            due = add_working_days(submitted_on, 5)
+            objections.append(Objection(entry=entry, submitted_on=submitted_on, grounds="企业已迁入新址，可以通过新地址联系。",
+                                        acceptance_due=due.date, acceptance_due_provisional=due.provisional))
+    Objection.objects.bulk_create(objections, batch_size=2000)
+    audit_record(
+        action="listings.demo.seeded",
+        actor_label="seed_demo",
+        payload={"seed": seed, "entries": len(unique), "objections": len(objections), "memoranda": memoranda},
+    )
+    stdout.write(f"listings: {memoranda} memoranda, {len(unique)} entries, {len(objections)} objections\n")

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+from listings.models import EntryStatus, status_q
+
+
+class ListEntryFilter(django_filters.FilterSet):
+    region = django_filters.CharFilter(
+        label=_("Region code"),
+        method="filter_region",
+        validators=[RegexValidator(r"^[0-9]{2,6}$", _("Enter 2 to 6 digits of a division code, such as 110000 or 110108."))],
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 6, "pattern": "[0-9]{2,6}"}),
+    )
+    listed_from = django_filters.DateFilter(
+        field_name="listed_on", lookup_expr="gte", label=_("Listed from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    listed_to = django_filters.DateFilter(
+        field_name="listed_on", lookup_expr="lte", label=_("Listed to"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=EntryStatus.choices, method="filter_status", empty_label=_("All")
+    )
+
+    def __init__(self, *args, today, **kwargs):
+        self.today = today
+        super().__init__(*args, **kwargs)
+
+    def filter_region(self, queryset, name, value):
+        # 110000 is the province, 110100 the city, 110108 the district: match by the meaningful prefix.
+        prefix = value.strip()
+        while len(prefix) > 2 and prefix.endswith("00"):
+            prefix = prefix[:-2]
+        return queryset.filter(region_code__startswith=prefix)
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(status_q(value, self.today))

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.utils.translation import gettext_lazy as _
+
+from credit import uscc as uscc_rules
+from credit.models import Agency, Enterprise
+from listings.models import CreditList, Objection
+from listings.selectors import person_bar_get
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class EntryCreateForm(forms.Form):
+    uscc = forms.CharField(label=_("Unified social credit code"), max_length=18)
+    reason_code = forms.ChoiceField(label=_("Reason"))
+    reason_text = forms.CharField(label=_("Facts"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    decision_number = forms.CharField(label=_("Decision number"), max_length=100)
+    deciding_agency = forms.ModelChoiceField(label=_("Deciding authority"), queryset=Agency.objects.none())
+    decided_on = forms.DateField(label=_("Decision date"), widget=DATE)
+    listed_on = forms.DateField(label=_("Listing date"), widget=DATE, required=False, help_text=_("Empty: today"))
+    legal_basis = forms.CharField(
+        label=_("Legal basis"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
+        help_text=_("Empty: the list's legal basis"),
+    )
+    source_url = forms.URLField(label=_("Source address"), required=False)
+
+    def __init__(self, *args, credit_list: CreditList, agency: Agency, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.credit_list = credit_list
+        self.fields["reason_code"].choices = [(reason.code, reason.name) for reason in credit_list.reasons.all()]
+        self.fields["deciding_agency"].queryset = Agency.objects.order_by("code")
+        self.fields["deciding_agency"].initial = agency.pk
+
+    def clean_uscc(self) -> Enterprise:
+        # USCCError is a ValidationError naming the rule that failed (length, alphabet, check...).
+        code = uscc_rules.validate(self.cleaned_data["uscc"])
+        enterprise = Enterprise.objects.filter(uscc=code).first()
+        if enterprise is None:
+            raise forms.ValidationError(
+                _("No enterprise with the code %(value)s is registered."), code="unknown_uscc", params={"value": code}
+            )
+        return enterprise
+
+
+class EntryRemoveForm(forms.Form):
+    removed_on = forms.DateField(label=_("Removal date"), widget=DATE)
+    reason = forms.CharField(label=_("Removal reason"), max_length=300)
+    decision_number = forms.CharField(label=_("Removal decision number"), max_length=100, required=False)
+
+
+class ObjectionForm(forms.Form):
+    grounds = forms.CharField(label=_("Grounds of the objection"), widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class ObjectionDecisionForm(forms.Form):
+    ACCEPT, REJECT, UPHOLD = "accept", "reject", "uphold"
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[(ACCEPT, _("Accept for verification")), (REJECT, _("Reject")), (UPHOLD, _("Uphold and revoke"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, objection: Objection, **kwargs):
+        super().__init__(*args, **kwargs)
+        if objection.state == Objection.State.SUBMITTED:
+            self.fields["decision"].choices = self.fields["decision"].choices[:2]
+        else:
+            self.fields["decision"].choices = self.fields["decision"].choices[1:]
+
+
+def legal_representative_bar_warning(*, person, enterprise=None) -> str:
+    """A warning (empty if none) for staff recording `person` as legal representative of `enterprise`."""
+    bar = person_bar_get(person, exclude_enterprise_id=getattr(enterprise, "pk", None))
+    if bar is None:
+        return ""
+    return str(
+        _(
+            "%(person)s is barred until %(date)s from being legal representative of another enterprise: "
+            "%(enterprise)s was put on the serious illegal and dishonest list for false disclosure "
+            "(decision %(number)s)."
+        )
+        % {
+            "person": person.name,
+            "date": bar.bar_ends_on.isoformat(),
+            "enterprise": bar.enterprise.name,
+            "number": bar.decision_number,
+        }
+    )
+
+
+class LegalRepresentativeBarAdminMixin:
+    """Mix into the Enterprise ModelAdmin: warns staff who set a barred person as legal representative.
+
+    Usage (credit/admin.py): ``class EnterpriseAdmin(LegalRepresentativeBarAdminMixin, admin.ModelAdmin)``.
+    It warns rather than refuses because the registration decision belongs to the registering agency.
+    """
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj.legal_representative_id and (not change or "legal_representative" in form.changed_data):
+            warning = legal_representative_bar_warning(person=obj.legal_representative, enterprise=obj)
+            if warning:
+                messages.warning(request, warning)

@@ -1,0 +1,355 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, F, Q, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from credit.models import Agency, Enterprise, Person
+
+
+def local_today() -> dt.date:
+    return timezone.localdate()
+
+
+class ListColour(models.TextChoices):
+    RED = "red", _("Red list")
+    BLACK = "black", _("Blacklist")
+
+
+class ListCategory(models.TextChoices):
+    ABNORMAL_OPERATIONS = "abnormal", _("Abnormal operations")
+    SERIOUS_ILLEGAL = "serious", _("Serious illegal and dishonest")
+    TAX = "tax", _("Taxation")
+    JUDICIAL = "judicial", _("Judgment enforcement")
+    PROCUREMENT = "procurement", _("Government procurement")
+    ENVIRONMENT = "environment", _("Ecology and environment")
+    OTHER = "other", _("Other")
+
+
+class SubjectType(models.TextChoices):
+    MARKET_ENTITY = "market_entity", _("Market entities (enterprises, sole proprietors, cooperatives)")
+    ENTERPRISE = "enterprise", _("Enterprises")
+    SUPPLIER = "supplier", _("Suppliers and agents")
+    TAXPAYER = "taxpayer", _("Taxpayers")
+
+
+class SeverityClass(models.TextChoices):
+    MINOR = "minor", _("Minor")
+    GENERAL = "general", _("General")
+    SERIOUS = "serious", _("Serious")
+    NOT_APPLICABLE = "none", _("Not applicable (red list)")
+
+
+class CreditList(models.Model):
+    """A list kept by one agency (abnormal operations, serious illegal, tax violators, A-grade taxpayers...).
+
+    Publication periods are in months counted from the listing date. An empty maximum
+    means the entry stays published until it is removed (for example the abnormal-
+    operations list, where removal follows the cure).
+    """
+
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    colour = models.CharField(_("red or black"), max_length=8, choices=ListColour.choices)
+    category = models.CharField(_("category"), max_length=16, choices=ListCategory.choices)
+    owner_agency = models.ForeignKey(
+        Agency, verbose_name=_("owning agency"), on_delete=models.PROTECT, related_name="owned_lists"
+    )
+    legal_basis = models.TextField(_("legal basis"))
+    subject_type = models.CharField(_("subject type"), max_length=16, choices=SubjectType.choices)
+    severity = models.CharField(_("default severity class"), max_length=8, choices=SeverityClass.choices)
+    min_publication_months = models.PositiveSmallIntegerField(
+        _("minimum publication (months)"), null=True, blank=True, help_text=_("Repair may be requested after this")
+    )
+    max_publication_months = models.PositiveSmallIntegerField(
+        _("maximum publication (months)"), null=True, blank=True, help_text=_("Empty: published until removed")
+    )
+    consequences = models.TextField(_("what it means in practice"), blank=True)
+    consequences_en = models.TextField(_("what it means in practice (English)"), blank=True)
+    removal_conditions = models.TextField(_("how to get off the list"), blank=True)
+    removal_conditions_en = models.TextField(_("how to get off the list (English)"), blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
+
+    class Meta:
+        verbose_name = _("list")
+        verbose_name_plural = _("lists")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return f"/lists/{self.code}/"
+
+    @property
+    def is_red(self) -> bool:
+        return self.colour == ListColour.RED
+
+
+class ListReason(models.Model):
+    """A coded reason for putting an enterprise on a list (NECIPS shows its statutory wording)."""
+
+    credit_list = models.ForeignKey(CreditList, on_delete=models.CASCADE, related_name="reasons")
+    code = models.SlugField(_("code"), max_length=64)
+    name = models.CharField(_("reason"), max_length=300)
+    name_en = models.CharField(_("reason (English)"), max_length=300, blank=True)
+    # Reg. Art. 18 (2024): listing for false disclosure bars the legal representative
+    # from the same role in any other enterprise for three years.
+    bars_legal_representative = models.BooleanField(_("bars the legal representative"), default=False)
+
+    class Meta:
+        verbose_name = _("listing reason")
+        verbose_name_plural = _("listing reasons")
+        ordering = ["credit_list", "id"]
+        constraints = [models.UniqueConstraint(fields=["credit_list", "code"], name="listings_reason_code_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EntryState(models.TextChoices):
+    LISTED = "listed", _("Listed")
+    REMOVED = "removed", _("Removed")
+    EXPIRED = "expired", _("Publication ended")
+    REVOKED = "revoked", _("Revoked")
+
+
+class EntryStatus(models.TextChoices):
+    """What the public sees: the stored state read together with today's date."""
+
+    ACTIVE = "active", _("On the list")
+    EXPIRED = "expired", _("Publication ended")
+    REMOVED = "removed", _("Removed")
+    REVOKED = "revoked", _("Revoked")
+
+
+def active_q(today: dt.date, prefix: str = "") -> Q:
+    """Entries shown as on the list today; a listed entry past its end is not, even before the sweep."""
+    return Q(**{f"{prefix}state": EntryState.LISTED}) & (
+        Q(**{f"{prefix}publication_ends_on__isnull": True}) | Q(**{f"{prefix}publication_ends_on__gte": today})
+    )
+
+
+def status_q(status: str, today: dt.date) -> Q:
+    if status == EntryStatus.ACTIVE:
+        return active_q(today)
+    if status == EntryStatus.EXPIRED:
+        return Q(state=EntryState.EXPIRED) | Q(state=EntryState.LISTED, publication_ends_on__lt=today)
+    return Q(state=status)
+
+
+def status_annotation(today: dt.date) -> Case:
+    return Case(
+        When(state=EntryState.LISTED, publication_ends_on__lt=today, then=Value(EntryStatus.EXPIRED.value)),
+        When(state=EntryState.LISTED, then=Value(EntryStatus.ACTIVE.value)),
+        default=F("state"),
+        output_field=models.CharField(),
+    )
+
+
+class ListEntry(models.Model):
+    credit_list = models.ForeignKey(
+        CreditList, verbose_name=_("list"), on_delete=models.PROTECT, related_name="entries"
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="list_entries"
+    )
+    # The enterprise's division code when it was listed: list pages filter by region without a
+    # join, and a later move does not rewrite where the listing happened.
+    region_code = models.CharField(_("region code"), max_length=6, blank=True)
+    reason = models.ForeignKey(ListReason, verbose_name=_("reason"), on_delete=models.PROTECT, related_name="+")
+    reason_text = models.TextField(_("facts"), blank=True)
+    legal_basis = models.TextField(_("legal basis"), blank=True)
+    decision_number = models.CharField(_("decision number"), max_length=100)
+    deciding_agency = models.ForeignKey(
+        Agency, verbose_name=_("deciding authority"), on_delete=models.PROTECT, related_name="+"
+    )
+    severity = models.CharField(_("severity class"), max_length=8, choices=SeverityClass.choices)
+    decided_on = models.DateField(_("decision date"))
+    listed_on = models.DateField(_("listing date"))
+    publication_ends_on = models.DateField(
+        _("publication end date"), null=True, blank=True, help_text=_("Last day shown; empty: until removed")
+    )
+    repair_from = models.DateField(_("repair may be requested from"))
+    state = models.CharField(_("state"), max_length=8, choices=EntryState.choices, default=EntryState.LISTED)
+    state_changed_at = models.DateTimeField(_("state changed at"), default=timezone.now)
+    removed_on = models.DateField(_("removal date"), null=True, blank=True)
+    removal_reason = models.CharField(_("removal reason"), max_length=300, blank=True)
+    removal_decision_number = models.CharField(_("removal decision number"), max_length=100, blank=True)
+    removing_agency = models.ForeignKey(
+        Agency, verbose_name=_("removing authority"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Snapshot at listing: the legal representative then in office is the one barred.
+    barred_person = models.ForeignKey(
+        Person, verbose_name=_("barred legal representative"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="list_bars",
+    )
+    bar_ends_on = models.DateField(_("bar ends on"), null=True, blank=True)
+    source_label = models.CharField(_("source"), max_length=200, blank=True)
+    source_url = models.URLField(_("source address"), blank=True)
+    published_at = models.DateTimeField(_("publication time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("list entry")
+        verbose_name_plural = _("list entries")
+        ordering = ["-listed_on", "-id"]
+        indexes = [
+            models.Index(fields=["credit_list", "-listed_on", "-id"], name="listings_entry_list_date"),
+            models.Index(fields=["enterprise", "credit_list"], name="listings_entry_enterprise"),
+            # The daily sweep only looks at listed entries with an end date.
+            models.Index(
+                fields=["publication_ends_on"], name="listings_entry_sweep", condition=Q(state="listed")
+            ),
+            models.Index(fields=["state_changed_at"], name="listings_entry_changed"),
+            models.Index(fields=["barred_person", "bar_ends_on"], name="listings_entry_bar"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.credit_list.code} #{self.pk} {self.enterprise_id}"
+
+    def get_absolute_url(self) -> str:
+        return f"/lists/{self.credit_list.code}/{self.pk}/"
+
+    @property
+    def reason_code(self) -> str:
+        return self.reason.code
+
+    def status_on(self, today: dt.date) -> str:
+        if self.state == EntryState.LISTED:
+            if self.publication_ends_on is not None and self.publication_ends_on < today:
+                return EntryStatus.EXPIRED
+            return EntryStatus.ACTIVE
+        return EntryStatus(self.state)
+
+    @property
+    def status(self) -> str:
+        return self.status_on(local_today())
+
+    @property
+    def status_label(self) -> str:
+        return EntryStatus(self.status).label
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == EntryStatus.ACTIVE
+
+    @property
+    def objection_deadline(self) -> dt.date:
+        return self.listed_on + dt.timedelta(days=30)
+
+    def bar_active_on(self, today: dt.date) -> bool:
+        return (
+            self.barred_person_id is not None
+            and self.state != EntryState.REVOKED
+            and self.bar_ends_on is not None
+            and self.bar_ends_on >= today
+        )
+
+
+class ListEntryEvent(models.Model):
+    """The readable history of one entry (the audit log keeps who did it, this keeps what happened)."""
+
+    class Kind(models.TextChoices):
+        LISTED = "listed", _("Listed")
+        REMOVED = "removed", _("Removed")
+        EXPIRED = "expired", _("Publication ended")
+        REVOKED = "revoked", _("Revoked")
+        OBJECTION = "objection", _("Objection")
+
+    entry = models.ForeignKey(ListEntry, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(_("event"), max_length=16, choices=Kind.choices)
+    occurred_at = models.DateTimeField(_("time"), default=timezone.now)
+    actor_label = models.CharField(_("by"), max_length=150, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("entry event")
+        verbose_name_plural = _("entry history")
+        ordering = ["occurred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} {self.kind}"
+
+
+class Objection(models.Model):
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        ACCEPTED = "accepted", _("Accepted, under verification")
+        UPHELD = "upheld", _("Upheld: listing revoked")
+        REJECTED = "rejected", _("Rejected")
+
+    entry = models.ForeignKey(ListEntry, verbose_name=_("entry"), on_delete=models.PROTECT, related_name="objections")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_on = models.DateField(_("submitted on"))
+    grounds = models.TextField(_("grounds"))
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.SUBMITTED)
+    acceptance_due = models.DateField(_("acceptance decision due"))
+    acceptance_due_provisional = models.BooleanField(default=False)
+    accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
+    verification_due = models.DateField(_("verification due"), null=True, blank=True)
+    verification_due_provisional = models.BooleanField(default=False)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decision_reason = models.TextField(_("reasons for the decision"), blank=True)
+    deciding_agency = models.ForeignKey(
+        Agency, verbose_name=_("deciding authority"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        ordering = ["-submitted_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} {self.submitted_on}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in {self.State.SUBMITTED, self.State.ACCEPTED}
+
+
+class Memorandum(models.Model):
+    """A joint rewards or punishments memorandum signed by several agencies, covering some lists."""
+
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    title_en = models.CharField(_("English title"), max_length=300, blank=True)
+    document_number = models.CharField(_("document number"), max_length=100)
+    signed_on = models.DateField(_("signed on"))
+    signatories = models.ManyToManyField(Agency, verbose_name=_("signatory agencies"), related_name="memoranda")
+    lists = models.ManyToManyField(CreditList, verbose_name=_("lists covered"), related_name="memoranda")
+
+    class Meta:
+        verbose_name = _("memorandum")
+        verbose_name_plural = _("memoranda")
+        ordering = ["signed_on", "code"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Measure(models.Model):
+    class Kind(models.TextChoices):
+        RESTRICTION = "restriction", _("Restriction")
+        REWARD = "reward", _("Reward")
+
+    memorandum = models.ForeignKey(Memorandum, on_delete=models.CASCADE, related_name="measures")
+    agency = models.ForeignKey(Agency, verbose_name=_("applied by"), on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    description = models.TextField(_("measure"))
+    description_en = models.TextField(_("measure (English)"), blank=True)
+    legal_basis = models.CharField(_("legal basis"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("measure")
+        verbose_name_plural = _("measures")
+        ordering = ["memorandum", "id"]
+
+    def __str__(self) -> str:
+        return self.description[:80]

@@ -1,0 +1,491 @@
+"""Every write to lists, entries and objections."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from credit.cache import credit_file_cache_key, credit_file_invalidate
+from credit.models import Agency, AgencyStaff, Enterprise, EntityType
+from listings.models import (
+    CreditList,
+    EntryState,
+    ListEntry,
+    ListEntryEvent,
+    ListReason,
+    Objection,
+    local_today,
+)
+from listings.selectors import active_counts_cache_key
+from portal.audit import audit_record
+from portal.workdays import add_working_days
+
+ABNORMAL_OPERATIONS = "abnormal-operations"
+SERIOUS_ILLEGAL = "serious-illegal"
+OBJECTION_DAYS = 30
+OBJECTION_ACCEPTANCE_WORKING_DAYS = 5
+OBJECTION_VERIFICATION_WORKING_DAYS = 20
+LEGAL_REPRESENTATIVE_BAR_YEARS = 3
+INVALIDATE_CHUNK = 1000
+
+
+class ListingError(ValidationError):
+    """A rule of the lists was broken; `code` says which, `field` names the input at fault (if any)."""
+
+    def __init__(self, message, *, code: str, field: str | None = None, params=None):
+        super().__init__(message, code=code, params=params)
+        self.field = field
+
+
+def staff_agency(user) -> Agency | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    staff = AgencyStaff.objects.select_related("agency").filter(user=user).first()
+    return staff.agency if staff else None
+
+
+def _require_owner(*, actor, credit_list: CreditList) -> Agency | None:
+    """None for a system action; otherwise the actor's agency, which must own the list."""
+    if actor is None:
+        return None
+    agency = staff_agency(actor)
+    if agency is None or agency.pk != credit_list.owner_agency_id:
+        raise ListingError(
+            _("Only staff of %(agency)s may change entries on the list %(list)s."),
+            code="not_owner",
+            params={"agency": credit_list.owner_agency.name, "list": credit_list.name},
+        )
+    return agency
+
+
+def _actor_label(actor) -> str:
+    return actor.get_username() if actor is not None else "system"
+
+
+def _invalidate_on_commit(enterprise_ids) -> None:
+    ids = list(dict.fromkeys(enterprise_ids))
+
+    def run():
+        for enterprise_id in ids:
+            credit_file_invalidate(enterprise_id=enterprise_id)
+        active_counts_invalidate()
+
+    transaction.on_commit(run)
+
+
+def active_counts_invalidate() -> None:
+    cache.delete(active_counts_cache_key(local_today()))
+
+
+def publication_window(
+    *, credit_list: CreditList, enterprise: Enterprise, listed_on: dt.date
+) -> tuple[dt.date | None, dt.date]:
+    """(last day the entry is published or None for "until removed", first day repair may be asked)."""
+    if credit_list.code == ABNORMAL_OPERATIONS and enterprise.entity_type == EntityType.INDIVIDUAL_BUSINESS:
+        # Sole proprietors are marked abnormal from 1 July until 30 June of the next year.
+        year = listed_on.year + 1 if listed_on.month >= 7 else listed_on.year
+        return dt.date(year, 6, 30), listed_on
+    ends_on = None
+    if credit_list.max_publication_months is not None:
+        ends_on = listed_on + relativedelta(months=credit_list.max_publication_months) - dt.timedelta(days=1)
+    repair_from = listed_on + relativedelta(months=credit_list.min_publication_months or 0)
+    return ends_on, repair_from
+
+
+@transaction.atomic
+def list_entry_create(
+    *,
+    list_code: str,
+    enterprise: Enterprise,
+    reason_code: str,
+    reason_text: str,
+    decision_number: str,
+    deciding_agency: Agency,
+    decided_on: dt.date,
+    listed_on: dt.date | None = None,
+    legal_basis: str = "",
+    source_label: str = "",
+    source_url: str = "",
+    actor=None,
+) -> ListEntry:
+    credit_list = CreditList.objects.select_related("owner_agency").filter(code=list_code).first()
+    if credit_list is None:
+        raise ListingError(_("There is no list with the code %(code)s."), code="unknown_list", params={"code": list_code})
+    _require_owner(actor=actor, credit_list=credit_list)
+    reason = ListReason.objects.filter(credit_list=credit_list, code=reason_code).first()
+    if reason is None:
+        raise ListingError(
+            _("Reason %(code)s is not one of the reasons of this list."),
+            code="unknown_reason",
+            field="reason_code",
+            params={"code": reason_code},
+        )
+    today = local_today()
+    listed_on = listed_on or today
+    if decided_on > today:
+        raise ListingError(_("The decision date cannot be in the future."), code="future_date", field="decided_on")
+    if listed_on > today:
+        raise ListingError(_("The listing date cannot be in the future."), code="future_date", field="listed_on")
+    if listed_on < decided_on:
+        raise ListingError(
+            _("The listing date cannot be before the decision date."), code="listed_before_decision", field="listed_on"
+        )
+    if not decision_number.strip():
+        raise ListingError(_("The decision number is required."), code="required", field="decision_number")
+    # Lock the enterprise so that two concurrent listings for the same reason cannot both pass the check.
+    enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+    ends_on, repair_from = publication_window(credit_list=credit_list, enterprise=enterprise, listed_on=listed_on)
+    duplicate = ListEntry.objects.filter(
+        enterprise=enterprise, credit_list=credit_list, reason=reason, state=EntryState.LISTED
+    ).exclude(publication_ends_on__lt=today)
+    if duplicate.exists():
+        raise ListingError(
+            _("This enterprise is already on the list %(list)s for this reason."),
+            code="duplicate",
+            params={"list": credit_list.name},
+        )
+    barred_person_id = bar_ends_on = None
+    if reason.bars_legal_representative and enterprise.legal_representative_id:
+        barred_person_id = enterprise.legal_representative_id
+        bar_ends_on = listed_on + relativedelta(years=LEGAL_REPRESENTATIVE_BAR_YEARS) - dt.timedelta(days=1)
+    entry = ListEntry.objects.create(
+        credit_list=credit_list,
+        enterprise=enterprise,
+        region_code=enterprise.region_code,
+        reason=reason,
+        reason_text=reason_text,
+        legal_basis=legal_basis or credit_list.legal_basis,
+        decision_number=decision_number.strip(),
+        deciding_agency=deciding_agency,
+        severity=credit_list.severity,
+        decided_on=decided_on,
+        listed_on=listed_on,
+        publication_ends_on=ends_on,
+        repair_from=repair_from,
+        barred_person_id=barred_person_id,
+        bar_ends_on=bar_ends_on,
+        source_label=source_label,
+        source_url=source_url,
+    )
+    ListEntryEvent.objects.create(entry=entry, kind=ListEntryEvent.Kind.LISTED, actor_label=_actor_label(actor))
+    audit_record(
+        action="listings.entry.created",
+        actor=actor,
+        actor_label=_actor_label(actor),
+        obj=entry,
+        payload={"list": credit_list.code, "enterprise": enterprise.uscc, "reason": reason.code,
+                 "decision_number": entry.decision_number, "listed_on": listed_on.isoformat()},
+    )
+    affected = [enterprise.pk]
+    if barred_person_id:
+        # The bar is shown on the person's other enterprises' files.
+        affected += list(Enterprise.objects.filter(legal_representative_id=barred_person_id).values_list("pk", flat=True))
+    _invalidate_on_commit(affected)
+    return entry
+
+
+def _lock_entry(entry: ListEntry) -> ListEntry:
+    return ListEntry.objects.select_for_update(of=("self",)).select_related("credit_list__owner_agency").get(
+        pk=entry.pk
+    )
+
+
+@transaction.atomic
+def list_entry_remove(
+    *,
+    entry: ListEntry,
+    removed_on: dt.date,
+    reason: str,
+    decision_number: str = "",
+    removing_agency: Agency | None = None,
+    actor=None,
+) -> ListEntry:
+    entry = _lock_entry(entry)
+    agency = _require_owner(actor=actor, credit_list=entry.credit_list)
+    today = local_today()
+    if entry.status_on(today) != "active":
+        raise ListingError(
+            _("Only an entry that is on the list can be removed; this one is %(status)s."),
+            code="not_active",
+            params={"status": entry.status_label},
+        )
+    if not reason.strip():
+        raise ListingError(_("The removal reason is required."), code="required", field="reason")
+    if removed_on > today:
+        raise ListingError(_("The removal date cannot be in the future."), code="future_date", field="removed_on")
+    if removed_on < entry.listed_on:
+        raise ListingError(
+            _("The removal date cannot be before the listing date (%(date)s)."),
+            code="removed_before_listing",
+            field="removed_on",
+            params={"date": entry.listed_on.isoformat()},
+        )
+    if removed_on < entry.repair_from:
+        # Serious and general entries stay published for their minimum period; a wrong listing
+        # is revoked (list_entry_revoke), not removed early.
+        raise ListingError(
+            _("Removal on application is possible only from %(date)s, when the minimum publication period ends."),
+            code="minimum_period",
+            field="removed_on",
+            params={"date": entry.repair_from.isoformat()},
+        )
+    entry.state = EntryState.REMOVED
+    entry.state_changed_at = timezone.now()
+    entry.removed_on = removed_on
+    entry.removal_reason = reason.strip()
+    entry.removal_decision_number = decision_number.strip()
+    entry.removing_agency = removing_agency or agency or entry.credit_list.owner_agency
+    entry.save(
+        update_fields=["state", "state_changed_at", "removed_on", "removal_reason", "removal_decision_number",
+                       "removing_agency"]
+    )
+    ListEntryEvent.objects.create(
+        entry=entry, kind=ListEntryEvent.Kind.REMOVED, actor_label=_actor_label(actor), note=entry.removal_reason[:500]
+    )
+    audit_record(
+        action="listings.entry.removed",
+        actor=actor,
+        actor_label=_actor_label(actor),
+        obj=entry,
+        payload={"removed_on": removed_on.isoformat(), "reason": entry.removal_reason},
+    )
+    _invalidate_on_commit([entry.enterprise_id])
+    return entry
+
+
+def _revoke(*, entry: ListEntry, revoked_on: dt.date, reason: str, agency: Agency | None, actor) -> None:
+    entry.state = EntryState.REVOKED
+    entry.state_changed_at = timezone.now()
+    entry.removed_on = revoked_on
+    entry.removal_reason = reason.strip()
+    entry.removing_agency = agency or entry.credit_list.owner_agency
+    entry.save(update_fields=["state", "state_changed_at", "removed_on", "removal_reason", "removing_agency"])
+    ListEntryEvent.objects.create(
+        entry=entry, kind=ListEntryEvent.Kind.REVOKED, actor_label=_actor_label(actor), note=entry.removal_reason[:500]
+    )
+    affected = [entry.enterprise_id]
+    if entry.barred_person_id:
+        affected += list(
+            Enterprise.objects.filter(legal_representative_id=entry.barred_person_id).values_list("pk", flat=True)
+        )
+    _invalidate_on_commit(affected)
+
+
+@transaction.atomic
+def list_entry_revoke(*, entry: ListEntry, revoked_on: dt.date, reason: str, actor=None) -> ListEntry:
+    """The listing was wrong (for example the underlying penalty was annulled): it is revoked, not removed."""
+    entry = _lock_entry(entry)
+    agency = _require_owner(actor=actor, credit_list=entry.credit_list)
+    if entry.state == EntryState.REVOKED:
+        raise ListingError(_("This entry is already revoked."), code="already_revoked")
+    if not reason.strip():
+        raise ListingError(_("The reason is required."), code="required", field="reason")
+    if revoked_on < entry.listed_on or revoked_on > local_today():
+        raise ListingError(
+            _("The revocation date must be between the listing date and today."), code="bad_date", field="revoked_on"
+        )
+    _revoke(entry=entry, revoked_on=revoked_on, reason=reason, agency=agency, actor=actor)
+    audit_record(
+        action="listings.entry.revoked",
+        actor=actor,
+        actor_label=_actor_label(actor),
+        obj=entry,
+        payload={"revoked_on": revoked_on.isoformat(), "reason": entry.removal_reason},
+    )
+    return entry
+
+
+EXPIRY_REASON = "公示期满，自动停止公示"
+
+
+def list_entries_expire(*, today: dt.date | None = None) -> int:
+    """End publication of every listed entry whose last day of publication is before `today`.
+
+    Set-based and idempotent:
+    1. one UPDATE moves the due entries to "expired" and stamps them with this run's time;
+    2. one INSERT ... SELECT writes their history events (the removal notice: date, reason, authority);
+    3. one SELECT DISTINCT finds the enterprises whose files must be re-rendered.
+    A second run finds no listed entry past its end and changes nothing. Concurrent runs
+    are safe: the second UPDATE waits for the first's row locks and then skips those rows.
+    """
+    today = today or local_today()
+    run_at = timezone.now()
+    run_at_db = connection.ops.adapt_datetimefield_value(run_at)
+    today_db = connection.ops.adapt_datefield_value(today)
+    entry_table = ListEntry._meta.db_table
+    event_table = ListEntryEvent._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE {entry_table}
+                   SET state = %s, state_changed_at = %s, removed_on = {_day_after_end_sql()},
+                       removal_reason = %s, removing_agency_id = deciding_agency_id
+                 WHERE state = %s AND publication_ends_on < %s""",  # noqa: S608 - table names are ours
+            [EntryState.EXPIRED, run_at_db, EXPIRY_REASON, EntryState.LISTED, today_db],
+        )
+        expired = cursor.rowcount
+        if not expired:
+            return 0
+        cursor.execute(
+            f"""INSERT INTO {event_table} (entry_id, kind, occurred_at, actor_label, note)
+                SELECT id, %s, %s, %s, %s FROM {entry_table}
+                 WHERE state_changed_at = %s AND state = %s""",  # noqa: S608
+            [ListEntryEvent.Kind.EXPIRED, run_at_db, "system", EXPIRY_REASON, run_at_db, EntryState.EXPIRED],
+        )
+        cursor.execute(
+            f"SELECT DISTINCT enterprise_id FROM {entry_table} WHERE state_changed_at = %s AND state = %s",  # noqa: S608
+            [run_at_db, EntryState.EXPIRED],
+        )
+        enterprise_ids = [row[0] for row in cursor.fetchall()]
+        audit_record(
+            action="listings.entry.expired",
+            actor_label="system",
+            payload={"today": today.isoformat(), "entries": expired, "enterprises": len(enterprise_ids),
+                     "run_at": run_at.isoformat()},
+        )
+
+        def invalidate():
+            active_counts_invalidate()
+            for start in range(0, len(enterprise_ids), INVALIDATE_CHUNK):
+                _invalidate_many(enterprise_ids[start : start + INVALIDATE_CHUNK])
+
+        transaction.on_commit(invalidate)
+    return expired
+
+
+def _day_after_end_sql() -> str:
+    if connection.vendor == "sqlite":
+        return "date(publication_ends_on, '+1 day')"
+    return "publication_ends_on + 1"
+
+
+def _invalidate_many(enterprise_ids: list[int]) -> None:
+    cache.delete_many(
+        [credit_file_cache_key(enterprise_id, code) for enterprise_id in enterprise_ids for code, _ in settings.LANGUAGES]
+    )
+
+
+@transaction.atomic
+def objection_submit(
+    *, entry: ListEntry, grounds: str, submitted_on: dt.date | None = None, actor=None
+) -> Objection:
+    entry = _lock_entry(entry)
+    submitted_on = submitted_on or local_today()
+    account = getattr(actor, "enterprise_account", None) if actor is not None else None
+    if account is not None and account.enterprise_id != entry.enterprise_id:
+        raise ListingError(_("You may object only to your own enterprise's entries."), code="not_own_entry")
+    if account is None and actor is not None:
+        _require_owner(actor=actor, credit_list=entry.credit_list)
+    if entry.status_on(submitted_on) != "active":
+        raise ListingError(_("Only an entry that is on the list can be objected to."), code="not_active")
+    if not grounds.strip():
+        raise ListingError(_("Please state the grounds of the objection."), code="required", field="grounds")
+    if submitted_on > entry.objection_deadline:
+        raise ListingError(
+            _("Objections must be made within 30 days of publication (by %(date)s)."),
+            code="objection_late",
+            field="submitted_on",
+            params={"date": entry.objection_deadline.isoformat()},
+        )
+    if entry.objections.filter(state__in=[Objection.State.SUBMITTED, Objection.State.ACCEPTED]).exists():
+        raise ListingError(_("An objection to this entry is already being handled."), code="objection_open")
+    due = add_working_days(submitted_on, OBJECTION_ACCEPTANCE_WORKING_DAYS)
+    objection = Objection.objects.create(
+        entry=entry,
+        submitted_by=actor if actor is not None and actor.is_authenticated else None,
+        submitted_on=submitted_on,
+        grounds=grounds.strip(),
+        acceptance_due=due.date,
+        acceptance_due_provisional=due.provisional,
+    )
+    ListEntryEvent.objects.create(
+        entry=entry, kind=ListEntryEvent.Kind.OBJECTION, actor_label=_actor_label(actor), note=str(_("Submitted"))
+    )
+    audit_record(
+        action="listings.objection.submitted",
+        actor=actor,
+        actor_label=_actor_label(actor),
+        obj=objection,
+        payload={"entry": entry.pk, "acceptance_due": due.date.isoformat()},
+    )
+    return objection
+
+
+def _lock_objection(objection: Objection) -> Objection:
+    return (
+        Objection.objects.select_for_update(of=("self",))
+        .select_related("entry__credit_list__owner_agency")
+        .get(pk=objection.pk)
+    )
+
+
+@transaction.atomic
+def objection_accept(*, objection: Objection, actor, accepted_on: dt.date | None = None) -> Objection:
+    objection = _lock_objection(objection)
+    agency = _require_owner(actor=actor, credit_list=objection.entry.credit_list)
+    if objection.state != Objection.State.SUBMITTED:
+        raise ListingError(_("Only a submitted objection can be accepted."), code="bad_state")
+    accepted_on = accepted_on or local_today()
+    if accepted_on < objection.submitted_on:
+        raise ListingError(
+            _("The acceptance date cannot be before the submission date."), code="bad_date", field="accepted_on"
+        )
+    due = add_working_days(accepted_on, OBJECTION_VERIFICATION_WORKING_DAYS)
+    objection.state = Objection.State.ACCEPTED
+    objection.accepted_on = accepted_on
+    objection.verification_due = due.date
+    objection.verification_due_provisional = due.provisional
+    objection.deciding_agency = agency or objection.entry.credit_list.owner_agency
+    objection.save(
+        update_fields=["state", "accepted_on", "verification_due", "verification_due_provisional", "deciding_agency"]
+    )
+    audit_record(
+        action="listings.objection.accepted",
+        actor=actor,
+        obj=objection,
+        payload={"verification_due": due.date.isoformat(), "provisional": due.provisional},
+    )
+    return objection
+
+
+@transaction.atomic
+def objection_decide(
+    *, objection: Objection, upheld: bool, reason: str, actor, decided_on: dt.date | None = None
+) -> Objection:
+    """Reject (at acceptance or after verification) or uphold; upholding revokes the entry."""
+    objection = _lock_objection(objection)
+    agency = _require_owner(actor=actor, credit_list=objection.entry.credit_list)
+    if not objection.is_open:
+        raise ListingError(_("This objection has already been decided."), code="bad_state")
+    if upheld and objection.state != Objection.State.ACCEPTED:
+        raise ListingError(_("An objection must be accepted and verified before it is upheld."), code="bad_state")
+    if not reason.strip():
+        raise ListingError(_("Please give the reasons for the decision."), code="required", field="reason")
+    decided_on = decided_on or local_today()
+    objection.state = Objection.State.UPHELD if upheld else Objection.State.REJECTED
+    objection.decided_on = decided_on
+    objection.decision_reason = reason.strip()
+    objection.deciding_agency = agency or objection.entry.credit_list.owner_agency
+    objection.save(update_fields=["state", "decided_on", "decision_reason", "deciding_agency"])
+    entry = objection.entry
+    if upheld and entry.state != EntryState.REVOKED:
+        entry = _lock_entry(entry)
+        _revoke(entry=entry, revoked_on=decided_on, reason=reason, agency=objection.deciding_agency, actor=actor)
+    else:
+        ListEntryEvent.objects.create(
+            entry=entry, kind=ListEntryEvent.Kind.OBJECTION, actor_label=_actor_label(actor),
+            note=str(objection.get_state_display())[:500],
+        )
+    audit_record(
+        action="listings.objection.upheld" if upheld else "listings.objection.rejected",
+        actor=actor,
+        obj=objection,
+        payload={"entry": entry.pk, "reason": objection.decision_reason},
+    )
+    return objection

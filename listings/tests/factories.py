@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+
+from credit.models import Agency
+from credit.tests.factories import AgencyFactory, EnterpriseFactory
+from listings import services
+from listings.models import CreditList, Measure, Memorandum
+
+
+def standard_agency(code: str) -> Agency:
+    """The agencies the data migration creates (SAMR, STA, SPC, MEE, MOF, NDRC)."""
+    return Agency.objects.get(code=code)
+
+
+def standard_list(code: str) -> CreditList:
+    return CreditList.objects.select_related("owner_agency").get(code=code)
+
+
+class MemorandumFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Memorandum
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"memo-{n}")
+    title = factory.Sequence(lambda n: f"联合惩戒合作备忘录{n}")
+    title_en = factory.Sequence(lambda n: f"Joint punishment memorandum {n}")
+    document_number = factory.Sequence(lambda n: f"发改财金〔2016〕{n}号")
+    signed_on = dt.date(2016, 7, 1)
+
+    @factory.post_generation
+    def lists(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.lists.add(*extracted)
+
+    @factory.post_generation
+    def signatories(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.signatories.add(*extracted)
+
+
+class MeasureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Measure
+
+    memorandum = factory.SubFactory(MemorandumFactory)
+    agency = factory.SubFactory(AgencyFactory)
+    kind = Measure.Kind.RESTRICTION
+    description = factory.Sequence(lambda n: f"限制参加政府采购活动{n}")
+    description_en = factory.Sequence(lambda n: f"No government procurement {n}")
+    legal_basis = "《政府采购法》第二十二条"
+
+
+def make_entry(
+    *,
+    list_code: str = services.ABNORMAL_OPERATIONS,
+    enterprise=None,
+    reason_code: str | None = None,
+    decided_on: dt.date | None = None,
+    listed_on: dt.date | None = None,
+    actor=None,
+    **kwargs,
+):
+    """An entry created through the service, so that it has its periods, history and audit event."""
+    credit_list = standard_list(list_code)
+    reason_code = reason_code or credit_list.reasons.first().code
+    listed_on = listed_on or dt.date(2025, 7, 10)
+    return services.list_entry_create(
+        list_code=list_code,
+        enterprise=enterprise or EnterpriseFactory(),
+        reason_code=reason_code,
+        reason_text=kwargs.pop("reason_text", "经核查"),
+        decision_number=kwargs.pop("decision_number", "京市监异列〔2025〕1号"),
+        deciding_agency=kwargs.pop("deciding_agency", None) or credit_list.owner_agency,
+        decided_on=decided_on or listed_on,
+        listed_on=listed_on,
+        actor=actor,
+        **kwargs,
+    )

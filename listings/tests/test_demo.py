@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.db import transaction
+
+from credit.tests.factories import EnterpriseFactory
+from listings.demo import seed_demo_data
+from listings.models import ListEntry, Measure, Memorandum, Objection
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_seeds_memoranda_and_active_expired_and_removed_entries_once():
+    EnterpriseFactory.create_batch(150)
+    seed_demo_data(seed=7, stdout=io.StringIO())
+    statuses = {entry.status for entry in ListEntry.objects.select_related("credit_list")}
+    assert {"active", "expired", "removed"} <= statuses
+    assert Memorandum.objects.count() == 6
+    assert Measure.objects.exists()
+    assert ListEntry.objects.filter(events__isnull=True).count() == 0
+    count, objections = ListEntry.objects.count(), Objection.objects.count()
+    seed_demo_data(seed=7, stdout=io.StringIO())
+    assert (ListEntry.objects.count(), Objection.objects.count(), Memorandum.objects.count()) == (count, objections, 6)
+
+
+def test_it_picks_the_same_enterprises_for_the_same_seed():
+    EnterpriseFactory.create_batch(60)
+
+    def run(seed):
+        savepoint = transaction.savepoint()
+        seed_demo_data(seed=seed, stdout=io.StringIO())
+        picked = sorted(ListEntry.objects.values_list("enterprise_id", "credit_list__code", "listed_on", "state"))
+        transaction.savepoint_rollback(savepoint)
+        return picked
+
+    assert run(3) == run(3)
+    assert run(3) != run(4)

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.cache import cache
+
+from credit.cache import credit_file_cache_key
+from listings import services, tasks
+from listings.models import EntryState, EntryStatus, ListEntry
+from listings.tests.factories import make_entry
+from portal.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_expires_entries_past_their_maximum_once(django_capture_on_commit_callbacks):
+    due = make_entry(list_code="environmental-violators", listed_on=dt.date(2024, 1, 15))  # ends 2025-01-14
+    running = make_entry(list_code="serious-illegal", listed_on=dt.date(2024, 1, 15))  # ends 2027-01-14
+    until_removed = make_entry(listed_on=dt.date(2020, 7, 10))  # abnormal: no end
+    cache.set(credit_file_cache_key(due.enterprise_id, "zh-hans"), "stale")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.list_entries_expire(today=dt.date(2025, 1, 15)) == 1
+    due.refresh_from_db()
+    assert (due.state, due.removed_on, due.removal_reason) == (
+        EntryState.EXPIRED, dt.date(2025, 1, 15), services.EXPIRY_REASON
+    )
+    assert due.removing_agency_id == due.deciding_agency_id
+    assert due.status == EntryStatus.EXPIRED
+    assert list(due.events.values_list("kind", flat=True)) == ["listed", "expired"]
+    assert cache.get(credit_file_cache_key(due.enterprise_id, "zh-hans")) is None
+    for entry in (running, until_removed):
+        entry.refresh_from_db()
+        assert entry.state == EntryState.LISTED
+
+    # Running again the same day (or the task twice) changes nothing.
+    changed_at = due.state_changed_at
+    assert services.list_entries_expire(today=dt.date(2025, 1, 15)) == 0
+    assert tasks.list_entries_expire_task.apply().get() == 0
+    due.refresh_from_db()
+    assert due.state_changed_at == changed_at
+    assert due.events.count() == 2
+    assert AuditEvent.objects.filter(action="listings.entry.expired").count() == 1
+
+
+def test_it_never_shows_an_expired_entry_as_active_before_the_sweep():
+    entry = make_entry(list_code="environmental-violators", listed_on=dt.date(2024, 1, 15))
+    assert ListEntry.objects.filter(pk=entry.pk, state=EntryState.LISTED).exists()
+    from listings.selectors import credit_file_sections
+
+    sections = credit_file_sections(enterprise=entry.enterprise)
+    [shown] = sections["listings_other_entries"]
+    assert shown.derived_status == EntryStatus.EXPIRED
+    assert not shown.is_current
+    assert shown.applicable_measures == []

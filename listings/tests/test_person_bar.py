@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.contrib import admin
+from django.contrib.messages import get_messages
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.test import RequestFactory
+
+from credit.models import Enterprise
+from credit.tests.factories import EnterpriseFactory, PersonFactory, UserFactory
+from listings import services
+from listings.forms import LegalRepresentativeBarAdminMixin, legal_representative_bar_warning
+from listings.selectors import credit_file_sections, person_bar_get
+from listings.tests.factories import make_entry
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def barred():
+    person = PersonFactory()
+    listed = EnterpriseFactory(legal_representative=person)
+    entry = make_entry(
+        list_code="serious-illegal", enterprise=listed, reason_code="false_disclosure", listed_on=dt.date(2025, 3, 1)
+    )
+    return person, listed, entry
+
+
+def test_it_bars_the_legal_representative_for_three_years(barred):
+    person, listed, entry = barred
+    assert entry.barred_person == person
+    assert entry.bar_ends_on == dt.date(2028, 2, 29)
+    assert person_bar_get(person) == entry
+    assert person_bar_get(person, today=dt.date(2028, 3, 1)) is None
+
+
+def test_it_does_not_bar_for_other_reasons():
+    person = PersonFactory()
+    make_entry(
+        list_code="serious-illegal", enterprise=EnterpriseFactory(legal_representative=person),
+        reason_code="heavier_penalty", listed_on=dt.date(2025, 3, 1),
+    )
+    assert person_bar_get(person) is None
+
+
+def test_it_shows_the_bar_on_the_persons_other_enterprises_only(barred):
+    person, listed, entry = barred
+    other = EnterpriseFactory(legal_representative=person)
+    sections = credit_file_sections(enterprise=other)
+    assert [bar.pk for bar in sections["listings_person_bars"]] == [entry.pk]
+    assert credit_file_sections(enterprise=listed)["listings_person_bars"] == []
+    assert credit_file_sections(enterprise=EnterpriseFactory())["listings_person_bars"] == []
+
+
+def test_it_lifts_the_bar_when_the_listing_is_revoked(barred):
+    person, listed, entry = barred
+    services.list_entry_revoke(entry=entry, revoked_on=dt.date(2025, 4, 1), reason="处罚决定被撤销")
+    assert person_bar_get(person) is None
+
+
+def test_it_warns_staff_who_record_a_barred_person_as_legal_representative(barred):
+    person, listed, entry = barred
+    assert listed.name in legal_representative_bar_warning(person=person, enterprise=EnterpriseFactory())
+    assert legal_representative_bar_warning(person=PersonFactory()) == ""
+
+    class EnterpriseAdmin(LegalRepresentativeBarAdminMixin, admin.ModelAdmin):
+        fields = ["legal_representative"]
+
+    model_admin = EnterpriseAdmin(Enterprise, admin.site)
+    target = EnterpriseFactory()
+    request = RequestFactory().post("/admin/")
+    request.user = UserFactory(is_staff=True, is_superuser=True)
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    form = model_admin.get_form(request, target)(
+        data={"legal_representative": person.pk}, instance=target
+    )
+    assert form.is_valid(), form.errors
+    model_admin.save_model(request, form.save(commit=False), form, change=True)
+    [message] = list(get_messages(request))
+    assert "2028-02-29" in str(message)

@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from credit.models import EntityType
+from credit.tests.factories import AgencyFactory, EnterpriseFactory, StaffFactory
+from listings import services
+from listings.models import EntryState, EntryStatus, ListEntry, ListEntryEvent
+from listings.tests.factories import make_entry, standard_agency, standard_list
+from portal.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_ships_the_standard_lists_with_their_owning_agencies():
+    abnormal = standard_list("abnormal-operations")
+    assert abnormal.owner_agency.code == "SAMR"
+    assert set(abnormal.reasons.values_list("code", flat=True)) == {
+        "no_annual_report", "disclosure_not_made", "name_change_not_registered", "unreachable"
+    }
+    assert standard_list("serious-illegal").reasons.filter(code="false_disclosure", bars_legal_representative=True)
+    assert standard_list("a-grade-taxpayers").is_red
+    assert standard_list("major-tax-violators").owner_agency.code == "STA"
+
+
+def test_it_creates_an_entry_with_periods_history_and_one_audit_event():
+    entry = make_entry(list_code="serious-illegal", listed_on=dt.date(2024, 3, 1), reason_code="heavier_penalty")
+    assert entry.state == EntryState.LISTED
+    assert entry.publication_ends_on == dt.date(2027, 2, 28)  # 3 years, last day shown
+    assert entry.repair_from == dt.date(2025, 3, 1)  # 1 year minimum
+    assert entry.reason_code == "heavier_penalty"
+    assert entry.severity == "serious"
+    assert list(entry.events.values_list("kind", flat=True)) == [ListEntryEvent.Kind.LISTED]
+    events = AuditEvent.objects.filter(action="listings.entry.created", object_id=str(entry.pk))
+    assert events.count() == 1
+    assert events.get().actor_label == "system"
+
+
+def test_it_keeps_abnormal_entries_published_until_removed_except_sole_proprietors():
+    company = make_entry(reason_code="no_annual_report", listed_on=dt.date(2025, 7, 10))
+    assert company.publication_ends_on is None
+    household = make_entry(
+        reason_code="no_annual_report",
+        listed_on=dt.date(2025, 7, 10),
+        enterprise=EnterpriseFactory(entity_type=EntityType.INDIVIDUAL_BUSINESS),
+    )
+    assert household.publication_ends_on == dt.date(2026, 6, 30)
+
+
+def test_it_shows_a_listed_entry_past_its_end_as_expired_even_before_the_sweep():
+    entry = make_entry(list_code="environmental-violators", listed_on=dt.date(2024, 1, 15))
+    assert entry.publication_ends_on == dt.date(2025, 1, 14)
+    assert entry.state == EntryState.LISTED
+    assert entry.status_on(dt.date(2025, 1, 14)) == EntryStatus.ACTIVE
+    assert entry.status_on(dt.date(2025, 1, 15)) == EntryStatus.EXPIRED
+    assert entry.status == EntryStatus.EXPIRED
+    assert not entry.is_active
+
+
+@pytest.mark.parametrize(
+    ("changes", "code", "field"),
+    [
+        ({"decided_on": dt.date(2099, 1, 1), "listed_on": dt.date(2025, 1, 1)}, "future_date", "decided_on"),
+        ({"decided_on": dt.date(2025, 2, 1), "listed_on": dt.date(2025, 1, 1)}, "listed_before_decision", "listed_on"),
+        ({"reason_code": "bribery"}, "unknown_reason", "reason_code"),
+    ],
+)
+def test_it_rejects_bad_input_naming_the_field(changes, code, field):
+    with pytest.raises(services.ListingError) as caught:
+        make_entry(**changes)
+    assert caught.value.code == code
+    assert caught.value.field == field
+    assert not ListEntry.objects.exists()
+
+
+def test_it_refuses_a_duplicate_active_entry_for_the_same_reason():
+    enterprise = EnterpriseFactory()
+    make_entry(enterprise=enterprise, reason_code="unreachable")
+    with pytest.raises(services.ListingError) as caught:
+        make_entry(enterprise=enterprise, reason_code="unreachable", decision_number="another")
+    assert caught.value.code == "duplicate"
+    # Another reason is a separate entry.
+    make_entry(enterprise=enterprise, reason_code="no_annual_report")
+    assert ListEntry.objects.filter(enterprise=enterprise).count() == 2
+
+
+def test_it_allows_staff_of_the_owning_agency_only():
+    owner = StaffFactory(agency=standard_agency("SAMR")).user
+    other = StaffFactory(agency=standard_agency("STA")).user
+    entry = make_entry(actor=owner)
+    assert AuditEvent.objects.get(action="listings.entry.created").actor == owner
+    with pytest.raises(services.ListingError) as caught:
+        make_entry(actor=other, reason_code="unreachable")
+    assert caught.value.code == "not_owner"
+    with pytest.raises(services.ListingError):
+        services.list_entry_remove(entry=entry, removed_on=dt.date(2025, 8, 1), reason="x", actor=other)
+    entry.refresh_from_db()
+    assert entry.state == EntryState.LISTED
+
+
+def test_it_removes_with_date_reason_and_authority_and_never_deletes():
+    entry = make_entry(listed_on=dt.date(2025, 7, 10))
+    agency = AgencyFactory()
+    services.list_entry_remove(
+        entry=entry, removed_on=dt.date(2025, 9, 1), reason="已补报年度报告", removing_agency=agency
+    )
+    entry.refresh_from_db()
+    assert (entry.state, entry.removed_on, entry.removal_reason, entry.removing_agency) == (
+        EntryState.REMOVED, dt.date(2025, 9, 1), "已补报年度报告", agency
+    )
+    assert entry.status == EntryStatus.REMOVED
+    assert list(entry.events.values_list("kind", flat=True)) == ["listed", "removed"]
+    assert AuditEvent.objects.filter(action="listings.entry.removed").count() == 1
+    with pytest.raises(services.ListingError) as caught:
+        services.list_entry_remove(entry=entry, removed_on=dt.date(2025, 9, 2), reason="again")
+    assert caught.value.code == "not_active"
+
+
+def test_it_refuses_removal_before_listing():
+    entry = make_entry(listed_on=dt.date(2025, 7, 10))
+    with pytest.raises(services.ListingError) as caught:
+        services.list_entry_remove(entry=entry, removed_on=dt.date(2025, 7, 9), reason="已补报")
+    assert (caught.value.code, caught.value.field) == ("removed_before_listing", "removed_on")
+
+
+def test_it_revokes_an_entry_whose_penalty_was_annulled():
+    entry = make_entry(list_code="serious-illegal", listed_on=dt.date(2025, 3, 1))
+    services.list_entry_revoke(entry=entry, revoked_on=dt.date(2025, 6, 1), reason="行政处罚决定被撤销")
+    entry.refresh_from_db()
+    assert entry.state == EntryState.REVOKED
+    assert entry.status == EntryStatus.REVOKED
+    assert AuditEvent.objects.filter(action="listings.entry.revoked").count() == 1
+
+
+def test_it_invalidates_the_credit_file_cache_after_a_change(django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    from credit.cache import credit_file_cache_key
+
+    enterprise = EnterpriseFactory()
+    cache.set(credit_file_cache_key(enterprise.pk, "en"), "stale")
+    with django_capture_on_commit_callbacks(execute=True):
+        make_entry(enterprise=enterprise)
+    assert cache.get(credit_file_cache_key(enterprise.pk, "en")) is None
+
+
+def test_it_refuses_early_removal_before_the_minimum_period():
+    entry = make_entry(list_code="serious-illegal", reason_code="heavier_penalty", listed_on=dt.date(2024, 3, 1))
+    with pytest.raises(services.ListingError) as caught:
+        services.list_entry_remove(entry=entry, removed_on=dt.date(2025, 2, 28), reason="已履行")
+    assert (caught.value.code, caught.value.field) == ("minimum_period", "removed_on")
+    services.list_entry_remove(entry=entry, removed_on=dt.date(2025, 3, 1), reason="已履行处罚并提交守信承诺书")
+    entry.refresh_from_db()
+    assert entry.state == EntryState.REMOVED

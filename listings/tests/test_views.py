@@ -1,0 +1,253 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.template.loader import render_to_string
+from django.test import Client
+
+from credit.tests.factories import EnterpriseAccountFactory, EnterpriseFactory, PersonFactory, StaffFactory
+from listings.models import EntryState, ListEntry, local_today
+from listings.selectors import credit_file_sections
+from listings.tests.factories import MeasureFactory, MemorandumFactory, make_entry, standard_agency, standard_list
+from portal.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    """staff_a owns the abnormal-operations list (SAMR); staff_b is tax (STA); enterprise_user is the listed firm."""
+    entry = make_entry(listed_on=dt.date(2025, 9, 15))
+    memorandum = MemorandumFactory(lists=[entry.credit_list], signatories=[standard_agency("NDRC")])
+    MeasureFactory(memorandum=memorandum, agency=standard_agency("MOF"))
+    from listings import services
+
+    objection = services.objection_submit(entry=entry, grounds="x", submitted_on=dt.date(2025, 9, 20))
+    return {
+        "entry": entry,
+        "objection": objection,
+        "staff_a": StaffFactory(agency=standard_agency("SAMR")).user,
+        "staff_b": StaffFactory(agency=standard_agency("STA")).user,
+        "enterprise_user": EnterpriseAccountFactory(enterprise=entry.enterprise).user,
+        "other_enterprise_user": EnterpriseAccountFactory().user,
+    }
+
+
+PERSONAS = ["anonymous", "staff_a", "staff_b", "enterprise_user", "other_enterprise_user"]
+# (address, expected status per persona in PERSONAS order); 302 = sent to log in.
+MATRIX = [
+    ("/lists/", [200, 200, 200, 200, 200]),
+    ("/lists/abnormal-operations/", [200, 200, 200, 200, 200]),
+    ("/lists/no-such-list/", [404, 404, 404, 404, 404]),
+    ("{entry}", [200, 200, 200, 200, 200]),
+    ("/lists/serious-illegal/{pk}/", [404, 404, 404, 404, 404]),
+    ("{entry}object/", [302, 200, 403, 200, 403]),
+    ("/lists/staff/abnormal-operations/add/", [302, 200, 403, 403, 403]),
+    ("/lists/staff/major-tax-violators/add/", [302, 403, 200, 403, 403]),
+    ("/lists/staff/no-such-list/add/", [302, 404, 404, 403, 403]),
+    ("/lists/staff/abnormal-operations/{pk}/remove/", [302, 200, 403, 403, 403]),
+    ("/lists/staff/objections/{objection}/", [302, 200, 403, 403, 403]),
+]
+
+
+@pytest.mark.parametrize(("address", "expected"), MATRIX)
+def test_it_enforces_the_permission_matrix(world, address, expected):
+    url = address.format(entry=world["entry"].get_absolute_url(), pk=world["entry"].pk, objection=world["objection"].pk)
+    for persona, status in zip(PERSONAS, expected, strict=True):
+        client = Client()
+        if persona != "anonymous":
+            client.force_login(world[persona])
+        assert client.get(url).status_code == status, (persona, url)
+
+
+def test_it_refuses_removal_by_another_agency_and_changes_nothing(world):
+    client = Client()
+    client.force_login(world["staff_b"])
+    entry = world["entry"]
+    response = client.post(
+        f"/lists/staff/abnormal-operations/{entry.pk}/remove/", {"removed_on": "2025-10-01", "reason": "x"}
+    )
+    assert response.status_code == 403
+    entry.refresh_from_db()
+    assert entry.state == EntryState.LISTED
+
+
+def test_it_lets_the_owner_remove_and_shows_errors_without_losing_input(world):
+    client = Client()
+    client.force_login(world["staff_a"])
+    entry = world["entry"]
+    url = f"/lists/staff/abnormal-operations/{entry.pk}/remove/"
+    response = client.post(url, {"removed_on": "2025-09-01", "reason": "已补报年度报告"})
+    assert response.status_code == 200
+    assert "before the listing date" in response.content.decode() or "早于" in response.content.decode()
+    assert "已补报年度报告" in response.content.decode()
+    response = client.post(url, {"removed_on": "2025-10-01", "reason": "已补报年度报告"})
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert entry.state == EntryState.REMOVED
+    assert AuditEvent.objects.get(action="listings.entry.removed").actor == world["staff_a"]
+
+
+def test_it_adds_an_entry_and_names_an_unknown_uscc(world):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(world["staff_a"])
+    url = "/lists/staff/abnormal-operations/add/"
+    form = {
+        "uscc": "91110000600037341L", "reason_code": "unreachable", "decision_number": "京市监异〔2025〕9号",
+        "deciding_agency": standard_agency("SAMR").pk, "decided_on": "2025-10-01", "listed_on": "2025-10-02",
+    }
+    response = client.post(url, form)
+    assert response.status_code == 200
+    assert "91110000600037341L" in response.content.decode()
+    assert ListEntry.objects.count() == 1
+    enterprise = EnterpriseFactory(uscc="91110000600037341L")
+    response = client.post(url, {**form, "decided_on": "2099-01-01"})
+    assert response.status_code == 200
+    assert "future" in response.content.decode() or "将来" in response.content.decode()
+    response = client.post(url, form)
+    assert response.status_code == 302
+    assert ListEntry.objects.filter(enterprise=enterprise, reason__code="unreachable").exists()
+
+
+def test_it_lets_the_enterprise_object_through_the_page(world):
+    entry = make_entry(listed_on=local_today() - dt.timedelta(days=3), reason_code="unreachable",
+                       enterprise=world["entry"].enterprise)
+    client = Client()
+    client.force_login(world["enterprise_user"])
+    response = client.post(f"{entry.get_absolute_url()}object/", {"grounds": "地址可以联系"})
+    assert response.status_code == 302
+    assert entry.objections.get().submitted_by == world["enterprise_user"]
+
+
+def _entries(n, credit_list_code="abnormal-operations"):
+    reasons = ["no_annual_report", "disclosure_not_made", "name_change_not_registered", "unreachable"]
+    for i in range(n):
+        make_entry(list_code=credit_list_code, reason_code=reasons[i % 4], listed_on=dt.date(2025, 9, 1 + i % 20))
+
+
+@pytest.mark.parametrize("rows", [2, 12])
+def test_it_renders_the_list_page_in_constant_queries(world, rows, django_assert_num_queries):
+    _entries(rows)
+    client = Client()
+    # 1 list + owner, 2 memoranda, 3 signatories, 4 measures + agency, 5 bounded count,
+    # 6 the page's ids, 7 the page's rows with enterprise, reason and agency
+    with django_assert_num_queries(7):
+        response = client.get("/lists/abnormal-operations/?region=110000&listed_from=2025-01-01")
+    assert response.status_code == 200
+    assert response.content.decode().count('href="/lists/abnormal-operations/') >= rows
+
+
+@pytest.mark.parametrize("rows", [1, 6])
+def test_it_renders_the_index_in_one_query(world, rows, django_assert_num_queries):
+    _entries(rows)
+    with django_assert_num_queries(2):  # 1 active counts per list, 2 lists + owner
+        response = Client().get("/lists/")
+    assert response.status_code == 200
+
+
+def test_it_renders_the_entry_page_in_constant_queries(world, django_assert_num_queries):
+    MeasureFactory.create_batch(5, memorandum=world["entry"].credit_list.memoranda.get())
+    # 1 entry + list + enterprise + reason + agencies, 2 memoranda, 3 measures + agency
+    with django_assert_num_queries(3):
+        response = Client().get(world["entry"].get_absolute_url())
+    body = response.content.decode()
+    assert world["entry"].decision_number in body
+    assert "History" not in body
+
+
+def test_it_filters_the_list_by_status_and_region():
+    active = make_entry(listed_on=dt.date(2025, 9, 1), enterprise=EnterpriseFactory(region_code="310115"))
+    removed = make_entry(listed_on=dt.date(2025, 9, 1), enterprise=EnterpriseFactory(region_code="110108"))
+    from listings import services
+
+    services.list_entry_remove(entry=removed, removed_on=dt.date(2025, 9, 5), reason="已补报")
+    client = Client()
+    body = client.get("/lists/abnormal-operations/").content.decode()
+    assert active.enterprise.uscc in body and removed.enterprise.uscc not in body
+    body = client.get("/lists/abnormal-operations/?status=removed").content.decode()
+    assert removed.enterprise.uscc in body and active.enterprise.uscc not in body
+    body = client.get("/lists/abnormal-operations/?status=&region=310000").content.decode()
+    assert active.enterprise.uscc in body and removed.enterprise.uscc not in body
+    response = client.get("/lists/abnormal-operations/?region=abc")
+    assert response.status_code == 200
+    assert "abc" in response.content.decode()
+
+
+@pytest.mark.parametrize("rows", [1, 4])
+def test_it_builds_credit_file_sections_in_constant_queries(rows, django_assert_num_queries):
+    person = PersonFactory()
+    enterprise = EnterpriseFactory(legal_representative=person)
+    make_entry(list_code="serious-illegal", reason_code="false_disclosure", listed_on=dt.date(2025, 3, 1),
+               enterprise=EnterpriseFactory(legal_representative=person))
+    memorandum = MemorandumFactory(lists=[standard_list("abnormal-operations"), standard_list("major-tax-violators")])
+    MeasureFactory.create_batch(rows, memorandum=memorandum)
+    reasons = ["no_annual_report", "disclosure_not_made", "name_change_not_registered", "unreachable"]
+    for i in range(rows):
+        make_entry(enterprise=enterprise, reason_code=reasons[i % 4], listed_on=dt.date(2025, 9, 1))
+    make_entry(enterprise=enterprise, list_code="major-tax-violators", listed_on=dt.date(2025, 9, 1))
+    # 1 entries + lists + reasons + agencies, 2 memoranda, 3 measures + agency, 4 the representative's bar
+    with django_assert_num_queries(4):
+        context = credit_file_sections(enterprise=enterprise)
+        html = render_to_string("listings/credit_file_sections.html", context)
+    assert 'id="abnormal-operations"' in html and 'id="serious-illegal"' in html
+    assert 'id="legal-representative-bar"' in html
+    # Every active entry (rows abnormal + 1 tax) lists each of the memorandum's `rows` measures.
+    assert html.count("<li>") == (rows + 1) * rows
+
+
+def test_it_shows_empty_sections_for_a_clean_enterprise():
+    html = render_to_string("listings/credit_file_sections.html", credit_file_sections(enterprise=EnterpriseFactory()))
+    assert html.count("<h2>") == 3
+    assert "legal-representative-bar" not in html
+
+
+def test_it_shows_staff_the_history(world):
+    client = Client()
+    client.force_login(world["staff_b"])
+    body = client.get(world["entry"].get_absolute_url()).content.decode()
+    assert 'id="history"' in body
+
+
+def test_it_speaks_chinese_by_default_and_english_on_request():
+    entry = make_entry(listed_on=dt.date(2025, 9, 1), reason_code="unreachable")
+    body = Client().get(entry.get_absolute_url()).content.decode()
+    assert "通过登记的住所或者经营场所无法联系的" in body and "移出条件和程序" in body
+    body = Client(HTTP_ACCEPT_LANGUAGE="en").get(entry.get_absolute_url()).content.decode()
+    assert "Cannot be contacted at the registered domicile" in body and "How to get off it" in body
+
+
+def test_it_updates_the_index_counts_after_a_change(django_capture_on_commit_callbacks):
+    from listings import services
+    from listings.selectors import credit_list_index
+
+    entry = make_entry(listed_on=dt.date(2025, 9, 1))
+    counts = {item.code: item.active_count for item in credit_list_index()}
+    assert counts["abnormal-operations"] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        services.list_entry_remove(entry=entry, removed_on=dt.date(2025, 9, 2), reason="已补报")
+    counts = {item.code: item.active_count for item in credit_list_index()}
+    assert counts["abnormal-operations"] == 0
+
+
+def test_it_lets_the_owner_accept_and_uphold_an_objection_through_the_staff_page(world):
+    client = Client()
+    client.force_login(world["staff_a"])
+    url = f"/lists/staff/objections/{world['objection'].pk}/"
+    assert client.post(url, {"decision": "uphold", "reason": "x"}).status_code == 200  # not offered yet
+    assert client.post(url, {"decision": "accept"}).status_code == 302
+    response = client.post(url, {"decision": "uphold", "reason": ""})
+    assert response.status_code == 200  # reasons are required; nothing changed
+    world["entry"].refresh_from_db()
+    assert world["entry"].state == EntryState.LISTED
+    assert client.post(url, {"decision": "uphold", "reason": "地址核实可以联系"}).status_code == 302
+    world["entry"].refresh_from_db()
+    assert world["entry"].state == EntryState.REVOKED
+
+
+def test_it_shows_staff_of_any_agency_the_entries_in_the_admin_read_only(world):
+    client = Client()
+    client.force_login(world["staff_b"])
+    assert client.get("/admin/listings/listentry/").status_code == 200
+    assert client.get(f"/admin/listings/listentry/{world['entry'].pk}/change/").status_code == 200
+    assert client.post(f"/admin/listings/listentry/{world['entry'].pk}/delete/").status_code == 403

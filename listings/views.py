@@ -1,0 +1,207 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+
+from listings import selectors, services
+from listings.forms import EntryCreateForm, EntryRemoveForm, ObjectionDecisionForm, ObjectionForm
+from listings.models import CreditList, ListEntry, local_today
+
+PAGE_SIZE = 50
+# Counting every match of a broad filter costs a scan; above this the page says "more than".
+COUNT_LIMIT = 10_000
+
+
+class BoundedPaginator(Paginator):
+    """Counts at most COUNT_LIMIT rows; `truncated` tells the template to say "more than"."""
+
+    truncated = False
+
+    @cached_property
+    def count(self) -> int:
+        found = self.object_list[: COUNT_LIMIT + 1].count()
+        self.truncated = found > COUNT_LIMIT
+        return min(found, COUNT_LIMIT)
+
+
+def _credit_list_or_404(code: str) -> CreditList:
+    credit_list = selectors.credit_list_get(code=code)
+    if credit_list is None:
+        raise Http404(code)
+    return credit_list
+
+
+def _entry_or_404(code: str, pk: int) -> ListEntry:
+    entry = selectors.list_entry_get(code=code, pk=pk)
+    if entry is None:
+        raise Http404(pk)
+    return entry
+
+
+def _owner_agency_or_403(request: HttpRequest, credit_list: CreditList):
+    """Lists and entries are public, so a staff member of another agency gets 403 (not 404) for changes."""
+    agency = services.staff_agency(request.user)
+    if agency is None or agency.pk != credit_list.owner_agency_id:
+        raise PermissionDenied(_("Only staff of the agency that owns this list may change its entries."))
+    return agency
+
+
+def _apply_error(form, error: services.ListingError) -> None:
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error)
+
+
+def list_index(request: HttpRequest) -> HttpResponse:
+    return render(request, "listings/list_index.html", {"lists": selectors.credit_list_index()})
+
+
+def list_detail(request: HttpRequest, code: str) -> HttpResponse:
+    credit_list = _credit_list_or_404(code)
+    today = local_today()
+    data = request.GET.copy()
+    data.setdefault("status", "active")
+    filterset = selectors.list_entry_list(credit_list=credit_list, filters=data, today=today)
+    page = BoundedPaginator(filterset.qs.values_list("id", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    entries = selectors.list_entry_page(ids=list(page.object_list))
+    query = data.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "listings/list_detail.html",
+        {
+            "credit_list": credit_list,
+            "filter": filterset,
+            "page": page,
+            "entries": entries,
+            "query": query.urlencode(),
+            "today": today,
+            "can_add": services.staff_agency(request.user) == credit_list.owner_agency
+            if request.user.is_authenticated
+            else False,
+        },
+    )
+
+
+def entry_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    entry = _entry_or_404(code, pk)
+    context = {
+        "entry": entry,
+        "credit_list": entry.credit_list,
+        "measures": selectors.list_entry_measures(entry=entry),
+        "today": local_today(),
+    }
+    user = request.user
+    if user.is_authenticated:
+        agency = services.staff_agency(user)
+        account = getattr(user, "enterprise_account", None)
+        context["is_owner_staff"] = agency is not None and agency.pk == entry.credit_list.owner_agency_id
+        context["may_object"] = context["is_owner_staff"] or (
+            account is not None and account.enterprise_id == entry.enterprise_id
+        )
+        if user.is_staff:
+            context["history"] = selectors.list_entry_history(entry=entry)
+        if user.is_staff or context["may_object"]:
+            context["objections"] = selectors.list_entry_objections(entry=entry)
+    return render(request, "listings/entry_detail.html", context)
+
+
+@login_required
+def entry_object(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    entry = _entry_or_404(code, pk)
+    account = getattr(request.user, "enterprise_account", None)
+    own = account is not None and account.enterprise_id == entry.enterprise_id
+    if not own:
+        _owner_agency_or_403(request, entry.credit_list)
+    form = ObjectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.objection_submit(entry=entry, grounds=form.cleaned_data["grounds"], actor=request.user)
+        except services.ListingError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, _("Your objection was received."))
+            return redirect(entry.get_absolute_url())
+    return render(request, "listings/objection_form.html", {"entry": entry, "form": form})
+
+
+def _staff_only(request: HttpRequest) -> None:
+    if services.staff_agency(request.user) is None:
+        raise PermissionDenied(_("This page is for agency staff."))
+
+
+@login_required
+def staff_entry_add(request: HttpRequest, code: str) -> HttpResponse:
+    _staff_only(request)
+    credit_list = _credit_list_or_404(code)
+    agency = _owner_agency_or_403(request, credit_list)
+    form = EntryCreateForm(request.POST or None, credit_list=credit_list, agency=agency)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            entry = services.list_entry_create(
+                list_code=credit_list.code,
+                enterprise=data["uscc"],
+                reason_code=data["reason_code"],
+                reason_text=data["reason_text"],
+                decision_number=data["decision_number"],
+                deciding_agency=data["deciding_agency"],
+                decided_on=data["decided_on"],
+                listed_on=data["listed_on"],
+                legal_basis=data["legal_basis"],
+                source_url=data["source_url"],
+                actor=request.user,
+            )
+        except services.ListingError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, _("The entry was added and published."))
+            return redirect(entry.get_absolute_url())
+    return render(request, "listings/staff_entry_form.html", {"credit_list": credit_list, "form": form})
+
+
+@login_required
+def staff_entry_remove(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    _staff_only(request)
+    entry = _entry_or_404(code, pk)
+    _owner_agency_or_403(request, entry.credit_list)
+    form = EntryRemoveForm(request.POST or None, initial={"removed_on": local_today()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.list_entry_remove(entry=entry, actor=request.user, **form.cleaned_data)
+        except services.ListingError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, _("The entry was removed from the list."))
+            return redirect(entry.get_absolute_url())
+    return render(request, "listings/staff_entry_remove.html", {"entry": entry, "form": form})
+
+
+@login_required
+def staff_objection(request: HttpRequest, pk: int) -> HttpResponse:
+    _staff_only(request)
+    objection = selectors.objection_get(pk=pk)
+    if objection is None:
+        raise Http404(pk)
+    _owner_agency_or_403(request, objection.entry.credit_list)
+    form = ObjectionDecisionForm(request.POST or None, objection=objection) if objection.is_open else None
+    if form is not None and request.method == "POST" and form.is_valid():
+        decision, reason = form.cleaned_data["decision"], form.cleaned_data["reason"]
+        try:
+            if decision == form.ACCEPT:
+                services.objection_accept(objection=objection, actor=request.user)
+            else:
+                services.objection_decide(
+                    objection=objection, upheld=decision == form.UPHOLD, reason=reason, actor=request.user
+                )
+        except services.ListingError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, _("The decision was recorded."))
+            return redirect("listings:staff_objection", pk=objection.pk)
+    return render(request, "listings/staff_objection.html", {"objection": objection, "form": form})

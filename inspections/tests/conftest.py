@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import pytest
+
+from credit.tests.factories import AgencyFactory, EnterpriseFactory, StaffFactory
+from inspections.tests.factories import InspectionItemFactory, InspectorFactory, PlanFactory
+
+
+@pytest.fixture
+def setup_plan(db):
+    """A draft plan of agency A with 12 firms in scope and 4 qualified inspectors."""
+
+    def make(**plan_fields):
+        agency = plan_fields.pop("agency", None) or AgencyFactory(code="AG-A")
+        item = InspectionItemFactory(code="ITEM-BASE")
+        for index in range(12):
+            EnterpriseFactory(risk_class="ABCD"[index % 4], registration_authority=agency)
+        inspectors = [InspectorFactory(agency=agency, items=[item]) for _ in range(4)]
+        plan = PlanFactory(agency=agency, items=[item], **plan_fields)
+        staff = StaffFactory(agency=agency)
+        return plan, inspectors, staff.user
+
+    return make

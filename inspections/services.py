@@ -74,8 +74,12 @@ def plan_save(*, plan: Plan, actor, items: Iterable | None = None) -> Plan:
 
 
 @transaction.atomic
-def plan_commit(*, plan: Plan, actor) -> Plan:
-    """Freeze the pool, roster and exclusions, draw the secret and publish the commitment."""
+def plan_commit(*, plan: Plan, actor, secret: bytes | None = None) -> Plan:
+    """Freeze the pool, roster and exclusions, draw the secret and publish the commitment.
+
+    Only demo data passes `secret` (derived from its seed, so reseeding reproduces the
+    same draw); real plans always get 32 fresh random bytes.
+    """
     plan = _lock(plan.pk)
     if plan.state != PlanState.DRAFT:
         raise InspectionError(
@@ -102,7 +106,9 @@ def plan_commit(*, plan: Plan, actor) -> Plan:
     except draw.DrawInputError as problem:
         raise InspectionError(_("The pool or roster cannot be frozen: %(problem)s"),
                               params={"problem": str(problem)}) from problem
-    secret = secrets.token_bytes(32)
+    secret = secret if secret is not None else secrets.token_bytes(32)
+    if len(secret) != 32:
+        raise InspectionError(_("Secret: it must be 32 bytes."))
     document = draw.parameters_document(
         plan=plan.number,
         files=files,

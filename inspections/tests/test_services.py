@@ -199,3 +199,21 @@ def test_it_publishes_a_spot_check(db):
     check = services.spot_check_publish(enterprise=enterprise, agency=AgencyFactory(), kind="即时信息抽查",
                                         checked_on=dt.date(2026, 3, 1), result=Result.NO_PROBLEM, actor=None)
     assert check.published_at is not None
+
+
+def test_it_verifies_a_revealed_draw_with_the_management_command(setup_plan):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    plan, _, user = drawn(setup_plan)
+    out = StringIO()
+    call_command("verify_draw", plan.number, stdout=out)
+    assert out.getvalue().startswith(f"MATCH: plan {plan.number}, 10 selected firms")
+    Task.objects.filter(plan=plan, position=3).update(ticket="0" * 64)
+    with pytest.raises(CommandError, match="line 4"):
+        call_command("verify_draw", plan.number)
+    stored = PlanFile.objects.get(plan=plan, name="result.csv")
+    PlanFile.objects.filter(pk=stored.pk).update(content=bytes(stored.content).replace(b"\n", b"\nX", 1))
+    with pytest.raises(CommandError, match="MISMATCH: result.csv line 2"):
+        call_command("verify_draw", plan.number)

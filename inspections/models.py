@@ -3,8 +3,10 @@ whose firms and teams are drawn by the DRAW-v1 algorithm (inspections/draw.py)."
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -94,6 +96,9 @@ class Conflict(models.Model):
         return f"{self.inspector.code} / {self.enterprise.uscc}"
 
 
+RATIO = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))]
+
+
 class PlanState(models.TextChoices):
     DRAFT = "draft", _("Draft")
     COMMITTED = "committed", _("Committed")
@@ -120,10 +125,10 @@ class Plan(models.Model):
     entity_types = models.JSONField(_("entity types"), default=list, blank=True)
     industries = models.JSONField(_("industries"), default=list, blank=True)
     statuses = models.JSONField(_("registration statuses"), default=list, blank=True)
-    ratio_a = models.DecimalField(_("ratio for class A"), max_digits=5, decimal_places=4)
-    ratio_b = models.DecimalField(_("ratio for class B"), max_digits=5, decimal_places=4)
-    ratio_c = models.DecimalField(_("ratio for class C"), max_digits=5, decimal_places=4)
-    ratio_d = models.DecimalField(_("ratio for class D"), max_digits=5, decimal_places=4)
+    ratio_a = models.DecimalField(_("ratio for class A"), max_digits=5, decimal_places=4, validators=RATIO)
+    ratio_b = models.DecimalField(_("ratio for class B"), max_digits=5, decimal_places=4, validators=RATIO)
+    ratio_c = models.DecimalField(_("ratio for class C"), max_digits=5, decimal_places=4, validators=RATIO)
+    ratio_d = models.DecimalField(_("ratio for class D"), max_digits=5, decimal_places=4, validators=RATIO)
     team_size = models.PositiveSmallIntegerField(_("team size"), default=2, validators=[MinValueValidator(2)])
     workload_cap = models.PositiveIntegerField(_("workload cap"), validators=[MinValueValidator(1)],
                                                help_text=_("Most firms one inspector may be drawn for in this plan"))

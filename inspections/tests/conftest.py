@@ -21,3 +21,13 @@ def setup_plan(db):
         return plan, inspectors, staff.user
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _english(client, settings):
+    """Assertions read the English msgids; pages are requested in English too."""
+    from django.utils import translation
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield

@@ -88,3 +88,21 @@ def test_it_highlights_overdue_tasks(client, world):
     with mock.patch("django.utils.timezone.localdate", return_value=dt.date(2026, 11, 2)):
         response = client.get("/admin/inspections/task/")
     assert 'class="overdue"' not in response.content.decode()
+
+
+def test_it_warns_when_the_expected_share_is_below_three_percent(client, world):
+    plan, owner, _ = world
+    type(plan).objects.filter(pk=plan.pk).update(ratio_a=0, ratio_b=0, ratio_c=0, ratio_d=0)
+    client.force_login(owner)
+    response = client.post("/admin/inspections/plan/", {"action": "commit_plans", "_selected_action": [plan.pk]},
+                           follow=True)
+    text = response.content.decode()
+    assert "below the 3% a year the rules ask for" in text and "0.00%" in text
+
+
+def test_it_renders_the_public_pages_in_chinese(client, world):
+    plan, owner, _ = world
+    services.plan_commit(plan=plan, actor=owner)
+    client.cookies["django_language"] = "zh-hans"
+    body = client.get("/inspections/").content.decode()
+    assert "双随机抽查" in body and "抽查计划编号" in body

@@ -31,3 +31,18 @@ def _english(client, settings):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _eager_tasks(request):
+    """Unit tests run the draw task in-process even when a broker is configured; the
+    services tests (marked) use a real worker instead."""
+    if request.node.get_closest_marker("services"):
+        yield
+        return
+    from portal.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved

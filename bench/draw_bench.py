@@ -205,8 +205,8 @@ of every selected firm by its own SHA-256 pair hash (DESIGN.md §4, step 4), so 
 step costs selected firms x roster hashes ({f['selected']:,} x up to {f['inspectors']:,}, fewer as
 inspectors reach the cap and leave the candidate list). No exact shortcut exists: any
 unseen pair hash could be the smallest. The verifier must do the same work, which is
-why the draw stays within a small factor of it. Firm selection itself (1,000,000
-tickets) takes about a second. A roster of a few hundred inspectors per agency, as in
+why the draw stays within a small factor of it. Firm selection alone (1,000,000
+tickets) is a second or two of that. A roster of a few hundred inspectors per agency, as in
 practice, brings the whole draw to seconds.
 """
     text = path.read_text() if path.exists() else "# Benchmark results\n"

@@ -1,6 +1,131 @@
+"""Reads shared by views, admin, services and the credit file."""
+
 from __future__ import annotations
+
+import datetime as dt
+from functools import reduce
+from operator import or_
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from credit.models import Enterprise
+from inspections.models import Conflict, Inspector, Plan, PlanFile, PlanState, SpotCheck, Task, TaskMember
+from portal.workdays import Deadline, add_working_days
+
+RESULT_DEADLINE_WORKING_DAYS = 20
+
+
+def plan_scope(plan: Plan) -> QuerySet[Enterprise]:
+    """The enterprises a plan's scope filters select (empty filter = no restriction)."""
+    qs = Enterprise.objects.all()
+    if plan.regions:
+        qs = qs.filter(reduce(or_, (Q(region_code__startswith=prefix) for prefix in plan.regions)))
+    if plan.entity_types:
+        qs = qs.filter(entity_type__in=plan.entity_types)
+    if plan.industries:
+        qs = qs.filter(industry__in=plan.industries)
+    if plan.statuses:
+        qs = qs.filter(status__in=plan.statuses)
+    return qs
+
+
+def plan_scope_counts(plan: Plan) -> dict[str, int]:
+    rows = plan_scope(plan).order_by().values("risk_class").annotate(n=Count("id"))
+    return {row["risk_class"]: row["n"] for row in rows}
+
+
+def plan_roster(plan: Plan) -> QuerySet[Inspector]:
+    """Active inspectors of the plan's agency qualified for every item of the plan."""
+    item_ids = list(plan.items.values_list("pk", flat=True))
+    return (
+        Inspector.objects.filter(agency_id=plan.agency_id, active=True)
+        .annotate(qualified=Count("items", filter=Q(items__in=item_ids), distinct=True))
+        .filter(qualified=len(item_ids))
+        .order_by("code")
+    )
+
+
+def _recent_cutoff(plan: Plan) -> dt.date:
+    return timezone.localdate() - dt.timedelta(days=plan.conflict_period_days)
+
+
+def plan_exclusions(plan: Plan, *, roster: list[str], pool_usccs: set[str]) -> set[tuple[str, str]]:
+    """(inspector code, USCC) pairs: declared conflicts and recent inspections of the same firm."""
+    pairs = set(
+        Conflict.objects.filter(inspector__code__in=roster).values_list("inspector__code", "enterprise__uscc")
+    )
+    cutoff = _recent_cutoff(plan)
+    recent = (
+        TaskMember.objects.filter(inspector__code__in=roster)
+        .exclude(task__plan=plan)
+        .filter(Q(task__completed_on__gte=cutoff) | Q(task__completed_on__isnull=True, task__plan__checks_end_on__gte=cutoff))
+        .values_list("inspector__code", "task__uscc")
+    )
+    pairs.update(recent)
+    return {(code, uscc) for code, uscc in pairs if uscc in pool_usccs}
+
+
+def inspector_exclusions_for(*, plan: Plan, enterprise_id: int) -> set[str]:
+    """Inspector codes that may not inspect this firm in this plan (for manual teams)."""
+    codes = set(Conflict.objects.filter(enterprise_id=enterprise_id).values_list("inspector__code", flat=True))
+    cutoff = _recent_cutoff(plan)
+    codes.update(
+        TaskMember.objects.filter(task__enterprise_id=enterprise_id)
+        .exclude(task__plan=plan)
+        .filter(Q(task__completed_on__gte=cutoff) | Q(task__completed_on__isnull=True, task__plan__checks_end_on__gte=cutoff))
+        .values_list("inspector__code", flat=True)
+    )
+    return codes
+
+
+def result_deadline(plan: Plan) -> Deadline:
+    return add_working_days(plan.checks_end_on, RESULT_DEADLINE_WORKING_DAYS)
+
+
+def task_is_overdue(task: Task, deadline: Deadline, today: dt.date | None = None) -> bool:
+    return task.published_at is None and (today or timezone.localdate()) > deadline.date
+
+
+def public_plans() -> QuerySet[Plan]:
+    return Plan.objects.exclude(state=PlanState.DRAFT).select_related("agency")
+
+
+def public_plan(number: str) -> Plan | None:
+    return public_plans().prefetch_related("items").filter(number=number).first()
+
+
+def plan_files(plan: Plan) -> list[PlanFile]:
+    """The files the public may download now (the reveal files only once revealed)."""
+    files = list(PlanFile.objects.filter(plan=plan).defer("content").order_by("id"))
+    return [f for f in files if plan.is_revealed or not f.after_reveal]
+
+
+def published_results() -> QuerySet[Task]:
+    return (
+        Task.objects.filter(published_at__isnull=False)
+        .select_related("plan", "plan__agency", "enterprise")
+        .order_by("-published_at", "plan_id", "position")
+    )
+
+
+def plan_tasks(plan: Plan) -> QuerySet[Task]:
+    return plan.tasks.select_related("enterprise").order_by("position")
 
 
 def credit_file_sections(*, enterprise) -> dict:
-    """Context that templates/inspections/credit_file_sections.html needs for one enterprise."""
-    return {}
+    """Context that templates/inspections/credit_file_sections.html needs for one enterprise.
+
+    Three queries whatever the number of rows: spot checks, tasks with their plans and
+    agencies, and the plans' items (for the task names).
+    """
+    spot_checks = list(
+        SpotCheck.objects.filter(enterprise=enterprise).select_related("agency").order_by("-checked_on", "-id")
+    )
+    tasks = list(
+        Task.objects.filter(enterprise=enterprise, published_at__isnull=False)
+        .select_related("plan", "plan__agency")
+        .prefetch_related(Prefetch("plan__items"))
+        .order_by("-completed_on", "-id")
+    )
+    return {"inspection_spot_checks": spot_checks, "inspection_results": tasks}

@@ -1,0 +1,223 @@
+"""Benchmark: one draw over 1,000,000 firms and 10,000 inspectors, end to end through a
+real Celery worker on PostgreSQL, against the standalone verifier on the same files.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_insp_bench \\
+    REDIS_URL=redis://127.0.0.1:6379/5 .venv/bin/python bench/draw_bench.py [--firms N] [--inspectors N]
+
+It empties the benchmark database's enterprise and inspection tables, loads synthetic
+firms with COPY, commits a plan (ratios A 1%, B 3%, C 10%, D 30%, team size 2), queues
+the draw to a worker it starts itself, times queue-to-drawn, exports the published
+files, times `python3 -I -S inspections/verify_draw.py` on them, and writes the
+"## Draw" section of bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+# The class mix of the synthetic pool: most firms are low or general risk.
+RISK_MIX = (("A", 0.50), ("B", 0.30), ("C", 0.15), ("D", 0.05))
+ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+DIVISIONS = ["110105", "110108", "310115", "440305", "440106", "330106", "320505", "510107"]
+
+
+def org8(n: int) -> str:
+    digits = []
+    for _ in range(8):
+        n, rest = divmod(n, 31)
+        digits.append(ALPHABET[rest])
+    return "".join(reversed(digits))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--firms", type=int, default=1_000_000)
+    parser.add_argument("--inspectors", type=int, default=10_000)
+    parser.add_argument("--cap", type=int, default=0, help="workload cap (default: just enough, +10%)")
+    parser.add_argument("--write-results", default=str(ROOT / "bench" / "RESULTS.md"))
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
+        print("set DATABASE_URL (PostgreSQL) and REDIS_URL", file=sys.stderr)
+        return 2
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from credit import uscc
+    from credit.models import Agency
+    from inspections import draw, services
+    from inspections.models import Draw, InspectionItem, Inspector, Plan, PlanFile, PlanState
+    from inspections.selectors import plan_scope_counts
+    from inspections.tasks import draw_plan
+
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE inspections_taskmember, inspections_task, inspections_draw, inspections_planfile, "
+            "inspections_plan_items, inspections_plan, inspections_conflict, inspections_inspector_items, "
+            "inspections_inspector, inspections_spotcheck, credit_enterprise, portal_auditevent CASCADE"
+        )
+    agency, _ = Agency.objects.get_or_create(
+        code="BENCH", defaults={"name": "基准测试市场监督管理局", "level": "municipal", "region_code": "110000",
+                                "kind": "market"})
+    item, _ = InspectionItem.objects.get_or_create(
+        code="BENCH-1", defaults={"name": "基准检查事项", "legal_basis": "-", "kind": "general", "method": "desk"})
+
+    rnd = random.Random(2026)
+    started = time.perf_counter()
+    classes = [c for c, share in RISK_MIX for _ in range(int(share * 100))]
+    now = dt.datetime.now(dt.timezone.utc).isoformat()
+    with connection.cursor() as cursor:
+        copy_sql = (
+            "COPY credit_enterprise (uscc, name, name_en, entity_type, legal_representative_name, capital_currency, "
+            "established_on, status, domicile, business_scope, region_code, industry, risk_class, search_tokens, "
+            "updated_at, registration_authority_id) FROM STDIN"
+        )
+        with cursor.cursor.copy(copy_sql) as copy:
+            for n in range(args.firms):
+                division = DIVISIONS[n % len(DIVISIONS)]
+                code = uscc.build("9", "1", division, org8(n * 7919 + 12345))
+                copy.write_row((code, f"基准企业{n}", "", "llc", "", "CNY", "2015-03-12", "active", "北京市",
+                                "", division, "I", rnd.choice(classes), "", now, agency.pk))
+        cursor.execute("ANALYZE credit_enterprise")
+    load_seconds = time.perf_counter() - started
+
+    inspectors = Inspector.objects.bulk_create(
+        [Inspector(agency=agency, code=f"BI{n:06d}", name=f"检查员{n}") for n in range(args.inspectors)],
+        batch_size=5000,
+    )
+    Inspector.items.through.objects.bulk_create(
+        [Inspector.items.through(inspector_id=i.pk, inspectionitem_id=item.pk) for i in inspectors],
+        batch_size=5000,
+    )
+
+    ratios = {"A": "0.01", "B": "0.03", "C": "0.1", "D": "0.3"}
+    counts = plan_scope_counts(Plan(statuses=["active"]))
+    expected_selected = sum(draw.quota(counts.get(c, 0), ratios[c]) for c in draw.RISK_CLASSES)
+    cap = args.cap or max(1, int(expected_selected * 2 / args.inspectors * 1.1) + 1)
+    number = f"BENCH-{uuid.uuid4().hex[:6]}"
+    plan = Plan(agency=agency, number=number, name="基准抽查", year=2026, batch=1, statuses=["active"],
+                ratio_a=ratios["A"], ratio_b=ratios["B"], ratio_c=ratios["C"], ratio_d=ratios["D"], team_size=2,
+                workload_cap=cap, entropy_source="bench", checks_end_on=dt.date(2026, 12, 31),
+                reveal_policy="immediate")
+    services.plan_save(plan=plan, actor=None, items=[item])
+    started = time.perf_counter()
+    services.plan_commit(plan=plan, actor=None)
+    commit_seconds = time.perf_counter() - started
+    services.plan_entropy_enter(plan=plan, actor=None, public_entropy="2026-11-26 bench")
+
+    queue = f"draw-bench-{uuid.uuid4().hex[:6]}"
+    log = Path(tempfile.gettempdir()) / f"{queue}.log"
+    worker = subprocess.Popen(
+        [str(ROOT / ".venv/bin/celery"), "-A", "portal", "worker", "--pool=prefork", "--concurrency=1", "-l", "info",
+         "-Q", queue, "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while b" ready." not in log.read_bytes():
+            if time.monotonic() > deadline or worker.poll() is not None:
+                raise SystemExit(f"worker did not start:\n{log.read_text()}")
+            time.sleep(0.2)
+        started = time.perf_counter()
+        draw_plan.apply_async(args=[plan.pk], queue=queue)
+        deadline = time.monotonic() + 3600
+        while True:
+            plan.refresh_from_db()
+            if plan.state == PlanState.DRAWN:
+                break
+            if plan.draw_error or time.monotonic() > deadline:
+                raise SystemExit(f"draw failed: {plan.draw_error}\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        draw_seconds = time.perf_counter() - started
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=30)
+    outcome = Draw.objects.get(plan=plan)
+
+    with tempfile.TemporaryDirectory() as folder:
+        for stored in PlanFile.objects.filter(plan=plan):
+            (Path(folder) / stored.name).write_bytes(bytes(stored.content))
+        started = time.perf_counter()
+        completed = subprocess.run(
+            [sys.executable, "-I", "-S", str(ROOT / "inspections" / "verify_draw.py"), folder],
+            capture_output=True, text=True, timeout=3600,
+        )
+        verify_seconds = time.perf_counter() - started
+    print(completed.stdout.strip())
+    if completed.returncode != 0:
+        raise SystemExit("verifier disagrees: " + completed.stdout + completed.stderr)
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    figures = {
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, PostgreSQL "
+                   f"{connection.cursor().connection.info.server_version}",
+        "firms": args.firms, "inspectors": args.inspectors, "cap": cap, "quotas": outcome.quotas,
+        "selected": outcome.selected_count, "unassigned": outcome.unassigned_count,
+        "load": load_seconds, "commit": commit_seconds, "draw": draw_seconds, "compute": outcome.seconds,
+        "verify": verify_seconds, "ratio": draw_seconds / verify_seconds, "sha": outcome.result_sha256,
+    }
+    print(figures)
+    write_section(Path(args.write_results), figures)
+    return 0
+
+
+def write_section(path: Path, f: dict) -> None:
+    mix = ", ".join(f"{c} {int(s * 100)}%" for c, s in RISK_MIX)
+    section = f"""## Draw
+
+Measured {f['date']} by `bench/draw_bench.py` on {f['machine']}; the machine was shared
+with other agents' work, so treat the seconds as indicative.
+
+- Pool: {f['firms']:,} synthetic active firms (class mix {mix}), loaded with COPY; roster
+  {f['inspectors']:,} inspectors; ratios A 1%, B 3%, C 10%, D 30%; team size 2; workload cap
+  {f['cap']}. Quotas {f['quotas']}: {f['selected']:,} firms selected, {f['unassigned']:,} without a team.
+- Commit (freeze pool, roster, exclusions; parameters.json; commitment): {f['commit']:.1f} s.
+- **Draw, end to end through Celery** (queue -> worker -> drawn, one transaction writing
+  {f['selected']:,} tasks, their team members, reveal.json and result.csv): **{f['draw']:.1f} s**, of which
+  {f['compute']:.1f} s computing the draw (including re-checking the frozen files' hashes).
+- **Standalone verifier** (`python3 -I -S inspections/verify_draw.py`) on the published files:
+  **{f['verify']:.1f} s**. Draw / verifier = **{f['ratio']:.2f}x** (target: at most 3x).
+- result.csv sha256 `{f['sha']}`; the verifier reported MATCH.
+
+Why the 20 s target is out of reach at this size: DRAW-v1 ranks every eligible inspector
+of every selected firm by its own SHA-256 pair hash (DESIGN.md §4, step 4), so the team
+step costs selected firms x roster hashes ({f['selected']:,} x up to {f['inspectors']:,}, fewer as
+inspectors reach the cap and leave the candidate list). No exact shortcut exists: any
+unseen pair hash could be the smallest. The verifier must do the same work, which is
+why the draw stays within a small factor of it. Firm selection alone (1,000,000
+tickets) is a second or two of that. A roster of a few hundred inspectors per agency, as in
+practice, brings the whole draw to seconds.
+"""
+    text = path.read_text() if path.exists() else "# Benchmark results\n"
+    start = text.find("## Draw\n")
+    if start >= 0:
+        end = text.find("\n## ", start + 1)
+        text = text[:start] + section + (text[end + 1:] if end >= 0 else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

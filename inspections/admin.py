@@ -1,0 +1,308 @@
+"""The staff flow: create a plan, commit, enter the public entropy, run the draw, review
+teams, assign unassigned firms by hand, record results, publish. A staff login changes
+only its own agency's plans; other agencies' plans are read-only."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from inspections import draw, selectors, services
+from inspections.models import (
+    Conflict,
+    InspectionItem,
+    Inspector,
+    Plan,
+    PlanState,
+    Result,
+    SpotCheck,
+    Task,
+)
+
+MINIMUM_SHARE = Decimal("0.03")
+
+
+def agency_of(user):
+    staff = getattr(user, "agency_staff", None)
+    return staff.agency if staff is not None else None
+
+
+def may_change(user, agency_id) -> bool:
+    if user.is_superuser:
+        return True
+    agency = agency_of(user)
+    return agency is not None and agency.pk == agency_id
+
+
+def warn_share(request, plan: Plan) -> None:
+    counts = selectors.plan_scope_counts(plan)
+    share = draw.expected_share(counts, plan.ratios)
+    if share < MINIMUM_SHARE:
+        messages.warning(
+            request,
+            _("Sampling ratios: the plan would select %(share)s%% of the %(count)d firms in scope, "
+              "below the 3%% a year the rules ask for.")
+            % {"share": f"{share * 100:.2f}", "count": sum(counts.values())},
+        )
+
+
+@admin.register(InspectionItem)
+class InspectionItemAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "method", "active"]
+    list_filter = ["kind", "method", "active"]
+    search_fields = ["code", "name", "name_en"]
+
+
+@admin.register(Inspector)
+class InspectorAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "agency", "user", "active"]
+    list_filter = ["active", "agency"]
+    search_fields = ["code", "name"]
+    filter_horizontal = ["items"]
+    autocomplete_fields = ["user"]
+    list_select_related = ["agency", "user"]
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or may_change(request.user, obj.agency_id))
+
+
+@admin.register(Conflict)
+class ConflictAdmin(admin.ModelAdmin):
+    list_display = ["inspector", "enterprise", "declared_on"]
+    raw_id_fields = ["inspector", "enterprise"]
+    list_select_related = ["inspector", "enterprise"]
+
+
+@admin.register(SpotCheck)
+class SpotCheckAdmin(admin.ModelAdmin):
+    list_display = ["enterprise", "agency", "kind", "checked_on", "result"]
+    raw_id_fields = ["enterprise"]
+    list_select_related = ["enterprise", "agency"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        saved = services.spot_check_publish(
+            enterprise=obj.enterprise, agency=obj.agency, kind=obj.kind, checked_on=obj.checked_on,
+            result=obj.result, actor=request.user,
+        )
+        obj.pk = saved.pk
+
+
+class PlanForm(forms.ModelForm):
+    class Meta:
+        model = Plan
+        fields = [
+            "agency", "number", "name", "name_en", "year", "batch", "items", "regions", "entity_types",
+            "industries", "statuses", "ratio_a", "ratio_b", "ratio_c", "ratio_d", "team_size", "workload_cap",
+            "conflict_period_days", "entropy_source", "reveal_policy", "checks_end_on", "public_entropy",
+        ]
+
+    def clean_public_entropy(self):
+        value = (self.cleaned_data.get("public_entropy") or "").strip()
+        if value:
+            try:
+                draw.check_ascii(value, "public_entropy")
+            except draw.DrawInputError:
+                raise ValidationError(
+                    _("Write the published value in printable ASCII (digits, Latin letters, spaces).")
+                ) from None
+        return value
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    form = PlanForm
+    list_display = ["number", "name", "agency", "year", "batch", "state", "committed_at", "drawn_at", "draw_error"]
+    list_filter = ["state", "year", "agency"]
+    search_fields = ["number", "name"]
+    list_select_related = ["agency"]
+    filter_horizontal = ["items"]
+    actions = ["commit_plans", "run_draws", "publish_results"]
+    readonly_fields = ["state", "commitment", "committed_at", "entropy_entered_at", "seed", "drawn_at",
+                       "revealed_at", "published_at", "draw_attempts", "draw_error", "results_due"]
+
+    @admin.display(description=_("results due"))
+    def results_due(self, obj):
+        if not obj or not obj.checks_end_on:
+            return "-"
+        deadline = selectors.result_deadline(obj)
+        return f"{deadline.date}{' *' if deadline.provisional else ''}"
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(self.readonly_fields)
+        if obj is None:
+            return fields + ["public_entropy"]
+        if obj.state != PlanState.DRAFT or not may_change(request.user, obj.agency_id):
+            editable = {"public_entropy"} if obj.state == PlanState.COMMITTED and not obj.public_entropy else set()
+            if not may_change(request.user, obj.agency_id):
+                editable = set()
+            all_fields = [f.name for f in Plan._meta.get_fields() if getattr(f, "editable", False)
+                          and not f.auto_created and f.concrete]
+            fields += [name for name in all_fields + ["items"] if name not in editable and name not in fields]
+        else:
+            fields.append("public_entropy")
+        return fields
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        agency = agency_of(request.user)
+        if "agency" in form.base_fields and agency is not None and not request.user.is_superuser:
+            form.base_fields["agency"].queryset = form.base_fields["agency"].queryset.filter(pk=agency.pk)
+            form.base_fields["agency"].initial = agency.pk
+        return form
+
+    def save_model(self, request, obj, form, change):
+        if change and obj.state == PlanState.COMMITTED and "public_entropy" in form.changed_data:
+            entropy = obj.public_entropy
+            obj.public_entropy = ""
+            services.plan_entropy_enter(plan=obj, actor=request.user, public_entropy=entropy)
+            obj.refresh_from_db()
+            return
+        if obj.state == PlanState.DRAFT:
+            services.plan_save(plan=obj, actor=request.user)
+
+    def save_related(self, request, form, formsets, change):
+        if form.instance.state == PlanState.DRAFT:
+            super().save_related(request, form, formsets, change)
+            warn_share(request, form.instance)
+
+    def has_change_permission(self, request, obj=None):
+        # Other agencies' plans stay viewable: the form is read-only for them.
+        return super().has_change_permission(request, obj)
+
+    def _each(self, request, queryset, service, done_message):
+        for plan in queryset:
+            if not may_change(request.user, plan.agency_id):
+                messages.error(request, _("%(number)s belongs to another agency.") % {"number": plan.number})
+                continue
+            try:
+                service(plan=plan, actor=request.user)
+            except ValidationError as problem:
+                messages.error(request, f"{plan.number}: {' '.join(problem.messages)}")
+            else:
+                messages.success(request, done_message % {"number": plan.number})
+
+    @admin.action(description=_("Commit: freeze and publish pool, roster, exclusions and the commitment"))
+    def commit_plans(self, request, queryset):
+        for plan in queryset.filter(state=PlanState.DRAFT):
+            warn_share(request, plan)
+        self._each(request, queryset, services.plan_commit, _("%(number)s committed."))
+
+    @admin.action(description=_("Run the draw (queued to the workers)"))
+    def run_draws(self, request, queryset):
+        self._each(request, queryset, services.plan_draw_request, _("%(number)s: draw queued."))
+
+    @admin.action(description=_("Publish the recorded results"))
+    def publish_results(self, request, queryset):
+        self._each(request, queryset, services.plan_results_publish, _("%(number)s: results published."))
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("results deadline")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Overdue")), ("no", _("Not overdue"))]
+
+    def queryset(self, request, queryset):
+        if self.value() not in ("yes", "no"):
+            return queryset
+        today = timezone.localdate()
+        late_plans = [
+            plan.pk for plan in Plan.objects.filter(state__in=[PlanState.DRAWN, PlanState.PUBLISHED])
+            if selectors.result_deadline(plan).date < today
+        ]
+        late = queryset.filter(plan_id__in=late_plans, published_at__isnull=True)
+        return late if self.value() == "yes" else queryset.exclude(pk__in=late.values("pk"))
+
+
+class TaskForm(forms.ModelForm):
+    manual_team = forms.ModelMultipleChoiceField(
+        label=_("Assign a team by hand"), queryset=Inspector.objects.none(), required=False,
+        help_text=_("Only for a firm the draw left without a team; recorded in the audit log."),
+    )
+
+    class Meta:
+        model = Task
+        fields = ["result", "findings", "completed_on"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["manual_team"].queryset = Inspector.objects.filter(agency_id=self.instance.plan.agency_id,
+                                                                           active=True)
+
+    def clean(self):
+        data = super().clean()
+        result = data.get("result")
+        if result and result != Result.NO_PROBLEM and not (data.get("findings") or "").strip():
+            self.add_error("findings", _("Describe what was found for any result other than no problem."))
+        if result and not data.get("completed_on"):
+            self.add_error("completed_on", _("Enter the day the check ended."))
+        if data.get("completed_on") and data["completed_on"] > timezone.localdate():
+            self.add_error("completed_on", _("The completion date cannot be in the future."))
+        team = data.get("manual_team")
+        if team and self.instance.plan and len(team) < self.instance.plan.team_size:
+            self.add_error("manual_team", _("Choose at least %(size)d inspectors.") % {
+                "size": self.instance.plan.team_size})
+        return data
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    form = TaskForm
+    list_display = ["number", "plan", "uscc", "risk_class", "team", "result", "completed_on", "due"]
+    list_filter = [OverdueFilter, "result", "plan__state", "assigned_manually"]
+    search_fields = ["number", "uscc", "plan__number"]
+    list_select_related = ["plan"]
+    readonly_fields = ["plan", "enterprise", "number", "uscc", "risk_class", "ticket", "inspector_codes",
+                       "assigned_manually", "recorded_at", "published_at", "due"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("team"))
+    def team(self, obj):
+        return obj.inspector_codes or format_html('<strong class="unassigned">{}</strong>', _("not assigned"))
+
+    @admin.display(description=_("results due"))
+    def due(self, obj):
+        deadline = selectors.result_deadline(obj.plan)
+        if selectors.task_is_overdue(obj, deadline):
+            return format_html('<strong class="overdue" style="color:#b00020">{} ({})</strong>',
+                               deadline.date, _("overdue"))
+        return str(deadline.date)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(self.readonly_fields)
+        if obj is not None and (obj.published_at or not may_change(request.user, obj.plan.agency_id)):
+            fields += ["result", "findings", "completed_on"]
+        return fields
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is None or obj.is_assigned or not may_change(request.user, obj.plan.agency_id):
+            fields = [name for name in fields if name != "manual_team"]
+        return fields
+
+    def save_model(self, request, obj, form, change):
+        team = form.cleaned_data.get("manual_team")
+        if team:
+            services.task_assign_manual(task=obj, inspectors=list(team), actor=request.user)
+        if form.cleaned_data.get("result") and {"result", "findings", "completed_on"} & set(form.changed_data):
+            services.task_result_record(task=obj, result=obj.result, findings=obj.findings,
+                                        completed_on=obj.completed_on, actor=request.user)
+
+    def save_related(self, request, form, formsets, change):
+        """Nothing to save: the services wrote everything."""

@@ -1,0 +1,113 @@
+"""Demo data for the inspections app, called by seed_demo after enterprises and agencies
+exist. Deterministic for a given seed (the draw secrets are derived from it too)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from credit.models import Agency, AgencyKind, AgencyStaff, Enterprise
+from inspections import services
+from inspections.models import InspectionItem, Inspector, Plan, Result, Task
+
+ITEMS = [
+    ("GS-001", "企业年度报告公示信息检查", "Check of annual report information", InspectionItem.Kind.GENERAL,
+     InspectionItem.Method.DESK, "《企业信息公示暂行条例》第八条、第十四条"),
+    ("GS-002", "企业即时公示信息检查", "Check of instant disclosure information", InspectionItem.Kind.GENERAL,
+     InspectionItem.Method.ONLINE, "《企业信息公示暂行条例》第十条、第十四条"),
+    ("GS-003", "企业登记住所（经营场所）检查", "Check of the registered address", InspectionItem.Kind.GENERAL,
+     InspectionItem.Method.SITE, "《市场主体登记管理条例》第四十七条"),
+    ("ZD-001", "食品经营许可事项检查", "Food business licence check", InspectionItem.Kind.KEY,
+     InspectionItem.Method.SITE, "《食品安全法》第一百一十条"),
+]
+# Results that do not call for an abnormal-operations entry, weighted like a real batch.
+DEMO_RESULTS = [Result.NO_PROBLEM] * 12 + [Result.CORRECTED, Result.PROBLEM_PENDING, Result.CLOSED,
+                                           Result.FALSE_DISCLOSURE]
+
+
+def _secret(seed: int, label: str) -> bytes:
+    return hashlib.sha256(f"demo-secret|{seed}|{label}".encode()).digest()
+
+
+@transaction.atomic
+def seed_demo_data(*, seed: int, stdout) -> None:
+    rnd = random.Random(seed)
+    items = []
+    for code, name, name_en, kind, method, basis in ITEMS:
+        item, _ = InspectionItem.objects.get_or_create(
+            code=code, defaults={"name": name, "name_en": name_en, "kind": kind, "method": method, "legal_basis": basis}
+        )
+        items.append(item)
+    agencies = list(Agency.objects.filter(kind=AgencyKind.MARKET_REGULATION).order_by("code")[:2]) or list(
+        Agency.objects.order_by("code")[:2]
+    )
+    if not agencies or not Enterprise.objects.exists():
+        stdout.write("inspections: no agencies or enterprises yet, nothing seeded")
+        return
+    User = get_user_model()
+    for agency in agencies:
+        for index in range(1, 9):
+            code = f"{agency.code}-JC{index:02d}"
+            user, created = User.objects.get_or_create(username=f"inspector-{code.lower()}",
+                                                       defaults={"is_staff": True})
+            if created:
+                user.set_password("demo-Inspector-1")
+                user.save()
+                AgencyStaff.objects.create(user=user, agency=agency)
+            inspector, _ = Inspector.objects.get_or_create(
+                code=code, defaults={"agency": agency, "name": f"检查员{agency.code[-2:]}{index:02d}", "user": user}
+            )
+            inspector.items.set(items[:3] if index % 4 else items)
+
+    today = timezone.localdate()
+    checks_end = today - dt.timedelta(days=20)
+    first, second = agencies[0], agencies[-1]
+    year = today.year
+    revealed = Plan(
+        agency=first, number=f"DEMO-{year}-01", name=f"{year}年度企业公示信息双随机抽查（第一批）",
+        name_en=f"{year} double-random check of disclosed information, batch 1", year=year, batch=1,
+        statuses=["active"], ratio_a=Decimal("0.01"), ratio_b=Decimal("0.03"), ratio_c=Decimal("0.1"),
+        ratio_d=Decimal("0.3"), team_size=2, workload_cap=60, entropy_source=(
+            f"中国福利彩票3D第{year}001期开奖号码 (China Welfare Lottery 3D, first draw of {year})"),
+        reveal_policy="on_publication", checks_end_on=checks_end,
+    )
+    services.plan_save(plan=revealed, actor=None, items=items[:3])
+    services.plan_commit(plan=revealed, actor=None, secret=_secret(seed, revealed.number))
+    services.plan_entropy_enter(plan=revealed, actor=None, public_entropy=f"{rnd.randint(0, 999):03d}")
+    # The draw runs synchronously through the same service the Celery task calls.
+    services.draw_execute(plan_id=revealed.pk)
+    spare = list(Inspector.objects.filter(agency=first).order_by("code")[:2])
+    for task in Task.objects.filter(plan=revealed, inspector_codes="").order_by("position")[:3]:
+        services.task_assign_manual(task=task, inspectors=spare, actor=None)
+    tasks = list(Task.objects.filter(plan=revealed).order_by("position"))
+    for task in tasks[: max(1, len(tasks) * 3 // 4)]:
+        result = rnd.choice(DEMO_RESULTS)
+        services.task_result_record(
+            task=task, result=result, findings="" if result == Result.NO_PROBLEM else "检查发现的问题及处理情况见检查记录表。",
+            completed_on=checks_end - dt.timedelta(days=rnd.randint(0, 15)), actor=None,
+        )
+    services.plan_results_publish(plan=revealed, actor=None)
+
+    committed = Plan(
+        agency=second, number=f"DEMO-{year}-02", name=f"{year}年度住所（经营场所）定向抽查（第二批）",
+        name_en=f"{year} directed check of registered addresses, batch 2", year=year, batch=2,
+        statuses=["active"], industries=["F", "I"], ratio_a=Decimal("0.02"), ratio_b=Decimal("0.05"),
+        ratio_c=Decimal("0.2"), ratio_d=Decimal("0.5"), team_size=2, workload_cap=40,
+        entropy_source=f"中国福利彩票3D第{year}300期开奖号码 (China Welfare Lottery 3D, draw 300 of {year})",
+        reveal_policy="immediate", checks_end_on=today + dt.timedelta(days=60),
+    )
+    services.plan_save(plan=committed, actor=None, items=[items[2]])
+    services.plan_commit(plan=committed, actor=None, secret=_secret(seed, committed.number))
+
+    for enterprise in Enterprise.objects.order_by("uscc")[:: max(1, Enterprise.objects.count() // 5)][:5]:
+        services.spot_check_publish(enterprise=enterprise, agency=first, kind="企业公示信息抽查",
+                                    checked_on=today - dt.timedelta(days=rnd.randint(30, 300)),
+                                    result=rnd.choice(DEMO_RESULTS), actor=None)
+    stdout.write(f"inspections: {len(items)} items, {Inspector.objects.count()} inspectors, plans "
+                 f"{revealed.number} ({len(tasks)} firms drawn, results published) and {committed.number} (committed)")

@@ -1,0 +1,328 @@
+"""One list (inspection items), two databases (enterprises, inspectors), and the plans
+whose firms and teams are drawn by the DRAW-v1 algorithm (inspections/draw.py)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from credit.models import Agency, Enterprise, RiskClass
+from inspections import draw
+
+code_validator = RegexValidator(
+    r"^[A-Za-z0-9._-]{1,64}$",
+    _("Use 1 to 64 letters, digits, dots, underscores or hyphens (the draw hashes this code as ASCII)."),
+)
+
+
+class InspectionItem(models.Model):
+    """An entry of the one list of random inspection items."""
+
+    class Kind(models.TextChoices):
+        KEY = "key", _("Key item")
+        GENERAL = "general", _("General item")
+
+    class Method(models.TextChoices):
+        DESK = "desk", _("Desk review")
+        SITE = "site", _("Site inspection")
+        ONLINE = "online", _("Online check")
+
+    code = models.CharField(_("code"), max_length=32, unique=True, validators=[code_validator])
+    name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    legal_basis = models.TextField(_("legal basis"))
+    kind = models.CharField(_("key or general"), max_length=8, choices=Kind.choices)
+    method = models.CharField(_("method"), max_length=8, choices=Method.choices)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("inspection item")
+        verbose_name_plural = _("inspection items")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def display_name(self, language: str) -> str:
+        return self.name_en if language == "en" and self.name_en else self.name
+
+
+class Inspector(models.Model):
+    """An entry of the inspector database; usually linked to a staff login."""
+
+    agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="inspectors")
+    code = models.CharField(_("inspector code"), max_length=64, unique=True, validators=[code_validator])
+    name = models.CharField(_("name"), max_length=100)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff login"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inspector",
+    )
+    items = models.ManyToManyField(InspectionItem, verbose_name=_("qualified items"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("inspector")
+        verbose_name_plural = _("inspectors")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Conflict(models.Model):
+    """A declared conflict of interest: the inspector is never drawn for this firm."""
+
+    inspector = models.ForeignKey(Inspector, verbose_name=_("inspector"), on_delete=models.CASCADE,
+                                  related_name="conflicts")
+    enterprise = models.ForeignKey(Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE,
+                                   related_name="inspector_conflicts")
+    reason = models.CharField(_("reason"), max_length=300)
+    declared_on = models.DateField(_("declared on"))
+
+    class Meta:
+        verbose_name = _("declared conflict")
+        verbose_name_plural = _("declared conflicts")
+        constraints = [models.UniqueConstraint(fields=["inspector", "enterprise"], name="insp_conflict_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.inspector.code} / {self.enterprise.uscc}"
+
+
+RATIO = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))]
+
+
+class PlanState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    COMMITTED = "committed", _("Committed")
+    DRAWING = "drawing", _("Drawing")
+    DRAWN = "drawn", _("Drawn")
+    PUBLISHED = "published", _("Results published")
+
+
+class RevealPolicy(models.TextChoices):
+    IMMEDIATE = "immediate", _("Immediately after the draw")
+    ON_PUBLICATION = "on_publication", _("When the results are published")
+
+
+class Plan(models.Model):
+    agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="plans")
+    number = models.CharField(_("plan number"), max_length=64, unique=True, validators=[code_validator])
+    name = models.CharField(_("plan name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    year = models.PositiveSmallIntegerField(_("year"))
+    batch = models.PositiveSmallIntegerField(_("batch"), default=1)
+    items = models.ManyToManyField(InspectionItem, verbose_name=_("inspection items"))
+    # Scope filters; an empty list means "no restriction".
+    regions = models.JSONField(_("region code prefixes"), default=list, blank=True)
+    entity_types = models.JSONField(_("entity types"), default=list, blank=True)
+    industries = models.JSONField(_("industries"), default=list, blank=True)
+    statuses = models.JSONField(_("registration statuses"), default=list, blank=True)
+    ratio_a = models.DecimalField(_("ratio for class A"), max_digits=5, decimal_places=4, validators=RATIO)
+    ratio_b = models.DecimalField(_("ratio for class B"), max_digits=5, decimal_places=4, validators=RATIO)
+    ratio_c = models.DecimalField(_("ratio for class C"), max_digits=5, decimal_places=4, validators=RATIO)
+    ratio_d = models.DecimalField(_("ratio for class D"), max_digits=5, decimal_places=4, validators=RATIO)
+    team_size = models.PositiveSmallIntegerField(_("team size"), default=2, validators=[MinValueValidator(2)])
+    workload_cap = models.PositiveIntegerField(_("workload cap"), validators=[MinValueValidator(1)],
+                                               help_text=_("Most firms one inspector may be drawn for in this plan"))
+    conflict_period_days = models.PositiveIntegerField(
+        _("recent-inspection exclusion (days)"), default=365,
+        help_text=_("Inspectors who inspected a firm within this many days are excluded from it"),
+    )
+    entropy_source = models.CharField(
+        _("public entropy source"), max_length=300,
+        help_text=_("A public value that will exist only after the commitment, e.g. a named lottery draw"),
+    )
+    reveal_policy = models.CharField(_("reveal"), max_length=16, choices=RevealPolicy.choices,
+                                     default=RevealPolicy.ON_PUBLICATION)
+    checks_end_on = models.DateField(_("checks end on"),
+                                     help_text=_("Results are due 20 working days after this date"))
+    state = models.CharField(_("state"), max_length=16, choices=PlanState.choices, default=PlanState.DRAFT)
+    secret = models.BinaryField(_("secret"), null=True, blank=True, editable=False)
+    commitment = models.CharField(_("commitment"), max_length=64, blank=True, editable=False)
+    public_entropy = models.CharField(_("public entropy"), max_length=300, blank=True)
+    seed = models.CharField(_("seed"), max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    committed_at = models.DateTimeField(_("committed at"), null=True, blank=True, editable=False)
+    entropy_entered_at = models.DateTimeField(_("entropy entered at"), null=True, blank=True, editable=False)
+    drawn_at = models.DateTimeField(_("drawn at"), null=True, blank=True, editable=False)
+    revealed_at = models.DateTimeField(_("revealed at"), null=True, blank=True, editable=False)
+    published_at = models.DateTimeField(_("results published at"), null=True, blank=True, editable=False)
+    draw_error = models.TextField(_("last draw error"), blank=True, editable=False)
+    draw_attempts = models.PositiveIntegerField(_("draw attempts"), default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("inspection plan")
+        verbose_name_plural = _("inspection plans")
+        ordering = ["-year", "-batch", "number"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(team_size__gte=2), name="insp_plan_team_size_min_2"),
+            models.CheckConstraint(condition=models.Q(workload_cap__gte=1), name="insp_plan_cap_min_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return f"/inspections/plans/{self.number}/"
+
+    def display_name(self, language: str) -> str:
+        return self.name_en if language == "en" and self.name_en else self.name
+
+    @property
+    def ratios(self) -> dict[str, str]:
+        return {
+            "A": draw.ratio_string(self.ratio_a),
+            "B": draw.ratio_string(self.ratio_b),
+            "C": draw.ratio_string(self.ratio_c),
+            "D": draw.ratio_string(self.ratio_d),
+        }
+
+    @property
+    def is_public(self) -> bool:
+        return self.state != PlanState.DRAFT
+
+    @property
+    def is_revealed(self) -> bool:
+        return self.revealed_at is not None
+
+    @property
+    def is_directed(self) -> bool:
+        return bool(self.regions or self.entity_types or self.industries or self.statuses)
+
+
+class PlanFile(models.Model):
+    """The exact bytes of a published file; they never change once written."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="files")
+    name = models.CharField(_("file name"), max_length=32)
+    content = models.BinaryField(_("content"))
+    sha256 = models.CharField(_("sha256"), max_length=64)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("published draw file")
+        verbose_name_plural = _("published draw files")
+        ordering = ["plan", "id"]
+        constraints = [models.UniqueConstraint(fields=["plan", "name"], name="insp_planfile_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.plan.number}/{self.name}"
+
+    @property
+    def after_reveal(self) -> bool:
+        return self.name in (draw.REVEAL_FILE, draw.RESULT_FILE)
+
+
+class Draw(models.Model):
+    """The one result set of a plan: the one-to-one key makes a second one impossible."""
+
+    plan = models.OneToOneField(Plan, on_delete=models.PROTECT, related_name="draw")
+    seed = models.CharField(_("seed"), max_length=64)
+    quotas = models.JSONField(_("quotas"))
+    pool_size = models.PositiveIntegerField(_("firms in scope"))
+    selected_count = models.PositiveIntegerField(_("selected firms"))
+    unassigned_count = models.PositiveIntegerField(_("firms without a team"))
+    result_sha256 = models.CharField(_("result.csv sha256"), max_length=64)
+    completed_at = models.DateTimeField(_("completed at"), auto_now_add=True)
+    seconds = models.FloatField(_("computation seconds"))
+
+    class Meta:
+        verbose_name = _("draw")
+        verbose_name_plural = _("draws")
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}: {self.selected_count}"
+
+
+class Result(models.TextChoices):
+    NO_PROBLEM = "no_problem", _("No problem found")
+    PROBLEM_PENDING = "problem_pending", _("Problem found, follow-up pending")
+    NOT_DISCLOSED = "not_disclosed", _("Information not disclosed as required")
+    FALSE_DISCLOSURE = "false_disclosure", _("Disclosed information false")
+    UNREACHABLE = "unreachable", _("Unreachable at the registered address")
+    CLOSED = "closed", _("Closed or in liquidation")
+    NON_COOPERATION = "non_cooperation", _("Serious non-cooperation")
+    CORRECTED = "corrected", _("Problem found and corrected on order")
+
+
+class Task(models.Model):
+    """One selected firm of a drawn plan: its ticket, team and (later) result."""
+
+    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="tasks")
+    enterprise = models.ForeignKey(Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT,
+                                   related_name="inspection_tasks")
+    number = models.CharField(_("task number"), max_length=80, unique=True)
+    position = models.PositiveIntegerField(_("position in ticket order"))
+    uscc = models.CharField(_("unified social credit code"), max_length=64)
+    risk_class = models.CharField(_("risk class"), max_length=1, choices=RiskClass.choices)
+    ticket = models.CharField(_("ticket"), max_length=64)
+    inspector_codes = models.CharField(_("team"), max_length=400, blank=True)
+    assigned_manually = models.BooleanField(_("assigned by hand"), default=False)
+    inspectors = models.ManyToManyField(Inspector, through="TaskMember", verbose_name=_("team"), blank=True)
+    result = models.CharField(_("result"), max_length=24, choices=Result.choices, blank=True)
+    findings = models.TextField(_("findings"), blank=True)
+    completed_on = models.DateField(_("completion date"), null=True, blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("inspection task")
+        verbose_name_plural = _("inspection tasks")
+        ordering = ["plan", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "enterprise"], name="insp_task_unique_firm"),
+            models.UniqueConstraint(fields=["plan", "position"], name="insp_task_unique_position"),
+        ]
+        indexes = [models.Index(fields=["enterprise", "published_at"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_assigned(self) -> bool:
+        return bool(self.inspector_codes)
+
+
+class TaskMember(models.Model):
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="members")
+    inspector = models.ForeignKey(Inspector, on_delete=models.PROTECT, related_name="memberships")
+    rank = models.PositiveSmallIntegerField(_("rank"))
+
+    class Meta:
+        verbose_name = _("team member")
+        verbose_name_plural = _("team members")
+        ordering = ["task", "rank"]
+        constraints = [models.UniqueConstraint(fields=["task", "inspector"], name="insp_member_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.task.number}: {self.inspector.code}"
+
+
+class SpotCheck(models.Model):
+    """A published spot-check result outside double-random plans (抽查检查结果信息)."""
+
+    enterprise = models.ForeignKey(Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT,
+                                   related_name="spot_checks")
+    agency = models.ForeignKey(Agency, verbose_name=_("inspecting agency"), on_delete=models.PROTECT,
+                               related_name="spot_checks")
+    kind = models.CharField(_("type"), max_length=100)
+    checked_on = models.DateField(_("date"))
+    result = models.CharField(_("result"), max_length=24, choices=Result.choices)
+    published_at = models.DateTimeField(_("published at"))
+
+    class Meta:
+        verbose_name = _("spot check")
+        verbose_name_plural = _("spot checks")
+        ordering = ["-checked_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.checked_on}"

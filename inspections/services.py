@@ -1,0 +1,376 @@
+"""Every write of the inspections app. Each function is atomic, guarded by the plan's
+state machine (draft -> committed -> [entropy entered] -> drawing -> drawn -> published)
+and writes one audit event."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import time
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from credit.cache import credit_file_invalidate
+from credit.models import Agency, Enterprise
+from inspections import draw, selectors
+from inspections.models import (
+    Draw,
+    Inspector,
+    Plan,
+    PlanFile,
+    PlanState,
+    Result,
+    RevealPolicy,
+    SpotCheck,
+    Task,
+    TaskMember,
+)
+from portal.audit import audit_record
+
+BATCH = 5000
+
+
+class InspectionError(ValidationError):
+    """A write refused because of the current state or a rule; the message names both."""
+
+
+def _file(plan: Plan, name: str, content: bytes) -> PlanFile:
+    return PlanFile.objects.create(
+        plan=plan, name=name, content=content, sha256=draw.sha256_hex(content), size=len(content)
+    )
+
+
+def _lock(plan_id: int) -> Plan:
+    return Plan.objects.select_for_update().get(pk=plan_id)
+
+
+@transaction.atomic
+def plan_save(*, plan: Plan, actor, items: Iterable | None = None) -> Plan:
+    """Create or change a draft plan; committed plans are frozen."""
+    if plan.pk:
+        current = _lock(plan.pk)
+        if current.state != PlanState.DRAFT:
+            raise InspectionError(
+                _("Plan %(number)s is %(state)s: only a draft plan can be changed."),
+                params={"number": current.number, "state": current.get_state_display()},
+            )
+    created = plan.pk is None
+    plan.full_clean(exclude=["items"])
+    plan.save()
+    if items is not None:
+        plan.items.set(items)
+    audit_record(
+        action="inspections.plan.created" if created else "inspections.plan.changed",
+        actor=actor,
+        obj=plan,
+        payload={"number": plan.number},
+    )
+    return plan
+
+
+@transaction.atomic
+def plan_commit(*, plan: Plan, actor, secret: bytes | None = None) -> Plan:
+    """Freeze the pool, roster and exclusions, draw the secret and publish the commitment.
+
+    Only demo data passes `secret` (derived from its seed, so reseeding reproduces the
+    same draw); real plans always get 32 fresh random bytes.
+    """
+    plan = _lock(plan.pk)
+    if plan.state != PlanState.DRAFT:
+        raise InspectionError(
+            _("Plan %(number)s is already committed: its commitment cannot be replaced."),
+            params={"number": plan.number},
+        )
+    if not plan.items.exists():
+        raise InspectionError(_("Inspection items: a plan needs at least one item before it is committed."))
+    pool = list(selectors.plan_scope(plan).values_list("uscc", "risk_class").iterator(chunk_size=20000))
+    roster = list(selectors.plan_roster(plan).values_list("code", flat=True))
+    if len(roster) < plan.team_size:
+        raise InspectionError(
+            _("Roster: %(count)d active inspectors of this agency are qualified for all the plan's items; "
+              "the team size is %(size)d."),
+            params={"count": len(roster), "size": plan.team_size},
+        )
+    exclusions = selectors.plan_exclusions(plan, roster=roster, pool_usccs={uscc for uscc, _ in pool})
+    try:
+        files = {
+            draw.POOL_FILE: draw.pool_csv(pool),
+            draw.ROSTER_FILE: draw.roster_csv(roster),
+            draw.EXCLUSIONS_FILE: draw.exclusions_csv(exclusions),
+        }
+    except draw.DrawInputError as problem:
+        raise InspectionError(_("The pool or roster cannot be frozen: %(problem)s"),
+                              params={"problem": str(problem)}) from problem
+    secret = secret if secret is not None else secrets.token_bytes(32)
+    if len(secret) != 32:
+        raise InspectionError(_("Secret: it must be 32 bytes."))
+    document = draw.parameters_document(
+        plan=plan.number,
+        files=files,
+        ratios=plan.ratios,
+        team_size=plan.team_size,
+        workload_cap=plan.workload_cap,
+        secret_hash=draw.sha256_hex(secret),
+        entropy_source=plan.entropy_source,
+    )
+    for name in (draw.PARAMETERS_FILE, *draw.FROZEN_FILES):
+        _file(plan, name, document if name == draw.PARAMETERS_FILE else files[name])
+    plan.secret = secret
+    plan.commitment = draw.commitment_of(document)
+    plan.state = PlanState.COMMITTED
+    plan.committed_at = timezone.now()
+    plan.save()
+    audit_record(
+        action="inspections.plan.committed",
+        actor=actor,
+        obj=plan,
+        payload={"commitment": plan.commitment, "pool": len(pool), "roster": len(roster),
+                 "exclusions": len(exclusions)},
+    )
+    return plan
+
+
+@transaction.atomic
+def plan_entropy_enter(*, plan: Plan, actor, public_entropy: str) -> Plan:
+    plan = _lock(plan.pk)
+    value = (public_entropy or "").strip()
+    if plan.state != PlanState.COMMITTED or plan.public_entropy:
+        raise InspectionError(
+            _("Public entropy: it can be entered once, after the commitment and before the draw.")
+        )
+    try:
+        draw.check_ascii(value, "public_entropy")
+    except draw.DrawInputError:
+        raise InspectionError(
+            _("Public entropy: write the published value in printable ASCII (digits, Latin letters, spaces)."),
+            code="ascii",
+        ) from None
+    plan.public_entropy = value
+    plan.entropy_entered_at = timezone.now()
+    plan.save(update_fields=["public_entropy", "entropy_entered_at"])
+    audit_record(action="inspections.plan.entropy_entered", actor=actor, obj=plan,
+                 payload={"public_entropy": value})
+    return plan
+
+
+@transaction.atomic
+def plan_draw_request(*, plan: Plan, actor) -> Plan:
+    """Queue the draw. A plan left in "drawing" by a lost worker may be queued again."""
+    from inspections.tasks import draw_plan
+
+    plan = _lock(plan.pk)
+    if plan.state not in (PlanState.COMMITTED, PlanState.DRAWING) or not plan.public_entropy:
+        raise InspectionError(
+            _("Draw: plan %(number)s needs its commitment and public entropy, and must not be drawn yet."),
+            params={"number": plan.number},
+        )
+    audit_record(action="inspections.draw.requested", actor=actor, obj=plan, payload={})
+    plan_id = plan.pk
+    transaction.on_commit(lambda: draw_plan.delay(plan_id))
+    return plan
+
+
+def draw_execute(*, plan_id: int) -> Draw | None:
+    """Run the draw once. Returns None when there is nothing to do (already drawn).
+
+    Two transactions: a short one marks the plan "drawing" so staff see it; the second
+    holds the plan row lock while it computes and writes the whole result, so a second
+    delivery waits and then finds the plan drawn, and a killed worker leaves nothing.
+    """
+    with transaction.atomic():
+        plan = _lock(plan_id)
+        if plan.state in (PlanState.DRAWN, PlanState.PUBLISHED):
+            return None
+        if plan.state not in (PlanState.COMMITTED, PlanState.DRAWING) or not plan.public_entropy:
+            raise InspectionError(_("Draw: plan %(number)s is not ready to be drawn."),
+                                  params={"number": plan.number})
+        plan.state = PlanState.DRAWING
+        plan.draw_attempts += 1
+        plan.save(update_fields=["state", "draw_attempts"])
+    return _draw_write(plan_id)
+
+
+@transaction.atomic
+def _draw_write(plan_id: int) -> Draw | None:
+    plan = _lock(plan_id)
+    if plan.state != PlanState.DRAWING or Draw.objects.filter(plan_id=plan_id).exists():
+        return None
+    started = time.perf_counter()
+    files = {f.name: bytes(f.content) for f in PlanFile.objects.filter(plan=plan, name__in=[
+        draw.PARAMETERS_FILE, *draw.FROZEN_FILES])}
+    secret = bytes(plan.secret)
+    result = draw.run_draw_from_files(files, secret=secret, public_entropy=plan.public_entropy)
+    if draw.commitment_of(files[draw.PARAMETERS_FILE]) != plan.commitment:
+        raise InspectionError(_("Draw: parameters.json no longer matches the published commitment."))
+    seconds = time.perf_counter() - started
+
+    enterprise_ids: dict[str, int] = {}
+    usccs = [row.uscc for row in result.selected]
+    for start in range(0, len(usccs), BATCH):
+        enterprise_ids.update(
+            Enterprise.objects.filter(uscc__in=usccs[start : start + BATCH]).values_list("uscc", "id")
+        )
+    inspector_ids = dict(Inspector.objects.filter(code__in=draw.parse_roster(files[draw.ROSTER_FILE]))
+                         .values_list("code", "id"))
+    tasks = [
+        Task(
+            plan=plan,
+            enterprise_id=enterprise_ids[row.uscc],
+            number=f"{plan.number}-{position:06d}",
+            position=position,
+            uscc=row.uscc,
+            risk_class=row.risk_class,
+            ticket=row.ticket,
+            inspector_codes=";".join(row.team),
+        )
+        for position, row in enumerate(result.selected, start=1)
+    ]
+    Task.objects.bulk_create(tasks, batch_size=BATCH)
+    members = [
+        TaskMember(task_id=task.pk, inspector_id=inspector_ids[code], rank=rank)
+        for task, row in zip(tasks, result.selected, strict=True)
+        for rank, code in enumerate(row.team, start=1)
+    ]
+    TaskMember.objects.bulk_create(members, batch_size=BATCH)
+    result_bytes = result.result_csv()
+    _file(plan, draw.REVEAL_FILE, draw.reveal_document(
+        commitment=plan.commitment, secret=secret, public_entropy=plan.public_entropy, seed=result.seed))
+    result_file = _file(plan, draw.RESULT_FILE, result_bytes)
+    outcome = Draw.objects.create(
+        plan=plan,
+        seed=result.seed,
+        quotas=result.quotas,
+        pool_size=len(draw.parse_pool(files[draw.POOL_FILE])),
+        selected_count=len(result.selected),
+        unassigned_count=sum(1 for row in result.selected if not row.team),
+        result_sha256=result_file.sha256,
+        seconds=seconds,
+    )
+    # Lets the services tests kill a worker while the transaction is open.
+    pause = float(os.environ.get("DRAW_TEST_PAUSE_SECONDS", "0") or 0)
+    if pause:
+        time.sleep(pause)
+    now = timezone.now()
+    plan.state = PlanState.DRAWN
+    plan.seed = result.seed
+    plan.drawn_at = now
+    plan.draw_error = ""
+    if plan.reveal_policy == RevealPolicy.IMMEDIATE:
+        plan.revealed_at = now
+    plan.save()
+    audit_record(
+        action="inspections.draw.completed",
+        obj=plan,
+        payload={"selected": outcome.selected_count, "unassigned": outcome.unassigned_count,
+                 "result_sha256": outcome.result_sha256},
+    )
+    return outcome
+
+
+@transaction.atomic
+def draw_fail(*, plan_id: int, error: str) -> Plan:
+    """Put a plan whose draw failed back to "committed" with the error, ready for a retry."""
+    plan = _lock(plan_id)
+    if plan.state == PlanState.DRAWING:
+        plan.state = PlanState.COMMITTED
+    plan.draw_error = error[:2000]
+    plan.save(update_fields=["state", "draw_error"])
+    audit_record(action="inspections.draw.failed", obj=plan, payload={"error": error[:500]})
+    return plan
+
+
+@transaction.atomic
+def task_assign_manual(*, task: Task, inspectors: Iterable[Inspector], actor) -> Task:
+    """Give an unassigned firm a team by hand; the audit log keeps who did it."""
+    task = Task.objects.select_for_update().select_related("plan").get(pk=task.pk)
+    plan = task.plan
+    chosen = list(dict.fromkeys(inspectors))
+    if plan.state not in (PlanState.DRAWN, PlanState.PUBLISHED) or task.is_assigned:
+        raise InspectionError(_("Team: only a drawn firm without a team can be assigned by hand."))
+    if len(chosen) < plan.team_size:
+        raise InspectionError(
+            _("Team: choose at least %(size)d different inspectors."), params={"size": plan.team_size}
+        )
+    excluded = selectors.inspector_exclusions_for(plan=plan, enterprise_id=task.enterprise_id)
+    for inspector in chosen:
+        if not inspector.active or inspector.agency_id != plan.agency_id:
+            raise InspectionError(_("Team: %(code)s is not an active inspector of the plan's agency."),
+                                  params={"code": inspector.code})
+        if inspector.code in excluded:
+            raise InspectionError(_("Team: %(code)s has a conflict with this firm and is excluded."),
+                                  params={"code": inspector.code})
+    TaskMember.objects.bulk_create(
+        [TaskMember(task=task, inspector=inspector, rank=rank) for rank, inspector in enumerate(chosen, start=1)]
+    )
+    task.inspector_codes = ";".join(inspector.code for inspector in chosen)
+    task.assigned_manually = True
+    task.save(update_fields=["inspector_codes", "assigned_manually"])
+    audit_record(action="inspections.assignment.manual", actor=actor, obj=task,
+                 payload={"inspectors": [inspector.code for inspector in chosen]})
+    return task
+
+
+@transaction.atomic
+def task_result_record(*, task: Task, result: str, findings: str, completed_on: dt.date, actor) -> Task:
+    task = Task.objects.select_for_update().select_related("plan").get(pk=task.pk)
+    if task.plan.state not in (PlanState.DRAWN, PlanState.PUBLISHED):
+        raise InspectionError(_("Result: the plan has not been drawn."))
+    if task.published_at:
+        raise InspectionError(_("Result: this result is already published and cannot be changed."))
+    if result not in Result.values:
+        raise InspectionError(_("Result: choose one of the listed result categories."), code="choice")
+    if completed_on is None or completed_on > timezone.localdate():
+        raise InspectionError(_("Completion date: enter the day the check ended; it cannot be in the future."))
+    if result != Result.NO_PROBLEM and not (findings or "").strip():
+        raise InspectionError(_("Findings: describe what was found for any result other than no problem."))
+    task.result, task.findings, task.completed_on = result, (findings or "").strip(), completed_on
+    task.recorded_at = timezone.now()
+    task.save(update_fields=["result", "findings", "completed_on", "recorded_at"])
+    audit_record(action="inspections.result.recorded", actor=actor, obj=task, payload={"result": result})
+    return task
+
+
+@transaction.atomic
+def plan_results_publish(*, plan: Plan, actor) -> int:
+    """Publish every recorded, unpublished result; reveal the draw if the plan waits for this."""
+    from inspections.followups import followups_create
+
+    plan = _lock(plan.pk)
+    if plan.state not in (PlanState.DRAWN, PlanState.PUBLISHED):
+        raise InspectionError(_("Publish: plan %(number)s has not been drawn."), params={"number": plan.number})
+    pending = list(plan.tasks.filter(published_at__isnull=True).exclude(result="").select_related("enterprise"))
+    if not pending:
+        raise InspectionError(_("Publish: there are no recorded results waiting to be published."))
+    now = timezone.now()
+    Task.objects.filter(pk__in=[task.pk for task in pending]).update(published_at=now)
+    plan.state = PlanState.PUBLISHED
+    plan.published_at = plan.published_at or now
+    plan.revealed_at = plan.revealed_at or now
+    plan.save(update_fields=["state", "published_at", "revealed_at"])
+    followups = followups_create(plan=plan, tasks=pending)
+    audit_record(action="inspections.result.published", actor=actor, obj=plan,
+                 payload={"results": len(pending), "followups": followups})
+    enterprise_ids = {task.enterprise_id for task in pending}
+    transaction.on_commit(lambda: [credit_file_invalidate(enterprise_id=pk) for pk in enterprise_ids])
+    return len(pending)
+
+
+@transaction.atomic
+def spot_check_publish(
+    *, enterprise: Enterprise, agency: Agency, kind: str, checked_on: dt.date, result: str, actor
+) -> SpotCheck:
+    if result not in Result.values:
+        raise InspectionError(_("Result: choose one of the listed result categories."), code="choice")
+    if checked_on > timezone.localdate():
+        raise InspectionError(_("Date: the check date cannot be in the future."))
+    check = SpotCheck.objects.create(enterprise=enterprise, agency=agency, kind=kind, checked_on=checked_on,
+                                     result=result, published_at=timezone.now())
+    audit_record(action="inspections.spot_check.published", actor=actor, obj=check, payload={"result": result})
+    enterprise_id = enterprise.pk
+    transaction.on_commit(lambda: credit_file_invalidate(enterprise_id=enterprise_id))
+    return check

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from celery import shared_task
+
+from inspections import services
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def draw_plan(plan_id: int) -> None:
+    """Run one plan's draw; a second delivery finds the plan drawn and does nothing."""
+    try:
+        services.draw_execute(plan_id=plan_id)
+    except Exception as problem:
+        services.draw_fail(plan_id=plan_id, error=f"{type(problem).__name__}: {problem}")
+        raise

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import factory
+
+from credit.tests.factories import AgencyFactory
+from inspections import models
+
+
+class InspectionItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.InspectionItem
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"ITEM-{n:03d}")
+    name = factory.Sequence(lambda n: f"企业公示信息情况检查{n}")
+    name_en = factory.Sequence(lambda n: f"Check of publicly disclosed information {n}")
+    legal_basis = "《企业信息公示暂行条例》第十四条"
+    kind = models.InspectionItem.Kind.GENERAL
+    method = models.InspectionItem.Method.DESK
+
+
+class InspectorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Inspector
+        skip_postgeneration_save = True
+
+    agency = factory.SubFactory(AgencyFactory)
+    code = factory.Sequence(lambda n: f"INS-{n:05d}")
+    name = factory.Sequence(lambda n: f"检查员{n}")
+
+    @factory.post_generation
+    def items(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.items.set(extracted)
+
+
+class PlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Plan
+        skip_postgeneration_save = True
+
+    agency = factory.SubFactory(AgencyFactory)
+    number = factory.Sequence(lambda n: f"SJ-2026-{n:04d}")
+    name = factory.Sequence(lambda n: f"2026年度第{n}批企业公示信息双随机抽查")
+    name_en = factory.Sequence(lambda n: f"2026 spot check of disclosed information, batch {n}")
+    year = 2026
+    batch = 1
+    statuses = factory.LazyFunction(lambda: ["active"])
+    ratio_a = Decimal("0.5")
+    ratio_b = Decimal("0.5")
+    ratio_c = Decimal("1")
+    ratio_d = Decimal("1")
+    team_size = 2
+    workload_cap = 10
+    entropy_source = "China Welfare Lottery 3D draw of 2026-11-27"
+    reveal_policy = models.RevealPolicy.IMMEDIATE
+    checks_end_on = dt.date(2026, 10, 30)
+
+    @factory.post_generation
+    def items(self, create, extracted, **kwargs):
+        if create:
+            self.items.set(extracted if extracted is not None else [InspectionItemFactory(code="ITEM-BASE")])

@@ -1,0 +1,219 @@
+from __future__ import annotations
+
+import datetime as dt
+from unittest import mock
+
+import pytest
+from django.core.cache import cache
+
+from credit.cache import credit_file_cache_key
+from credit.tests.factories import AgencyFactory, EnterpriseFactory
+from inspections import draw, selectors, services
+from inspections.models import Conflict, Draw, PlanFile, PlanState, Result, Task, TaskMember
+from inspections.tests.factories import InspectorFactory
+from portal.models import AuditEvent
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+
+def committed(setup_plan, **fields):
+    plan, inspectors, user = setup_plan(**fields)
+    plan = services.plan_commit(plan=plan, actor=user)
+    return plan, inspectors, user
+
+
+def drawn(setup_plan, **fields):
+    plan, inspectors, user = committed(setup_plan, **fields)
+    services.plan_entropy_enter(plan=plan, actor=user, public_entropy="07 12 19 23 30 + 05")
+    with mock.patch("django.db.transaction.on_commit", side_effect=lambda fn, *a, **k: fn()):
+        services.plan_draw_request(plan=plan, actor=user)
+    plan.refresh_from_db()
+    return plan, inspectors, user
+
+
+def test_it_freezes_the_inputs_and_publishes_the_commitment(setup_plan):
+    plan, inspectors, user = setup_plan()
+    Conflict.objects.create(inspector=inspectors[0], enterprise=selectors.plan_scope(plan).first(),
+                            reason="relative", declared_on=dt.date(2026, 1, 5))
+    plan = services.plan_commit(plan=plan, actor=user)
+    files = {f.name: bytes(f.content) for f in PlanFile.objects.filter(plan=plan)}
+    assert set(files) == {"parameters.json", "pool.csv", "roster.csv", "exclusions.csv"}
+    assert plan.state == PlanState.COMMITTED
+    assert plan.commitment == draw.sha256_hex(files["parameters.json"])
+    assert files["pool.csv"].count(b"\n") == 13
+    assert files["roster.csv"] == draw.roster_csv([i.code for i in inspectors])
+    assert files["exclusions.csv"].count(b"\n") == 2
+    params = __import__("json").loads(files["parameters.json"])
+    assert params["secret_hash"] == draw.sha256_hex(bytes(plan.secret))
+    assert params["ratios"] == {"A": "0.5", "B": "0.5", "C": "1", "D": "1"}
+    assert AuditEvent.objects.filter(action="inspections.plan.committed").count() == 1
+    with pytest.raises(services.InspectionError):
+        services.plan_commit(plan=plan, actor=user)
+
+
+def test_it_refuses_to_commit_with_a_roster_smaller_than_a_team(setup_plan):
+    plan, inspectors, user = setup_plan(team_size=5)
+    with pytest.raises(services.InspectionError) as problem:
+        services.plan_commit(plan=plan, actor=user)
+    assert "team size is 5" in str(problem.value)
+    plan.refresh_from_db()
+    assert plan.state == PlanState.DRAFT
+
+
+def test_it_refuses_non_ascii_public_entropy_and_keeps_the_plan_committed(setup_plan):
+    plan, _, user = committed(setup_plan)
+    with pytest.raises(services.InspectionError):
+        services.plan_entropy_enter(plan=plan, actor=user, public_entropy="福彩3D 123")
+    plan.refresh_from_db()
+    assert plan.public_entropy == ""
+
+
+def test_it_draws_once_and_matches_the_reference(setup_plan):
+    plan, inspectors, user = drawn(setup_plan)
+    assert plan.state == PlanState.DRAWN
+    outcome = Draw.objects.get(plan=plan)
+    files = {f.name: bytes(f.content) for f in PlanFile.objects.filter(plan=plan)}
+    reference = draw.run_draw_from_files(files, secret=bytes(plan.secret), public_entropy=plan.public_entropy)
+    assert files["result.csv"] == reference.result_csv()
+    assert plan.seed == reference.seed == outcome.seed
+    tasks = list(Task.objects.filter(plan=plan).order_by("position"))
+    assert [t.uscc for t in tasks] == [row.uscc for row in reference.selected]
+    assert [t.inspector_codes for t in tasks] == [";".join(row.team) for row in reference.selected]
+    assert TaskMember.objects.filter(task__plan=plan).count() == sum(len(r.team) for r in reference.selected)
+    # A second delivery does nothing.
+    assert services.draw_execute(plan_id=plan.pk) is None
+    assert Task.objects.filter(plan=plan).count() == len(tasks)
+    assert AuditEvent.objects.filter(action="inspections.draw.completed").count() == 1
+    reveal = __import__("json").loads(files["reveal.json"])
+    assert reveal == {"commitment": plan.commitment, "secret": bytes(plan.secret).hex(),
+                      "public_entropy": plan.public_entropy, "seed": plan.seed}
+
+
+def test_it_leaves_a_failed_draw_committed_with_the_error_and_retries(setup_plan):
+    plan, _, user = committed(setup_plan)
+    services.plan_entropy_enter(plan=plan, actor=user, public_entropy="123")
+    from inspections.tasks import draw_plan
+
+    with mock.patch("inspections.draw.assign_teams", side_effect=RuntimeError("disk full")):
+        with pytest.raises(RuntimeError):
+            draw_plan.apply(args=[plan.pk], throw=True)
+    plan.refresh_from_db()
+    assert plan.state == PlanState.COMMITTED
+    assert "disk full" in plan.draw_error
+    assert not Task.objects.filter(plan=plan).exists()
+    assert not PlanFile.objects.filter(plan=plan, name="result.csv").exists()
+    draw_plan.apply(args=[plan.pk], throw=True)
+    plan.refresh_from_db()
+    assert plan.state == PlanState.DRAWN and plan.draw_error == ""
+    assert plan.draw_attempts == 2
+
+
+def test_it_refuses_to_draw_without_public_entropy(setup_plan):
+    plan, _, user = committed(setup_plan)
+    with pytest.raises(services.InspectionError):
+        services.plan_draw_request(plan=plan, actor=user)
+
+
+def test_it_assigns_an_unassigned_firm_by_hand_with_an_audit_event(setup_plan):
+    plan, inspectors, user = drawn(setup_plan, workload_cap=1)
+    unassigned = Task.objects.filter(plan=plan, inspector_codes="").first()
+    assert unassigned is not None  # 4 inspectors at cap 1 form only 2 teams for 9 firms
+    extra = [InspectorFactory(agency=plan.agency), InspectorFactory(agency=plan.agency)]
+    Conflict.objects.create(inspector=extra[0], enterprise=unassigned.enterprise, reason="former employee",
+                            declared_on=dt.date(2026, 1, 1))
+    with pytest.raises(services.InspectionError) as problem:
+        services.task_assign_manual(task=unassigned, inspectors=extra, actor=user)
+    assert extra[0].code in str(problem.value)
+    with pytest.raises(services.InspectionError):
+        services.task_assign_manual(task=unassigned, inspectors=[extra[1]], actor=user)
+    other = InspectorFactory(agency=plan.agency)
+    task = services.task_assign_manual(task=unassigned, inspectors=[extra[1], other], actor=user)
+    assert task.assigned_manually and task.inspector_codes == f"{extra[1].code};{other.code}"
+    event = AuditEvent.objects.get(action="inspections.assignment.manual")
+    assert event.actor == user and event.payload["inspectors"] == [extra[1].code, other.code]
+    with pytest.raises(services.InspectionError):
+        services.task_assign_manual(task=task, inspectors=[extra[1], other], actor=user)
+
+
+def test_it_records_and_publishes_results_and_invalidates_credit_files(setup_plan, django_capture_on_commit_callbacks):
+    plan, _, user = drawn(setup_plan, reveal_policy="on_publication")
+    assert plan.revealed_at is None
+    task = Task.objects.filter(plan=plan).first()
+    with pytest.raises(services.InspectionError):
+        services.task_result_record(task=task, result=Result.FALSE_DISCLOSURE, findings="",
+                                    completed_on=dt.date(2026, 10, 20), actor=user)
+    services.task_result_record(task=task, result=Result.NO_PROBLEM, findings="",
+                                completed_on=dt.date(2026, 10, 20), actor=user)
+    key = credit_file_cache_key(task.enterprise_id, "zh-hans")
+    cache.set(key, "stale")
+    with django_capture_on_commit_callbacks(execute=True):
+        count = services.plan_results_publish(plan=plan, actor=user)
+    assert count == 1
+    assert cache.get(key) is None
+    plan.refresh_from_db()
+    task.refresh_from_db()
+    assert plan.state == PlanState.PUBLISHED and plan.revealed_at is not None
+    assert task.published_at is not None
+    with pytest.raises(services.InspectionError):
+        services.task_result_record(task=task, result=Result.CORRECTED, findings="x",
+                                    completed_on=dt.date(2026, 10, 20), actor=user)
+    with pytest.raises(services.InspectionError):
+        services.plan_results_publish(plan=plan, actor=user)
+    assert AuditEvent.objects.filter(action="inspections.result.published").count() == 1
+
+
+def test_it_excludes_inspectors_who_recently_inspected_the_firm(setup_plan):
+    plan, inspectors, user = drawn(setup_plan)
+    task = Task.objects.filter(plan=plan).exclude(inspector_codes="").first()
+    from inspections.tests.factories import PlanFactory
+
+    follow = PlanFactory(agency=plan.agency, items=list(plan.items.all()), number="SJ-NEXT")
+    pairs = selectors.plan_exclusions(
+        follow, roster=[i.code for i in inspectors], pool_usccs={task.uscc}
+    )
+    assert {(code, task.uscc) for code in task.inspector_codes.split(";")} <= pairs
+    Task.objects.filter(plan=plan).update(completed_on=dt.date(2020, 1, 1))
+    plan.__class__.objects.filter(pk=plan.pk).update(checks_end_on=dt.date(2020, 1, 1))
+    assert not selectors.plan_exclusions(follow, roster=[i.code for i in inspectors], pool_usccs={task.uscc})
+
+
+def test_it_computes_the_results_deadline_on_the_official_calendar(setup_plan):
+    plan, _, _ = setup_plan(checks_end_on=dt.date(2026, 9, 25))
+    # 20 working days after Fri 25 Sep 2026 across the National Day holiday: weekdays
+    # 1, 2, 5, 6, 7 Oct are off and Sat 10 Oct is a make-up working day; Mon-Fri alone
+    # would give 23 Oct.
+    deadline = selectors.result_deadline(plan)
+    assert deadline.provisional is False
+    assert deadline.date == dt.date(2026, 10, 29)
+
+
+def test_it_only_lets_a_draft_be_changed(setup_plan):
+    plan, _, user = committed(setup_plan)
+    plan.name = "changed"
+    with pytest.raises(services.InspectionError):
+        services.plan_save(plan=plan, actor=user)
+
+
+def test_it_publishes_a_spot_check(db):
+    enterprise = EnterpriseFactory()
+    check = services.spot_check_publish(enterprise=enterprise, agency=AgencyFactory(), kind="即时信息抽查",
+                                        checked_on=dt.date(2026, 3, 1), result=Result.NO_PROBLEM, actor=None)
+    assert check.published_at is not None
+
+
+def test_it_verifies_a_revealed_draw_with_the_management_command(setup_plan):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    plan, _, user = drawn(setup_plan)
+    out = StringIO()
+    call_command("verify_draw", plan.number, stdout=out)
+    assert out.getvalue().startswith(f"MATCH: plan {plan.number}, 10 selected firms")
+    Task.objects.filter(plan=plan, position=3).update(ticket="0" * 64)
+    with pytest.raises(CommandError, match="line 4"):
+        call_command("verify_draw", plan.number)
+    stored = PlanFile.objects.get(plan=plan, name="result.csv")
+    PlanFile.objects.filter(pk=stored.pk).update(content=bytes(stored.content).replace(b"\n", b"\nX", 1))
+    with pytest.raises(CommandError, match="MISMATCH: result.csv line 2"):
+        call_command("verify_draw", plan.number)

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from unittest import mock
+
+import pytest
+from django.template.loader import render_to_string
+from django.test import RequestFactory
+
+from credit.tests.factories import AgencyFactory, EnterpriseFactory
+from inspections import draw, selectors, services
+from inspections.models import PlanFile, Result, Task
+from inspections.tests.factories import PlanFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def drawn_plan(setup_plan, **fields):
+    plan, inspectors, user = setup_plan(**fields)
+    plan = services.plan_commit(plan=plan, actor=user)
+    services.plan_entropy_enter(plan=plan, actor=user, public_entropy="11 22 33")
+    with mock.patch("django.db.transaction.on_commit", side_effect=lambda fn, *a, **k: fn()):
+        services.plan_draw_request(plan=plan, actor=user)
+    plan.refresh_from_db()
+    return plan, user
+
+
+def publish_all(plan, user, result=Result.NO_PROBLEM):
+    for task in Task.objects.filter(plan=plan):
+        services.task_result_record(task=task, result=result, findings="", completed_on=dt.date(2026, 10, 28),
+                                    actor=user)
+    services.plan_results_publish(plan=plan, actor=user)
+
+
+def test_it_hides_draft_plans(client):
+    plan = PlanFactory()
+    assert client.get(plan.get_absolute_url()).status_code == 404
+    assert client.get(f"/inspections/plans/{plan.number}/files/parameters.json").status_code == 404
+
+
+def test_it_serves_the_frozen_files_before_the_reveal_and_hides_the_rest(client, setup_plan):
+    plan, _ = drawn_plan(setup_plan, reveal_policy="on_publication")
+    page = client.get(plan.get_absolute_url())
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert plan.commitment in body
+    assert bytes(plan.secret).hex() not in body and plan.seed not in body
+    for name in ("parameters.json", "pool.csv", "roster.csv", "exclusions.csv"):
+        response = client.get(f"/inspections/plans/{plan.number}/files/{name}")
+        assert response.status_code == 200
+        stored = PlanFile.objects.get(plan=plan, name=name)
+        assert response.content == bytes(stored.content)
+        assert response["X-Content-SHA256"] == draw.sha256_hex(response.content) == stored.sha256
+        assert stored.sha256 in body
+    for name in ("reveal.json", "result.csv", "nothing.txt"):
+        assert client.get(f"/inspections/plans/{plan.number}/files/{name}").status_code == 404
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/inspections/plans/{plan.number}/files.zip").content))
+    assert sorted(archive.namelist()) == sorted(
+        f"{plan.number}/{n}" for n in ("parameters.json", "pool.csv", "roster.csv", "exclusions.csv")
+    )
+
+
+def test_it_reveals_secret_seed_and_result_after_publication(client, setup_plan, tmp_path):
+    plan, user = drawn_plan(setup_plan, reveal_policy="on_publication")
+    publish_all(plan, user)
+    body = client.get(plan.get_absolute_url()).content.decode()
+    assert bytes(plan.secret).hex() in body and plan.seed in body and plan.public_entropy in body
+    result = client.get(f"/inspections/plans/{plan.number}/files/result.csv")
+    assert result.status_code == 200 and result.content.startswith(b"uscc,risk_class,ticket,inspector_codes\n")
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/inspections/plans/{plan.number}/files.zip").content))
+    archive.extractall(tmp_path)
+    from inspections.verify_draw import verify
+
+    count, digest = verify(str(tmp_path / plan.number))
+    assert count == 10 and digest == draw.sha256_hex(result.content)
+
+
+def test_it_lists_plans_and_filters_results_with_constant_queries(client, setup_plan, django_assert_num_queries):
+    plan, user = drawn_plan(setup_plan)
+    publish_all(plan, user)
+    other_agency = AgencyFactory(code="AG-OTHER")
+    PlanFactory(agency=other_agency, number="SJ-OTHER", year=2025, state="committed")
+    # session-less anonymous request: plans count + page, results count + page,
+    # agency choices for the filter form.
+    with django_assert_num_queries(5):
+        response = client.get("/inspections/")
+    assert response.status_code == 200
+    assert response.content.decode().count("<tr>") == 1 + 2 + 1 + 10
+    with django_assert_num_queries(5):
+        response = client.get("/inspections/", {"agency": "AG-OTHER"})
+    assert "SJ-OTHER" in response.content.decode() and plan.get_absolute_url() not in response.content.decode()
+    response = client.get("/inspections/", {"result": "unreachable", "year": "2026"})
+    assert response.context["result_page"].paginator.count == 0
+    response = client.get("/inspections/", {"year": "not-a-year"})
+    assert response.status_code == 200 and "year" in response.context["filter"].form.errors
+
+
+def test_it_shows_a_plan_page_with_constant_queries(client, setup_plan, django_assert_num_queries):
+    plan, user = drawn_plan(setup_plan)
+    # plan with agency, items, files (without content), draw, tasks count, tasks page.
+    with django_assert_num_queries(6):
+        response = client.get(plan.get_absolute_url())
+    assert response.status_code == 200
+    assert response.content.decode().count("<tr>") == 1 + 6 + 1 + 10
+
+
+def test_it_renders_the_credit_file_sections_with_published_results_only(setup_plan, django_assert_num_queries):
+    plan, user = drawn_plan(setup_plan)
+    task = Task.objects.filter(plan=plan).first()
+    enterprise = task.enterprise
+    empty = render_to_string("inspections/credit_file_sections.html",
+                             selectors.credit_file_sections(enterprise=EnterpriseFactory()))
+    assert 'id="spot-checks"' in empty and 'id="double-random"' in empty
+    services.task_result_record(task=task, result=Result.CORRECTED, findings="年报资产数据有误，已责令更正",
+                                completed_on=dt.date(2026, 10, 28), actor=user)
+    assert selectors.credit_file_sections(enterprise=enterprise)["inspection_results"] == []
+    services.plan_results_publish(plan=plan, actor=user)
+    for _ in range(3):
+        services.spot_check_publish(enterprise=enterprise, agency=plan.agency, kind="即时信息抽查",
+                                    checked_on=dt.date(2026, 5, 1), result=Result.NO_PROBLEM, actor=user)
+    # spot checks with agencies, tasks with plans and agencies, the plans' items.
+    with django_assert_num_queries(3):
+        context = selectors.credit_file_sections(enterprise=enterprise)
+        html = render_to_string("inspections/credit_file_sections.html", context,
+                                request=RequestFactory().get("/"))
+    assert task.number in html and plan.number in html
+    assert html.count("<tr>") == 1 + 3 + 1 + 1

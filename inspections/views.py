@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import io
+import zipfile
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from inspections import selectors
+from inspections.filters import ResultFilter
+from inspections.models import PlanFile
+
+CONTENT_TYPES = {".csv": "text/csv; charset=us-ascii", ".json": "application/json"}
+# Fixed timestamps keep the zip byte-identical between downloads.
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def _not_found() -> Http404:
+    return Http404(_("There is no published inspection plan or file at this address."))
+
+
+def _plan_or_404(number: str):
+    plan = selectors.public_plan(number)
+    if plan is None:
+        raise _not_found()
+    return plan
+
+
+@require_GET
+def index(request):
+    results = ResultFilter(request.GET or None, queryset=selectors.published_results())
+    plans = results.filter_plans(selectors.public_plans())
+    plan_page = Paginator(plans, 20).get_page(request.GET.get("plans_page"))
+    result_page = Paginator(results.qs, 50).get_page(request.GET.get("page"))
+    return render(request, "inspections/index.html", {
+        "filter": results, "plan_page": plan_page, "result_page": result_page,
+    })
+
+
+@require_GET
+def plan_detail(request, number: str):
+    plan = _plan_or_404(number)
+    task_page = None
+    if plan.is_revealed:
+        task_page = Paginator(selectors.plan_tasks(plan), 100).get_page(request.GET.get("page"))
+    draw_outcome = getattr(plan, "draw", None) if plan.is_revealed else None
+    return render(request, "inspections/plan_detail.html", {
+        "plan": plan,
+        "files": selectors.plan_files(plan),
+        "draw": draw_outcome,
+        "task_page": task_page,
+        "deadline": selectors.result_deadline(plan),
+    })
+
+
+def _allowed(plan, name: str) -> PlanFile:
+    try:
+        found = PlanFile.objects.get(plan=plan, name=name)
+    except PlanFile.DoesNotExist:
+        raise _not_found() from None
+    if found.after_reveal and not plan.is_revealed:
+        raise _not_found()
+    return found
+
+
+@require_GET
+def plan_file(request, number: str, name: str):
+    plan = _plan_or_404(number)
+    found = _allowed(plan, name)
+    suffix = name[name.rfind("."):]
+    response = HttpResponse(bytes(found.content), content_type=CONTENT_TYPES.get(suffix, "application/octet-stream"))
+    response["Content-Disposition"] = f'attachment; filename="{plan.number}-{name}"'
+    response["X-Content-SHA256"] = found.sha256
+    return response
+
+
+@require_GET
+def plan_zip(request, number: str):
+    plan = _plan_or_404(number)
+    names = [f.name for f in selectors.plan_files(plan)]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for found in PlanFile.objects.filter(plan=plan, name__in=names).order_by("name"):
+            info = zipfile.ZipInfo(f"{plan.number}/{found.name}", date_time=ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, bytes(found.content))
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{plan.number}.zip"'
+    return response

@@ -9,7 +9,7 @@ DEMO_ENTERPRISES ?= 3000
 DEMO_SEED ?= 2026
 PYTEST_ARGS ?=
 
-.PHONY: demo test venv messages lint serve clean-venv
+.PHONY: demo test venv messages static lint
 
 $(VENV)/.python-ok:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' || \
@@ -28,15 +28,19 @@ venv: $(VENV)/.installed
 messages: venv
 	$(PY) manage.py compilemessages --ignore=.venv --verbosity 0
 
+# Static files are collected so that whitenoise serves the same files in every mode.
+static: venv
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+
 lint: venv
 	$(VENV)/bin/ruff check .
 
-demo: messages
+demo: messages static
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --enterprises $(DEMO_ENTERPRISES) --seed $(DEMO_SEED)
 	@echo "Serving http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: messages lint
+test: messages static lint
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -24,7 +24,7 @@ class EntryCreateForm(forms.Form):
         label=_("Legal basis"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
         help_text=_("Empty: the list's legal basis"),
     )
-    source_url = forms.URLField(label=_("Source address"), required=False)
+    source_url = forms.URLField(label=_("Source address"), required=False, assume_scheme="https")
 
     def __init__(self, *args, credit_list: CreditList, agency: Agency, **kwargs):
         super().__init__(*args, **kwargs)

@@ -51,9 +51,10 @@ def main() -> int:
     print(result.stdout)
 
     with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as conn:
-        rows = conn.execute(
-            "SELECT relname, n_live_tup FROM pg_stat_user_tables WHERE relname LIKE 'credit_%' ORDER BY relname"
-        ).fetchall()
+        tables = [r[0] for r in conn.execute(
+            "SELECT relname FROM pg_stat_user_tables WHERE relname LIKE 'credit_%' ORDER BY relname"
+        ).fetchall()]
+        rows = [(t, conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]) for t in tables]
         size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))").fetchone()[0]
     data = {
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),

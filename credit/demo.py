@@ -629,6 +629,8 @@ def reset() -> None:
     if connection.vendor == "postgresql":
         with transaction.atomic(), connection.cursor() as cursor:
             qn = connection.ops.quote_name
+            # Deferred foreign-key checks queued earlier in this transaction block TRUNCATE.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"TRUNCATE {', '.join(qn(t) for t in tables)} RESTART IDENTITY CASCADE")
             User.objects.filter(username__in=demo_usernames()).delete()
         return
@@ -719,6 +721,9 @@ def seed_enterprises(
             done += size
             if progress:
                 progress(size)
+        if dropped:
+            # Room to build each index (the search GIN above all) in memory, once.
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         for _name, definition in dropped:
             cursor.execute(definition)
         for sql in connection.ops.sequence_reset_sql(no_style(), list(TABLE_ORDER)):

@@ -51,7 +51,8 @@ from portal.audit import audit_record
 # Fixed so that the data does not depend on the day it is generated.
 REFERENCE_DATE = dt.date(2026, 11, 20)
 FIRST_DAY = dt.date(1995, 1, 1)
-DEMO_MARKER_AGENCY = "SAMR"
+NATIONAL_MARKET_AGENCY = "SAMR"
+DEMO_MARKER_COUNTY = "MR-110105"  # only the demo creates county-level agencies
 STAFF_GROUP = "Agency staff (demo)"
 DEMO_PASSWORD = "demo-Portal-2026"
 SUPERUSER = ("admin", "admin-Portal-2026")
@@ -149,7 +150,7 @@ class AgencySet:
 
 def agency_rows() -> list[m.Agency]:
     """Every demo agency, in a fixed order: national, provincial, municipal, county."""
-    agencies = [m.Agency(code=DEMO_MARKER_AGENCY, name="国家市场监督管理总局", name_en="State Administration for Market "
+    agencies = [m.Agency(code=NATIONAL_MARKET_AGENCY, name="国家市场监督管理总局", name_en="State Administration for Market "
                          "Regulation", level=m.AgencyLevel.NATIONAL, region_code="100000",
                          kind=m.AgencyKind.MARKET_REGULATION)]
     for code, (name, name_en) in PROVINCES.items():
@@ -196,7 +197,7 @@ def agency_rows() -> list[m.Agency]:
 def _agency_set() -> AgencySet:
     by_code = {a.code: (a.id, a.name) for a in m.Agency.objects.filter(code__regex=r"^(SAMR|MR-|COURT-|TAX-|FIN-|ENV-)")}
     return AgencySet(
-        national=by_code[DEMO_MARKER_AGENCY][0],
+        national=by_code[NATIONAL_MARKET_AGENCY][0],
         county_market={d.code: by_code[f"MR-{d.code}"] for d in DIVISIONS},
         court={d.code: by_code[f"COURT-{d.code}"] for d in DIVISIONS},
         tax={d.code: by_code[f"TAX-{d.code[:2]}0000"][0] for d in DIVISIONS},
@@ -612,32 +613,74 @@ DEMO_APPS = ("credit", "listings", "inspections")
 
 
 def is_seeded() -> bool:
-    return m.Agency.objects.filter(code=DEMO_MARKER_AGENCY).exists() or m.Enterprise.objects.exists()
+    # Not the SAMR row: other apps' data migrations create national agencies too.
+    return m.Enterprise.objects.exists() or m.Agency.objects.filter(code=DEMO_MARKER_COUNTY).exists()
 
 
 def demo_usernames() -> list[str]:
     return [SUPERUSER[0]] + [u for u, _, _ in STAFF_LOGINS] + [f"enterprise{i}" for i in range(1, 4)]
 
 
+class _DataMigrationEditor:
+    """What data migrations use of a schema editor (its connection and execute()),
+    usable inside a transaction where SQLite refuses a real schema editor."""
+
+    def __init__(self, conn):
+        self.connection = conn
+
+    def execute(self, sql, params=()):
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, params or None)
+
+
+def _replay_data_migrations(app_labels: tuple[str, ...]) -> None:
+    """Re-run the RunPython steps of the apps' migrations, which create reference data
+    (standard lists, national agencies, ...). They are idempotent (get_or_create, IF NOT
+    EXISTS), as data migrations must be, so replaying them on emptied tables restores
+    exactly what a fresh migrate would have."""
+    from django.db.migrations.executor import MigrationExecutor
+    from django.db.migrations.operations.special import RunPython
+
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes(), clean_start=True)
+    editor = _DataMigrationEditor(connection)
+    for migration, _backwards in plan:
+        if migration.app_label not in app_labels or not any(isinstance(o, RunPython) for o in migration.operations):
+            continue
+        state = executor.loader.project_state((migration.app_label, migration.name), at_end=False)
+        for operation in migration.operations:
+            if isinstance(operation, RunPython):
+                operation.code(state.apps, editor)
+            operation.state_forwards(migration.app_label, state)
+
+
 def reset() -> None:
-    """Remove the demo data of the domain apps and the demo logins (audit events stay)."""
+    """Empty the domain apps (credit, listings, inspections), restore their reference data,
+    and remove the demo logins together with every agency-staff and enterprise login.
+    Audit events stay: the log is append-only."""
     from django.apps import apps
 
-    domain_models = [mdl for app in DEMO_APPS if apps.is_installed(app) for mdl in apps.get_app_config(app).get_models()]
+    app_labels = tuple(app for app in DEMO_APPS if apps.is_installed(app))
+    domain_models = [mdl for app in app_labels for mdl in apps.get_app_config(app).get_models()]
     tables = [mdl._meta.db_table for mdl in domain_models if not mdl._meta.proxy and mdl._meta.managed]
     User = get_user_model()
+    linked = set(m.AgencyStaff.objects.values_list("user_id", flat=True))
+    linked |= set(m.EnterpriseAccount.objects.values_list("user_id", flat=True))
+    users = User.objects.filter(models.Q(username__in=demo_usernames()) | models.Q(pk__in=linked, is_superuser=False))
+    user_ids = list(users.values_list("pk", flat=True))
+    qn = connection.ops.quote_name
     if connection.vendor == "postgresql":
         with transaction.atomic(), connection.cursor() as cursor:
-            qn = connection.ops.quote_name
             # Deferred foreign-key checks queued earlier in this transaction block TRUNCATE.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"TRUNCATE {', '.join(qn(t) for t in tables)} RESTART IDENTITY CASCADE")
-            User.objects.filter(username__in=demo_usernames()).delete()
-        return
-    with connection.constraint_checks_disabled(), transaction.atomic(), connection.cursor() as cursor:
-        for table in tables:
-            cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")
-        User.objects.filter(username__in=demo_usernames()).delete()
+    else:
+        with connection.constraint_checks_disabled(), transaction.atomic(), connection.cursor() as cursor:
+            for table in tables:
+                cursor.execute(f"DELETE FROM {qn(table)}")
+    with transaction.atomic():
+        User.objects.filter(pk__in=user_ids).delete()
+        _replay_data_migrations(app_labels)
 
 
 def _staff_group() -> Group:
@@ -648,7 +691,8 @@ def _staff_group() -> Group:
 
 
 def create_agencies_and_logins() -> list[Login]:
-    m.Agency.objects.bulk_create(agency_rows())
+    existing = set(m.Agency.objects.values_list("code", flat=True))
+    m.Agency.objects.bulk_create([a for a in agency_rows() if a.code not in existing])
     User = get_user_model()
     logins = []
     admin_user = User.objects.create_superuser(SUPERUSER[0], "", SUPERUSER[1])

@@ -661,7 +661,10 @@ def reset() -> None:
     from django.apps import apps
 
     app_labels = tuple(app for app in DEMO_APPS if apps.is_installed(app))
-    domain_models = [mdl for app in app_labels for mdl in apps.get_app_config(app).get_models()]
+    # include_auto_created: the many-to-many tables too, or they keep dangling rows.
+    domain_models = [
+        mdl for app in app_labels for mdl in apps.get_app_config(app).get_models(include_auto_created=True)
+    ]
     tables = [mdl._meta.db_table for mdl in domain_models if not mdl._meta.proxy and mdl._meta.managed]
     User = get_user_model()
     linked = set(m.AgencyStaff.objects.values_list("user_id", flat=True))

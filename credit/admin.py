@@ -177,8 +177,23 @@ class LicenceAdmin(PublishedRecordAdmin):
 
 
 class ContributionInline(admin.TabularInline):
+    """Contributions belong to their shareholder record: editable exactly when it is."""
+
     model = m.CapitalContribution
     extra = 0
+
+    def _parent(self):
+        return self.admin_site._registry[m.Shareholder]
+
+    def has_add_permission(self, request, obj=None):
+        parent = self._parent()
+        return parent.has_add_permission(request) if obj is None else parent.has_change_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._parent().has_change_permission(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return self._parent().has_view_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -314,3 +314,17 @@ def test_it_keeps_the_penalty_changelist_query_count_flat(client, world):
     # session, user, agency link, count, page of penalties joined to enterprise and agency:
     # the same number of queries however many rows the page shows.
     assert count() == few
+
+
+def test_it_shows_another_agencys_contributions_read_only(client, world):
+    from credit.tests.factories import CapitalContributionFactory, ShareholderFactory
+
+    shareholder = ShareholderFactory(enterprise=world["enterprise_a"], source_agency=world["a"])
+    CapitalContributionFactory(shareholder=shareholder)
+    url = f"/admin/credit/shareholder/{shareholder.pk}/change/"
+    login(client, world, "staff_b")
+    inline = client.get(url).context["inline_admin_formsets"][0]
+    assert inline.has_change_permission is False and inline.has_add_permission is False
+    client.force_login(world["users"]["staff_a"])
+    inline = client.get(url).context["inline_admin_formsets"][0]
+    assert inline.has_change_permission is True and inline.has_add_permission is True

@@ -8,8 +8,9 @@
 
 gunicorn runs with 2 sync workers, DJANGO_DEBUG=0, a generated secret key, on
 127.0.0.1 only, against BENCH_DATABASE_URL (default portal_bench; load it first with
-bench/load_demo.py). wrk (Debian package `wrk`) drives the load from the same machine,
-for a bounded time per endpoint. Prints p50/p95 latency, requests/s and each page's
+bench/load_demo.py), with Redis as the cache only if BENCH_REDIS_URL is set. wrk
+(Debian package `wrk`) drives the load from the same machine, for a bounded time per
+endpoint. Prints p50/p95 latency, requests/s and each page's
 throughput relative to the floor, and writes bench/RESULTS.md.
 """
 
@@ -169,7 +170,7 @@ def write_results(result: dict, load_info: dict | None) -> Path:
         "",
         f"gunicorn {result['workers']} sync workers, DJANGO_DEBUG=0, on 127.0.0.1; wrk {result['threads']} thread(s), "
         f"{result['connections']} connections, {result['duration']} s per endpoint after a "
-        f"{result['warmup']} s warm-up, same machine. Data: {result['enterprises']:,} enterprises. "
+        f"{result['warmup']} s warm-up, same machine; cache: {result.get('cache', 'per-process memory')}. Data: {result['enterprises']:,} enterprises. "
         f"Inputs: {result['sample']} random enterprises (their USCCs; two-character windows of their names as "
         f"search terms). Load average before the run: {result['loadavg_before']} (other jobs share the cores).",
         "",
@@ -222,6 +223,10 @@ def main() -> int:
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "LOG_LEVEL": "ERROR",
     }
+    # The cache is per worker process unless a Redis is named, as in production.
+    env.pop("REDIS_URL", None)
+    if os.environ.get("BENCH_REDIS_URL"):
+        env["REDIS_URL"] = os.environ["BENCH_REDIS_URL"]
     python = str(ROOT / ".venv" / "bin" / "python")
     subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     server = subprocess.Popen(
@@ -263,6 +268,7 @@ def main() -> int:
         "endpoints": results,
         "machine": machine(),
         "loadavg_before": [round(x, 2) for x in load_before],
+        "cache": "redis" if env.get("REDIS_URL") else "per-process memory",
     }
     save("http.json", result)
     print(f"written to {write_results(result, load('load.json'))}")

@@ -286,6 +286,12 @@ class EnterpriseAdmin(AgencyScopedAdmin):
     readonly_fields = ("updated_at",)
     ordering = ("-id",)
 
+    def get_search_results(self, request, queryset, search_term):
+        # A complete code is answered from the unique index instead of scanning names.
+        if uscc_rules.is_valid(search_term):
+            return queryset.filter(uscc=uscc_rules.normalise(search_term)), False
+        return super().get_search_results(request, queryset, search_term)
+
 
 @admin.register(m.Person)
 class PersonAdmin(admin.ModelAdmin):

@@ -328,3 +328,10 @@ def test_it_shows_another_agencys_contributions_read_only(client, world):
     client.force_login(world["users"]["staff_a"])
     inline = client.get(url).context["inline_admin_formsets"][0]
     assert inline.has_change_permission is True and inline.has_add_permission is True
+
+
+def test_it_finds_an_enterprise_by_its_full_code(client, world):
+    login(client, world, "staff_a")
+    target = world["enterprise_b"]
+    response = client.get(ENTERPRISES, {"q": target.uscc.lower()})
+    assert list(response.context["cl"].result_list) == [target]

@@ -131,11 +131,16 @@ def check(base: str, path: str) -> tuple[int, int]:
         return exc.code, 0
 
 
+BEGIN = "<!-- credit-bench:begin (bench/http_bench.py rewrites this section) -->"
+END = "<!-- credit-bench:end -->"
+
+
 def write_results(result: dict, load_info: dict | None) -> Path:
     path = ROOT / "bench" / "RESULTS.md"
     m = result["machine"]
     lines = [
-        "# Benchmark results",
+        BEGIN,
+        "## Credit data, credit file and search",
         "",
         "Produced by `bench/load_demo.py` (load) and `bench/http_bench.py` (HTTP); re-run both after changes that",
         "touch the credit file, search or the data model. Targets at 1,000,000 enterprises: credit file p95 <= 50 ms,",
@@ -148,7 +153,7 @@ def write_results(result: dict, load_info: dict | None) -> Path:
     if load_info:
         rows = load_info["rows"]
         lines += [
-            "## Load",
+            "### Load",
             "",
             f"Date: {load_info['date']}. `seed_demo --enterprises {load_info['enterprises']:,} --seed "
             f"{load_info['seed']}` into a fresh PostgreSQL database (COPY path):",
@@ -164,7 +169,7 @@ def write_results(result: dict, load_info: dict | None) -> Path:
         lines += [f"| {table} | {count:,} |" for table, count in sorted(rows.items())]
         lines.append("")
     lines += [
-        "## HTTP",
+        "### HTTP",
         "",
         f"Date: {result['date']}. {result['label']}",
         "",
@@ -184,7 +189,17 @@ def write_results(result: dict, load_info: dict | None) -> Path:
                      f"{ratio:.3f} | {data['errors']} |")
     lines += ["", "Sample requests (status, bytes): " + ", ".join(
         f"{name} {status} {size}" for name, (status, size) in result["checks"].items()), ""]
-    path.write_text("\n".join(lines), encoding="utf-8")
+    lines.append(END)
+    block = "\n".join(lines) + "\n"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n\n"
+    if BEGIN in text and END in text:
+        # Other apps keep their own sections in the same file: replace only ours.
+        head, rest = text.split(BEGIN, 1)
+        after = rest.split(END, 1)[1].lstrip("\n")
+        text = head + block + ("\n" + after if after else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    path.write_text(text, encoding="utf-8")
     return path
 
 

@@ -1,0 +1,428 @@
+"""Agency staff work here. Each staff login belongs to one agency (AgencyStaff) and may
+add or change only that agency's records; other agencies' records are read-only, and
+nothing published is deleted: withdrawal is an action with a reason."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from credit import models as m
+from credit import services
+from credit import uscc as uscc_rules
+
+
+def staff_agency(request) -> m.Agency | None:
+    """The agency of the logged-in staff member, looked up once per request."""
+    if not hasattr(request, "_staff_agency"):
+        link = m.AgencyStaff.objects.select_related("agency").filter(user_id=request.user.pk).first()
+        request._staff_agency = link.agency if link else None
+    return request._staff_agency
+
+
+class AgencyScopedAdmin(admin.ModelAdmin):
+    """Superusers see and change everything. Staff need an agency link to see anything,
+    and may change only objects whose `agency_field` is their agency."""
+
+    agency_field = "source_agency"
+    show_full_result_count = False  # one COUNT(*) over millions of rows is enough
+
+    def _is_scoped_staff(self, request) -> bool:
+        return not request.user.is_superuser and staff_agency(request) is not None
+
+    def _allowed(self, request) -> bool:
+        return request.user.is_active and (request.user.is_superuser or staff_agency(request) is not None)
+
+    def owns(self, request, obj) -> bool:
+        agency = staff_agency(request)
+        return agency is not None and getattr(obj, f"{self.agency_field}_id") == agency.pk
+
+    def has_module_permission(self, request):
+        return self._allowed(request) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return self._allowed(request) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        if not self._allowed(request) or not super().has_change_permission(request, obj):
+            return False
+        if obj is None:
+            return True
+        if getattr(obj, "withdrawn_at", None) is not None:
+            return False
+        return request.user.is_superuser or self.owns(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == self.agency_field and self._is_scoped_staff(request):
+            agency = staff_agency(request)
+            kwargs["queryset"] = m.Agency.objects.filter(pk=agency.pk)
+            kwargs["initial"] = agency.pk
+            kwargs["empty_label"] = None
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if self._is_scoped_staff(request):
+            # The form already limits the choice; this holds even for a crafted POST.
+            setattr(obj, self.agency_field, staff_agency(request))
+        services.credit_object_save(obj=obj, actor=request.user, changed_fields=list(form.changed_data))
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Withdrawal reason"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_("Published with the record, for example: the decision was revoked on administrative review."),
+    )
+
+
+@admin.action(description=_("Withdraw selected records (with a reason)"), permissions=["change"])
+def withdraw_records(modeladmin, request, queryset):
+    form = WithdrawForm(request.POST if "apply" in request.POST else None)
+    if "apply" in request.POST and form.is_valid():
+        done = skipped = 0
+        for record in queryset:
+            if not modeladmin.has_change_permission(request, record):
+                skipped += 1
+                continue
+            try:
+                services.published_record_withdraw(record=record, actor=request.user,
+                                                   reason=form.cleaned_data["reason"])
+            except ValidationError:
+                skipped += 1
+                continue
+            done += 1
+        if done:
+            modeladmin.message_user(
+                request, ngettext("%(count)d record withdrawn.", "%(count)d records withdrawn.", done) % {"count": done}
+            )
+        if skipped:
+            modeladmin.message_user(
+                request,
+                ngettext(
+                    "%(count)d record skipped: already withdrawn or from another agency.",
+                    "%(count)d records skipped: already withdrawn or from another agency.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": _("Withdraw records"),
+        "opts": modeladmin.model._meta,
+        "queryset": queryset,
+        "form": form,
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/credit/withdraw.html", context)
+
+
+class WithdrawnFilter(admin.SimpleListFilter):
+    title = _("publication")
+    parameter_name = "withdrawn"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("In force")), ("yes", _("Withdrawn"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(withdrawn_at__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(withdrawn_at__isnull=False)
+        return queryset
+
+
+class PublishedRecordAdmin(AgencyScopedAdmin):
+    list_select_related = ("enterprise", "source_agency")
+    raw_id_fields = ("enterprise",)
+    search_fields = ("enterprise__uscc", "enterprise__name", "document_number")
+    list_filter = (WithdrawnFilter,)
+    readonly_fields = ("published_at", "withdrawn_at", "withdrawal_reason")
+    actions = [withdraw_records]
+    ordering = ("-id",)
+
+    @admin.display(description=_("enterprise"), ordering="enterprise__name")
+    def enterprise_name(self, obj):
+        return obj.enterprise.name
+
+    @admin.display(description=_("in force"), boolean=True)
+    def in_force(self, obj):
+        return obj.withdrawn_at is None
+
+
+@admin.register(m.AdministrativePenalty)
+class PenaltyAdmin(PublishedRecordAdmin):
+    list_display = ("document_number", "enterprise_name", "violation_type", "severity", "fine_amount", "source_agency",
+                    "decided_on", "in_force")
+    list_filter = ("severity", WithdrawnFilter)
+
+
+@admin.register(m.AdministrativeLicence)
+class LicenceAdmin(PublishedRecordAdmin):
+    list_display = ("document_number", "name", "enterprise_name", "status", "valid_from", "valid_to", "source_agency",
+                    "in_force")
+    list_filter = ("status", WithdrawnFilter)
+
+
+class ContributionInline(admin.TabularInline):
+    """Contributions belong to their shareholder record: editable exactly when it is."""
+
+    model = m.CapitalContribution
+    extra = 0
+
+    def _parent(self):
+        return self.admin_site._registry[m.Shareholder]
+
+    def has_add_permission(self, request, obj=None):
+        parent = self._parent()
+        return parent.has_add_permission(request) if obj is None else parent.has_change_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._parent().has_change_permission(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return self._parent().has_view_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(m.Shareholder)
+class ShareholderAdmin(PublishedRecordAdmin):
+    list_display = ("name", "shareholder_type", "enterprise_name", "subscribed_amount", "paid_amount",
+                    "source_agency", "in_force")
+    list_filter = ("shareholder_type", WithdrawnFilter)
+    raw_id_fields = ("enterprise", "person")
+    search_fields = ("name", "enterprise__uscc", "enterprise__name")
+    inlines = [ContributionInline]
+
+
+@admin.register(m.KeyPerson)
+class KeyPersonAdmin(PublishedRecordAdmin):
+    list_display = ("person", "position", "enterprise_name", "source_agency", "in_force")
+    list_select_related = ("enterprise", "source_agency", "person")
+    raw_id_fields = ("enterprise", "person")
+    search_fields = ("person__name", "enterprise__uscc", "enterprise__name")
+
+
+@admin.register(m.Branch)
+class BranchAdmin(PublishedRecordAdmin):
+    list_display = ("name", "uscc", "enterprise_name", "registration_authority_name", "source_agency", "in_force")
+    search_fields = ("name", "uscc", "enterprise__uscc", "enterprise__name")
+
+
+@admin.register(m.ChangeRecord)
+class ChangeRecordAdmin(PublishedRecordAdmin):
+    list_display = ("item", "enterprise_name", "changed_on", "source_agency", "in_force")
+    search_fields = ("item", "enterprise__uscc", "enterprise__name")
+
+
+@admin.register(m.ChattelMortgage)
+class ChattelMortgageAdmin(PublishedRecordAdmin):
+    list_display = ("registration_number", "enterprise_name", "secured_amount", "mortgagee", "status",
+                    "source_agency", "in_force")
+    list_filter = ("status", WithdrawnFilter)
+    search_fields = ("registration_number", "enterprise__uscc", "enterprise__name", "mortgagee")
+
+
+@admin.register(m.EquityPledge)
+class EquityPledgeAdmin(PublishedRecordAdmin):
+    list_display = ("registration_number", "enterprise_name", "pledgor", "pledgee", "pledged_amount", "status",
+                    "source_agency", "in_force")
+    list_filter = ("status", WithdrawnFilter)
+    raw_id_fields = ("enterprise", "pledgor_person")
+    search_fields = ("registration_number", "enterprise__uscc", "enterprise__name", "pledgor", "pledgee")
+
+
+@admin.register(m.JudicialAssistance)
+class JudicialAssistanceAdmin(PublishedRecordAdmin):
+    list_display = ("ruling_number", "enterprise_name", "subject_name", "kind", "status", "frozen_from", "frozen_to",
+                    "source_agency", "in_force")
+    list_filter = ("kind", "status", WithdrawnFilter)
+    search_fields = ("ruling_number", "document_number", "enterprise__uscc", "enterprise__name", "subject_name")
+
+
+class EnterpriseForm(forms.ModelForm):
+    # Longer than 18 so that a code typed with spaces or hyphens reaches the rule check.
+    uscc = forms.CharField(label=_("unified social credit code"), max_length=40)
+
+    class Meta:
+        model = m.Enterprise
+        fields = (
+            "uscc", "name", "name_en", "entity_type", "legal_representative", "legal_representative_name",
+            "registered_capital", "capital_currency", "established_on", "operating_from", "operating_to",
+            "registration_authority", "status", "approved_on", "domicile", "business_scope", "region_code",
+            "industry", "risk_class",
+        )
+
+    def clean_uscc(self):
+        return uscc_rules.validate(self.cleaned_data["uscc"])
+
+
+@admin.register(m.Enterprise)
+class EnterpriseAdmin(AgencyScopedAdmin):
+    """Registration data belongs to the registration authority."""
+
+    agency_field = "registration_authority"
+    form = EnterpriseForm
+    list_display = ("uscc", "name", "entity_type", "legal_representative_name", "status", "risk_class",
+                    "registration_authority", "established_on")
+    list_select_related = ("registration_authority",)
+    list_filter = ("status", "entity_type", "risk_class")
+    search_fields = ("=uscc", "name", "legal_representative_name")
+    raw_id_fields = ("legal_representative",)
+    readonly_fields = ("updated_at",)
+    ordering = ("-id",)
+
+    def get_search_results(self, request, queryset, search_term):
+        # A complete code is answered from the unique index instead of scanning names.
+        if uscc_rules.is_valid(search_term):
+            return queryset.filter(uscc=uscc_rules.normalise(search_term)), False
+        return super().get_search_results(request, queryset, search_term)
+
+
+@admin.register(m.Person)
+class PersonAdmin(admin.ModelAdmin):
+    """Natural persons linked to enterprises; the identity number is shown masked."""
+
+    list_display = ("name", "id_type", "masked_id")
+    search_fields = ("name", "=id_number")
+    show_full_result_count = False
+
+    @admin.display(description=_("identity document number"))
+    def masked_id(self, obj):
+        return obj.masked_id_number
+
+    def _allowed(self, request) -> bool:
+        return request.user.is_active and (request.user.is_superuser or staff_agency(request) is not None)
+
+    def has_module_permission(self, request):
+        return self._allowed(request) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return self._allowed(request) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        # A person is shared by every agency's records: only a superuser corrects one.
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        services.credit_object_save(obj=obj, actor=request.user, changed_fields=list(form.changed_data))
+
+
+class EnterpriseInformationAdmin(admin.ModelAdmin):
+    """What the enterprise itself discloses: staff read it; only a superuser corrects it."""
+
+    list_select_related = ("enterprise",)
+    raw_id_fields = ("enterprise",)
+    search_fields = ("enterprise__uscc", "enterprise__name")
+    show_full_result_count = False
+    ordering = ("-id",)
+
+    def _allowed(self, request) -> bool:
+        return request.user.is_active and (request.user.is_superuser or staff_agency(request) is not None)
+
+    def has_module_permission(self, request):
+        return self._allowed(request) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        services.credit_object_save(obj=obj, actor=request.user, changed_fields=list(form.changed_data))
+
+
+@admin.register(m.AnnualReport)
+class AnnualReportAdmin(EnterpriseInformationAdmin):
+    list_display = ("enterprise", "year", "version", "submitted_at", "report_public")
+    list_filter = ("year", "report_public")
+
+
+@admin.register(m.InstantDisclosure)
+class InstantDisclosureAdmin(EnterpriseInformationAdmin):
+    list_display = ("enterprise", "kind", "fact_date", "published_at")
+    list_filter = ("kind",)
+
+
+@admin.register(m.CommitmentLetter)
+class CommitmentLetterAdmin(EnterpriseInformationAdmin):
+    list_display = ("title", "enterprise", "kind", "signed_on", "breached_on")
+    list_filter = ("kind",)
+
+
+class SuperuserOnlyAdmin(admin.ModelAdmin):
+    """Who belongs where is decided centrally; agency staff may look at agencies."""
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        services.credit_object_save(obj=obj, actor=request.user, changed_fields=list(form.changed_data))
+
+
+@admin.register(m.Agency)
+class AgencyAdmin(SuperuserOnlyAdmin):
+    list_display = ("code", "name", "level", "kind", "region_code")
+    list_filter = ("level", "kind")
+    search_fields = ("code", "name", "name_en", "region_code")
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser or staff_agency(request) is not None
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser or staff_agency(request) is not None
+
+
+@admin.register(m.AgencyStaff)
+class AgencyStaffAdmin(SuperuserOnlyAdmin):
+    list_display = ("user", "agency")
+    list_select_related = ("user", "agency")
+    raw_id_fields = ("user",)
+    search_fields = ("user__username", "agency__name", "agency__code")
+
+
+@admin.register(m.EnterpriseAccount)
+class EnterpriseAccountAdmin(SuperuserOnlyAdmin):
+    list_display = ("user", "enterprise")
+    list_select_related = ("user", "enterprise")
+    raw_id_fields = ("user", "enterprise")
+    search_fields = ("user__username", "enterprise__uscc", "enterprise__name")

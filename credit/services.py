@@ -1,0 +1,91 @@
+"""Writes to credit records made by agency staff (the admin calls these)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from credit import models as m
+from credit.cache import credit_file_invalidate
+from portal.audit import audit_record
+
+# The middle part of each record's audit action code, e.g. credit.penalty.withdrawn.
+ACTION_NAMES: dict[type[models.Model], str] = {
+    m.Enterprise: "enterprise",
+    m.Shareholder: "shareholder",
+    m.KeyPerson: "key_person",
+    m.Branch: "branch",
+    m.ChangeRecord: "change",
+    m.ChattelMortgage: "mortgage",
+    m.EquityPledge: "pledge",
+    m.AdministrativeLicence: "licence",
+    m.AdministrativePenalty: "penalty",
+    m.JudicialAssistance: "judicial_assistance",
+    m.AnnualReport: "annual_report",
+    m.InstantDisclosure: "instant_disclosure",
+    m.CommitmentLetter: "commitment",
+    m.Person: "person",
+    m.Agency: "agency",
+    m.AgencyStaff: "agency_staff",
+    m.EnterpriseAccount: "enterprise_account",
+}
+
+
+def _enterprise_id(obj: models.Model) -> int | None:
+    if isinstance(obj, m.Enterprise):
+        return obj.pk
+    return getattr(obj, "enterprise_id", None)
+
+
+def _invalidate_on_commit(obj: models.Model) -> None:
+    enterprise_id = _enterprise_id(obj)
+    if enterprise_id is not None:
+        # After commit: a reader between delete and commit would re-cache the old file.
+        transaction.on_commit(lambda: credit_file_invalidate(enterprise_id=enterprise_id))
+
+
+@transaction.atomic
+def credit_object_save(*, obj: models.Model, actor, changed_fields: list[str] | None = None) -> models.Model:
+    """Create or change one credit object; a new published record gets its publication time now."""
+    created = obj.pk is None
+    if getattr(obj, "withdrawn_at", None) is not None and not created:
+        raise ValidationError(_("A withdrawn record cannot be changed; its history stays as published."))
+    if created and isinstance(obj, m.PublishedRecord) and obj.published_at is None:
+        obj.published_at = timezone.now()
+    obj.save()
+    verb = ("registered" if isinstance(obj, m.Enterprise) else "published") if created else "changed"
+    if not isinstance(obj, m.PublishedRecord | m.Enterprise) and created:
+        verb = "created"
+    payload = {"fields": sorted(changed_fields or [])}
+    enterprise_id = _enterprise_id(obj)
+    if enterprise_id is not None:
+        payload["enterprise_id"] = enterprise_id
+    audit_record(action=f"credit.{ACTION_NAMES[type(obj)]}.{verb}", actor=actor, obj=obj, payload=payload)
+    _invalidate_on_commit(obj)
+    return obj
+
+
+@transaction.atomic
+def published_record_withdraw(*, record: m.PublishedRecord, actor, reason: str) -> m.PublishedRecord:
+    """Withdraw a published record: a state change with date and reason, never a deletion."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Withdrawal reason: give the reason; a record is never withdrawn silently.")})
+    record = type(record).objects.select_for_update().get(pk=record.pk)
+    if record.withdrawn_at is not None:
+        raise ValidationError(
+            _("This record was already withdrawn on %(date)s."), params={"date": record.withdrawn_at.date()}
+        )
+    record.withdrawn_at = timezone.now()
+    record.withdrawal_reason = reason[:300]
+    record.save(update_fields=["withdrawn_at", "withdrawal_reason"])
+    audit_record(
+        action=f"credit.{ACTION_NAMES[type(record)]}.withdrawn",
+        actor=actor,
+        obj=record,
+        payload={"reason": record.withdrawal_reason, "enterprise_id": record.enterprise_id},
+    )
+    _invalidate_on_commit(record)
+    return record

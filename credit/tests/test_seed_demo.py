@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+import importlib.machinery
+import sys
+import types
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from credit import demo
+from credit import models as m
+from credit import uscc as uscc_rules
+from credit.demo_tables import DIVISIONS
+from credit.search import name_tokens
+from portal.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+N = 30
+
+
+def seed(*args: str) -> str:
+    out = StringIO()
+    call_command("seed_demo", "--no-progress", *args, stdout=out)
+    return out.getvalue()
+
+
+def snapshot() -> list[tuple]:
+    return list(
+        m.Enterprise.objects.order_by("id").values_list(
+            "uscc", "name", "legal_representative_name", "domicile", "risk_class", "established_on"
+        )
+    )
+
+
+def test_it_gives_identical_rows_for_the_same_seed_and_different_rows_for_another():
+    seed("--enterprises", str(N), "--seed", "11")
+    first = snapshot()
+    first_people = list(m.Person.objects.order_by("id").values_list("name", "id_number"))
+    seed("--enterprises", str(N), "--seed", "11", "--reset")
+    assert snapshot() == first
+    assert list(m.Person.objects.order_by("id").values_list("name", "id_number")) == first_people
+    seed("--enterprises", str(N), "--seed", "12", "--reset")
+    other = snapshot()
+    assert [row[0] for row in other] != [row[0] for row in first]
+    assert [row[1] for row in other] != [row[1] for row in first]
+
+
+def test_it_creates_the_requested_number_of_valid_enterprises_with_records():
+    seed("--enterprises", str(N), "--seed", "3")
+    enterprises = list(m.Enterprise.objects.all())
+    assert len(enterprises) == N
+    divisions = {d.code for d in DIVISIONS}
+    for enterprise in enterprises:
+        assert uscc_rules.is_valid(enterprise.uscc), enterprise.uscc
+        assert enterprise.uscc[2:8] == enterprise.region_code
+        assert enterprise.region_code in divisions
+        assert enterprise.legal_representative_name == enterprise.legal_representative.name
+        assert enterprise.registration_authority.region_code == enterprise.region_code
+    assert len({e.uscc for e in enterprises}) == N
+    for branch in m.Branch.objects.all():
+        assert uscc_rules.is_valid(branch.uscc)
+    assert m.Shareholder.objects.exists()
+    assert m.CapitalContribution.objects.exists()
+    assert m.KeyPerson.objects.exists()
+    assert m.AnnualReport.objects.exists()
+
+
+def test_it_fills_search_tokens_although_rows_bypass_save():
+    seed("--enterprises", str(N), "--seed", "5")
+    for enterprise in m.Enterprise.objects.all():
+        assert enterprise.search_tokens == name_tokens(enterprise.name)
+        assert enterprise.name[:2] in enterprise.search_tokens.split()
+
+
+def test_it_leaves_an_already_seeded_database_alone():
+    seed("--enterprises", str(N), "--seed", "4")
+    before = snapshot()
+    output = seed("--enterprises", "5", "--seed", "9")
+    assert "already loaded" in output
+    assert snapshot() == before
+    assert "admin" in output  # the logins are still shown
+
+
+def test_it_resets_and_loads_again():
+    seed("--enterprises", str(N), "--seed", "4")
+    seed("--enterprises", "7", "--seed", "4", "--reset")
+    assert m.Enterprise.objects.count() == 7
+    assert get_user_model().objects.filter(username="admin", is_superuser=True).count() == 1
+
+
+def test_it_creates_staff_logins_bound_to_agencies_with_admin_permissions():
+    output = seed("--enterprises", str(N), "--seed", "4")
+    assert demo.DEMO_PASSWORD in output
+    user = get_user_model().objects.get(username="chaoyang-market")
+    assert user.is_staff and not user.is_superuser
+    assert user.agency_staff.agency.code == "MR-110105"
+    assert user.has_perm("credit.change_administrativepenalty")
+    assert user.has_perm("credit.add_enterprise")
+    assert not user.has_perm("credit.delete_administrativepenalty")
+    assert user.check_password(demo.DEMO_PASSWORD)
+    levels = set(m.Agency.objects.values_list("level", flat=True))
+    assert {"national", "provincial", "municipal", "county"} <= levels
+    kinds = set(m.Agency.objects.values_list("kind", flat=True))
+    assert {"market", "tax", "court", "environment", "finance"} <= kinds
+
+
+def test_it_records_one_audit_event_for_the_seed():
+    seed("--enterprises", str(N), "--seed", "4")
+    event = AuditEvent.objects.get(action="credit.demo.seeded")
+    assert event.payload["enterprises"] == N
+    assert event.payload["rows"]["credit.Enterprise"] == N
+
+
+def test_it_calls_other_apps_demo_hooks(monkeypatch):
+    calls = []
+    module = types.ModuleType("listings.demo")
+    module.__spec__ = importlib.machinery.ModuleSpec("listings.demo", None)
+    module.seed_demo_data = lambda *, seed, stdout: calls.append((seed, m.Enterprise.objects.count()))
+    monkeypatch.setitem(sys.modules, "listings.demo", module)
+    seed("--enterprises", str(N), "--seed", "8")
+    assert calls == [(8, N)]
+
+
+def test_it_uses_a_realistic_mix():
+    seed("--enterprises", "400", "--seed", "2026")
+    types_ = set(m.Enterprise.objects.values_list("entity_type", flat=True))
+    assert {"llc", "individual"} <= types_
+    llc_share = m.Enterprise.objects.filter(entity_type="llc").count() / 400
+    assert 0.55 < llc_share < 0.85
+    risk = {c: m.Enterprise.objects.filter(risk_class=c).count() / 400 for c in "ABCD"}
+    assert risk["A"] > risk["C"] > risk["D"]
+    assert m.Enterprise.objects.filter(status="active").count() > 300
+    assert m.AdministrativePenalty.objects.exists()
+    assert all(name.endswith(("公司", "店", "厂", "社", "）", "部", "行")) for name in
+               m.Enterprise.objects.values_list("name", flat=True))

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from credit import models as m
 from credit import services
 from credit import uscc as uscc_rules
+from listings.forms import LegalRepresentativeBarAdminMixin
 
 
 def staff_agency(request) -> m.Agency | None:
@@ -272,8 +273,13 @@ class EnterpriseForm(forms.ModelForm):
 
 
 @admin.register(m.Enterprise)
-class EnterpriseAdmin(AgencyScopedAdmin):
-    """Registration data belongs to the registration authority."""
+class EnterpriseAdmin(LegalRepresentativeBarAdminMixin, AgencyScopedAdmin):
+    """Registration data belongs to the registration authority.
+
+    Setting a person barred by a serious-list entry (false disclosure) as legal
+    representative is warned about, not refused: the registration decision stays with
+    the registering agency.
+    """
 
     agency_field = "registration_authority"
     form = EnterpriseForm

@@ -192,7 +192,8 @@ class Enterprise(models.Model):
     def save(self, *args, **kwargs):
         self.uscc = uscc_rules.normalise(self.uscc)
         self.search_tokens = name_tokens(self.name)
-        if self.legal_representative_id and not self.legal_representative_name:
+        if self.legal_representative_id:
+            # Kept in step with the person so that search by representative stays right.
             self.legal_representative_name = self.legal_representative.name
         super().save(*args, **kwargs)
 

@@ -335,3 +335,24 @@ def test_it_finds_an_enterprise_by_its_full_code(client, world):
     target = world["enterprise_b"]
     response = client.get(ENTERPRISES, {"q": target.uscc.lower()})
     assert list(response.context["cl"].result_list) == [target]
+
+
+def test_it_warns_when_a_barred_person_becomes_legal_representative(client, world):
+    import datetime as dt
+
+    from listings.tests.factories import make_entry
+
+    barred = m.Person.objects.create(name="李四", id_type="resident_id", id_number="110108198001010011")
+    listed = EnterpriseFactory(legal_representative=barred)
+    make_entry(list_code="serious-illegal", enterprise=listed, reason_code="false_disclosure",
+               listed_on=dt.date.today() - dt.timedelta(days=30))
+    login(client, world, "staff_a")
+    enterprise = world["enterprise_a"]
+    data = enterprise_post(world, uscc=enterprise.uscc, legal_representative=barred.pk, legal_representative_name="")
+    response = client.post(f"{ENTERPRISES}{enterprise.pk}/change/", data, follow=True)
+    assert response.status_code == 200
+    warnings = [str(msg) for msg in response.context["messages"] if msg.level_tag == "warning"]
+    assert any("李四" in text for text in warnings), warnings
+    enterprise.refresh_from_db()
+    assert enterprise.legal_representative == barred  # warned, not refused
+    assert enterprise.legal_representative_name == "李四"

@@ -26,9 +26,10 @@ ITEMS = [
     ("ZD-001", "食品经营许可事项检查", "Food business licence check", InspectionItem.Kind.KEY,
      InspectionItem.Method.SITE, "《食品安全法》第一百一十条"),
 ]
-# Results that do not call for an abnormal-operations entry, weighted like a real batch.
+# Weighted like a real batch; the unreachable and not-disclosed results show the
+# follow-up into the abnormal-operations list on the demo site.
 DEMO_RESULTS = [Result.NO_PROBLEM] * 12 + [Result.CORRECTED, Result.PROBLEM_PENDING, Result.CLOSED,
-                                           Result.FALSE_DISCLOSURE]
+                                           Result.FALSE_DISCLOSURE, Result.UNREACHABLE, Result.NOT_DISCLOSED]
 
 
 def _secret(seed: int, label: str) -> bytes:

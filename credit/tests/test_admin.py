@@ -340,12 +340,14 @@ def test_it_finds_an_enterprise_by_its_full_code(client, world):
 def test_it_warns_when_a_barred_person_becomes_legal_representative(client, world):
     import datetime as dt
 
+    from django.utils import timezone
+
     from listings.tests.factories import make_entry
 
     barred = m.Person.objects.create(name="李四", id_type="resident_id", id_number="110108198001010011")
     listed = EnterpriseFactory(legal_representative=barred)
     make_entry(list_code="serious-illegal", enterprise=listed, reason_code="false_disclosure",
-               listed_on=dt.date.today() - dt.timedelta(days=30))
+               listed_on=timezone.localdate() - dt.timedelta(days=30))
     login(client, world, "staff_a")
     enterprise = world["enterprise_a"]
     data = enterprise_post(world, uscc=enterprise.uscc, legal_representative=barred.pk, legal_representative_name="")

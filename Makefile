@@ -26,7 +26,7 @@ $(VENV)/.installed: requirements.txt $(VENV)/.python-ok
 venv: $(VENV)/.installed
 
 messages: venv
-	$(PY) manage.py compilemessages --ignore=.venv --verbosity 0
+	$(PY) manage.py compiletranslations --verbosity 0
 
 # Static files are collected so that whitenoise serves the same files in every mode.
 static: venv

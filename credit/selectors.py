@@ -379,6 +379,12 @@ def credit_file(*, enterprise: Enterprise, today: dt.date | None = None) -> dict
     penalties = context["penalties"]
     context["penalties"] = [p for p in penalties if not p.publication_ends_on or p.publication_ends_on >= today]
     context["penalties_ended"] = len(penalties) - len(context["penalties"])
+    # Most branches are not registered enterprises here, so a link to their code would
+    # 404: one lookup of the codes that do exist, made only when there are branches.
+    branch_codes = {branch.uscc for branch in context["branches"]}
+    context["registered_branch_codes"] = (
+        set(Enterprise.objects.filter(uscc__in=branch_codes).values_list("uscc", flat=True)) if branch_codes else set()
+    )
     context.update(listing_selectors.credit_file_sections(enterprise=enterprise))
     context.update(inspection_selectors.credit_file_sections(enterprise=enterprise))
     return context

@@ -265,6 +265,22 @@ def test_it_skips_the_queries_of_empty_sections(client, django_assert_num_querie
     assert "虚假宣传" in section(body, "penalties")
 
 
+def test_it_links_a_branch_code_only_when_that_enterprise_is_registered(client, django_assert_num_queries):
+    enterprise = f.EnterpriseFactory()
+    registered = f.EnterpriseFactory(entity_type=EntityType.BRANCH)
+    linked = f.BranchFactory(enterprise=enterprise, uscc=registered.uscc)
+    unknown = f.BranchFactory(enterprise=enterprise)
+    # enterprise, which sections have rows, branches, registered branch codes; list
+    # entries and the representative's bar (listings); spot checks and tasks (inspections).
+    with django_assert_num_queries(8):
+        body = section(page(client, enterprise), "branches")
+    assert f'<a href="/enterprises/{linked.uscc}/">{linked.uscc}</a>' in body
+    assert unknown.uscc in body
+    assert f"/enterprises/{unknown.uscc}/" not in body
+    # The unknown code's page really is missing: the link would have been broken.
+    assert client.get(f"/enterprises/{unknown.uscc}/").status_code == 404
+
+
 def test_it_merges_the_listings_and_inspections_sections(client, monkeypatch):
     from inspections import selectors as inspection_selectors
     from listings import selectors as listing_selectors
@@ -293,11 +309,12 @@ def test_it_issues_a_constant_number_of_queries(client, django_assert_num_querie
     # 11 penalties + agency                       12 judicial assistance + agency
     # 13 published annual reports                 14 instant disclosures
     # 15 commitment letters
-    # 16 list entries (listings)                  17 the legal representative's bar (listings)
-    # 18 spot checks (inspections)                 19 published double-random tasks (inspections)
+    # 16 which branch codes are registered enterprises (one IN query, only with branches)
+    # 17 list entries (listings)                  18 the legal representative's bar (listings)
+    # 19 spot checks (inspections)                 20 published double-random tasks (inspections)
     # (listings/tests and inspections/tests hold the constant-count tests of their sections
     # with many entries; here they are empty.)
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(20):
         assert client.get(url).status_code == 200
     # Warm cache: only the enterprise lookup; the sections come from the cache.
     with django_assert_num_queries(1):

@@ -178,11 +178,11 @@ def agency_rows() -> list[m.Agency]:
     for div in DIVISIONS:
         place = div.city + div.district
         agencies += [
-            m.Agency(code=f"MR-{div.code}", name=f"{place}市场监督管理局", name_en=f"{div.city_en} {div.district or ''} "
-                     "Administration for Market Regulation".replace("  ", " "), level=m.AgencyLevel.COUNTY,
-                     region_code=div.code, kind=m.AgencyKind.MARKET_REGULATION),
-            m.Agency(code=f"COURT-{div.code}", name=f"{place}人民法院", name_en=f"{div.city_en} People's Court "
-                     f"({div.code})", level=m.AgencyLevel.COUNTY, region_code=div.code, kind=m.AgencyKind.COURT),
+            m.Agency(code=f"MR-{div.code}", name=f"{place}市场监督管理局", name_en=f"{div.place_en} Administration "
+                     "for Market Regulation", level=m.AgencyLevel.COUNTY, region_code=div.code,
+                     kind=m.AgencyKind.MARKET_REGULATION),
+            m.Agency(code=f"COURT-{div.code}", name=f"{place}人民法院", name_en=f"{div.place_en} People's Court",
+                     level=m.AgencyLevel.COUNTY, region_code=div.code, kind=m.AgencyKind.COURT),
         ]
     # A county-level code may not also be a city-level code (441900 Dongguan): keep codes unique.
     seen: set[str] = set()

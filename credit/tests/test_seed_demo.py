@@ -136,3 +136,27 @@ def test_it_uses_a_realistic_mix():
     assert m.AdministrativePenalty.objects.exists()
     assert all(name.endswith(("公司", "店", "厂", "社", "）", "部", "行")) for name in
                m.Enterprise.objects.values_list("name", flat=True))
+
+
+def test_it_names_every_district_in_english():
+    for division in DIVISIONS:
+        assert bool(division.district) == bool(division.district_en), division.code
+        assert division.district_en.isascii(), division.code
+
+
+def test_it_gives_county_agencies_english_names_without_chinese():
+    seed("--enterprises", "5", "--seed", "4")
+    county = m.Agency.objects.filter(level=m.AgencyLevel.COUNTY)
+    assert county.exists()
+    for agency in county:
+        assert agency.name_en.isascii(), agency.name_en
+    names = dict(m.Agency.objects.filter(code__in=["MR-110101", "COURT-310115", "MR-330782"]).values_list("code", "name_en"))
+    assert names == {
+        "MR-110101": "Beijing Dongcheng District Administration for Market Regulation",
+        "COURT-310115": "Shanghai Pudong New Area People's Court",
+        "MR-330782": "Yiwu Administration for Market Regulation",
+    }
+    # Deterministic: the same seed gives the same names.
+    before = list(m.Agency.objects.order_by("code").values_list("code", "name", "name_en"))
+    seed("--enterprises", "5", "--seed", "4", "--reset")
+    assert list(m.Agency.objects.order_by("code").values_list("code", "name", "name_en")) == before

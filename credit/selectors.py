@@ -26,10 +26,12 @@ from credit.models import (
     ChattelMortgage,
     CommitmentLetter,
     Enterprise,
+    EnterpriseAccount,
     EquityPledge,
     InstantDisclosure,
     JudicialAssistance,
     KeyPerson,
+    RegistrationStatus,
     Shareholder,
 )
 from credit.search import normalise_text, query_tokens
@@ -397,3 +399,152 @@ def uscc_problem(code: str) -> str:
     except ValidationError as exc:
         return exc.messages[0]
     return ""
+
+
+# --- the enterprise's own area (/account/) ------------------------------------------
+
+
+def enterprise_account_get(*, user) -> EnterpriseAccount | None:
+    """The enterprise login of `user` with its enterprise, or None (anonymous, staff, unbound)."""
+    if not user.is_authenticated:
+        return None
+    return (
+        EnterpriseAccount.objects.select_related("enterprise__registration_authority")
+        .filter(user_id=user.pk)
+        .first()
+    )
+
+
+class FilingState:
+    FIRST_NEXT_YEAR = "first_next_year"  # set up this year: the first report is filed next year
+    DUE = "due"  # window open, not filed yet
+    FILED = "filed"
+    OVERDUE = "overdue"  # window closed without a report
+    NOT_REQUIRED = "not_required"  # deregistered
+
+
+@dataclass(frozen=True)
+class FilingReminder:
+    state: str
+    report_year: int  # the year the report covers
+    opens_on: dt.date  # 1 January of the filing year
+    closes_on: dt.date  # 30 June of the filing year
+    filed_at: dt.datetime | None = None
+    days_left: int = 0
+
+    @property
+    def next_report_year(self) -> int:
+        return self.report_year + 1
+
+    @property
+    def next_opens_on(self) -> dt.date:
+        return dt.date(self.report_year + 2, 1, 1)
+
+    @property
+    def next_closes_on(self) -> dt.date:
+        return dt.date(self.report_year + 2, 6, 30)
+
+
+def annual_report_filing(*, established_on: dt.date, today: dt.date, filed_at: dt.datetime | None = None,
+                         deregistered: bool = False) -> FilingReminder:
+    """Where an enterprise stands with its annual report on `today` (DESIGN §3): the report
+    for year Y is filed between 1 January and 30 June of Y + 1, and an enterprise set up in
+    a year files from the next year. `filed_at` is when the report for today.year - 1 was
+    first submitted, if it was."""
+    report_year = today.year - 1
+    if established_on.year > report_year:
+        # Set up this year: its first report covers this year and is filed next year.
+        report_year = established_on.year
+    opens_on, closes_on = dt.date(report_year + 1, 1, 1), dt.date(report_year + 1, 6, 30)
+    if deregistered:
+        state = FilingState.NOT_REQUIRED
+    elif report_year == today.year:
+        state = FilingState.FIRST_NEXT_YEAR
+    elif filed_at is not None:
+        state = FilingState.FILED
+    elif today <= closes_on:
+        state = FilingState.DUE
+    else:
+        state = FilingState.OVERDUE
+    days_left = (closes_on - today).days if state == FilingState.DUE else 0
+    return FilingReminder(state, report_year, opens_on, closes_on, filed_at, days_left)
+
+
+def annual_report_reminder(*, enterprise: Enterprise, today: dt.date) -> FilingReminder:
+    """The filing reminder for the enterprise's own area: one query for the report of last year."""
+    filed_at = (
+        AnnualReport.objects.filter(enterprise=enterprise, year=today.year - 1)
+        .order_by("submitted_at")
+        .values_list("submitted_at", flat=True)
+        .first()
+    )
+    return annual_report_filing(
+        established_on=enterprise.established_on,
+        today=today,
+        filed_at=filed_at,
+        deregistered=enterprise.status == RegistrationStatus.DEREGISTERED,
+    )
+
+
+def account_list_entries(*, enterprise: Enterprise, today: dt.date) -> list:
+    """The enterprise's entries that are on a list today, with what it may do about each.
+
+    Two queries whatever the number of entries: the entries with their list, reason and
+    deciding authority, and their objections. Each entry gets `open_objection`,
+    `last_objection`, `may_object` (within the 30 days and nothing being handled; the
+    objection service checks the same rules) and `repair_open`.
+    """
+    from listings.models import ListEntry, Objection, active_q
+
+    entries = list(
+        ListEntry.objects.filter(active_q(today), enterprise=enterprise)
+        .select_related("credit_list", "reason", "deciding_agency")
+        .prefetch_related(Prefetch("objections", queryset=Objection.objects.order_by("-submitted_on", "-id")))
+        .order_by("-listed_on", "-id")
+    )
+    for entry in entries:
+        objections = list(entry.objections.all())
+        entry.last_objection = objections[0] if objections else None
+        entry.open_objection = next((o for o in objections if o.is_open), None)
+        entry.may_object = entry.open_objection is None and today <= entry.objection_deadline
+        entry.repair_open = today >= entry.repair_from
+    return entries
+
+
+def account_inspection_tasks(*, enterprise: Enterprise) -> list:
+    """The enterprise's double-random tasks that are public: those of revealed plans and
+    those whose result is published. A plan that keeps its draw secret until publication
+    does so that firms are not forewarned, so its tasks stay hidden here too."""
+    from inspections.models import Task
+
+    return list(
+        Task.objects.filter(enterprise=enterprise)
+        .filter(Q(published_at__isnull=False) | Q(plan__revealed_at__isnull=False))
+        .select_related("plan__agency")
+        .order_by("-plan__checks_end_on", "-id")
+    )
+
+
+def account_spot_checks(*, enterprise: Enterprise) -> list:
+    from inspections.models import SpotCheck
+
+    return list(SpotCheck.objects.filter(enterprise=enterprise).select_related("agency").order_by("-checked_on", "-id"))
+
+
+def account_overview(*, enterprise: Enterprise, today: dt.date | None = None) -> dict[str, Any]:
+    """Everything /account/ shows about the enterprise (see the query-count test)."""
+    from inspections.selectors import result_deadline
+
+    today = today or timezone.localdate()
+    tasks = account_inspection_tasks(enterprise=enterprise)
+    for task in tasks:
+        # Pure date arithmetic on the official calendar: no query.
+        task.result_due = None if task.published_at else result_deadline(task.plan)
+    return {
+        "enterprise": enterprise,
+        "today": today,
+        "entries": account_list_entries(enterprise=enterprise, today=today),
+        "tasks": tasks,
+        "spot_checks": account_spot_checks(enterprise=enterprise),
+        "filing": annual_report_reminder(enterprise=enterprise, today=today),
+    }

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
+from django.views.decorators.cache import never_cache
 
 from credit import selectors
 from credit import uscc as uscc_rules
@@ -34,3 +36,13 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
         body = render_to_string("credit/file_body.html", selectors.credit_file(enterprise=enterprise), request=request)
         cache.set(key, body, settings.CREDIT_FILE_CACHE_SECONDS)
     return render(request, "credit/enterprise_detail.html", {"enterprise": enterprise, "file_body": mark_safe(body)})
+
+
+@never_cache
+@login_required
+def account_home(request: HttpRequest) -> HttpResponse:
+    account = selectors.enterprise_account_get(user=request.user)
+    if account is None:
+        # Signed in, but not as an enterprise (agency staff, or a login not yet bound).
+        return render(request, "account/no_enterprise.html", status=403)
+    return render(request, "account/home.html", selectors.account_overview(enterprise=account.enterprise))

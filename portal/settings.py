@@ -170,7 +170,8 @@ STORAGES = {
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
 
-LOGIN_URL = "/admin/login/"
+# Enterprise logins sign in at their own area; the admin keeps its own login page for staff.
+LOGIN_URL = "/account/login/"
 
 # Content Security Policy: everything is served by the site itself (no CDN).
 CONTENT_SECURITY_POLICY = {

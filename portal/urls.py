@@ -11,6 +11,7 @@ urlpatterns = [
     path("enterprises/", include("credit.urls")),
     path("lists/", include("listings.urls")),
     path("inspections/", include("inspections.urls")),
+    path("account/", include("credit.account_urls")),
     path("admin/", admin.site.urls),
 ]
 

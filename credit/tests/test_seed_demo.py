@@ -94,6 +94,7 @@ def test_it_resets_and_loads_again():
 def test_it_creates_staff_logins_bound_to_agencies_with_admin_permissions():
     output = seed("--enterprises", str(N), "--seed", "4")
     assert demo.DEMO_PASSWORD in output
+    assert "/account/login/" in output  # where the enterprise logins sign in
     user = get_user_model().objects.get(username="chaoyang-market")
     assert user.is_staff and not user.is_superuser
     assert user.agency_staff.agency.code == "MR-110105"

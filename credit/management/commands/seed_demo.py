@@ -65,6 +65,6 @@ class Command(BaseCommand):
     def _print_logins(self, logins):
         if not logins:
             return
-        self.stdout.write("\nDemo logins (staff sign in at /admin/; enterprise logins are bound to their enterprise):")
+        self.stdout.write("\nDemo logins (staff sign in at /admin/; enterprise logins at /account/login/):")
         for login in logins:
             self.stdout.write(f"  {login.username:18} {login.password:20} {login.role}")

@@ -36,3 +36,12 @@ def test_every_interface_string_has_a_chinese_translation():
     untranslated = [entry.msgid for entry in po.untranslated_entries() if not entry.obsolete]
     assert untranslated == []
     assert not [entry.msgid for entry in po if "fuzzy" in entry.flags]
+
+
+def test_plural_entries_match_the_declared_plural_forms():
+    # Chinese has one plural form; an extra msgstr[1] makes GNU msgfmt reject the file.
+    import polib
+
+    po = polib.pofile(str(settings.LOCALE_PATHS[0] / "zh_Hans" / "LC_MESSAGES" / "django.po"))
+    assert "nplurals=1;" in po.metadata["Plural-Forms"]
+    assert [entry.msgid for entry in po if entry.msgid_plural and len(entry.msgstr_plural) != 1] == []

@@ -9,6 +9,7 @@ from dateutil.relativedelta import relativedelta
 
 from credit.models import Agency, Enterprise
 from listings.models import (
+    PUBLICATION_TIME_ZONE,
     CreditList,
     EntryState,
     ListEntry,
@@ -194,6 +195,8 @@ def seed_demo_data(*, seed: int, stdout) -> None:
                 publication_ends_on=ends_on,
                 repair_from=repair_from,
                 source_label=credit_list.owner_agency.name,
+                # Published the day it was listed; the objection window counts from this.
+                published_at=dt.datetime.combine(listed_on, dt.time(9), tzinfo=PUBLICATION_TIME_ZONE),
             )
             if reason.bars_legal_representative and person_id:
                 entry.barred_person_id = person_id

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 from django.conf import settings
 from django.db import models
@@ -9,6 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from credit.models import Agency, Enterprise, Person
+
+# The portal publishes on Beijing time whatever the server's zone.
+PUBLICATION_TIME_ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
+OBJECTION_DAYS = 30
 
 
 def local_today() -> dt.date:
@@ -239,8 +244,14 @@ class ListEntry(models.Model):
         return self.status == EntryStatus.ACTIVE
 
     @property
+    def published_on(self) -> dt.date:
+        """The local (Asia/Shanghai) day the entry went public; staff may backdate `listed_on`, not this."""
+        return timezone.localtime(self.published_at, PUBLICATION_TIME_ZONE).date()
+
+    @property
     def objection_deadline(self) -> dt.date:
-        return self.listed_on + dt.timedelta(days=30)
+        # Objections run 30 days from publication (DESIGN §3): a backdated listing date must not shorten them.
+        return self.published_on + dt.timedelta(days=OBJECTION_DAYS)
 
     def bar_active_on(self, today: dt.date) -> bool:
         return (

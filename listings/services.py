@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from credit.cache import credit_file_cache_key, credit_file_invalidate
@@ -224,7 +225,7 @@ def list_entry_remove(
             _("The removal date cannot be before the listing date (%(date)s)."),
             code="removed_before_listing",
             field="removed_on",
-            params={"date": entry.listed_on.isoformat()},
+            params={"date": date_format(entry.listed_on)},
         )
     if removed_on < entry.repair_from:
         # Serious and general entries stay published for their minimum period; a wrong listing
@@ -233,7 +234,7 @@ def list_entry_remove(
             _("Removal on application is possible only from %(date)s, when the minimum publication period ends."),
             code="minimum_period",
             field="removed_on",
-            params={"date": entry.repair_from.isoformat()},
+            params={"date": date_format(entry.repair_from)},
         )
     entry.state = EntryState.REMOVED
     entry.state_changed_at = timezone.now()
@@ -390,7 +391,7 @@ def objection_submit(
             _("Objections must be made within 30 days of publication (by %(date)s)."),
             code="objection_late",
             field="submitted_on",
-            params={"date": entry.objection_deadline.isoformat()},
+            params={"date": date_format(entry.objection_deadline)},
         )
     if entry.objections.filter(state__in=[Objection.State.SUBMITTED, Objection.State.ACCEPTED]).exists():
         raise ListingError(_("An objection to this entry is already being handled."), code="objection_open")

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from credit.models import Agency, Enterprise, Person
 
@@ -157,6 +158,38 @@ def status_annotation(today: dt.date) -> Case:
     )
 
 
+class SystemText(models.TextChoices):
+    """Reasons and notes the portal itself writes (not staff). They are stored in their official
+    Chinese wording, so the admin and the audit trail read as before, and shown in the reader's language."""
+
+    EXPIRED = "公示期满，自动停止公示", _("Publication period ended; publication stopped automatically")
+    OBJECTION_SUBMITTED = "异议已提交", _("Objection submitted")
+    OBJECTION_REJECTED = "异议不予支持", _("Objection rejected")
+    OBJECTION_UPHELD = "异议成立，撤销列入", _("Objection upheld: listing revoked")
+
+
+# Notes stored before the texts were fixed, in whichever language the request happened to use.
+_LEGACY_SYSTEM_TEXTS = {
+    "Submitted": SystemText.OBJECTION_SUBMITTED,
+    "报送日期": SystemText.OBJECTION_SUBMITTED,
+    "Rejected": SystemText.OBJECTION_REJECTED,
+    "不予支持": SystemText.OBJECTION_REJECTED,
+    "Upheld: listing revoked": SystemText.OBJECTION_UPHELD,
+    "异议成立：已撤销列入": SystemText.OBJECTION_UPHELD,
+}
+# The inspections follow-up labels its entries "双随机抽查 <plan number>".
+INSPECTION_SOURCE_PREFIX = "双随机抽查 "
+
+
+def system_text_shown(text: str) -> str:
+    """A system-made text in the active language; anything staff wrote is shown as written."""
+    if text in SystemText.values:
+        return SystemText(text).label
+    if text in _LEGACY_SYSTEM_TEXTS:
+        return _LEGACY_SYSTEM_TEXTS[text].label
+    return text
+
+
 class ListEntry(models.Model):
     credit_list = models.ForeignKey(
         CreditList, verbose_name=_("list"), on_delete=models.PROTECT, related_name="entries"
@@ -244,6 +277,18 @@ class ListEntry(models.Model):
         return self.status == EntryStatus.ACTIVE
 
     @property
+    def removal_reason_shown(self) -> str:
+        return system_text_shown(self.removal_reason)
+
+    @property
+    def source_label_shown(self) -> str:
+        if self.source_label.startswith(INSPECTION_SOURCE_PREFIX):
+            return _("Double-random spot check %(number)s") % {
+                "number": self.source_label.removeprefix(INSPECTION_SOURCE_PREFIX)
+            }
+        return self.source_label
+
+    @property
     def published_on(self) -> dt.date:
         """The local (Asia/Shanghai) day the entry went public; staff may backdate `listed_on`, not this."""
         return timezone.localtime(self.published_at, PUBLICATION_TIME_ZONE).date()
@@ -286,10 +331,15 @@ class ListEntryEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.entry_id} {self.kind}"
 
+    @property
+    def note_shown(self) -> str:
+        return system_text_shown(self.note)
+
 
 class Objection(models.Model):
     class State(models.TextChoices):
-        SUBMITTED = "submitted", _("Submitted")
+        # "Submitted" alone is the annual reports' submission-date column elsewhere.
+        SUBMITTED = "submitted", pgettext_lazy("objection state", "Submitted")
         ACCEPTED = "accepted", _("Accepted, under verification")
         UPHELD = "upheld", _("Upheld: listing revoked")
         REJECTED = "rejected", _("Rejected")

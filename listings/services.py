@@ -22,6 +22,7 @@ from listings.models import (
     ListEntryEvent,
     ListReason,
     Objection,
+    SystemText,
     local_today,
 )
 from listings.selectors import active_counts_cache_key
@@ -302,7 +303,7 @@ def list_entry_revoke(*, entry: ListEntry, revoked_on: dt.date, reason: str, act
     return entry
 
 
-EXPIRY_REASON = "公示期满，自动停止公示"
+EXPIRY_REASON = SystemText.EXPIRED.value
 
 
 def list_entries_expire(*, today: dt.date | None = None) -> int:
@@ -405,7 +406,7 @@ def objection_submit(
         acceptance_due_provisional=due.provisional,
     )
     ListEntryEvent.objects.create(
-        entry=entry, kind=ListEntryEvent.Kind.OBJECTION, actor_label=_actor_label(actor), note=str(_("Submitted"))
+        entry=entry, kind=ListEntryEvent.Kind.OBJECTION, actor_label=_actor_label(actor), note=SystemText.OBJECTION_SUBMITTED.value
     )
     audit_record(
         action="listings.objection.submitted",
@@ -480,7 +481,7 @@ def objection_decide(
     else:
         ListEntryEvent.objects.create(
             entry=entry, kind=ListEntryEvent.Kind.OBJECTION, actor_label=_actor_label(actor),
-            note=str(objection.get_state_display())[:500],
+            note=(SystemText.OBJECTION_UPHELD if upheld else SystemText.OBJECTION_REJECTED).value,
         )
     audit_record(
         action="listings.objection.upheld" if upheld else "listings.objection.rejected",

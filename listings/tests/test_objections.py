@@ -131,3 +131,32 @@ def test_it_takes_the_publication_day_in_beijing_time():
         services.objection_submit(entry=entry, grounds="x", submitted_on=dt.date(2025, 10, 17))
     assert caught.value.code == "objection_late"
     assert services.objection_submit(entry=entry, grounds="x", submitted_on=dt.date(2025, 10, 16))
+
+
+def test_it_shows_the_objection_history_and_state_in_the_reader_s_language(samr_staff):
+    from django.test import Client
+
+    entry = make_entry(listed_on=dt.date(2025, 9, 15))
+    objection = services.objection_submit(entry=entry, grounds="x", submitted_on=dt.date(2025, 9, 20))
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(samr_staff)
+    body = client.get(entry.get_absolute_url()).content.decode()
+    assert "Objection submitted" in body
+    chinese = Client()
+    chinese.force_login(samr_staff)
+    body = chinese.get(entry.get_absolute_url()).content.decode()
+    assert "报送日期" not in body and "已提交" in body  # the state, not the annual reports' date column
+    services.objection_decide(objection=objection, upheld=False, reason="理由不成立", actor=samr_staff)
+    body = client.get(entry.get_absolute_url()).content.decode()
+    assert "Objection rejected" in body and "异议不予支持" not in body
+
+
+def test_it_names_an_inspection_source_in_the_reader_s_language():
+    from django.test import Client
+
+    entry = make_entry(
+        listed_on=dt.date(2025, 9, 15), source_label="双随机抽查 DEMO-2026-01", source_url="https://example.org/x"
+    )
+    body = Client(HTTP_ACCEPT_LANGUAGE="en").get(entry.get_absolute_url()).content.decode()
+    assert "Double-random spot check DEMO-2026-01" in body and "双随机抽查" not in body
+    assert "双随机抽查 DEMO-2026-01" in Client().get(entry.get_absolute_url()).content.decode()

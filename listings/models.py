@@ -4,6 +4,8 @@ import datetime as dt
 import zoneinfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
@@ -158,6 +160,28 @@ def status_annotation(today: dt.date) -> Case:
     )
 
 
+_absolute_url = URLValidator(schemes=["http", "https"])
+
+
+def validate_source_address(value: str) -> None:
+    """An absolute http(s) address, or a path on this site such as /inspections/plans/<number>/."""
+    if value.startswith("/") and not value.startswith("//"):
+        # A path must not smuggle in spaces or control characters; "//host" would leave the site.
+        if any(char.isspace() or ord(char) < 32 for char in value):
+            raise ValidationError(
+                _("Source address: a site path may not contain spaces."), code="invalid_source_address"
+            )
+        return
+    try:
+        _absolute_url(value)
+    except ValidationError:
+        raise ValidationError(
+            _("Source address: give an address starting with http:// or https://, or a path on this site "
+              "starting with /."),
+            code="invalid_source_address",
+        ) from None
+
+
 class SystemText(models.TextChoices):
     """Reasons and notes the portal itself writes (not staff). They are stored in their official
     Chinese wording, so the admin and the audit trail read as before, and shown in the reader's language."""
@@ -229,7 +253,10 @@ class ListEntry(models.Model):
     )
     bar_ends_on = models.DateField(_("bar ends on"), null=True, blank=True)
     source_label = models.CharField(_("source"), max_length=200, blank=True)
-    source_url = models.URLField(_("source address"), blank=True)
+    # Absolute for another authority's notice, a site path for our own pages (inspection plans).
+    source_url = models.CharField(
+        _("source address"), max_length=200, blank=True, validators=[validate_source_address]
+    )
     published_at = models.DateTimeField(_("publication time"), default=timezone.now)
 
     class Meta:

@@ -24,6 +24,7 @@ from listings.models import (
     Objection,
     SystemText,
     local_today,
+    validate_source_address,
 )
 from listings.selectors import active_counts_cache_key
 from portal.audit import audit_record
@@ -140,6 +141,12 @@ def list_entry_create(
         )
     if not decision_number.strip():
         raise ListingError(_("The decision number is required."), code="required", field="decision_number")
+    source_url = source_url.strip()
+    if source_url:
+        try:
+            validate_source_address(source_url)
+        except ValidationError as error:
+            raise ListingError(error.messages[0], code="invalid_source_address", field="source_url") from None
     # Lock the enterprise so that two concurrent listings for the same reason cannot both pass the check.
     enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
     ends_on, repair_from = publication_window(credit_list=credit_list, enterprise=enterprise, listed_on=listed_on)

@@ -201,6 +201,7 @@ _LEGACY_SYSTEM_TEXTS = {
     "Upheld: listing revoked": SystemText.OBJECTION_UPHELD,
     "异议成立：已撤销列入": SystemText.OBJECTION_UPHELD,
 }
+SYSTEM_ACTORS = {"system": _("the portal (automatic)"), "demo": _("demo data")}
 # The inspections follow-up labels its entries "双随机抽查 <plan number>".
 INSPECTION_SOURCE_PREFIX = "双随机抽查 "
 
@@ -361,6 +362,11 @@ class ListEntryEvent(models.Model):
     @property
     def note_shown(self) -> str:
         return system_text_shown(self.note)
+
+    @property
+    def actor_shown(self) -> str:
+        # Services sign automatic steps (the expiry sweep, follow-ups) as "system", demo data as "demo".
+        return SYSTEM_ACTORS[self.actor_label] if self.actor_label in SYSTEM_ACTORS else self.actor_label
 
 
 class Objection(models.Model):

@@ -69,6 +69,7 @@ def test_it_shows_the_expiry_reason_in_the_reader_s_language():
     body = staff.get(entry.get_absolute_url()).content.decode()
     assert "Publication period ended; publication stopped automatically" in body
     assert services.EXPIRY_REASON not in body
+    assert "the portal (automatic)" in body  # who ended it, in the history
     body = Client().get(entry.get_absolute_url()).content.decode()
     assert services.EXPIRY_REASON in body
     file_section = Client(HTTP_ACCEPT_LANGUAGE="en").get(entry.enterprise.get_absolute_url()).content.decode()

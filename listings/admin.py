@@ -1,13 +1,21 @@
-"""Staff see every list and entry here read-only; entries are added, removed and objections decided
-through the staff pages under /lists/staff/, which call the services (ownership checks, audit)."""
+"""Staff see every list, entry and memorandum here. Entries are added, removed and objections decided
+through the staff pages under /lists/staff/. Lists are changed by superusers and by the owning
+agency's staff, memoranda by superusers, and a signatory agency's staff maintain their own measures;
+every save goes through listings.services (ownership checked again there, one audit event each)
+and nothing is deleted."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from listings import services
 from listings.models import CreditList, ListEntry, ListEntryEvent, ListReason, Measure, Memorandum, Objection
 
 
@@ -29,21 +37,120 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return request.user.is_active and request.user.is_staff
 
 
+def _agency(request):
+    """The staff member's agency, looked up once per request."""
+    if not hasattr(request, "_listings_agency"):
+        request._listings_agency = services.staff_agency(request.user)
+    return request._listings_agency
+
+
+def _is_staff(request) -> bool:
+    return request.user.is_active and request.user.is_staff
+
+
+def _may(request, action: str, model) -> bool:
+    """The Django model permission as well: an agency link alone does not make an editor."""
+    return request.user.has_perm(f"listings.{action}_{model._meta.model_name}")
+
+
+def _owns_list(request, credit_list) -> bool:
+    if request.user.is_superuser:
+        return True
+    agency = _agency(request)
+    if agency is None or not _may(request, "change", CreditList):
+        return False
+    # No object: the change list, where an agency's staff may go on to their own lists.
+    return credit_list is None or credit_list.owner_agency_id == agency.pk
+
+
+class _ServiceErrorsMixin:
+    """A service's refusal (a crafted POST, a rule broken) is shown as a message, nothing is saved."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            with transaction.atomic():
+                return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            for message in error.messages:
+                self.message_user(request, message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
 class ListReasonInline(admin.TabularInline):
     model = ListReason
     extra = 0
     can_delete = False
 
+    def has_view_permission(self, request, obj=None):
+        return _is_staff(request)
+
+    def has_add_permission(self, request, obj=None):
+        return _is_staff(request) and _owns_list(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return _is_staff(request) and _owns_list(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CreditListAdminForm(forms.ModelForm):
+    class Meta:
+        model = CreditList
+        fields = ["code", "name", "name_en", "colour", "category", "owner_agency", "legal_basis", "subject_type",
+                  "severity", "min_publication_months", "max_publication_months", "consequences", "consequences_en",
+                  "removal_conditions", "removal_conditions_en", "sort_order"]
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("min_publication_months"), data.get("max_publication_months")
+        if low is not None and high is not None and low > high:
+            # Said here too so the form keeps what was typed; the service refuses it in any case.
+            self.add_error("min_publication_months", _(
+                "Minimum publication (months): %(low)s is more than the maximum of %(high)s months."
+            ) % {"low": low, "high": high})
+        return data
+
 
 @admin.register(CreditList)
-class CreditListAdmin(admin.ModelAdmin):
+class CreditListAdmin(_ServiceErrorsMixin, admin.ModelAdmin):
+    """Superusers change any list; the owning agency's staff change their own (not its code or owner)."""
+
+    form = CreditListAdminForm
     list_display = ["code", "name", "colour", "owner_agency", "severity", "min_publication_months",
                     "max_publication_months", "add_entry_link"]
     list_select_related = ["owner_agency"]
     inlines = [ListReasonInline]
 
+    def has_module_permission(self, request):
+        return _is_staff(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _is_staff(request)
+
+    def has_add_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return _is_staff(request) and _owns_list(request, obj)
+
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return []
+        return sorted(services.LIST_OWNER_ONLY_FIELDS)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.credit_list_update(credit_list=obj, actor=request.user)
+        else:
+            services.credit_list_create(credit_list=obj, actor=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        for reason in formset.save(commit=False):
+            services.list_reason_save(reason=reason, actor=request.user)
 
     @admin.display(description=_("add an entry"))
     def add_entry_link(self, obj):
@@ -92,16 +199,135 @@ class ObjectionAdmin(ReadOnlyAdmin):
         return format_html('<a href="{}">{}</a>', reverse("listings:staff_objection", args=[obj.pk]), _("open"))
 
 
+MEASURE_FIELDS = ["agency", "kind", "description", "description_en", "legal_basis"]
+
+
+def _signatory(request, memorandum) -> bool:
+    agency = _agency(request)
+    if agency is None or memorandum is None:
+        return False
+    return any(signatory.pk == agency.pk for signatory in memorandum.signatories.all())
+
+
 class MeasureInline(admin.TabularInline):
+    """Superusers: every measure of the memorandum."""
+
     model = Measure
+    fields = MEASURE_FIELDS
     extra = 1
+    can_delete = False
 
+    def has_view_permission(self, request, obj=None):
+        return _is_staff(request)
 
-@admin.register(Memorandum)
-class MemorandumAdmin(admin.ModelAdmin):
-    list_display = ["code", "title", "document_number", "signed_on"]
-    filter_horizontal = ["signatories", "lists"]
-    inlines = [MeasureInline]
+    def has_add_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class OwnMeasureInline(MeasureInline):
+    """A signatory agency's staff: their own agency's measures, editable; the agency is theirs."""
+
+    fields = ["kind", "description", "description_en", "legal_basis"]
+    verbose_name_plural = _("measures applied by your agency")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(agency=_agency(request))
+
+    def _editor(self, request, obj) -> bool:
+        return _is_staff(request) and _signatory(request, obj) and _may(request, "change", Measure)
+
+    def has_add_permission(self, request, obj=None):
+        return self._editor(request, obj) and _may(request, "add", Measure)
+
+    def has_change_permission(self, request, obj=None):
+        return self._editor(request, obj)
+
+
+class OtherMeasureInline(MeasureInline):
+    """Everyone else's measures, read-only."""
+
+    fields = MEASURE_FIELDS
+    readonly_fields = MEASURE_FIELDS
+    extra = 0
+    verbose_name_plural = _("measures applied by other agencies")
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("agency")
+        agency = _agency(request)
+        return queryset.exclude(agency=agency) if agency is not None else queryset
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Memorandum)
+class MemorandumAdmin(_ServiceErrorsMixin, admin.ModelAdmin):
+    """No agency owns a memorandum (several sign it): only superusers change it. Its signatories'
+    staff open it to maintain their own agency's measures; everything else is read-only for them."""
+
+    list_display = ["code", "title", "document_number", "signed_on"]
+    filter_horizontal = ["signatories", "lists"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("signatories")
+
+    def get_inlines(self, request, obj):
+        if request.user.is_superuser:
+            return [MeasureInline]
+        if _signatory(request, obj):
+            return [OwnMeasureInline, OtherMeasureInline]
+        return [OtherMeasureInline]
+
+    def has_module_permission(self, request):
+        return _is_staff(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _is_staff(request)
+
+    def has_add_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        # A signatory's staff may open the form to save their measures; its own fields stay read-only.
+        if request.user.is_superuser:
+            return request.user.is_active
+        if not (_is_staff(request) and _agency(request) is not None and _may(request, "change", Measure)):
+            return False
+        return obj is None or _signatory(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return []
+        return ["code", "title", "title_en", "document_number", "signed_on", "signatories", "lists"]
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.is_superuser:
+            return  # nothing of the memorandum itself is editable for them; save_formset saves their measures
+        data = form.cleaned_data
+        services.memorandum_save(
+            memorandum=obj, actor=request.user, signatories=data.get("signatories"), lists=data.get("lists")
+        )
+
+    def save_related(self, request, form, formsets, change):
+        # form.save_m2m() would write signatories and lists past the service: memorandum_save did them.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request, form, formset, change):
+        for measure in formset.save(commit=False):
+            if not request.user.is_superuser:
+                # The agency field is not on their form: new measures are their agency's.
+                measure.agency = _agency(request) if measure.pk is None else measure.agency
+            services.measure_save(measure=measure, actor=request.user)

@@ -9,6 +9,7 @@ from dateutil.relativedelta import relativedelta
 
 from credit.models import Agency, Enterprise
 from listings.models import (
+    PUBLICATION_TIME_ZONE,
     CreditList,
     EntryState,
     ListEntry,
@@ -125,6 +126,28 @@ PLAN = [
 ]
 
 
+# Non-filers are listed within 10 working days after the 30 June filing deadline (DESIGN §3).
+NO_ANNUAL_REPORT = "no_annual_report"
+NON_FILER_LISTING_WORKING_DAYS = 10
+
+
+def _non_filer_dates(rnd: random.Random, today: dt.date, deadlines: dict) -> tuple[dt.date, dt.date]:
+    """Decision and listing dates for a non-filer: working days 1-10 after 30 June of one of the last five years.
+
+    `deadlines` caches the calendar look-ups (a few dozen distinct dates for thousands of entries)."""
+
+    def after_deadline(year: int, days: int) -> dt.date:
+        if (year, days) not in deadlines:
+            deadlines[year, days] = add_working_days(dt.date(year, 6, 30), days).date
+        return deadlines[year, days]
+
+    year = today.year - rnd.randint(0, 4)
+    days = rnd.randint(1, NON_FILER_LISTING_WORKING_DAYS)
+    if after_deadline(year, days) >= today:  # this year's listing round has not happened yet
+        year -= 1
+    return after_deadline(year, rnd.randint(1, days)), after_deadline(year, days)
+
+
 def _memoranda(agencies: dict[str, Agency], lists: dict[str, CreditList]) -> int:
     created_count = 0
     for spec in MEMORANDA:
@@ -164,6 +187,7 @@ def seed_demo_data(*, seed: int, stdout) -> None:
         return
     entries: list[ListEntry] = []
     counter = 0
+    deadlines: dict[tuple[int, int], dt.date] = {}
     for code, share, number_template in PLAN:
         credit_list = lists[code]
         reasons = list(credit_list.reasons.all())
@@ -171,9 +195,12 @@ def seed_demo_data(*, seed: int, stdout) -> None:
         for index, (enterprise_id, entity_type, person_id, registration_authority_id, region) in enumerate(chosen):
             counter += 1
             reason = rnd.choice(reasons)
-            # A spread over five years gives active, expired and removed entries on every list.
-            listed_on = today - dt.timedelta(days=rnd.randint(5, 5 * 365))
-            decided_on = listed_on - dt.timedelta(days=rnd.randint(0, 10))
+            if reason.code == NO_ANNUAL_REPORT:
+                decided_on, listed_on = _non_filer_dates(rnd, today, deadlines)
+            else:
+                # A spread over five years gives active, expired and removed entries on every list.
+                listed_on = today - dt.timedelta(days=rnd.randint(5, 5 * 365))
+                decided_on = listed_on - dt.timedelta(days=rnd.randint(0, 10))
             probe = Enterprise(entity_type=entity_type)
             ends_on, repair_from = publication_window(credit_list=credit_list, enterprise=probe, listed_on=listed_on)
             deciding_agency_id = (
@@ -194,6 +221,8 @@ def seed_demo_data(*, seed: int, stdout) -> None:
                 publication_ends_on=ends_on,
                 repair_from=repair_from,
                 source_label=credit_list.owner_agency.name,
+                # Published the day it was listed; the objection window counts from this.
+                published_at=dt.datetime.combine(listed_on, dt.time(9), tzinfo=PUBLICATION_TIME_ZONE),
             )
             if reason.bars_legal_representative and person_id:
                 entry.barred_person_id = person_id

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from credit import uscc as uscc_rules
 from credit.models import Agency, Enterprise
-from listings.models import CreditList, Objection
+from listings.models import CreditList, Objection, validate_source_address
 from listings.selectors import person_bar_get
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -24,7 +24,10 @@ class EntryCreateForm(forms.Form):
         label=_("Legal basis"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
         help_text=_("Empty: the list's legal basis"),
     )
-    source_url = forms.URLField(label=_("Source address"), required=False, assume_scheme="https")
+    source_url = forms.CharField(
+        label=_("Source address"), required=False, max_length=200, validators=[validate_source_address],
+        help_text=_("An address starting with https://, or a path on this site starting with /"),
+    )
 
     def __init__(self, *args, credit_list: CreditList, agency: Agency, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,14 +1,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from credit.models import Agency, Enterprise, Person
+
+# The portal publishes on Beijing time whatever the server's zone.
+PUBLICATION_TIME_ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
+OBJECTION_DAYS = 30
 
 
 def local_today() -> dt.date:
@@ -152,6 +160,61 @@ def status_annotation(today: dt.date) -> Case:
     )
 
 
+_absolute_url = URLValidator(schemes=["http", "https"])
+
+
+def validate_source_address(value: str) -> None:
+    """An absolute http(s) address, or a path on this site such as /inspections/plans/<number>/."""
+    if value.startswith("/") and not value.startswith("//"):
+        # A path must not smuggle in spaces or control characters; "//host" would leave the site.
+        if any(char.isspace() or ord(char) < 32 for char in value):
+            raise ValidationError(
+                _("Source address: a site path may not contain spaces."), code="invalid_source_address"
+            )
+        return
+    try:
+        _absolute_url(value)
+    except ValidationError:
+        raise ValidationError(
+            _("Source address: give an address starting with http:// or https://, or a path on this site "
+              "starting with /."),
+            code="invalid_source_address",
+        ) from None
+
+
+class SystemText(models.TextChoices):
+    """Reasons and notes the portal itself writes (not staff). They are stored in their official
+    Chinese wording, so the admin and the audit trail read as before, and shown in the reader's language."""
+
+    EXPIRED = "公示期满，自动停止公示", _("Publication period ended; publication stopped automatically")
+    OBJECTION_SUBMITTED = "异议已提交", _("Objection submitted")
+    OBJECTION_REJECTED = "异议不予支持", _("Objection rejected")
+    OBJECTION_UPHELD = "异议成立，撤销列入", _("Objection upheld: listing revoked")
+
+
+# Notes stored before the texts were fixed, in whichever language the request happened to use.
+_LEGACY_SYSTEM_TEXTS = {
+    "Submitted": SystemText.OBJECTION_SUBMITTED,
+    "报送日期": SystemText.OBJECTION_SUBMITTED,
+    "Rejected": SystemText.OBJECTION_REJECTED,
+    "不予支持": SystemText.OBJECTION_REJECTED,
+    "Upheld: listing revoked": SystemText.OBJECTION_UPHELD,
+    "异议成立：已撤销列入": SystemText.OBJECTION_UPHELD,
+}
+SYSTEM_ACTORS = {"system": _("the portal (automatic)"), "demo": _("demo data")}
+# The inspections follow-up labels its entries "双随机抽查 <plan number>".
+INSPECTION_SOURCE_PREFIX = "双随机抽查 "
+
+
+def system_text_shown(text: str) -> str:
+    """A system-made text in the active language; anything staff wrote is shown as written."""
+    if text in SystemText.values:
+        return SystemText(text).label
+    if text in _LEGACY_SYSTEM_TEXTS:
+        return _LEGACY_SYSTEM_TEXTS[text].label
+    return text
+
+
 class ListEntry(models.Model):
     credit_list = models.ForeignKey(
         CreditList, verbose_name=_("list"), on_delete=models.PROTECT, related_name="entries"
@@ -191,7 +254,10 @@ class ListEntry(models.Model):
     )
     bar_ends_on = models.DateField(_("bar ends on"), null=True, blank=True)
     source_label = models.CharField(_("source"), max_length=200, blank=True)
-    source_url = models.URLField(_("source address"), blank=True)
+    # Absolute for another authority's notice, a site path for our own pages (inspection plans).
+    source_url = models.CharField(
+        _("source address"), max_length=200, blank=True, validators=[validate_source_address]
+    )
     published_at = models.DateTimeField(_("publication time"), default=timezone.now)
 
     class Meta:
@@ -239,8 +305,26 @@ class ListEntry(models.Model):
         return self.status == EntryStatus.ACTIVE
 
     @property
+    def removal_reason_shown(self) -> str:
+        return system_text_shown(self.removal_reason)
+
+    @property
+    def source_label_shown(self) -> str:
+        if self.source_label.startswith(INSPECTION_SOURCE_PREFIX):
+            return _("Double-random spot check %(number)s") % {
+                "number": self.source_label.removeprefix(INSPECTION_SOURCE_PREFIX)
+            }
+        return self.source_label
+
+    @property
+    def published_on(self) -> dt.date:
+        """The local (Asia/Shanghai) day the entry went public; staff may backdate `listed_on`, not this."""
+        return timezone.localtime(self.published_at, PUBLICATION_TIME_ZONE).date()
+
+    @property
     def objection_deadline(self) -> dt.date:
-        return self.listed_on + dt.timedelta(days=30)
+        # Objections run 30 days from publication (DESIGN §3): a backdated listing date must not shorten them.
+        return self.published_on + dt.timedelta(days=OBJECTION_DAYS)
 
     def bar_active_on(self, today: dt.date) -> bool:
         return (
@@ -275,10 +359,20 @@ class ListEntryEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.entry_id} {self.kind}"
 
+    @property
+    def note_shown(self) -> str:
+        return system_text_shown(self.note)
+
+    @property
+    def actor_shown(self) -> str:
+        # Services sign automatic steps (the expiry sweep, follow-ups) as "system", demo data as "demo".
+        return SYSTEM_ACTORS[self.actor_label] if self.actor_label in SYSTEM_ACTORS else self.actor_label
+
 
 class Objection(models.Model):
     class State(models.TextChoices):
-        SUBMITTED = "submitted", _("Submitted")
+        # "Submitted" alone is the annual reports' submission-date column elsewhere.
+        SUBMITTED = "submitted", pgettext_lazy("objection state", "Submitted")
         ACCEPTED = "accepted", _("Accepted, under verification")
         UPHELD = "upheld", _("Upheld: listing revoked")
         REJECTED = "rejected", _("Rejected")

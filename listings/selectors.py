@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.core.cache import cache
 from django.db.models import Count, Prefetch, QuerySet
+from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext
 
 from credit.models import Person
@@ -107,8 +108,8 @@ def list_entry_page(*, ids: list[int]) -> list[dict]:
             "enterprise": (english and name_en) or name,
             "reason": (english and reason_en) or reason,
             "agency": (english and agency_en) or agency,
-            "listed_on": listed_on.isoformat(),
-            "ends": ends_on.isoformat() if ends_on else until_removed,
+            "listed_on": date_format(listed_on),
+            "ends": date_format(ends_on) if ends_on else until_removed,
             "status": labels[status],
         }
     return [by_id[pk] for pk in ids if pk in by_id]

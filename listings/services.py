@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from credit.cache import credit_file_cache_key, credit_file_invalidate
@@ -20,8 +21,12 @@ from listings.models import (
     ListEntry,
     ListEntryEvent,
     ListReason,
+    Measure,
+    Memorandum,
     Objection,
+    SystemText,
     local_today,
+    validate_source_address,
 )
 from listings.selectors import active_counts_cache_key
 from portal.audit import audit_record
@@ -29,7 +34,6 @@ from portal.workdays import add_working_days
 
 ABNORMAL_OPERATIONS = "abnormal-operations"
 SERIOUS_ILLEGAL = "serious-illegal"
-OBJECTION_DAYS = 30
 OBJECTION_ACCEPTANCE_WORKING_DAYS = 5
 OBJECTION_VERIFICATION_WORKING_DAYS = 20
 LEGAL_REPRESENTATIVE_BAR_YEARS = 3
@@ -139,6 +143,12 @@ def list_entry_create(
         )
     if not decision_number.strip():
         raise ListingError(_("The decision number is required."), code="required", field="decision_number")
+    source_url = source_url.strip()
+    if source_url:
+        try:
+            validate_source_address(source_url)
+        except ValidationError as error:
+            raise ListingError(error.messages[0], code="invalid_source_address", field="source_url") from None
     # Lock the enterprise so that two concurrent listings for the same reason cannot both pass the check.
     enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
     ends_on, repair_from = publication_window(credit_list=credit_list, enterprise=enterprise, listed_on=listed_on)
@@ -225,7 +235,7 @@ def list_entry_remove(
             _("The removal date cannot be before the listing date (%(date)s)."),
             code="removed_before_listing",
             field="removed_on",
-            params={"date": entry.listed_on.isoformat()},
+            params={"date": date_format(entry.listed_on)},
         )
     if removed_on < entry.repair_from:
         # Serious and general entries stay published for their minimum period; a wrong listing
@@ -234,7 +244,7 @@ def list_entry_remove(
             _("Removal on application is possible only from %(date)s, when the minimum publication period ends."),
             code="minimum_period",
             field="removed_on",
-            params={"date": entry.repair_from.isoformat()},
+            params={"date": date_format(entry.repair_from)},
         )
     entry.state = EntryState.REMOVED
     entry.state_changed_at = timezone.now()
@@ -302,7 +312,7 @@ def list_entry_revoke(*, entry: ListEntry, revoked_on: dt.date, reason: str, act
     return entry
 
 
-EXPIRY_REASON = "公示期满，自动停止公示"
+EXPIRY_REASON = SystemText.EXPIRED.value
 
 
 def list_entries_expire(*, today: dt.date | None = None) -> int:
@@ -391,7 +401,7 @@ def objection_submit(
             _("Objections must be made within 30 days of publication (by %(date)s)."),
             code="objection_late",
             field="submitted_on",
-            params={"date": entry.objection_deadline.isoformat()},
+            params={"date": date_format(entry.objection_deadline)},
         )
     if entry.objections.filter(state__in=[Objection.State.SUBMITTED, Objection.State.ACCEPTED]).exists():
         raise ListingError(_("An objection to this entry is already being handled."), code="objection_open")
@@ -405,7 +415,7 @@ def objection_submit(
         acceptance_due_provisional=due.provisional,
     )
     ListEntryEvent.objects.create(
-        entry=entry, kind=ListEntryEvent.Kind.OBJECTION, actor_label=_actor_label(actor), note=str(_("Submitted"))
+        entry=entry, kind=ListEntryEvent.Kind.OBJECTION, actor_label=_actor_label(actor), note=SystemText.OBJECTION_SUBMITTED.value
     )
     audit_record(
         action="listings.objection.submitted",
@@ -480,7 +490,7 @@ def objection_decide(
     else:
         ListEntryEvent.objects.create(
             entry=entry, kind=ListEntryEvent.Kind.OBJECTION, actor_label=_actor_label(actor),
-            note=str(objection.get_state_display())[:500],
+            note=(SystemText.OBJECTION_UPHELD if upheld else SystemText.OBJECTION_REJECTED).value,
         )
     audit_record(
         action="listings.objection.upheld" if upheld else "listings.objection.rejected",
@@ -489,3 +499,183 @@ def objection_decide(
         payload={"entry": entry.pk, "reason": objection.decision_reason},
     )
     return objection
+
+
+# --- Lists, memoranda and measures (the admin's writes) -------------------------------------------
+#
+# Superusers maintain every list and memorandum. An agency's staff maintain the lists their agency
+# owns (not who owns them, nor their code, which is their public address) and, under a memorandum
+# their agency signed, their agency's own measures. Nothing here deletes: lists, memoranda and
+# measures are referred to by published entries and pages.
+
+LIST_OWNER_ONLY_FIELDS = {"code", "owner_agency"}
+
+
+def _is_superuser(actor) -> bool:
+    return actor is not None and actor.is_active and actor.is_superuser
+
+
+def _require_superuser(actor, message) -> None:
+    if not _is_superuser(actor):
+        raise ListingError(message, code="not_allowed")
+
+
+def _changes(current: object | None, edited: object, fields: list) -> dict[str, list]:
+    """{field name: [stored value, new value]} for the concrete fields that differ (all of them for a new object)."""
+    changes = {}
+    for field in fields:
+        old = getattr(current, field.attname) if current is not None else None
+        new = getattr(edited, field.attname)
+        if current is None or old != new:
+            changes[field.name] = [None if old is None else str(old), None if new is None else str(new)]
+    return changes
+
+
+def _editable_fields(model) -> list:
+    return [field for field in model._meta.concrete_fields if not field.primary_key]
+
+
+def _check_publication_months(credit_list: CreditList) -> None:
+    low, high = credit_list.min_publication_months, credit_list.max_publication_months
+    if low is not None and high is not None and low > high:
+        raise ListingError(
+            _("Minimum publication (months): %(low)s is more than the maximum of %(high)s months."),
+            code="min_above_max",
+            field="min_publication_months",
+            params={"low": low, "high": high},
+        )
+
+
+@transaction.atomic
+def credit_list_create(*, credit_list: CreditList, actor) -> CreditList:
+    _require_superuser(actor, _("Only a superuser may create a list."))
+    _check_publication_months(credit_list)
+    changes = _changes(None, credit_list, _editable_fields(CreditList))
+    credit_list.save()
+    audit_record(action="listings.list.created", actor=actor, obj=credit_list, payload={"changes": changes})
+    transaction.on_commit(active_counts_invalidate)
+    return credit_list
+
+
+@transaction.atomic
+def credit_list_update(*, credit_list: CreditList, actor) -> CreditList:
+    """Save the edited fields of `credit_list`; the owner and code are checked against the stored row."""
+    current = CreditList.objects.select_for_update().select_related("owner_agency").get(pk=credit_list.pk)
+    changes = _changes(current, credit_list, _editable_fields(CreditList))
+    if not _is_superuser(actor):
+        agency = staff_agency(actor)
+        if agency is None or agency.pk != current.owner_agency_id:
+            raise ListingError(
+                _("Only staff of %(agency)s may change the list %(list)s."),
+                code="not_owner",
+                params={"agency": current.owner_agency.name, "list": current.name},
+            )
+        reserved = sorted(LIST_OWNER_ONLY_FIELDS & changes.keys())
+        if reserved:
+            raise ListingError(
+                _("Only a superuser may change a list's code or owning agency (%(fields)s)."),
+                code="not_allowed",
+                field=reserved[0],
+                params={"fields": ", ".join(reserved)},
+            )
+    if not changes:
+        return current
+    _check_publication_months(credit_list)
+    credit_list.save(update_fields=list(changes))
+    audit_record(action="listings.list.changed", actor=actor, obj=credit_list, payload={"changes": changes})
+    transaction.on_commit(active_counts_invalidate)
+    return credit_list
+
+
+@transaction.atomic
+def list_reason_save(*, reason: ListReason, actor) -> ListReason:
+    """Add or change a reason of a list; the same people who maintain the list maintain its reasons."""
+    current = ListReason.objects.select_for_update().filter(pk=reason.pk).first() if reason.pk else None
+    credit_list = CreditList.objects.select_related("owner_agency").get(
+        pk=current.credit_list_id if current is not None else reason.credit_list_id
+    )
+    if not _is_superuser(actor):
+        agency = staff_agency(actor)
+        if agency is None or agency.pk != credit_list.owner_agency_id:
+            raise ListingError(
+                _("Only staff of %(agency)s may change the list %(list)s."),
+                code="not_owner",
+                params={"agency": credit_list.owner_agency.name, "list": credit_list.name},
+            )
+    if current is not None and reason.credit_list_id != current.credit_list_id:
+        raise ListingError(_("A reason stays with its list."), code="not_allowed", field="credit_list")
+    changes = _changes(current, reason, _editable_fields(ListReason))
+    if not changes:
+        return current
+    reason.save()
+    audit_record(
+        action="listings.reason.created" if current is None else "listings.reason.changed",
+        actor=actor,
+        obj=reason,
+        payload={"list": credit_list.code, "changes": changes},
+    )
+    return reason
+
+
+@transaction.atomic
+def memorandum_save(*, memorandum: Memorandum, actor, signatories=None, lists=None) -> Memorandum:
+    """Create or change a memorandum (superusers only: it is signed by several agencies, none owns it).
+
+    `signatories` and `lists` (iterables of agencies and lists) replace the current ones when given."""
+    _require_superuser(actor, _("Only a superuser may change a memorandum; each signatory maintains its own measures."))
+    current = Memorandum.objects.select_for_update().filter(pk=memorandum.pk).first() if memorandum.pk else None
+    changes = _changes(current, memorandum, _editable_fields(Memorandum))
+    for name, new in (("signatories", signatories), ("lists", lists)):
+        if new is None:
+            continue
+        old = sorted(getattr(current, name).values_list("pk", flat=True)) if current is not None else []
+        new_ids = sorted(item.pk for item in new)
+        if old != new_ids:
+            changes[name] = [old, new_ids]
+    if not changes:
+        return current
+    memorandum.save()
+    if signatories is not None:
+        memorandum.signatories.set(signatories)
+    if lists is not None:
+        memorandum.lists.set(lists)
+    audit_record(
+        action="listings.memorandum.created" if current is None else "listings.memorandum.changed",
+        actor=actor,
+        obj=memorandum,
+        payload={"changes": changes},
+    )
+    return memorandum
+
+
+@transaction.atomic
+def measure_save(*, measure: Measure, actor) -> Measure:
+    """Add or change a measure: superusers any, a signatory agency's staff only their own agency's."""
+    current = Measure.objects.select_for_update().filter(pk=measure.pk).first() if measure.pk else None
+    if current is not None and measure.memorandum_id != current.memorandum_id:
+        raise ListingError(_("A measure stays with its memorandum."), code="not_allowed", field="memorandum")
+    if not _is_superuser(actor):
+        agency = staff_agency(actor)
+        signed = agency is not None and Memorandum.signatories.through.objects.filter(
+            memorandum_id=measure.memorandum_id, agency_id=agency.pk
+        ).exists()
+        own = agency is not None and measure.agency_id == agency.pk
+        if current is not None:
+            own = own and current.agency_id == agency.pk
+        if not (signed and own):
+            raise ListingError(
+                _("Staff of a signatory agency may add or change only their own agency's measures."),
+                code="not_owner",
+                field="agency",
+            )
+    changes = _changes(current, measure, _editable_fields(Measure))
+    if not changes:
+        return current
+    measure.save()
+    audit_record(
+        action="listings.measure.created" if current is None else "listings.measure.changed",
+        actor=actor,
+        obj=measure,
+        payload={"memorandum": measure.memorandum_id, "changes": changes},
+    )
+    return measure

@@ -7,7 +7,7 @@ import factory
 from credit.models import Agency
 from credit.tests.factories import AgencyFactory, EnterpriseFactory
 from listings import services
-from listings.models import CreditList, Measure, Memorandum
+from listings.models import PUBLICATION_TIME_ZONE, CreditList, ListEntry, Measure, Memorandum
 
 
 def standard_agency(code: str) -> Agency:
@@ -61,13 +61,17 @@ def make_entry(
     decided_on: dt.date | None = None,
     listed_on: dt.date | None = None,
     actor=None,
+    published_at: dt.datetime | None = None,
     **kwargs,
 ):
-    """An entry created through the service, so that it has its periods, history and audit event."""
+    """An entry created through the service, so that it has its periods, history and audit event.
+
+    The service stamps the publication time with now; tests about past dates move it to 9:00
+    Beijing time on the listing date (or to `published_at`), as if published that day."""
     credit_list = standard_list(list_code)
     reason_code = reason_code or credit_list.reasons.first().code
     listed_on = listed_on or dt.date(2025, 7, 10)
-    return services.list_entry_create(
+    entry = services.list_entry_create(
         list_code=list_code,
         enterprise=enterprise or EnterpriseFactory(),
         reason_code=reason_code,
@@ -79,3 +83,6 @@ def make_entry(
         actor=actor,
         **kwargs,
     )
+    entry.published_at = published_at or dt.datetime.combine(listed_on, dt.time(9), tzinfo=PUBLICATION_TIME_ZONE)
+    ListEntry.objects.filter(pk=entry.pk).update(published_at=entry.published_at)
+    return entry

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -8,6 +9,7 @@ from django.db import transaction
 from credit.tests.factories import EnterpriseFactory
 from listings.demo import seed_demo_data
 from listings.models import ListEntry, Measure, Memorandum, Objection
+from portal.workdays import add_working_days
 
 pytestmark = pytest.mark.django_db
 
@@ -37,3 +39,15 @@ def test_it_picks_the_same_enterprises_for_the_same_seed():
 
     assert run(3) == run(3)
     assert run(3) != run(4)
+
+
+def test_it_lists_non_filers_within_10_working_days_after_30_june():
+    EnterpriseFactory.create_batch(400)
+    seed_demo_data(seed=7, stdout=io.StringIO())
+    non_filers = list(ListEntry.objects.filter(reason__code="no_annual_report").values_list("decided_on", "listed_on"))
+    assert len(non_filers) >= 3
+    for decided_on, listed_on in non_filers:
+        deadline = dt.date(listed_on.year, 6, 30)
+        assert decided_on <= listed_on
+        assert deadline < decided_on
+        assert listed_on <= add_working_days(deadline, 10).date

@@ -54,3 +54,24 @@ def test_it_never_shows_an_expired_entry_as_active_before_the_sweep():
     assert shown.derived_status == EntryStatus.EXPIRED
     assert not shown.is_current
     assert shown.applicable_measures == []
+
+
+def test_it_shows_the_expiry_reason_in_the_reader_s_language():
+    from django.test import Client
+
+    from credit.tests.factories import StaffFactory
+    from listings.tests.factories import standard_agency
+
+    entry = make_entry(list_code="environmental-violators", listed_on=dt.date(2024, 1, 15))
+    services.list_entries_expire(today=dt.date(2025, 1, 15))
+    staff = Client(HTTP_ACCEPT_LANGUAGE="en")
+    staff.force_login(StaffFactory(agency=standard_agency("STA")).user)  # staff also see the history
+    body = staff.get(entry.get_absolute_url()).content.decode()
+    assert "Publication period ended; publication stopped automatically" in body
+    assert services.EXPIRY_REASON not in body
+    assert "the portal (automatic)" in body  # who ended it, in the history
+    body = Client().get(entry.get_absolute_url()).content.decode()
+    assert services.EXPIRY_REASON in body
+    file_section = Client(HTTP_ACCEPT_LANGUAGE="en").get(entry.enterprise.get_absolute_url()).content.decode()
+    assert "Publication period ended; publication stopped automatically" in file_section
+    assert services.EXPIRY_REASON not in file_section

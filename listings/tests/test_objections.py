@@ -4,10 +4,10 @@ import datetime as dt
 
 import pytest
 
-from credit.tests.factories import EnterpriseAccountFactory, StaffFactory
+from credit.tests.factories import EnterpriseAccountFactory, EnterpriseFactory, StaffFactory
 from listings import services
 from listings.models import EntryState, Objection
-from listings.tests.factories import make_entry, standard_agency
+from listings.tests.factories import make_entry, standard_agency, standard_list
 from portal.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +102,61 @@ def test_it_rejects_an_objection_with_reasons_and_keeps_the_entry(samr_staff):
     with pytest.raises(services.ListingError) as caught:
         services.objection_accept(objection=second, actor=other_agency)
     assert caught.value.code == "not_owner"
+
+
+def test_it_counts_the_objection_window_from_publication_not_from_a_backdated_listing_date():
+    today = services.local_today()
+    # Staff list today with a listing date 60 days back; the service stamps the publication time now.
+    entry = services.list_entry_create(
+        list_code=services.ABNORMAL_OPERATIONS,
+        enterprise=EnterpriseFactory(),
+        reason_code=standard_list(services.ABNORMAL_OPERATIONS).reasons.first().code,
+        reason_text="经核查",
+        decision_number="京市监异列〔2026〕9号",
+        deciding_agency=standard_agency("SAMR"),
+        decided_on=today - dt.timedelta(days=60),
+        listed_on=today - dt.timedelta(days=60),
+    )
+    assert entry.objection_deadline == today + dt.timedelta(days=30)
+    assert services.objection_submit(entry=entry, grounds="x", submitted_on=today + dt.timedelta(days=30))
+
+
+def test_it_takes_the_publication_day_in_beijing_time():
+    # 20:00 UTC on 15 September is 04:00 on 16 September in Beijing: the window runs to 16 October.
+    entry = make_entry(
+        listed_on=dt.date(2025, 9, 10), published_at=dt.datetime(2025, 9, 15, 20, tzinfo=dt.timezone.utc)
+    )
+    assert entry.objection_deadline == dt.date(2025, 10, 16)
+    with pytest.raises(services.ListingError) as caught:
+        services.objection_submit(entry=entry, grounds="x", submitted_on=dt.date(2025, 10, 17))
+    assert caught.value.code == "objection_late"
+    assert services.objection_submit(entry=entry, grounds="x", submitted_on=dt.date(2025, 10, 16))
+
+
+def test_it_shows_the_objection_history_and_state_in_the_reader_s_language(samr_staff):
+    from django.test import Client
+
+    entry = make_entry(listed_on=dt.date(2025, 9, 15))
+    objection = services.objection_submit(entry=entry, grounds="x", submitted_on=dt.date(2025, 9, 20))
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(samr_staff)
+    body = client.get(entry.get_absolute_url()).content.decode()
+    assert "Objection submitted" in body
+    chinese = Client()
+    chinese.force_login(samr_staff)
+    body = chinese.get(entry.get_absolute_url()).content.decode()
+    assert "报送日期" not in body and "已提交" in body  # the state, not the annual reports' date column
+    services.objection_decide(objection=objection, upheld=False, reason="理由不成立", actor=samr_staff)
+    body = client.get(entry.get_absolute_url()).content.decode()
+    assert "Objection rejected" in body and "异议不予支持" not in body
+
+
+def test_it_names_an_inspection_source_in_the_reader_s_language():
+    from django.test import Client
+
+    entry = make_entry(
+        listed_on=dt.date(2025, 9, 15), source_label="双随机抽查 DEMO-2026-01", source_url="https://example.org/x"
+    )
+    body = Client(HTTP_ACCEPT_LANGUAGE="en").get(entry.get_absolute_url()).content.decode()
+    assert "Double-random spot check DEMO-2026-01" in body and "双随机抽查" not in body
+    assert "双随机抽查 DEMO-2026-01" in Client().get(entry.get_absolute_url()).content.decode()

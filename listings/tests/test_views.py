@@ -251,3 +251,12 @@ def test_it_shows_staff_of_any_agency_the_entries_in_the_admin_read_only(world):
     assert client.get("/admin/listings/listentry/").status_code == 200
     assert client.get(f"/admin/listings/listentry/{world['entry'].pk}/change/").status_code == 200
     assert client.post(f"/admin/listings/listentry/{world['entry'].pk}/delete/").status_code == 403
+
+
+def test_it_shows_dates_in_the_format_of_the_language():
+    entry = make_entry(listed_on=dt.date(2025, 11, 3))
+    for address in [entry.get_absolute_url(), entry.credit_list.get_absolute_url()]:
+        body = Client().get(address).content.decode()
+        assert "2025年11月3日" in body and "2025-11-03" not in body
+        body = Client(HTTP_ACCEPT_LANGUAGE="en").get(address).content.decode()
+        assert "Nov. 3, 2025" in body and "2025-11-03" not in body

@@ -158,3 +158,13 @@ def test_it_offers_the_standalone_verifier_from_the_plan_page(client, setup_plan
     assert response["Content-Type"].startswith("text/x-python")
     assert response["Content-Disposition"] == 'attachment; filename="verify_draw.py"'
     assert response.content == Path(inspections.verify_draw.__file__).read_bytes()
+
+
+def test_it_names_the_filter_agencies_in_the_page_language(client, setup_plan):
+    agency = AgencyFactory(code="AG-EN", name="北京市市场监督管理局", name_en="Beijing Administration for Market Regulation")
+    plan, _ = drawn_plan(setup_plan, agency=agency)
+    body = client.get("/inspections/").content.decode()
+    assert '<option value="AG-EN">Beijing Administration for Market Regulation</option>' in body
+    client.cookies["django_language"] = "zh-hans"
+    body = client.get("/inspections/").content.decode()
+    assert '<option value="AG-EN">北京市市场监督管理局</option>' in body

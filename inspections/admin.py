@@ -5,6 +5,7 @@ only its own agency's plans; other agencies' plans are read-only."""
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import reduce
 
 from django import forms
 from django.contrib import admin, messages
@@ -52,48 +53,204 @@ def warn_share(request, plan: Plan) -> None:
         )
 
 
+def service_errors(form: forms.Form, check) -> None:
+    """Run a service's guard in the form, so a refusal shows on the form with the input kept."""
+    try:
+        check()
+    except ValidationError as problem:
+        form.add_error(None, problem)
+
+
+class NoDeleteMixin:
+    """Published rows are never hard-deleted: items and inspectors are deactivated instead."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+class AgencyScopedAdmin(NoDeleteMixin, admin.ModelAdmin):
+    """Staff add and change only their own agency's rows; the agency of a new row is theirs.
+
+    `agency_path` leads from the row to its agency; with `others_visible` False other
+    agencies' rows are hidden (a 404 on their addresses), otherwise they are read-only.
+    """
+
+    agency_path = "agency"
+    others_visible = False
+
+    def row_agency_id(self, obj):
+        *path, last = self.agency_path.split("__")
+        return getattr(reduce(getattr, path, obj), f"{last}_id")
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser or self.others_visible:
+            return queryset
+        agency = agency_of(request.user)
+        return queryset.filter(**{self.agency_path: agency}) if agency else queryset.none()
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and (request.user.is_superuser or
+                                                         agency_of(request.user) is not None)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or may_change(request.user, self.row_agency_id(obj)))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if request.user.is_superuser or field is None:
+            return field
+        agency = agency_of(request.user)
+        if db_field.name == "agency":
+            field.queryset = field.queryset.filter(pk=agency.pk if agency else None)
+            field.initial = agency.pk if agency else None
+            field.empty_label = None
+        elif db_field.name == "inspector":
+            field.queryset = field.queryset.filter(agency=agency)
+        return field
+
+
 @admin.register(InspectionItem)
-class InspectionItemAdmin(admin.ModelAdmin):
+class InspectionItemAdmin(NoDeleteMixin, admin.ModelAdmin):
+    """The national one list: superusers and national-level agency staff maintain it;
+    everyone else reads it. An item leaves the list by being made inactive."""
+
     list_display = ["code", "name", "kind", "method", "active"]
     list_filter = ["kind", "method", "active"]
     search_fields = ["code", "name", "name_en"]
 
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and services.actor_may_edit_items(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and services.actor_may_edit_items(request.user)
+
+    def save_model(self, request, obj, form, change):
+        services.inspection_item_save(item=obj, actor=request.user)
+
+
+class InspectorForm(forms.ModelForm):
+    class Meta:
+        model = Inspector
+        fields = ["agency", "code", "name", "user", "items", "active"]
+
+    def _post_clean(self):
+        super()._post_clean()  # the instance carries the entered values from here on
+        if not self.errors:
+            service_errors(self, lambda: services.inspector_check(inspector=self.instance, actor=self.actor))
+
 
 @admin.register(Inspector)
-class InspectorAdmin(admin.ModelAdmin):
+class InspectorAdmin(AgencyScopedAdmin):
+    form = InspectorForm
     list_display = ["code", "name", "agency", "user", "active"]
-    list_filter = ["active", "agency"]
+    list_filter = ["active"]
     search_fields = ["code", "name"]
     filter_horizontal = ["items"]
     autocomplete_fields = ["user"]
     list_select_related = ["agency", "user"]
 
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and (obj is None or may_change(request.user, obj.agency_id))
+
+    def get_list_filter(self, request):
+        return ["active", "agency"] if request.user.is_superuser else self.list_filter
+
+    def get_readonly_fields(self, request, obj=None):
+        # Frozen rosters name an inspector under its agency, so the agency never changes.
+        return ["agency"] if obj is not None else []
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.actor = request.user
+        return form
+
+    def save_model(self, request, obj, form, change):
+        services.inspector_save(inspector=obj, actor=request.user, items=form.cleaned_data.get("items"))
+
+    def save_related(self, request, form, formsets, change):
+        """Nothing to save: inspector_save wrote the qualified items."""
+
+
+class ConflictForm(forms.ModelForm):
+    class Meta:
+        model = Conflict
+        fields = ["inspector", "enterprise", "reason", "declared_on"]
+
+    def _post_clean(self):
+        super()._post_clean()  # the instance carries the entered values from here on
+        if not self.errors:
+            service_errors(self, lambda: services.conflict_check(conflict=self.instance, actor=self.actor))
 
 
 @admin.register(Conflict)
-class ConflictAdmin(admin.ModelAdmin):
+class ConflictAdmin(AgencyScopedAdmin):
+    """Declared conflicts (their reasons are never published) stay within the agency."""
+
+    form = ConflictForm
+    agency_path = "inspector__agency"
     list_display = ["inspector", "enterprise", "declared_on"]
-    raw_id_fields = ["inspector", "enterprise"]
+    raw_id_fields = ["enterprise"]
     list_select_related = ["inspector", "enterprise"]
 
 
+    def get_readonly_fields(self, request, obj=None):
+        return ["inspector", "enterprise"] if obj is not None else []
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.actor = request.user
+        return form
+
+    def save_model(self, request, obj, form, change):
+        services.conflict_save(conflict=obj, actor=request.user)
+
+
+class SpotCheckForm(forms.ModelForm):
+    class Meta:
+        model = SpotCheck
+        # The publication time is the moment the service publishes the row.
+        fields = ["enterprise", "agency", "kind", "checked_on", "result"]
+
+    def clean(self):
+        data = super().clean()
+        agency = data.get("agency")
+        if agency is not None:
+            service_errors(self, lambda: services.spot_check_check(
+                agency_id=agency.pk, checked_on=data.get("checked_on"), actor=self.actor))
+        return data
+
+
 @admin.register(SpotCheck)
-class SpotCheckAdmin(admin.ModelAdmin):
-    list_display = ["enterprise", "agency", "kind", "checked_on", "result"]
+class SpotCheckAdmin(AgencyScopedAdmin):
+    """Spot-check results are public once published: everyone reads them, nobody edits
+    them, and a staff login publishes only in its own agency's name."""
+
+    form = SpotCheckForm
+    others_visible = True
+    list_display = ["enterprise", "agency", "kind", "checked_on", "result", "published_at"]
     raw_id_fields = ["enterprise"]
     list_select_related = ["enterprise", "agency"]
 
+
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.actor = request.user
+        return form
 
     def save_model(self, request, obj, form, change):
         saved = services.spot_check_publish(
             enterprise=obj.enterprise, agency=obj.agency, kind=obj.kind, checked_on=obj.checked_on,
             result=obj.result, actor=request.user,
         )
-        obj.pk = saved.pk
+        obj.pk, obj.published_at = saved.pk, saved.published_at
 
 
 class PlanForm(forms.ModelForm):

@@ -16,10 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from credit.cache import credit_file_invalidate
-from credit.models import Agency, Enterprise
+from credit.models import Agency, AgencyLevel, Enterprise
 from inspections import draw, selectors
 from inspections.models import (
+    Conflict,
     Draw,
+    InspectionItem,
     Inspector,
     Plan,
     PlanFile,
@@ -47,6 +49,34 @@ def _file(plan: Plan, name: str, content: bytes) -> PlanFile:
 
 def _lock(plan_id: int) -> Plan:
     return Plan.objects.select_for_update().get(pk=plan_id)
+
+
+def actor_agency(actor) -> Agency | None:
+    staff = getattr(actor, "agency_staff", None) if actor is not None else None
+    return staff.agency if staff is not None else None
+
+
+def actor_may_act_for(actor, agency_id: int | None) -> bool:
+    """Superusers and system jobs (no actor) act for any agency; a staff login only for its own."""
+    if actor is None or actor.is_superuser:
+        return True
+    agency = actor_agency(actor)
+    return agency is not None and agency_id is not None and agency.pk == agency_id
+
+
+def actor_may_edit_items(actor) -> bool:
+    """The one list is national: superusers and staff of a national-level agency maintain it."""
+    if actor is None or actor.is_superuser:
+        return True
+    agency = actor_agency(actor)
+    return agency is not None and agency.level == AgencyLevel.NATIONAL
+
+
+def _require_agency(actor, agency_id: int | None, field: str) -> None:
+    if not actor_may_act_for(actor, agency_id):
+        raise InspectionError(
+            _("%(field)s: a staff login may act only for its own agency."), params={"field": field}, code="agency"
+        )
 
 
 @transaction.atomic
@@ -364,13 +394,102 @@ def plan_results_publish(*, plan: Plan, actor) -> int:
 def spot_check_publish(
     *, enterprise: Enterprise, agency: Agency, kind: str, checked_on: dt.date, result: str, actor
 ) -> SpotCheck:
+    spot_check_check(agency_id=agency.pk, checked_on=checked_on, actor=actor)
     if result not in Result.values:
         raise InspectionError(_("Result: choose one of the listed result categories."), code="choice")
-    if checked_on > timezone.localdate():
-        raise InspectionError(_("Date: the check date cannot be in the future."))
     check = SpotCheck.objects.create(enterprise=enterprise, agency=agency, kind=kind, checked_on=checked_on,
                                      result=result, published_at=timezone.now())
     audit_record(action="inspections.spot_check.published", actor=actor, obj=check, payload={"result": result})
     enterprise_id = enterprise.pk
     transaction.on_commit(lambda: credit_file_invalidate(enterprise_id=enterprise_id))
     return check
+
+
+def _check_date(value: dt.date | None, field: str) -> None:
+    if value is not None and value > timezone.localdate():
+        raise InspectionError(_("%(field)s: the date cannot be in the future."), params={"field": field},
+                              code="future")
+
+
+def spot_check_check(*, agency_id: int | None, checked_on: dt.date | None, actor) -> None:
+    """The guards of spot_check_publish, also run by the admin form so errors show on the form."""
+    _require_agency(actor, agency_id, _("Inspecting agency"))
+    _check_date(checked_on, _("Date"))
+
+
+@transaction.atomic
+def inspection_item_save(*, item: InspectionItem, actor) -> InspectionItem:
+    """Create or change an entry of the one list; an item leaves the list by `active=False`."""
+    if not actor_may_edit_items(actor):
+        raise InspectionError(
+            _("Inspection items: only the national administration maintains the one list."), code="national"
+        )
+    created = item.pk is None
+    item.full_clean()
+    item.save()
+    audit_record(
+        action="inspections.item.created" if created else "inspections.item.changed",
+        actor=actor,
+        obj=item,
+        payload={"code": item.code, "active": item.active},
+    )
+    return item
+
+
+def inspector_check(*, inspector: Inspector, actor) -> None:
+    _require_agency(actor, inspector.agency_id, _("Agency"))
+    if inspector.pk:
+        stored_agency = Inspector.objects.filter(pk=inspector.pk).values_list("agency_id", flat=True).first()
+        if stored_agency != inspector.agency_id:
+            # Frozen rosters name the inspector under its agency; moving it would rewrite them.
+            raise InspectionError(_("Agency: an inspector cannot move to another agency; add a new entry."),
+                                  code="agency_move")
+        _require_agency(actor, stored_agency, _("Agency"))
+
+
+@transaction.atomic
+def inspector_save(*, inspector: Inspector, actor, items: Iterable[InspectionItem] | None = None) -> Inspector:
+    """Create or change an inspector of the actor's agency; one leaves the roster by `active=False`."""
+    inspector_check(inspector=inspector, actor=actor)
+    created = inspector.pk is None
+    inspector.full_clean()
+    inspector.save()
+    if items is not None:
+        inspector.items.set(items)
+    audit_record(
+        action="inspections.inspector.created" if created else "inspections.inspector.changed",
+        actor=actor,
+        obj=inspector,
+        payload={"code": inspector.code, "agency": inspector.agency_id, "active": inspector.active,
+                 "items": sorted(inspector.items.values_list("code", flat=True))},
+    )
+    return inspector
+
+
+def conflict_check(*, conflict: Conflict, actor) -> None:
+    inspector = Inspector.objects.filter(pk=conflict.inspector_id).only("agency_id").first()
+    _require_agency(actor, inspector.agency_id if inspector else None, _("Inspector"))
+    if conflict.pk:
+        stored = Conflict.objects.filter(pk=conflict.pk).values("inspector_id", "enterprise_id").first()
+        if stored != {"inspector_id": conflict.inspector_id, "enterprise_id": conflict.enterprise_id}:
+            raise InspectionError(
+                _("Inspector and enterprise: a declared conflict keeps its pair; declare a new one instead."),
+                code="pair",
+            )
+    _check_date(conflict.declared_on, _("Declared on"))
+
+
+@transaction.atomic
+def conflict_save(*, conflict: Conflict, actor) -> Conflict:
+    """Declare a conflict of interest for an inspector of the actor's agency, or correct its reason or date."""
+    conflict_check(conflict=conflict, actor=actor)
+    created = conflict.pk is None
+    conflict.full_clean()
+    conflict.save()
+    audit_record(
+        action="inspections.conflict.declared" if created else "inspections.conflict.changed",
+        actor=actor,
+        obj=conflict,
+        payload={"inspector": conflict.inspector_id, "enterprise": conflict.enterprise_id},
+    )
+    return conflict

@@ -10,6 +10,7 @@ from functools import reduce
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +40,17 @@ def may_change(user, agency_id) -> bool:
         return True
     agency = agency_of(user)
     return agency is not None and agency.pk == agency_id
+
+
+def may_see_draw(user, plan: Plan) -> bool:
+    """Before the reveal only the plan's own agency (and superusers) may see its seed and
+    selection: inspections may be unannounced (DESIGN section 4)."""
+    return plan.is_revealed or may_change(user, plan.agency_id)
+
+
+# What the public page does not show before the reveal.
+UNREVEALED_PLAN_FIELDS = {"seed", "public_entropy", "entropy_entered_at", "draw_error", "draw_attempts"}
+UNPUBLISHED_TASK_FIELDS = {"result", "findings", "completed_on", "recorded_at", "manual_team"}
 
 
 def warn_share(request, plan: Plan) -> None:
@@ -331,9 +343,31 @@ class PlanAdmin(admin.ModelAdmin):
             super().save_related(request, form, formsets, change)
             warn_share(request, form.instance)
 
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        # Other agencies' drafts are not public yet, so they are not shown at all.
+        return queryset.filter(Q(agency=agency_of(request.user)) | ~Q(state=PlanState.DRAFT))
+
     def has_change_permission(self, request, obj=None):
-        # Other agencies' plans stay viewable: the form is read-only for them.
-        return super().has_change_permission(request, obj)
+        # Other agencies' plans stay viewable, read-only.
+        return super().has_change_permission(request, obj) and (obj is None or may_change(request.user, obj.agency_id))
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and not may_see_draw(request.user, obj):
+            fields = [name for name in fields if name not in UNREVEALED_PLAN_FIELDS]
+        return fields
+
+    def get_list_display(self, request):
+        user = request.user
+
+        @admin.display(description=_("last draw error"))
+        def draw_problem(plan):
+            return plan.draw_error if may_see_draw(user, plan) else ""
+
+        return [name for name in self.list_display if name != "draw_error"] + [draw_problem]
 
     def _each(self, request, queryset, service, done_message):
         for plan in queryset:
@@ -429,6 +463,36 @@ class TaskAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        # Before the reveal a selection is the plan's own agency's secret.
+        return queryset.filter(Q(plan__agency=agency_of(request.user)) | Q(plan__revealed_at__isnull=False))
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or may_change(request.user, obj.plan.agency_id))
+
+    def get_list_display(self, request):
+        user = request.user
+
+        @admin.display(description=_("result"))
+        def result_shown(task):
+            return task.get_result_display() if self.may_see_result(user, task) else ""
+
+        @admin.display(description=_("completion date"))
+        def completed_shown(task):
+            return task.completed_on if self.may_see_result(user, task) else None
+
+        replace = {"result": result_shown, "completed_on": completed_shown}
+        return [replace.get(name, name) for name in self.list_display]
+
+    @staticmethod
+    def may_see_result(user, task) -> bool:
+        """A result is public once published; before that only the plan's agency sees it."""
+        return task.published_at is not None or may_change(user, task.plan.agency_id)
+
     @admin.display(description=_("team"))
     def team(self, obj):
         return obj.inspector_codes or format_html('<strong class="unassigned">{}</strong>', _("not assigned"))
@@ -451,6 +515,8 @@ class TaskAdmin(admin.ModelAdmin):
         fields = super().get_fields(request, obj)
         if obj is None or obj.is_assigned or not may_change(request.user, obj.plan.agency_id):
             fields = [name for name in fields if name != "manual_team"]
+        if obj is not None and not self.may_see_result(request.user, obj):
+            fields = [name for name in fields if name not in UNPUBLISHED_TASK_FIELDS]
         return fields
 
     def save_model(self, request, obj, form, change):

@@ -82,8 +82,10 @@ def _require_agency(actor, agency_id: int | None, field: str) -> None:
 @transaction.atomic
 def plan_save(*, plan: Plan, actor, items: Iterable | None = None) -> Plan:
     """Create or change a draft plan; committed plans are frozen."""
+    _require_agency(actor, plan.agency_id, _("Agency"))
     if plan.pk:
         current = _lock(plan.pk)
+        _require_agency(actor, current.agency_id, _("Agency"))
         if current.state != PlanState.DRAFT:
             raise InspectionError(
                 _("Plan %(number)s is %(state)s: only a draft plan can be changed."),

@@ -6,7 +6,7 @@ from unittest import mock
 import pytest
 from django.contrib.auth.models import Permission
 
-from credit.tests.factories import AgencyFactory, StaffFactory
+from credit.tests.factories import AgencyFactory, StaffFactory, UserFactory
 from inspections import services
 from inspections.models import PlanState, Task
 from portal.models import AuditEvent
@@ -41,17 +41,24 @@ def test_it_commits_only_own_agency_plans_from_the_admin_action(client, world):
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize(("persona", "status"), [("anonymous", 302), ("owner", 200), ("other", 200)])
-def test_it_shows_the_plan_change_page_by_persona(client, world, persona, status):
+@pytest.mark.parametrize(("persona", "draft_status", "committed_status"), [
+    ("anonymous", 302, 302), ("owner", 200, 200), ("other", 302, 200)])
+def test_it_shows_the_plan_change_page_by_persona(client, world, persona, draft_status, committed_status):
     plan, owner, other = world
     if persona != "anonymous":
         client.force_login(owner if persona == "owner" else other)
-    response = client.get(f"/admin/inspections/plan/{plan.pk}/change/")
-    assert response.status_code == status
-    if persona == "other":
-        assert 'name="name"' not in response.content.decode()
+    url = f"/admin/inspections/plan/{plan.pk}/change/"
+    response = client.get(url)
+    # Another agency's draft is not public: the admin treats it as missing.
+    assert response.status_code == draft_status
     if persona == "owner":
         assert 'name="name"' in response.content.decode()
+    services.plan_commit(plan=plan, actor=owner)
+    response = client.get(url)
+    assert response.status_code == committed_status
+    if persona == "other":
+        assert 'name="name"' not in response.content.decode() and plan.name in response.content.decode()
+        assert client.post(url, {"name": "changed"}).status_code == 403
 
 
 def test_it_takes_the_public_entropy_in_the_change_form_and_keeps_bad_input(client, world):
@@ -106,3 +113,66 @@ def test_it_renders_the_public_pages_in_chinese(client, world):
     client.cookies["django_language"] = "zh-hans"
     body = client.get("/inspections/").content.decode()
     assert "双随机抽查" in body and "抽查计划编号" in body
+
+
+def drawn_unrevealed(world):
+    plan, owner, other = world
+    type(plan).objects.filter(pk=plan.pk).update(reveal_policy="on_publication")
+    plan = services.plan_commit(plan=plan, actor=owner)
+    services.plan_entropy_enter(plan=plan, actor=owner, public_entropy="7 7 7")
+    with mock.patch("django.db.transaction.on_commit", side_effect=lambda fn, *a, **k: fn()):
+        services.plan_draw_request(plan=plan, actor=owner)
+    plan.refresh_from_db()
+    assert plan.state == PlanState.DRAWN and not plan.is_revealed
+    return plan
+
+
+@pytest.mark.parametrize(("persona", "sees"), [("superuser", True), ("owner", True), ("other", False),
+                                               ("no_agency", False)])
+def test_it_shows_the_seed_before_the_reveal_only_to_the_plans_agency(client, world, persona, sees):
+    plan = drawn_unrevealed(world)
+    users = {"owner": world[1], "other": world[2], "superuser": UserFactory(is_staff=True, is_superuser=True),
+             "no_agency": grant(UserFactory(is_staff=True))}
+    client.force_login(users[persona])
+    body = client.get(f"/admin/inspections/plan/{plan.pk}/change/").content.decode()
+    assert plan.commitment in body
+    assert (plan.seed in body) is sees and ("7 7 7" in body) is sees
+    tasks = client.get("/admin/inspections/task/")
+    assert tasks.status_code == 200
+    assert len(tasks.context["cl"].result_list) == (10 if sees else 0)
+    task = Task.objects.filter(plan=plan).first()
+    response = client.get(f"/admin/inspections/task/{task.pk}/change/")
+    if sees:
+        assert response.status_code == 200 and task.inspector_codes in response.content.decode()
+    else:
+        assert response.status_code == 302 and response["Location"] == "/admin/"
+
+
+def test_it_shows_the_selection_to_other_agencies_once_revealed_but_not_unpublished_results(client, world):
+    plan, owner, other = world
+    plan = drawn_unrevealed(world)
+    tasks = list(Task.objects.filter(plan=plan).order_by("position"))
+    for task in tasks[:5]:
+        services.task_result_record(task=task, result="unreachable", findings="住所无法联系",
+                                    completed_on=dt.date(2026, 10, 28), actor=owner)
+    services.plan_results_publish(plan=plan, actor=owner)
+    services.task_result_record(task=tasks[5], result="false_disclosure", findings="年报虚假",
+                                completed_on=dt.date(2026, 10, 28), actor=owner)
+    client.force_login(other)
+    body = client.get(f"/admin/inspections/plan/{plan.pk}/change/").content.decode()
+    plan.refresh_from_db()
+    assert plan.is_revealed and plan.seed in body
+    listing = client.get("/admin/inspections/task/")
+    assert len(listing.context["cl"].result_list) == 10
+    text = listing.content.decode()
+    assert text.count('<td class="field-result_shown">Unreachable at the registered address</td>') == 5
+    assert text.count('<td class="field-result_shown">Disclosed information false</td>') == 0
+    client.force_login(owner)
+    text = client.get("/admin/inspections/task/").content.decode()
+    assert text.count('<td class="field-result_shown">Disclosed information false</td>') == 1
+    client.force_login(other)
+    unpublished = client.get(f"/admin/inspections/task/{tasks[5].pk}/change/").content.decode()
+    assert tasks[5].inspector_codes in unpublished and "年报虚假" not in unpublished
+    assert "住所无法联系" in client.get(f"/admin/inspections/task/{tasks[0].pk}/change/").content.decode()
+    client.force_login(owner)
+    assert "年报虚假" in client.get(f"/admin/inspections/task/{tasks[5].pk}/change/").content.decode()

@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 
 from credit.cache import credit_file_cache_key
-from credit.tests.factories import AgencyFactory, EnterpriseFactory
+from credit.tests.factories import AgencyFactory, EnterpriseFactory, StaffFactory
 from inspections import draw, selectors, services
 from inspections.models import Conflict, Draw, PlanFile, PlanState, Result, Task, TaskMember
 from inspections.tests.factories import InspectorFactory
@@ -217,3 +217,17 @@ def test_it_verifies_a_revealed_draw_with_the_management_command(setup_plan):
     PlanFile.objects.filter(pk=stored.pk).update(content=bytes(stored.content).replace(b"\n", b"\nX", 1))
     with pytest.raises(CommandError, match="MISMATCH: result.csv line 2"):
         call_command("verify_draw", plan.number)
+
+
+def test_it_lets_only_the_plans_own_agency_save_it(setup_plan):
+    plan, _, user = setup_plan()
+    outsider = StaffFactory(agency=AgencyFactory(code="AG-OUT")).user
+    plan.name = "changed by another agency"
+    with pytest.raises(services.InspectionError, match="only for its own agency"):
+        services.plan_save(plan=plan, actor=outsider)
+    plan.refresh_from_db()
+    assert plan.name != "changed by another agency"
+    assert not AuditEvent.objects.filter(action="inspections.plan.changed").exists()
+    plan.name = "changed by its agency"
+    services.plan_save(plan=plan, actor=user)
+    assert AuditEvent.objects.get(action="inspections.plan.changed").actor == user

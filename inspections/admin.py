@@ -274,6 +274,16 @@ class PlanForm(forms.ModelForm):
             "conflict_period_days", "entropy_source", "reveal_policy", "checks_end_on", "public_entropy",
         ]
 
+    def clean(self):
+        data = super().clean()
+        agency = data.get("agency") or (self.instance.agency if self.instance.agency_id else None)
+        if agency is not None and "regions" in self.fields and "regions" not in self.errors:
+            try:
+                services.plan_regions_check(agency=agency, regions=data.get("regions") or [])
+            except ValidationError as problem:
+                self.add_error("regions", problem)
+        return data
+
     def clean_public_entropy(self):
         value = (self.cleaned_data.get("public_entropy") or "").strip()
         if value:
@@ -326,6 +336,10 @@ class PlanAdmin(admin.ModelAdmin):
         if "agency" in form.base_fields and agency is not None and not request.user.is_superuser:
             form.base_fields["agency"].queryset = form.base_fields["agency"].queryset.filter(pk=agency.pk)
             form.base_fields["agency"].initial = agency.pk
+            prefix = services.agency_region_prefix(agency)
+            if obj is None and prefix and "regions" in form.base_fields:
+                # By default a new plan covers the agency's whole region.
+                form.base_fields["regions"].initial = [prefix]
         return form
 
     def save_model(self, request, obj, form, change):

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from credit.cache import credit_file_invalidate
@@ -79,6 +80,41 @@ def _require_agency(actor, agency_id: int | None, field: str) -> None:
         )
 
 
+def agency_region_prefix(agency: Agency) -> str:
+    """The region an agency answers for, as a division-code prefix ("" = all of China).
+
+    Six-digit division codes pad with "00" per level: 110000 is Beijing ("11"), 440300
+    Shenzhen ("4403"), 110105 Chaoyang district ("110105").
+    """
+    if agency.level == AgencyLevel.NATIONAL:
+        return ""
+    code = agency.region_code
+    while code.endswith("00") and len(code) > 2:
+        code = code[:-2]
+    return code
+
+
+def plan_regions_check(*, agency: Agency, regions) -> None:
+    """Scope rule: a plan draws only from its agency's region; only a national agency may
+    plan nationwide. Enterprises match a region when their code starts with it."""
+    if not isinstance(regions, list) or not all(isinstance(r, str) and r.isdigit() and 1 <= len(r) <= 6
+                                                for r in regions):
+        raise InspectionError(
+            _("Region code prefixes: write a list of 1 to 6 digit division-code prefixes, e.g. [\"1101\"]."),
+            code="regions_format",
+        )
+    prefix = agency_region_prefix(agency)
+    if not prefix:
+        return
+    if not regions or any(not region.startswith(prefix) for region in regions):
+        raise InspectionError(
+            _("Region code prefixes: %(agency)s may draw only within its region; enter \"%(prefix)s\" or "
+              "prefixes that start with it. Only a national agency may plan nationwide."),
+            params={"agency": agency.display_name(get_language() or ""), "prefix": prefix},
+            code="regions_outside",
+        )
+
+
 @transaction.atomic
 def plan_save(*, plan: Plan, actor, items: Iterable | None = None) -> Plan:
     """Create or change a draft plan; committed plans are frozen."""
@@ -91,6 +127,7 @@ def plan_save(*, plan: Plan, actor, items: Iterable | None = None) -> Plan:
                 _("Plan %(number)s is %(state)s: only a draft plan can be changed."),
                 params={"number": current.number, "state": current.get_state_display()},
             )
+    plan_regions_check(agency=plan.agency, regions=plan.regions)
     created = plan.pk is None
     plan.full_clean(exclude=["items"])
     plan.save()

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission
 
 from credit.tests.factories import AgencyFactory, StaffFactory, UserFactory
 from inspections import services
-from inspections.models import PlanState, Task
+from inspections.models import Plan, PlanState, Task
 from portal.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -176,3 +176,25 @@ def test_it_shows_the_selection_to_other_agencies_once_revealed_but_not_unpublis
     assert "住所无法联系" in client.get(f"/admin/inspections/task/{tasks[0].pk}/change/").content.decode()
     client.force_login(owner)
     assert "年报虚假" in client.get(f"/admin/inspections/task/{tasks[5].pk}/change/").content.decode()
+
+
+def test_it_proposes_the_agency_region_and_refuses_a_plan_outside_it(client, world):
+    _, owner, _ = world
+    client.force_login(owner)
+    page = client.get("/admin/inspections/plan/add/")
+    assert page.context["adminform"].form["regions"].value() == '["11"]'
+    data = {
+        "agency": page.context["adminform"].form.fields["agency"].initial, "number": "SJ-NEW", "name": "新计划",
+        "name_en": "", "year": "2026", "batch": "1", "items": [Plan.objects.first().items.first().pk],
+        "regions": '["31"]', "entity_types": "[]", "industries": "[]", "statuses": "[]", "ratio_a": "0.1",
+        "ratio_b": "0.1", "ratio_c": "0.1", "ratio_d": "0.1", "team_size": "2", "workload_cap": "5",
+        "conflict_period_days": "365", "entropy_source": "lottery", "reveal_policy": "immediate",
+        "checks_end_on": "2026-12-01",
+    }
+    response = client.post("/admin/inspections/plan/add/", data)
+    assert response.status_code == 200
+    assert "may draw only within its region" in response.content.decode() and "新计划" in response.content.decode()
+    assert not Plan.objects.filter(number="SJ-NEW").exists()
+    data["regions"] = '["1101"]'
+    assert client.post("/admin/inspections/plan/add/", data).status_code == 302
+    assert Plan.objects.get(number="SJ-NEW").regions == ["1101"]

@@ -125,6 +125,8 @@ class AgencyScopedAdmin(NoDeleteMixin, admin.ModelAdmin):
             field.empty_label = None
         elif db_field.name == "inspector":
             field.queryset = field.queryset.filter(agency=agency)
+        elif db_field.name == "user":
+            field.queryset = field.queryset.filter(agency_staff__agency=agency)
         return field
 
 
@@ -165,8 +167,11 @@ class InspectorAdmin(AgencyScopedAdmin):
     list_filter = ["active"]
     search_fields = ["code", "name"]
     filter_horizontal = ["items"]
-    autocomplete_fields = ["user"]
     list_select_related = ["agency", "user"]
+
+    def get_autocomplete_fields(self, request):
+        # Staff pick from their own agency's logins (a short list); only superusers search all users.
+        return ["user"] if request.user.is_superuser else []
 
 
     def get_list_filter(self, request):
@@ -363,6 +368,18 @@ class PlanAdmin(admin.ModelAdmin):
             return queryset
         # Other agencies' drafts are not public yet, so they are not shown at all.
         return queryset.filter(Q(agency=agency_of(request.user)) | ~Q(state=PlanState.DRAFT))
+
+    def has_delete_permission(self, request, obj=None):
+        # Only an unpublished draft may go, and only by its own agency.
+        return super().has_delete_permission(request, obj) and (
+            obj is None or (obj.state == PlanState.DRAFT and may_change(request.user, obj.agency_id)))
+
+    def delete_model(self, request, obj):
+        services.plan_draft_delete(plan=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for plan in queryset:
+            services.plan_draft_delete(plan=plan, actor=request.user)
 
     def has_change_permission(self, request, obj=None):
         # Other agencies' plans stay viewable, read-only.

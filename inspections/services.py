@@ -143,6 +143,20 @@ def plan_save(*, plan: Plan, actor, items: Iterable | None = None) -> Plan:
 
 
 @transaction.atomic
+def plan_draft_delete(*, plan: Plan, actor) -> None:
+    """Discard a draft; nothing of it was published. Committed plans are never deleted."""
+    plan = _lock(plan.pk)
+    _require_agency(actor, plan.agency_id, _("Agency"))
+    if plan.state != PlanState.DRAFT:
+        raise InspectionError(
+            _("Plan %(number)s is %(state)s: only a draft plan can be deleted."),
+            params={"number": plan.number, "state": plan.get_state_display()},
+        )
+    audit_record(action="inspections.plan.draft_deleted", actor=actor, obj=plan, payload={"number": plan.number})
+    plan.delete()
+
+
+@transaction.atomic
 def plan_commit(*, plan: Plan, actor, secret: bytes | None = None) -> Plan:
     """Freeze the pool, roster and exclusions, draw the secret and publish the commitment.
 
@@ -484,6 +498,10 @@ def inspector_check(*, inspector: Inspector, actor) -> None:
             raise InspectionError(_("Agency: an inspector cannot move to another agency; add a new entry."),
                                   code="agency_move")
         _require_agency(actor, stored_agency, _("Agency"))
+    if inspector.user_id is not None:
+        login_agency = actor_agency(inspector.user)
+        if login_agency is None or login_agency.pk != inspector.agency_id:
+            raise InspectionError(_("Staff login: link a login of the inspector's own agency."), code="login_agency")
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Permission
 from credit.tests.factories import AgencyFactory, StaffFactory, UserFactory
 from inspections import services
 from inspections.models import Plan, PlanState, Task
+from inspections.tests.factories import PlanFactory
 from portal.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -198,3 +199,19 @@ def test_it_proposes_the_agency_region_and_refuses_a_plan_outside_it(client, wor
     data["regions"] = '["1101"]'
     assert client.post("/admin/inspections/plan/add/", data).status_code == 302
     assert Plan.objects.get(number="SJ-NEW").regions == ["1101"]
+
+
+def test_it_deletes_only_an_own_draft_plan_and_audits_it(client, world):
+    plan, owner, other = world
+    url = f"/admin/inspections/plan/{plan.pk}/delete/"
+    client.force_login(other)
+    assert client.post(url, {"post": "yes"})["Location"] == "/admin/"
+    assert Plan.objects.filter(pk=plan.pk).exists()
+    client.force_login(owner)
+    services.plan_commit(plan=plan, actor=owner)
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    draft = PlanFactory(agency=plan.agency, number="SJ-DRAFT")
+    assert client.post(f"/admin/inspections/plan/{draft.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not Plan.objects.filter(number="SJ-DRAFT").exists()
+    event = AuditEvent.objects.get(action="inspections.plan.draft_deleted")
+    assert event.actor == owner and event.payload == {"number": "SJ-DRAFT"}

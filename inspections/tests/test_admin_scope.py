@@ -309,3 +309,22 @@ def test_it_retires_an_item_by_deactivating_it_with_an_audit_event(client, natio
     assert item.active is False
     event = AuditEvent.objects.get(action="inspections.item.changed")
     assert event.payload == {"code": "ITEM-1", "active": False}
+
+
+def test_it_links_an_inspector_only_to_a_login_of_its_agency(client, world):
+    from inspections import services
+
+    own_login = StaffFactory(agency=world["agency_a"]).user
+    client.force_login(world["users"]["own"])
+    form = client.get("/admin/inspections/inspector/add/").context["adminform"].form
+    assert set(form.fields["user"].queryset) == {world["users"]["own"], own_login}
+    data = inspector_data(world, world["agency_a"])
+    data["user"] = world["users"]["other"].pk
+    response = client.post("/admin/inspections/inspector/add/", data)
+    assert response.status_code == 200 and not Inspector.objects.filter(code="INS-NEW").exists()
+    stray = Inspector(agency=world["agency_a"], code="INS-STRAY", name="错挂", user=world["users"]["other"])
+    with pytest.raises(services.InspectionError, match="login of the inspector's own agency"):
+        services.inspector_save(inspector=stray, actor=None)
+    data["user"] = own_login.pk
+    assert client.post("/admin/inspections/inspector/add/", data).status_code == 302
+    assert Inspector.objects.get(code="INS-NEW").user == own_login

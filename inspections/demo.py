@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from credit.models import Agency, AgencyKind, AgencyStaff, Enterprise
+from credit.models import Agency, AgencyKind, AgencyLevel, AgencyStaff, Enterprise
 from inspections import services
 from inspections.models import InspectionItem, Inspector, Plan, Result, Task
 
@@ -29,6 +29,7 @@ ITEMS = [
 # Weighted like a real batch; the unreachable and not-disclosed results show the
 # follow-up into the abnormal-operations list on the demo site.
 DEMO_AGENCIES = ("MR-110000", "MR-440300")
+MIN_DEMO_FIRMS = 20
 DEMO_RESULTS = [Result.NO_PROBLEM] * 12 + [Result.CORRECTED, Result.PROBLEM_PENDING, Result.CLOSED,
                                            Result.FALSE_DISCLOSURE, Result.UNREACHABLE, Result.NOT_DISCLOSED]
 
@@ -37,12 +38,21 @@ def _secret(seed: int, label: str) -> bytes:
     return hashlib.sha256(f"demo-secret|{seed}|{label}".encode()).digest()
 
 
+def _firms_in_region(agency: Agency) -> int:
+    return Enterprise.objects.filter(region_code__startswith=services.agency_region_prefix(agency),
+                                     status="active").count()
+
+
 def _demo_agencies() -> list[Agency]:
     """Beijing's and Shenzhen's market regulators (they have demo staff logins and many
     firms); without the full demo agency set, the first two market regulators."""
     preferred = {agency.code: agency for agency in Agency.objects.filter(code__in=DEMO_AGENCIES)}
     if len(preferred) == len(DEMO_AGENCIES):
-        return [preferred[code] for code in DEMO_AGENCIES]
+        national = Agency.objects.filter(level=AgencyLevel.NATIONAL, kind=AgencyKind.MARKET_REGULATION).order_by(
+            "code").first()
+        # A tiny seed may leave a region nearly empty: then the national regulator plans nationwide.
+        return [agency if national is None or _firms_in_region(agency) >= MIN_DEMO_FIRMS else national
+                for agency in (preferred[code] for code in DEMO_AGENCIES)]
     return list(Agency.objects.filter(kind=AgencyKind.MARKET_REGULATION).order_by("code")[:2]) or list(
         Agency.objects.order_by("code")[:2]
     )
@@ -68,7 +78,7 @@ def seed_demo_data(*, seed: int, stdout) -> None:
         stdout.write("inspections: no agencies or enterprises yet, nothing seeded")
         return
     User = get_user_model()
-    for agency in agencies:
+    for agency in dict.fromkeys(agencies):
         for index in range(1, 9):
             code = f"{agency.code}-JC{index:02d}"
             user, created = User.objects.get_or_create(username=f"inspector-{code.lower()}",

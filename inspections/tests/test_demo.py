@@ -49,3 +49,15 @@ def test_it_scopes_each_demo_plan_to_its_agencys_region():
     shenzhen_usccs = set(Enterprise.objects.filter(region_code="440305").values_list("uscc", flat=True))
     assert pool and {line.split(",")[0] for line in pool} <= shenzhen_usccs
     assert set(SpotCheck.objects.values_list("enterprise__region_code", flat=True)) == {"110105"}
+
+
+def test_it_falls_back_to_a_nationwide_national_plan_when_a_region_has_few_firms():
+    AgencyFactory(code="MR-110000", level="provincial", region_code="110000")
+    AgencyFactory(code="MR-440300", level="municipal", region_code="440300")
+    samr = AgencyFactory(code="SAMR", level="national", region_code="100000")
+    for index in range(30):
+        EnterpriseFactory(risk_class="ABCD"[index % 4], region_code="310115", industry="FI"[index % 2])
+    seed_demo_data(seed=7, stdout=io.StringIO())
+    plans = list(Plan.objects.order_by("number").values_list("agency__code", "regions", "state"))
+    assert plans == [("SAMR", [], PlanState.PUBLISHED), ("SAMR", [], PlanState.COMMITTED)]
+    assert Task.objects.filter(plan__agency=samr).exists()

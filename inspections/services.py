@@ -164,6 +164,7 @@ def plan_commit(*, plan: Plan, actor, secret: bytes | None = None) -> Plan:
     same draw); real plans always get 32 fresh random bytes.
     """
     plan = _lock(plan.pk)
+    _require_agency(actor, plan.agency_id, _("Agency"))
     if plan.state != PlanState.DRAFT:
         raise InspectionError(
             _("Plan %(number)s is already committed: its commitment cannot be replaced."),
@@ -221,6 +222,7 @@ def plan_commit(*, plan: Plan, actor, secret: bytes | None = None) -> Plan:
 @transaction.atomic
 def plan_entropy_enter(*, plan: Plan, actor, public_entropy: str) -> Plan:
     plan = _lock(plan.pk)
+    _require_agency(actor, plan.agency_id, _("Agency"))
     value = (public_entropy or "").strip()
     if plan.state != PlanState.COMMITTED or plan.public_entropy:
         raise InspectionError(
@@ -247,6 +249,7 @@ def plan_draw_request(*, plan: Plan, actor) -> Plan:
     from inspections.tasks import draw_plan
 
     plan = _lock(plan.pk)
+    _require_agency(actor, plan.agency_id, _("Agency"))
     if plan.state not in (PlanState.COMMITTED, PlanState.DRAWING) or not plan.public_entropy:
         raise InspectionError(
             _("Draw: plan %(number)s needs its commitment and public entropy, and must not be drawn yet."),
@@ -372,6 +375,7 @@ def task_assign_manual(*, task: Task, inspectors: Iterable[Inspector], actor) ->
     """Give an unassigned firm a team by hand; the audit log keeps who did it."""
     task = Task.objects.select_for_update().select_related("plan").get(pk=task.pk)
     plan = task.plan
+    _require_agency(actor, plan.agency_id, _("Agency"))
     chosen = list(dict.fromkeys(inspectors))
     if plan.state not in (PlanState.DRAWN, PlanState.PUBLISHED) or task.is_assigned:
         raise InspectionError(_("Team: only a drawn firm without a team can be assigned by hand."))
@@ -401,6 +405,7 @@ def task_assign_manual(*, task: Task, inspectors: Iterable[Inspector], actor) ->
 @transaction.atomic
 def task_result_record(*, task: Task, result: str, findings: str, completed_on: dt.date, actor) -> Task:
     task = Task.objects.select_for_update().select_related("plan").get(pk=task.pk)
+    _require_agency(actor, task.plan.agency_id, _("Agency"))
     if task.plan.state not in (PlanState.DRAWN, PlanState.PUBLISHED):
         raise InspectionError(_("Result: the plan has not been drawn."))
     if task.published_at:
@@ -424,6 +429,7 @@ def plan_results_publish(*, plan: Plan, actor) -> int:
     from inspections.followups import followups_create
 
     plan = _lock(plan.pk)
+    _require_agency(actor, plan.agency_id, _("Agency"))
     if plan.state not in (PlanState.DRAWN, PlanState.PUBLISHED):
         raise InspectionError(_("Publish: plan %(number)s has not been drawn."), params={"number": plan.number})
     pending = list(plan.tasks.filter(published_at__isnull=True).exclude(result="").select_related("enterprise"))

@@ -263,3 +263,31 @@ def test_it_selects_only_firms_whose_region_starts_with_a_plan_prefix(db):
     EnterpriseFactory(region_code="445300")
     plan = PlanFactory.build(regions=["4403"])
     assert list(selectors.plan_scope(plan)) == [inside]
+
+
+def test_it_refuses_every_plan_step_to_another_agencys_staff(setup_plan):
+    plan, _, user = setup_plan()
+    outsider = StaffFactory(agency=AgencyFactory(code="AG-OUT")).user
+    with pytest.raises(services.InspectionError, match="only for its own agency"):
+        services.plan_commit(plan=plan, actor=outsider)
+    plan = services.plan_commit(plan=plan, actor=user)
+    with pytest.raises(services.InspectionError, match="only for its own agency"):
+        services.plan_entropy_enter(plan=plan, actor=outsider, public_entropy="1 2 3")
+    services.plan_entropy_enter(plan=plan, actor=user, public_entropy="1 2 3")
+    with pytest.raises(services.InspectionError, match="only for its own agency"):
+        services.plan_draw_request(plan=plan, actor=outsider)
+    with mock.patch("django.db.transaction.on_commit", side_effect=lambda fn, *a, **k: fn()):
+        services.plan_draw_request(plan=plan, actor=user)
+    task = Task.objects.filter(plan=plan).first()
+    with pytest.raises(services.InspectionError, match="only for its own agency"):
+        services.task_result_record(task=task, result=Result.NO_PROBLEM, findings="",
+                                    completed_on=dt.date(2026, 10, 28), actor=outsider)
+    services.task_result_record(task=task, result=Result.NO_PROBLEM, findings="", completed_on=dt.date(2026, 10, 28),
+                                actor=user)
+    with pytest.raises(services.InspectionError, match="only for its own agency"):
+        services.plan_results_publish(plan=plan, actor=outsider)
+    assert services.plan_results_publish(plan=plan, actor=user) == 1
+    unassigned = Task.objects.filter(plan=plan).first()
+    Task.objects.filter(pk=unassigned.pk).update(inspector_codes="")
+    with pytest.raises(services.InspectionError, match="only for its own agency"):
+        services.task_assign_manual(task=unassigned, inspectors=[], actor=outsider)

@@ -1,6 +1,12 @@
 """The staff flow: create a plan, commit, enter the public entropy, run the draw, review
-teams, assign unassigned firms by hand, record results, publish. A staff login changes
-only its own agency's plans; other agencies' plans are read-only."""
+teams, assign unassigned firms by hand, record results, publish.
+
+Scoping: a staff login changes only its own agency's plans, inspectors, declared conflicts
+and spot checks (every write goes through inspections/services.py, which audits it).
+Other agencies' committed plans and published spot checks are read-only; their drafts,
+inspectors and conflicts are hidden; before a reveal their seed and selection are hidden.
+The one list of inspection items is maintained by superusers and national-level agency
+staff. Nothing published is deleted: items and inspectors are deactivated instead."""
 
 from __future__ import annotations
 

@@ -1,14 +1,22 @@
 """The staff flow: create a plan, commit, enter the public entropy, run the draw, review
-teams, assign unassigned firms by hand, record results, publish. A staff login changes
-only its own agency's plans; other agencies' plans are read-only."""
+teams, assign unassigned firms by hand, record results, publish.
+
+Scoping: a staff login changes only its own agency's plans, inspectors, declared conflicts
+and spot checks (every write goes through inspections/services.py, which audits it).
+Other agencies' committed plans and published spot checks are read-only; their drafts,
+inspectors and conflicts are hidden; before a reveal their seed and selection are hidden.
+The one list of inspection items is maintained by superusers and national-level agency
+staff. Nothing published is deleted: items and inspectors are deactivated instead."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import reduce
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +48,17 @@ def may_change(user, agency_id) -> bool:
     return agency is not None and agency.pk == agency_id
 
 
+def may_see_draw(user, plan: Plan) -> bool:
+    """Before the reveal only the plan's own agency (and superusers) may see its seed and
+    selection: inspections may be unannounced (DESIGN section 4)."""
+    return plan.is_revealed or may_change(user, plan.agency_id)
+
+
+# What the public page does not show before the reveal.
+UNREVEALED_PLAN_FIELDS = {"seed", "public_entropy", "entropy_entered_at", "draw_error", "draw_attempts"}
+UNPUBLISHED_TASK_FIELDS = {"result", "findings", "completed_on", "recorded_at", "manual_team"}
+
+
 def warn_share(request, plan: Plan) -> None:
     counts = selectors.plan_scope_counts(plan)
     share = draw.expected_share(counts, plan.ratios)
@@ -52,48 +71,209 @@ def warn_share(request, plan: Plan) -> None:
         )
 
 
+def service_errors(form: forms.Form, check) -> None:
+    """Run a service's guard in the form, so a refusal shows on the form with the input kept."""
+    try:
+        check()
+    except ValidationError as problem:
+        form.add_error(None, problem)
+
+
+class NoDeleteMixin:
+    """Published rows are never hard-deleted: items and inspectors are deactivated instead."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+class AgencyScopedAdmin(NoDeleteMixin, admin.ModelAdmin):
+    """Staff add and change only their own agency's rows; the agency of a new row is theirs.
+
+    `agency_path` leads from the row to its agency; with `others_visible` False other
+    agencies' rows are hidden (a 404 on their addresses), otherwise they are read-only.
+    """
+
+    agency_path = "agency"
+    others_visible = False
+
+    def row_agency_id(self, obj):
+        *path, last = self.agency_path.split("__")
+        return getattr(reduce(getattr, path, obj), f"{last}_id")
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser or self.others_visible:
+            return queryset
+        agency = agency_of(request.user)
+        return queryset.filter(**{self.agency_path: agency}) if agency else queryset.none()
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and (request.user.is_superuser or
+                                                         agency_of(request.user) is not None)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or may_change(request.user, self.row_agency_id(obj)))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if request.user.is_superuser or field is None:
+            return field
+        agency = agency_of(request.user)
+        if db_field.name == "agency":
+            field.queryset = field.queryset.filter(pk=agency.pk if agency else None)
+            field.initial = agency.pk if agency else None
+            field.empty_label = None
+        elif db_field.name == "inspector":
+            field.queryset = field.queryset.filter(agency=agency)
+        elif db_field.name == "user":
+            field.queryset = field.queryset.filter(agency_staff__agency=agency)
+        return field
+
+
 @admin.register(InspectionItem)
-class InspectionItemAdmin(admin.ModelAdmin):
+class InspectionItemAdmin(NoDeleteMixin, admin.ModelAdmin):
+    """The national one list: superusers and national-level agency staff maintain it;
+    everyone else reads it. An item leaves the list by being made inactive."""
+
     list_display = ["code", "name", "kind", "method", "active"]
     list_filter = ["kind", "method", "active"]
     search_fields = ["code", "name", "name_en"]
 
-
-@admin.register(Inspector)
-class InspectorAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "agency", "user", "active"]
-    list_filter = ["active", "agency"]
-    search_fields = ["code", "name"]
-    filter_horizontal = ["items"]
-    autocomplete_fields = ["user"]
-    list_select_related = ["agency", "user"]
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and services.actor_may_edit_items(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and (obj is None or may_change(request.user, obj.agency_id))
+        return super().has_change_permission(request, obj) and services.actor_may_edit_items(request.user)
+
+    def save_model(self, request, obj, form, change):
+        services.inspection_item_save(item=obj, actor=request.user)
+
+
+class InspectorForm(forms.ModelForm):
+    class Meta:
+        model = Inspector
+        fields = ["agency", "code", "name", "user", "items", "active"]
+
+    def _post_clean(self):
+        super()._post_clean()  # the instance carries the entered values from here on
+        if not self.errors:
+            service_errors(self, lambda: services.inspector_check(inspector=self.instance, actor=self.actor))
+
+
+@admin.register(Inspector)
+class InspectorAdmin(AgencyScopedAdmin):
+    form = InspectorForm
+    list_display = ["code", "name", "agency", "user", "active"]
+    list_filter = ["active"]
+    search_fields = ["code", "name"]
+    filter_horizontal = ["items"]
+    list_select_related = ["agency", "user"]
+
+    def get_autocomplete_fields(self, request):
+        # Staff pick from their own agency's logins (a short list); only superusers search all users.
+        return ["user"] if request.user.is_superuser else []
+
+
+    def get_list_filter(self, request):
+        return ["active", "agency"] if request.user.is_superuser else self.list_filter
+
+    def get_readonly_fields(self, request, obj=None):
+        # Frozen rosters name an inspector under its agency, so the agency never changes.
+        return ["agency"] if obj is not None else []
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.actor = request.user
+        return form
+
+    def save_model(self, request, obj, form, change):
+        services.inspector_save(inspector=obj, actor=request.user, items=form.cleaned_data.get("items"))
+
+    def save_related(self, request, form, formsets, change):
+        """Nothing to save: inspector_save wrote the qualified items."""
+
+
+class ConflictForm(forms.ModelForm):
+    class Meta:
+        model = Conflict
+        fields = ["inspector", "enterprise", "reason", "declared_on"]
+
+    def _post_clean(self):
+        super()._post_clean()  # the instance carries the entered values from here on
+        if not self.errors:
+            service_errors(self, lambda: services.conflict_check(conflict=self.instance, actor=self.actor))
 
 
 @admin.register(Conflict)
-class ConflictAdmin(admin.ModelAdmin):
+class ConflictAdmin(AgencyScopedAdmin):
+    """Declared conflicts (their reasons are never published) stay within the agency."""
+
+    form = ConflictForm
+    agency_path = "inspector__agency"
     list_display = ["inspector", "enterprise", "declared_on"]
-    raw_id_fields = ["inspector", "enterprise"]
+    raw_id_fields = ["enterprise"]
     list_select_related = ["inspector", "enterprise"]
 
 
+    def get_readonly_fields(self, request, obj=None):
+        return ["inspector", "enterprise"] if obj is not None else []
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.actor = request.user
+        return form
+
+    def save_model(self, request, obj, form, change):
+        services.conflict_save(conflict=obj, actor=request.user)
+
+
+class SpotCheckForm(forms.ModelForm):
+    class Meta:
+        model = SpotCheck
+        # The publication time is the moment the service publishes the row.
+        fields = ["enterprise", "agency", "kind", "checked_on", "result"]
+
+    def clean(self):
+        data = super().clean()
+        agency = data.get("agency")
+        if agency is not None:
+            service_errors(self, lambda: services.spot_check_check(
+                agency_id=agency.pk, checked_on=data.get("checked_on"), actor=self.actor))
+        return data
+
+
 @admin.register(SpotCheck)
-class SpotCheckAdmin(admin.ModelAdmin):
-    list_display = ["enterprise", "agency", "kind", "checked_on", "result"]
+class SpotCheckAdmin(AgencyScopedAdmin):
+    """Spot-check results are public once published: everyone reads them, nobody edits
+    them, and a staff login publishes only in its own agency's name."""
+
+    form = SpotCheckForm
+    others_visible = True
+    list_display = ["enterprise", "agency", "kind", "checked_on", "result", "published_at"]
     raw_id_fields = ["enterprise"]
     list_select_related = ["enterprise", "agency"]
 
+
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.actor = request.user
+        return form
 
     def save_model(self, request, obj, form, change):
         saved = services.spot_check_publish(
             enterprise=obj.enterprise, agency=obj.agency, kind=obj.kind, checked_on=obj.checked_on,
             result=obj.result, actor=request.user,
         )
-        obj.pk = saved.pk
+        obj.pk, obj.published_at = saved.pk, saved.published_at
 
 
 class PlanForm(forms.ModelForm):
@@ -104,6 +284,16 @@ class PlanForm(forms.ModelForm):
             "industries", "statuses", "ratio_a", "ratio_b", "ratio_c", "ratio_d", "team_size", "workload_cap",
             "conflict_period_days", "entropy_source", "reveal_policy", "checks_end_on", "public_entropy",
         ]
+
+    def clean(self):
+        data = super().clean()
+        agency = data.get("agency") or (self.instance.agency if self.instance.agency_id else None)
+        if agency is not None and "regions" in self.fields and "regions" not in self.errors:
+            try:
+                services.plan_regions_check(agency=agency, regions=data.get("regions") or [])
+            except ValidationError as problem:
+                self.add_error("regions", problem)
+        return data
 
     def clean_public_entropy(self):
         value = (self.cleaned_data.get("public_entropy") or "").strip()
@@ -157,6 +347,10 @@ class PlanAdmin(admin.ModelAdmin):
         if "agency" in form.base_fields and agency is not None and not request.user.is_superuser:
             form.base_fields["agency"].queryset = form.base_fields["agency"].queryset.filter(pk=agency.pk)
             form.base_fields["agency"].initial = agency.pk
+            prefix = services.agency_region_prefix(agency)
+            if obj is None and prefix and "regions" in form.base_fields:
+                # By default a new plan covers the agency's whole region.
+                form.base_fields["regions"].initial = [prefix]
         return form
 
     def save_model(self, request, obj, form, change):
@@ -174,9 +368,43 @@ class PlanAdmin(admin.ModelAdmin):
             super().save_related(request, form, formsets, change)
             warn_share(request, form.instance)
 
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        # Other agencies' drafts are not public yet, so they are not shown at all.
+        return queryset.filter(Q(agency=agency_of(request.user)) | ~Q(state=PlanState.DRAFT))
+
+    def has_delete_permission(self, request, obj=None):
+        # Only an unpublished draft may go, and only by its own agency.
+        return super().has_delete_permission(request, obj) and (
+            obj is None or (obj.state == PlanState.DRAFT and may_change(request.user, obj.agency_id)))
+
+    def delete_model(self, request, obj):
+        services.plan_draft_delete(plan=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for plan in queryset:
+            services.plan_draft_delete(plan=plan, actor=request.user)
+
     def has_change_permission(self, request, obj=None):
-        # Other agencies' plans stay viewable: the form is read-only for them.
-        return super().has_change_permission(request, obj)
+        # Other agencies' plans stay viewable, read-only.
+        return super().has_change_permission(request, obj) and (obj is None or may_change(request.user, obj.agency_id))
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and not may_see_draw(request.user, obj):
+            fields = [name for name in fields if name not in UNREVEALED_PLAN_FIELDS]
+        return fields
+
+    def get_list_display(self, request):
+        user = request.user
+
+        @admin.display(description=_("last draw error"))
+        def draw_problem(plan):
+            return plan.draw_error if may_see_draw(user, plan) else ""
+
+        return [name for name in self.list_display if name != "draw_error"] + [draw_problem]
 
     def _each(self, request, queryset, service, done_message):
         for plan in queryset:
@@ -272,6 +500,36 @@ class TaskAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        # Before the reveal a selection is the plan's own agency's secret.
+        return queryset.filter(Q(plan__agency=agency_of(request.user)) | Q(plan__revealed_at__isnull=False))
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or may_change(request.user, obj.plan.agency_id))
+
+    def get_list_display(self, request):
+        user = request.user
+
+        @admin.display(description=_("result"))
+        def result_shown(task):
+            return task.get_result_display() if self.may_see_result(user, task) else ""
+
+        @admin.display(description=_("completion date"))
+        def completed_shown(task):
+            return task.completed_on if self.may_see_result(user, task) else None
+
+        replace = {"result": result_shown, "completed_on": completed_shown}
+        return [replace.get(name, name) for name in self.list_display]
+
+    @staticmethod
+    def may_see_result(user, task) -> bool:
+        """A result is public once published; before that only the plan's agency sees it."""
+        return task.published_at is not None or may_change(user, task.plan.agency_id)
+
     @admin.display(description=_("team"))
     def team(self, obj):
         return obj.inspector_codes or format_html('<strong class="unassigned">{}</strong>', _("not assigned"))
@@ -294,6 +552,8 @@ class TaskAdmin(admin.ModelAdmin):
         fields = super().get_fields(request, obj)
         if obj is None or obj.is_assigned or not may_change(request.user, obj.plan.agency_id):
             fields = [name for name in fields if name != "manual_team"]
+        if obj is not None and not self.may_see_result(request.user, obj):
+            fields = [name for name in fields if name not in UNPUBLISHED_TASK_FIELDS]
         return fields
 
     def save_model(self, request, obj, form, change):

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from credit.models import Agency, AgencyKind, AgencyStaff, Enterprise
+from credit.models import Agency, AgencyKind, AgencyLevel, AgencyStaff, Enterprise
 from inspections import services
 from inspections.models import InspectionItem, Inspector, Plan, Result, Task
 
@@ -28,12 +28,40 @@ ITEMS = [
 ]
 # Weighted like a real batch; the unreachable and not-disclosed results show the
 # follow-up into the abnormal-operations list on the demo site.
+DEMO_AGENCIES = ("MR-110000", "MR-440300")
+MIN_DEMO_FIRMS = 20
 DEMO_RESULTS = [Result.NO_PROBLEM] * 12 + [Result.CORRECTED, Result.PROBLEM_PENDING, Result.CLOSED,
                                            Result.FALSE_DISCLOSURE, Result.UNREACHABLE, Result.NOT_DISCLOSED]
 
 
 def _secret(seed: int, label: str) -> bytes:
     return hashlib.sha256(f"demo-secret|{seed}|{label}".encode()).digest()
+
+
+def _firms_in_region(agency: Agency) -> int:
+    return Enterprise.objects.filter(region_code__startswith=services.agency_region_prefix(agency),
+                                     status="active").count()
+
+
+def _demo_agencies() -> list[Agency]:
+    """Beijing's and Shenzhen's market regulators (they have demo staff logins and many
+    firms); without the full demo agency set, the first two market regulators."""
+    preferred = {agency.code: agency for agency in Agency.objects.filter(code__in=DEMO_AGENCIES)}
+    if len(preferred) == len(DEMO_AGENCIES):
+        national = Agency.objects.filter(level=AgencyLevel.NATIONAL, kind=AgencyKind.MARKET_REGULATION).order_by(
+            "code").first()
+        # A tiny seed may leave a region nearly empty: then the national regulator plans nationwide.
+        return [agency if national is None or _firms_in_region(agency) >= MIN_DEMO_FIRMS else national
+                for agency in (preferred[code] for code in DEMO_AGENCIES)]
+    return list(Agency.objects.filter(kind=AgencyKind.MARKET_REGULATION).order_by("code")[:2]) or list(
+        Agency.objects.order_by("code")[:2]
+    )
+
+
+def _regions(agency: Agency) -> list[str]:
+    # A plan draws only within its agency's region (services.plan_regions_check).
+    prefix = services.agency_region_prefix(agency)
+    return [prefix] if prefix else []
 
 
 @transaction.atomic
@@ -45,14 +73,12 @@ def seed_demo_data(*, seed: int, stdout) -> None:
             code=code, defaults={"name": name, "name_en": name_en, "kind": kind, "method": method, "legal_basis": basis}
         )
         items.append(item)
-    agencies = list(Agency.objects.filter(kind=AgencyKind.MARKET_REGULATION).order_by("code")[:2]) or list(
-        Agency.objects.order_by("code")[:2]
-    )
+    agencies = _demo_agencies()
     if not agencies or not Enterprise.objects.exists():
         stdout.write("inspections: no agencies or enterprises yet, nothing seeded")
         return
     User = get_user_model()
-    for agency in agencies:
+    for agency in dict.fromkeys(agencies):
         for index in range(1, 9):
             code = f"{agency.code}-JC{index:02d}"
             user, created = User.objects.get_or_create(username=f"inspector-{code.lower()}",
@@ -73,7 +99,7 @@ def seed_demo_data(*, seed: int, stdout) -> None:
     revealed = Plan(
         agency=first, number=f"DEMO-{year}-01", name=f"{year}年度企业公示信息双随机抽查（第一批）",
         name_en=f"{year} double-random check of disclosed information, batch 1", year=year, batch=1,
-        statuses=["active"], ratio_a=Decimal("0.01"), ratio_b=Decimal("0.03"), ratio_c=Decimal("0.1"),
+        regions=_regions(first), statuses=["active"], ratio_a=Decimal("0.01"), ratio_b=Decimal("0.03"), ratio_c=Decimal("0.1"),
         ratio_d=Decimal("0.3"), team_size=2, workload_cap=60, entropy_source=(
             f"中国福利彩票3D第{year}001期开奖号码 (China Welfare Lottery 3D, first draw of {year})"),
         reveal_policy="on_publication", checks_end_on=checks_end,
@@ -98,7 +124,7 @@ def seed_demo_data(*, seed: int, stdout) -> None:
     committed = Plan(
         agency=second, number=f"DEMO-{year}-02", name=f"{year}年度住所（经营场所）定向抽查（第二批）",
         name_en=f"{year} directed check of registered addresses, batch 2", year=year, batch=2,
-        statuses=["active"], industries=["F", "I"], ratio_a=Decimal("0.02"), ratio_b=Decimal("0.05"),
+        regions=_regions(second), statuses=["active"], industries=["F", "I"], ratio_a=Decimal("0.02"), ratio_b=Decimal("0.05"),
         ratio_c=Decimal("0.2"), ratio_d=Decimal("0.5"), team_size=2, workload_cap=40,
         entropy_source=f"中国福利彩票3D第{year}300期开奖号码 (China Welfare Lottery 3D, draw 300 of {year})",
         reveal_policy="immediate", checks_end_on=today + dt.timedelta(days=60),
@@ -106,7 +132,8 @@ def seed_demo_data(*, seed: int, stdout) -> None:
     services.plan_save(plan=committed, actor=None, items=[items[2]])
     services.plan_commit(plan=committed, actor=None, secret=_secret(seed, committed.number))
 
-    for enterprise in Enterprise.objects.order_by("uscc")[:: max(1, Enterprise.objects.count() // 5)][:5]:
+    in_region = Enterprise.objects.filter(region_code__startswith=services.agency_region_prefix(first))
+    for enterprise in in_region.order_by("uscc")[:: max(1, in_region.count() // 5)][:5]:
         services.spot_check_publish(enterprise=enterprise, agency=first, kind="企业公示信息抽查",
                                     checked_on=today - dt.timedelta(days=rnd.randint(30, 300)),
                                     result=rnd.choice(DEMO_RESULTS), actor=None)

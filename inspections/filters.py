@@ -1,14 +1,26 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from credit.models import Agency
 from inspections.models import Result, Task
 
 
+class AgencyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Agency) -> str:
+        # Labels are built when the form renders, so they follow the request's language.
+        return obj.display_name(get_language() or "")
+
+
+class AgencyChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = AgencyChoiceField
+
+
 class ResultFilter(django_filters.FilterSet):
-    agency = django_filters.ModelChoiceFilter(
+    agency = AgencyChoiceFilter(
         field_name="plan__agency", to_field_name="code", label=_("Agency"),
         queryset=Agency.objects.filter(plans__isnull=False).distinct().order_by("code"),
     )

@@ -13,13 +13,16 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from credit.cache import credit_file_invalidate
-from credit.models import Agency, Enterprise
+from credit.models import Agency, AgencyLevel, Enterprise
 from inspections import draw, selectors
 from inspections.models import (
+    Conflict,
     Draw,
+    InspectionItem,
     Inspector,
     Plan,
     PlanFile,
@@ -49,16 +52,82 @@ def _lock(plan_id: int) -> Plan:
     return Plan.objects.select_for_update().get(pk=plan_id)
 
 
+def actor_agency(actor) -> Agency | None:
+    staff = getattr(actor, "agency_staff", None) if actor is not None else None
+    return staff.agency if staff is not None else None
+
+
+def actor_may_act_for(actor, agency_id: int | None) -> bool:
+    """Superusers and system jobs (no actor) act for any agency; a staff login only for its own."""
+    if actor is None or actor.is_superuser:
+        return True
+    agency = actor_agency(actor)
+    return agency is not None and agency_id is not None and agency.pk == agency_id
+
+
+def actor_may_edit_items(actor) -> bool:
+    """The one list is national: superusers and staff of a national-level agency maintain it."""
+    if actor is None or actor.is_superuser:
+        return True
+    agency = actor_agency(actor)
+    return agency is not None and agency.level == AgencyLevel.NATIONAL
+
+
+def _require_agency(actor, agency_id: int | None, field: str) -> None:
+    if not actor_may_act_for(actor, agency_id):
+        raise InspectionError(
+            _("%(field)s: a staff login may act only for its own agency."), params={"field": field}, code="agency"
+        )
+
+
+def agency_region_prefix(agency: Agency) -> str:
+    """The region an agency answers for, as a division-code prefix ("" = all of China).
+
+    Six-digit division codes pad with "00" per level: 110000 is Beijing ("11"), 440300
+    Shenzhen ("4403"), 110105 Chaoyang district ("110105").
+    """
+    if agency.level == AgencyLevel.NATIONAL:
+        return ""
+    code = agency.region_code
+    while code.endswith("00") and len(code) > 2:
+        code = code[:-2]
+    return code
+
+
+def plan_regions_check(*, agency: Agency, regions) -> None:
+    """Scope rule: a plan draws only from its agency's region; only a national agency may
+    plan nationwide. Enterprises match a region when their code starts with it."""
+    if not isinstance(regions, list) or not all(isinstance(r, str) and r.isdigit() and 1 <= len(r) <= 6
+                                                for r in regions):
+        raise InspectionError(
+            _("Region code prefixes: write a list of 1 to 6 digit division-code prefixes, e.g. [\"1101\"]."),
+            code="regions_format",
+        )
+    prefix = agency_region_prefix(agency)
+    if not prefix:
+        return
+    if not regions or any(not region.startswith(prefix) for region in regions):
+        raise InspectionError(
+            _("Region code prefixes: %(agency)s may draw only within its region; enter \"%(prefix)s\" or "
+              "prefixes that start with it. Only a national agency may plan nationwide."),
+            params={"agency": agency.display_name(get_language() or ""), "prefix": prefix},
+            code="regions_outside",
+        )
+
+
 @transaction.atomic
 def plan_save(*, plan: Plan, actor, items: Iterable | None = None) -> Plan:
     """Create or change a draft plan; committed plans are frozen."""
+    _require_agency(actor, plan.agency_id, _("Agency"))
     if plan.pk:
         current = _lock(plan.pk)
+        _require_agency(actor, current.agency_id, _("Agency"))
         if current.state != PlanState.DRAFT:
             raise InspectionError(
                 _("Plan %(number)s is %(state)s: only a draft plan can be changed."),
                 params={"number": current.number, "state": current.get_state_display()},
             )
+    plan_regions_check(agency=plan.agency, regions=plan.regions)
     created = plan.pk is None
     plan.full_clean(exclude=["items"])
     plan.save()
@@ -74,6 +143,20 @@ def plan_save(*, plan: Plan, actor, items: Iterable | None = None) -> Plan:
 
 
 @transaction.atomic
+def plan_draft_delete(*, plan: Plan, actor) -> None:
+    """Discard a draft; nothing of it was published. Committed plans are never deleted."""
+    plan = _lock(plan.pk)
+    _require_agency(actor, plan.agency_id, _("Agency"))
+    if plan.state != PlanState.DRAFT:
+        raise InspectionError(
+            _("Plan %(number)s is %(state)s: only a draft plan can be deleted."),
+            params={"number": plan.number, "state": plan.get_state_display()},
+        )
+    audit_record(action="inspections.plan.draft_deleted", actor=actor, obj=plan, payload={"number": plan.number})
+    plan.delete()
+
+
+@transaction.atomic
 def plan_commit(*, plan: Plan, actor, secret: bytes | None = None) -> Plan:
     """Freeze the pool, roster and exclusions, draw the secret and publish the commitment.
 
@@ -81,6 +164,7 @@ def plan_commit(*, plan: Plan, actor, secret: bytes | None = None) -> Plan:
     same draw); real plans always get 32 fresh random bytes.
     """
     plan = _lock(plan.pk)
+    _require_agency(actor, plan.agency_id, _("Agency"))
     if plan.state != PlanState.DRAFT:
         raise InspectionError(
             _("Plan %(number)s is already committed: its commitment cannot be replaced."),
@@ -138,6 +222,7 @@ def plan_commit(*, plan: Plan, actor, secret: bytes | None = None) -> Plan:
 @transaction.atomic
 def plan_entropy_enter(*, plan: Plan, actor, public_entropy: str) -> Plan:
     plan = _lock(plan.pk)
+    _require_agency(actor, plan.agency_id, _("Agency"))
     value = (public_entropy or "").strip()
     if plan.state != PlanState.COMMITTED or plan.public_entropy:
         raise InspectionError(
@@ -164,6 +249,7 @@ def plan_draw_request(*, plan: Plan, actor) -> Plan:
     from inspections.tasks import draw_plan
 
     plan = _lock(plan.pk)
+    _require_agency(actor, plan.agency_id, _("Agency"))
     if plan.state not in (PlanState.COMMITTED, PlanState.DRAWING) or not plan.public_entropy:
         raise InspectionError(
             _("Draw: plan %(number)s needs its commitment and public entropy, and must not be drawn yet."),
@@ -289,6 +375,7 @@ def task_assign_manual(*, task: Task, inspectors: Iterable[Inspector], actor) ->
     """Give an unassigned firm a team by hand; the audit log keeps who did it."""
     task = Task.objects.select_for_update().select_related("plan").get(pk=task.pk)
     plan = task.plan
+    _require_agency(actor, plan.agency_id, _("Agency"))
     chosen = list(dict.fromkeys(inspectors))
     if plan.state not in (PlanState.DRAWN, PlanState.PUBLISHED) or task.is_assigned:
         raise InspectionError(_("Team: only a drawn firm without a team can be assigned by hand."))
@@ -318,6 +405,7 @@ def task_assign_manual(*, task: Task, inspectors: Iterable[Inspector], actor) ->
 @transaction.atomic
 def task_result_record(*, task: Task, result: str, findings: str, completed_on: dt.date, actor) -> Task:
     task = Task.objects.select_for_update().select_related("plan").get(pk=task.pk)
+    _require_agency(actor, task.plan.agency_id, _("Agency"))
     if task.plan.state not in (PlanState.DRAWN, PlanState.PUBLISHED):
         raise InspectionError(_("Result: the plan has not been drawn."))
     if task.published_at:
@@ -341,6 +429,7 @@ def plan_results_publish(*, plan: Plan, actor) -> int:
     from inspections.followups import followups_create
 
     plan = _lock(plan.pk)
+    _require_agency(actor, plan.agency_id, _("Agency"))
     if plan.state not in (PlanState.DRAWN, PlanState.PUBLISHED):
         raise InspectionError(_("Publish: plan %(number)s has not been drawn."), params={"number": plan.number})
     pending = list(plan.tasks.filter(published_at__isnull=True).exclude(result="").select_related("enterprise"))
@@ -364,13 +453,106 @@ def plan_results_publish(*, plan: Plan, actor) -> int:
 def spot_check_publish(
     *, enterprise: Enterprise, agency: Agency, kind: str, checked_on: dt.date, result: str, actor
 ) -> SpotCheck:
+    spot_check_check(agency_id=agency.pk, checked_on=checked_on, actor=actor)
     if result not in Result.values:
         raise InspectionError(_("Result: choose one of the listed result categories."), code="choice")
-    if checked_on > timezone.localdate():
-        raise InspectionError(_("Date: the check date cannot be in the future."))
     check = SpotCheck.objects.create(enterprise=enterprise, agency=agency, kind=kind, checked_on=checked_on,
                                      result=result, published_at=timezone.now())
     audit_record(action="inspections.spot_check.published", actor=actor, obj=check, payload={"result": result})
     enterprise_id = enterprise.pk
     transaction.on_commit(lambda: credit_file_invalidate(enterprise_id=enterprise_id))
     return check
+
+
+def _check_date(value: dt.date | None, field: str) -> None:
+    if value is not None and value > timezone.localdate():
+        raise InspectionError(_("%(field)s: the date cannot be in the future."), params={"field": field},
+                              code="future")
+
+
+def spot_check_check(*, agency_id: int | None, checked_on: dt.date | None, actor) -> None:
+    """The guards of spot_check_publish, also run by the admin form so errors show on the form."""
+    _require_agency(actor, agency_id, _("Inspecting agency"))
+    _check_date(checked_on, _("Date"))
+
+
+@transaction.atomic
+def inspection_item_save(*, item: InspectionItem, actor) -> InspectionItem:
+    """Create or change an entry of the one list; an item leaves the list by `active=False`."""
+    if not actor_may_edit_items(actor):
+        raise InspectionError(
+            _("Inspection items: only the national administration maintains the one list."), code="national"
+        )
+    created = item.pk is None
+    item.full_clean()
+    item.save()
+    audit_record(
+        action="inspections.item.created" if created else "inspections.item.changed",
+        actor=actor,
+        obj=item,
+        payload={"code": item.code, "active": item.active},
+    )
+    return item
+
+
+def inspector_check(*, inspector: Inspector, actor) -> None:
+    _require_agency(actor, inspector.agency_id, _("Agency"))
+    if inspector.pk:
+        stored_agency = Inspector.objects.filter(pk=inspector.pk).values_list("agency_id", flat=True).first()
+        if stored_agency != inspector.agency_id:
+            # Frozen rosters name the inspector under its agency; moving it would rewrite them.
+            raise InspectionError(_("Agency: an inspector cannot move to another agency; add a new entry."),
+                                  code="agency_move")
+        _require_agency(actor, stored_agency, _("Agency"))
+    if inspector.user_id is not None:
+        login_agency = actor_agency(inspector.user)
+        if login_agency is None or login_agency.pk != inspector.agency_id:
+            raise InspectionError(_("Staff login: link a login of the inspector's own agency."), code="login_agency")
+
+
+@transaction.atomic
+def inspector_save(*, inspector: Inspector, actor, items: Iterable[InspectionItem] | None = None) -> Inspector:
+    """Create or change an inspector of the actor's agency; one leaves the roster by `active=False`."""
+    inspector_check(inspector=inspector, actor=actor)
+    created = inspector.pk is None
+    inspector.full_clean()
+    inspector.save()
+    if items is not None:
+        inspector.items.set(items)
+    audit_record(
+        action="inspections.inspector.created" if created else "inspections.inspector.changed",
+        actor=actor,
+        obj=inspector,
+        payload={"code": inspector.code, "agency": inspector.agency_id, "active": inspector.active,
+                 "items": sorted(inspector.items.values_list("code", flat=True))},
+    )
+    return inspector
+
+
+def conflict_check(*, conflict: Conflict, actor) -> None:
+    inspector = Inspector.objects.filter(pk=conflict.inspector_id).only("agency_id").first()
+    _require_agency(actor, inspector.agency_id if inspector else None, _("Inspector"))
+    if conflict.pk:
+        stored = Conflict.objects.filter(pk=conflict.pk).values("inspector_id", "enterprise_id").first()
+        if stored != {"inspector_id": conflict.inspector_id, "enterprise_id": conflict.enterprise_id}:
+            raise InspectionError(
+                _("Inspector and enterprise: a declared conflict keeps its pair; declare a new one instead."),
+                code="pair",
+            )
+    _check_date(conflict.declared_on, _("Declared on"))
+
+
+@transaction.atomic
+def conflict_save(*, conflict: Conflict, actor) -> Conflict:
+    """Declare a conflict of interest for an inspector of the actor's agency, or correct its reason or date."""
+    conflict_check(conflict=conflict, actor=actor)
+    created = conflict.pk is None
+    conflict.full_clean()
+    conflict.save()
+    audit_record(
+        action="inspections.conflict.declared" if created else "inspections.conflict.changed",
+        actor=actor,
+        obj=conflict,
+        payload={"inspector": conflict.inspector_id, "enterprise": conflict.enterprise_id},
+    )
+    return conflict

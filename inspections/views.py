@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -16,6 +17,7 @@ from inspections.models import PlanFile
 CONTENT_TYPES = {".csv": "text/csv; charset=us-ascii", ".json": "application/json"}
 # Fixed timestamps keep the zip byte-identical between downloads.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+VERIFIER = Path(__file__).resolve().parent / "verify_draw.py"
 
 
 def _not_found() -> Http404:
@@ -72,7 +74,8 @@ def plan_file(request, number: str, name: str):
     found = _allowed(plan, name)
     suffix = name[name.rfind("."):]
     response = HttpResponse(bytes(found.content), content_type=CONTENT_TYPES.get(suffix, "application/octet-stream"))
-    response["Content-Disposition"] = f'attachment; filename="{plan.number}-{name}"'
+    # The exact published name: the verifier looks for these names in the folder.
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["X-Content-SHA256"] = found.sha256
     return response
 
@@ -89,4 +92,12 @@ def plan_zip(request, number: str):
             archive.writestr(info, bytes(found.content))
     response = HttpResponse(buffer.getvalue(), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{plan.number}.zip"'
+    return response
+
+
+@require_GET
+def verifier_script(request):
+    """The standalone stdlib-only verifier, byte for byte as shipped."""
+    response = HttpResponse(VERIFIER.read_bytes(), content_type="text/x-python; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="verify_draw.py"'
     return response

@@ -6,9 +6,10 @@ from unittest import mock
 import pytest
 from django.contrib.auth.models import Permission
 
-from credit.tests.factories import AgencyFactory, StaffFactory
+from credit.tests.factories import AgencyFactory, StaffFactory, UserFactory
 from inspections import services
-from inspections.models import PlanState, Task
+from inspections.models import Plan, PlanState, Task
+from inspections.tests.factories import PlanFactory
 from portal.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -41,17 +42,24 @@ def test_it_commits_only_own_agency_plans_from_the_admin_action(client, world):
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize(("persona", "status"), [("anonymous", 302), ("owner", 200), ("other", 200)])
-def test_it_shows_the_plan_change_page_by_persona(client, world, persona, status):
+@pytest.mark.parametrize(("persona", "draft_status", "committed_status"), [
+    ("anonymous", 302, 302), ("owner", 200, 200), ("other", 302, 200)])
+def test_it_shows_the_plan_change_page_by_persona(client, world, persona, draft_status, committed_status):
     plan, owner, other = world
     if persona != "anonymous":
         client.force_login(owner if persona == "owner" else other)
-    response = client.get(f"/admin/inspections/plan/{plan.pk}/change/")
-    assert response.status_code == status
-    if persona == "other":
-        assert 'name="name"' not in response.content.decode()
+    url = f"/admin/inspections/plan/{plan.pk}/change/"
+    response = client.get(url)
+    # Another agency's draft is not public: the admin treats it as missing.
+    assert response.status_code == draft_status
     if persona == "owner":
         assert 'name="name"' in response.content.decode()
+    services.plan_commit(plan=plan, actor=owner)
+    response = client.get(url)
+    assert response.status_code == committed_status
+    if persona == "other":
+        assert 'name="name"' not in response.content.decode() and plan.name in response.content.decode()
+        assert client.post(url, {"name": "changed"}).status_code == 403
 
 
 def test_it_takes_the_public_entropy_in_the_change_form_and_keeps_bad_input(client, world):
@@ -106,3 +114,104 @@ def test_it_renders_the_public_pages_in_chinese(client, world):
     client.cookies["django_language"] = "zh-hans"
     body = client.get("/inspections/").content.decode()
     assert "双随机抽查" in body and "抽查计划编号" in body
+
+
+def drawn_unrevealed(world):
+    plan, owner, other = world
+    type(plan).objects.filter(pk=plan.pk).update(reveal_policy="on_publication")
+    plan = services.plan_commit(plan=plan, actor=owner)
+    services.plan_entropy_enter(plan=plan, actor=owner, public_entropy="7 7 7")
+    with mock.patch("django.db.transaction.on_commit", side_effect=lambda fn, *a, **k: fn()):
+        services.plan_draw_request(plan=plan, actor=owner)
+    plan.refresh_from_db()
+    assert plan.state == PlanState.DRAWN and not plan.is_revealed
+    return plan
+
+
+@pytest.mark.parametrize(("persona", "sees"), [("superuser", True), ("owner", True), ("other", False),
+                                               ("no_agency", False)])
+def test_it_shows_the_seed_before_the_reveal_only_to_the_plans_agency(client, world, persona, sees):
+    plan = drawn_unrevealed(world)
+    users = {"owner": world[1], "other": world[2], "superuser": UserFactory(is_staff=True, is_superuser=True),
+             "no_agency": grant(UserFactory(is_staff=True))}
+    client.force_login(users[persona])
+    body = client.get(f"/admin/inspections/plan/{plan.pk}/change/").content.decode()
+    assert plan.commitment in body
+    assert (plan.seed in body) is sees and ("7 7 7" in body) is sees
+    tasks = client.get("/admin/inspections/task/")
+    assert tasks.status_code == 200
+    assert len(tasks.context["cl"].result_list) == (10 if sees else 0)
+    task = Task.objects.filter(plan=plan).first()
+    response = client.get(f"/admin/inspections/task/{task.pk}/change/")
+    if sees:
+        assert response.status_code == 200 and task.inspector_codes in response.content.decode()
+    else:
+        assert response.status_code == 302 and response["Location"] == "/admin/"
+
+
+def test_it_shows_the_selection_to_other_agencies_once_revealed_but_not_unpublished_results(client, world):
+    plan, owner, other = world
+    plan = drawn_unrevealed(world)
+    tasks = list(Task.objects.filter(plan=plan).order_by("position"))
+    for task in tasks[:5]:
+        services.task_result_record(task=task, result="unreachable", findings="住所无法联系",
+                                    completed_on=dt.date(2026, 10, 28), actor=owner)
+    services.plan_results_publish(plan=plan, actor=owner)
+    services.task_result_record(task=tasks[5], result="false_disclosure", findings="年报虚假",
+                                completed_on=dt.date(2026, 10, 28), actor=owner)
+    client.force_login(other)
+    body = client.get(f"/admin/inspections/plan/{plan.pk}/change/").content.decode()
+    plan.refresh_from_db()
+    assert plan.is_revealed and plan.seed in body
+    listing = client.get("/admin/inspections/task/")
+    assert len(listing.context["cl"].result_list) == 10
+    text = listing.content.decode()
+    assert text.count('<td class="field-result_shown">Unreachable at the registered address</td>') == 5
+    assert text.count('<td class="field-result_shown">Disclosed information false</td>') == 0
+    client.force_login(owner)
+    text = client.get("/admin/inspections/task/").content.decode()
+    assert text.count('<td class="field-result_shown">Disclosed information false</td>') == 1
+    client.force_login(other)
+    unpublished = client.get(f"/admin/inspections/task/{tasks[5].pk}/change/").content.decode()
+    assert tasks[5].inspector_codes in unpublished and "年报虚假" not in unpublished
+    assert "住所无法联系" in client.get(f"/admin/inspections/task/{tasks[0].pk}/change/").content.decode()
+    client.force_login(owner)
+    assert "年报虚假" in client.get(f"/admin/inspections/task/{tasks[5].pk}/change/").content.decode()
+
+
+def test_it_proposes_the_agency_region_and_refuses_a_plan_outside_it(client, world):
+    _, owner, _ = world
+    client.force_login(owner)
+    page = client.get("/admin/inspections/plan/add/")
+    assert page.context["adminform"].form["regions"].value() == '["11"]'
+    data = {
+        "agency": page.context["adminform"].form.fields["agency"].initial, "number": "SJ-NEW", "name": "新计划",
+        "name_en": "", "year": "2026", "batch": "1", "items": [Plan.objects.first().items.first().pk],
+        "regions": '["31"]', "entity_types": "[]", "industries": "[]", "statuses": "[]", "ratio_a": "0.1",
+        "ratio_b": "0.1", "ratio_c": "0.1", "ratio_d": "0.1", "team_size": "2", "workload_cap": "5",
+        "conflict_period_days": "365", "entropy_source": "lottery", "reveal_policy": "immediate",
+        "checks_end_on": "2026-12-01",
+    }
+    response = client.post("/admin/inspections/plan/add/", data)
+    assert response.status_code == 200
+    assert "may draw only within its region" in response.content.decode() and "新计划" in response.content.decode()
+    assert not Plan.objects.filter(number="SJ-NEW").exists()
+    data["regions"] = '["1101"]'
+    assert client.post("/admin/inspections/plan/add/", data).status_code == 302
+    assert Plan.objects.get(number="SJ-NEW").regions == ["1101"]
+
+
+def test_it_deletes_only_an_own_draft_plan_and_audits_it(client, world):
+    plan, owner, other = world
+    url = f"/admin/inspections/plan/{plan.pk}/delete/"
+    client.force_login(other)
+    assert client.post(url, {"post": "yes"})["Location"] == "/admin/"
+    assert Plan.objects.filter(pk=plan.pk).exists()
+    client.force_login(owner)
+    services.plan_commit(plan=plan, actor=owner)
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    draft = PlanFactory(agency=plan.agency, number="SJ-DRAFT")
+    assert client.post(f"/admin/inspections/plan/{draft.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not Plan.objects.filter(number="SJ-DRAFT").exists()
+    event = AuditEvent.objects.get(action="inspections.plan.draft_deleted")
+    assert event.actor == owner and event.payload == {"number": "SJ-DRAFT"}

@@ -4,9 +4,10 @@ import io
 
 import pytest
 
+from credit.models import Enterprise
 from credit.tests.factories import AgencyFactory, EnterpriseFactory
 from inspections.demo import seed_demo_data
-from inspections.models import Plan, PlanFile, PlanState, Task
+from inspections.models import Plan, PlanFile, PlanState, SpotCheck, Task
 
 pytestmark = pytest.mark.django_db
 
@@ -27,3 +28,36 @@ def test_it_seeds_a_committed_and_a_revealed_plan_deterministically():
     out = io.StringIO()
     call_command("verify_draw", revealed.number, stdout=out)
     assert out.getvalue().startswith("MATCH")
+
+
+def test_it_scopes_each_demo_plan_to_its_agencys_region():
+    beijing = AgencyFactory(code="MR-110000", level="provincial", region_code="110000")
+    shenzhen = AgencyFactory(code="MR-440300", level="municipal", region_code="440300")
+    for index in range(40):
+        risk = "ABCD"[index % 4]
+        EnterpriseFactory(risk_class=risk, registration_authority=beijing, region_code="110105")
+        EnterpriseFactory(risk_class=risk, registration_authority=shenzhen, region_code="440305", industry="FI"[index % 2])
+        EnterpriseFactory(risk_class=risk, region_code="310115")
+    seed_demo_data(seed=7, stdout=io.StringIO())
+    revealed = Plan.objects.get(state=PlanState.PUBLISHED)
+    committed = Plan.objects.get(state=PlanState.COMMITTED)
+    assert (revealed.agency, revealed.regions) == (beijing, ["11"])
+    assert (committed.agency, committed.regions) == (shenzhen, ["4403"])
+    regions = set(Task.objects.filter(plan=revealed).values_list("enterprise__region_code", flat=True))
+    assert regions == {"110105"} and Task.objects.filter(plan=revealed).count() >= 5
+    pool = bytes(PlanFile.objects.get(plan=committed, name="pool.csv").content).decode().splitlines()[1:]
+    shenzhen_usccs = set(Enterprise.objects.filter(region_code="440305").values_list("uscc", flat=True))
+    assert pool and {line.split(",")[0] for line in pool} <= shenzhen_usccs
+    assert set(SpotCheck.objects.values_list("enterprise__region_code", flat=True)) == {"110105"}
+
+
+def test_it_falls_back_to_a_nationwide_national_plan_when_a_region_has_few_firms():
+    AgencyFactory(code="MR-110000", level="provincial", region_code="110000")
+    AgencyFactory(code="MR-440300", level="municipal", region_code="440300")
+    samr = AgencyFactory(code="SAMR", level="national", region_code="100000")
+    for index in range(30):
+        EnterpriseFactory(risk_class="ABCD"[index % 4], region_code="310115", industry="FI"[index % 2])
+    seed_demo_data(seed=7, stdout=io.StringIO())
+    plans = list(Plan.objects.order_by("number").values_list("agency__code", "regions", "state"))
+    assert plans == [("SAMR", [], PlanState.PUBLISHED), ("SAMR", [], PlanState.COMMITTED)]
+    assert Task.objects.filter(plan__agency=samr).exists()

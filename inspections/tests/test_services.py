@@ -7,10 +7,10 @@ import pytest
 from django.core.cache import cache
 
 from credit.cache import credit_file_cache_key
-from credit.tests.factories import AgencyFactory, EnterpriseFactory
+from credit.tests.factories import AgencyFactory, EnterpriseFactory, StaffFactory
 from inspections import draw, selectors, services
 from inspections.models import Conflict, Draw, PlanFile, PlanState, Result, Task, TaskMember
-from inspections.tests.factories import InspectorFactory
+from inspections.tests.factories import InspectorFactory, PlanFactory
 from portal.models import AuditEvent
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -217,3 +217,77 @@ def test_it_verifies_a_revealed_draw_with_the_management_command(setup_plan):
     PlanFile.objects.filter(pk=stored.pk).update(content=bytes(stored.content).replace(b"\n", b"\nX", 1))
     with pytest.raises(CommandError, match="MISMATCH: result.csv line 2"):
         call_command("verify_draw", plan.number)
+
+
+def test_it_lets_only_the_plans_own_agency_save_it(setup_plan):
+    plan, _, user = setup_plan()
+    outsider = StaffFactory(agency=AgencyFactory(code="AG-OUT")).user
+    plan.name = "changed by another agency"
+    with pytest.raises(services.InspectionError, match="only for its own agency"):
+        services.plan_save(plan=plan, actor=outsider)
+    plan.refresh_from_db()
+    assert plan.name != "changed by another agency"
+    assert not AuditEvent.objects.filter(action="inspections.plan.changed").exists()
+    plan.name, plan.regions = "changed by its agency", ["11"]
+    services.plan_save(plan=plan, actor=user)
+    assert AuditEvent.objects.get(action="inspections.plan.changed").actor == user
+
+
+@pytest.mark.parametrize(("level", "region_code", "regions", "allowed"), [
+    ("municipal", "440300", [], False),
+    ("municipal", "440300", ["44"], False),
+    ("municipal", "440300", ["4403", "440305"], True),
+    ("municipal", "440300", ["4403", "11"], False),
+    ("provincial", "110000", ["11"], True),
+    ("county", "110105", ["110105"], True),
+    ("county", "110105", ["1101"], False),
+    ("national", "100000", [], True),
+    ("national", "100000", ["31"], True),
+    ("national", "100000", ["3a"], False),
+])
+def test_it_keeps_a_plan_within_its_agencys_region(db, level, region_code, regions, allowed):
+    agency = AgencyFactory(code="AG-R", level=level, region_code=region_code)
+    plan = PlanFactory.build(agency=agency, regions=regions)
+    if allowed:
+        services.plan_save(plan=plan, actor=None)
+        assert AuditEvent.objects.filter(action="inspections.plan.created").count() == 1
+    else:
+        with pytest.raises(services.InspectionError, match="Region code prefixes"):
+            services.plan_save(plan=plan, actor=None)
+        assert not type(plan).objects.exists()
+
+
+def test_it_selects_only_firms_whose_region_starts_with_a_plan_prefix(db):
+    inside = EnterpriseFactory(region_code="440305")
+    EnterpriseFactory(region_code="110105")
+    EnterpriseFactory(region_code="445300")
+    plan = PlanFactory.build(regions=["4403"])
+    assert list(selectors.plan_scope(plan)) == [inside]
+
+
+def test_it_refuses_every_plan_step_to_another_agencys_staff(setup_plan):
+    plan, _, user = setup_plan()
+    outsider = StaffFactory(agency=AgencyFactory(code="AG-OUT")).user
+    with pytest.raises(services.InspectionError, match="only for its own agency"):
+        services.plan_commit(plan=plan, actor=outsider)
+    plan = services.plan_commit(plan=plan, actor=user)
+    with pytest.raises(services.InspectionError, match="only for its own agency"):
+        services.plan_entropy_enter(plan=plan, actor=outsider, public_entropy="1 2 3")
+    services.plan_entropy_enter(plan=plan, actor=user, public_entropy="1 2 3")
+    with pytest.raises(services.InspectionError, match="only for its own agency"):
+        services.plan_draw_request(plan=plan, actor=outsider)
+    with mock.patch("django.db.transaction.on_commit", side_effect=lambda fn, *a, **k: fn()):
+        services.plan_draw_request(plan=plan, actor=user)
+    task = Task.objects.filter(plan=plan).first()
+    with pytest.raises(services.InspectionError, match="only for its own agency"):
+        services.task_result_record(task=task, result=Result.NO_PROBLEM, findings="",
+                                    completed_on=dt.date(2026, 10, 28), actor=outsider)
+    services.task_result_record(task=task, result=Result.NO_PROBLEM, findings="", completed_on=dt.date(2026, 10, 28),
+                                actor=user)
+    with pytest.raises(services.InspectionError, match="only for its own agency"):
+        services.plan_results_publish(plan=plan, actor=outsider)
+    assert services.plan_results_publish(plan=plan, actor=user) == 1
+    unassigned = Task.objects.filter(plan=plan).first()
+    Task.objects.filter(pk=unassigned.pk).update(inspector_codes="")
+    with pytest.raises(services.InspectionError, match="only for its own agency"):
+        services.task_assign_manual(task=unassigned, inspectors=[], actor=outsider)

@@ -127,3 +127,44 @@ def test_it_renders_the_credit_file_sections_with_published_results_only(setup_p
                                 request=RequestFactory().get("/"))
     assert task.number in html and plan.number in html
     assert html.count("<tr>") == 1 + 3 + 1 + 1
+
+
+def test_it_names_each_downloaded_file_exactly_as_published(client, setup_plan, tmp_path):
+    plan, user = drawn_plan(setup_plan, reveal_policy="on_publication")
+    publish_all(plan, user)
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    for name in ("parameters.json", "pool.csv", "roster.csv", "exclusions.csv", "reveal.json", "result.csv"):
+        response = client.get(f"/inspections/plans/{plan.number}/files/{name}")
+        assert response["Content-Disposition"] == f'attachment; filename="{name}"'
+        # What a browser saves: the verifier must find the folder complete.
+        (folder / response["Content-Disposition"].split('"')[1]).write_bytes(response.content)
+    from inspections.verify_draw import verify
+
+    count, _ = verify(str(folder))
+    assert count == 10
+
+
+def test_it_offers_the_standalone_verifier_from_the_plan_page(client, setup_plan):
+    from pathlib import Path
+
+    import inspections.verify_draw
+
+    plan, _ = drawn_plan(setup_plan)
+    body = client.get(plan.get_absolute_url()).content.decode()
+    assert 'href="/inspections/verify_draw.py"' in body
+    response = client.get("/inspections/verify_draw.py")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/x-python")
+    assert response["Content-Disposition"] == 'attachment; filename="verify_draw.py"'
+    assert response.content == Path(inspections.verify_draw.__file__).read_bytes()
+
+
+def test_it_names_the_filter_agencies_in_the_page_language(client, setup_plan):
+    agency = AgencyFactory(code="AG-EN", name="北京市市场监督管理局", name_en="Beijing Administration for Market Regulation")
+    plan, _ = drawn_plan(setup_plan, agency=agency)
+    body = client.get("/inspections/").content.decode()
+    assert '<option value="AG-EN">Beijing Administration for Market Regulation</option>' in body
+    client.cookies["django_language"] = "zh-hans"
+    body = client.get("/inspections/").content.decode()
+    assert '<option value="AG-EN">北京市市场监督管理局</option>' in body

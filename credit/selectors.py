@@ -349,10 +349,27 @@ _SECTIONS: list[tuple[str, type, str, Callable[[Enterprise], QuerySet]]] = [
 
 @functools.cache
 def _sections_present_sql() -> str:
+    """One EXISTS per own section, then four for the listings and inspections sections
+    (their selectors skip the queries of what is empty): list entries that are not
+    revoked; an active bar on the legal representative from another enterprise's
+    serious-list entry (the same rule as listings.selectors.person_bar_get); spot checks;
+    published double-random tasks."""
+    from inspections.models import SpotCheck, Task
+    from listings.models import EntryState, ListEntry
+
     probes = []
     for _name, model, condition, _build in _SECTIONS:
         where = "enterprise_id = %s" + (f" AND {condition}" if condition else "")
         probes.append(f"EXISTS (SELECT 1 FROM {model._meta.db_table} WHERE {where})")
+    entries = ListEntry._meta.db_table
+    revoked = EntryState.REVOKED.value
+    probes += [
+        f"EXISTS (SELECT 1 FROM {entries} WHERE enterprise_id = %s AND state <> '{revoked}')",
+        f"EXISTS (SELECT 1 FROM {entries} WHERE barred_person_id = %s AND bar_ends_on >= %s"
+        f" AND state <> '{revoked}' AND enterprise_id <> %s)",
+        f"EXISTS (SELECT 1 FROM {SpotCheck._meta.db_table} WHERE enterprise_id = %s)",
+        f"EXISTS (SELECT 1 FROM {Task._meta.db_table} WHERE enterprise_id = %s AND published_at IS NOT NULL)",
+    ]
     return "SELECT " + ", ".join(probes)
 
 
@@ -363,18 +380,25 @@ def credit_file(*, enterprise: Enterprise, today: dt.date | None = None) -> dict
     Most enterprises have records in only a few sections, and each ORM query costs
     about a millisecond of Python and round trip even when it finds nothing. So one
     plain SQL query asks which sections have rows (an EXISTS per section, each an
-    index probe on enterprise_id), and only those sections are fetched: at most one
-    query per section whatever its length (see the query-count test).
+    index probe), and only those sections are fetched, including those of the
+    listings and inspections apps: at most one query per section whatever its length
+    (see the query-count test).
     """
     from inspections import selectors as inspection_selectors
     from listings import selectors as listing_selectors
+    from listings.models import local_today
 
     today = today or timezone.localdate()
+    pk = enterprise.pk
+    # The bar is judged on the listings app's own calendar day, as person_bar_get does.
+    params = [pk] * len(_SECTIONS) + [pk, enterprise.legal_representative_id, local_today(), pk, pk, pk]
     with connection.cursor() as cursor:
-        cursor.execute(_sections_present_sql(), [enterprise.pk] * len(_SECTIONS))
-        present = cursor.fetchone()
+        cursor.execute(_sections_present_sql(), params)
+        # SQLite answers 0/1: the other apps' hints must be real booleans.
+        present = [bool(value) for value in cursor.fetchone()]
+    has_entries, has_bar, has_spot_checks, has_results = present[len(_SECTIONS) :]
     context: dict[str, Any] = {"enterprise": enterprise}
-    for (name, _model, _condition, build), has_rows in zip(_SECTIONS, present, strict=True):
+    for (name, _model, _condition, build), has_rows in zip(_SECTIONS, present[: len(_SECTIONS)], strict=True):
         context[name] = list(build(enterprise)) if has_rows else []
     # A penalty whose publication period is over is no longer public (credit repair or
     # expiry); the file says how many are no longer shown rather than hiding it silently.
@@ -387,8 +411,14 @@ def credit_file(*, enterprise: Enterprise, today: dt.date | None = None) -> dict
     context["registered_branch_codes"] = (
         set(Enterprise.objects.filter(uscc__in=branch_codes).values_list("uscc", flat=True)) if branch_codes else set()
     )
-    context.update(listing_selectors.credit_file_sections(enterprise=enterprise))
-    context.update(inspection_selectors.credit_file_sections(enterprise=enterprise))
+    context.update(
+        listing_selectors.credit_file_sections(enterprise=enterprise, has_entries=has_entries, has_bar=has_bar)
+    )
+    context.update(
+        inspection_selectors.credit_file_sections(
+            enterprise=enterprise, has_spot_checks=has_spot_checks, has_results=has_results
+        )
+    )
     return context
 
 

@@ -165,22 +165,30 @@ def person_bar_get(person: Person | None, *, today: dt.date | None = None, exclu
     return queryset.first()
 
 
-def credit_file_sections(*, enterprise) -> dict:
+def credit_file_sections(*, enterprise, has_entries: bool | None = None, has_bar: bool | None = None) -> dict:
     """Context that templates/listings/credit_file_sections.html needs for one enterprise.
 
     Queries: entries (1) + their lists' memoranda (1) + measures with agencies (1) when there
     are entries, plus the legal representative's bar (1) when there is one; never more.
     Revoked entries are left out: an annulled listing must stop counting against the enterprise.
+
+    A caller that already knows (the credit file probes every section in one query) passes
+    has_entries=False (no entry that is not revoked) or has_bar=False (no active bar on the
+    legal representative from another enterprise's entry) to skip those queries.
     """
     today = local_today()
-    entries = list(
-        ListEntry.objects.filter(enterprise=enterprise)
-        .exclude(state=EntryState.REVOKED)
-        .select_related("credit_list", "reason", "deciding_agency", "removing_agency")
-        .prefetch_related(Prefetch("credit_list__memoranda", queryset=Memorandum.objects.prefetch_related(_MEASURES)))
-        .annotate(derived_status=status_annotation(today))
-        .order_by("-listed_on", "-id")
-    )
+    entries = []
+    if has_entries is not False:
+        entries = list(
+            ListEntry.objects.filter(enterprise=enterprise)
+            .exclude(state=EntryState.REVOKED)
+            .select_related("credit_list", "reason", "deciding_agency", "removing_agency")
+            .prefetch_related(
+                Prefetch("credit_list__memoranda", queryset=Memorandum.objects.prefetch_related(_MEASURES))
+            )
+            .annotate(derived_status=status_annotation(today))
+            .order_by("-listed_on", "-id")
+        )
     abnormal, serious, other = [], [], []
     for entry in entries:
         entry.is_current = entry.derived_status == "active"
@@ -192,7 +200,7 @@ def credit_file_sections(*, enterprise) -> dict:
         else:
             other.append(entry)
     bars = []
-    if enterprise.legal_representative_id:
+    if enterprise.legal_representative_id and has_bar is not False:
         bar = person_bar_get(
             Person(pk=enterprise.legal_representative_id), today=today, exclude_enterprise_id=enterprise.pk
         )

@@ -318,3 +318,52 @@ def test_it_issues_a_constant_number_of_queries(client, django_assert_num_querie
     # Warm cache: only the enterprise lookup; the sections come from the cache.
     with django_assert_num_queries(1):
         assert client.get(url).status_code == 200
+
+
+def test_it_fetches_exactly_the_listings_and_inspections_parts_that_have_rows(django_assert_num_queries):
+    from django.utils import timezone
+
+    from credit.selectors import credit_file
+    from inspections.models import Result, SpotCheck, Task
+    from inspections.tests.factories import PlanFactory
+    from listings import services as listing_services
+    from listings.tests.factories import make_entry
+
+    person = f.PersonFactory()
+    listed = f.EnterpriseFactory(legal_representative=person)
+    other = f.EnterpriseFactory(legal_representative=person)
+    entry = make_entry(
+        list_code="serious-illegal", enterprise=listed, reason_code="false_disclosure", listed_on=dt.date(2025, 3, 1)
+    )
+    context = credit_file(enterprise=listed)
+    assert [e.pk for e in context["listings_serious_entries"]] == [entry.pk]
+    assert context["listings_person_bars"] == []
+    # The bar shows on the person's other enterprise, which has no entry of its own.
+    context = credit_file(enterprise=other)
+    assert [bar.pk for bar in context["listings_person_bars"]] == [entry.pk]
+    assert context["listings_serious_entries"] == []
+    listing_services.list_entry_revoke(entry=entry, revoked_on=dt.date(2025, 4, 1), reason="处罚决定被撤销")
+    # A revoked entry counts neither as an entry nor as a bar: the probe alone.
+    for enterprise in (listed, other):
+        with django_assert_num_queries(1):
+            context = credit_file(enterprise=enterprise)
+        assert context["listings_serious_entries"] == [] and context["listings_person_bars"] == []
+
+    plan = PlanFactory()
+    task = Task.objects.create(
+        plan=plan, enterprise=other, number="T-1", position=1, uscc=other.uscc, risk_class="A", ticket="t"
+    )
+    # A task whose result is not published is not shown, and costs no query.
+    with django_assert_num_queries(1):
+        context = credit_file(enterprise=other)
+    assert context["inspection_results"] == [] and context["inspection_spot_checks"] == []
+    Task.objects.filter(pk=task.pk).update(
+        result=Result.NO_PROBLEM, completed_on=dt.date(2026, 10, 28), published_at=timezone.now()
+    )
+    check = SpotCheck.objects.create(
+        enterprise=other, agency=plan.agency, kind="即时信息抽查", checked_on=dt.date(2026, 5, 1),
+        result=Result.NO_PROBLEM, published_at=timezone.now(),
+    )
+    context = credit_file(enterprise=other)
+    assert [t.pk for t in context["inspection_results"]] == [task.pk]
+    assert [c.pk for c in context["inspection_spot_checks"]] == [check.pk]

@@ -44,12 +44,14 @@ SEARCH_COUNT_SECONDS = 120
 
 
 def enterprise_get(*, uscc: str) -> Enterprise | None:
+    """The enterprise of a credit file with its registration authority. The file shows the
+    legal representative's name from the enterprise row, so the person is not joined, and
+    search_tokens (wide, used only by search) is not read."""
     code = uscc_rules.normalise(uscc)
-    return (
-        Enterprise.objects.select_related("registration_authority", "legal_representative")
-        .filter(uscc=code)
-        .first()
-    )
+    try:
+        return Enterprise.objects.select_related("registration_authority").defer("search_tokens").get(uscc=code)
+    except Enterprise.DoesNotExist:
+        return None
 
 
 # --- search -----------------------------------------------------------------

@@ -300,7 +300,7 @@ def test_it_issues_a_constant_number_of_queries(client, django_assert_num_querie
     fill_every_section(enterprise, rows)
     url = f"/enterprises/{enterprise.uscc}/"
     # Cold cache:
-    #  1 enterprise + registration authority + legal representative (one join)
+    #  1 enterprise + registration authority (one join)
     #  2 which sections have rows: one EXISTS per section, in one query (the listings
     #    and inspections sections included; they are empty here, so they cost nothing)
     #  3 shareholders + source agency + person   4 their capital contributions (prefetch)

@@ -4,7 +4,6 @@ import datetime as dt
 import functools
 import hashlib
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +11,17 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import BigIntegerField, ExpressionWrapper, F, Func, Prefetch, Q, QuerySet, TextField
+from django.db.models import (
+    BigIntegerField,
+    ExpressionWrapper,
+    F,
+    Func,
+    Prefetch,
+    Q,
+    QuerySet,
+    TextField,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 
 from credit import uscc as uscc_rules
@@ -270,83 +279,97 @@ def latest_licences(*, limit: int = 5) -> list[AdministrativeLicence]:
 # --- credit file ----------------------------------------------------------------
 
 
-# The file's own sections in NECIPS order: (context name, model, extra SQL condition for
-# what counts as shown, queryset builder). Builders run only for sections that have rows.
-_SECTIONS: list[tuple[str, type, str, Callable[[Enterprise], QuerySet]]] = [
-    (
-        "shareholders",
-        Shareholder,
-        "",
-        lambda e: e.shareholders.select_related("source_agency", "person")
-        .prefetch_related(
-            Prefetch("contributions", queryset=CapitalContribution.objects.order_by("kind", "contributed_on", "id"))
-        )
-        .order_by("id"),
+@dataclass(frozen=True)
+class _Section:
+    """One of the file's own sections: its context name, its model, which rows are shown
+    (as a filter, and as the SQL condition of the probe), their order, and the related
+    rows the template reads: (foreign key, the few fields of it that are shown)."""
+
+    name: str
+    model: type
+    ordering: tuple[str, ...] = ("id",)
+    related: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    shown: Q = Q()
+    condition: str = ""
+
+
+_SOURCE_AGENCY = ("source_agency", ("name", "name_en"))
+
+# The file's own sections in NECIPS order. Sections are fetched only when they have rows.
+_SECTIONS: tuple[_Section, ...] = (
+    _Section("shareholders", Shareholder, related=(_SOURCE_AGENCY, ("person", ("id_type", "id_number")))),
+    _Section("key_personnel", KeyPerson, related=(_SOURCE_AGENCY, ("person", ("name",)))),
+    _Section("branches", Branch, related=(_SOURCE_AGENCY,)),
+    _Section("changes", ChangeRecord, ("-changed_on", "-id"), (_SOURCE_AGENCY,)),
+    _Section("chattel_mortgages", ChattelMortgage, ("-registered_on", "-id"), (_SOURCE_AGENCY,)),
+    _Section(
+        "equity_pledges", EquityPledge, ("-established_on", "-id"), (_SOURCE_AGENCY, ("pledgor_person", ("id_number",)))
     ),
-    (
-        "key_personnel",
-        KeyPerson,
-        "",
-        lambda e: e.key_personnel.select_related("source_agency", "person").order_by("id"),
-    ),
-    ("branches", Branch, "", lambda e: e.branches.select_related("source_agency").order_by("id")),
-    (
-        "changes",
-        ChangeRecord,
-        "",
-        lambda e: e.changes.select_related("source_agency").order_by("-changed_on", "-id"),
-    ),
-    (
-        "chattel_mortgages",
-        ChattelMortgage,
-        "",
-        lambda e: e.chattel_mortgages.select_related("source_agency").order_by("-registered_on", "-id"),
-    ),
-    (
-        "equity_pledges",
-        EquityPledge,
-        "",
-        lambda e: e.equity_pledges.select_related("source_agency", "pledgor_person").order_by(
-            "-established_on", "-id"
-        ),
-    ),
-    (
-        "licences",
-        AdministrativeLicence,
-        "",
-        lambda e: e.licences.select_related("source_agency").order_by("-decided_on", "-id"),
-    ),
-    (
-        "penalties",
-        AdministrativePenalty,
-        "",
-        lambda e: e.penalties.select_related("source_agency").order_by("-decided_on", "-id"),
-    ),
-    (
-        "judicial_assistance",
-        JudicialAssistance,
-        "",
-        lambda e: e.judicial_assistance.select_related("source_agency").order_by("-decided_on", "-id"),
-    ),
-    (
+    _Section("licences", AdministrativeLicence, ("-decided_on", "-id"), (_SOURCE_AGENCY,)),
+    _Section("penalties", AdministrativePenalty, ("-decided_on", "-id"), (_SOURCE_AGENCY,)),
+    _Section("judicial_assistance", JudicialAssistance, ("-decided_on", "-id"), (_SOURCE_AGENCY,)),
+    _Section(
         "annual_reports",
         AnnualReport,
-        "published_at IS NOT NULL",
-        lambda e: e.annual_reports.filter(published_at__isnull=False).order_by("-year", "-version"),
+        ("-year", "-version"),
+        shown=Q(published_at__isnull=False),
+        condition="published_at IS NOT NULL",
     ),
-    (
-        "instant_disclosures",
-        InstantDisclosure,
-        "",
-        lambda e: e.instant_disclosures.order_by("-published_at", "-id"),
-    ),
-    (
-        "commitment_letters",
-        CommitmentLetter,
-        "",
-        lambda e: e.commitment_letters.order_by("-signed_on", "-id"),
-    ),
-]
+    _Section("instant_disclosures", InstantDisclosure, ("-published_at", "-id")),
+    _Section("commitment_letters", CommitmentLetter, ("-signed_on", "-id")),
+)
+_SECTION_BY_NAME = {section.name: section for section in _SECTIONS}
+_CONTRIBUTIONS = Prefetch("contributions", queryset=CapitalContribution.objects.order_by("kind", "contributed_on", "id"))
+# Stands for the enterprise id while the ORM writes a section's SQL.
+_ENTERPRISE_PARAM = -1
+
+
+def _related_alias(foreign_key: str, field: str) -> str:
+    return f"{foreign_key}_shown_{field}"
+
+
+@functools.cache
+def _section_sql(name: str) -> str:
+    """The SQL of one section, written by the ORM once per process.
+
+    Compiling a queryset costs more Python than running it (about half a millisecond
+    for a section of a few rows), and the file runs several per page, always the same
+    but for the enterprise id. The related rows' few shown fields are joined in as
+    annotations rather than select_related, so the SQL can be run with raw()."""
+    section = _SECTION_BY_NAME[name]
+    annotations = {
+        _related_alias(foreign_key, field): F(f"{foreign_key}__{field}")
+        for foreign_key, fields in section.related
+        for field in fields
+    }
+    queryset = (
+        section.model.objects.filter(section.shown, enterprise_id=_ENTERPRISE_PARAM)
+        .annotate(**annotations)
+        .order_by(*section.ordering)
+    )
+    sql, params = queryset.query.sql_with_params()
+    if params != (_ENTERPRISE_PARAM,):
+        raise ValueError(f"section {name}: the enterprise id must be the only parameter, got {params!r}")
+    return sql
+
+
+def _section_rows(section: _Section, enterprise_id: int) -> list:
+    """The section's rows, with their related rows built from the joined fields (the
+    other fields of those are deferred: reading one would cost a query, which the
+    query-count test would catch)."""
+    rows = list(section.model.objects.raw(_section_sql(section.name), [enterprise_id]))
+    for foreign_key, fields in section.related:
+        field = section.model._meta.get_field(foreign_key)
+        related_model = field.related_model
+        names = [related_model._meta.pk.attname, *fields]
+        aliases = [_related_alias(foreign_key, name) for name in fields]
+        for row in rows:
+            pk = getattr(row, field.attname)
+            values = [pk, *(getattr(row, alias) for alias in aliases)]
+            field.set_cached_value(row, None if pk is None else related_model.from_db(row._state.db, names, values))
+    if section.model is Shareholder and rows:
+        prefetch_related_objects(rows, _CONTRIBUTIONS)
+    return rows
 
 
 @functools.cache
@@ -360,9 +383,9 @@ def _sections_present_sql() -> str:
     from listings.models import EntryState, ListEntry
 
     probes = []
-    for _name, model, condition, _build in _SECTIONS:
-        where = "enterprise_id = %s" + (f" AND {condition}" if condition else "")
-        probes.append(f"EXISTS (SELECT 1 FROM {model._meta.db_table} WHERE {where})")
+    for section in _SECTIONS:
+        where = "enterprise_id = %s" + (f" AND {section.condition}" if section.condition else "")
+        probes.append(f"EXISTS (SELECT 1 FROM {section.model._meta.db_table} WHERE {where})")
     entries = ListEntry._meta.db_table
     revoked = EntryState.REVOKED.value
     probes += [
@@ -400,8 +423,8 @@ def credit_file(*, enterprise: Enterprise, today: dt.date | None = None) -> dict
         present = [bool(value) for value in cursor.fetchone()]
     has_entries, has_bar, has_spot_checks, has_results = present[len(_SECTIONS) :]
     context: dict[str, Any] = {"enterprise": enterprise}
-    for (name, _model, _condition, build), has_rows in zip(_SECTIONS, present[: len(_SECTIONS)], strict=True):
-        context[name] = list(build(enterprise)) if has_rows else []
+    for section, has_rows in zip(_SECTIONS, present[: len(_SECTIONS)], strict=True):
+        context[section.name] = _section_rows(section, pk) if has_rows else []
     # A penalty whose publication period is over is no longer public (credit repair or
     # expiry); the file says how many are no longer shown rather than hiding it silently.
     penalties = context["penalties"]

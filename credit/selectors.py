@@ -20,7 +20,6 @@ from django.db.models import (
     Q,
     QuerySet,
     TextField,
-    prefetch_related_objects,
 )
 from django.utils import timezone
 
@@ -319,7 +318,6 @@ _SECTIONS: tuple[_Section, ...] = (
     _Section("commitment_letters", CommitmentLetter, ("-signed_on", "-id")),
 )
 _SECTION_BY_NAME = {section.name: section for section in _SECTIONS}
-_CONTRIBUTIONS = Prefetch("contributions", queryset=CapitalContribution.objects.order_by("kind", "contributed_on", "id"))
 # Stands for the enterprise id while the ORM writes a section's SQL.
 _ENTERPRISE_PARAM = -1
 
@@ -368,8 +366,29 @@ def _section_rows(section: _Section, enterprise_id: int) -> list:
             values = [pk, *(getattr(row, alias) for alias in aliases)]
             field.set_cached_value(row, None if pk is None else related_model.from_db(row._state.db, names, values))
     if section.model is Shareholder and rows:
-        prefetch_related_objects(rows, _CONTRIBUTIONS)
+        _attach_contributions(rows, enterprise_id)
     return rows
+
+
+@functools.cache
+def _contributions_sql() -> str:
+    queryset = CapitalContribution.objects.filter(shareholder__enterprise_id=_ENTERPRISE_PARAM).order_by(
+        "kind", "contributed_on", "id"
+    )
+    sql, params = queryset.query.sql_with_params()
+    if params != (_ENTERPRISE_PARAM,):
+        raise ValueError(f"contributions: the enterprise id must be the only parameter, got {params!r}")
+    return sql
+
+
+def _attach_contributions(shareholders: list[Shareholder], enterprise_id: int) -> None:
+    """Each shareholder's capital contributions as `contribution_rows`, from one query
+    (written once per process, like the sections')."""
+    by_shareholder: dict[int, list[CapitalContribution]] = {holder.pk: [] for holder in shareholders}
+    for contribution in CapitalContribution.objects.raw(_contributions_sql(), [enterprise_id]):
+        by_shareholder.get(contribution.shareholder_id, []).append(contribution)
+    for holder in shareholders:
+        holder.contribution_rows = by_shareholder[holder.pk]
 
 
 @functools.cache

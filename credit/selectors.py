@@ -52,14 +52,15 @@ SEARCH_COUNT_SECONDS = 120
 
 
 def enterprise_get(*, uscc: str) -> Enterprise | None:
-    """The enterprise of a credit file with its registration authority. The file shows the
-    legal representative's name from the enterprise row, so the person is not joined, and
-    search_tokens (wide, used only by search) is not read."""
+    """The enterprise of a credit file with its registration authority's names. The file
+    shows the legal representative's name from the enterprise row, so the person is not
+    joined, and search_tokens (wide, used only by search) is not read. This is the one
+    query of a cached credit file, so its SQL is written once per process (see
+    _sql_written_once)."""
     code = uscc_rules.normalise(uscc)
-    try:
-        return Enterprise.objects.select_related("registration_authority").defer("search_tokens").get(uscc=code)
-    except Enterprise.DoesNotExist:
-        return None
+    rows = list(Enterprise.objects.raw(_enterprise_sql(), [code]))
+    _attach_related(Enterprise, rows, _ENTERPRISE_RELATED)
+    return rows[0] if rows else None
 
 
 # --- search -----------------------------------------------------------------
@@ -326,38 +327,32 @@ def _related_alias(foreign_key: str, field: str) -> str:
     return f"{foreign_key}_shown_{field}"
 
 
-@functools.cache
-def _section_sql(name: str) -> str:
-    """The SQL of one section, written by the ORM once per process.
-
-    Compiling a queryset costs more Python than running it (about half a millisecond
-    for a section of a few rows), and the file runs several per page, always the same
-    but for the enterprise id. The related rows' few shown fields are joined in as
-    annotations rather than select_related, so the SQL can be run with raw()."""
-    section = _SECTION_BY_NAME[name]
-    annotations = {
+def _related_annotations(related: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, F]:
+    return {
         _related_alias(foreign_key, field): F(f"{foreign_key}__{field}")
-        for foreign_key, fields in section.related
+        for foreign_key, fields in related
         for field in fields
     }
-    queryset = (
-        section.model.objects.filter(section.shown, enterprise_id=_ENTERPRISE_PARAM)
-        .annotate(**annotations)
-        .order_by(*section.ordering)
-    )
+
+
+def _sql_written_once(queryset: QuerySet, placeholder: Any) -> str:
+    """The SQL of a queryset whose only parameter is `placeholder`, to be run with raw().
+
+    Compiling a queryset costs more Python than running it (about half a millisecond
+    for a few rows), and the credit file runs several per page that differ only in the
+    enterprise. Callers cache the result per process. Related rows' shown fields are
+    joined in as annotations rather than select_related, which raw() cannot fill."""
     sql, params = queryset.query.sql_with_params()
-    if params != (_ENTERPRISE_PARAM,):
-        raise ValueError(f"section {name}: the enterprise id must be the only parameter, got {params!r}")
+    if params != (placeholder,):
+        raise ValueError(f"the placeholder must be the only parameter, got {params!r}")
     return sql
 
 
-def _section_rows(section: _Section, enterprise_id: int) -> list:
-    """The section's rows, with their related rows built from the joined fields (the
-    other fields of those are deferred: reading one would cost a query, which the
-    query-count test would catch)."""
-    rows = list(section.model.objects.raw(_section_sql(section.name), [enterprise_id]))
-    for foreign_key, fields in section.related:
-        field = section.model._meta.get_field(foreign_key)
+def _attach_related(model: type, rows: list, related: tuple[tuple[str, tuple[str, ...]], ...]) -> None:
+    """Build each row's related objects from the joined fields. Their other fields are
+    deferred: reading one would cost a query, which the query-count tests would catch."""
+    for foreign_key, fields in related:
+        field = model._meta.get_field(foreign_key)
         related_model = field.related_model
         names = [related_model._meta.pk.attname, *fields]
         aliases = [_related_alias(foreign_key, name) for name in fields]
@@ -365,6 +360,39 @@ def _section_rows(section: _Section, enterprise_id: int) -> list:
             pk = getattr(row, field.attname)
             values = [pk, *(getattr(row, alias) for alias in aliases)]
             field.set_cached_value(row, None if pk is None else related_model.from_db(row._state.db, names, values))
+
+
+_ENTERPRISE_RELATED = (("registration_authority", ("name", "name_en")),)
+# Stands for the code while the ORM writes the enterprise's SQL.
+_USCC_PARAM = "<uscc>"
+
+
+@functools.cache
+def _enterprise_sql() -> str:
+    queryset = (
+        Enterprise.objects.filter(uscc=_USCC_PARAM)
+        .defer("search_tokens")
+        .annotate(**_related_annotations(_ENTERPRISE_RELATED))
+    )
+    return _sql_written_once(queryset, _USCC_PARAM)
+
+
+@functools.cache
+def _section_sql(name: str) -> str:
+    """The SQL of one section, written by the ORM once per process."""
+    section = _SECTION_BY_NAME[name]
+    queryset = (
+        section.model.objects.filter(section.shown, enterprise_id=_ENTERPRISE_PARAM)
+        .annotate(**_related_annotations(section.related))
+        .order_by(*section.ordering)
+    )
+    return _sql_written_once(queryset, _ENTERPRISE_PARAM)
+
+
+def _section_rows(section: _Section, enterprise_id: int) -> list:
+    """The section's rows with their related rows (and a shareholder's contributions)."""
+    rows = list(section.model.objects.raw(_section_sql(section.name), [enterprise_id]))
+    _attach_related(section.model, rows, section.related)
     if section.model is Shareholder and rows:
         _attach_contributions(rows, enterprise_id)
     return rows
@@ -375,10 +403,7 @@ def _contributions_sql() -> str:
     queryset = CapitalContribution.objects.filter(shareholder__enterprise_id=_ENTERPRISE_PARAM).order_by(
         "kind", "contributed_on", "id"
     )
-    sql, params = queryset.query.sql_with_params()
-    if params != (_ENTERPRISE_PARAM,):
-        raise ValueError(f"contributions: the enterprise id must be the only parameter, got {params!r}")
-    return sql
+    return _sql_written_once(queryset, _ENTERPRISE_PARAM)
 
 
 def _attach_contributions(shareholders: list[Shareholder], enterprise_id: int) -> None:

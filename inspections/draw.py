@@ -23,11 +23,20 @@ from __future__ import annotations
 import hashlib
 import heapq
 import json
+import logging
+import multiprocessing
+import os
 import re
-from collections import defaultdict
+import threading
+import time
+from bisect import bisect_left
+from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal, localcontext
+from itertools import compress, repeat
 
 ALGORITHM = "DRAW-v1"
 RISK_CLASSES = ("A", "B", "C", "D")
@@ -43,6 +52,8 @@ POOL_HEADER = "uscc,risk_class"
 ROSTER_HEADER = "inspector_code"
 EXCLUSIONS_HEADER = "inspector_code,uscc"
 RESULT_HEADER = "uscc,risk_class,ticket,inspector_codes"
+
+logger = logging.getLogger(__name__)
 
 
 class DrawInputError(ValueError):
@@ -258,42 +269,268 @@ def assign_teams(
     *,
     team_size: int,
     workload_cap: int,
+    processes: int = 1,
+    parallel_min_pairs: int | None = None,
 ) -> dict[str, tuple[str, ...]]:
+    """Step 4. With `processes` > 1 and at least `parallel_min_pairs` (firm, inspector)
+    pairs the pair hashes are computed by worker processes; the result is the same
+    either way (see `_assign_parallel`)."""
     roster_sorted = sorted(set(roster))
     roster_size = len(roster_sorted)
+    index = {code: position for position, code in enumerate(roster_sorted)}
     chosen_usccs = {uscc for _, uscc, _ in chosen}
-    excluded: dict[str, set[str]] = defaultdict(set)
-    roster_set = set(roster_sorted)
+    excluded: dict[str, set[int]] = defaultdict(set)
     for code, uscc in exclusions:
-        if uscc in chosen_usccs and code in roster_set:
-            excluded[uscc].add(code)
+        if uscc in chosen_usccs and code in index:
+            excluded[uscc].add(index[code])
     order = sorted(chosen, key=lambda row: (roster_size - len(excluded.get(row[1], ())), row[0], row[1]))
-    load = dict.fromkeys(roster_sorted, 0)
-    # Inspectors at the cap can never be candidates again, so they leave the list;
-    # this changes nothing in the result and saves hashing them.
-    available = [(code, code.encode("ascii")) for code in roster_sorted]
-    teams: dict[str, tuple[str, ...]] = {}
-    for _ticket, uscc, _cls in order:
-        base = hashlib.sha256(f"{ALGORITHM}|pair|{seed}|{uscc}|".encode("ascii"))
-        skip = excluded.get(uscc, ())
-        ranked = []
-        for code, raw in available:
-            if code in skip:
-                continue
-            h = base.copy()
-            h.update(raw)
-            ranked.append((h.digest(), code))
+    firms = [(uscc, tuple(sorted(excluded.get(uscc, ())))) for _ticket, uscc, _cls in order]
+    raws = [code.encode("ascii") for code in roster_sorted]
+    picked = None
+    if parallel_min_pairs is None:
+        parallel_min_pairs = PARALLEL_MIN_PAIRS
+    if processes > 1 and len(firms) * roster_size >= parallel_min_pairs:
+        picked = _assign_parallel(seed, firms, raws, team_size=team_size, workload_cap=workload_cap,
+                                  processes=processes)
+    if picked is None:
+        picked = _assign_serial(seed, firms, raws, team_size=team_size, workload_cap=workload_cap)
+    return {uscc: tuple(roster_sorted[i] for i in team) for (uscc, _), team in zip(firms, picked, strict=True)}
+
+
+# --- step 4, fast path ----------------------------------------------------------------
+#
+# Everything below computes exactly what the plain description says; it only avoids
+# Python work per pair. Inspectors are numbered by their position in the sorted roster,
+# so "ties by inspector code" is "ties by number".
+
+# Below this many (firm, inspector) pairs a worker pool costs more than it saves.
+PARALLEL_MIN_PAIRS = 2_000_000
+# Pairs a worker hashes per batch (about a tenth of a second).
+_BATCH_PAIRS = 200_000
+_BLOCK = 32
+# A batch takes well under a second; a pool that has not answered in this long is broken.
+_BATCH_TIMEOUT = 600
+
+_sha256 = hashlib.sha256
+_HASH = type(_sha256())
+_copy, _update, _digest = _HASH.copy, _HASH.update, _HASH.digest
+
+
+def _pair_prefix(seed: str, uscc: str) -> bytes:
+    return f"{ALGORITHM}|pair|{seed}|{uscc}|".encode("ascii")
+
+
+def _smallest(digests: list[bytes], m: int) -> list[tuple[bytes, int]]:
+    """The m smallest (digest, position), in order.
+
+    heapq.nsmallest runs Python code per element; `min` does not. The m-th smallest of
+    the blocks' minima bounds the m-th smallest overall (m distinct elements are at or
+    below it), so only blocks whose minimum is within that bound can hold an answer.
+    """
+    n = len(digests)
+    if n <= 8 * _BLOCK or m * 4 > n // _BLOCK:
+        return heapq.nsmallest(m, zip(digests, range(n), strict=True))
+    starts = range(0, n, _BLOCK)
+    minima = list(map(min, map(digests.__getitem__, map(slice, starts, range(_BLOCK, n + _BLOCK, _BLOCK)))))
+    bound = heapq.nsmallest(m, minima)[-1]
+    near: list[tuple[bytes, int]] = []
+    for start, low in zip(starts, minima, strict=True):
+        if low <= bound:
+            near.extend(zip(digests[start : start + _BLOCK], range(start, start + _BLOCK), strict=False))  # last block: short
+    return heapq.nsmallest(m, near)
+
+
+def _ranked(prefix: bytes, raws: list[bytes], m: int) -> list[int]:
+    """Positions in `raws` of the m smallest sha256(prefix + raw), best first."""
+    if not raws:
+        return []
+    # The prefix fills the first 64-byte block: hash it once and copy the state. The
+    # map() calls keep the per-pair loop in C.
+    states = list(map(_copy, repeat(_sha256(prefix), len(raws))))
+    deque(map(_update, states, raws), 0)
+    return [position for _, position in _smallest(list(map(_digest, states)), m)]
+
+
+def _without(ids: list[int], raws: list[bytes], skip: tuple[int, ...]) -> tuple[list[int], list[bytes]]:
+    """`ids` (ascending inspector numbers) and their codes, minus the numbers in `skip`."""
+    if not skip:
+        return ids, raws
+    drop = [at for number in skip if (at := bisect_left(ids, number)) < len(ids) and ids[at] == number]
+    if not drop:
+        return ids, raws
+    ids, raws = ids[:], raws[:]
+    for at in reversed(drop):
+        del ids[at], raws[at]
+    return ids, raws
+
+
+def _assign_serial(seed, firms, raws, *, team_size, workload_cap) -> list[tuple[int, ...]]:
+    load = [0] * len(raws)
+    open_ids, open_raws = list(range(len(raws))), list(raws)
+    teams = []
+    for uscc, skip in firms:
+        ids, codes = _without(open_ids, open_raws, skip)
+        ranked = _ranked(_pair_prefix(seed, uscc), codes, team_size)
         if len(ranked) < team_size:
-            teams[uscc] = ()
+            teams.append(())
             continue
-        team = tuple(code for _, code in heapq.nsmallest(team_size, ranked))
-        teams[uscc] = team
+        team = tuple(ids[position] for position in ranked)
+        teams.append(team)
         saturated = False
-        for code in team:
-            load[code] += 1
-            saturated = saturated or load[code] >= workload_cap
+        for number in team:
+            load[number] += 1
+            saturated = saturated or load[number] >= workload_cap
         if saturated:
-            available = [(code, raw) for code, raw in available if load[code] < workload_cap]
+            # Inspectors at the cap can never be candidates again, so they leave the list.
+            open_ids = [number for number in open_ids if load[number] < workload_cap]
+            open_raws = [raws[number] for number in open_ids]
+    return teams
+
+
+_worker_raws: list[bytes] = []
+_OPEN = bytes.maketrans(b"\x00\x01", b"\x01\x00")
+
+
+def _worker_start(raws: list[bytes]) -> None:
+    global _worker_raws
+    _worker_raws = raws
+    # A worker blocked on its queue would outlive a parent killed with SIGKILL.
+    parent = os.getppid()
+    threading.Thread(target=_worker_watch, args=(parent,), daemon=True).start()
+
+
+def _worker_watch(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
+
+
+def _worker_rank(seed: str, firms: list[tuple[str, tuple[int, ...]]], full: bytes, m: int):
+    """For each firm: how many of its eligible inspectors were under the cap when the
+    batch was sent, and the numbers of the best m of them."""
+    is_open = full.translate(_OPEN)
+    open_ids = list(compress(range(len(_worker_raws)), is_open))
+    open_raws = list(compress(_worker_raws, is_open))
+    out = []
+    for uscc, skip in firms:
+        ids, codes = _without(open_ids, open_raws, skip)
+        out.append((len(ids), [ids[position] for position in _ranked(_pair_prefix(seed, uscc), codes, m)]))
+    return out
+
+
+class _BilliardFuture:
+    def __init__(self, result):
+        self._result = result
+
+    def result(self):
+        from billiard.exceptions import WorkerLostError
+
+        try:
+            return self._result.get(timeout=_BATCH_TIMEOUT)
+        except (WorkerLostError, multiprocessing.TimeoutError) as problem:
+            raise BrokenProcessPool(str(problem) or type(problem).__name__) from problem
+
+    def cancel(self):
+        return False
+
+
+class _BilliardExecutor:
+    """The little of the Executor interface used here, over a billiard pool.
+
+    A Celery prefork worker runs tasks in daemonic processes, which multiprocessing
+    forbids to start children; billiard (Celery's own fork of multiprocessing) allows it.
+    The pool lives only for one draw and its workers exit when their parent dies.
+    """
+
+    def __init__(self, processes: int, raws: list[bytes]):
+        import billiard
+
+        self._pool = billiard.get_context("fork").Pool(processes, initializer=_worker_start, initargs=(raws,))
+
+    def submit(self, fn, *args):
+        return _BilliardFuture(self._pool.apply_async(fn, args))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._pool.terminate()
+        self._pool.join()
+
+
+def _open_pool(processes: int, raws: list[bytes]):
+    """A process pool for `_worker_rank`, or None where this process cannot have one."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" not in methods:
+        # Elsewhere workers would have to re-import the caller's main module; not worth it.
+        return None
+    try:
+        if multiprocessing.current_process().daemon:
+            return _BilliardExecutor(processes, raws)
+        # fork: workers start in milliseconds; they only run _worker_rank and never touch
+        # the database connection they inherit.
+        return ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_worker_start, initargs=(raws,))
+    except (ImportError, OSError, ValueError) as problem:
+        logger.warning("draw: no worker pool (%s), ranking in this process", problem)
+        return None
+
+
+def _assign_parallel(seed, firms, raws, *, team_size, workload_cap, processes,
+                     candidates=0) -> list[tuple[int, ...]] | None:
+    """The pair hashing split over worker processes; None if no pool can be had.
+
+    Workers rank batches of firms ahead of the sequential pass, each against the set of
+    inspectors still under the cap when the batch was sent, and return each firm's best
+    `candidates`. Loads only grow, so an inspector full then is still full when the
+    firm's turn comes; the firm's true team is therefore its first team_size candidates
+    still under the cap, provided there are that many. Otherwise (rare: most candidates
+    filled up meanwhile) and only if the worker saw more eligible inspectors than it
+    returned, the firm is ranked again here against the current loads.
+    """
+    pool = _open_pool(processes, raws)
+    if pool is None:
+        return None
+    candidates = candidates or 4 * team_size + 8
+    load = [0] * len(raws)
+    full = bytearray(len(raws))
+    open_count = len(raws)
+    teams: list[tuple[int, ...]] = []
+    again = 0
+    with pool:
+        pending: deque = deque()
+        sent = 0
+        try:
+            while sent < len(firms) or pending:
+                while sent < len(firms) and len(pending) < 2 * processes:
+                    size = max(1, _BATCH_PAIRS // max(1, open_count))
+                    batch = firms[sent : sent + size]
+                    pending.append((batch, pool.submit(_worker_rank, seed, batch, bytes(full), candidates)))
+                    sent += len(batch)
+                batch, future = pending.popleft()
+                for (uscc, skip), (eligible, ranked) in zip(batch, future.result(), strict=True):
+                    team = [number for number in ranked if load[number] < workload_cap][:team_size]
+                    if len(team) < team_size and eligible > len(ranked):
+                        again += 1
+                        open_ids = [number for number in range(len(raws)) if not full[number]]
+                        ids, codes = _without(open_ids, [raws[number] for number in open_ids], skip)
+                        team = [ids[position] for position in _ranked(_pair_prefix(seed, uscc), codes, team_size)]
+                    if len(team) < team_size:
+                        teams.append(())
+                        continue
+                    teams.append(tuple(team))
+                    for number in team:
+                        load[number] += 1
+                        if load[number] >= workload_cap:
+                            full[number] = 1
+                            open_count -= 1
+        except (BrokenProcessPool, OSError) as problem:
+            logger.warning("draw: worker pool failed (%s), ranking in this process", problem)
+            for _, future in pending:
+                future.cancel()
+            return None
+    logger.info("draw: %d firms ranked by %d worker processes (%s), %d ranked again here", len(firms), processes,
+                type(pool).__name__, again)
     return teams
 
 
@@ -306,16 +543,29 @@ def run_draw(
     ratios: Mapping[str, object],
     team_size: int,
     workload_cap: int,
+    processes: int = 1,
+    parallel_min_pairs: int | None = None,
 ) -> DrawResult:
     quotas, chosen = select_firms(seed, pool, ratios)
-    teams = assign_teams(seed, chosen, roster, exclusions, team_size=team_size, workload_cap=workload_cap)
+    teams = assign_teams(seed, chosen, roster, exclusions, team_size=team_size, workload_cap=workload_cap,
+                         processes=processes, parallel_min_pairs=parallel_min_pairs)
     chosen.sort()
     selected = [Selected(uscc, cls, ticket, teams[uscc]) for ticket, uscc, cls in chosen]
     return DrawResult(seed=seed, quotas=quotas, selected=selected)
 
 
-def run_draw_from_files(files: Mapping[str, bytes], *, secret: bytes, public_entropy: str) -> DrawResult:
-    """Recompute a draw from the frozen files and parameters.json (the published set)."""
+def run_draw_from_files(
+    files: Mapping[str, bytes],
+    *,
+    secret: bytes,
+    public_entropy: str,
+    processes: int = 1,
+    parallel_min_pairs: int | None = None,
+) -> DrawResult:
+    """Recompute a draw from the frozen files and parameters.json (the published set).
+
+    `processes` > 1 spreads the pair hashing over that many worker processes when the
+    draw has at least `parallel_min_pairs` pairs to rank (same result)."""
     document = files[PARAMETERS_FILE]
     params = json.loads(document)
     for name in FROZEN_FILES:
@@ -332,6 +582,8 @@ def run_draw_from_files(files: Mapping[str, bytes], *, secret: bytes, public_ent
         ratios=params["ratios"],
         team_size=params["team_size"],
         workload_cap=params["workload_cap"],
+        processes=processes,
+        parallel_min_pairs=parallel_min_pairs,
     )
 
 

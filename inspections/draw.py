@@ -20,10 +20,12 @@ Choices the design leaves open, fixed here once and for all:
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import heapq
 import json
 import logging
+import math
 import multiprocessing
 import os
 import re
@@ -31,9 +33,10 @@ import threading
 import time
 from bisect import bisect_left
 from collections import defaultdict, deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal, localcontext
 from itertools import compress, repeat
@@ -135,15 +138,15 @@ def _rows(data: bytes, header: str, width: int) -> list[list[str]]:
     lines = text[:-1].split("\n")
     if lines[0] != header:
         raise DrawInputError(f"header must be {header!r}, not {lines[0]!r}")
-    rows = [line.split(",") for line in lines[1:]]
-    for row in rows:
-        if len(row) != width:
-            raise DrawInputError(f"row {','.join(row)!r} must have {width} fields")
+    rows = list(map(str.split, lines[1:], repeat(",")))  # map(): a pool has a million lines
+    if any(map(width.__ne__, map(len, rows))):
+        row = next(row for row in rows if len(row) != width)
+        raise DrawInputError(f"row {','.join(row)!r} must have {width} fields")
     return rows
 
 
 def parse_pool(data: bytes) -> list[tuple[str, str]]:
-    return [(uscc, risk) for uscc, risk in _rows(data, POOL_HEADER, 2)]
+    return list(map(tuple, _rows(data, POOL_HEADER, 2)))
 
 
 def parse_roster(data: bytes) -> list[str]:
@@ -230,6 +233,7 @@ class DrawResult:
     seed: str
     quotas: dict[str, int]
     selected: list[Selected] = field(default_factory=list)
+    pool_size: int | None = None  # known when run from the files
 
     def result_csv(self) -> bytes:
         lines = [RESULT_HEADER]
@@ -246,19 +250,39 @@ def select_firms(seed: str, pool: Iterable[tuple[str, str]], ratios: Mapping[str
     quotas, chosen = {}, []
     for risk_class in RISK_CLASSES:
         members = by_class.get(risk_class, [])
-        k = quota(len(members), ratio_string(ratios[risk_class]))
+        n = len(members)
+        k = quota(n, ratio_string(ratios[risk_class]))
         quotas[risk_class] = k
         if k == 0:
             continue
-        base = hashlib.sha256(prefix)
-        tickets = []
-        for uscc in members:
-            h = base.copy()
-            h.update(uscc.encode("ascii"))
-            tickets.append((h.hexdigest(), uscc))
-        tickets.sort()
-        chosen.extend((ticket, uscc, risk_class) for ticket, uscc in tickets[:k])
+        digests = _digests(prefix, list(map(str.encode, members, repeat("ascii"))))
+        # Sorting a million tickets to keep a few thousand is most of the work. Tickets
+        # are uniform, so few lie under a bound a little above k/n of the range; when at
+        # least k do, the k smallest are among them (the k-th smallest is under it too).
+        # Raw digests order like their hex.
+        spread = k + 4 * math.isqrt(k) + 16
+        while spread < n:
+            bound = ((spread << 256) // n).to_bytes(32, "big")
+            below = list(compress(range(n), map(bound.__gt__, digests)))
+            if len(below) >= k:
+                break
+            spread *= 2
+        else:
+            below = range(n)
+        best = sorted([(digests[i], members[i]) for i in below])[:k]
+        chosen.extend((digest.hex(), uscc, risk_class) for digest, uscc in best)
     return quotas, chosen
+
+
+def _digests(prefix: bytes, raws: list[bytes]) -> list[bytes]:
+    """sha256(prefix + raw) for each raw, the prefix's block hashed once."""
+    base, out = _sha256(prefix), []
+    for start in range(0, len(raws), 65536):  # bounded: a live hash object per item
+        part = raws[start : start + 65536]
+        states = list(map(_copy, repeat(base, len(part))))
+        deque(map(_update, states, part), 0)
+        out.extend(map(_digest, states))
+    return out
 
 
 def assign_teams(
@@ -534,6 +558,19 @@ def _assign_parallel(seed, firms, raws, *, team_size, workload_cap, processes,
     return teams
 
 
+@contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """A draw makes millions of small acyclic objects (rows, digests, tuples); the cyclic
+    collector would walk them again and again for nothing (a third of parsing a pool)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def run_draw(
     *,
     seed: str,
@@ -546,11 +583,12 @@ def run_draw(
     processes: int = 1,
     parallel_min_pairs: int | None = None,
 ) -> DrawResult:
-    quotas, chosen = select_firms(seed, pool, ratios)
-    teams = assign_teams(seed, chosen, roster, exclusions, team_size=team_size, workload_cap=workload_cap,
-                         processes=processes, parallel_min_pairs=parallel_min_pairs)
-    chosen.sort()
-    selected = [Selected(uscc, cls, ticket, teams[uscc]) for ticket, uscc, cls in chosen]
+    with _without_cyclic_gc():
+        quotas, chosen = select_firms(seed, pool, ratios)
+        teams = assign_teams(seed, chosen, roster, exclusions, team_size=team_size, workload_cap=workload_cap,
+                             processes=processes, parallel_min_pairs=parallel_min_pairs)
+        chosen.sort()
+        selected = [Selected(uscc, cls, ticket, teams[uscc]) for ticket, uscc, cls in chosen]
     return DrawResult(seed=seed, quotas=quotas, selected=selected)
 
 
@@ -574,17 +612,21 @@ def run_draw_from_files(
     if sha256_hex(secret) != params["secret_hash"]:
         raise DrawInputError("secret does not match secret_hash")
     seed = seed_of(commitment=commitment_of(document), secret=secret, public_entropy=public_entropy)
-    return run_draw(
-        seed=seed,
-        pool=parse_pool(files[POOL_FILE]),
-        roster=parse_roster(files[ROSTER_FILE]),
-        exclusions=parse_exclusions(files[EXCLUSIONS_FILE]),
-        ratios=params["ratios"],
-        team_size=params["team_size"],
-        workload_cap=params["workload_cap"],
-        processes=processes,
-        parallel_min_pairs=parallel_min_pairs,
-    )
+    with _without_cyclic_gc():
+        pool = parse_pool(files[POOL_FILE])
+        result = run_draw(
+            seed=seed,
+            pool=pool,
+            roster=parse_roster(files[ROSTER_FILE]),
+            exclusions=parse_exclusions(files[EXCLUSIONS_FILE]),
+            ratios=params["ratios"],
+            team_size=params["team_size"],
+            workload_cap=params["workload_cap"],
+            processes=processes,
+            parallel_min_pairs=parallel_min_pairs,
+        )
+    result.pool_size = len(pool)
+    return result
 
 
 def expected_share(counts: Mapping[str, int], ratios: Mapping[str, object]) -> Decimal:

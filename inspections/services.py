@@ -248,7 +248,7 @@ def _draw_write(plan_id: int) -> Draw | None:
         plan=plan,
         seed=result.seed,
         quotas=result.quotas,
-        pool_size=len(draw.parse_pool(files[draw.POOL_FILE])),
+        pool_size=result.pool_size,
         selected_count=len(result.selected),
         unassigned_count=sum(1 for row in result.selected if not row.team),
         result_sha256=result_file.sha256,

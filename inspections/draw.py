@@ -1,6 +1,7 @@
 """The reference implementation of the draw, DESIGN.md §4 (algorithm tag DRAW-v1).
 
-Pure functions over plain values: no Django, no database. The Celery task, the
+Pure functions over plain values: no Django, no database (step 4 may hand its hashing
+to worker processes, which only compute). The Celery task, the
 management command verifier and the tests all go through here; the standalone
 `verify_draw.py` re-implements the same steps with the standard library only, so the
 two can check each other.

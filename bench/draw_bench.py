@@ -149,7 +149,7 @@ def main() -> int:
                 break
             if plan.draw_error or time.monotonic() > deadline:
                 raise SystemExit(f"draw failed: {plan.draw_error}\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
+            time.sleep(0.02)  # fine enough for small draws too
         draw_seconds = time.perf_counter() - started
         load_average = os.getloadavg()
         time.sleep(1)  # lets the pool's workers exit and be reaped into the task process's times
@@ -197,9 +197,39 @@ def main() -> int:
 
 # The figures before the draw was optimised (same script, same sizes), kept for comparison.
 BEFORE = """
-Before (2026-11-26 10:09 UTC, the draw as first written: one pair at a time in Python,
-every ticket sorted, in the Celery worker process only): draw end to end **282.6 s**
-(266.2 s computing), verifier 305.1 s in the same run (0.93x).
+Before: the draw as first written (one pair at a time in Python, every ticket sorted,
+all in the Celery worker process), same script and sizes, 2026-11-26 10:09 UTC on a
+busier machine: draw end to end **282.6 s** (266.2 s computing), verifier 305.1 s in the
+same run (0.93x). That verifier, unchanged since, needs about 147 CPU-seconds, so the
+machine was then roughly twice as busy: compare the draw with the verifier of the same
+run, or use the table below.
+
+The computation alone on one plan's published files, back to back on a quiet machine
+(load average 0.1-1.8; `bench/draw_compute.py`, the "before" being `git show
+a320239:inspections/draw.py` run with `--module`), every run byte-identical to the
+published result.csv:
+
+| draw.py | processes | wall | CPU |
+|---|---|---|---|
+| before | 1 | 147.6 s | 145.2 s |
+| now | 1 | 126.8 s | 126.8 s |
+| now | 2 | 67.9 s | 133.3 s |
+
+What changed: step 4 hashes through `map()` over copies of the firm's prefix state
+(no Python bytecode per pair), keeps raw digests, and finds the few smallest through
+block minima (`min` in C) instead of `heapq.nsmallest` over every pair; step 3 keeps the
+tickets under a bound instead of sorting a million; parsing avoids per-row Python
+loops and the cyclic GC is off during the draw; and step 4 is split over
+DRAW_PROCESSES worker processes (default: the CPUs; inside the Celery prefork worker a
+billiard pool), which rank batches of firms ahead of the sequential pass; that pass
+takes each firm's first team_size candidates still under the cap and ranks a firm again
+itself only if too few are left (exact by construction, tested against a plain
+transcription of DESIGN.md §4).
+
+Small draws: `--firms 20000 --inspectors 300` (cap 7, 869 selected, below
+DRAW_PARALLEL_MIN_PAIRS so no pool) took 0.32-0.37 s end to end against 0.13 s for the
+verifier (2.4-2.9x; before: 0.47 s against 0.14 s, 3.5x, then polled every 0.2 s instead
+of 0.02 s). At that size queueing, the two transactions and writing the rows dominate.
 """
 
 
@@ -235,8 +265,9 @@ so treat the seconds as indicative.
 - **Draw, end to end through Celery** (queue -> worker -> drawn, one transaction writing
   {f['selected']:,} tasks, their team members, reveal.json and result.csv): **{f['draw']:.1f} s**, of which
   {f['compute']:.1f} s computing the draw (including re-checking the frozen files' hashes).
-  DRAW_PROCESSES={f['processes']}; the worker log says: {f['ranked']}. CPU time of the
-  Celery worker process and its pool: {f['draw_cpu']:.1f} s.
+  DRAW_PROCESSES={f['processes']}; the worker log says: {f['ranked']}.
+  CPU time of the Celery worker process and its pool: {f['draw_cpu']:.1f} s, i.e. on average
+  {f['draw_cpu'] / f['draw']:.1f} of the 2 cores (the rest went to other work on the machine).
 - **Standalone verifier** (`python3 -I -S inspections/verify_draw.py`) on the published files:
   **{f['verify']:.1f} s** ({f['verify_cpu']:.1f} s CPU). Draw / verifier = **{f['ratio']:.2f}x** (target: at most 3x).
 - result.csv sha256 `{f['sha']}`; the verifier reported MATCH.
@@ -248,8 +279,10 @@ here: fewer as inspectors reach the cap and leave the candidate list). No exact 
 exists: any unseen pair hash could be the smallest. Through `hashlib` one pair costs about
 0.3 µs of one core however the loop is written (two OpenSSL context copies, one for
 `.copy()` and one inside `.digest()`, cost more than the compression itself), so the
-floor is about 120 core-seconds, 60 s on both cores of an otherwise idle machine. The
-verifier must do the same work, which is why the draw stays within a small factor of it.
+floor is about 120 core-seconds, 60 s on both cores of an otherwise idle machine; the
+rest of the draw (parsing, firm selection, writing the rows in one transaction) adds
+about 10 s. With two cores the parallel draw can beat the single-process verifier by
+about 2x at best; the verifier does the same hashing work.
 A roster of a few hundred inspectors per agency, as in practice, brings the whole draw to
 seconds.
 """

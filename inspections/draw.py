@@ -261,7 +261,7 @@ def select_firms(seed: str, pool: Iterable[tuple[str, str]], ratios: Mapping[str
         # are uniform, so few lie under a bound a little above k/n of the range; when at
         # least k do, the k smallest are among them (the k-th smallest is under it too).
         # Raw digests order like their hex.
-        spread = k + 4 * math.isqrt(k) + 16
+        spread = _first_spread(k)
         while spread < n:
             bound = ((spread << 256) // n).to_bytes(32, "big")
             below = list(compress(range(n), map(bound.__gt__, digests)))
@@ -273,6 +273,12 @@ def select_firms(seed: str, pool: Iterable[tuple[str, str]], ratios: Mapping[str
         best = sorted([(digests[i], members[i]) for i in below])[:k]
         chosen.extend((digest.hex(), uscc, risk_class) for digest, uscc in best)
     return quotas, chosen
+
+
+def _first_spread(k: int) -> int:
+    """How many tickets' worth of the range to try first: enough that fewer than k fall
+    under it only rarely (four standard deviations), when the range is widened."""
+    return k + 4 * math.isqrt(k) + 16
 
 
 def _digests(prefix: bytes, raws: list[bytes]) -> list[bytes]:

@@ -162,3 +162,20 @@ def test_it_finds_the_smallest_digests_like_a_sort(m):
     for n in (0, 1, 3, 255, 256, 257, 2047, 2048, 5000):
         digests = [rnd.randbytes(2) for _ in range(n)]  # short: many ties, broken by position
         assert draw._smallest(digests, m) == sorted(zip(digests, range(n), strict=True))[:m]
+
+
+@pytest.mark.parametrize("spread", ["default", "too narrow"])
+def test_it_selects_the_firms_a_full_sort_selects(monkeypatch, spread):
+    if spread == "too narrow":  # forces the bound to be widened, often more than once
+        monkeypatch.setattr(draw, "_first_spread", lambda k: max(1, k // 8))
+    rnd = random.Random(spread)
+    for _ in range(12):
+        seed = rnd.randbytes(32).hex()
+        pool = [(f"9111{n:014d}", rnd.choice("ABCD")) for n in rnd.sample(range(10**6), rnd.randint(0, 3000))]
+        ratios = {cls: rnd.choice(["0", "0.01", "0.03", "0.1", "0.5", "1"]) for cls in draw.RISK_CLASSES}
+        expected = []
+        for cls in draw.RISK_CLASSES:
+            members = [uscc for uscc, risk in pool if risk == cls]
+            k = draw.quota(len(members), ratios[cls])
+            expected += [(t, u, cls) for t, u in sorted((draw.ticket_of(seed, u), u) for u in members)[:k]]
+        assert draw.select_firms(seed, pool, ratios)[1] == expected

@@ -202,7 +202,9 @@ all in the Celery worker process), same script and sizes, 2026-11-26 10:09 UTC o
 busier machine: draw end to end **282.6 s** (266.2 s computing), verifier 305.1 s in the
 same run (0.93x). That verifier, unchanged since, needs about 147 CPU-seconds, so the
 machine was then roughly twice as busy: compare the draw with the verifier of the same
-run, or use the table below.
+run, or use the table below. Earlier runs of the current code, same sizes: 10:42 UTC
+(load average 3.4) 164.4 s against a 145.7 s verifier; 10:56 UTC (load 2.3) 115.2 s
+against 147.5 s.
 
 The computation alone on one plan's published files, back to back on a quiet machine
 (load average 0.1-1.8; `bench/draw_compute.py`, the "before" being `git show

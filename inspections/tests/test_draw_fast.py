@@ -36,16 +36,19 @@ def plain_assign(seed, chosen, roster, exclusions, *, team_size, workload_cap):
     return teams
 
 
-def random_case(rnd: random.Random):
+def random_case(rnd: random.Random, inspectors: int = 40, firms: int = 70, exclusions: int = 120):
     seed = rnd.randbytes(32).hex()
-    roster = [f"I{rnd.randrange(10**6):06d}" for _ in range(rnd.randint(0, 40))]
-    chosen = [(rnd.randbytes(32).hex(), f"9111{n:014d}", "A") for n in range(rnd.randint(0, 70))]
+    roster = [f"I{rnd.randrange(10**6):06d}" for _ in range(rnd.randint(0, inspectors))]
+    chosen = [(rnd.randbytes(32).hex(), f"9111{n:014d}", "A") for n in range(rnd.randint(0, firms))]
     usccs = [uscc for _, uscc, _ in chosen] + ["91000000000000000X"]
-    exclusions = [(rnd.choice(roster + ["NOT-ON-ROSTER"]), rnd.choice(usccs)) for _ in range(rnd.randint(0, 120))]
-    return seed, chosen, roster, exclusions, rnd.randint(2, 3), rnd.randint(1, 4)
+    pairs = [(rnd.choice(roster + ["NOT-ON-ROSTER"]), rnd.choice(usccs)) for _ in range(rnd.randint(0, exclusions))]
+    return seed, chosen, roster, pairs, rnd.randint(2, 3), rnd.randint(1, 4)
 
 
-CASES = [random_case(random.Random(number)) for number in range(60)]
+# The last few have rosters large enough for the block-minimum selection in _smallest.
+CASES = [random_case(random.Random(number)) for number in range(60)] + [
+    random_case(random.Random(number), inspectors=3000, firms=40, exclusions=400) for number in range(60, 64)
+]
 
 
 def test_it_gives_the_plain_result_in_one_process():

@@ -10,6 +10,7 @@ import secrets
 import time
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -290,7 +291,9 @@ def _draw_write(plan_id: int) -> Draw | None:
     files = {f.name: bytes(f.content) for f in PlanFile.objects.filter(plan=plan, name__in=[
         draw.PARAMETERS_FILE, *draw.FROZEN_FILES])}
     secret = bytes(plan.secret)
-    result = draw.run_draw_from_files(files, secret=secret, public_entropy=plan.public_entropy)
+    result = draw.run_draw_from_files(files, secret=secret, public_entropy=plan.public_entropy,
+                                      processes=settings.DRAW_PROCESSES,
+                                      parallel_min_pairs=settings.DRAW_PARALLEL_MIN_PAIRS)
     if draw.commitment_of(files[draw.PARAMETERS_FILE]) != plan.commitment:
         raise InspectionError(_("Draw: parameters.json no longer matches the published commitment."))
     seconds = time.perf_counter() - started
@@ -331,7 +334,7 @@ def _draw_write(plan_id: int) -> Draw | None:
         plan=plan,
         seed=result.seed,
         quotas=result.quotas,
-        pool_size=len(draw.parse_pool(files[draw.POOL_FILE])),
+        pool_size=result.pool_size,
         selected_count=len(result.selected),
         unassigned_count=sum(1 for row in result.selected if not row.team),
         result_sha256=result_file.sha256,

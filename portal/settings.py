@@ -208,3 +208,8 @@ LOGGING = {
 SEARCH_COUNT_LIMIT = int(os.environ.get("SEARCH_COUNT_LIMIT", "1000"))
 # Rendered credit-file cache lifetime (seconds); publication invalidates it anyway.
 CREDIT_FILE_CACHE_SECONDS = int(os.environ.get("CREDIT_FILE_CACHE_SECONDS", "600"))
+# Worker processes the draw spreads its pair hashing over (1: all in the Celery worker).
+DRAW_PROCESSES = int(os.environ.get("DRAW_PROCESSES", "0") or 0) or (
+    len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+# Smaller draws (selected firms x roster) are ranked in the worker itself: a pool costs more.
+DRAW_PARALLEL_MIN_PAIRS = int(os.environ.get("DRAW_PARALLEL_MIN_PAIRS", "2000000"))

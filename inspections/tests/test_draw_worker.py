@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from inspections import services
+from inspections import draw, services
 from inspections.models import Draw, PlanFile, PlanState, Task
 from inspections.tasks import draw_plan
 from portal.models import AuditEvent
@@ -141,3 +141,15 @@ def test_it_completes_exactly_once_after_the_worker_is_killed_mid_draw(setup_pla
     assert Task.objects.filter(plan=plan).count() == 10
     assert AuditEvent.objects.filter(action="inspections.draw.completed").count() == 1
     assert plan.draw_attempts == 2
+
+
+def test_it_ranks_with_a_worker_pool_inside_the_prefork_worker(setup_plan, workers):
+    plan = ready_plan(setup_plan)
+    _, log = workers.start(DRAW_PROCESSES="2", DRAW_PARALLEL_MIN_PAIRS="0")
+    draw_plan.apply_async(args=[plan.pk], queue=workers.queue)
+    wait_for(lambda: plan_state(plan) == PlanState.DRAWN, "the draw", log)
+    # The task runs in a daemonic billiard process: the pool must be billiard's.
+    assert b"ranked by 2 worker processes (_BilliardExecutor)" in log.read_bytes()
+    files = {f.name: bytes(f.content) for f in PlanFile.objects.filter(plan=plan)}
+    reference = draw.run_draw_from_files(files, secret=bytes(plan.secret), public_entropy=plan.public_entropy)
+    assert files["result.csv"] == reference.result_csv()

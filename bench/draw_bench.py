@@ -77,8 +77,9 @@ def main() -> int:
             "inspections_plan_items, inspections_plan, inspections_conflict, inspections_inspector_items, "
             "inspections_inspector, inspections_spotcheck, credit_enterprise, portal_auditevent CASCADE"
         )
-    agency, _ = Agency.objects.get_or_create(
-        code="BENCH", defaults={"name": "基准测试市场监督管理局", "level": "municipal", "region_code": "110000",
+    # A nationwide pool needs a national agency: other agencies may plan only in their region.
+    agency, _ = Agency.objects.update_or_create(
+        code="BENCH", defaults={"name": "基准测试市场监督管理局", "level": "national", "region_code": "100000",
                                 "kind": "market"})
     item, _ = InspectionItem.objects.get_or_create(
         code="BENCH-1", defaults={"name": "基准检查事项", "legal_basis": "-", "kind": "general", "method": "desk"})

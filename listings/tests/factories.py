@@ -23,6 +23,7 @@ class MemorandumFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Memorandum
         django_get_or_create = ("code",)
+        skip_postgeneration_save = True
 
     code = factory.Sequence(lambda n: f"memo-{n}")
     title = factory.Sequence(lambda n: f"联合惩戒合作备忘录{n}")

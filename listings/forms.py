@@ -54,7 +54,11 @@ class EntryRemoveForm(forms.Form):
 
 
 class ObjectionForm(forms.Form):
-    grounds = forms.CharField(label=_("Grounds of the objection"), widget=forms.Textarea(attrs={"rows": 5}))
+    grounds = forms.CharField(
+        label=_("Grounds of the objection"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": _("Grounds of the objection: write why the entry is wrong; it cannot be empty.")},
+    )
 
 
 class ObjectionDecisionForm(forms.Form):

@@ -1,57 +1,22 @@
 """Home -> search -> credit file in a real browser, then the language switch, with an
 axe-core accessibility check on each page.
 
-Uses Debian's /usr/bin/chromium (never a downloaded browser). Skipped when it is
-missing, unless CI_BROWSER=1, where a missing browser is a failure.
+The `browser` fixture (portal/tests/conftest.py) uses Debian's /usr/bin/chromium, never a
+downloaded browser; it skips when that is missing, unless CI_BROWSER=1.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from credit.tests import factories as f
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOT = Path("/tmp/pages-credit-file.png")
 PRINT_SCREENSHOT = Path("/tmp/pages-credit-file-print.png")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        if os.environ.get("CI_BROWSER") == "1":
-            pytest.fail(f"CI_BROWSER=1 but {CHROMIUM} is missing")
-        pytest.skip(f"{CHROMIUM} is missing")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop; Django refuses ORM calls from a thread
-    # with a running loop unless told this is deliberate (the ORM calls happen in the
-    # test body, not inside the loop).
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-            yield browser
-            browser.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 def serious_violations(page) -> list[str]:

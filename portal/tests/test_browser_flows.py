@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 from credit.tests import factories as f
 from inspections import services as inspection_services
 from inspections.tests.factories import InspectionItemFactory, InspectorFactory, PlanFactory
-from listings.tests.factories import make_entry
+from listings.tests.factories import MeasureFactory, MemorandumFactory, make_entry, standard_list
 from portal.tests.test_browser import serious_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -52,6 +52,15 @@ def assert_accessible(page) -> None:
     assert serious_violations(page) == [], page.url
 
 
+def assert_reflows_on_a_phone(page) -> None:
+    """WCAG 1.4.10: at 320 CSS pixels wide only a table may scroll sideways, inside its box."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": 320, "height": 800})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    page.set_viewport_size(size)
+    assert width <= 320, page.url
+
+
 def test_it_filters_a_list_and_opens_an_entry(live_server, browser):
     today = timezone.localdate()
     beijing = f.EnterpriseFactory(name="北京鑫源科技有限公司", name_en="Beijing Xinyuan Technology Co., Ltd.",
@@ -59,24 +68,29 @@ def test_it_filters_a_list_and_opens_an_entry(live_server, browser):
     shanghai = f.EnterpriseFactory(name="上海某某贸易有限公司", region_code="310101")
     entry = make_entry(enterprise=beijing, listed_on=today - dt.timedelta(days=3))
     make_entry(enterprise=shanghai, listed_on=today - dt.timedelta(days=3))
+    memorandum = MemorandumFactory(lists=[standard_list("abnormal-operations")])
+    MeasureFactory(memorandum=memorandum)
 
     for locale, language in LANGUAGES:
         context, page = open_page(browser, locale)
         page.goto(live_server.url + "/lists/")
         assert page.locator("h1").inner_text() == text(language, "Lists")
         assert_accessible(page)
+        assert_reflows_on_a_phone(page)
 
         page.locator("main table a[href='/lists/abnormal-operations/']").click()
         page.wait_for_url("**/lists/abnormal-operations/")
-        assert page.locator("main tbody tr").count() == 2
+        assert page.locator("#entries + form + p + .table-wrap tbody tr").count() == 2
+        assert page.locator("#memoranda .measures tbody tr").count() == 1
         assert_accessible(page)
 
         page.get_by_label(text(language, "Region code")).fill("110000")
         page.get_by_label(text(language, "Status")).select_option("active")
         page.locator("form.filters button[type=submit]").click()
         page.wait_for_url("**/lists/abnormal-operations/?*region=110000*")
-        rows = page.locator("main tbody tr")
+        rows = page.locator("#entries + form + p + .table-wrap tbody tr")
         assert rows.count() == 1 and beijing.uscc in rows.inner_text()
+        assert_reflows_on_a_phone(page)
         # The form keeps what was entered.
         assert page.get_by_label(text(language, "Region code")).input_value() == "110000"
         assert_accessible(page)
@@ -86,7 +100,9 @@ def test_it_filters_a_list_and_opens_an_entry(live_server, browser):
         heading = beijing.name_en if language == "en" else beijing.name
         assert page.locator("h1").inner_text() == heading
         assert page.locator("#repair").is_visible()
+        assert page.locator("#consequences ~ .table-wrap .measures tbody tr").count() == 1
         assert_accessible(page)
+        assert_reflows_on_a_phone(page)
         context.close()
 
 
@@ -119,12 +135,14 @@ def test_it_opens_a_revealed_plan_and_downloads_a_published_file(live_server, br
         page.goto(live_server.url + "/inspections/")
         assert page.locator("h1").inner_text() == text(language, "Double random inspections")
         assert_accessible(page)
+        assert_reflows_on_a_phone(page)
 
-        page.locator(f"#plans ~ table a[href='{plan.get_absolute_url()}']").click()
+        page.locator(f"#plans + .table-wrap a[href='{plan.get_absolute_url()}']").click()
         page.wait_for_url(f"**{plan.get_absolute_url()}")
         assert page.locator("#reveal").is_visible()
-        assert page.locator("#tasks ~ table tbody tr").count() == plan.tasks.count() > 0
+        assert page.locator("#tasks + .table-wrap tbody tr").count() == plan.tasks.count() > 0
         assert_accessible(page)
+        assert_reflows_on_a_phone(page)
 
         link = page.get_by_role("link", name="pool.csv", exact=True)
         with page.expect_download() as caught:
@@ -157,6 +175,7 @@ def test_it_signs_an_enterprise_in_and_takes_its_objection(live_server, browser)
         entries = page.locator("#list-entries tbody tr")
         assert entries.count() == 1 and entry.decision_number in entries.inner_text()
         assert_accessible(page)
+        assert_reflows_on_a_phone(page)
 
         entries.get_by_role("link", name=text(language, "Object to this entry")).click()
         page.wait_for_url(f"**/lists/abnormal-operations/{entry.pk}/object/")

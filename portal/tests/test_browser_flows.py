@@ -29,8 +29,8 @@ PASSWORD = "correct horse battery staple"
 @pytest.fixture(autouse=True)
 def _standard_lists(transactional_db):
     """The standard lists, their reasons and agencies come from data migrations, and an earlier
-    transactional test flushes them (serialized_rollback proved unreliable after other tests
-    had run), so they are put back with the same idempotent migration code."""
+    transactional test flushes them (serialized_rollback found no serialized copy once other
+    tests had run first), so they are put back with the same idempotent migration code."""
     from django.apps import apps
 
     for module, function in (("0002_standard_lists", "create_lists"),
@@ -106,7 +106,7 @@ def test_it_filters_a_list_and_opens_an_entry(live_server, browser):
         context.close()
 
 
-def test_it_opens_a_revealed_plan_and_downloads_a_published_file(live_server, browser, settings):
+def test_it_opens_a_revealed_plan_and_downloads_a_published_file(live_server, browser):
     from portal.celery import app
 
     # The draw runs in-process, as in the inspections tests, whatever broker is configured.
@@ -156,6 +156,8 @@ def test_it_opens_a_revealed_plan_and_downloads_a_published_file(live_server, br
 
 
 def test_it_signs_an_enterprise_in_and_takes_its_objection(live_server, browser):
+    from playwright.sync_api import expect
+
     for locale, language in LANGUAGES:
         # An enterprise per language: once objected to, an entry offers no second objection.
         enterprise = f.EnterpriseFactory(name=f"北京鑫源科技有限公司{language}")
@@ -184,10 +186,9 @@ def test_it_signs_an_enterprise_in_and_takes_its_objection(live_server, browser)
 
         submit = page.get_by_role("button", name=text(language, "Submit the objection"))
         submit.click()
-        page.wait_for_load_state()
         grounds = page.get_by_label(text(language, "Grounds of the objection"))
         # The error is tied to the field, so a screen reader names the field with it.
-        assert grounds.get_attribute("aria-invalid") == "true"
+        expect(grounds).to_have_attribute("aria-invalid", "true")
         error = page.locator("#" + grounds.get_attribute("aria-describedby").split()[0])
         assert error.inner_text() == text(
             language, "Grounds of the objection: write why the entry is wrong; it cannot be empty.")

@@ -24,6 +24,7 @@ from listings.models import (
     Measure,
     Memorandum,
     Objection,
+    SeverityClass,
     SystemText,
     local_today,
     validate_source_address,
@@ -535,8 +536,20 @@ def _editable_fields(model) -> list:
     return [field for field in model._meta.concrete_fields if not field.primary_key]
 
 
-def _check_publication_months(credit_list: CreditList) -> None:
-    low, high = credit_list.min_publication_months, credit_list.max_publication_months
+# Publication periods in months by severity class (SAMR Order 107, NDRC Order 36; DESIGN §3):
+# (lowest minimum, highest minimum, lowest maximum, highest maximum, maximum may be empty).
+# A minor list may be published until removed: the abnormal-operations list ends on the cure. An empty
+# minimum means removal follows performance at any time (the dishonest judgment debtors list is
+# serious, yet the court removes an entry as soon as the judgment is performed).
+PUBLICATION_MONTHS_BY_SEVERITY = {
+    SeverityClass.MINOR: (None, 3, None, 3, True),
+    SeverityClass.GENERAL: (3, 12, 3, 12, False),
+    SeverityClass.SERIOUS: (12, 36, 12, 36, False),
+}
+
+
+def publication_months_check(*, severity: str, low: int | None, high: int | None) -> None:
+    """Raise a ListingError naming the field and the rule if the periods do not fit the severity class."""
     if low is not None and high is not None and low > high:
         raise ListingError(
             _("Minimum publication (months): %(low)s is more than the maximum of %(high)s months."),
@@ -544,6 +557,49 @@ def _check_publication_months(credit_list: CreditList) -> None:
             field="min_publication_months",
             params={"low": low, "high": high},
         )
+    if severity not in PUBLICATION_MONTHS_BY_SEVERITY:
+        return  # red lists: no publication rule
+    min_low, min_high, max_low, max_high, open_ended = PUBLICATION_MONTHS_BY_SEVERITY[severity]
+    params = {"severity": SeverityClass(severity).label, "low": max_low, "high": max_high}
+    if high is None and not open_ended:
+        raise ListingError(
+            _("Maximum publication (months) is required for %(severity)s lists: publication stops automatically "
+              "at the maximum, at most %(high)s months."),
+            code="max_required",
+            field="max_publication_months",
+            params=params,
+        )
+    if high is not None and (high > max_high or (max_low is not None and high < max_low)):
+        if max_low is None:
+            message = _("Maximum publication (months): %(value)s is more than the %(high)s months allowed for "
+                        "%(severity)s lists.")
+        else:
+            message = _("Maximum publication (months): %(value)s is outside the %(low)s to %(high)s months allowed "
+                        "for %(severity)s lists.")
+        raise ListingError(
+            message, code="max_out_of_range", field="max_publication_months", params={**params, "value": high}
+        )
+    if low is not None and ((min_low is not None and low < min_low) or low > min_high):
+        if min_low is None:
+            message = _("Minimum publication (months): %(value)s is more than the %(high)s months allowed for "
+                        "%(severity)s lists.")
+        else:
+            message = _("Minimum publication (months): %(value)s is outside the %(low)s to %(high)s months allowed "
+                        "for %(severity)s lists.")
+        raise ListingError(
+            message,
+            code="min_out_of_range",
+            field="min_publication_months",
+            params={"severity": SeverityClass(severity).label, "low": min_low, "high": min_high, "value": low},
+        )
+
+
+def _check_publication_months(credit_list: CreditList) -> None:
+    publication_months_check(
+        severity=credit_list.severity,
+        low=credit_list.min_publication_months,
+        high=credit_list.max_publication_months,
+    )
 
 
 @transaction.atomic

@@ -26,6 +26,7 @@ from listings.models import (
     Objection,
     SeverityClass,
     SystemText,
+    active_q,
     local_today,
     validate_source_address,
 )
@@ -81,6 +82,31 @@ def _invalidate_on_commit(enterprise_ids) -> None:
         for enterprise_id in ids:
             credit_file_invalidate(enterprise_id=enterprise_id)
         active_counts_invalidate()
+
+    transaction.on_commit(run)
+
+
+def _invalidate_active_on_lists_on_commit(list_ids) -> None:
+    """After commit, drop the cached credit files of enterprises with an active entry on these lists.
+
+    Memoranda and measures are shown under every active entry of the lists they cover. The ids
+    come from one query; the cache is cleared per enterprise after commit (a rolled-back change
+    must not cost the cache anything).
+    """
+    list_ids = list(set(list_ids))
+    if not list_ids:
+        return
+    enterprise_ids = list(
+        ListEntry.objects.filter(active_q(local_today()), credit_list_id__in=list_ids)
+        .order_by()
+        .values_list("enterprise_id", flat=True)
+        .distinct()
+    )
+
+    def run():
+        for start in range(0, len(enterprise_ids), INVALIDATE_CHUNK):
+            for enterprise_id in enterprise_ids[start : start + INVALIDATE_CHUNK]:
+                credit_file_invalidate(enterprise_id=enterprise_id)
 
     transaction.on_commit(run)
 
@@ -690,11 +716,15 @@ def memorandum_save(*, memorandum: Memorandum, actor, signatories=None, lists=No
             changes[name] = [old, new_ids]
     if not changes:
         return current
+    # The lists covered before and after the change: entries on either show (or showed) its measures.
+    covered = list(current.lists.values_list("pk", flat=True)) if current is not None else []
     memorandum.save()
     if signatories is not None:
         memorandum.signatories.set(signatories)
     if lists is not None:
         memorandum.lists.set(lists)
+    covered += list(memorandum.lists.values_list("pk", flat=True))
+    _invalidate_active_on_lists_on_commit(covered)
     audit_record(
         action="listings.memorandum.created" if current is None else "listings.memorandum.changed",
         actor=actor,
@@ -728,6 +758,11 @@ def measure_save(*, measure: Measure, actor) -> Measure:
     if not changes:
         return current
     measure.save()
+    _invalidate_active_on_lists_on_commit(
+        Memorandum.lists.through.objects.filter(memorandum_id=measure.memorandum_id).values_list(
+            "creditlist_id", flat=True
+        )
+    )
     audit_record(
         action="listings.measure.created" if current is None else "listings.measure.changed",
         actor=actor,

@@ -33,7 +33,8 @@ class EntryCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.credit_list = credit_list
         self.fields["reason_code"].choices = [(reason.code, reason.name) for reason in credit_list.reasons.all()]
-        self.fields["deciding_agency"].queryset = Agency.objects.order_by("code")
+        # Staff record their own agency's decisions only; list_entry_create checks it again.
+        self.fields["deciding_agency"].queryset = Agency.objects.filter(pk=agency.pk)
         self.fields["deciding_agency"].initial = agency.pk
 
     def clean_uscc(self) -> Enterprise:

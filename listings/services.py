@@ -149,7 +149,15 @@ def list_entry_create(
     credit_list = CreditList.objects.select_related("owner_agency").filter(code=list_code).first()
     if credit_list is None:
         raise ListingError(_("There is no list with the code %(code)s."), code="unknown_list", params={"code": list_code})
-    _require_owner(actor=actor, credit_list=credit_list)
+    agency = _require_owner(actor=actor, credit_list=credit_list)
+    if agency is not None and deciding_agency.pk != agency.pk:
+        # Staff record their own agency's decisions; naming another authority would falsify the provenance.
+        raise ListingError(
+            _("Deciding authority: staff may record only decisions of their own agency (%(agency)s)."),
+            code="not_own_decision",
+            field="deciding_agency",
+            params={"agency": agency.name},
+        )
     reason = ListReason.objects.filter(credit_list=credit_list, code=reason_code).first()
     if reason is None:
         raise ListingError(

@@ -260,3 +260,33 @@ def test_it_shows_dates_in_the_format_of_the_language():
         assert "2025年11月3日" in body and "2025-11-03" not in body
         body = Client(HTTP_ACCEPT_LANGUAGE="en").get(address).content.decode()
         assert "Nov. 3, 2025" in body and "2025-11-03" not in body
+
+
+def test_it_offers_staff_only_their_own_agency_as_deciding_authority(world):
+    from listings.forms import EntryCreateForm
+
+    samr = standard_agency("SAMR")
+    form = EntryCreateForm(credit_list=standard_list("abnormal-operations"), agency=samr)
+    assert [choice for choice, _label in form.fields["deciding_agency"].choices if choice] == [samr.pk]
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(world["staff_a"])
+    enterprise = EnterpriseFactory(uscc="91110000600037341L")
+    crafted = {
+        "uscc": enterprise.uscc, "reason_code": "unreachable", "decision_number": "京市监异〔2025〕9号",
+        "deciding_agency": standard_agency("SPC").pk, "decided_on": "2025-10-01", "listed_on": "2025-10-02",
+    }
+    response = client.post("/lists/staff/abnormal-operations/add/", crafted)
+    assert response.status_code == 200
+    assert response.context["form"].errors["deciding_agency"]
+    assert not ListEntry.objects.filter(enterprise=enterprise).exists()
+
+
+def test_it_refuses_a_staff_entry_decided_by_another_agency_in_the_service(world):
+    from listings import services
+
+    with pytest.raises(services.ListingError) as caught:
+        make_entry(enterprise=EnterpriseFactory(), actor=world["staff_a"], deciding_agency=standard_agency("SPC"))
+    assert (caught.value.code, caught.value.field) == ("not_own_decision", "deciding_agency")
+    # System actions (the inspections follow-up) still record the deciding agency they were given.
+    entry = make_entry(enterprise=EnterpriseFactory(), deciding_agency=standard_agency("SPC"))
+    assert entry.deciding_agency == standard_agency("SPC")

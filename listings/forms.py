@@ -54,6 +54,14 @@ class EntryRemoveForm(forms.Form):
     decision_number = forms.CharField(label=_("Removal decision number"), max_length=100, required=False)
 
 
+class EntryRevokeForm(forms.Form):
+    revoked_on = forms.DateField(label=_("Revocation date"), widget=DATE)
+    reason = forms.CharField(
+        label=_("Reason for revocation"), max_length=300,
+        help_text=_("For example: the penalty decision the listing rested on was annulled."),
+    )
+
+
 class ObjectionForm(forms.Form):
     grounds = forms.CharField(label=_("Grounds of the objection"), widget=forms.Textarea(attrs={"rows": 5}))
 

@@ -305,7 +305,11 @@ def list_entry_remove(
     return entry
 
 
-def _revoke(*, entry: ListEntry, revoked_on: dt.date, reason: str, agency: Agency | None, actor) -> None:
+def _revoke(
+    *, entry: ListEntry, revoked_on: dt.date, reason: str, agency: Agency | None, actor, objection: Objection | None = None
+) -> None:
+    """Revoke a locked entry and write its one `listings.entry.revoked` event, whichever way it was revoked
+    (by staff, or by an upheld objection, whose own decision is audited as well)."""
     entry.state = EntryState.REVOKED
     entry.state_changed_at = timezone.now()
     entry.removed_on = revoked_on
@@ -315,6 +319,11 @@ def _revoke(*, entry: ListEntry, revoked_on: dt.date, reason: str, agency: Agenc
     ListEntryEvent.objects.create(
         entry=entry, kind=ListEntryEvent.Kind.REVOKED, actor_label=_actor_label(actor), note=entry.removal_reason[:500]
     )
+    payload = {"revoked_on": revoked_on.isoformat(), "reason": entry.removal_reason}
+    if objection is not None:
+        payload["objection"] = objection.pk
+    audit_record(action="listings.entry.revoked", actor=actor, actor_label=_actor_label(actor), obj=entry,
+                 payload=payload)
     affected = [entry.enterprise_id]
     if entry.barred_person_id:
         affected += list(
@@ -337,13 +346,6 @@ def list_entry_revoke(*, entry: ListEntry, revoked_on: dt.date, reason: str, act
             _("The revocation date must be between the listing date and today."), code="bad_date", field="revoked_on"
         )
     _revoke(entry=entry, revoked_on=revoked_on, reason=reason, agency=agency, actor=actor)
-    audit_record(
-        action="listings.entry.revoked",
-        actor=actor,
-        actor_label=_actor_label(actor),
-        obj=entry,
-        payload={"revoked_on": revoked_on.isoformat(), "reason": entry.removal_reason},
-    )
     return entry
 
 
@@ -521,7 +523,10 @@ def objection_decide(
     entry = objection.entry
     if upheld and entry.state != EntryState.REVOKED:
         entry = _lock_entry(entry)
-        _revoke(entry=entry, revoked_on=decided_on, reason=reason, agency=objection.deciding_agency, actor=actor)
+        _revoke(
+            entry=entry, revoked_on=decided_on, reason=reason, agency=objection.deciding_agency, actor=actor,
+            objection=objection,
+        )
     else:
         ListEntryEvent.objects.create(
             entry=entry, kind=ListEntryEvent.Kind.OBJECTION, actor_label=_actor_label(actor),

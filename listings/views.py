@@ -10,7 +10,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from listings import selectors, services
-from listings.forms import EntryCreateForm, EntryRemoveForm, ObjectionDecisionForm, ObjectionForm
+from listings.forms import EntryCreateForm, EntryRemoveForm, EntryRevokeForm, ObjectionDecisionForm, ObjectionForm
 from listings.models import CreditList, ListEntry, local_today
 
 PAGE_SIZE = 50
@@ -180,6 +180,24 @@ def staff_entry_remove(request: HttpRequest, code: str, pk: int) -> HttpResponse
             messages.success(request, _("The entry was removed from the list."))
             return redirect(entry.get_absolute_url())
     return render(request, "listings/staff_entry_remove.html", {"entry": entry, "form": form})
+
+
+@login_required
+def staff_entry_revoke(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """A wrong listing (say, the penalty was annulled) is revoked: it stops counting, its record stays."""
+    _staff_only(request)
+    entry = _entry_or_404(code, pk)
+    _owner_agency_or_403(request, entry.credit_list)
+    form = EntryRevokeForm(request.POST or None, initial={"revoked_on": local_today()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.list_entry_revoke(entry=entry, actor=request.user, **form.cleaned_data)
+        except services.ListingError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, _("The entry was revoked."))
+            return redirect(entry.get_absolute_url())
+    return render(request, "listings/staff_entry_revoke.html", {"entry": entry, "form": form})
 
 
 @login_required

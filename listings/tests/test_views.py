@@ -47,6 +47,8 @@ MATRIX = [
     ("/lists/staff/major-tax-violators/add/", [302, 403, 200, 403, 403]),
     ("/lists/staff/no-such-list/add/", [302, 404, 404, 403, 403]),
     ("/lists/staff/abnormal-operations/{pk}/remove/", [302, 200, 403, 403, 403]),
+    ("/lists/staff/abnormal-operations/{pk}/revoke/", [302, 200, 403, 403, 403]),
+    ("/lists/staff/serious-illegal/{pk}/revoke/", [302, 404, 404, 403, 403]),
     ("/lists/staff/objections/{objection}/", [302, 200, 403, 403, 403]),
 ]
 
@@ -243,6 +245,7 @@ def test_it_lets_the_owner_accept_and_uphold_an_objection_through_the_staff_page
     assert client.post(url, {"decision": "uphold", "reason": "地址核实可以联系"}).status_code == 302
     world["entry"].refresh_from_db()
     assert world["entry"].state == EntryState.REVOKED
+    assert AuditEvent.objects.filter(action="listings.entry.revoked", object_id=str(world["entry"].pk)).count() == 1
 
 
 def test_it_shows_staff_of_any_agency_the_entries_in_the_admin_read_only(world):
@@ -290,3 +293,49 @@ def test_it_refuses_a_staff_entry_decided_by_another_agency_in_the_service(world
     # System actions (the inspections follow-up) still record the deciding agency they were given.
     entry = make_entry(enterprise=EnterpriseFactory(), deciding_agency=standard_agency("SPC"))
     assert entry.deciding_agency == standard_agency("SPC")
+
+
+@pytest.mark.parametrize(
+    ("persona", "status", "revoked"),
+    [("staff_a", 302, True), ("staff_b", 403, False), ("enterprise_user", 403, False), ("anonymous", 302, False)],
+)
+def test_it_lets_only_the_owner_staff_revoke_an_entry(world, persona, status, revoked):
+    entry = world["entry"]
+    client = Client()
+    if persona != "anonymous":
+        client.force_login(world[persona])
+    url = f"/lists/staff/abnormal-operations/{entry.pk}/revoke/"
+    response = client.post(url, {"revoked_on": local_today().isoformat(), "reason": "处罚决定已被撤销"})
+    assert response.status_code == status
+    if persona == "anonymous":
+        assert "/login/" in response["Location"]
+    entry.refresh_from_db()
+    assert (entry.state == EntryState.REVOKED) is revoked
+    assert AuditEvent.objects.filter(action="listings.entry.revoked").count() == int(revoked)
+    if revoked:
+        assert AuditEvent.objects.get(action="listings.entry.revoked").actor == world["staff_a"]
+        assert response["Location"] == entry.get_absolute_url()
+
+
+def test_it_requires_a_reason_and_csrf_to_revoke_and_links_it_for_owner_staff_only(world):
+    entry = world["entry"]
+    url = f"/lists/staff/abnormal-operations/{entry.pk}/revoke/"
+    client = Client(HTTP_ACCEPT_LANGUAGE="en", enforce_csrf_checks=True)
+    client.force_login(world["staff_a"])
+    page = client.get(entry.get_absolute_url()).content.decode()
+    assert f'href="{url}"' in page
+    form = client.get(url)
+    assert form.status_code == 200 and "csrfmiddlewaretoken" in form.content.decode()
+    assert client.post(url, {"revoked_on": "2025-10-01", "reason": "x"}).status_code == 403  # no CSRF token
+    token = form.cookies["csrftoken"].value
+    response = client.post(url, {"revoked_on": "2025-10-01", "reason": "", "csrfmiddlewaretoken": token})
+    assert response.status_code == 200
+    assert response.context["form"].errors["reason"]
+    assert 'value="2025-10-01"' in response.content.decode()
+    entry.refresh_from_db()
+    assert entry.state == EntryState.LISTED
+    assert not AuditEvent.objects.filter(action="listings.entry.revoked").exists()
+    other = Client()
+    other.force_login(world["staff_b"])
+    assert f'href="{url}"' not in other.get(entry.get_absolute_url()).content.decode()
+    assert f'href="{url}"' not in Client().get(entry.get_absolute_url()).content.decode()

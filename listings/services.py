@@ -429,18 +429,22 @@ def objection_submit(
         raise ListingError(_("You may object only to your own enterprise's entries."), code="not_own_entry")
     if account is None and actor is not None:
         _require_owner(actor=actor, credit_list=entry.credit_list)
-    if entry.status_on(submitted_on) != "active":
+    refusal = entry.objection_refusal(
+        submitted_on,
+        objection_open=entry.objections.filter(state__in=[Objection.State.SUBMITTED, Objection.State.ACCEPTED]).exists(),
+    )
+    if refusal == "not_active":
         raise ListingError(_("Only an entry that is on the list can be objected to."), code="not_active")
     if not grounds.strip():
         raise ListingError(_("Please state the grounds of the objection."), code="required", field="grounds")
-    if submitted_on > entry.objection_deadline:
+    if refusal == "objection_late":
         raise ListingError(
             _("Objections must be made within 30 days of publication (by %(date)s)."),
             code="objection_late",
             field="submitted_on",
             params={"date": date_format(entry.objection_deadline)},
         )
-    if entry.objections.filter(state__in=[Objection.State.SUBMITTED, Objection.State.ACCEPTED]).exists():
+    if refusal == "objection_open":
         raise ListingError(_("An objection to this entry is already being handled."), code="objection_open")
     due = add_working_days(submitted_on, OBJECTION_ACCEPTANCE_WORKING_DAYS)
     objection = Objection.objects.create(

@@ -90,24 +90,29 @@ def list_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 def entry_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     entry = _entry_or_404(code, pk)
+    today = local_today()
     context = {
         "entry": entry,
         "credit_list": entry.credit_list,
         "measures": selectors.list_entry_measures(entry=entry),
-        "today": local_today(),
+        "today": today,
     }
     user = request.user
     if user.is_authenticated:
         agency = services.staff_agency(user)
         account = getattr(user, "enterprise_account", None)
         context["is_owner_staff"] = agency is not None and agency.pk == entry.credit_list.owner_agency_id
-        context["may_object"] = context["is_owner_staff"] or (
-            account is not None and account.enterprise_id == entry.enterprise_id
-        )
+        # The listed enterprise objects; the owner agency's staff may record an objection made to them.
+        objector = context["is_owner_staff"] or (account is not None and account.enterprise_id == entry.enterprise_id)
         if user.is_staff:
             context["history"] = selectors.list_entry_history(entry=entry)
-        if user.is_staff or context["may_object"]:
-            context["objections"] = selectors.list_entry_objections(entry=entry)
+        if user.is_staff or objector:
+            context["objections"] = objections = list(selectors.list_entry_objections(entry=entry))
+        if objector:
+            # The objection service's own rule, so the link shows exactly when a submission would be accepted.
+            refusal = entry.objection_refusal(today, objection_open=any(o.is_open for o in objections))
+            context["objection_refusal"] = refusal
+            context["may_object"] = not refusal
     return render(request, "listings/entry_detail.html", context)
 
 

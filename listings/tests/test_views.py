@@ -5,6 +5,8 @@ import datetime as dt
 import pytest
 from django.template.loader import render_to_string
 from django.test import Client
+from django.utils import translation
+from django.utils.formats import date_format
 
 from credit.tests.factories import EnterpriseAccountFactory, EnterpriseFactory, PersonFactory, StaffFactory
 from listings.models import EntryState, ListEntry, local_today
@@ -339,3 +341,45 @@ def test_it_requires_a_reason_and_csrf_to_revoke_and_links_it_for_owner_staff_on
     other.force_login(world["staff_b"])
     assert f'href="{url}"' not in other.get(entry.get_absolute_url()).content.decode()
     assert f'href="{url}"' not in Client().get(entry.get_absolute_url()).content.decode()
+
+
+def test_it_offers_the_objection_link_only_while_an_objection_is_possible():
+    from listings import services
+
+    enterprise = EnterpriseFactory()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(EnterpriseAccountFactory(enterprise=enterprise).user)
+    today = local_today()
+    recent = make_entry(enterprise=enterprise, reason_code="unreachable", listed_on=today - dt.timedelta(days=3))
+    late = make_entry(enterprise=enterprise, reason_code="disclosure_not_made", listed_on=today - dt.timedelta(days=40))
+    removed = make_entry(enterprise=enterprise, reason_code="name_change_not_registered",
+                         listed_on=today - dt.timedelta(days=5))
+    services.list_entry_remove(entry=removed, removed_on=today, reason="已办理名称变更登记")
+
+    def page(entry):
+        return client.get(entry.get_absolute_url()).content.decode()
+
+    link = 'href="{}object/"'
+    assert link.format(recent.get_absolute_url()) in page(recent)
+    body = page(late)
+    assert link.format(late.get_absolute_url()) not in body
+    with translation.override("en"):
+        assert f"the objection period ended on {date_format(late.objection_deadline)}" in body
+    body = page(removed)
+    assert link.format(removed.get_absolute_url()) not in body
+    assert "the entry is no longer on the list" in body
+    services.objection_submit(entry=recent, grounds="地址可以联系")
+    body = page(recent)
+    assert link.format(recent.get_absolute_url()) not in body
+    assert "an objection to this entry is being handled" in body
+
+
+def test_it_decides_objections_by_one_rule_for_page_and_service():
+    entry = make_entry(listed_on=dt.date(2025, 9, 15))
+    deadline = entry.objection_deadline
+    assert entry.objection_refusal(deadline, objection_open=False) == ""
+    assert entry.objection_refusal(deadline, objection_open=True) == "objection_open"
+    assert entry.objection_refusal(deadline + dt.timedelta(days=1), objection_open=False) == "objection_late"
+    ListEntry.objects.filter(pk=entry.pk).update(state=EntryState.REMOVED)
+    entry.refresh_from_db()
+    assert entry.objection_refusal(deadline, objection_open=False) == "not_active"

@@ -103,12 +103,15 @@ class CreditListAdminForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        low, high = data.get("min_publication_months"), data.get("max_publication_months")
-        if low is not None and high is not None and low > high:
+        try:
             # Said here too so the form keeps what was typed; the service refuses it in any case.
-            self.add_error("min_publication_months", _(
-                "Minimum publication (months): %(low)s is more than the maximum of %(high)s months."
-            ) % {"low": low, "high": high})
+            services.publication_months_check(
+                severity=data.get("severity") or self.instance.severity,
+                low=data.get("min_publication_months"),
+                high=data.get("max_publication_months"),
+            )
+        except services.ListingError as error:
+            self.add_error(error.field, error)
         return data
 
 

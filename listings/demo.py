@@ -7,7 +7,7 @@ import random
 
 from dateutil.relativedelta import relativedelta
 
-from credit.models import Agency, Enterprise
+from credit.models import Agency, Enterprise, EnterpriseAccount
 from listings.models import (
     PUBLICATION_TIME_ZONE,
     CreditList,
@@ -19,7 +19,12 @@ from listings.models import (
     Objection,
     local_today,
 )
-from listings.services import EXPIRY_REASON, LEGAL_REPRESENTATIVE_BAR_YEARS, publication_window
+from listings.services import (
+    EXPIRY_REASON,
+    LEGAL_REPRESENTATIVE_BAR_YEARS,
+    OBJECTION_ACCEPTANCE_WORKING_DAYS,
+    publication_window,
+)
 from portal.audit import audit_record
 from portal.workdays import add_working_days
 
@@ -148,6 +153,85 @@ def _non_filer_dates(rnd: random.Random, today: dt.date, deadlines: dict) -> tup
     return after_deadline(year, rnd.randint(1, days)), after_deadline(year, days)
 
 
+# The A-grade list is the result of the annual tax credit evaluation, published each April for the
+# year before; an entry runs 12 months, so the latest round is on the list and earlier ones have ended.
+A_GRADE = "a-grade-taxpayers"
+A_GRADE_EVALUATION_MONTH = 4
+A_GRADE_LATEST_SHARE = 0.6
+
+
+def _a_grade_dates(rnd: random.Random, today: dt.date) -> tuple[dt.date, dt.date]:
+    """Decision and listing dates of one A-grade entry: the latest evaluation round most often, else 1-4 years older."""
+    day = rnd.randint(1, 20)
+    latest = dt.date(today.year, A_GRADE_EVALUATION_MONTH, day)
+    if latest > today:
+        latest = latest.replace(year=today.year - 1)
+    listed_on = latest if rnd.random() < A_GRADE_LATEST_SHARE else latest.replace(year=latest.year - rnd.randint(1, 4))
+    return listed_on - dt.timedelta(days=rnd.randint(3, 10)), listed_on
+
+
+# The demo enterprise logins (credit.demo creates enterprise1-3) get entries that show the account's
+# objection flow: enterprise1 may still object, enterprise2's objection awaits the acceptance decision.
+# (login, reason, days since listing, days since the objection or None)
+SHOWCASE = [
+    ("enterprise1", "unreachable", 6, None),
+    ("enterprise2", "disclosure_not_made", 12, 4),
+]
+
+
+def _showcase_accounts() -> dict[str, EnterpriseAccount]:
+    return {
+        account.user.username: account
+        for account in EnterpriseAccount.objects.select_related("user", "enterprise").filter(
+            user__username__in=[login for login, *_ in SHOWCASE]
+        )
+    }
+
+
+def _showcase_entries(
+    accounts: dict[str, EnterpriseAccount], credit_list: CreditList, today: dt.date
+) -> list[tuple[ListEntry, Objection | None]]:
+    """Recent abnormal-operations entries for the demo logins' enterprises, within the 30 objection days."""
+    reasons = {reason.code: reason for reason in credit_list.reasons.all()}
+    made = []
+    for login, reason_code, listed_days, objection_days in SHOWCASE:
+        account = accounts.get(login)
+        if account is None:
+            continue
+        enterprise = account.enterprise
+        listed_on = today - dt.timedelta(days=listed_days)
+        decided_on = listed_on - dt.timedelta(days=2)
+        ends_on, repair_from = publication_window(credit_list=credit_list, enterprise=enterprise, listed_on=listed_on)
+        deciding_agency_id = enterprise.registration_authority_id or credit_list.owner_agency_id
+        entry = ListEntry(
+            credit_list=credit_list,
+            enterprise=enterprise,
+            region_code=enterprise.region_code,
+            reason=reasons[reason_code],
+            legal_basis=credit_list.legal_basis,
+            decision_number=f"市监异列〔{decided_on.year}〕{enterprise.pk}号",
+            deciding_agency_id=deciding_agency_id,
+            severity=credit_list.severity,
+            decided_on=decided_on,
+            listed_on=listed_on,
+            publication_ends_on=ends_on,
+            repair_from=repair_from,
+            source_label=credit_list.owner_agency.name,
+            published_at=dt.datetime.combine(listed_on, dt.time(9), tzinfo=PUBLICATION_TIME_ZONE),
+        )
+        objection = None
+        if objection_days is not None:
+            submitted_on = today - dt.timedelta(days=objection_days)
+            due = add_working_days(submitted_on, OBJECTION_ACCEPTANCE_WORKING_DAYS)
+            objection = Objection(
+                entry=entry, submitted_by=account.user, submitted_on=submitted_on,
+                grounds="企业已在登记住所正常经营，可以通过登记住所联系，请予核实。",
+                acceptance_due=due.date, acceptance_due_provisional=due.provisional,
+            )
+        made.append((entry, objection))
+    return made
+
+
 def _memoranda(agencies: dict[str, Agency], lists: dict[str, CreditList]) -> int:
     created_count = 0
     for spec in MEMORANDA:
@@ -185,18 +269,25 @@ def seed_demo_data(*, seed: int, stdout) -> None:
     if not enterprises:
         stdout.write("listings: no enterprises, no entries\n")
         return
+    accounts = _showcase_accounts()
+    showcase = _showcase_entries(accounts, lists["abnormal-operations"], today)
+    # The showcase enterprises keep just their showcase entries, so their account pages read as described.
+    showcased = {entry.enterprise_id for entry, _objection in showcase}
+    pool = [row for row in enterprises if row[0] not in showcased] or enterprises
     entries: list[ListEntry] = []
     counter = 0
     deadlines: dict[tuple[int, int], dt.date] = {}
     for code, share, number_template in PLAN:
         credit_list = lists[code]
         reasons = list(credit_list.reasons.all())
-        chosen = rnd.sample(enterprises, max(2, int(len(enterprises) * share)) if len(enterprises) >= 2 else 1)
+        chosen = rnd.sample(pool, max(2, int(len(pool) * share)) if len(pool) >= 2 else 1)
         for index, (enterprise_id, entity_type, person_id, registration_authority_id, region) in enumerate(chosen):
             counter += 1
             reason = rnd.choice(reasons)
             if reason.code == NO_ANNUAL_REPORT:
                 decided_on, listed_on = _non_filer_dates(rnd, today, deadlines)
+            elif code == A_GRADE:
+                decided_on, listed_on = _a_grade_dates(rnd, today)
             else:
                 # A spread over five years gives active, expired and removed entries on every list.
                 listed_on = today - dt.timedelta(days=rnd.randint(5, 5 * 365))
@@ -232,7 +323,8 @@ def seed_demo_data(*, seed: int, stdout) -> None:
                 entry.removed_on = ends_on + dt.timedelta(days=1)
                 entry.removal_reason = EXPIRY_REASON
                 entry.removing_agency_id = deciding_agency_id
-            elif rnd.random() < 0.3 and listed_on < today - dt.timedelta(days=30):
+            elif code != A_GRADE and rnd.random() < 0.3 and listed_on < today - dt.timedelta(days=30):
+                # A red-list grade runs its year; removal on application is for the blacklists.
                 entry.state = EntryState.REMOVED
                 entry.removed_on = listed_on + dt.timedelta(days=rnd.randint(20, (today - listed_on).days))
                 entry.removal_reason = (
@@ -242,6 +334,7 @@ def seed_demo_data(*, seed: int, stdout) -> None:
             if entry.state != EntryState.LISTED:
                 entry.state_changed_at = dt.datetime.combine(entry.removed_on, dt.time(9), tzinfo=dt.timezone.utc)
             entries.append(entry)
+    entries += [entry for entry, _objection in showcase]
     # One active entry per enterprise, list and reason (the service's rule): drop later duplicates.
     seen, unique = set(), []
     for entry in entries:
@@ -262,6 +355,8 @@ def seed_demo_data(*, seed: int, stdout) -> None:
     ListEntryEvent.objects.bulk_create(events, batch_size=5000)
     objections = []
     for entry in unique:
+        if entry.enterprise_id in showcased:
+            continue
         if entry.state == EntryState.LISTED and entry.credit_list.code == "abnormal-operations" and rnd.random() < 0.05:
             submitted_on = entry.listed_on + dt.timedelta(days=rnd.randint(1, 29))
             if submitted_on > today:
@@ -269,6 +364,7 @@ def seed_demo_data(*, seed: int, stdout) -> None:
             due = add_working_days(submitted_on, 5)
             objections.append(Objection(entry=entry, submitted_on=submitted_on, grounds="企业已迁入新址，可以通过新地址联系。",
                                         acceptance_due=due.date, acceptance_due_provisional=due.provisional))
+    objections += [objection for _entry, objection in showcase if objection is not None]
     Objection.objects.bulk_create(objections, batch_size=2000)
     audit_record(
         action="listings.demo.seeded",

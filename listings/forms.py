@@ -33,7 +33,8 @@ class EntryCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.credit_list = credit_list
         self.fields["reason_code"].choices = [(reason.code, reason.name) for reason in credit_list.reasons.all()]
-        self.fields["deciding_agency"].queryset = Agency.objects.order_by("code")
+        # Staff record their own agency's decisions only; list_entry_create checks it again.
+        self.fields["deciding_agency"].queryset = Agency.objects.filter(pk=agency.pk)
         self.fields["deciding_agency"].initial = agency.pk
 
     def clean_uscc(self) -> Enterprise:
@@ -51,6 +52,14 @@ class EntryRemoveForm(forms.Form):
     removed_on = forms.DateField(label=_("Removal date"), widget=DATE)
     reason = forms.CharField(label=_("Removal reason"), max_length=300)
     decision_number = forms.CharField(label=_("Removal decision number"), max_length=100, required=False)
+
+
+class EntryRevokeForm(forms.Form):
+    revoked_on = forms.DateField(label=_("Revocation date"), widget=DATE)
+    reason = forms.CharField(
+        label=_("Reason for revocation"), max_length=300,
+        help_text=_("For example: the penalty decision the listing rested on was annulled."),
+    )
 
 
 class ObjectionForm(forms.Form):

@@ -326,6 +326,20 @@ class ListEntry(models.Model):
         # Objections run 30 days from publication (DESIGN §3): a backdated listing date must not shorten them.
         return self.published_on + dt.timedelta(days=OBJECTION_DAYS)
 
+    def objection_refusal(self, on: dt.date, *, objection_open: bool) -> str:
+        """Why an objection cannot be made on `on` ("" if it can), as the objection service's error code.
+
+        The one rule for the service, the entry page and the enterprise's account: the entry is on
+        the list, the 30 days from publication have not passed, and no objection is being handled.
+        """
+        if self.status_on(on) != EntryStatus.ACTIVE:
+            return "not_active"
+        if on > self.objection_deadline:
+            return "objection_late"
+        if objection_open:
+            return "objection_open"
+        return ""
+
     def bar_active_on(self, today: dt.date) -> bool:
         return (
             self.barred_person_id is not None

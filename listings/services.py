@@ -24,7 +24,9 @@ from listings.models import (
     Measure,
     Memorandum,
     Objection,
+    SeverityClass,
     SystemText,
+    active_q,
     local_today,
     validate_source_address,
 )
@@ -84,6 +86,31 @@ def _invalidate_on_commit(enterprise_ids) -> None:
     transaction.on_commit(run)
 
 
+def _invalidate_active_on_lists_on_commit(list_ids) -> None:
+    """After commit, drop the cached credit files of enterprises with an active entry on these lists.
+
+    Memoranda and measures are shown under every active entry of the lists they cover. The ids
+    come from one query; the cache is cleared per enterprise after commit (a rolled-back change
+    must not cost the cache anything).
+    """
+    list_ids = list(set(list_ids))
+    if not list_ids:
+        return
+    enterprise_ids = list(
+        ListEntry.objects.filter(active_q(local_today()), credit_list_id__in=list_ids)
+        .order_by()
+        .values_list("enterprise_id", flat=True)
+        .distinct()
+    )
+
+    def run():
+        for start in range(0, len(enterprise_ids), INVALIDATE_CHUNK):
+            for enterprise_id in enterprise_ids[start : start + INVALIDATE_CHUNK]:
+                credit_file_invalidate(enterprise_id=enterprise_id)
+
+    transaction.on_commit(run)
+
+
 def active_counts_invalidate() -> None:
     cache.delete(active_counts_cache_key(local_today()))
 
@@ -122,7 +149,15 @@ def list_entry_create(
     credit_list = CreditList.objects.select_related("owner_agency").filter(code=list_code).first()
     if credit_list is None:
         raise ListingError(_("There is no list with the code %(code)s."), code="unknown_list", params={"code": list_code})
-    _require_owner(actor=actor, credit_list=credit_list)
+    agency = _require_owner(actor=actor, credit_list=credit_list)
+    if agency is not None and deciding_agency.pk != agency.pk:
+        # Staff record their own agency's decisions; naming another authority would falsify the provenance.
+        raise ListingError(
+            _("Deciding authority: staff may record only decisions of their own agency (%(agency)s)."),
+            code="not_own_decision",
+            field="deciding_agency",
+            params={"agency": agency.name},
+        )
     reason = ListReason.objects.filter(credit_list=credit_list, code=reason_code).first()
     if reason is None:
         raise ListingError(
@@ -270,7 +305,11 @@ def list_entry_remove(
     return entry
 
 
-def _revoke(*, entry: ListEntry, revoked_on: dt.date, reason: str, agency: Agency | None, actor) -> None:
+def _revoke(
+    *, entry: ListEntry, revoked_on: dt.date, reason: str, agency: Agency | None, actor, objection: Objection | None = None
+) -> None:
+    """Revoke a locked entry and write its one `listings.entry.revoked` event, whichever way it was revoked
+    (by staff, or by an upheld objection, whose own decision is audited as well)."""
     entry.state = EntryState.REVOKED
     entry.state_changed_at = timezone.now()
     entry.removed_on = revoked_on
@@ -280,6 +319,11 @@ def _revoke(*, entry: ListEntry, revoked_on: dt.date, reason: str, agency: Agenc
     ListEntryEvent.objects.create(
         entry=entry, kind=ListEntryEvent.Kind.REVOKED, actor_label=_actor_label(actor), note=entry.removal_reason[:500]
     )
+    payload = {"revoked_on": revoked_on.isoformat(), "reason": entry.removal_reason}
+    if objection is not None:
+        payload["objection"] = objection.pk
+    audit_record(action="listings.entry.revoked", actor=actor, actor_label=_actor_label(actor), obj=entry,
+                 payload=payload)
     affected = [entry.enterprise_id]
     if entry.barred_person_id:
         affected += list(
@@ -302,13 +346,6 @@ def list_entry_revoke(*, entry: ListEntry, revoked_on: dt.date, reason: str, act
             _("The revocation date must be between the listing date and today."), code="bad_date", field="revoked_on"
         )
     _revoke(entry=entry, revoked_on=revoked_on, reason=reason, agency=agency, actor=actor)
-    audit_record(
-        action="listings.entry.revoked",
-        actor=actor,
-        actor_label=_actor_label(actor),
-        obj=entry,
-        payload={"revoked_on": revoked_on.isoformat(), "reason": entry.removal_reason},
-    )
     return entry
 
 
@@ -392,18 +429,22 @@ def objection_submit(
         raise ListingError(_("You may object only to your own enterprise's entries."), code="not_own_entry")
     if account is None and actor is not None:
         _require_owner(actor=actor, credit_list=entry.credit_list)
-    if entry.status_on(submitted_on) != "active":
+    refusal = entry.objection_refusal(
+        submitted_on,
+        objection_open=entry.objections.filter(state__in=[Objection.State.SUBMITTED, Objection.State.ACCEPTED]).exists(),
+    )
+    if refusal == "not_active":
         raise ListingError(_("Only an entry that is on the list can be objected to."), code="not_active")
     if not grounds.strip():
         raise ListingError(_("Please state the grounds of the objection."), code="required", field="grounds")
-    if submitted_on > entry.objection_deadline:
+    if refusal == "objection_late":
         raise ListingError(
             _("Objections must be made within 30 days of publication (by %(date)s)."),
             code="objection_late",
             field="submitted_on",
             params={"date": date_format(entry.objection_deadline)},
         )
-    if entry.objections.filter(state__in=[Objection.State.SUBMITTED, Objection.State.ACCEPTED]).exists():
+    if refusal == "objection_open":
         raise ListingError(_("An objection to this entry is already being handled."), code="objection_open")
     due = add_working_days(submitted_on, OBJECTION_ACCEPTANCE_WORKING_DAYS)
     objection = Objection.objects.create(
@@ -486,7 +527,10 @@ def objection_decide(
     entry = objection.entry
     if upheld and entry.state != EntryState.REVOKED:
         entry = _lock_entry(entry)
-        _revoke(entry=entry, revoked_on=decided_on, reason=reason, agency=objection.deciding_agency, actor=actor)
+        _revoke(
+            entry=entry, revoked_on=decided_on, reason=reason, agency=objection.deciding_agency, actor=actor,
+            objection=objection,
+        )
     else:
         ListEntryEvent.objects.create(
             entry=entry, kind=ListEntryEvent.Kind.OBJECTION, actor_label=_actor_label(actor),
@@ -535,8 +579,20 @@ def _editable_fields(model) -> list:
     return [field for field in model._meta.concrete_fields if not field.primary_key]
 
 
-def _check_publication_months(credit_list: CreditList) -> None:
-    low, high = credit_list.min_publication_months, credit_list.max_publication_months
+# Publication periods in months by severity class (SAMR Order 107, NDRC Order 36; DESIGN §3):
+# (lowest minimum, highest minimum, lowest maximum, highest maximum, maximum may be empty).
+# A minor list may be published until removed: the abnormal-operations list ends on the cure. An empty
+# minimum means removal follows performance at any time (the dishonest judgment debtors list is
+# serious, yet the court removes an entry as soon as the judgment is performed).
+PUBLICATION_MONTHS_BY_SEVERITY = {
+    SeverityClass.MINOR: (None, 3, None, 3, True),
+    SeverityClass.GENERAL: (3, 12, 3, 12, False),
+    SeverityClass.SERIOUS: (12, 36, 12, 36, False),
+}
+
+
+def publication_months_check(*, severity: str, low: int | None, high: int | None) -> None:
+    """Raise a ListingError naming the field and the rule if the periods do not fit the severity class."""
     if low is not None and high is not None and low > high:
         raise ListingError(
             _("Minimum publication (months): %(low)s is more than the maximum of %(high)s months."),
@@ -544,6 +600,49 @@ def _check_publication_months(credit_list: CreditList) -> None:
             field="min_publication_months",
             params={"low": low, "high": high},
         )
+    if severity not in PUBLICATION_MONTHS_BY_SEVERITY:
+        return  # red lists: no publication rule
+    min_low, min_high, max_low, max_high, open_ended = PUBLICATION_MONTHS_BY_SEVERITY[severity]
+    params = {"severity": SeverityClass(severity).label, "low": max_low, "high": max_high}
+    if high is None and not open_ended:
+        raise ListingError(
+            _("Maximum publication (months) is required for %(severity)s lists: publication stops automatically "
+              "at the maximum, at most %(high)s months."),
+            code="max_required",
+            field="max_publication_months",
+            params=params,
+        )
+    if high is not None and (high > max_high or (max_low is not None and high < max_low)):
+        if max_low is None:
+            message = _("Maximum publication (months): %(value)s is more than the %(high)s months allowed for "
+                        "%(severity)s lists.")
+        else:
+            message = _("Maximum publication (months): %(value)s is outside the %(low)s to %(high)s months allowed "
+                        "for %(severity)s lists.")
+        raise ListingError(
+            message, code="max_out_of_range", field="max_publication_months", params={**params, "value": high}
+        )
+    if low is not None and ((min_low is not None and low < min_low) or low > min_high):
+        if min_low is None:
+            message = _("Minimum publication (months): %(value)s is more than the %(high)s months allowed for "
+                        "%(severity)s lists.")
+        else:
+            message = _("Minimum publication (months): %(value)s is outside the %(low)s to %(high)s months allowed "
+                        "for %(severity)s lists.")
+        raise ListingError(
+            message,
+            code="min_out_of_range",
+            field="min_publication_months",
+            params={"severity": SeverityClass(severity).label, "low": min_low, "high": min_high, "value": low},
+        )
+
+
+def _check_publication_months(credit_list: CreditList) -> None:
+    publication_months_check(
+        severity=credit_list.severity,
+        low=credit_list.min_publication_months,
+        high=credit_list.max_publication_months,
+    )
 
 
 @transaction.atomic
@@ -634,11 +733,15 @@ def memorandum_save(*, memorandum: Memorandum, actor, signatories=None, lists=No
             changes[name] = [old, new_ids]
     if not changes:
         return current
+    # The lists covered before and after the change: entries on either show (or showed) its measures.
+    covered = list(current.lists.values_list("pk", flat=True)) if current is not None else []
     memorandum.save()
     if signatories is not None:
         memorandum.signatories.set(signatories)
     if lists is not None:
         memorandum.lists.set(lists)
+    covered += list(memorandum.lists.values_list("pk", flat=True))
+    _invalidate_active_on_lists_on_commit(covered)
     audit_record(
         action="listings.memorandum.created" if current is None else "listings.memorandum.changed",
         actor=actor,
@@ -672,6 +775,11 @@ def measure_save(*, measure: Measure, actor) -> Measure:
     if not changes:
         return current
     measure.save()
+    _invalidate_active_on_lists_on_commit(
+        Memorandum.lists.through.objects.filter(memorandum_id=measure.memorandum_id).values_list(
+            "creditlist_id", flat=True
+        )
+    )
     audit_record(
         action="listings.measure.created" if current is None else "listings.measure.changed",
         actor=actor,

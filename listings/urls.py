@@ -9,6 +9,7 @@ urlpatterns = [
     path("staff/objections/<int:pk>/", views.staff_objection, name="staff_objection"),
     path("staff/<slug:code>/add/", views.staff_entry_add, name="staff_entry_add"),
     path("staff/<slug:code>/<int:pk>/remove/", views.staff_entry_remove, name="staff_entry_remove"),
+    path("staff/<slug:code>/<int:pk>/revoke/", views.staff_entry_revoke, name="staff_entry_revoke"),
     path("<slug:code>/", views.list_detail, name="detail"),
     path("<slug:code>/<int:pk>/", views.entry_detail, name="entry"),
     path("<slug:code>/<int:pk>/object/", views.entry_object, name="entry_object"),

@@ -10,7 +10,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from listings import selectors, services
-from listings.forms import EntryCreateForm, EntryRemoveForm, ObjectionDecisionForm, ObjectionForm
+from listings.forms import EntryCreateForm, EntryRemoveForm, EntryRevokeForm, ObjectionDecisionForm, ObjectionForm
 from listings.models import CreditList, ListEntry, local_today
 
 PAGE_SIZE = 50
@@ -90,24 +90,29 @@ def list_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 def entry_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     entry = _entry_or_404(code, pk)
+    today = local_today()
     context = {
         "entry": entry,
         "credit_list": entry.credit_list,
         "measures": selectors.list_entry_measures(entry=entry),
-        "today": local_today(),
+        "today": today,
     }
     user = request.user
     if user.is_authenticated:
         agency = services.staff_agency(user)
         account = getattr(user, "enterprise_account", None)
         context["is_owner_staff"] = agency is not None and agency.pk == entry.credit_list.owner_agency_id
-        context["may_object"] = context["is_owner_staff"] or (
-            account is not None and account.enterprise_id == entry.enterprise_id
-        )
+        # The listed enterprise objects; the owner agency's staff may record an objection made to them.
+        objector = context["is_owner_staff"] or (account is not None and account.enterprise_id == entry.enterprise_id)
         if user.is_staff:
             context["history"] = selectors.list_entry_history(entry=entry)
-        if user.is_staff or context["may_object"]:
-            context["objections"] = selectors.list_entry_objections(entry=entry)
+        if user.is_staff or objector:
+            context["objections"] = objections = list(selectors.list_entry_objections(entry=entry))
+        if objector:
+            # The objection service's own rule, so the link shows exactly when a submission would be accepted.
+            refusal = entry.objection_refusal(today, objection_open=any(o.is_open for o in objections))
+            context["objection_refusal"] = refusal
+            context["may_object"] = not refusal
     return render(request, "listings/entry_detail.html", context)
 
 
@@ -180,6 +185,24 @@ def staff_entry_remove(request: HttpRequest, code: str, pk: int) -> HttpResponse
             messages.success(request, _("The entry was removed from the list."))
             return redirect(entry.get_absolute_url())
     return render(request, "listings/staff_entry_remove.html", {"entry": entry, "form": form})
+
+
+@login_required
+def staff_entry_revoke(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """A wrong listing (say, the penalty was annulled) is revoked: it stops counting, its record stays."""
+    _staff_only(request)
+    entry = _entry_or_404(code, pk)
+    _owner_agency_or_403(request, entry.credit_list)
+    form = EntryRevokeForm(request.POST or None, initial={"revoked_on": local_today()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.list_entry_revoke(entry=entry, actor=request.user, **form.cleaned_data)
+        except services.ListingError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, _("The entry was revoked."))
+            return redirect(entry.get_absolute_url())
+    return render(request, "listings/staff_entry_revoke.html", {"entry": entry, "form": form})
 
 
 @login_required

@@ -307,3 +307,17 @@ def test_it_refuses_service_writes_by_the_wrong_agency(world):
     with pytest.raises(services.ListingError):
         services.memorandum_save(memorandum=memorandum, actor=owner)
     assert audit_actions() == []
+
+
+def test_it_refuses_a_serious_list_maximum_above_36_months_and_keeps_the_input(world):
+    address = f"/admin/listings/creditlist/{world['list'].pk}/change/"
+    client = client_for(world, "owner_staff")
+    data = form_data(client.get(address))
+    data["max_publication_months"] = 120
+    response = client.post(address, data)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Maximum publication (months): 120 is outside the 12 to 36 months allowed for Serious lists." in body
+    assert response.context["adminform"].form["max_publication_months"].value() == "120"
+    assert CreditList.objects.get(pk=world["list"].pk).max_publication_months == 36
+    assert audit_actions() == []

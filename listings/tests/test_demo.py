@@ -6,9 +6,9 @@ import io
 import pytest
 from django.db import transaction
 
-from credit.tests.factories import EnterpriseFactory
+from credit.tests.factories import EnterpriseAccountFactory, EnterpriseFactory, UserFactory
 from listings.demo import seed_demo_data
-from listings.models import ListEntry, Measure, Memorandum, Objection
+from listings.models import ListEntry, Measure, Memorandum, Objection, local_today
 from portal.workdays import add_working_days
 
 pytestmark = pytest.mark.django_db
@@ -51,3 +51,37 @@ def test_it_lists_non_filers_within_10_working_days_after_30_june():
         assert decided_on <= listed_on
         assert deadline < decided_on
         assert listed_on <= add_working_days(deadline, 10).date
+
+
+def test_it_gives_the_demo_enterprise_logins_entries_that_show_the_objection_flow():
+    enterprises = EnterpriseFactory.create_batch(150)
+    users = [UserFactory(username=f"enterprise{i}") for i in (1, 2, 3)]
+    for user, enterprise in zip(users, enterprises[:3], strict=True):
+        EnterpriseAccountFactory(user=user, enterprise=enterprise)
+    seed_demo_data(seed=7, stdout=io.StringIO())
+    today = local_today()
+
+    first = ListEntry.objects.get(enterprise=enterprises[0])
+    assert (first.credit_list.code, first.status) == ("abnormal-operations", "active")
+    assert first.objection_refusal(today, objection_open=first.objections.exists()) == ""
+    assert first.events.filter(kind="listed").exists()
+
+    second = ListEntry.objects.get(enterprise=enterprises[1])
+    objection = second.objections.get()
+    assert (second.status, objection.state, objection.submitted_by) == ("active", Objection.State.SUBMITTED, users[1])
+    assert second.published_on <= objection.submitted_on <= min(today, second.objection_deadline)
+    assert objection.acceptance_due >= today
+    # The third login has no showcase entry; it may or may not be on a list.
+    assert ListEntry.objects.filter(enterprise__in=enterprises[:2]).count() == 2
+
+
+def test_it_keeps_a_mix_of_active_and_ended_a_grade_taxpayers():
+    EnterpriseFactory.create_batch(300)
+    seed_demo_data(seed=7, stdout=io.StringIO())
+    entries = list(ListEntry.objects.filter(credit_list__code="a-grade-taxpayers"))
+    statuses = [entry.status for entry in entries]
+    assert statuses.count("active") >= len(statuses) * 2 // 5
+    assert "expired" in statuses
+    assert "removed" not in statuses
+    # Listed when the annual evaluation is published (April), like the real list.
+    assert {entry.listed_on.month for entry in entries} == {4}

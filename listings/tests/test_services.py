@@ -3,11 +3,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from credit.models import EntityType
-from credit.tests.factories import AgencyFactory, EnterpriseFactory, StaffFactory
+from credit.tests.factories import AgencyFactory, EnterpriseFactory, StaffFactory, UserFactory
 from listings import services
-from listings.models import EntryState, EntryStatus, ListEntry, ListEntryEvent
+from listings.models import CreditList, EntryState, EntryStatus, ListEntry, ListEntryEvent
 from listings.tests.factories import make_entry, standard_agency, standard_list
 from portal.models import AuditEvent
 
@@ -154,3 +155,95 @@ def test_it_refuses_early_removal_before_the_minimum_period():
     services.list_entry_remove(entry=entry, removed_on=dt.date(2025, 3, 1), reason="已履行处罚并提交守信承诺书")
     entry.refresh_from_db()
     assert entry.state == EntryState.REMOVED
+
+
+def test_it_keeps_every_standard_list_within_its_severity_publication_periods():
+    for credit_list in CreditList.objects.all():
+        services.publication_months_check(
+            severity=credit_list.severity,
+            low=credit_list.min_publication_months,
+            high=credit_list.max_publication_months,
+        )
+
+
+@pytest.mark.parametrize(
+    ("severity", "low", "high", "code", "field"),
+    [
+        ("serious", 12, 120, "max_out_of_range", "max_publication_months"),
+        ("serious", 6, 36, "min_out_of_range", "min_publication_months"),
+        ("serious", 12, None, "max_required", "max_publication_months"),
+        ("general", 1, 12, "min_out_of_range", "min_publication_months"),
+        ("general", 3, 24, "max_out_of_range", "max_publication_months"),
+        ("general", None, None, "max_required", "max_publication_months"),
+        ("minor", None, 6, "max_out_of_range", "max_publication_months"),
+        ("minor", 3, 1, "min_above_max", "min_publication_months"),
+    ],
+)
+def test_it_refuses_publication_periods_outside_the_severity_rule(severity, low, high, code, field):
+    with pytest.raises(services.ListingError) as caught:
+        services.publication_months_check(severity=severity, low=low, high=high)
+    assert (caught.value.code, caught.value.field) == (code, field)
+
+
+def test_it_refuses_a_120_month_maximum_on_a_serious_list_and_names_the_rule():
+    credit_list = standard_list(services.SERIOUS_ILLEGAL)
+    credit_list.max_publication_months = 120
+    with pytest.raises(services.ListingError) as caught:
+        services.credit_list_update(credit_list=credit_list, actor=UserFactory(is_staff=True, is_superuser=True))
+    assert caught.value.field == "max_publication_months"
+    with translation.override("en"):
+        assert "12 to 36 months allowed for Serious lists" in caught.value.messages[0]
+    assert standard_list(services.SERIOUS_ILLEGAL).max_publication_months == 36
+    # Until-removed stays valid where the rule says so (minor: the abnormal-operations list).
+    services.publication_months_check(severity="minor", low=None, high=None)
+
+
+def test_it_clears_the_credit_files_of_active_entries_when_a_memorandum_or_measure_changes(
+    django_capture_on_commit_callbacks,
+):
+    from django.core.cache import cache
+
+    from credit.cache import credit_file_cache_key
+    from listings.models import Measure, Memorandum, local_today
+    from listings.tests.factories import MeasureFactory, MemorandumFactory
+
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    serious = standard_list(services.SERIOUS_ILLEGAL)
+    abnormal = standard_list(services.ABNORMAL_OPERATIONS)
+    today = local_today()
+    listed = make_entry(list_code=services.SERIOUS_ILLEGAL, listed_on=today - dt.timedelta(days=10))
+    removed = make_entry(list_code=services.ABNORMAL_OPERATIONS, listed_on=today - dt.timedelta(days=10))
+    services.list_entry_remove(entry=removed, removed_on=today, reason="已补报")
+    on_abnormal = make_entry(list_code=services.ABNORMAL_OPERATIONS, listed_on=today - dt.timedelta(days=10))
+    elsewhere = make_entry(list_code="major-tax-violators", listed_on=today - dt.timedelta(days=10))
+    memorandum = MemorandumFactory(lists=[serious, abnormal], signatories=[serious.owner_agency])
+    measure = MeasureFactory(memorandum=memorandum, agency=serious.owner_agency)
+    keys = {
+        entry.pk: credit_file_cache_key(entry.enterprise_id, "en") for entry in [listed, removed, on_abnormal, elsewhere]
+    }
+
+    def stale():
+        cache.set_many({key: "stale" for key in keys.values()})
+
+    def cleared():
+        return {pk for pk, key in keys.items() if cache.get(key) is None}
+
+    stale()
+    measure = Measure.objects.get(pk=measure.pk)
+    measure.description = "列为重点监管对象"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.measure_save(measure=measure, actor=superuser)
+    assert cleared() == {listed.pk, on_abnormal.pk}
+
+    # Dropping a list from the memorandum changes what that list's active entries show too.
+    stale()
+    memorandum = Memorandum.objects.get(pk=memorandum.pk)
+    memorandum.title = "修订后的备忘录"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.memorandum_save(memorandum=memorandum, actor=superuser, lists=[serious])
+    assert cleared() == {listed.pk, on_abnormal.pk}
+
+    stale()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.memorandum_save(memorandum=memorandum, actor=superuser, lists=[serious, abnormal])
+    assert cleared() == {listed.pk, on_abnormal.pk}

@@ -5,6 +5,8 @@ import datetime as dt
 import pytest
 from django.template.loader import render_to_string
 from django.test import Client
+from django.utils import translation
+from django.utils.formats import date_format
 
 from credit.tests.factories import EnterpriseAccountFactory, EnterpriseFactory, PersonFactory, StaffFactory
 from listings.models import EntryState, ListEntry, local_today
@@ -47,6 +49,8 @@ MATRIX = [
     ("/lists/staff/major-tax-violators/add/", [302, 403, 200, 403, 403]),
     ("/lists/staff/no-such-list/add/", [302, 404, 404, 403, 403]),
     ("/lists/staff/abnormal-operations/{pk}/remove/", [302, 200, 403, 403, 403]),
+    ("/lists/staff/abnormal-operations/{pk}/revoke/", [302, 200, 403, 403, 403]),
+    ("/lists/staff/serious-illegal/{pk}/revoke/", [302, 404, 404, 403, 403]),
     ("/lists/staff/objections/{objection}/", [302, 200, 403, 403, 403]),
 ]
 
@@ -243,6 +247,7 @@ def test_it_lets_the_owner_accept_and_uphold_an_objection_through_the_staff_page
     assert client.post(url, {"decision": "uphold", "reason": "地址核实可以联系"}).status_code == 302
     world["entry"].refresh_from_db()
     assert world["entry"].state == EntryState.REVOKED
+    assert AuditEvent.objects.filter(action="listings.entry.revoked", object_id=str(world["entry"].pk)).count() == 1
 
 
 def test_it_shows_staff_of_any_agency_the_entries_in_the_admin_read_only(world):
@@ -260,3 +265,121 @@ def test_it_shows_dates_in_the_format_of_the_language():
         assert "2025年11月3日" in body and "2025-11-03" not in body
         body = Client(HTTP_ACCEPT_LANGUAGE="en").get(address).content.decode()
         assert "Nov. 3, 2025" in body and "2025-11-03" not in body
+
+
+def test_it_offers_staff_only_their_own_agency_as_deciding_authority(world):
+    from listings.forms import EntryCreateForm
+
+    samr = standard_agency("SAMR")
+    form = EntryCreateForm(credit_list=standard_list("abnormal-operations"), agency=samr)
+    assert [choice for choice, _label in form.fields["deciding_agency"].choices if choice] == [samr.pk]
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(world["staff_a"])
+    enterprise = EnterpriseFactory(uscc="91110000600037341L")
+    crafted = {
+        "uscc": enterprise.uscc, "reason_code": "unreachable", "decision_number": "京市监异〔2025〕9号",
+        "deciding_agency": standard_agency("SPC").pk, "decided_on": "2025-10-01", "listed_on": "2025-10-02",
+    }
+    response = client.post("/lists/staff/abnormal-operations/add/", crafted)
+    assert response.status_code == 200
+    assert response.context["form"].errors["deciding_agency"]
+    assert not ListEntry.objects.filter(enterprise=enterprise).exists()
+
+
+def test_it_refuses_a_staff_entry_decided_by_another_agency_in_the_service(world):
+    from listings import services
+
+    with pytest.raises(services.ListingError) as caught:
+        make_entry(enterprise=EnterpriseFactory(), actor=world["staff_a"], deciding_agency=standard_agency("SPC"))
+    assert (caught.value.code, caught.value.field) == ("not_own_decision", "deciding_agency")
+    # System actions (the inspections follow-up) still record the deciding agency they were given.
+    entry = make_entry(enterprise=EnterpriseFactory(), deciding_agency=standard_agency("SPC"))
+    assert entry.deciding_agency == standard_agency("SPC")
+
+
+@pytest.mark.parametrize(
+    ("persona", "status", "revoked"),
+    [("staff_a", 302, True), ("staff_b", 403, False), ("enterprise_user", 403, False), ("anonymous", 302, False)],
+)
+def test_it_lets_only_the_owner_staff_revoke_an_entry(world, persona, status, revoked):
+    entry = world["entry"]
+    client = Client()
+    if persona != "anonymous":
+        client.force_login(world[persona])
+    url = f"/lists/staff/abnormal-operations/{entry.pk}/revoke/"
+    response = client.post(url, {"revoked_on": local_today().isoformat(), "reason": "处罚决定已被撤销"})
+    assert response.status_code == status
+    if persona == "anonymous":
+        assert "/login/" in response["Location"]
+    entry.refresh_from_db()
+    assert (entry.state == EntryState.REVOKED) is revoked
+    assert AuditEvent.objects.filter(action="listings.entry.revoked").count() == int(revoked)
+    if revoked:
+        assert AuditEvent.objects.get(action="listings.entry.revoked").actor == world["staff_a"]
+        assert response["Location"] == entry.get_absolute_url()
+
+
+def test_it_requires_a_reason_and_csrf_to_revoke_and_links_it_for_owner_staff_only(world):
+    entry = world["entry"]
+    url = f"/lists/staff/abnormal-operations/{entry.pk}/revoke/"
+    client = Client(HTTP_ACCEPT_LANGUAGE="en", enforce_csrf_checks=True)
+    client.force_login(world["staff_a"])
+    page = client.get(entry.get_absolute_url()).content.decode()
+    assert f'href="{url}"' in page
+    form = client.get(url)
+    assert form.status_code == 200 and "csrfmiddlewaretoken" in form.content.decode()
+    assert client.post(url, {"revoked_on": "2025-10-01", "reason": "x"}).status_code == 403  # no CSRF token
+    token = form.cookies["csrftoken"].value
+    response = client.post(url, {"revoked_on": "2025-10-01", "reason": "", "csrfmiddlewaretoken": token})
+    assert response.status_code == 200
+    assert response.context["form"].errors["reason"]
+    assert 'value="2025-10-01"' in response.content.decode()
+    entry.refresh_from_db()
+    assert entry.state == EntryState.LISTED
+    assert not AuditEvent.objects.filter(action="listings.entry.revoked").exists()
+    other = Client()
+    other.force_login(world["staff_b"])
+    assert f'href="{url}"' not in other.get(entry.get_absolute_url()).content.decode()
+    assert f'href="{url}"' not in Client().get(entry.get_absolute_url()).content.decode()
+
+
+def test_it_offers_the_objection_link_only_while_an_objection_is_possible():
+    from listings import services
+
+    enterprise = EnterpriseFactory()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(EnterpriseAccountFactory(enterprise=enterprise).user)
+    today = local_today()
+    recent = make_entry(enterprise=enterprise, reason_code="unreachable", listed_on=today - dt.timedelta(days=3))
+    late = make_entry(enterprise=enterprise, reason_code="disclosure_not_made", listed_on=today - dt.timedelta(days=40))
+    removed = make_entry(enterprise=enterprise, reason_code="name_change_not_registered",
+                         listed_on=today - dt.timedelta(days=5))
+    services.list_entry_remove(entry=removed, removed_on=today, reason="已办理名称变更登记")
+
+    def page(entry):
+        return client.get(entry.get_absolute_url()).content.decode()
+
+    link = 'href="{}object/"'
+    assert link.format(recent.get_absolute_url()) in page(recent)
+    body = page(late)
+    assert link.format(late.get_absolute_url()) not in body
+    with translation.override("en"):
+        assert f"the objection period ended on {date_format(late.objection_deadline)}" in body
+    body = page(removed)
+    assert link.format(removed.get_absolute_url()) not in body
+    assert "the entry is no longer on the list" in body
+    services.objection_submit(entry=recent, grounds="地址可以联系")
+    body = page(recent)
+    assert link.format(recent.get_absolute_url()) not in body
+    assert "an objection to this entry is being handled" in body
+
+
+def test_it_decides_objections_by_one_rule_for_page_and_service():
+    entry = make_entry(listed_on=dt.date(2025, 9, 15))
+    deadline = entry.objection_deadline
+    assert entry.objection_refusal(deadline, objection_open=False) == ""
+    assert entry.objection_refusal(deadline, objection_open=True) == "objection_open"
+    assert entry.objection_refusal(deadline + dt.timedelta(days=1), objection_open=False) == "objection_late"
+    ListEntry.objects.filter(pk=entry.pk).update(state=EntryState.REMOVED)
+    entry.refresh_from_db()
+    assert entry.objection_refusal(deadline, objection_open=False) == "not_active"

@@ -168,3 +168,16 @@ def test_it_names_the_filter_agencies_in_the_page_language(client, setup_plan):
     client.cookies["django_language"] = "zh-hans"
     body = client.get("/inspections/").content.decode()
     assert '<option value="AG-EN">北京市市场监督管理局</option>' in body
+
+
+def test_it_answers_head_on_the_public_pages_and_downloads(client, setup_plan):
+    plan, user = drawn_plan(setup_plan, reveal_policy="immediate")
+    base = f"/inspections/plans/{plan.number}"
+    for address in ("/inspections/", "/inspections/verify_draw.py", f"{base}/", f"{base}/files.zip",
+                    f"{base}/files/parameters.json", f"{base}/files/result.csv"):
+        response = client.head(address)
+        assert response.status_code == 200, address
+        assert response.content == b"" and response["Content-Type"] == client.get(address)["Content-Type"]
+    assert client.head(f"{base}/files/reveal.json")["X-Content-SHA256"] == PlanFile.objects.get(
+        plan=plan, name="reveal.json").sha256
+    assert client.post(f"{base}/files/pool.csv").status_code == 405

@@ -17,6 +17,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -79,6 +80,25 @@ def service_errors(form: forms.Form, check) -> None:
         form.add_error(None, problem)
 
 
+class NulSafeListMixin:
+    """PostgreSQL refuses a NUL character in a text parameter (DataError, a 500), and a
+    list's search term and filter values go to it as such. No stored code, name or choice
+    contains one, so NUL characters are dropped from the query string and the search term."""
+
+    def changelist_view(self, request, extra_context=None):
+        if any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
+            cleaned = QueryDict(mutable=True)
+            for key, values in request.GET.lists():
+                cleaned.setlist(key.replace("\x00", ""), [value.replace("\x00", "") for value in values])
+            cleaned._mutable = False
+            request.GET = cleaned
+        return super().changelist_view(request, extra_context)
+
+    def get_search_results(self, request, queryset, search_term):
+        # Also reached from the autocomplete view, which passes its term through unchecked.
+        return super().get_search_results(request, queryset, search_term.replace("\x00", ""))
+
+
 class NoDeleteMixin:
     """Published rows are never hard-deleted: items and inspectors are deactivated instead."""
 
@@ -91,7 +111,7 @@ class NoDeleteMixin:
         return actions
 
 
-class AgencyScopedAdmin(NoDeleteMixin, admin.ModelAdmin):
+class AgencyScopedAdmin(NulSafeListMixin, NoDeleteMixin, admin.ModelAdmin):
     """Staff add and change only their own agency's rows; the agency of a new row is theirs.
 
     `agency_path` leads from the row to its agency; with `others_visible` False other
@@ -137,7 +157,7 @@ class AgencyScopedAdmin(NoDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(InspectionItem)
-class InspectionItemAdmin(NoDeleteMixin, admin.ModelAdmin):
+class InspectionItemAdmin(NulSafeListMixin, NoDeleteMixin, admin.ModelAdmin):
     """The national one list: superusers and national-level agency staff maintain it;
     everyone else reads it. An item leaves the list by being made inactive."""
 
@@ -308,7 +328,7 @@ class PlanForm(forms.ModelForm):
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(NulSafeListMixin, admin.ModelAdmin):
     form = PlanForm
     list_display = ["number", "name", "agency", "year", "batch", "state", "committed_at", "drawn_at", "draw_error"]
     list_filter = ["state", "year", "agency"]
@@ -485,7 +505,7 @@ class TaskForm(forms.ModelForm):
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(NulSafeListMixin, admin.ModelAdmin):
     form = TaskForm
     list_display = ["number", "plan", "uscc", "risk_class", "team", "result", "completed_on", "due"]
     list_filter = [OverdueFilter, "result", "plan__state", "assigned_manually"]

@@ -5,6 +5,7 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
 
 from credit.tests.factories import AgencyFactory, StaffFactory, UserFactory
 from inspections import services
@@ -215,3 +216,41 @@ def test_it_deletes_only_an_own_draft_plan_and_audits_it(client, world):
     assert not Plan.objects.filter(number="SJ-DRAFT").exists()
     event = AuditEvent.objects.get(action="inspections.plan.draft_deleted")
     assert event.actor == owner and event.payload == {"number": "SJ-DRAFT"}
+
+
+@pytest.mark.parametrize(("model", "params"), [
+    ("inspectionitem", {"q": "A\x00"}), ("inspectionitem", {"kind__exact": "key\x00"}),
+    ("inspector", {"q": "\x00"}), ("inspector", {"active__exact": "1\x00"}),
+    ("conflict", {"q": "\x00"}), ("spotcheck", {"result": "\x00"}),
+    ("plan", {"q": "A\x00"}), ("plan", {"state": "committed\x00"}), ("plan", {"number\x00": "x"}),
+    ("task", {"q": "A\x00"}), ("task", {"result": "no_problem\x00"}), ("task", {"plan__state": "\x00"}),
+])
+def test_it_lists_and_searches_the_admin_without_sending_a_nul_character_to_the_database(
+        client, world, model, params):
+    plan, owner, _ = world
+    services.plan_commit(plan=plan, actor=owner)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    sent = []
+
+    def record(execute, sql, query_params, many, context):
+        sent.extend(str(param) for param in (query_params or ()) if not many)
+        return execute(sql, query_params, many, context)
+
+    # On PostgreSQL a NUL in a text parameter raised DataError: a 500.
+    with connection.execute_wrapper(record):
+        response = client.get(f"/admin/inspections/{model}/", params)
+    assert response.status_code == 200
+    assert not [param for param in sent if "\x00" in param]
+
+
+def test_it_drops_a_nul_character_from_an_admin_search_term(world):
+    plan, owner, _ = world
+    plan = services.plan_commit(plan=plan, actor=owner)
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/admin/autocomplete/")
+    request.user = UserFactory(is_staff=True, is_superuser=True)
+    plans, _ = admin.site._registry[Plan].get_search_results(
+        request, Plan.objects.all(), plan.number[:3] + "\x00" + plan.number[3:])
+    assert list(plans) == [plan]

@@ -4,10 +4,12 @@ import datetime as dt
 import io
 import zipfile
 from unittest import mock
+from urllib.parse import unquote
 
 import pytest
 from django.template.loader import render_to_string
 from django.test import RequestFactory
+from django.urls import Resolver404, resolve
 
 from credit.tests.factories import AgencyFactory, EnterpriseFactory
 from inspections import draw, selectors, services
@@ -181,3 +183,17 @@ def test_it_answers_head_on_the_public_pages_and_downloads(client, setup_plan):
     assert client.head(f"{base}/files/reveal.json")["X-Content-SHA256"] == PlanFile.objects.get(
         plan=plan, name="reveal.json").sha256
     assert client.post(f"{base}/files/pool.csv").status_code == 405
+
+
+def test_it_answers_404_for_addresses_outside_the_plan_number_and_file_name_alphabet(client, setup_plan):
+    plan, _ = drawn_plan(setup_plan, reveal_policy="immediate")
+    base = f"/inspections/plans/{plan.number}"
+    # A NUL byte reached PostgreSQL as a text parameter and raised DataError (a 500).
+    for address in ("/inspections/plans/A%00B/", "/inspections/plans/A%00B/files.zip",
+                    "/inspections/plans/A%00B/files/pool.csv", f"{base}/files/pool.csv%00",
+                    f"{base}/files/%00", f"{base}/files/notes.txt", "/inspections/plans/%E6%B5%8B/",
+                    f"/inspections/plans/{'A' * 65}/"):
+        assert client.get(address).status_code == 404, address
+        with pytest.raises(Resolver404):
+            resolve(unquote(address))
+    assert client.get(f"{base}/files/result.csv").status_code == 200

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -344,7 +345,7 @@ class PlanAdmin(NulSafeListMixin, admin.ModelAdmin):
         if not obj or not obj.checks_end_on:
             return "-"
         deadline = selectors.result_deadline(obj)
-        return f"{deadline.date}{' *' if deadline.provisional else ''}"
+        return f"{date_format(deadline.date)}{' *' if deadline.provisional else ''}"
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(self.readonly_fields)
@@ -514,6 +515,10 @@ class TaskAdmin(NulSafeListMixin, admin.ModelAdmin):
     readonly_fields = ["plan", "enterprise", "number", "uscc", "risk_class", "ticket", "inspector_codes",
                        "assigned_manually", "recorded_at", "published_at", "due"]
 
+    class Media:
+        # The overdue highlight: our CSP (style-src 'self') blocks inline style attributes.
+        css = {"all": ["css/admin-inspections.css"]}
+
     def has_add_permission(self, request):
         return False
 
@@ -558,9 +563,8 @@ class TaskAdmin(NulSafeListMixin, admin.ModelAdmin):
     def due(self, obj):
         deadline = selectors.result_deadline(obj.plan)
         if selectors.task_is_overdue(obj, deadline):
-            return format_html('<strong class="overdue" style="color:#b00020">{} ({})</strong>',
-                               deadline.date, _("overdue"))
-        return str(deadline.date)
+            return format_html('<strong class="overdue">{} ({})</strong>', date_format(deadline.date), _("overdue"))
+        return date_format(deadline.date)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(self.readonly_fields)

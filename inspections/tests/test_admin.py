@@ -4,6 +4,7 @@ import datetime as dt
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db import connection
 
@@ -254,3 +255,39 @@ def test_it_drops_a_nul_character_from_an_admin_search_term(world):
     plans, _ = admin.site._registry[Plan].get_search_results(
         request, Plan.objects.all(), plan.number[:3] + "\x00" + plan.number[3:])
     assert list(plans) == [plan]
+
+
+def test_it_marks_overdue_tasks_with_a_stylesheet_class_and_localized_dates(client, world):
+    from django.contrib.staticfiles import finders
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    from inspections import selectors
+
+    plan, owner, _ = world
+    plan = services.plan_commit(plan=plan, actor=owner)
+    services.plan_entropy_enter(plan=plan, actor=owner, public_entropy="5")
+    with mock.patch("django.db.transaction.on_commit", side_effect=lambda fn, *a, **k: fn()):
+        services.plan_draw_request(plan=plan, actor=owner)
+    deadline = selectors.result_deadline(plan).date
+    task = Task.objects.filter(plan=plan).first()
+    client.force_login(owner)
+    with mock.patch("django.utils.timezone.localdate", return_value=deadline + dt.timedelta(days=1)):
+        listing = client.get("/admin/inspections/task/").content.decode()
+        change = client.get(f"/admin/inspections/task/{task.pk}/change/").content.decode()
+        plan_page = client.get(f"/admin/inspections/plan/{plan.pk}/change/").content.decode()
+    # The CSP (style-src 'self') drops inline style attributes: the colour comes from a stylesheet.
+    for body in (listing, change):
+        assert f'<strong class="overdue">{date_format(deadline)} (overdue)</strong>' in body
+        assert "/static/css/admin-inspections.css" in body
+        assert 'style="' not in body.split('class="overdue"')[1].split("</strong>")[0]
+    assert listing.count('class="overdue"') == Task.objects.filter(plan=plan).count()
+    assert ".overdue" in open(finders.find("css/admin-inspections.css"), encoding="utf-8").read()
+    due_field = plan_page.split("Results due:</label>")[1].split("</div>")[0]
+    assert date_format(deadline) in due_field and deadline.isoformat() not in due_field
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    with mock.patch("django.utils.timezone.localdate", return_value=deadline + dt.timedelta(days=1)):
+        chinese = client.get("/admin/inspections/task/").content.decode()
+    with translation.override("zh-hans"):
+        assert f"{date_format(deadline)} (" in chinese and f"{deadline.year}年" in date_format(deadline)
+    assert deadline.isoformat() not in chinese

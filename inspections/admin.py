@@ -529,8 +529,10 @@ class TaskAdmin(NulSafeListMixin, admin.ModelAdmin):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        # Before the reveal a selection is the plan's own agency's secret.
-        return queryset.filter(Q(plan__agency=agency_of(request.user)) | Q(plan__revealed_at__isnull=False))
+        # Before the reveal a selection is the plan's own agency's secret, except the firms
+        # whose result is already published.
+        return queryset.filter(Q(plan__agency=agency_of(request.user)) | Q(plan__revealed_at__isnull=False)
+                               | Q(published_at__isnull=False))
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and (

@@ -48,6 +48,8 @@ def plan_detail(request, number: str):
     task_page = None
     if plan.is_revealed:
         task_page = Paginator(selectors.plan_tasks(plan), 100).get_page(request.GET.get("page"))
+    elif plan.published_at is not None:
+        task_page = Paginator(selectors.plan_published_tasks(plan), 100).get_page(request.GET.get("page"))
     draw_outcome = getattr(plan, "draw", None) if plan.is_revealed else None
     return render(request, "inspections/plan_detail.html", {
         "plan": plan,

@@ -151,7 +151,8 @@ def test_it_shows_the_seed_before_the_reveal_only_to_the_plans_agency(client, wo
         assert response.status_code == 302 and response["Location"] == "/admin/"
 
 
-def test_it_shows_the_selection_to_other_agencies_once_revealed_but_not_unpublished_results(client, world):
+def test_it_shows_other_agencies_published_results_then_the_selection_once_every_result_is_published(
+        client, world):
     plan, owner, other = world
     plan = drawn_unrevealed(world)
     tasks = list(Task.objects.filter(plan=plan).order_by("position"))
@@ -162,23 +163,48 @@ def test_it_shows_the_selection_to_other_agencies_once_revealed_but_not_unpublis
     services.task_result_record(task=tasks[5], result="false_disclosure", findings="年报虚假",
                                 completed_on=dt.date(2026, 10, 28), actor=owner)
     client.force_login(other)
-    body = client.get(f"/admin/inspections/plan/{plan.pk}/change/").content.decode()
     plan.refresh_from_db()
-    assert plan.is_revealed and plan.seed in body
+    # Published in part: the draw stays secret, only the published firms are visible.
+    assert not plan.is_revealed
+    assert plan.seed not in client.get(f"/admin/inspections/plan/{plan.pk}/change/").content.decode()
     listing = client.get("/admin/inspections/task/")
-    assert len(listing.context["cl"].result_list) == 10
+    assert sorted(task.pk for task in listing.context["cl"].result_list) == sorted(t.pk for t in tasks[:5])
     text = listing.content.decode()
     assert text.count('<td class="field-result_shown">Unreachable at the registered address</td>') == 5
-    assert text.count('<td class="field-result_shown">Disclosed information false</td>') == 0
+    assert client.get(f"/admin/inspections/task/{tasks[5].pk}/change/").status_code == 302
+    assert "住所无法联系" in client.get(f"/admin/inspections/task/{tasks[0].pk}/change/").content.decode()
     client.force_login(owner)
     text = client.get("/admin/inspections/task/").content.decode()
     assert text.count('<td class="field-result_shown">Disclosed information false</td>') == 1
-    client.force_login(other)
-    unpublished = client.get(f"/admin/inspections/task/{tasks[5].pk}/change/").content.decode()
-    assert tasks[5].inspector_codes in unpublished and "年报虚假" not in unpublished
-    assert "住所无法联系" in client.get(f"/admin/inspections/task/{tasks[0].pk}/change/").content.decode()
-    client.force_login(owner)
     assert "年报虚假" in client.get(f"/admin/inspections/task/{tasks[5].pk}/change/").content.decode()
+    for task in tasks[6:]:
+        services.task_result_record(task=task, result="no_problem", findings="",
+                                    completed_on=dt.date(2026, 10, 28), actor=owner)
+    services.plan_results_publish(plan=plan, actor=owner)
+    client.force_login(other)
+    body = client.get(f"/admin/inspections/plan/{plan.pk}/change/").content.decode()
+    plan.refresh_from_db()
+    assert plan.is_revealed and plan.seed in body
+    assert len(client.get("/admin/inspections/task/").context["cl"].result_list) == 10
+
+
+def test_it_shows_other_agencies_a_revealed_selection_but_not_unpublished_results(client, world):
+    plan, owner, other = world
+    plan = services.plan_commit(plan=plan, actor=owner)
+    services.plan_entropy_enter(plan=plan, actor=owner, public_entropy="7 7 7")
+    with mock.patch("django.db.transaction.on_commit", side_effect=lambda fn, *a, **k: fn()):
+        services.plan_draw_request(plan=plan, actor=owner)
+    plan.refresh_from_db()
+    assert plan.reveal_policy == "immediate" and plan.is_revealed
+    task = Task.objects.filter(plan=plan).order_by("position").first()
+    services.task_result_record(task=task, result="false_disclosure", findings="年报虚假",
+                                completed_on=dt.date(2026, 10, 28), actor=owner)
+    client.force_login(other)
+    listing = client.get("/admin/inspections/task/")
+    assert len(listing.context["cl"].result_list) == 10
+    assert '<td class="field-result_shown">Disclosed information false</td>' not in listing.content.decode()
+    unpublished = client.get(f"/admin/inspections/task/{task.pk}/change/").content.decode()
+    assert task.inspector_codes in unpublished and "年报虚假" not in unpublished
 
 
 def test_it_proposes_the_agency_region_and_refuses_a_plan_outside_it(client, world):

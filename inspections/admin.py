@@ -17,7 +17,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.http import QueryDict
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -79,6 +81,25 @@ def service_errors(form: forms.Form, check) -> None:
         form.add_error(None, problem)
 
 
+class NulSafeListMixin:
+    """PostgreSQL refuses a NUL character in a text parameter (DataError, a 500), and a
+    list's search term and filter values go to it as such. No stored code, name or choice
+    contains one, so NUL characters are dropped from the query string and the search term."""
+
+    def changelist_view(self, request, extra_context=None):
+        if any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
+            cleaned = QueryDict(mutable=True)
+            for key, values in request.GET.lists():
+                cleaned.setlist(key.replace("\x00", ""), [value.replace("\x00", "") for value in values])
+            cleaned._mutable = False
+            request.GET = cleaned
+        return super().changelist_view(request, extra_context)
+
+    def get_search_results(self, request, queryset, search_term):
+        # Also reached from the autocomplete view, which passes its term through unchecked.
+        return super().get_search_results(request, queryset, search_term.replace("\x00", ""))
+
+
 class NoDeleteMixin:
     """Published rows are never hard-deleted: items and inspectors are deactivated instead."""
 
@@ -91,7 +112,7 @@ class NoDeleteMixin:
         return actions
 
 
-class AgencyScopedAdmin(NoDeleteMixin, admin.ModelAdmin):
+class AgencyScopedAdmin(NulSafeListMixin, NoDeleteMixin, admin.ModelAdmin):
     """Staff add and change only their own agency's rows; the agency of a new row is theirs.
 
     `agency_path` leads from the row to its agency; with `others_visible` False other
@@ -137,7 +158,7 @@ class AgencyScopedAdmin(NoDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(InspectionItem)
-class InspectionItemAdmin(NoDeleteMixin, admin.ModelAdmin):
+class InspectionItemAdmin(NulSafeListMixin, NoDeleteMixin, admin.ModelAdmin):
     """The national one list: superusers and national-level agency staff maintain it;
     everyone else reads it. An item leaves the list by being made inactive."""
 
@@ -308,7 +329,7 @@ class PlanForm(forms.ModelForm):
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(NulSafeListMixin, admin.ModelAdmin):
     form = PlanForm
     list_display = ["number", "name", "agency", "year", "batch", "state", "committed_at", "drawn_at", "draw_error"]
     list_filter = ["state", "year", "agency"]
@@ -324,7 +345,7 @@ class PlanAdmin(admin.ModelAdmin):
         if not obj or not obj.checks_end_on:
             return "-"
         deadline = selectors.result_deadline(obj)
-        return f"{deadline.date}{' *' if deadline.provisional else ''}"
+        return f"{date_format(deadline.date)}{' *' if deadline.provisional else ''}"
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(self.readonly_fields)
@@ -485,7 +506,7 @@ class TaskForm(forms.ModelForm):
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(NulSafeListMixin, admin.ModelAdmin):
     form = TaskForm
     list_display = ["number", "plan", "uscc", "risk_class", "team", "result", "completed_on", "due"]
     list_filter = [OverdueFilter, "result", "plan__state", "assigned_manually"]
@@ -493,6 +514,10 @@ class TaskAdmin(admin.ModelAdmin):
     list_select_related = ["plan"]
     readonly_fields = ["plan", "enterprise", "number", "uscc", "risk_class", "ticket", "inspector_codes",
                        "assigned_manually", "recorded_at", "published_at", "due"]
+
+    class Media:
+        # The overdue highlight: our CSP (style-src 'self') blocks inline style attributes.
+        css = {"all": ["css/admin-inspections.css"]}
 
     def has_add_permission(self, request):
         return False
@@ -504,8 +529,10 @@ class TaskAdmin(admin.ModelAdmin):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        # Before the reveal a selection is the plan's own agency's secret.
-        return queryset.filter(Q(plan__agency=agency_of(request.user)) | Q(plan__revealed_at__isnull=False))
+        # Before the reveal a selection is the plan's own agency's secret, except the firms
+        # whose result is already published.
+        return queryset.filter(Q(plan__agency=agency_of(request.user)) | Q(plan__revealed_at__isnull=False)
+                               | Q(published_at__isnull=False))
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and (
@@ -538,9 +565,8 @@ class TaskAdmin(admin.ModelAdmin):
     def due(self, obj):
         deadline = selectors.result_deadline(obj.plan)
         if selectors.task_is_overdue(obj, deadline):
-            return format_html('<strong class="overdue" style="color:#b00020">{} ({})</strong>',
-                               deadline.date, _("overdue"))
-        return str(deadline.date)
+            return format_html('<strong class="overdue">{} ({})</strong>', date_format(deadline.date), _("overdue"))
+        return date_format(deadline.date)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(self.readonly_fields)

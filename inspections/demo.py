@@ -113,13 +113,18 @@ def seed_demo_data(*, seed: int, stdout) -> None:
     for task in Task.objects.filter(plan=revealed, inspector_codes="").order_by("position")[:3]:
         services.task_assign_manual(task=task, inspectors=spare, actor=None)
     tasks = list(Task.objects.filter(plan=revealed).order_by("position"))
-    for task in tasks[: max(1, len(tasks) * 3 // 4)]:
-        result = rnd.choice(DEMO_RESULTS)
-        services.task_result_record(
-            task=task, result=result, findings="" if result == Result.NO_PROBLEM else "检查发现的问题及处理情况见检查记录表。",
-            completed_on=checks_end - dt.timedelta(days=rnd.randint(0, 15)), actor=None,
-        )
-    services.plan_results_publish(plan=revealed, actor=None)
+    # Two publications: the plan reveals its draw with the second, once every firm has a result.
+    first_batch = max(1, len(tasks) * 3 // 4)
+    for batch in (tasks[:first_batch], tasks[first_batch:]):
+        for task in batch:
+            result = rnd.choice(DEMO_RESULTS)
+            services.task_result_record(
+                task=task, result=result,
+                findings="" if result == Result.NO_PROBLEM else "检查发现的问题及处理情况见检查记录表。",
+                completed_on=checks_end - dt.timedelta(days=rnd.randint(0, 15)), actor=None,
+            )
+        if batch:
+            services.plan_results_publish(plan=revealed, actor=None)
 
     committed = Plan(
         agency=second, number=f"DEMO-{year}-02", name=f"{year}年度住所（经营场所）定向抽查（第二批）",

@@ -113,6 +113,11 @@ def plan_tasks(plan: Plan) -> QuerySet[Task]:
     return plan.tasks.select_related("enterprise").order_by("position")
 
 
+def plan_published_tasks(plan: Plan) -> QuerySet[Task]:
+    """Before the reveal the public sees only the firms whose result is published."""
+    return plan_tasks(plan).filter(published_at__isnull=False)
+
+
 def credit_file_sections(
     *, enterprise, has_spot_checks: bool | None = None, has_results: bool | None = None
 ) -> dict:

@@ -349,7 +349,8 @@ def _draw_write(plan_id: int) -> Draw | None:
     plan.seed = result.seed
     plan.drawn_at = now
     plan.draw_error = ""
-    if plan.reveal_policy == RevealPolicy.IMMEDIATE:
+    # With no firm selected there is no result to wait for, and nobody to forewarn.
+    if plan.reveal_policy == RevealPolicy.IMMEDIATE or not result.selected:
         plan.revealed_at = now
     plan.save()
     audit_record(
@@ -428,7 +429,13 @@ def task_result_record(*, task: Task, result: str, findings: str, completed_on: 
 
 @transaction.atomic
 def plan_results_publish(*, plan: Plan, actor) -> int:
-    """Publish every recorded, unpublished result; reveal the draw if the plan waits for this."""
+    """Publish every recorded, unpublished result.
+
+    A plan that reveals "when the results are published" reveals only once every selected
+    firm has a published result: before that, the reveal (secret, seed, result.csv, the
+    whole task list) would name the firms not yet inspected and forewarn them. Until then
+    only the published firms' own results are public.
+    """
     from inspections.followups import followups_create
 
     plan = _lock(plan.pk)
@@ -440,13 +447,15 @@ def plan_results_publish(*, plan: Plan, actor) -> int:
         raise InspectionError(_("Publish: there are no recorded results waiting to be published."))
     now = timezone.now()
     Task.objects.filter(pk__in=[task.pk for task in pending]).update(published_at=now)
+    reveal = plan.revealed_at is None and not plan.tasks.filter(published_at__isnull=True).exists()
     plan.state = PlanState.PUBLISHED
     plan.published_at = plan.published_at or now
-    plan.revealed_at = plan.revealed_at or now
+    if reveal:
+        plan.revealed_at = now
     plan.save(update_fields=["state", "published_at", "revealed_at"])
     followups = followups_create(plan=plan, tasks=pending)
     audit_record(action="inspections.result.published", actor=actor, obj=plan,
-                 payload={"results": len(pending), "followups": followups})
+                 payload={"results": len(pending), "followups": followups, "revealed": reveal})
     enterprise_ids = {task.enterprise_id for task in pending}
     transaction.on_commit(lambda: [credit_file_invalidate(enterprise_id=pk) for pk in enterprise_ids])
     return len(pending)

@@ -1,13 +1,40 @@
-from django.urls import path
+import re
 
-from inspections import views
+from django.urls import path, register_converter
+
+from inspections import draw, views
 
 app_name = "inspections"
+
+
+class PlanNumberConverter:
+    """The plan-number alphabet (models.code_validator): anything else, a NUL byte
+    included, is a 404 before it reaches the database."""
+
+    regex = r"[A-Za-z0-9._-]{1,64}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+class PlanFileNameConverter(PlanNumberConverter):
+    """Only the fixed names of DESIGN section 4."""
+
+    regex = "|".join(re.escape(name) for name in (
+        draw.PARAMETERS_FILE, *draw.FROZEN_FILES, draw.REVEAL_FILE, draw.RESULT_FILE))
+
+
+# Converter names are project-wide, hence the prefix.
+register_converter(PlanNumberConverter, "inspections_plan")
+register_converter(PlanFileNameConverter, "inspections_file")
 
 urlpatterns = [
     path("", views.index, name="index"),
     path("verify_draw.py", views.verifier_script, name="verifier"),
-    path("plans/<str:number>/", views.plan_detail, name="plan"),
-    path("plans/<str:number>/files.zip", views.plan_zip, name="plan_zip"),
-    path("plans/<str:number>/files/<str:name>", views.plan_file, name="plan_file"),
+    path("plans/<inspections_plan:number>/", views.plan_detail, name="plan"),
+    path("plans/<inspections_plan:number>/files.zip", views.plan_zip, name="plan_zip"),
+    path("plans/<inspections_plan:number>/files/<inspections_file:name>", views.plan_file, name="plan_file"),
 ]

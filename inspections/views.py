@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from inspections import selectors
 from inspections.filters import ResultFilter
@@ -31,7 +31,7 @@ def _plan_or_404(number: str):
     return plan
 
 
-@require_GET
+@require_safe
 def index(request):
     results = ResultFilter(request.GET or None, queryset=selectors.published_results())
     plans = results.filter_plans(selectors.public_plans())
@@ -42,12 +42,14 @@ def index(request):
     })
 
 
-@require_GET
+@require_safe
 def plan_detail(request, number: str):
     plan = _plan_or_404(number)
     task_page = None
     if plan.is_revealed:
         task_page = Paginator(selectors.plan_tasks(plan), 100).get_page(request.GET.get("page"))
+    elif plan.published_at is not None:
+        task_page = Paginator(selectors.plan_published_tasks(plan), 100).get_page(request.GET.get("page"))
     draw_outcome = getattr(plan, "draw", None) if plan.is_revealed else None
     return render(request, "inspections/plan_detail.html", {
         "plan": plan,
@@ -68,7 +70,7 @@ def _allowed(plan, name: str) -> PlanFile:
     return found
 
 
-@require_GET
+@require_safe
 def plan_file(request, number: str, name: str):
     plan = _plan_or_404(number)
     found = _allowed(plan, name)
@@ -80,7 +82,7 @@ def plan_file(request, number: str, name: str):
     return response
 
 
-@require_GET
+@require_safe
 def plan_zip(request, number: str):
     plan = _plan_or_404(number)
     names = [f.name for f in selectors.plan_files(plan)]
@@ -95,7 +97,7 @@ def plan_zip(request, number: str):
     return response
 
 
-@require_GET
+@require_safe
 def verifier_script(request):
     """The standalone stdlib-only verifier, byte for byte as shipped."""
     response = HttpResponse(VERIFIER.read_bytes(), content_type="text/x-python; charset=utf-8")

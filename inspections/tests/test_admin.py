@@ -4,7 +4,9 @@ import datetime as dt
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission
+from django.db import connection
 
 from credit.tests.factories import AgencyFactory, StaffFactory, UserFactory
 from inspections import services
@@ -149,7 +151,8 @@ def test_it_shows_the_seed_before_the_reveal_only_to_the_plans_agency(client, wo
         assert response.status_code == 302 and response["Location"] == "/admin/"
 
 
-def test_it_shows_the_selection_to_other_agencies_once_revealed_but_not_unpublished_results(client, world):
+def test_it_shows_other_agencies_published_results_then_the_selection_once_every_result_is_published(
+        client, world):
     plan, owner, other = world
     plan = drawn_unrevealed(world)
     tasks = list(Task.objects.filter(plan=plan).order_by("position"))
@@ -160,23 +163,48 @@ def test_it_shows_the_selection_to_other_agencies_once_revealed_but_not_unpublis
     services.task_result_record(task=tasks[5], result="false_disclosure", findings="年报虚假",
                                 completed_on=dt.date(2026, 10, 28), actor=owner)
     client.force_login(other)
-    body = client.get(f"/admin/inspections/plan/{plan.pk}/change/").content.decode()
     plan.refresh_from_db()
-    assert plan.is_revealed and plan.seed in body
+    # Published in part: the draw stays secret, only the published firms are visible.
+    assert not plan.is_revealed
+    assert plan.seed not in client.get(f"/admin/inspections/plan/{plan.pk}/change/").content.decode()
     listing = client.get("/admin/inspections/task/")
-    assert len(listing.context["cl"].result_list) == 10
+    assert sorted(task.pk for task in listing.context["cl"].result_list) == sorted(t.pk for t in tasks[:5])
     text = listing.content.decode()
     assert text.count('<td class="field-result_shown">Unreachable at the registered address</td>') == 5
-    assert text.count('<td class="field-result_shown">Disclosed information false</td>') == 0
+    assert client.get(f"/admin/inspections/task/{tasks[5].pk}/change/").status_code == 302
+    assert "住所无法联系" in client.get(f"/admin/inspections/task/{tasks[0].pk}/change/").content.decode()
     client.force_login(owner)
     text = client.get("/admin/inspections/task/").content.decode()
     assert text.count('<td class="field-result_shown">Disclosed information false</td>') == 1
-    client.force_login(other)
-    unpublished = client.get(f"/admin/inspections/task/{tasks[5].pk}/change/").content.decode()
-    assert tasks[5].inspector_codes in unpublished and "年报虚假" not in unpublished
-    assert "住所无法联系" in client.get(f"/admin/inspections/task/{tasks[0].pk}/change/").content.decode()
-    client.force_login(owner)
     assert "年报虚假" in client.get(f"/admin/inspections/task/{tasks[5].pk}/change/").content.decode()
+    for task in tasks[6:]:
+        services.task_result_record(task=task, result="no_problem", findings="",
+                                    completed_on=dt.date(2026, 10, 28), actor=owner)
+    services.plan_results_publish(plan=plan, actor=owner)
+    client.force_login(other)
+    body = client.get(f"/admin/inspections/plan/{plan.pk}/change/").content.decode()
+    plan.refresh_from_db()
+    assert plan.is_revealed and plan.seed in body
+    assert len(client.get("/admin/inspections/task/").context["cl"].result_list) == 10
+
+
+def test_it_shows_other_agencies_a_revealed_selection_but_not_unpublished_results(client, world):
+    plan, owner, other = world
+    plan = services.plan_commit(plan=plan, actor=owner)
+    services.plan_entropy_enter(plan=plan, actor=owner, public_entropy="7 7 7")
+    with mock.patch("django.db.transaction.on_commit", side_effect=lambda fn, *a, **k: fn()):
+        services.plan_draw_request(plan=plan, actor=owner)
+    plan.refresh_from_db()
+    assert plan.reveal_policy == "immediate" and plan.is_revealed
+    task = Task.objects.filter(plan=plan).order_by("position").first()
+    services.task_result_record(task=task, result="false_disclosure", findings="年报虚假",
+                                completed_on=dt.date(2026, 10, 28), actor=owner)
+    client.force_login(other)
+    listing = client.get("/admin/inspections/task/")
+    assert len(listing.context["cl"].result_list) == 10
+    assert '<td class="field-result_shown">Disclosed information false</td>' not in listing.content.decode()
+    unpublished = client.get(f"/admin/inspections/task/{task.pk}/change/").content.decode()
+    assert task.inspector_codes in unpublished and "年报虚假" not in unpublished
 
 
 def test_it_proposes_the_agency_region_and_refuses_a_plan_outside_it(client, world):
@@ -215,3 +243,77 @@ def test_it_deletes_only_an_own_draft_plan_and_audits_it(client, world):
     assert not Plan.objects.filter(number="SJ-DRAFT").exists()
     event = AuditEvent.objects.get(action="inspections.plan.draft_deleted")
     assert event.actor == owner and event.payload == {"number": "SJ-DRAFT"}
+
+
+@pytest.mark.parametrize(("model", "params"), [
+    ("inspectionitem", {"q": "A\x00"}), ("inspectionitem", {"kind__exact": "key\x00"}),
+    ("inspector", {"q": "\x00"}), ("inspector", {"active__exact": "1\x00"}),
+    ("conflict", {"q": "\x00"}), ("spotcheck", {"result": "\x00"}),
+    ("plan", {"q": "A\x00"}), ("plan", {"state": "committed\x00"}), ("plan", {"number\x00": "x"}),
+    ("task", {"q": "A\x00"}), ("task", {"result": "no_problem\x00"}), ("task", {"plan__state": "\x00"}),
+])
+def test_it_lists_and_searches_the_admin_without_sending_a_nul_character_to_the_database(
+        client, world, model, params):
+    plan, owner, _ = world
+    services.plan_commit(plan=plan, actor=owner)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    sent = []
+
+    def record(execute, sql, query_params, many, context):
+        sent.extend(str(param) for param in (query_params or ()) if not many)
+        return execute(sql, query_params, many, context)
+
+    # On PostgreSQL a NUL in a text parameter raised DataError: a 500.
+    with connection.execute_wrapper(record):
+        response = client.get(f"/admin/inspections/{model}/", params)
+    assert response.status_code == 200
+    assert not [param for param in sent if "\x00" in param]
+
+
+def test_it_drops_a_nul_character_from_an_admin_search_term(world):
+    plan, owner, _ = world
+    plan = services.plan_commit(plan=plan, actor=owner)
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/admin/autocomplete/")
+    request.user = UserFactory(is_staff=True, is_superuser=True)
+    plans, _ = admin.site._registry[Plan].get_search_results(
+        request, Plan.objects.all(), plan.number[:3] + "\x00" + plan.number[3:])
+    assert list(plans) == [plan]
+
+
+def test_it_marks_overdue_tasks_with_a_stylesheet_class_and_localized_dates(client, world):
+    from django.contrib.staticfiles import finders
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    from inspections import selectors
+
+    plan, owner, _ = world
+    plan = services.plan_commit(plan=plan, actor=owner)
+    services.plan_entropy_enter(plan=plan, actor=owner, public_entropy="5")
+    with mock.patch("django.db.transaction.on_commit", side_effect=lambda fn, *a, **k: fn()):
+        services.plan_draw_request(plan=plan, actor=owner)
+    deadline = selectors.result_deadline(plan).date
+    task = Task.objects.filter(plan=plan).first()
+    client.force_login(owner)
+    with mock.patch("django.utils.timezone.localdate", return_value=deadline + dt.timedelta(days=1)):
+        listing = client.get("/admin/inspections/task/").content.decode()
+        change = client.get(f"/admin/inspections/task/{task.pk}/change/").content.decode()
+        plan_page = client.get(f"/admin/inspections/plan/{plan.pk}/change/").content.decode()
+    # The CSP (style-src 'self') drops inline style attributes: the colour comes from a stylesheet.
+    for body in (listing, change):
+        assert f'<strong class="overdue">{date_format(deadline)} (overdue)</strong>' in body
+        assert "/static/css/admin-inspections.css" in body
+        assert 'style="' not in body.split('class="overdue"')[1].split("</strong>")[0]
+    assert listing.count('class="overdue"') == Task.objects.filter(plan=plan).count()
+    assert ".overdue" in open(finders.find("css/admin-inspections.css"), encoding="utf-8").read()
+    due_field = plan_page.split("Results due:</label>")[1].split("</div>")[0]
+    assert date_format(deadline) in due_field and deadline.isoformat() not in due_field
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    with mock.patch("django.utils.timezone.localdate", return_value=deadline + dt.timedelta(days=1)):
+        chinese = client.get("/admin/inspections/task/").content.decode()
+    with translation.override("zh-hans"):
+        assert f"{date_format(deadline)} (" in chinese and f"{deadline.year}年" in date_format(deadline)
+    assert deadline.isoformat() not in chinese

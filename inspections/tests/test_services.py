@@ -152,7 +152,8 @@ def test_it_records_and_publishes_results_and_invalidates_credit_files(setup_pla
     assert cache.get(key) is None
     plan.refresh_from_db()
     task.refresh_from_db()
-    assert plan.state == PlanState.PUBLISHED and plan.revealed_at is not None
+    # One result of ten: the draw stays secret until every selected firm's result is published.
+    assert plan.state == PlanState.PUBLISHED and plan.revealed_at is None
     assert task.published_at is not None
     with pytest.raises(services.InspectionError):
         services.task_result_record(task=task, result=Result.CORRECTED, findings="x",
@@ -291,3 +292,44 @@ def test_it_refuses_every_plan_step_to_another_agencys_staff(setup_plan):
     Task.objects.filter(pk=unassigned.pk).update(inspector_codes="")
     with pytest.raises(services.InspectionError, match="only for its own agency"):
         services.task_assign_manual(task=unassigned, inspectors=[], actor=outsider)
+
+
+def record(tasks, user):
+    for task in tasks:
+        services.task_result_record(task=task, result=Result.NO_PROBLEM, findings="",
+                                    completed_on=dt.date(2026, 10, 20), actor=user)
+
+
+def test_it_reveals_a_plan_on_publication_only_once_every_selected_firm_has_a_published_result(setup_plan):
+    plan, _, user = drawn(setup_plan, reveal_policy="on_publication")
+    tasks = list(Task.objects.filter(plan=plan).order_by("position"))
+    record(tasks[:3], user)
+    services.plan_results_publish(plan=plan, actor=user)
+    record(tasks[3:-1], user)
+    services.plan_results_publish(plan=plan, actor=user)
+    plan.refresh_from_db()
+    assert plan.state == PlanState.PUBLISHED and plan.published_at is not None and plan.revealed_at is None
+    assert [event.payload["revealed"] for event in
+            AuditEvent.objects.filter(action="inspections.result.published").order_by("id")] == [False, False]
+    record(tasks[-1:], user)
+    services.plan_results_publish(plan=plan, actor=user)
+    plan.refresh_from_db()
+    assert plan.revealed_at is not None
+    assert AuditEvent.objects.filter(action="inspections.result.published").latest("id").payload["revealed"]
+
+
+def test_it_keeps_an_immediately_revealed_plan_revealed_from_the_draw(setup_plan):
+    plan, _, user = drawn(setup_plan, reveal_policy="immediate")
+    revealed_at = plan.revealed_at
+    assert revealed_at is not None
+    record(Task.objects.filter(plan=plan)[:1], user)
+    services.plan_results_publish(plan=plan, actor=user)
+    plan.refresh_from_db()
+    assert plan.revealed_at == revealed_at
+
+
+def test_it_reveals_a_draw_that_selected_no_firm_at_once(setup_plan):
+    plan, _, _ = drawn(setup_plan, reveal_policy="on_publication", ratio_a=0, ratio_b=0, ratio_c=0, ratio_d=0)
+    assert plan.state == PlanState.DRAWN and not Task.objects.filter(plan=plan).exists()
+    # Nothing to wait for and nobody to forewarn: otherwise it could never be revealed.
+    assert plan.revealed_at is not None

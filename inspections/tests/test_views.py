@@ -4,10 +4,12 @@ import datetime as dt
 import io
 import zipfile
 from unittest import mock
+from urllib.parse import unquote
 
 import pytest
 from django.template.loader import render_to_string
 from django.test import RequestFactory
+from django.urls import Resolver404, resolve
 
 from credit.tests.factories import AgencyFactory, EnterpriseFactory
 from inspections import draw, selectors, services
@@ -168,3 +170,69 @@ def test_it_names_the_filter_agencies_in_the_page_language(client, setup_plan):
     client.cookies["django_language"] = "zh-hans"
     body = client.get("/inspections/").content.decode()
     assert '<option value="AG-EN">北京市市场监督管理局</option>' in body
+
+
+def test_it_answers_head_on_the_public_pages_and_downloads(client, setup_plan):
+    plan, user = drawn_plan(setup_plan, reveal_policy="immediate")
+    base = f"/inspections/plans/{plan.number}"
+    for address in ("/inspections/", "/inspections/verify_draw.py", f"{base}/", f"{base}/files.zip",
+                    f"{base}/files/parameters.json", f"{base}/files/result.csv"):
+        response = client.head(address)
+        assert response.status_code == 200, address
+        assert response.content == b"" and response["Content-Type"] == client.get(address)["Content-Type"]
+    assert client.head(f"{base}/files/reveal.json")["X-Content-SHA256"] == PlanFile.objects.get(
+        plan=plan, name="reveal.json").sha256
+    assert client.post(f"{base}/files/pool.csv").status_code == 405
+
+
+def test_it_answers_404_for_addresses_outside_the_plan_number_and_file_name_alphabet(client, setup_plan):
+    plan, _ = drawn_plan(setup_plan, reveal_policy="immediate")
+    base = f"/inspections/plans/{plan.number}"
+    # A NUL byte reached PostgreSQL as a text parameter and raised DataError (a 500).
+    for address in ("/inspections/plans/A%00B/", "/inspections/plans/A%00B/files.zip",
+                    "/inspections/plans/A%00B/files/pool.csv", f"{base}/files/pool.csv%00",
+                    f"{base}/files/%00", f"{base}/files/notes.txt", "/inspections/plans/%E6%B5%8B/",
+                    f"/inspections/plans/{'A' * 65}/"):
+        assert client.get(address).status_code == 404, address
+        with pytest.raises(Resolver404):
+            resolve(unquote(address))
+    assert client.get(f"{base}/files/result.csv").status_code == 200
+
+
+def test_it_publishes_only_the_published_firms_before_an_on_publication_reveal(client, setup_plan):
+    plan, user = drawn_plan(setup_plan, reveal_policy="on_publication")
+    tasks = list(Task.objects.filter(plan=plan).select_related("enterprise").order_by("position"))
+    done, waiting = tasks[:2], tasks[2:]
+    for task in done:
+        services.task_result_record(task=task, result=Result.NO_PROBLEM, findings="",
+                                    completed_on=dt.date(2026, 10, 28), actor=user)
+    services.plan_results_publish(plan=plan, actor=user)
+    plan.refresh_from_db()
+    body = client.get(plan.get_absolute_url()).content.decode()
+    # Unannounced inspections: publishing two results must not name the eight firms still to be inspected.
+    assert all(task.uscc in body and task.number in body for task in done)
+    assert not [task.uscc for task in waiting if task.uscc in body or task.enterprise.name in body]
+    assert bytes(plan.secret).hex() not in body and plan.seed not in body
+    for name in ("reveal.json", "result.csv"):
+        assert client.get(f"/inspections/plans/{plan.number}/files/{name}").status_code == 404
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/inspections/plans/{plan.number}/files.zip").content))
+    assert not {f"{plan.number}/reveal.json", f"{plan.number}/result.csv"} & set(archive.namelist())
+    assert selectors.credit_file_sections(enterprise=done[0].enterprise)["inspection_results"] == [done[0]]
+    assert selectors.credit_file_sections(enterprise=waiting[0].enterprise)["inspection_results"] == []
+    index = client.get("/inspections/").content.decode()
+    assert done[0].uscc in index and waiting[0].uscc not in index
+
+
+def test_it_shows_an_unrevealed_plan_with_published_results_with_constant_queries(
+        client, setup_plan, django_assert_num_queries):
+    plan, user = drawn_plan(setup_plan, reveal_policy="on_publication")
+    tasks = list(Task.objects.filter(plan=plan).order_by("position"))
+    for start, count in ((0, 2), (2, 5)):
+        for task in tasks[start:count]:
+            services.task_result_record(task=task, result=Result.NO_PROBLEM, findings="",
+                                        completed_on=dt.date(2026, 10, 28), actor=user)
+        services.plan_results_publish(plan=plan, actor=user)
+        # plan with agency, items, files (without content), published tasks count, their page.
+        with django_assert_num_queries(5):
+            response = client.get(plan.get_absolute_url())
+        assert response.content.decode().count("<tr>") == 1 + 4 + 1 + count

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from credit import uscc
 from credit.cache import credit_file_cache_key, credit_file_invalidate
@@ -253,6 +254,24 @@ def test_it_caches_the_file_per_language_and_drops_it_on_invalidate(client):
     assert "新的处罚" not in page(client, enterprise)
     credit_file_invalidate(enterprise_id=enterprise.id)
     assert "新的处罚" in page(client, enterprise)
+
+
+def test_it_stops_serving_a_cached_penalty_the_day_after_its_publication_ends(client, monkeypatch):
+    enterprise = f.EnterpriseFactory()
+    f.PenaltyFactory(enterprise=enterprise, violation_type="今日届满", publication_ends_on=dt.date(2026, 5, 10))
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: dt.date(2026, 5, 10))
+    assert "今日届满" in page(client, enterprise)
+    # Past local midnight, without any write: the fragment cached yesterday is not reused.
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: dt.date(2026, 5, 11))
+    assert "今日届满" not in section(page(client, enterprise), "penalties")
+
+
+def test_it_drops_todays_and_yesterdays_cached_file_on_invalidate():
+    today = timezone.localdate()
+    keys = [credit_file_cache_key(7, "en", day) for day in (today, today - dt.timedelta(days=1))]
+    cache.set_many(dict.fromkeys(keys, "stale"))
+    credit_file_invalidate(enterprise_id=7)
+    assert cache.get_many(keys) == {}
 
 
 def test_it_skips_the_queries_of_empty_sections(client, django_assert_num_queries):

@@ -358,3 +358,21 @@ def test_it_warns_when_a_barred_person_becomes_legal_representative(client, worl
     enterprise.refresh_from_db()
     assert enterprise.legal_representative == barred  # warned, not refused
     assert enterprise.legal_representative_name == "李四"
+
+
+@pytest.mark.parametrize("persona", ["superuser", "staff_a"])
+def test_it_keeps_the_uscc_of_a_registered_enterprise_read_only(client, world, persona):
+    login(client, world, persona)
+    enterprise = world["enterprise_a"]
+    address = f"{ENTERPRISES}{enterprise.pk}/change/"
+    assert "uscc" not in client.get(address).context["adminform"].form.fields
+    response = client.post(address, enterprise_post(world, uscc="91110108551385082Q", name="改名后的公司"))
+    assert response.status_code == 302
+    enterprise.refresh_from_db()
+    assert enterprise.name == "改名后的公司"
+    assert enterprise.uscc != "91110108551385082Q"
+
+
+def test_it_lets_the_uscc_be_entered_when_registering(client, world):
+    login(client, world, "staff_a")
+    assert "uscc" in client.get(f"{ENTERPRISES}add/").context["adminform"].form.fields

@@ -62,9 +62,25 @@ def credit_object_save(*, obj: models.Model, actor, changed_fields: list[str] | 
     enterprise_id = _enterprise_id(obj)
     if enterprise_id is not None:
         payload["enterprise_id"] = enterprise_id
+    if isinstance(obj, m.Person) and not created:
+        payload["enterprises_renamed"] = _person_name_propagate(person=obj)
     audit_record(action=f"credit.{ACTION_NAMES[type(obj)]}.{verb}", actor=actor, obj=obj, payload=payload)
     _invalidate_on_commit(obj)
     return obj
+
+
+def _person_name_propagate(*, person: m.Person) -> int:
+    """Copy a person's (corrected) name to the enterprises they represent and drop the
+    cached files that show it. Search by legal representative reads the copied column,
+    so a rename that stopped at the person would make those enterprises unfindable."""
+    stale = m.Enterprise.objects.filter(legal_representative=person).exclude(legal_representative_name=person.name)
+    renamed = stale.update(legal_representative_name=person.name, updated_at=timezone.now())
+    # Files showing the person: as legal representative, and by name in key personnel.
+    enterprise_ids = set(m.Enterprise.objects.filter(legal_representative=person).values_list("id", flat=True))
+    enterprise_ids.update(m.KeyPerson.objects.filter(person=person).values_list("enterprise_id", flat=True))
+    if enterprise_ids:
+        transaction.on_commit(lambda: [credit_file_invalidate(enterprise_id=pk) for pk in sorted(enterprise_ids)])
+    return renamed
 
 
 @transaction.atomic

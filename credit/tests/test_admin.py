@@ -376,3 +376,24 @@ def test_it_keeps_the_uscc_of_a_registered_enterprise_read_only(client, world, p
 def test_it_lets_the_uscc_be_entered_when_registering(client, world):
     login(client, world, "staff_a")
     assert "uscc" in client.get(f"{ENTERPRISES}add/").context["adminform"].form.fields
+
+
+def test_it_copies_a_persons_new_name_to_the_enterprises_they_represent(
+    client, world, django_capture_on_commit_callbacks
+):
+    person = world["enterprise_a"].legal_representative
+    other = EnterpriseFactory(registration_authority=world["b"], legal_representative=person)
+    unrelated = world["enterprise_b"]
+    for enterprise in (world["enterprise_a"], other, unrelated):
+        cache.set(credit_file_cache_key(enterprise.pk, "zh-hans"), "stale")
+    login(client, world, "superuser")
+    data = {"name": "李更名", "id_type": person.id_type, "id_number": person.id_number, "_save": "Save"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/credit/person/{person.pk}/change/", data)
+    assert response.status_code == 302
+    assert set(m.Enterprise.objects.filter(legal_representative_name="李更名")) == {world["enterprise_a"], other}
+    assert cache.get(credit_file_cache_key(world["enterprise_a"].pk, "zh-hans")) is None
+    assert cache.get(credit_file_cache_key(other.pk, "zh-hans")) is None
+    assert cache.get(credit_file_cache_key(unrelated.pk, "zh-hans")) == "stale"
+    event = AuditEvent.objects.get(action="credit.person.changed", object_id=str(person.pk))
+    assert event.payload["enterprises_renamed"] == 2

@@ -292,6 +292,13 @@ class EnterpriseAdmin(LegalRepresentativeBarAdminMixin, AgencyScopedAdmin):
     readonly_fields = ("updated_at",)
     ordering = ("-id",)
 
+    def get_readonly_fields(self, request, obj=None):
+        # The code is the enterprise's public address (/enterprises/<USCC>/), cited and
+        # bookmarked: it is set at registration and never changed afterwards.
+        if obj is not None:
+            return ("uscc", *self.readonly_fields)
+        return self.readonly_fields
+
     def get_search_results(self, request, queryset, search_term):
         # A complete code is answered from the unique index instead of scanning names.
         if uscc_rules.is_valid(search_term):

@@ -163,8 +163,36 @@ class PublishedRecordAdmin(AgencyScopedAdmin):
         return obj.withdrawn_at is None
 
 
+class PenaltyForm(forms.ModelForm):
+    class Meta:
+        model = m.AdministrativePenalty
+        fields = ("enterprise", "source_agency", "document_number", "decided_on", "violation_type", "content",
+                  "fine_amount", "severity", "publication_ends_on")
+        help_texts = {
+            "publication_ends_on": _(
+                "At most 3 months after the decision for a minor penalty, 1 year for a general one and 3 years for "
+                "a serious one. Left empty, the maximum for the severity class is used."
+            ),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        severity, decided_on = cleaned.get("severity"), cleaned.get("decided_on")
+        if severity and decided_on:
+            # The service's rule, checked here so that the error shows on the field and
+            # nothing typed is lost; the service checks it again on save.
+            try:
+                cleaned["publication_ends_on"] = services.penalty_publication_end(
+                    severity=severity, decided_on=decided_on, ends_on=cleaned.get("publication_ends_on")
+                )
+            except ValidationError as exc:
+                self.add_error(None, exc)
+        return cleaned
+
+
 @admin.register(m.AdministrativePenalty)
 class PenaltyAdmin(PublishedRecordAdmin):
+    form = PenaltyForm
     list_display = ("document_number", "enterprise_name", "violation_type", "severity", "fine_amount", "source_agency",
                     "decided_on", "in_force")
     list_filter = ("severity", WithdrawnFilter)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from credit import models as m
@@ -33,6 +37,58 @@ ACTION_NAMES: dict[type[models.Model], str] = {
 }
 
 
+# The longest publication of a penalty by severity class (necips-rules: minor records
+# stop after 3 months, general ones after at most 1 year, serious ones after at most
+# 3 years); publication stops automatically at the maximum, which is also the default.
+PENALTY_PUBLICATION_MONTHS: dict[str, int] = {
+    m.Severity.MINOR: 3,
+    m.Severity.GENERAL: 12,
+    m.Severity.SERIOUS: 36,
+}
+
+
+def penalty_publication_latest_end(*, severity: str, decided_on: dt.date) -> dt.date:
+    """The last day a penalty of this class may be shown (inclusive), counted from the
+    decision date, as list entries count theirs."""
+    return decided_on + relativedelta(months=PENALTY_PUBLICATION_MONTHS[severity]) - dt.timedelta(days=1)
+
+
+def penalty_publication_end(*, severity: str, decided_on: dt.date, ends_on: dt.date | None) -> dt.date:
+    """The publication end to store: the maximum for the class when none is given;
+    otherwise the given date, refused beyond the maximum or before the decision."""
+    latest = penalty_publication_latest_end(severity=severity, decided_on=decided_on)
+    if ends_on is None:
+        return latest
+    if ends_on < decided_on:
+        message = _("Publication ends: the date cannot be before the decision date (%(date)s).")
+        raise ValidationError(
+            {"publication_ends_on": ValidationError(
+                message, code="publication_before_decision", params={"date": date_format(decided_on)}
+            )}
+        )
+    if ends_on > latest:
+        message = {
+            m.Severity.MINOR: _(
+                "Publication ends: a minor penalty is published for 3 months after the decision date at most, "
+                "that is until %(latest)s."
+            ),
+            m.Severity.GENERAL: _(
+                "Publication ends: a general penalty is published for 1 year after the decision date at most, "
+                "that is until %(latest)s."
+            ),
+            m.Severity.SERIOUS: _(
+                "Publication ends: a serious penalty is published for 3 years after the decision date at most, "
+                "that is until %(latest)s."
+            ),
+        }[severity]
+        raise ValidationError(
+            {"publication_ends_on": ValidationError(
+                message, code="publication_too_long", params={"latest": date_format(latest)}
+            )}
+        )
+    return ends_on
+
+
 def _enterprise_id(obj: models.Model) -> int | None:
     if isinstance(obj, m.Enterprise):
         return obj.pk
@@ -52,6 +108,10 @@ def credit_object_save(*, obj: models.Model, actor, changed_fields: list[str] | 
     created = obj.pk is None
     if getattr(obj, "withdrawn_at", None) is not None and not created:
         raise ValidationError(_("A withdrawn record cannot be changed; its history stays as published."))
+    if isinstance(obj, m.AdministrativePenalty):
+        obj.publication_ends_on = penalty_publication_end(
+            severity=obj.severity, decided_on=obj.decided_on, ends_on=obj.publication_ends_on
+        )
     if created and isinstance(obj, m.PublishedRecord) and obj.published_at is None:
         obj.published_at = timezone.now()
     obj.save()

@@ -76,7 +76,7 @@ def penalty_post(world, *, enterprise, agency, **overrides):
         "content": "罚款人民币二万元",
         "fine_amount": "20000",
         "severity": "general",
-        "publication_ends_on": "2027-03-01",
+        "publication_ends_on": "2027-02-28",
         "_save": "Save",
     }
     data.update(overrides)
@@ -397,3 +397,58 @@ def test_it_copies_a_persons_new_name_to_the_enterprises_they_represent(
     assert cache.get(credit_file_cache_key(unrelated.pk, "zh-hans")) == "stale"
     event = AuditEvent.objects.get(action="credit.person.changed", object_id=str(person.pk))
     assert event.payload["enterprises_renamed"] == 2
+
+
+@pytest.mark.parametrize(
+    "severity,ends_on,stored",
+    [
+        ("minor", "", dt.date(2026, 5, 31)),
+        ("general", "", dt.date(2027, 2, 28)),
+        ("serious", "", dt.date(2029, 2, 28)),
+        ("serious", "2027-03-01", dt.date(2027, 3, 1)),  # shorter than the maximum is the agency's call
+        ("minor", "2026-03-01", dt.date(2026, 3, 1)),
+    ],
+)
+def test_it_ties_the_penalty_publication_end_to_the_severity_class(client, world, severity, ends_on, stored):
+    login(client, world, "staff_a")
+    data = penalty_post(world, enterprise=world["enterprise_a"], agency=world["a"], severity=severity,
+                        publication_ends_on=ends_on, document_number="期限测试")
+    assert client.post(f"{PENALTIES}add/", data).status_code == 302
+    assert m.AdministrativePenalty.objects.get(document_number="期限测试").publication_ends_on == stored
+
+
+@pytest.mark.parametrize(
+    "severity,ends_on,rule",
+    [
+        ("minor", "2026-06-01", "3 个月"),
+        ("general", "2027-03-01", "1 年"),
+        ("serious", "2029-03-01", "3 年"),
+        ("serious", "2026-02-28", "决定日期"),
+    ],
+)
+def test_it_refuses_a_penalty_publication_end_beyond_the_class_maximum(client, world, severity, ends_on, rule):
+    login(client, world, "staff_a")
+    data = penalty_post(world, enterprise=world["enterprise_a"], agency=world["a"], severity=severity,
+                        publication_ends_on=ends_on, document_number="期限测试")
+    response = client.post(f"{PENALTIES}add/", data)
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    message = form.errors["publication_ends_on"][0]
+    assert "公示截止" in message and rule in message
+    assert form["violation_type"].value() == "发布虚假广告"  # what was typed is kept
+    assert not m.AdministrativePenalty.objects.filter(document_number="期限测试").exists()
+
+
+def test_it_refuses_a_serious_penalty_published_forever_in_the_service(world):
+    from django.core.exceptions import ValidationError
+
+    from credit import services
+
+    penalty = PenaltyFactory.build(enterprise=world["enterprise_a"], source_agency=world["a"], severity="serious",
+                                   decided_on=dt.date(2026, 1, 10), publication_ends_on=dt.date(2030, 1, 1))
+    with pytest.raises(ValidationError) as excinfo:
+        services.credit_object_save(obj=penalty, actor=world["users"]["staff_a"])
+    assert excinfo.value.error_dict["publication_ends_on"][0].code == "publication_too_long"
+    penalty.publication_ends_on = None
+    services.credit_object_save(obj=penalty, actor=world["users"]["staff_a"])
+    assert penalty.publication_ends_on == dt.date(2029, 1, 9)

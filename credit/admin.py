@@ -75,7 +75,46 @@ class AgencyScopedAdmin(admin.ModelAdmin):
         if self._is_scoped_staff(request):
             # The form already limits the choice; this holds even for a crafted POST.
             setattr(obj, self.agency_field, staff_agency(request))
-        services.credit_object_save(obj=obj, actor=request.user, changed_fields=list(form.changed_data))
+        services.credit_object_save(
+            obj=obj,
+            actor=request.user,
+            changed_fields=[name for name in form.changed_data if name != CORRECTION_FIELD],
+            correction_reason=getattr(form, "cleaned_data", {}).get(CORRECTION_FIELD, ""),
+        )
+
+
+# Not named like the model field: that one is set by the service, never by the form.
+CORRECTION_FIELD = "correction_note"
+
+
+class CorrectionFormMixin:
+    """The change form of a published record: any change is a correction with a reason."""
+
+    def clean(self):
+        cleaned = super().clean()
+        edited = [name for name in self.changed_data if name != CORRECTION_FIELD]
+        if edited and not (cleaned.get(CORRECTION_FIELD) or "").strip():
+            self.add_error(CORRECTION_FIELD, services.CORRECTION_REASON_REQUIRED)
+        return cleaned
+
+
+def correction_form(base: type[forms.ModelForm]) -> type[forms.ModelForm]:
+    return type(
+        f"Correction{base.__name__}",
+        (CorrectionFormMixin, base),
+        {
+            CORRECTION_FIELD: forms.CharField(
+                label=_("Correction reason"),
+                max_length=300,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+                help_text=_(
+                    "Required when you change anything: this record is already published. The reason and the date "
+                    "are shown with the record in the public credit file; the old values stay in the audit log."
+                ),
+            ),
+        },
+    )
 
 
 class WithdrawForm(forms.Form):
@@ -150,9 +189,14 @@ class PublishedRecordAdmin(AgencyScopedAdmin):
     raw_id_fields = ("enterprise",)
     search_fields = ("enterprise__uscc", "enterprise__name", "document_number")
     list_filter = (WithdrawnFilter,)
-    readonly_fields = ("published_at", "withdrawn_at", "withdrawal_reason")
+    readonly_fields = ("published_at", "withdrawn_at", "withdrawal_reason", "corrected_at", "correction_reason")
     actions = [withdraw_records]
     ordering = ("-id",)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None and self.has_change_permission(request, obj):
+            kwargs.setdefault("form", correction_form(self.form))
+        return super().get_form(request, obj, change=change, **kwargs)
 
     @admin.display(description=_("enterprise"), ordering="enterprise__name")
     def enterprise_name(self, obj):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
@@ -102,23 +103,82 @@ def _invalidate_on_commit(obj: models.Model) -> None:
         transaction.on_commit(lambda: credit_file_invalidate(enterprise_id=enterprise_id))
 
 
+CORRECTION_REASON_REQUIRED = _(
+    "Correction reason: this record is already published, so a change is a correction; say why it is corrected. "
+    "The reason is published with the record."
+)
+
+# Fields the service keeps itself: never reported as corrected by the editor.
+_BOOKKEEPING_FIELDS = frozenset(
+    {"id", "published_at", "withdrawn_at", "withdrawal_reason", "corrected_at", "correction_reason", "updated_at",
+     "search_tokens"}
+)
+
+
+def _audit_value(obj: models.Model, field: models.Field):
+    value = field.value_from_object(obj)
+    if field.name == "id_number" and value:
+        # The audit log must not become a second copy of identity numbers.
+        return m.mask_identity_number(value)
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(field, models.DecimalField):
+        # Same scale before and after: a form gives 30000, the database 30000.00.
+        return str(Decimal(value).quantize(Decimal(1).scaleb(-field.decimal_places)))
+    return str(value)  # dates (ISO), decimals, times: readable and JSON-safe
+
+
+def _changes(before: models.Model, after: models.Model) -> dict[str, dict]:
+    """{field: {"old": ..., "new": ...}} for every stored field whose value differs."""
+    changes = {}
+    for field in after._meta.concrete_fields:
+        if field.name in _BOOKKEEPING_FIELDS:
+            continue
+        old, new = _audit_value(before, field), _audit_value(after, field)
+        if old != new:
+            changes[field.name] = {"old": old, "new": new}
+    return changes
+
+
 @transaction.atomic
-def credit_object_save(*, obj: models.Model, actor, changed_fields: list[str] | None = None) -> models.Model:
-    """Create or change one credit object; a new published record gets its publication time now."""
+def credit_object_save(
+    *, obj: models.Model, actor, changed_fields: list[str] | None = None, correction_reason: str = ""
+) -> models.Model:
+    """Create or change one credit object; a new published record gets its publication time now.
+
+    Changing a published record is a correction: it needs a reason, the record keeps
+    the date and reason of its latest correction (shown on the public file), and the
+    audit event keeps the old and new value of each changed field.
+    """
     created = obj.pk is None
-    if getattr(obj, "withdrawn_at", None) is not None and not created:
+    before = None if created else type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+    if getattr(before, "withdrawn_at", None) is not None:
         raise ValidationError(_("A withdrawn record cannot be changed; its history stays as published."))
     if isinstance(obj, m.AdministrativePenalty):
         obj.publication_ends_on = penalty_publication_end(
             severity=obj.severity, decided_on=obj.decided_on, ends_on=obj.publication_ends_on
         )
+    changes = {} if created else _changes(before, obj)
+    correction_reason = (correction_reason or "").strip()
+    corrected = isinstance(obj, m.PublishedRecord) and bool(changes)
+    if corrected:
+        if not correction_reason:
+            raise ValidationError({"correction_reason": CORRECTION_REASON_REQUIRED}, code="correction_reason_required")
+        obj.corrected_at = timezone.now()
+        obj.correction_reason = correction_reason[:300]
     if created and isinstance(obj, m.PublishedRecord) and obj.published_at is None:
         obj.published_at = timezone.now()
     obj.save()
     verb = ("registered" if isinstance(obj, m.Enterprise) else "published") if created else "changed"
     if not isinstance(obj, m.PublishedRecord | m.Enterprise) and created:
         verb = "created"
-    payload = {"fields": sorted(changed_fields or [])}
+    if corrected:
+        verb = "corrected"
+    payload = {"fields": sorted(set(changes) | set(changed_fields or []))}
+    if changes:
+        payload["changes"] = changes
+    if corrected:
+        payload["reason"] = obj.correction_reason
     enterprise_id = _enterprise_id(obj)
     if enterprise_id is not None:
         payload["enterprise_id"] = enterprise_id

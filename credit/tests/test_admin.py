@@ -126,12 +126,13 @@ def test_it_lets_only_the_source_agency_edit_its_record(client, world, persona, 
 def test_it_refuses_changes_to_another_agencys_record(client, world, persona, expected, changed):
     login(client, world, persona)
     penalty = world["penalty_a"]
-    data = penalty_post(world, enterprise=world["enterprise_a"], agency=world["a"], violation_type="价格违法行为")
+    data = penalty_post(world, enterprise=world["enterprise_a"], agency=world["a"], violation_type="价格违法行为",
+                        correction_note="原决定书违法类型录入有误")
     response = client.post(f"{PENALTIES}{penalty.pk}/change/", data)
     assert response.status_code == expected
     penalty.refresh_from_db()
     assert (penalty.violation_type == "价格违法行为") is changed
-    assert AuditEvent.objects.filter(action="credit.penalty.changed").exists() is changed
+    assert AuditEvent.objects.filter(action="credit.penalty.corrected").exists() is changed
 
 
 @pytest.mark.parametrize(
@@ -452,3 +453,57 @@ def test_it_refuses_a_serious_penalty_published_forever_in_the_service(world):
     penalty.publication_ends_on = None
     services.credit_object_save(obj=penalty, actor=world["users"]["staff_a"])
     assert penalty.publication_ends_on == dt.date(2029, 1, 9)
+
+
+def test_it_refuses_to_correct_a_published_record_without_a_reason(client, world):
+    login(client, world, "staff_a")
+    penalty = world["penalty_a"]
+    data = penalty_post(world, enterprise=world["enterprise_a"], agency=world["a"], violation_type="价格违法行为")
+    response = client.post(f"{PENALTIES}{penalty.pk}/change/", data)
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert "更正原因" in form.errors["correction_note"][0]
+    assert form["violation_type"].value() == "价格违法行为"  # what was typed is kept
+    penalty.refresh_from_db()
+    assert penalty.violation_type != "价格违法行为" and penalty.corrected_at is None
+
+
+def test_it_asks_for_a_correction_reason_only_on_the_change_form(client, world):
+    login(client, world, "staff_a")
+    assert "correction_note" not in client.get(f"{PENALTIES}add/").context["adminform"].form.fields
+    change = client.get(f"{PENALTIES}{world['penalty_a'].pk}/change/")
+    assert "correction_note" in change.context["adminform"].form.fields
+
+
+def test_it_keeps_old_and_new_values_and_the_reason_of_a_correction(client, world, django_capture_on_commit_callbacks):
+    login(client, world, "staff_a")
+    penalty = world["penalty_a"]
+    old_violation = penalty.violation_type
+    data = penalty_post(world, enterprise=world["enterprise_a"], agency=world["a"], violation_type="价格违法行为",
+                        fine_amount="30000", correction_note="原决定书违法类型录入有误")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(f"{PENALTIES}{penalty.pk}/change/", data).status_code == 302
+    event = AuditEvent.objects.get(action="credit.penalty.corrected", object_id=str(penalty.pk))
+    assert event.payload["reason"] == "原决定书违法类型录入有误"
+    assert event.payload["changes"]["violation_type"] == {"old": old_violation, "new": "价格违法行为"}
+    assert event.payload["changes"]["fine_amount"] == {"old": "50000.00", "new": "30000.00"}
+    penalty.refresh_from_db()
+    assert penalty.corrected_at is not None and penalty.correction_reason == "原决定书违法类型录入有误"
+    # The public file says it, next to the record.
+    response = client.get(f"/enterprises/{world['enterprise_a'].uscc}/")
+    body = response.content.decode()
+    assert "更正于" in body and "原决定书违法类型录入有误" in body
+
+
+def test_it_refuses_a_silent_correction_in_the_service(world):
+    from django.core.exceptions import ValidationError
+
+    from credit import services
+
+    penalty = world["penalty_a"]
+    penalty.content = "改写的处罚内容"
+    penalty.publication_ends_on = None  # the class maximum: only the missing reason is wrong
+    with pytest.raises(ValidationError) as excinfo:
+        services.credit_object_save(obj=penalty, actor=world["users"]["superuser"])
+    assert "correction_reason" in excinfo.value.error_dict
+    assert not AuditEvent.objects.filter(object_id=str(penalty.pk)).exists()

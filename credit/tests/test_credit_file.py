@@ -284,6 +284,17 @@ def test_it_skips_the_queries_of_empty_sections(client, django_assert_num_querie
     assert "虚假宣传" in section(body, "penalties")
 
 
+def test_it_notes_the_latest_correction_on_the_record_without_extra_queries(client, django_assert_num_queries):
+    enterprise = f.EnterpriseFactory()
+    f.PenaltyFactory(enterprise=enterprise, publication_ends_on=None, corrected_at=WITHDRAWN_AT,
+                     correction_reason="罚款金额录入有误，已按决定书更正")
+    # The same three queries as a file with an uncorrected penalty: enterprise, which
+    # sections have rows, penalties (the correction is stored on the record's row).
+    with django_assert_num_queries(3):
+        penalties = section(page(client, enterprise), "penalties")
+    assert "更正于 2024年9月1日" in penalties and "罚款金额录入有误，已按决定书更正" in penalties
+
+
 def test_it_links_a_branch_code_only_when_that_enterprise_is_registered(client, django_assert_num_queries):
     enterprise = f.EnterpriseFactory()
     registered = f.EnterpriseFactory(entity_type=EntityType.BRANCH)

@@ -75,7 +75,46 @@ class AgencyScopedAdmin(admin.ModelAdmin):
         if self._is_scoped_staff(request):
             # The form already limits the choice; this holds even for a crafted POST.
             setattr(obj, self.agency_field, staff_agency(request))
-        services.credit_object_save(obj=obj, actor=request.user, changed_fields=list(form.changed_data))
+        services.credit_object_save(
+            obj=obj,
+            actor=request.user,
+            changed_fields=[name for name in form.changed_data if name != CORRECTION_FIELD],
+            correction_reason=getattr(form, "cleaned_data", {}).get(CORRECTION_FIELD, ""),
+        )
+
+
+# Not named like the model field: that one is set by the service, never by the form.
+CORRECTION_FIELD = "correction_note"
+
+
+class CorrectionFormMixin:
+    """The change form of a published record: any change is a correction with a reason."""
+
+    def clean(self):
+        cleaned = super().clean()
+        edited = [name for name in self.changed_data if name != CORRECTION_FIELD]
+        if edited and not (cleaned.get(CORRECTION_FIELD) or "").strip():
+            self.add_error(CORRECTION_FIELD, services.CORRECTION_REASON_REQUIRED)
+        return cleaned
+
+
+def correction_form(base: type[forms.ModelForm]) -> type[forms.ModelForm]:
+    return type(
+        f"Correction{base.__name__}",
+        (CorrectionFormMixin, base),
+        {
+            CORRECTION_FIELD: forms.CharField(
+                label=_("Correction reason"),
+                max_length=300,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+                help_text=_(
+                    "Required when you change anything: this record is already published. The reason and the date "
+                    "are shown with the record in the public credit file; the old values stay in the audit log."
+                ),
+            ),
+        },
+    )
 
 
 class WithdrawForm(forms.Form):
@@ -150,9 +189,14 @@ class PublishedRecordAdmin(AgencyScopedAdmin):
     raw_id_fields = ("enterprise",)
     search_fields = ("enterprise__uscc", "enterprise__name", "document_number")
     list_filter = (WithdrawnFilter,)
-    readonly_fields = ("published_at", "withdrawn_at", "withdrawal_reason")
+    readonly_fields = ("published_at", "withdrawn_at", "withdrawal_reason", "corrected_at", "correction_reason")
     actions = [withdraw_records]
     ordering = ("-id",)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None and self.has_change_permission(request, obj):
+            kwargs.setdefault("form", correction_form(self.form))
+        return super().get_form(request, obj, change=change, **kwargs)
 
     @admin.display(description=_("enterprise"), ordering="enterprise__name")
     def enterprise_name(self, obj):
@@ -163,8 +207,36 @@ class PublishedRecordAdmin(AgencyScopedAdmin):
         return obj.withdrawn_at is None
 
 
+class PenaltyForm(forms.ModelForm):
+    class Meta:
+        model = m.AdministrativePenalty
+        fields = ("enterprise", "source_agency", "document_number", "decided_on", "violation_type", "content",
+                  "fine_amount", "severity", "publication_ends_on")
+        help_texts = {
+            "publication_ends_on": _(
+                "At most 3 months after the decision for a minor penalty, 1 year for a general one and 3 years for "
+                "a serious one. Left empty, the maximum for the severity class is used."
+            ),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        severity, decided_on = cleaned.get("severity"), cleaned.get("decided_on")
+        if severity and decided_on:
+            # The service's rule, checked here so that the error shows on the field and
+            # nothing typed is lost; the service checks it again on save.
+            try:
+                cleaned["publication_ends_on"] = services.penalty_publication_end(
+                    severity=severity, decided_on=decided_on, ends_on=cleaned.get("publication_ends_on")
+                )
+            except ValidationError as exc:
+                self.add_error(None, exc)
+        return cleaned
+
+
 @admin.register(m.AdministrativePenalty)
 class PenaltyAdmin(PublishedRecordAdmin):
+    form = PenaltyForm
     list_display = ("document_number", "enterprise_name", "violation_type", "severity", "fine_amount", "source_agency",
                     "decided_on", "in_force")
     list_filter = ("severity", WithdrawnFilter)
@@ -291,6 +363,13 @@ class EnterpriseAdmin(LegalRepresentativeBarAdminMixin, AgencyScopedAdmin):
     raw_id_fields = ("legal_representative",)
     readonly_fields = ("updated_at",)
     ordering = ("-id",)
+
+    def get_readonly_fields(self, request, obj=None):
+        # The code is the enterprise's public address (/enterprises/<USCC>/), cited and
+        # bookmarked: it is set at registration and never changed afterwards.
+        if obj is not None:
+            return ("uscc", *self.readonly_fields)
+        return self.readonly_fields
 
     def get_search_results(self, request, queryset, search_term):
         # A complete code is answered from the unique index instead of scanning names.

@@ -226,7 +226,8 @@ class EnterpriseAccount(models.Model):
 class PublishedRecord(models.Model):
     """Provenance shared by every record an agency publishes about an enterprise.
 
-    Nothing is hard-deleted: a withdrawn record keeps its row with the date and reason.
+    Nothing is hard-deleted: a withdrawn record keeps its row with the date and reason,
+    and a corrected one says when and why it was corrected.
     """
 
     enterprise = models.ForeignKey(Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT)
@@ -236,6 +237,13 @@ class PublishedRecord(models.Model):
     published_at = models.DateTimeField(_("publication time"))
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     withdrawal_reason = models.CharField(_("withdrawal reason"), max_length=300, blank=True)
+    # The latest correction, shown on the public file next to the record; every
+    # correction's old and new values stay in the audit log. Set only by the service.
+    corrected_at = models.DateTimeField(_("corrected at"), null=True, blank=True, editable=False)
+    # db_default: the demo loader writes rows with COPY/bulk SQL that names no such column.
+    correction_reason = models.CharField(
+        _("correction reason"), max_length=300, blank=True, default="", db_default="", editable=False
+    )
 
     class Meta:
         abstract = True

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from credit import models as m
@@ -33,6 +38,58 @@ ACTION_NAMES: dict[type[models.Model], str] = {
 }
 
 
+# The longest publication of a penalty by severity class (necips-rules: minor records
+# stop after 3 months, general ones after at most 1 year, serious ones after at most
+# 3 years); publication stops automatically at the maximum, which is also the default.
+PENALTY_PUBLICATION_MONTHS: dict[str, int] = {
+    m.Severity.MINOR: 3,
+    m.Severity.GENERAL: 12,
+    m.Severity.SERIOUS: 36,
+}
+
+
+def penalty_publication_latest_end(*, severity: str, decided_on: dt.date) -> dt.date:
+    """The last day a penalty of this class may be shown (inclusive), counted from the
+    decision date, as list entries count theirs."""
+    return decided_on + relativedelta(months=PENALTY_PUBLICATION_MONTHS[severity]) - dt.timedelta(days=1)
+
+
+def penalty_publication_end(*, severity: str, decided_on: dt.date, ends_on: dt.date | None) -> dt.date:
+    """The publication end to store: the maximum for the class when none is given;
+    otherwise the given date, refused beyond the maximum or before the decision."""
+    latest = penalty_publication_latest_end(severity=severity, decided_on=decided_on)
+    if ends_on is None:
+        return latest
+    if ends_on < decided_on:
+        message = _("Publication ends: the date cannot be before the decision date (%(date)s).")
+        raise ValidationError(
+            {"publication_ends_on": ValidationError(
+                message, code="publication_before_decision", params={"date": date_format(decided_on)}
+            )}
+        )
+    if ends_on > latest:
+        message = {
+            m.Severity.MINOR: _(
+                "Publication ends: a minor penalty is published for 3 months after the decision date at most, "
+                "that is until %(latest)s."
+            ),
+            m.Severity.GENERAL: _(
+                "Publication ends: a general penalty is published for 1 year after the decision date at most, "
+                "that is until %(latest)s."
+            ),
+            m.Severity.SERIOUS: _(
+                "Publication ends: a serious penalty is published for 3 years after the decision date at most, "
+                "that is until %(latest)s."
+            ),
+        }[severity]
+        raise ValidationError(
+            {"publication_ends_on": ValidationError(
+                message, code="publication_too_long", params={"latest": date_format(latest)}
+            )}
+        )
+    return ends_on
+
+
 def _enterprise_id(obj: models.Model) -> int | None:
     if isinstance(obj, m.Enterprise):
         return obj.pk
@@ -46,25 +103,104 @@ def _invalidate_on_commit(obj: models.Model) -> None:
         transaction.on_commit(lambda: credit_file_invalidate(enterprise_id=enterprise_id))
 
 
+CORRECTION_REASON_REQUIRED = _(
+    "Correction reason: this record is already published, so a change is a correction; say why it is corrected. "
+    "The reason is published with the record."
+)
+
+# Fields the service keeps itself: never reported as corrected by the editor.
+_BOOKKEEPING_FIELDS = frozenset(
+    {"id", "published_at", "withdrawn_at", "withdrawal_reason", "corrected_at", "correction_reason", "updated_at",
+     "search_tokens"}
+)
+
+
+def _audit_value(obj: models.Model, field: models.Field):
+    value = field.value_from_object(obj)
+    if field.name == "id_number" and value:
+        # The audit log must not become a second copy of identity numbers.
+        return m.mask_identity_number(value)
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(field, models.DecimalField):
+        # Same scale before and after: a form gives 30000, the database 30000.00.
+        return str(Decimal(value).quantize(Decimal(1).scaleb(-field.decimal_places)))
+    return str(value)  # dates (ISO), decimals, times: readable and JSON-safe
+
+
+def _changes(before: models.Model, after: models.Model) -> dict[str, dict]:
+    """{field: {"old": ..., "new": ...}} for every stored field whose value differs."""
+    changes = {}
+    for field in after._meta.concrete_fields:
+        if field.name in _BOOKKEEPING_FIELDS:
+            continue
+        old, new = _audit_value(before, field), _audit_value(after, field)
+        if old != new:
+            changes[field.name] = {"old": old, "new": new}
+    return changes
+
+
 @transaction.atomic
-def credit_object_save(*, obj: models.Model, actor, changed_fields: list[str] | None = None) -> models.Model:
-    """Create or change one credit object; a new published record gets its publication time now."""
+def credit_object_save(
+    *, obj: models.Model, actor, changed_fields: list[str] | None = None, correction_reason: str = ""
+) -> models.Model:
+    """Create or change one credit object; a new published record gets its publication time now.
+
+    Changing a published record is a correction: it needs a reason, the record keeps
+    the date and reason of its latest correction (shown on the public file), and the
+    audit event keeps the old and new value of each changed field.
+    """
     created = obj.pk is None
-    if getattr(obj, "withdrawn_at", None) is not None and not created:
+    before = None if created else type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+    if getattr(before, "withdrawn_at", None) is not None:
         raise ValidationError(_("A withdrawn record cannot be changed; its history stays as published."))
+    if isinstance(obj, m.AdministrativePenalty):
+        obj.publication_ends_on = penalty_publication_end(
+            severity=obj.severity, decided_on=obj.decided_on, ends_on=obj.publication_ends_on
+        )
+    changes = {} if created else _changes(before, obj)
+    correction_reason = (correction_reason or "").strip()
+    corrected = isinstance(obj, m.PublishedRecord) and bool(changes)
+    if corrected:
+        if not correction_reason:
+            raise ValidationError({"correction_reason": CORRECTION_REASON_REQUIRED}, code="correction_reason_required")
+        obj.corrected_at = timezone.now()
+        obj.correction_reason = correction_reason[:300]
     if created and isinstance(obj, m.PublishedRecord) and obj.published_at is None:
         obj.published_at = timezone.now()
     obj.save()
     verb = ("registered" if isinstance(obj, m.Enterprise) else "published") if created else "changed"
     if not isinstance(obj, m.PublishedRecord | m.Enterprise) and created:
         verb = "created"
-    payload = {"fields": sorted(changed_fields or [])}
+    if corrected:
+        verb = "corrected"
+    payload = {"fields": sorted(set(changes) | set(changed_fields or []))}
+    if changes:
+        payload["changes"] = changes
+    if corrected:
+        payload["reason"] = obj.correction_reason
     enterprise_id = _enterprise_id(obj)
     if enterprise_id is not None:
         payload["enterprise_id"] = enterprise_id
+    if isinstance(obj, m.Person) and not created:
+        payload["enterprises_renamed"] = _person_name_propagate(person=obj)
     audit_record(action=f"credit.{ACTION_NAMES[type(obj)]}.{verb}", actor=actor, obj=obj, payload=payload)
     _invalidate_on_commit(obj)
     return obj
+
+
+def _person_name_propagate(*, person: m.Person) -> int:
+    """Copy a person's (corrected) name to the enterprises they represent and drop the
+    cached files that show it. Search by legal representative reads the copied column,
+    so a rename that stopped at the person would make those enterprises unfindable."""
+    stale = m.Enterprise.objects.filter(legal_representative=person).exclude(legal_representative_name=person.name)
+    renamed = stale.update(legal_representative_name=person.name, updated_at=timezone.now())
+    # Files showing the person: as legal representative, and by name in key personnel.
+    enterprise_ids = set(m.Enterprise.objects.filter(legal_representative=person).values_list("id", flat=True))
+    enterprise_ids.update(m.KeyPerson.objects.filter(person=person).values_list("enterprise_id", flat=True))
+    if enterprise_ids:
+        transaction.on_commit(lambda: [credit_file_invalidate(enterprise_id=pk) for pk in sorted(enterprise_ids)])
+    return renamed
 
 
 @transaction.atomic

@@ -26,7 +26,7 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     if enterprise is None:
         return render(request, "404.html", {"uscc": code, "uscc_unknown": True}, status=404)
     # The sections are the expensive part (their queries and most of the rendering).
-    # Cache key credit_file_cache_key(enterprise.id, language) = "creditfile:<id>:<lang>"
+    # Cache key credit_file_cache_key(enterprise.id, language) = "creditfile:<id>:<lang>:<local date>"
     # holds the rendered <main> fragment, including the listings and inspections
     # sections, so every write that changes any of them must call
     # credit.cache.credit_file_invalidate(enterprise_id=...).

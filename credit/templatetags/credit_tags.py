@@ -76,7 +76,7 @@ def _date(value) -> str:
 @register.filter
 def provenance(record) -> str:
     """The provenance cell of a published record: source agency, document number,
-    decision and publication dates, and the withdrawal if any.
+    decision and publication dates, the latest correction and the withdrawal if any.
 
     Built in Python rather than with an include per row: it appears on every row of
     nine tables, and an include costs several times more to render.
@@ -87,6 +87,13 @@ def provenance(record) -> str:
     parts.append(format_html('<span class="meta">{} {}</span>', gettext("Decided"), _date(record.decided_on)))
     parts.append(format_html('<span class="meta">{} {}</span>', gettext("Published"), _date(record.published_at)))
     cell = mark_safe("<br>".join(parts))  # noqa: S308 - every part is escaped above
+    if record.corrected_at:
+        # The latest correction only; earlier ones (and the old values) are in the audit log.
+        cell += format_html(
+            '<br><strong class="badge badge-corrected">{}</strong> <span class="reason">{}</span>',
+            gettext("Corrected on %(date)s:") % {"date": _date(record.corrected_at)},
+            record.correction_reason,
+        )
     if record.withdrawn_at:
         cell += format_html(
             '<br><strong class="badge badge-withdrawn">{} {}</strong> <span class="reason">{}</span>',

@@ -76,7 +76,7 @@ def penalty_post(world, *, enterprise, agency, **overrides):
         "content": "罚款人民币二万元",
         "fine_amount": "20000",
         "severity": "general",
-        "publication_ends_on": "2027-03-01",
+        "publication_ends_on": "2027-02-28",
         "_save": "Save",
     }
     data.update(overrides)
@@ -126,12 +126,13 @@ def test_it_lets_only_the_source_agency_edit_its_record(client, world, persona, 
 def test_it_refuses_changes_to_another_agencys_record(client, world, persona, expected, changed):
     login(client, world, persona)
     penalty = world["penalty_a"]
-    data = penalty_post(world, enterprise=world["enterprise_a"], agency=world["a"], violation_type="价格违法行为")
+    data = penalty_post(world, enterprise=world["enterprise_a"], agency=world["a"], violation_type="价格违法行为",
+                        correction_note="原决定书违法类型录入有误")
     response = client.post(f"{PENALTIES}{penalty.pk}/change/", data)
     assert response.status_code == expected
     penalty.refresh_from_db()
     assert (penalty.violation_type == "价格违法行为") is changed
-    assert AuditEvent.objects.filter(action="credit.penalty.changed").exists() is changed
+    assert AuditEvent.objects.filter(action="credit.penalty.corrected").exists() is changed
 
 
 @pytest.mark.parametrize(
@@ -358,3 +359,151 @@ def test_it_warns_when_a_barred_person_becomes_legal_representative(client, worl
     enterprise.refresh_from_db()
     assert enterprise.legal_representative == barred  # warned, not refused
     assert enterprise.legal_representative_name == "李四"
+
+
+@pytest.mark.parametrize("persona", ["superuser", "staff_a"])
+def test_it_keeps_the_uscc_of_a_registered_enterprise_read_only(client, world, persona):
+    login(client, world, persona)
+    enterprise = world["enterprise_a"]
+    address = f"{ENTERPRISES}{enterprise.pk}/change/"
+    assert "uscc" not in client.get(address).context["adminform"].form.fields
+    response = client.post(address, enterprise_post(world, uscc="91110108551385082Q", name="改名后的公司"))
+    assert response.status_code == 302
+    enterprise.refresh_from_db()
+    assert enterprise.name == "改名后的公司"
+    assert enterprise.uscc != "91110108551385082Q"
+
+
+def test_it_lets_the_uscc_be_entered_when_registering(client, world):
+    login(client, world, "staff_a")
+    assert "uscc" in client.get(f"{ENTERPRISES}add/").context["adminform"].form.fields
+
+
+def test_it_copies_a_persons_new_name_to_the_enterprises_they_represent(
+    client, world, django_capture_on_commit_callbacks
+):
+    person = world["enterprise_a"].legal_representative
+    other = EnterpriseFactory(registration_authority=world["b"], legal_representative=person)
+    unrelated = world["enterprise_b"]
+    for enterprise in (world["enterprise_a"], other, unrelated):
+        cache.set(credit_file_cache_key(enterprise.pk, "zh-hans"), "stale")
+    login(client, world, "superuser")
+    data = {"name": "李更名", "id_type": person.id_type, "id_number": person.id_number, "_save": "Save"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/credit/person/{person.pk}/change/", data)
+    assert response.status_code == 302
+    assert set(m.Enterprise.objects.filter(legal_representative_name="李更名")) == {world["enterprise_a"], other}
+    assert cache.get(credit_file_cache_key(world["enterprise_a"].pk, "zh-hans")) is None
+    assert cache.get(credit_file_cache_key(other.pk, "zh-hans")) is None
+    assert cache.get(credit_file_cache_key(unrelated.pk, "zh-hans")) == "stale"
+    event = AuditEvent.objects.get(action="credit.person.changed", object_id=str(person.pk))
+    assert event.payload["enterprises_renamed"] == 2
+
+
+@pytest.mark.parametrize(
+    "severity,ends_on,stored",
+    [
+        ("minor", "", dt.date(2026, 5, 31)),
+        ("general", "", dt.date(2027, 2, 28)),
+        ("serious", "", dt.date(2029, 2, 28)),
+        ("serious", "2027-03-01", dt.date(2027, 3, 1)),  # shorter than the maximum is the agency's call
+        ("minor", "2026-03-01", dt.date(2026, 3, 1)),
+    ],
+)
+def test_it_ties_the_penalty_publication_end_to_the_severity_class(client, world, severity, ends_on, stored):
+    login(client, world, "staff_a")
+    data = penalty_post(world, enterprise=world["enterprise_a"], agency=world["a"], severity=severity,
+                        publication_ends_on=ends_on, document_number="期限测试")
+    assert client.post(f"{PENALTIES}add/", data).status_code == 302
+    assert m.AdministrativePenalty.objects.get(document_number="期限测试").publication_ends_on == stored
+
+
+@pytest.mark.parametrize(
+    "severity,ends_on,rule",
+    [
+        ("minor", "2026-06-01", "3 个月"),
+        ("general", "2027-03-01", "1 年"),
+        ("serious", "2029-03-01", "3 年"),
+        ("serious", "2026-02-28", "决定日期"),
+    ],
+)
+def test_it_refuses_a_penalty_publication_end_beyond_the_class_maximum(client, world, severity, ends_on, rule):
+    login(client, world, "staff_a")
+    data = penalty_post(world, enterprise=world["enterprise_a"], agency=world["a"], severity=severity,
+                        publication_ends_on=ends_on, document_number="期限测试")
+    response = client.post(f"{PENALTIES}add/", data)
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    message = form.errors["publication_ends_on"][0]
+    assert "公示截止" in message and rule in message
+    assert form["violation_type"].value() == "发布虚假广告"  # what was typed is kept
+    assert not m.AdministrativePenalty.objects.filter(document_number="期限测试").exists()
+
+
+def test_it_refuses_a_serious_penalty_published_forever_in_the_service(world):
+    from django.core.exceptions import ValidationError
+
+    from credit import services
+
+    penalty = PenaltyFactory.build(enterprise=world["enterprise_a"], source_agency=world["a"], severity="serious",
+                                   decided_on=dt.date(2026, 1, 10), publication_ends_on=dt.date(2030, 1, 1))
+    with pytest.raises(ValidationError) as excinfo:
+        services.credit_object_save(obj=penalty, actor=world["users"]["staff_a"])
+    assert excinfo.value.error_dict["publication_ends_on"][0].code == "publication_too_long"
+    penalty.publication_ends_on = None
+    services.credit_object_save(obj=penalty, actor=world["users"]["staff_a"])
+    assert penalty.publication_ends_on == dt.date(2029, 1, 9)
+
+
+def test_it_refuses_to_correct_a_published_record_without_a_reason(client, world):
+    login(client, world, "staff_a")
+    penalty = world["penalty_a"]
+    data = penalty_post(world, enterprise=world["enterprise_a"], agency=world["a"], violation_type="价格违法行为")
+    response = client.post(f"{PENALTIES}{penalty.pk}/change/", data)
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert "更正原因" in form.errors["correction_note"][0]
+    assert form["violation_type"].value() == "价格违法行为"  # what was typed is kept
+    penalty.refresh_from_db()
+    assert penalty.violation_type != "价格违法行为" and penalty.corrected_at is None
+
+
+def test_it_asks_for_a_correction_reason_only_on_the_change_form(client, world):
+    login(client, world, "staff_a")
+    assert "correction_note" not in client.get(f"{PENALTIES}add/").context["adminform"].form.fields
+    change = client.get(f"{PENALTIES}{world['penalty_a'].pk}/change/")
+    assert "correction_note" in change.context["adminform"].form.fields
+
+
+def test_it_keeps_old_and_new_values_and_the_reason_of_a_correction(client, world, django_capture_on_commit_callbacks):
+    login(client, world, "staff_a")
+    penalty = world["penalty_a"]
+    old_violation = penalty.violation_type
+    data = penalty_post(world, enterprise=world["enterprise_a"], agency=world["a"], violation_type="价格违法行为",
+                        fine_amount="30000", correction_note="原决定书违法类型录入有误")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(f"{PENALTIES}{penalty.pk}/change/", data).status_code == 302
+    event = AuditEvent.objects.get(action="credit.penalty.corrected", object_id=str(penalty.pk))
+    assert event.payload["reason"] == "原决定书违法类型录入有误"
+    assert event.payload["changes"]["violation_type"] == {"old": old_violation, "new": "价格违法行为"}
+    assert event.payload["changes"]["fine_amount"] == {"old": "50000.00", "new": "30000.00"}
+    penalty.refresh_from_db()
+    assert penalty.corrected_at is not None and penalty.correction_reason == "原决定书违法类型录入有误"
+    # The public file says it, next to the record.
+    response = client.get(f"/enterprises/{world['enterprise_a'].uscc}/")
+    body = response.content.decode()
+    assert "更正于" in body and "原决定书违法类型录入有误" in body
+
+
+def test_it_refuses_a_silent_correction_in_the_service(world):
+    from django.core.exceptions import ValidationError
+
+    from credit import services
+
+    penalty = world["penalty_a"]
+    penalty.content = "改写的处罚内容"
+    penalty.publication_ends_on = None  # the class maximum: only the missing reason is wrong
+    with pytest.raises(ValidationError) as excinfo:
+        services.credit_object_save(obj=penalty, actor=world["users"]["superuser"])
+    assert "correction_reason" in excinfo.value.error_dict
+    assert not AuditEvent.objects.filter(object_id=str(penalty.pk)).exists()

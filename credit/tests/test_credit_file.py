@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from credit import uscc
 from credit.cache import credit_file_cache_key, credit_file_invalidate
@@ -255,6 +256,24 @@ def test_it_caches_the_file_per_language_and_drops_it_on_invalidate(client):
     assert "新的处罚" in page(client, enterprise)
 
 
+def test_it_stops_serving_a_cached_penalty_the_day_after_its_publication_ends(client, monkeypatch):
+    enterprise = f.EnterpriseFactory()
+    f.PenaltyFactory(enterprise=enterprise, violation_type="今日届满", publication_ends_on=dt.date(2026, 5, 10))
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: dt.date(2026, 5, 10))
+    assert "今日届满" in page(client, enterprise)
+    # Past local midnight, without any write: the fragment cached yesterday is not reused.
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: dt.date(2026, 5, 11))
+    assert "今日届满" not in section(page(client, enterprise), "penalties")
+
+
+def test_it_drops_todays_and_yesterdays_cached_file_on_invalidate():
+    today = timezone.localdate()
+    keys = [credit_file_cache_key(7, "en", day) for day in (today, today - dt.timedelta(days=1))]
+    cache.set_many(dict.fromkeys(keys, "stale"))
+    credit_file_invalidate(enterprise_id=7)
+    assert cache.get_many(keys) == {}
+
+
 def test_it_skips_the_queries_of_empty_sections(client, django_assert_num_queries):
     enterprise = f.EnterpriseFactory()
     f.PenaltyFactory(enterprise=enterprise, publication_ends_on=None)
@@ -263,6 +282,17 @@ def test_it_skips_the_queries_of_empty_sections(client, django_assert_num_querie
     with django_assert_num_queries(3):
         body = page(client, enterprise)
     assert "虚假宣传" in section(body, "penalties")
+
+
+def test_it_notes_the_latest_correction_on_the_record_without_extra_queries(client, django_assert_num_queries):
+    enterprise = f.EnterpriseFactory()
+    f.PenaltyFactory(enterprise=enterprise, publication_ends_on=None, corrected_at=WITHDRAWN_AT,
+                     correction_reason="罚款金额录入有误，已按决定书更正")
+    # The same three queries as a file with an uncorrected penalty: enterprise, which
+    # sections have rows, penalties (the correction is stored on the record's row).
+    with django_assert_num_queries(3):
+        penalties = section(page(client, enterprise), "penalties")
+    assert "更正于 2024年9月1日" in penalties and "罚款金额录入有误，已按决定书更正" in penalties
 
 
 def test_it_links_a_branch_code_only_when_that_enterprise_is_registered(client, django_assert_num_queries):

@@ -413,7 +413,23 @@ class PersonAdmin(admin.ModelAdmin):
         services.credit_object_save(obj=obj, actor=request.user, changed_fields=list(form.changed_data))
 
 
-class EnterpriseInformationAdmin(admin.ModelAdmin):
+class SuperuserWritesMixin:
+    """Only a superuser adds or changes these rows, through the audited service; nothing is deleted."""
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        services.credit_object_save(obj=obj, actor=request.user, changed_fields=list(form.changed_data))
+
+
+class EnterpriseInformationAdmin(SuperuserWritesMixin, admin.ModelAdmin):
     """What the enterprise itself discloses: staff read it; only a superuser corrects it."""
 
     list_select_related = ("enterprise",)
@@ -430,18 +446,6 @@ class EnterpriseInformationAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return self._allowed(request) and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request):
-        return request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        services.credit_object_save(obj=obj, actor=request.user, changed_fields=list(form.changed_data))
 
 
 @admin.register(m.AnnualReport)
@@ -462,7 +466,7 @@ class CommitmentLetterAdmin(EnterpriseInformationAdmin):
     list_filter = ("kind",)
 
 
-class SuperuserOnlyAdmin(admin.ModelAdmin):
+class SuperuserOnlyAdmin(SuperuserWritesMixin, admin.ModelAdmin):
     """Who belongs where is decided centrally; agency staff may look at agencies."""
 
     def has_module_permission(self, request):
@@ -470,18 +474,6 @@ class SuperuserOnlyAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        services.credit_object_save(obj=obj, actor=request.user, changed_fields=list(form.changed_data))
 
 
 @admin.register(m.Agency)

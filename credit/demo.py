@@ -608,6 +608,12 @@ STAFF_LOGINS = (
     ("chaoyang-court", "COURT-110105", "Beijing Chaoyang people's court"),
     ("sz-environment", "ENV-440300", "Shenzhen ecology and environment bureau"),
     ("bj-finance", "FIN-110000", "Beijing financial regulator"),
+    # The national owners of the agency lists (their agencies come from the listings app's
+    # data migration), so that every standard list has a demo login that may edit it.
+    ("sta", "STA", "State Taxation Administration (tax lists)"),
+    ("spc", "SPC", "Supreme People's Court (dishonest judgment debtors)"),
+    ("mee", "MEE", "Ministry of Ecology and Environment (environmental violators)"),
+    ("mof", "MOF", "Ministry of Finance (procurement blacklist)"),
 )
 DEMO_APPS = ("credit", "listings", "inspections")
 
@@ -703,6 +709,8 @@ def create_agencies_and_logins() -> list[Login]:
     group = _staff_group()
     agencies = {a.code: a for a in m.Agency.objects.filter(code__in=[c for _, c, _ in STAFF_LOGINS])}
     for username, code, role in STAFF_LOGINS:
+        if code not in agencies:
+            continue  # an app that owns this agency is not installed
         user = User.objects.create_user(username, "", DEMO_PASSWORD, is_staff=True)
         user.groups.add(group)
         m.AgencyStaff.objects.create(user=user, agency=agencies[code])

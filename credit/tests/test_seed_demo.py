@@ -161,3 +161,12 @@ def test_it_gives_county_agencies_english_names_without_chinese():
     before = list(m.Agency.objects.order_by("code").values_list("code", "name", "name_en"))
     seed("--enterprises", "5", "--seed", "4", "--reset")
     assert list(m.Agency.objects.order_by("code").values_list("code", "name", "name_en")) == before
+
+
+def test_every_standard_list_has_a_demo_login_of_its_owner():
+    from listings.models import CreditList
+
+    call_command("seed_demo", enterprises=20, seed=5, stdout=StringIO())
+    owners = set(CreditList.objects.values_list("owner_agency__code", flat=True))
+    staffed = set(m.AgencyStaff.objects.values_list("agency__code", flat=True))
+    assert owners - staffed == set()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from credit.regions import PROVINCES as PROVINCE_NAMES
+
 
 class Division(NamedTuple):
     code: str
@@ -89,36 +91,11 @@ DIVISIONS: tuple[Division, ...] = (
     Division("650102", "新疆维吾尔自治区", "乌鲁木齐市", "天山区", "新", "Urumqi", "Tianshan District", "0991", "830", 1),
 )
 
-# Provincial-level codes and names (the municipalities are their own province).
+# The provinces that have demo districts, keyed by six-digit code, named from the one
+# province table the search filter uses too.
+_DEMO_PROVINCE_PREFIXES = {division.code[:2] for division in DIVISIONS}
 PROVINCES: dict[str, tuple[str, str]] = {
-    "110000": ("北京市", "Beijing"),
-    "120000": ("天津市", "Tianjin"),
-    "130000": ("河北省", "Hebei"),
-    "140000": ("山西省", "Shanxi"),
-    "150000": ("内蒙古自治区", "Inner Mongolia"),
-    "210000": ("辽宁省", "Liaoning"),
-    "220000": ("吉林省", "Jilin"),
-    "230000": ("黑龙江省", "Heilongjiang"),
-    "310000": ("上海市", "Shanghai"),
-    "320000": ("江苏省", "Jiangsu"),
-    "330000": ("浙江省", "Zhejiang"),
-    "340000": ("安徽省", "Anhui"),
-    "350000": ("福建省", "Fujian"),
-    "360000": ("江西省", "Jiangxi"),
-    "370000": ("山东省", "Shandong"),
-    "410000": ("河南省", "Henan"),
-    "420000": ("湖北省", "Hubei"),
-    "430000": ("湖南省", "Hunan"),
-    "440000": ("广东省", "Guangdong"),
-    "450000": ("广西壮族自治区", "Guangxi"),
-    "460000": ("海南省", "Hainan"),
-    "500000": ("重庆市", "Chongqing"),
-    "510000": ("四川省", "Sichuan"),
-    "520000": ("贵州省", "Guizhou"),
-    "530000": ("云南省", "Yunnan"),
-    "610000": ("陕西省", "Shaanxi"),
-    "620000": ("甘肃省", "Gansu"),
-    "650000": ("新疆维吾尔自治区", "Xinjiang"),
+    prefix + "0000": names for prefix, names in PROVINCE_NAMES.items() if prefix in _DEMO_PROVINCE_PREFIXES
 }
 
 # Characters for trade names (字号), with pinyin for the English names.

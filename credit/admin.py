@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from credit import models as m
 from credit import services
 from credit import uscc as uscc_rules
-from listings.forms import LegalRepresentativeBarAdminMixin
+from credit.hooks import legal_representative_warnings
 
 
 def staff_agency(request) -> m.Agency | None:
@@ -344,8 +344,20 @@ class EnterpriseForm(forms.ModelForm):
         return uscc_rules.validate(self.cleaned_data["uscc"])
 
 
+class LegalRepresentativeWarningAdminMixin:
+    """Warns staff who set a person as legal representative whom another app's rule
+    objects to (credit.hooks; listings: the bar after false disclosure). It warns rather
+    than refuses because the registration decision belongs to the registering agency."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj.legal_representative_id and (not change or "legal_representative" in form.changed_data):
+            for warning in legal_representative_warnings(person=obj.legal_representative, enterprise=obj):
+                messages.warning(request, warning)
+
+
 @admin.register(m.Enterprise)
-class EnterpriseAdmin(LegalRepresentativeBarAdminMixin, AgencyScopedAdmin):
+class EnterpriseAdmin(LegalRepresentativeWarningAdminMixin, AgencyScopedAdmin):
     """Registration data belongs to the registration authority.
 
     Setting a person barred by a serious-list entry (false disclosure) as legal

@@ -1,26 +1,32 @@
-"""The rendered credit file is cached per enterprise, language and local day; any service
-that publishes or changes a record shown on the file calls credit_file_invalidate."""
+"""Where a rendered credit file is cached, and why it is never stale.
+
+The key names the enterprise, its credit-file version, the site's publication
+generation, the language and the local day. credit.publication raises the version (or
+the generation) in the same transaction as the change, so the first request after the
+commit asks for a key nobody has filled yet; old entries simply expire. The local day is
+part of the key because publication periods end at local midnight: a fragment rendered
+at 23:59 must not keep showing a penalty or entry the next day.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 
+from credit.models import Enterprise, PublicationState
 
-def credit_file_cache_key(enterprise_id: int, language: str, day: dt.date | None = None) -> str:
-    # The local day is part of the key: publication periods end at local midnight, so a
-    # fragment rendered at 23:59 must not keep showing a penalty or entry the next day.
+
+def publication_generation() -> int:
+    """The site's publication generation (credit.publication.site_generation_raise)."""
+    return PublicationState.objects.filter(pk=1).values_list("generation", flat=True).first() or 0
+
+
+def credit_file_cache_key(enterprise: Enterprise, language: str, day: dt.date | None = None) -> str:
+    """The key of the rendered file of `enterprise` as credit.selectors.enterprise_get
+    loads it (with `publication_generation` read in the same query)."""
+    generation = getattr(enterprise, "publication_generation", None)
+    if generation is None:
+        generation = publication_generation()
     day = day or timezone.localdate()
-    return f"creditfile:{enterprise_id}:{language}:{day.isoformat()}"
-
-
-def credit_file_invalidate(*, enterprise_id: int) -> None:
-    today = timezone.localdate()
-    # Yesterday's key too: a request that began just before midnight may have cached it.
-    days = (today, today - dt.timedelta(days=1))
-    cache.delete_many(
-        [credit_file_cache_key(enterprise_id, code, day) for code, _ in settings.LANGUAGES for day in days]
-    )
+    return f"creditfile:{enterprise.pk}:{enterprise.file_version}.{generation}:{language}:{day.isoformat()}"

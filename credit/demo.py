@@ -13,14 +13,16 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
+from django.utils.module_loading import import_string
 from faker import Faker
 
 from credit import models as m
@@ -792,17 +794,11 @@ def seed_enterprises(
     return counts
 
 
-def iter_hooks() -> Iterator[tuple[str, Callable]]:
-    """Other apps add their own demo data through `<app>.demo.seed_demo_data`."""
-    import importlib
-    import importlib.util
-
-    for app in ("listings", "inspections"):
-        if importlib.util.find_spec(app) is None or importlib.util.find_spec(f"{app}.demo") is None:
-            continue
-        hook = getattr(importlib.import_module(f"{app}.demo"), "seed_demo_data", None)
-        if callable(hook):
-            yield app, hook
+def demo_steps() -> list[tuple[str, Callable]]:
+    """The other apps' demo steps, in the order settings.DEMO_STEPS lists them (each
+    `<app>.demo.seed_demo_data(seed=..., stdout=...)`): the project names them, so
+    credit never imports the apps above it."""
+    return [(path.split(".", 1)[0], import_string(path)) for path in settings.DEMO_STEPS]
 
 
 def record_seed(*, enterprises: int, seed: int, counts: dict[str, int]) -> None:

@@ -175,6 +175,10 @@ class Enterprise(models.Model):
     # which trigrams cannot index, still find candidates without a table scan.
     search_tokens = models.TextField(editable=False, blank=True)
     updated_at = models.DateTimeField(_("last updated"), auto_now=True)
+    # Raised by credit.publication in the same transaction as every change the credit
+    # file shows; the cached file's key carries it, so a change is never served stale.
+    # db_default: the demo loader writes rows with COPY naming only the columns it fills.
+    file_version = models.PositiveBigIntegerField(_("credit file version"), db_default=0, editable=False)
 
     class Meta:
         verbose_name = _("enterprise")
@@ -195,6 +199,12 @@ class Enterprise(models.Model):
         if self.legal_representative_id:
             # Kept in step with the person so that search by representative stays right.
             self.legal_representative_name = self.legal_representative.name
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            # The file version belongs to credit.publication alone: writing back the value
+            # this instance was loaded with could undo a concurrent publication's raise.
+            kwargs["update_fields"] = [
+                f.attname for f in self._meta.concrete_fields if not f.primary_key and f.name != "file_version"
+            ]
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -551,3 +561,18 @@ class CommitmentLetter(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class PublicationState(models.Model):
+    """One row: the generation of every public page at once. Raised by changes that
+    show in files without belonging to one enterprise (an agency, list, reason, item or
+    memorandum renamed), where raising each file's version would touch millions of rows."""
+
+    generation = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("publication state")
+        verbose_name_plural = _("publication state")
+
+    def __str__(self) -> str:
+        return f"generation {self.generation}"

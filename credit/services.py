@@ -13,8 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from credit import models as m
-from credit.cache import credit_file_invalidate
-from portal.audit import audit_record
+from credit.publication import publication_record
 
 # The middle part of each record's audit action code, e.g. credit.penalty.withdrawn.
 ACTION_NAMES: dict[type[models.Model], str] = {
@@ -96,11 +95,19 @@ def _enterprise_id(obj: models.Model) -> int | None:
     return getattr(obj, "enterprise_id", None)
 
 
-def _invalidate_on_commit(obj: models.Model) -> None:
+def _files_showing(obj: models.Model) -> tuple[list[int], bool]:
+    """The credit files that show `obj` (enterprise ids), or site_wide for an agency,
+    whose name appears as the source of records in any number of files."""
+    if isinstance(obj, m.Agency):
+        return [], True
+    if isinstance(obj, m.Person):
+        # As legal representative, and by name in key personnel and as shareholder.
+        ids = set(m.Enterprise.objects.filter(legal_representative=obj).values_list("id", flat=True))
+        ids.update(m.KeyPerson.objects.filter(person=obj).values_list("enterprise_id", flat=True))
+        ids.update(m.Shareholder.objects.filter(person=obj).values_list("enterprise_id", flat=True))
+        return sorted(ids), False
     enterprise_id = _enterprise_id(obj)
-    if enterprise_id is not None:
-        # After commit: a reader between delete and commit would re-cache the old file.
-        transaction.on_commit(lambda: credit_file_invalidate(enterprise_id=enterprise_id))
+    return ([enterprise_id] if enterprise_id is not None else []), False
 
 
 CORRECTION_REASON_REQUIRED = _(
@@ -184,23 +191,21 @@ def credit_object_save(
         payload["enterprise_id"] = enterprise_id
     if isinstance(obj, m.Person) and not created:
         payload["enterprises_renamed"] = _person_name_propagate(person=obj)
-    audit_record(action=f"credit.{ACTION_NAMES[type(obj)]}.{verb}", actor=actor, obj=obj, payload=payload)
-    _invalidate_on_commit(obj)
+    enterprise_ids, site_wide = _files_showing(obj)
+    publication_record(
+        action=f"credit.{ACTION_NAMES[type(obj)]}.{verb}", actor=actor, obj=obj, payload=payload,
+        enterprises=enterprise_ids, site_wide=site_wide,
+    )
     return obj
 
 
 def _person_name_propagate(*, person: m.Person) -> int:
-    """Copy a person's (corrected) name to the enterprises they represent and drop the
-    cached files that show it. Search by legal representative reads the copied column,
-    so a rename that stopped at the person would make those enterprises unfindable."""
+    """Copy a person's (corrected) name to the enterprises they represent. Search by
+    legal representative reads the copied column, so a rename that stopped at the person
+    would make those enterprises unfindable. (Their files get new versions with the
+    person's publication event.)"""
     stale = m.Enterprise.objects.filter(legal_representative=person).exclude(legal_representative_name=person.name)
-    renamed = stale.update(legal_representative_name=person.name, updated_at=timezone.now())
-    # Files showing the person: as legal representative, and by name in key personnel.
-    enterprise_ids = set(m.Enterprise.objects.filter(legal_representative=person).values_list("id", flat=True))
-    enterprise_ids.update(m.KeyPerson.objects.filter(person=person).values_list("enterprise_id", flat=True))
-    if enterprise_ids:
-        transaction.on_commit(lambda: [credit_file_invalidate(enterprise_id=pk) for pk in sorted(enterprise_ids)])
-    return renamed
+    return stale.update(legal_representative_name=person.name, updated_at=timezone.now())
 
 
 @transaction.atomic
@@ -217,11 +222,11 @@ def published_record_withdraw(*, record: m.PublishedRecord, actor, reason: str) 
     record.withdrawn_at = timezone.now()
     record.withdrawal_reason = reason[:300]
     record.save(update_fields=["withdrawn_at", "withdrawal_reason"])
-    audit_record(
+    publication_record(
         action=f"credit.{ACTION_NAMES[type(record)]}.withdrawn",
         actor=actor,
         obj=record,
         payload={"reason": record.withdrawal_reason, "enterprise_id": record.enterprise_id},
+        enterprises=[record.enterprise_id],
     )
-    _invalidate_on_commit(record)
     return record

@@ -25,15 +25,17 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     enterprise = selectors.enterprise_get(uscc=code)
     if enterprise is None:
         return render(request, "404.html", {"uscc": code, "uscc_unknown": True}, status=404)
-    # The sections are the expensive part (their queries and most of the rendering).
-    # Cache key credit_file_cache_key(enterprise.id, language) = "creditfile:<id>:<lang>:<local date>"
-    # holds the rendered <main> fragment, including the listings and inspections
-    # sections, so every write that changes any of them must call
-    # credit.cache.credit_file_invalidate(enterprise_id=...).
-    key = credit_file_cache_key(enterprise.id, get_language())
+    # The sections are the expensive part (their queries and most of the rendering), so the
+    # rendered <main> fragment is cached under a key that carries the file's version and the
+    # site's publication generation (credit.cache): every publication raises one of them.
+    # It is rendered without the request, so nothing per visitor can end up in it.
+    language = get_language()
+    key = credit_file_cache_key(enterprise, language)
     body = cache.get(key)
     if body is None:
-        body = render_to_string("credit/file_body.html", selectors.credit_file(enterprise=enterprise), request=request)
+        context = selectors.credit_file(enterprise=enterprise)
+        context["LANGUAGE_CODE"] = language
+        body = render_to_string("credit/file_body.html", context)
         cache.set(key, body, settings.CREDIT_FILE_CACHE_SECONDS)
     return render(request, "credit/enterprise_detail.html", {"enterprise": enterprise, "file_body": mark_safe(body)})
 

@@ -6,11 +6,11 @@ import datetime as dt
 from functools import reduce
 from operator import or_
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from credit.models import Enterprise
-from inspections.models import Conflict, Inspector, Plan, PlanFile, PlanState, SpotCheck, Task, TaskMember
+from inspections.models import Conflict, Inspector, Plan, PlanFile, PlanState, Task, TaskMember
 from portal.workdays import Deadline, add_working_days
 
 RESULT_DEADLINE_WORKING_DAYS = 20
@@ -116,29 +116,3 @@ def plan_tasks(plan: Plan) -> QuerySet[Task]:
 def plan_published_tasks(plan: Plan) -> QuerySet[Task]:
     """Before the reveal the public sees only the firms whose result is published."""
     return plan_tasks(plan).filter(published_at__isnull=False)
-
-
-def credit_file_sections(
-    *, enterprise, has_spot_checks: bool | None = None, has_results: bool | None = None
-) -> dict:
-    """Context that templates/inspections/credit_file_sections.html needs for one enterprise.
-
-    Three queries whatever the number of rows: spot checks, tasks with their plans and
-    agencies, and the plans' items (for the task names). A caller that already knows a
-    part is empty (the credit file probes every section in one query) passes
-    has_spot_checks=False or has_results=False (no published task) to skip its queries.
-    """
-    spot_checks = []
-    if has_spot_checks is not False:
-        spot_checks = list(
-            SpotCheck.objects.filter(enterprise=enterprise).select_related("agency").order_by("-checked_on", "-id")
-        )
-    tasks = []
-    if has_results is not False:
-        tasks = list(
-            Task.objects.filter(enterprise=enterprise, published_at__isnull=False)
-            .select_related("plan", "plan__agency")
-            .prefetch_related(Prefetch("plan__items"))
-            .order_by("-completed_on", "-id")
-        )
-    return {"inspection_spot_checks": spot_checks, "inspection_results": tasks}

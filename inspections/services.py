@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from credit.cache import credit_file_invalidate
 from credit.models import Agency, AgencyLevel, Enterprise
+from credit.publication import publication_record
 from inspections import draw, selectors
 from inspections.models import (
     Conflict,
@@ -454,10 +454,9 @@ def plan_results_publish(*, plan: Plan, actor) -> int:
         plan.revealed_at = now
     plan.save(update_fields=["state", "published_at", "revealed_at"])
     followups = followups_create(plan=plan, tasks=pending)
-    audit_record(action="inspections.result.published", actor=actor, obj=plan,
-                 payload={"results": len(pending), "followups": followups, "revealed": reveal})
-    enterprise_ids = {task.enterprise_id for task in pending}
-    transaction.on_commit(lambda: [credit_file_invalidate(enterprise_id=pk) for pk in enterprise_ids])
+    publication_record(action="inspections.result.published", actor=actor, obj=plan,
+                       payload={"results": len(pending), "followups": followups, "revealed": reveal},
+                       enterprises=[task.enterprise_id for task in pending])
     return len(pending)
 
 
@@ -470,9 +469,8 @@ def spot_check_publish(
         raise InspectionError(_("Result: choose one of the listed result categories."), code="choice")
     check = SpotCheck.objects.create(enterprise=enterprise, agency=agency, kind=kind, checked_on=checked_on,
                                      result=result, published_at=timezone.now())
-    audit_record(action="inspections.spot_check.published", actor=actor, obj=check, payload={"result": result})
-    enterprise_id = enterprise.pk
-    transaction.on_commit(lambda: credit_file_invalidate(enterprise_id=enterprise_id))
+    publication_record(action="inspections.spot_check.published", actor=actor, obj=check,
+                       payload={"result": result}, enterprises=[enterprise.pk])
     return check
 
 
@@ -498,11 +496,13 @@ def inspection_item_save(*, item: InspectionItem, actor) -> InspectionItem:
     created = item.pk is None
     item.full_clean()
     item.save()
-    audit_record(
+    # Item names show in every file with a published result of a plan that checks them.
+    publication_record(
         action="inspections.item.created" if created else "inspections.item.changed",
         actor=actor,
         obj=item,
         payload={"code": item.code, "active": item.active},
+        site_wide=not created,
     )
     return item
 

@@ -5,3 +5,21 @@ from django.utils.translation import gettext_lazy as _
 class ListingsConfig(AppConfig):
     name = "listings"
     verbose_name = _("Listings")
+
+    def ready(self) -> None:
+        from credit.hooks import legal_representative_check_register
+        from credit.publication import published
+        from listings import parts
+        from listings.forms import legal_representative_bar_warning
+
+        parts.register()
+        legal_representative_check_register(legal_representative_bar_warning)
+        published.connect(_drop_counts, dispatch_uid="listings.active_counts")
+
+
+def _drop_counts(*, action: str, **kwargs) -> None:
+    # The lists' entry counts are cached for the day; any listings publication may change them.
+    if action.startswith("listings."):
+        from listings.services import active_counts_invalidate
+
+        active_counts_invalidate()

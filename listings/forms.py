@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import messages
 from django.utils.translation import gettext_lazy as _
 
 from credit import uscc as uscc_rules
@@ -105,18 +104,3 @@ def legal_representative_bar_warning(*, person, enterprise=None) -> str:
             "number": bar.decision_number,
         }
     )
-
-
-class LegalRepresentativeBarAdminMixin:
-    """Mix into the Enterprise ModelAdmin: warns staff who set a barred person as legal representative.
-
-    Usage (credit/admin.py): ``class EnterpriseAdmin(LegalRepresentativeBarAdminMixin, admin.ModelAdmin)``.
-    It warns rather than refuses because the registration decision belongs to the registering agency.
-    """
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if obj.legal_representative_id and (not change or "legal_representative" in form.changed_data):
-            warning = legal_representative_bar_warning(person=obj.legal_representative, enterprise=obj)
-            if warning:
-                messages.warning(request, warning)

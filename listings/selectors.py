@@ -19,7 +19,6 @@ from listings.models import (
     Objection,
     active_q,
     local_today,
-    status_annotation,
 )
 
 ABNORMAL_OPERATIONS = "abnormal-operations"
@@ -149,67 +148,27 @@ def objection_get(*, pk: int) -> Objection | None:
     )
 
 
-def person_bar_get(person: Person | None, *, today: dt.date | None = None, exclude_enterprise_id=None):
-    """The serious-list entry that bars `person` from being a legal representative today, or None."""
-    if person is None:
-        return None
-    today = today or local_today()
+def barring_entries(*, person_id: int | None, today: dt.date, exclude_enterprise_id: int | None = None):
+    """The entries that bar the person from being a legal representative on `today`: a
+    serious-list entry for false disclosure of another enterprise, not revoked, whose bar
+    has not ended. The one home of the bar's rule as a query (ListEntry.bar_active_on is
+    the same rule for one entry in hand)."""
     queryset = (
-        ListEntry.objects.select_related("enterprise", "credit_list")
-        .filter(barred_person=person, bar_ends_on__gte=today)
+        ListEntry.objects.filter(barred_person_id=person_id, bar_ends_on__gte=today)
         .exclude(state=EntryState.REVOKED)
-        .order_by("-bar_ends_on")
+        .order_by("-bar_ends_on", "-id")
     )
     if exclude_enterprise_id is not None:
         queryset = queryset.exclude(enterprise_id=exclude_enterprise_id)
-    return queryset.first()
+    return queryset
 
 
-def credit_file_sections(*, enterprise, has_entries: bool | None = None, has_bar: bool | None = None) -> dict:
-    """Context that templates/listings/credit_file_sections.html needs for one enterprise.
-
-    Queries: entries (1) + their lists' memoranda (1) + measures with agencies (1) when there
-    are entries, plus the legal representative's bar (1) when there is one; never more.
-    Revoked entries are left out: an annulled listing must stop counting against the enterprise.
-
-    A caller that already knows (the credit file probes every section in one query) passes
-    has_entries=False (no entry that is not revoked) or has_bar=False (no active bar on the
-    legal representative from another enterprise's entry) to skip those queries.
-    """
-    today = local_today()
-    entries = []
-    if has_entries is not False:
-        entries = list(
-            ListEntry.objects.filter(enterprise=enterprise)
-            .exclude(state=EntryState.REVOKED)
-            .select_related("credit_list", "reason", "deciding_agency", "removing_agency")
-            .prefetch_related(
-                Prefetch("credit_list__memoranda", queryset=Memorandum.objects.prefetch_related(_MEASURES))
-            )
-            .annotate(derived_status=status_annotation(today))
-            .order_by("-listed_on", "-id")
-        )
-    abnormal, serious, other = [], [], []
-    for entry in entries:
-        entry.is_current = entry.derived_status == "active"
-        entry.applicable_measures = list_entry_measures(entry=entry) if entry.is_current else []
-        if entry.credit_list.code == ABNORMAL_OPERATIONS:
-            abnormal.append(entry)
-        elif entry.credit_list.code == SERIOUS_ILLEGAL:
-            serious.append(entry)
-        else:
-            other.append(entry)
-    bars = []
-    if enterprise.legal_representative_id and has_bar is not False:
-        bar = person_bar_get(
-            Person(pk=enterprise.legal_representative_id), today=today, exclude_enterprise_id=enterprise.pk
-        )
-        if bar is not None:
-            bars.append(bar)
-    return {
-        "listings_abnormal_entries": abnormal,
-        "listings_serious_entries": serious,
-        "listings_other_entries": other,
-        "listings_person_bars": bars,
-        "listings_today": today,
-    }
+def person_bar_get(person: Person | None, *, today: dt.date | None = None, exclude_enterprise_id=None):
+    """The serious-list entry that bars `person` from being a legal representative today, or None."""
+    if person is None or person.pk is None:
+        return None
+    return (
+        barring_entries(person_id=person.pk, today=today or local_today(), exclude_enterprise_id=exclude_enterprise_id)
+        .select_related("enterprise", "credit_list")
+        .first()
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from dateutil.relativedelta import relativedelta
-from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -13,8 +12,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from credit.cache import credit_file_cache_key, credit_file_invalidate
 from credit.models import Agency, AgencyStaff, Enterprise, EntityType
+from credit.publication import publication_record
 from listings.models import (
     CreditList,
     EntryState,
@@ -26,12 +25,10 @@ from listings.models import (
     Objection,
     SeverityClass,
     SystemText,
-    active_q,
     local_today,
     validate_source_address,
 )
 from listings.selectors import active_counts_cache_key
-from portal.audit import audit_record
 from portal.workdays import add_working_days
 
 ABNORMAL_OPERATIONS = "abnormal-operations"
@@ -39,7 +36,6 @@ SERIOUS_ILLEGAL = "serious-illegal"
 OBJECTION_ACCEPTANCE_WORKING_DAYS = 5
 OBJECTION_VERIFICATION_WORKING_DAYS = 20
 LEGAL_REPRESENTATIVE_BAR_YEARS = 3
-INVALIDATE_CHUNK = 1000
 
 
 class ListingError(ValidationError):
@@ -75,43 +71,18 @@ def _actor_label(actor) -> str:
     return actor.get_username() if actor is not None else "system"
 
 
-def _invalidate_on_commit(enterprise_ids) -> None:
-    ids = list(dict.fromkeys(enterprise_ids))
-
-    def run():
-        for enterprise_id in ids:
-            credit_file_invalidate(enterprise_id=enterprise_id)
-        active_counts_invalidate()
-
-    transaction.on_commit(run)
+def _files_showing(entry: ListEntry) -> list[int]:
+    """The enterprise's file, and, for an entry that bars the legal representative, the
+    files of the person's other enterprises, where the bar is shown."""
+    ids = [entry.enterprise_id]
+    if entry.barred_person_id:
+        ids += list(Enterprise.objects.filter(legal_representative_id=entry.barred_person_id).values_list("pk", flat=True))
+    return ids
 
 
-def _invalidate_active_on_lists_on_commit(list_ids) -> None:
-    """After commit, drop the cached credit files of enterprises with an active entry on these lists.
-
-    Memoranda and measures are shown under every active entry of the lists they cover. The ids
-    come from one query; the cache is cleared per enterprise after commit (a rolled-back change
-    must not cost the cache anything).
-    """
-    list_ids = list(set(list_ids))
-    if not list_ids:
-        return
-    enterprise_ids = list(
-        ListEntry.objects.filter(active_q(local_today()), credit_list_id__in=list_ids)
-        .order_by()
-        .values_list("enterprise_id", flat=True)
-        .distinct()
-    )
-
-    def run():
-        for start in range(0, len(enterprise_ids), INVALIDATE_CHUNK):
-            for enterprise_id in enterprise_ids[start : start + INVALIDATE_CHUNK]:
-                credit_file_invalidate(enterprise_id=enterprise_id)
-
-    transaction.on_commit(run)
-
-
-def active_counts_invalidate() -> None:
+def active_counts_invalidate(**_signal) -> None:
+    """Drop the lists' counts after any listings publication (connected to
+    credit.publication.published in ListingsConfig.ready)."""
     cache.delete(active_counts_cache_key(local_today()))
 
 
@@ -220,19 +191,15 @@ def list_entry_create(
         source_url=source_url,
     )
     ListEntryEvent.objects.create(entry=entry, kind=ListEntryEvent.Kind.LISTED, actor_label=_actor_label(actor))
-    audit_record(
+    publication_record(
         action="listings.entry.created",
         actor=actor,
         actor_label=_actor_label(actor),
         obj=entry,
         payload={"list": credit_list.code, "enterprise": enterprise.uscc, "reason": reason.code,
                  "decision_number": entry.decision_number, "listed_on": listed_on.isoformat()},
+        enterprises=_files_showing(entry),
     )
-    affected = [enterprise.pk]
-    if barred_person_id:
-        # The bar is shown on the person's other enterprises' files.
-        affected += list(Enterprise.objects.filter(legal_representative_id=barred_person_id).values_list("pk", flat=True))
-    _invalidate_on_commit(affected)
     return entry
 
 
@@ -294,14 +261,14 @@ def list_entry_remove(
     ListEntryEvent.objects.create(
         entry=entry, kind=ListEntryEvent.Kind.REMOVED, actor_label=_actor_label(actor), note=entry.removal_reason[:500]
     )
-    audit_record(
+    publication_record(
         action="listings.entry.removed",
         actor=actor,
         actor_label=_actor_label(actor),
         obj=entry,
         payload={"removed_on": removed_on.isoformat(), "reason": entry.removal_reason},
+        enterprises=_files_showing(entry),
     )
-    _invalidate_on_commit([entry.enterprise_id])
     return entry
 
 
@@ -322,14 +289,8 @@ def _revoke(
     payload = {"revoked_on": revoked_on.isoformat(), "reason": entry.removal_reason}
     if objection is not None:
         payload["objection"] = objection.pk
-    audit_record(action="listings.entry.revoked", actor=actor, actor_label=_actor_label(actor), obj=entry,
-                 payload=payload)
-    affected = [entry.enterprise_id]
-    if entry.barred_person_id:
-        affected += list(
-            Enterprise.objects.filter(legal_representative_id=entry.barred_person_id).values_list("pk", flat=True)
-        )
-    _invalidate_on_commit(affected)
+    publication_record(action="listings.entry.revoked", actor=actor, actor_label=_actor_label(actor), obj=entry,
+                       payload=payload, enterprises=_files_showing(entry))
 
 
 @transaction.atomic
@@ -385,24 +346,14 @@ def list_entries_expire(*, today: dt.date | None = None) -> int:
                  WHERE state_changed_at = %s AND state = %s""",  # noqa: S608
             [ListEntryEvent.Kind.EXPIRED, run_at_db, "system", EXPIRY_REASON, run_at_db, EntryState.EXPIRED],
         )
-        cursor.execute(
-            f"SELECT DISTINCT enterprise_id FROM {entry_table} WHERE state_changed_at = %s AND state = %s",  # noqa: S608
-            [run_at_db, EntryState.EXPIRED],
-        )
-        enterprise_ids = [row[0] for row in cursor.fetchall()]
-        audit_record(
+        publication_record(
             action="listings.entry.expired",
             actor_label="system",
-            payload={"today": today.isoformat(), "entries": expired, "enterprises": len(enterprise_ids),
-                     "run_at": run_at.isoformat()},
+            payload={"today": today.isoformat(), "entries": expired, "run_at": run_at.isoformat()},
+            enterprises=ListEntry.objects.filter(state_changed_at=run_at, state=EntryState.EXPIRED).values(
+                "enterprise_id"
+            ),
         )
-
-        def invalidate():
-            active_counts_invalidate()
-            for start in range(0, len(enterprise_ids), INVALIDATE_CHUNK):
-                _invalidate_many(enterprise_ids[start : start + INVALIDATE_CHUNK])
-
-        transaction.on_commit(invalidate)
     return expired
 
 
@@ -410,12 +361,6 @@ def _day_after_end_sql() -> str:
     if connection.vendor == "sqlite":
         return "date(publication_ends_on, '+1 day')"
     return "publication_ends_on + 1"
-
-
-def _invalidate_many(enterprise_ids: list[int]) -> None:
-    cache.delete_many(
-        [credit_file_cache_key(enterprise_id, code) for enterprise_id in enterprise_ids for code, _ in settings.LANGUAGES]
-    )
 
 
 @transaction.atomic
@@ -458,12 +403,13 @@ def objection_submit(
     ListEntryEvent.objects.create(
         entry=entry, kind=ListEntryEvent.Kind.OBJECTION, actor_label=_actor_label(actor), note=SystemText.OBJECTION_SUBMITTED.value
     )
-    audit_record(
+    publication_record(
         action="listings.objection.submitted",
         actor=actor,
         actor_label=_actor_label(actor),
         obj=objection,
         payload={"entry": entry.pk, "acceptance_due": due.date.isoformat()},
+        enterprises=[entry.enterprise_id],
     )
     return objection
 
@@ -496,11 +442,12 @@ def objection_accept(*, objection: Objection, actor, accepted_on: dt.date | None
     objection.save(
         update_fields=["state", "accepted_on", "verification_due", "verification_due_provisional", "deciding_agency"]
     )
-    audit_record(
+    publication_record(
         action="listings.objection.accepted",
         actor=actor,
         obj=objection,
         payload={"verification_due": due.date.isoformat(), "provisional": due.provisional},
+        enterprises=[objection.entry.enterprise_id],
     )
     return objection
 
@@ -536,11 +483,12 @@ def objection_decide(
             entry=entry, kind=ListEntryEvent.Kind.OBJECTION, actor_label=_actor_label(actor),
             note=(SystemText.OBJECTION_UPHELD if upheld else SystemText.OBJECTION_REJECTED).value,
         )
-    audit_record(
+    publication_record(
         action="listings.objection.upheld" if upheld else "listings.objection.rejected",
         actor=actor,
         obj=objection,
         payload={"entry": entry.pk, "reason": objection.decision_reason},
+        enterprises=[entry.enterprise_id],
     )
     return objection
 
@@ -651,8 +599,8 @@ def credit_list_create(*, credit_list: CreditList, actor) -> CreditList:
     _check_publication_months(credit_list)
     changes = _changes(None, credit_list, _editable_fields(CreditList))
     credit_list.save()
-    audit_record(action="listings.list.created", actor=actor, obj=credit_list, payload={"changes": changes})
-    transaction.on_commit(active_counts_invalidate)
+    publication_record(action="listings.list.created", actor=actor, obj=credit_list, payload={"changes": changes},
+                       site_wide=True)
     return credit_list
 
 
@@ -681,8 +629,8 @@ def credit_list_update(*, credit_list: CreditList, actor) -> CreditList:
         return current
     _check_publication_months(credit_list)
     credit_list.save(update_fields=list(changes))
-    audit_record(action="listings.list.changed", actor=actor, obj=credit_list, payload={"changes": changes})
-    transaction.on_commit(active_counts_invalidate)
+    publication_record(action="listings.list.changed", actor=actor, obj=credit_list, payload={"changes": changes},
+                       site_wide=True)
     return credit_list
 
 
@@ -707,11 +655,12 @@ def list_reason_save(*, reason: ListReason, actor) -> ListReason:
     if not changes:
         return current
     reason.save()
-    audit_record(
+    publication_record(
         action="listings.reason.created" if current is None else "listings.reason.changed",
         actor=actor,
         obj=reason,
         payload={"list": credit_list.code, "changes": changes},
+        site_wide=True,
     )
     return reason
 
@@ -733,20 +682,18 @@ def memorandum_save(*, memorandum: Memorandum, actor, signatories=None, lists=No
             changes[name] = [old, new_ids]
     if not changes:
         return current
-    # The lists covered before and after the change: entries on either show (or showed) its measures.
-    covered = list(current.lists.values_list("pk", flat=True)) if current is not None else []
+    # Its measures show under every active entry of the lists it covers: a site-wide change.
     memorandum.save()
     if signatories is not None:
         memorandum.signatories.set(signatories)
     if lists is not None:
         memorandum.lists.set(lists)
-    covered += list(memorandum.lists.values_list("pk", flat=True))
-    _invalidate_active_on_lists_on_commit(covered)
-    audit_record(
+    publication_record(
         action="listings.memorandum.created" if current is None else "listings.memorandum.changed",
         actor=actor,
         obj=memorandum,
         payload={"changes": changes},
+        site_wide=True,
     )
     return memorandum
 
@@ -775,15 +722,11 @@ def measure_save(*, measure: Measure, actor) -> Measure:
     if not changes:
         return current
     measure.save()
-    _invalidate_active_on_lists_on_commit(
-        Memorandum.lists.through.objects.filter(memorandum_id=measure.memorandum_id).values_list(
-            "creditlist_id", flat=True
-        )
-    )
-    audit_record(
+    publication_record(
         action="listings.measure.created" if current is None else "listings.measure.changed",
         actor=actor,
         obj=measure,
         payload={"memorandum": measure.memorandum_id, "changes": changes},
+        site_wide=True,
     )
     return measure

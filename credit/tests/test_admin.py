@@ -10,12 +10,10 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from credit import models as m
-from credit.cache import credit_file_cache_key
 from credit.tests.factories import (
     AgencyFactory,
     EnterpriseFactory,
@@ -166,7 +164,7 @@ def test_it_publishes_a_new_record_with_an_audit_event_and_invalidates_the_file(
 ):
     login(client, world, "staff_a")
     enterprise = world["enterprise_b"]  # any enterprise; the source is what is scoped
-    cache.set(credit_file_cache_key(enterprise.pk, "zh-hans"), "stale")
+    assert "京市监罚〔2026〕9号" not in client.get(enterprise.get_absolute_url()).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"{PENALTIES}add/", penalty_post(world, enterprise=enterprise, agency=world["a"]))
     assert response.status_code == 302
@@ -177,7 +175,8 @@ def test_it_publishes_a_new_record_with_an_audit_event_and_invalidates_the_file(
     assert event.actor == world["users"]["staff_a"]
     assert event.object_id == str(penalty.pk)
     assert event.payload["enterprise_id"] == enterprise.pk
-    assert cache.get(credit_file_cache_key(enterprise.pk, "zh-hans")) is None
+    # The file cached before the publication is not served: the next view shows the penalty.
+    assert "京市监罚〔2026〕9号" in client.get(enterprise.get_absolute_url()).content.decode()
 
 
 def test_it_forces_the_source_agency_even_for_a_crafted_save(rf, world):
@@ -385,17 +384,18 @@ def test_it_copies_a_persons_new_name_to_the_enterprises_they_represent(
     person = world["enterprise_a"].legal_representative
     other = EnterpriseFactory(registration_authority=world["b"], legal_representative=person)
     unrelated = world["enterprise_b"]
-    for enterprise in (world["enterprise_a"], other, unrelated):
-        cache.set(credit_file_cache_key(enterprise.pk, "zh-hans"), "stale")
+    def shown_name(enterprise):
+        return "李更名" in client.get(enterprise.get_absolute_url()).content.decode()
+
+    assert not any(shown_name(enterprise) for enterprise in (world["enterprise_a"], other, unrelated))
     login(client, world, "superuser")
     data = {"name": "李更名", "id_type": person.id_type, "id_number": person.id_number, "_save": "Save"}
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/admin/credit/person/{person.pk}/change/", data)
     assert response.status_code == 302
     assert set(m.Enterprise.objects.filter(legal_representative_name="李更名")) == {world["enterprise_a"], other}
-    assert cache.get(credit_file_cache_key(world["enterprise_a"].pk, "zh-hans")) is None
-    assert cache.get(credit_file_cache_key(other.pk, "zh-hans")) is None
-    assert cache.get(credit_file_cache_key(unrelated.pk, "zh-hans")) == "stale"
+    # Both files cached before the rename show the new name on the next view.
+    assert shown_name(world["enterprise_a"]) and shown_name(other) and not shown_name(unrelated)
     event = AuditEvent.objects.get(action="credit.person.changed", object_id=str(person.pk))
     assert event.payload["enterprises_renamed"] == 2
 

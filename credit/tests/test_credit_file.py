@@ -8,8 +8,8 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from credit import uscc
-from credit.cache import credit_file_cache_key, credit_file_invalidate
+from credit import sections, selectors, services, uscc
+from credit.cache import credit_file_cache_key
 from credit.models import EntityType, Severity, ShareholderType
 from credit.tests import factories as f
 
@@ -245,15 +245,24 @@ def test_it_names_the_failed_rule_for_a_malformed_code(client):
     assert "18 characters" in response.content.decode()
 
 
-def test_it_caches_the_file_per_language_and_drops_it_on_invalidate(client):
+def test_it_caches_the_file_per_language_and_shows_a_correction_on_the_next_view(client, django_assert_num_queries):
     enterprise = f.EnterpriseFactory()
+    penalty = f.PenaltyFactory(enterprise=enterprise, violation_type="原处罚", publication_ends_on=None,
+                               severity=Severity.SERIOUS, decided_on=timezone.localdate() - dt.timedelta(days=30))
     page(client, enterprise)
-    assert cache.get(credit_file_cache_key(enterprise.id, "zh-hans"))
-    assert cache.get(credit_file_cache_key(enterprise.id, "en")) is None
-    f.PenaltyFactory(enterprise=enterprise, violation_type="新的处罚", publication_ends_on=None)
-    assert "新的处罚" not in page(client, enterprise)
-    credit_file_invalidate(enterprise_id=enterprise.id)
-    assert "新的处罚" in page(client, enterprise)
+    loaded = selectors.enterprise_get(uscc=enterprise.uscc)
+    assert cache.get(credit_file_cache_key(loaded, "zh-hans"))
+    assert cache.get(credit_file_cache_key(loaded, "en")) is None
+    # A write behind the services' back is not seen: the file is served from the cache.
+    type(penalty).objects.filter(pk=penalty.pk).update(content="绕过服务的改动")
+    with django_assert_num_queries(1):
+        assert "绕过服务的改动" not in page(client, enterprise)
+    # A correction through the service raises the file's version: the next view shows it.
+    penalty.refresh_from_db()
+    penalty.violation_type = "更正后的处罚"
+    services.credit_object_save(obj=penalty, actor=None, correction_reason="录入有误")
+    body = section(page(client, enterprise), "penalties")
+    assert "更正后的处罚" in body and "原处罚" not in body
 
 
 def test_it_stops_serving_a_cached_penalty_the_day_after_its_publication_ends(client, monkeypatch):
@@ -264,14 +273,6 @@ def test_it_stops_serving_a_cached_penalty_the_day_after_its_publication_ends(cl
     # Past local midnight, without any write: the fragment cached yesterday is not reused.
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: dt.date(2026, 5, 11))
     assert "今日届满" not in section(page(client, enterprise), "penalties")
-
-
-def test_it_drops_todays_and_yesterdays_cached_file_on_invalidate():
-    today = timezone.localdate()
-    keys = [credit_file_cache_key(7, "en", day) for day in (today, today - dt.timedelta(days=1))]
-    cache.set_many(dict.fromkeys(keys, "stale"))
-    credit_file_invalidate(enterprise_id=7)
-    assert cache.get_many(keys) == {}
 
 
 def test_it_skips_the_queries_of_empty_sections(client, django_assert_num_queries):
@@ -311,17 +312,33 @@ def test_it_links_a_branch_code_only_when_that_enterprise_is_registered(client, 
     assert client.get(f"/enterprises/{unknown.uscc}/").status_code == 404
 
 
-def test_it_merges_the_listings_and_inspections_sections(client, monkeypatch):
-    from inspections import selectors as inspection_selectors
-    from listings import selectors as listing_selectors
+def test_an_app_adds_a_section_through_the_registry_alone(client):
+    """A section registered by an app appears in its place and in the contents, loaded
+    through its own queryset, and the probe skips it when it has no row."""
+    from credit.models import AdministrativePenalty
 
-    seen = []
-    monkeypatch.setattr(listing_selectors, "credit_file_sections", lambda *, enterprise, **hints: seen.append("l") or {"x": 1})
-    monkeypatch.setattr(inspection_selectors, "credit_file_sections", lambda *, enterprise, **hints: seen.append("i") or {})
-    from credit.selectors import credit_file
-
-    context = credit_file(enterprise=f.EnterpriseFactory())
-    assert seen == ["l", "i"] and context["x"] == 1
+    extra = sections.Section(
+        key="test_fines", order=81, template="credit/sections/penalties.html",
+        rows=lambda subject: AdministrativePenalty.objects.filter(
+            enterprise_id=subject.enterprise_id, fine_amount__gt=0
+        ).order_by("-id"),
+        contents=(("test-fines", "Fines"),),
+        load=lambda section, subject: {"penalties": list(section.rows(subject)), "penalties_ended": 0},
+        empty=dict,
+    )
+    sections.section_register(extra)
+    try:
+        enterprise = f.EnterpriseFactory()
+        context = selectors.credit_file(enterprise=enterprise)
+        keys = [s.key for s in context["agency_sections"]]
+        assert keys.index("penalties") + 1 == keys.index("test_fines")
+        assert "test-fines" in page(client, enterprise)
+        fined = f.PenaltyFactory(enterprise=enterprise, fine_amount="100")
+        context = selectors.credit_file(enterprise=enterprise)
+        assert context["penalties"] == [fined]
+    finally:
+        sections.section_unregister("test_fines")
+    assert "test_fines" not in [s.key for s in sections.sections()]
 
 
 @pytest.mark.parametrize("rows", [1, 50])

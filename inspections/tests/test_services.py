@@ -4,10 +4,9 @@ import datetime as dt
 from unittest import mock
 
 import pytest
-from django.core.cache import cache
 
-from credit.cache import credit_file_cache_key
 from credit.tests.factories import AgencyFactory, EnterpriseFactory, StaffFactory
+from credit.tests.test_invalidation import file_html
 from inspections import draw, selectors, services
 from inspections.models import Conflict, Draw, PlanFile, PlanState, Result, Task, TaskMember
 from inspections.tests.factories import InspectorFactory, PlanFactory
@@ -144,12 +143,11 @@ def test_it_records_and_publishes_results_and_invalidates_credit_files(setup_pla
                                     completed_on=dt.date(2026, 10, 20), actor=user)
     services.task_result_record(task=task, result=Result.NO_PROBLEM, findings="",
                                 completed_on=dt.date(2026, 10, 20), actor=user)
-    key = credit_file_cache_key(task.enterprise_id, "zh-hans")
-    cache.set(key, "stale")
+    assert plan.number not in file_html(task.enterprise)  # cached before the publication
     with django_capture_on_commit_callbacks(execute=True):
         count = services.plan_results_publish(plan=plan, actor=user)
     assert count == 1
-    assert cache.get(key) is None
+    assert plan.number in file_html(task.enterprise)
     plan.refresh_from_db()
     task.refresh_from_db()
     # One result of ten: the draw stays secret until every selected firm's result is published.

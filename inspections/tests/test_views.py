@@ -8,11 +8,11 @@ from urllib.parse import unquote
 
 import pytest
 from django.template.loader import render_to_string
-from django.test import RequestFactory
 from django.urls import Resolver404, resolve
 
+from credit.selectors import credit_file
 from credit.tests.factories import AgencyFactory, EnterpriseFactory
-from inspections import draw, selectors, services
+from inspections import draw, services
 from inspections.models import PlanFile, Result, Task
 from inspections.tests.factories import PlanFactory
 
@@ -108,25 +108,28 @@ def test_it_shows_a_plan_page_with_constant_queries(client, setup_plan, django_a
     assert response.content.decode().count("<tr>") == 1 + 6 + 1 + 10
 
 
+SECTION_TEMPLATES = ("inspections/sections/spot_checks.html", "inspections/sections/double_random.html")
+
+
 def test_it_renders_the_credit_file_sections_with_published_results_only(setup_plan, django_assert_num_queries):
     plan, user = drawn_plan(setup_plan)
     task = Task.objects.filter(plan=plan).first()
     enterprise = task.enterprise
-    empty = render_to_string("inspections/credit_file_sections.html",
-                             selectors.credit_file_sections(enterprise=EnterpriseFactory()))
+    empty_context = credit_file(enterprise=EnterpriseFactory())
+    empty = "".join(render_to_string(name, empty_context) for name in SECTION_TEMPLATES)
     assert 'id="spot-checks"' in empty and 'id="double-random"' in empty
     services.task_result_record(task=task, result=Result.CORRECTED, findings="年报资产数据有误，已责令更正",
                                 completed_on=dt.date(2026, 10, 28), actor=user)
-    assert selectors.credit_file_sections(enterprise=enterprise)["inspection_results"] == []
+    assert credit_file(enterprise=enterprise)["inspection_results"] == []
     services.plan_results_publish(plan=plan, actor=user)
     for _ in range(3):
         services.spot_check_publish(enterprise=enterprise, agency=plan.agency, kind="即时信息抽查",
                                     checked_on=dt.date(2026, 5, 1), result=Result.NO_PROBLEM, actor=user)
-    # spot checks with agencies, tasks with plans and agencies, the plans' items.
-    with django_assert_num_queries(3):
-        context = selectors.credit_file_sections(enterprise=enterprise)
-        html = render_to_string("inspections/credit_file_sections.html", context,
-                                request=RequestFactory().get("/"))
+    # which sections have rows, spot checks with agencies, tasks with plans and agencies,
+    # the plans' items.
+    with django_assert_num_queries(4):
+        context = credit_file(enterprise=enterprise)
+        html = "".join(render_to_string(name, context) for name in SECTION_TEMPLATES)
     assert task.number in html and plan.number in html
     assert html.count("<tr>") == 1 + 3 + 1 + 1
 
@@ -217,8 +220,8 @@ def test_it_publishes_only_the_published_firms_before_an_on_publication_reveal(c
         assert client.get(f"/inspections/plans/{plan.number}/files/{name}").status_code == 404
     archive = zipfile.ZipFile(io.BytesIO(client.get(f"/inspections/plans/{plan.number}/files.zip").content))
     assert not {f"{plan.number}/reveal.json", f"{plan.number}/result.csv"} & set(archive.namelist())
-    assert selectors.credit_file_sections(enterprise=done[0].enterprise)["inspection_results"] == [done[0]]
-    assert selectors.credit_file_sections(enterprise=waiting[0].enterprise)["inspection_results"] == []
+    assert credit_file(enterprise=done[0].enterprise)["inspection_results"] == [done[0]]
+    assert credit_file(enterprise=waiting[0].enterprise)["inspection_results"] == []
     index = client.get("/inspections/").content.decode()
     assert done[0].uscc in index and waiting[0].uscc not in index
 

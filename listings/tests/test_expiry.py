@@ -3,9 +3,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
+from django.test import Client
 
-from credit.cache import credit_file_cache_key
 from listings import services, tasks
 from listings.models import EntryState, EntryStatus, ListEntry
 from listings.tests.factories import make_entry
@@ -18,7 +17,8 @@ def test_it_expires_entries_past_their_maximum_once(django_capture_on_commit_cal
     due = make_entry(list_code="environmental-violators", listed_on=dt.date(2024, 1, 15))  # ends 2025-01-14
     running = make_entry(list_code="serious-illegal", listed_on=dt.date(2024, 1, 15))  # ends 2027-01-14
     until_removed = make_entry(listed_on=dt.date(2020, 7, 10))  # abnormal: no end
-    cache.set(credit_file_cache_key(due.enterprise_id, "zh-hans"), "stale")
+    client = Client()
+    assert services.EXPIRY_REASON not in client.get(due.enterprise.get_absolute_url()).content.decode()
 
     with django_capture_on_commit_callbacks(execute=True):
         assert services.list_entries_expire(today=dt.date(2025, 1, 15)) == 1
@@ -29,7 +29,8 @@ def test_it_expires_entries_past_their_maximum_once(django_capture_on_commit_cal
     assert due.removing_agency_id == due.deciding_agency_id
     assert due.status == EntryStatus.EXPIRED
     assert list(due.events.values_list("kind", flat=True)) == ["listed", "expired"]
-    assert cache.get(credit_file_cache_key(due.enterprise_id, "zh-hans")) is None
+    # The file cached before the sweep shows the expiry on the next view.
+    assert services.EXPIRY_REASON in client.get(due.enterprise.get_absolute_url()).content.decode()
     for entry in (running, until_removed):
         entry.refresh_from_db()
         assert entry.state == EntryState.LISTED
@@ -47,9 +48,9 @@ def test_it_expires_entries_past_their_maximum_once(django_capture_on_commit_cal
 def test_it_never_shows_an_expired_entry_as_active_before_the_sweep():
     entry = make_entry(list_code="environmental-violators", listed_on=dt.date(2024, 1, 15))
     assert ListEntry.objects.filter(pk=entry.pk, state=EntryState.LISTED).exists()
-    from listings.selectors import credit_file_sections
+    from credit.selectors import credit_file
 
-    sections = credit_file_sections(enterprise=entry.enterprise)
+    sections = credit_file(enterprise=entry.enterprise)
     [shown] = sections["listings_other_entries"]
     assert shown.derived_status == EntryStatus.EXPIRED
     assert not shown.is_current

@@ -8,11 +8,13 @@ from django.contrib.messages import get_messages
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.test import RequestFactory
 
+from credit.admin import LegalRepresentativeWarningAdminMixin
 from credit.models import Enterprise
 from credit.tests.factories import EnterpriseFactory, PersonFactory, UserFactory
 from listings import services
-from listings.forms import LegalRepresentativeBarAdminMixin, legal_representative_bar_warning
-from listings.selectors import credit_file_sections, person_bar_get
+from credit.selectors import credit_file
+from listings.forms import legal_representative_bar_warning
+from listings.selectors import person_bar_get
 from listings.tests.factories import make_entry
 
 pytestmark = pytest.mark.django_db
@@ -48,10 +50,10 @@ def test_it_does_not_bar_for_other_reasons():
 def test_it_shows_the_bar_on_the_persons_other_enterprises_only(barred):
     person, listed, entry = barred
     other = EnterpriseFactory(legal_representative=person)
-    sections = credit_file_sections(enterprise=other)
+    sections = credit_file(enterprise=other)
     assert [bar.pk for bar in sections["listings_person_bars"]] == [entry.pk]
-    assert credit_file_sections(enterprise=listed)["listings_person_bars"] == []
-    assert credit_file_sections(enterprise=EnterpriseFactory())["listings_person_bars"] == []
+    assert credit_file(enterprise=listed)["listings_person_bars"] == []
+    assert credit_file(enterprise=EnterpriseFactory())["listings_person_bars"] == []
 
 
 def test_it_lifts_the_bar_when_the_listing_is_revoked(barred):
@@ -65,7 +67,7 @@ def test_it_warns_staff_who_record_a_barred_person_as_legal_representative(barre
     assert listed.name in legal_representative_bar_warning(person=person, enterprise=EnterpriseFactory())
     assert legal_representative_bar_warning(person=PersonFactory()) == ""
 
-    class EnterpriseAdmin(LegalRepresentativeBarAdminMixin, admin.ModelAdmin):
+    class EnterpriseAdmin(LegalRepresentativeWarningAdminMixin, admin.ModelAdmin):
         fields = ["legal_representative"]
 
     model_admin = EnterpriseAdmin(Enterprise, admin.site)

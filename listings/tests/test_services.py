@@ -135,18 +135,6 @@ def test_it_revokes_an_entry_whose_penalty_was_annulled():
     assert AuditEvent.objects.filter(action="listings.entry.revoked").count() == 1
 
 
-def test_it_invalidates_the_credit_file_cache_after_a_change(django_capture_on_commit_callbacks):
-    from django.core.cache import cache
-
-    from credit.cache import credit_file_cache_key
-
-    enterprise = EnterpriseFactory()
-    cache.set(credit_file_cache_key(enterprise.pk, "en"), "stale")
-    with django_capture_on_commit_callbacks(execute=True):
-        make_entry(enterprise=enterprise)
-    assert cache.get(credit_file_cache_key(enterprise.pk, "en")) is None
-
-
 def test_it_refuses_early_removal_before_the_minimum_period():
     entry = make_entry(list_code="serious-illegal", reason_code="heavier_penalty", listed_on=dt.date(2024, 3, 1))
     with pytest.raises(services.ListingError) as caught:
@@ -196,54 +184,3 @@ def test_it_refuses_a_120_month_maximum_on_a_serious_list_and_names_the_rule():
     assert standard_list(services.SERIOUS_ILLEGAL).max_publication_months == 36
     # Until-removed stays valid where the rule says so (minor: the abnormal-operations list).
     services.publication_months_check(severity="minor", low=None, high=None)
-
-
-def test_it_clears_the_credit_files_of_active_entries_when_a_memorandum_or_measure_changes(
-    django_capture_on_commit_callbacks,
-):
-    from django.core.cache import cache
-
-    from credit.cache import credit_file_cache_key
-    from listings.models import Measure, Memorandum, local_today
-    from listings.tests.factories import MeasureFactory, MemorandumFactory
-
-    superuser = UserFactory(is_staff=True, is_superuser=True)
-    serious = standard_list(services.SERIOUS_ILLEGAL)
-    abnormal = standard_list(services.ABNORMAL_OPERATIONS)
-    today = local_today()
-    listed = make_entry(list_code=services.SERIOUS_ILLEGAL, listed_on=today - dt.timedelta(days=10))
-    removed = make_entry(list_code=services.ABNORMAL_OPERATIONS, listed_on=today - dt.timedelta(days=10))
-    services.list_entry_remove(entry=removed, removed_on=today, reason="已补报")
-    on_abnormal = make_entry(list_code=services.ABNORMAL_OPERATIONS, listed_on=today - dt.timedelta(days=10))
-    elsewhere = make_entry(list_code="major-tax-violators", listed_on=today - dt.timedelta(days=10))
-    memorandum = MemorandumFactory(lists=[serious, abnormal], signatories=[serious.owner_agency])
-    measure = MeasureFactory(memorandum=memorandum, agency=serious.owner_agency)
-    keys = {
-        entry.pk: credit_file_cache_key(entry.enterprise_id, "en") for entry in [listed, removed, on_abnormal, elsewhere]
-    }
-
-    def stale():
-        cache.set_many({key: "stale" for key in keys.values()})
-
-    def cleared():
-        return {pk for pk, key in keys.items() if cache.get(key) is None}
-
-    stale()
-    measure = Measure.objects.get(pk=measure.pk)
-    measure.description = "列为重点监管对象"
-    with django_capture_on_commit_callbacks(execute=True):
-        services.measure_save(measure=measure, actor=superuser)
-    assert cleared() == {listed.pk, on_abnormal.pk}
-
-    # Dropping a list from the memorandum changes what that list's active entries show too.
-    stale()
-    memorandum = Memorandum.objects.get(pk=memorandum.pk)
-    memorandum.title = "修订后的备忘录"
-    with django_capture_on_commit_callbacks(execute=True):
-        services.memorandum_save(memorandum=memorandum, actor=superuser, lists=[serious])
-    assert cleared() == {listed.pk, on_abnormal.pk}
-
-    stale()
-    with django_capture_on_commit_callbacks(execute=True):
-        services.memorandum_save(memorandum=memorandum, actor=superuser, lists=[serious, abnormal])
-    assert cleared() == {listed.pk, on_abnormal.pk}

@@ -10,7 +10,7 @@ from django.utils.formats import date_format
 
 from credit.tests.factories import EnterpriseAccountFactory, EnterpriseFactory, PersonFactory, StaffFactory
 from listings.models import EntryState, ListEntry, local_today
-from listings.selectors import credit_file_sections
+from credit.selectors import credit_file
 from listings.tests.factories import MeasureFactory, MemorandumFactory, make_entry, standard_agency, standard_list
 from portal.models import AuditEvent
 
@@ -190,10 +190,12 @@ def test_it_builds_credit_file_sections_in_constant_queries(rows, django_assert_
     for i in range(rows):
         make_entry(enterprise=enterprise, reason_code=reasons[i % 4], listed_on=dt.date(2025, 9, 1))
     make_entry(enterprise=enterprise, list_code="major-tax-violators", listed_on=dt.date(2025, 9, 1))
-    # 1 entries + lists + reasons + agencies, 2 memoranda, 3 measures + agency, 4 the representative's bar
-    with django_assert_num_queries(4):
-        context = credit_file_sections(enterprise=enterprise)
-        html = render_to_string("listings/credit_file_sections.html", context)
+    # 1 which sections have rows, 2 entries + lists + reasons + agencies, 3 memoranda,
+    # 4 measures + agency, 5 the representative's bar
+    with django_assert_num_queries(5):
+        context = credit_file(enterprise=enterprise)
+        html = render_to_string("listings/sections/legal_representative_bar.html", context)
+        html += render_to_string("listings/sections/list_entries.html", context)
     assert 'id="abnormal-operations"' in html and 'id="serious-illegal"' in html
     assert 'id="legal-representative-bar"' in html
     # Every active entry (rows abnormal + 1 tax) lists each of the memorandum's `rows` measures.
@@ -201,8 +203,10 @@ def test_it_builds_credit_file_sections_in_constant_queries(rows, django_assert_
 
 
 def test_it_shows_empty_sections_for_a_clean_enterprise():
-    html = render_to_string("listings/credit_file_sections.html", credit_file_sections(enterprise=EnterpriseFactory()))
-    assert html.count("<h2>") == 3
+    context = credit_file(enterprise=EnterpriseFactory())
+    html = render_to_string("listings/sections/legal_representative_bar.html", context)
+    html += render_to_string("listings/sections/list_entries.html", context)
+    assert html.count("<h2 ") == 3
     assert "legal-representative-bar" not in html
 
 

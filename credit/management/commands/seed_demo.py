@@ -56,9 +56,9 @@ class Command(BaseCommand):
         for label, count in counts.items():
             self.stdout.write(f"  {label:32} {count:>12,}")
 
-        for app, hook in demo.iter_hooks():
+        for app, step in demo.demo_steps():
             self.stdout.write(f"Adding {app} demo data ...")
-            hook(seed=seed, stdout=self.stdout)
+            step(seed=seed, stdout=self.stdout)
 
         self._print_logins(logins)
 

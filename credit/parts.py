@@ -1,0 +1,145 @@
+"""The credit app's own parts of the credit file and of /account/ (registered in
+CreditConfig.ready). The order numbers leave room for the other apps' sections: the
+lists come at 90, the inspections at 100-110, all in the NECIPS order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from credit import models as m
+from credit import sections
+from credit.sections import FileSubject, Section
+
+_SOURCE_AGENCY = ("source_agency", ("name", "name_en"))
+
+
+def _rows(model, *ordering: str, **shown):
+    def rows(subject: FileSubject):
+        return model.objects.filter(enterprise_id=subject.enterprise_id, **shown).order_by(*ordering)
+
+    return rows
+
+
+def _contributions_rows(subject: FileSubject):
+    return m.CapitalContribution.objects.filter(shareholder__enterprise_id=subject.enterprise_id).order_by(
+        "kind", "contributed_on", "id"
+    )
+
+
+_CONTRIBUTIONS = Section(key="shareholders.contributions", order=0, template="", rows=_contributions_rows)
+
+
+def _shareholders_load(section: Section, subject: FileSubject) -> dict[str, Any]:
+    """Each shareholder's capital contributions as `contribution_rows`, from one more query."""
+    holders = sections.load_rows(section, subject)
+    by_holder: dict[int, list] = {holder.pk: [] for holder in holders}
+    for contribution in sections.load_rows(_CONTRIBUTIONS, subject):
+        by_holder.get(contribution.shareholder_id, []).append(contribution)
+    for holder in holders:
+        holder.contribution_rows = by_holder[holder.pk]
+    return {section.key: holders}
+
+
+def _branches_load(section: Section, subject: FileSubject) -> dict[str, Any]:
+    # Most branches are not registered enterprises here, so a link to their code would
+    # 404: one lookup of the codes that do exist.
+    branches = sections.load_rows(section, subject)
+    codes = {branch.uscc for branch in branches}
+    registered = set(m.Enterprise.objects.filter(uscc__in=codes).values_list("uscc", flat=True)) if codes else set()
+    return {section.key: branches, "registered_branch_codes": registered}
+
+
+def _penalties_load(section: Section, subject: FileSubject) -> dict[str, Any]:
+    # A penalty whose publication period is over is no longer public (credit repair or
+    # expiry); the file says how many are no longer shown rather than hiding it silently.
+    penalties = sections.load_rows(section, subject)
+    today = subject.today
+    shown = [p for p in penalties if not p.publication_ends_on or p.publication_ends_on >= today]
+    return {section.key: shown, "penalties_ended": len(penalties) - len(shown)}
+
+
+def _template(key: str) -> str:
+    return f"credit/sections/{key}.html"
+
+
+CREDIT_SECTIONS = (
+    Section(
+        key="shareholders", order=10, template=_template("shareholders"), rows=_rows(m.Shareholder, "id"),
+        contents=(("shareholders", _("Shareholders and capital contributions")),),
+        related=(_SOURCE_AGENCY, ("person", ("id_type", "id_number"))), load=_shareholders_load,
+    ),
+    Section(
+        key="key_personnel", order=20, template=_template("key_personnel"), rows=_rows(m.KeyPerson, "id"),
+        contents=(("key-personnel", _("Key personnel")),), related=(_SOURCE_AGENCY, ("person", ("name",))),
+    ),
+    Section(
+        key="branches", order=30, template=_template("branches"), rows=_rows(m.Branch, "id"),
+        contents=(("branches", _("Branches")),), related=(_SOURCE_AGENCY,), load=_branches_load,
+        empty=lambda: {"branches": [], "registered_branch_codes": set()},
+    ),
+    Section(
+        key="changes", order=40, template=_template("changes"), rows=_rows(m.ChangeRecord, "-changed_on", "-id"),
+        contents=(("changes", _("Change records")),), related=(_SOURCE_AGENCY,),
+    ),
+    Section(
+        key="chattel_mortgages", order=50, template=_template("chattel_mortgages"),
+        rows=_rows(m.ChattelMortgage, "-registered_on", "-id"),
+        contents=(("chattel-mortgages", _("Chattel mortgages")),), related=(_SOURCE_AGENCY,),
+    ),
+    Section(
+        key="equity_pledges", order=60, template=_template("equity_pledges"),
+        rows=_rows(m.EquityPledge, "-established_on", "-id"),
+        contents=(("equity-pledges", _("Equity pledges")),),
+        related=(_SOURCE_AGENCY, ("pledgor_person", ("id_number",))),
+    ),
+    Section(
+        key="licences", order=70, template=_template("licences"),
+        rows=_rows(m.AdministrativeLicence, "-decided_on", "-id"),
+        contents=(("licences", _("Administrative licences")),), related=(_SOURCE_AGENCY,),
+    ),
+    Section(
+        key="penalties", order=80, template=_template("penalties"),
+        rows=_rows(m.AdministrativePenalty, "-decided_on", "-id"),
+        contents=(("penalties", _("Administrative penalties")),), related=(_SOURCE_AGENCY,),
+        load=_penalties_load, empty=lambda: {"penalties": [], "penalties_ended": 0},
+    ),
+    Section(
+        key="judicial_assistance", order=120, template=_template("judicial_assistance"),
+        rows=_rows(m.JudicialAssistance, "-decided_on", "-id"),
+        contents=(("judicial-assistance", _("Judicial assistance")),), related=(_SOURCE_AGENCY,),
+    ),
+    Section(
+        key="annual_reports", order=200, template=_template("annual_reports"), self_disclosed=True,
+        rows=_rows(m.AnnualReport, "-year", "-version", published_at__isnull=False),
+        contents=(("annual-reports", _("Annual reports")),),
+    ),
+    Section(
+        key="instant_disclosures", order=210, template=_template("instant_disclosures"), self_disclosed=True,
+        rows=_rows(m.InstantDisclosure, "-published_at", "-id"),
+        contents=(("instant-disclosures", _("Instant disclosures")),),
+    ),
+    Section(
+        key="commitment_letters", order=220, template=_template("commitment_letters"), self_disclosed=True,
+        rows=_rows(m.CommitmentLetter, "-signed_on", "-id"),
+        contents=(("commitment-letters", _("Credit commitment letters")),),
+    ),
+)
+
+
+def _annual_report_panel(*, enterprise: m.Enterprise, today) -> dict[str, Any]:
+    from credit.selectors.account import annual_report_reminder
+
+    return {"filing": annual_report_reminder(enterprise=enterprise, today=today)}
+
+
+ANNUAL_REPORT_PANEL = sections.AccountPanel(
+    key="annual_report", order=10, template="credit/account/annual_report.html", load=_annual_report_panel
+)
+
+
+def register() -> None:
+    for section in CREDIT_SECTIONS:
+        sections.section_register(section)
+    sections.account_panel_register(ANNUAL_REPORT_PANEL)

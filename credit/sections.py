@@ -1,0 +1,228 @@
+"""The registry the credit file and /account/ are assembled from.
+
+`credit` owns the frame of the credit file (the enterprise, header, contents, the order,
+the divider before self-disclosed information, the cache) and of /account/; every app
+declares its own parts here, from its AppConfig.ready(), the way apps register with
+Django's admin:
+
+    sections.section_register(sections.Section(key="penalties", order=80, ...))
+    sections.account_panel_register(sections.AccountPanel(key="entries", order=20, ...))
+
+A section names the queryset of the rows it shows for one enterprise (`rows`), written
+once: the credit file's one probe asks EXISTS of each section's own queryset, and only
+the sections that have rows are loaded. `credit` imports no app above it; a test reads
+the import graph to keep it so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.db.models import F, QuerySet
+
+
+@dataclass(frozen=True)
+class FileSubject:
+    """What a section's rows depend on: the enterprise, its legal representative and the
+    local day (publication periods and bars end at local midnight)."""
+
+    enterprise_id: int
+    legal_representative_id: int | None
+    today: dt.date
+
+
+# Stand for the subject's values while the ORM writes a section's SQL once per process;
+# values no real row has, so that a constant parameter is never mistaken for one.
+_PLACEHOLDER = FileSubject(enterprise_id=-7_770_001, legal_representative_id=-7_770_002, today=dt.date(1901, 2, 3))
+_SLOTS = {
+    _PLACEHOLDER.enterprise_id: "enterprise_id",
+    _PLACEHOLDER.legal_representative_id: "legal_representative_id",
+    _PLACEHOLDER.today: "today",
+    _PLACEHOLDER.today.isoformat(): "today",  # SQLite's adapted form
+}
+
+Related = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of the credit file.
+
+    key:         the anchor of the section and the name of its rows in the context
+    order:       its place in the NECIPS order (the frame sorts by it)
+    template:    the app's template for it (it reads the context names `load` returns)
+    rows:        the rows shown for one enterprise, as a queryset (filters written once)
+    contents:    (anchor, title) entries for the table of contents; a notice has none
+    self_disclosed: information the enterprise is responsible for (after the divider)
+    related:     (foreign key, fields shown) joined into the compiled query (see load_rows)
+    load:        (section, subject) -> context; default: {key: load_rows(section, subject)}
+    empty:       the context when the probe finds no row; default {key: []}
+    """
+
+    key: str
+    order: int
+    template: str
+    rows: Callable[[FileSubject], QuerySet]
+    contents: tuple[tuple[str, Any], ...] = ()
+    self_disclosed: bool = False
+    related: Related = ()
+    load: Callable[[Section, FileSubject], dict[str, Any]] | None = None
+    empty: Callable[[], dict[str, Any]] | None = None
+
+    def context(self, subject: FileSubject) -> dict[str, Any]:
+        if self.load is not None:
+            return self.load(self, subject)
+        return {self.key: load_rows(self, subject)}
+
+    def empty_context(self) -> dict[str, Any]:
+        return self.empty() if self.empty is not None else {self.key: []}
+
+
+@dataclass(frozen=True)
+class AccountPanel:
+    """One panel of the enterprise's own area (/account/): `load(enterprise, today)`
+    returns the context its template reads."""
+
+    key: str
+    order: int
+    template: str
+    load: Callable[..., dict[str, Any]] = field(repr=False)
+
+
+_sections: dict[str, Section] = {}
+_panels: dict[str, AccountPanel] = {}
+
+
+def section_register(section: Section) -> None:
+    if section.key in _sections and _sections[section.key] != section:
+        raise ValueError(f"credit-file section {section.key!r} is registered twice")
+    _sections[section.key] = section
+    _ordered_sections.cache_clear()
+    _rows_queries.pop(section.key, None)
+    probe_sql.cache_clear()
+
+
+def section_unregister(key: str) -> None:
+    _sections.pop(key, None)
+    _ordered_sections.cache_clear()
+    _rows_queries.pop(key, None)
+    probe_sql.cache_clear()
+
+
+def account_panel_register(panel: AccountPanel) -> None:
+    if panel.key in _panels and _panels[panel.key] != panel:
+        raise ValueError(f"account panel {panel.key!r} is registered twice")
+    _panels[panel.key] = panel
+
+
+@functools.cache
+def _ordered_sections() -> tuple[Section, ...]:
+    return tuple(sorted(_sections.values(), key=lambda s: (s.order, s.key)))
+
+
+def sections() -> tuple[Section, ...]:
+    """Every registered section in the file's order."""
+    return _ordered_sections()
+
+
+def account_panels() -> tuple[AccountPanel, ...]:
+    return tuple(sorted(_panels.values(), key=lambda p: (p.order, p.key)))
+
+
+# --- SQL written once per process --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    """A queryset's SQL with the positions of the subject's values among its parameters.
+
+    Compiling a queryset costs more Python than running it (about half a millisecond for
+    a few rows), and the credit file runs several that differ only in the subject."""
+
+    sql: str
+    params: tuple[Any, ...]  # constants as compiled, or the name of a subject field
+
+    def bind(self, subject: FileSubject) -> list[Any]:
+        return [getattr(subject, p.name) if isinstance(p, _Slot) else p for p in self.params]
+
+
+@dataclass(frozen=True)
+class _Slot:
+    name: str
+
+
+def compile_query(queryset: QuerySet) -> CompiledQuery:
+    sql, params = queryset.query.sql_with_params()
+    bound = tuple(_Slot(_SLOTS[p]) if _is_slot(p) else p for p in params)
+    return CompiledQuery(sql, bound)
+
+
+def _is_slot(value: Any) -> bool:
+    return isinstance(value, int | str | dt.date) and not isinstance(value, bool) and value in _SLOTS
+
+
+def _related_alias(foreign_key: str, name: str) -> str:
+    return f"{foreign_key}_shown_{name}"
+
+
+def related_annotations(related: Related) -> dict[str, F]:
+    return {
+        _related_alias(foreign_key, name): F(f"{foreign_key}__{name}")
+        for foreign_key, names in related
+        for name in names
+    }
+
+
+def attach_related(model: type, rows: list, related: Related) -> None:
+    """Build each row's related objects from the joined fields. Their other fields are
+    deferred: reading one would cost a query, which the query-count tests would catch."""
+    for foreign_key, names in related:
+        fk = model._meta.get_field(foreign_key)
+        related_model = fk.related_model
+        attnames = [related_model._meta.pk.attname, *names]
+        aliases = [_related_alias(foreign_key, name) for name in names]
+        for row in rows:
+            pk = getattr(row, fk.attname)
+            values = [pk, *(getattr(row, alias) for alias in aliases)]
+            fk.set_cached_value(row, None if pk is None else related_model.from_db(row._state.db, attnames, values))
+
+
+_rows_queries: dict[str, tuple[type, CompiledQuery]] = {}
+
+
+def load_rows(section: Section, subject: FileSubject) -> list:
+    """The section's rows through its compiled query, with their related rows attached."""
+    if section.key not in _rows_queries:
+        queryset = section.rows(_PLACEHOLDER)
+        query = compile_query(queryset.annotate(**related_annotations(section.related)))
+        _rows_queries[section.key] = (queryset.model, query)
+    model, query = _rows_queries[section.key]
+    rows = list(model.objects.raw(query.sql, query.bind(subject)))
+    attach_related(model, rows, section.related)
+    return rows
+
+
+@functools.cache
+def probe_sql() -> CompiledQuery:
+    """One query answering, for every section, whether it has a row: EXISTS over each
+    section's own queryset, so that each filter is written once."""
+    parts, params = [], []
+    for section in sections():
+        query = compile_query(section.rows(_PLACEHOLDER).order_by().values("pk")[:1])
+        parts.append(f"EXISTS ({query.sql})")
+        params.extend(query.params)
+    return CompiledQuery("SELECT " + ", ".join(parts), tuple(params))
+
+
+def sections_present(subject: FileSubject) -> dict[str, bool]:
+    query = probe_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(query.sql, query.bind(subject))
+        values = cursor.fetchone()
+    # SQLite answers 0/1.
+    return {section.key: bool(value) for section, value in zip(sections(), values, strict=True)}

@@ -1,0 +1,36 @@
+"""Inspection results, spot checks and renamed inspection items show on the next view
+of every credit file they appear in (see credit/tests/test_invalidation.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from credit.tests.factories import UserFactory
+from credit.tests.test_invalidation import file_html
+from inspections import services
+from inspections.models import InspectionItem, Result, Task
+from inspections.tests.test_views import drawn_plan, publish_all
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_published_spot_check_shows_on_the_next_view(setup_plan):
+    plan, _, user = setup_plan()
+    enterprise = plan.agency.registered_enterprises.first()
+    assert "即时信息抽查（新）" not in file_html(enterprise)
+    services.spot_check_publish(enterprise=enterprise, agency=plan.agency, kind="即时信息抽查（新）",
+                                checked_on=dt.date(2026, 5, 1), result=Result.NO_PROBLEM, actor=user)
+    assert "即时信息抽查（新）" in file_html(enterprise)
+
+
+def test_a_renamed_inspection_item_shows_in_the_files_with_its_results(setup_plan):
+    plan, user = drawn_plan(setup_plan)
+    publish_all(plan, user)
+    task = Task.objects.filter(plan=plan).first()
+    item = InspectionItem.objects.get(code="ITEM-BASE")
+    assert item.name_en and item.name_en in file_html(task.enterprise, "en")
+    item.name_en = "Renamed inspection item"
+    services.inspection_item_save(item=item, actor=UserFactory(is_staff=True, is_superuser=True))
+    assert "Renamed inspection item" in file_html(task.enterprise, "en")

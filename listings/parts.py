@@ -1,0 +1,112 @@
+"""The listings app's parts of the credit file and of /account/ (registered in
+ListingsConfig.ready): the legal representative's bar, the list entries, and the
+enterprise's own entries with what it may do about each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+
+from credit import sections
+from credit.sections import FileSubject, Section
+from listings.models import EntryState, ListEntry, Memorandum, Objection, active_q, status_annotation
+from listings.selectors import _MEASURES, ABNORMAL_OPERATIONS, SERIOUS_ILLEGAL, barring_entries, list_entry_measures
+
+
+def _bar_rows(subject: FileSubject):
+    return barring_entries(
+        person_id=subject.legal_representative_id, today=subject.today, exclude_enterprise_id=subject.enterprise_id
+    )
+
+
+def _bar_load(section: Section, subject: FileSubject) -> dict[str, Any]:
+    if subject.legal_representative_id is None:
+        return section.empty_context()
+    bar = section.rows(subject).select_related("enterprise", "credit_list").first()
+    return {"listings_person_bars": [bar] if bar else []}
+
+
+def _entry_rows(subject: FileSubject):
+    # Revoked entries are left out: an annulled listing must stop counting against the enterprise.
+    return (
+        ListEntry.objects.filter(enterprise_id=subject.enterprise_id)
+        .exclude(state=EntryState.REVOKED)
+        .order_by("-listed_on", "-id")
+    )
+
+
+def _entries_empty() -> dict[str, Any]:
+    return {"listings_abnormal_entries": [], "listings_serious_entries": [], "listings_other_entries": []}
+
+
+def _entries_load(section: Section, subject: FileSubject) -> dict[str, Any]:
+    """Three queries whatever the number of entries: the entries with their list, reason
+    and agencies, their lists' memoranda, and the memoranda's measures with agencies."""
+    entries = list(
+        section.rows(subject)
+        .select_related("credit_list", "reason", "deciding_agency", "removing_agency")
+        .prefetch_related(Prefetch("credit_list__memoranda", queryset=Memorandum.objects.prefetch_related(_MEASURES)))
+        .annotate(derived_status=status_annotation(subject.today))
+    )
+    context = _entries_empty()
+    for entry in entries:
+        entry.is_current = entry.derived_status == "active"
+        entry.applicable_measures = list_entry_measures(entry=entry) if entry.is_current else []
+        if entry.credit_list.code == ABNORMAL_OPERATIONS:
+            context["listings_abnormal_entries"].append(entry)
+        elif entry.credit_list.code == SERIOUS_ILLEGAL:
+            context["listings_serious_entries"].append(entry)
+        else:
+            context["listings_other_entries"].append(entry)
+    return context
+
+
+LEGAL_REPRESENTATIVE_BAR = Section(
+    key="legal_representative_bar", order=85, template="listings/sections/legal_representative_bar.html",
+    rows=_bar_rows, load=_bar_load, empty=lambda: {"listings_person_bars": []},
+)
+LIST_ENTRIES = Section(
+    key="list_entries", order=90, template="listings/sections/list_entries.html", rows=_entry_rows,
+    contents=(
+        ("abnormal-operations", _("Abnormal operations list")),
+        ("serious-illegal", _("Serious illegal and dishonest list")),
+        ("other-lists", _("Other lists (red lists and agency blacklists)")),
+    ),
+    load=_entries_load, empty=_entries_empty,
+)
+
+
+def account_entries(*, enterprise, today) -> dict[str, Any]:
+    """The enterprise's entries that are on a list today, with what it may do about each.
+
+    Two queries whatever the number of entries: the entries with their list, reason and
+    deciding authority, and their objections. Each entry gets `open_objection`,
+    `last_objection`, `may_object` (ListEntry.objection_refusal, the rule the objection
+    service applies) and `repair_open`.
+    """
+    entries = list(
+        ListEntry.objects.filter(active_q(today), enterprise=enterprise)
+        .select_related("credit_list", "reason", "deciding_agency")
+        .prefetch_related(Prefetch("objections", queryset=Objection.objects.order_by("-submitted_on", "-id")))
+        .order_by("-listed_on", "-id")
+    )
+    for entry in entries:
+        objections = list(entry.objections.all())
+        entry.last_objection = objections[0] if objections else None
+        entry.open_objection = next((o for o in objections if o.is_open), None)
+        entry.may_object = not entry.objection_refusal(today, objection_open=entry.open_objection is not None)
+        entry.repair_open = today >= entry.repair_from
+    return {"entries": entries}
+
+
+ENTRIES_PANEL = sections.AccountPanel(
+    key="list_entries", order=20, template="listings/account/entries.html", load=account_entries
+)
+
+
+def register() -> None:
+    sections.section_register(LEGAL_REPRESENTATIVE_BAR)
+    sections.section_register(LIST_ENTRIES)
+    sections.account_panel_register(ENTRIES_PANEL)

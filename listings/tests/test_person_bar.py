@@ -10,9 +10,9 @@ from django.test import RequestFactory
 
 from credit.admin import LegalRepresentativeWarningAdminMixin
 from credit.models import Enterprise
+from credit.selectors import credit_file
 from credit.tests.factories import EnterpriseFactory, PersonFactory, UserFactory
 from listings import services
-from credit.selectors import credit_file
 from listings.forms import legal_representative_bar_warning
 from listings.selectors import person_bar_get
 from listings.tests.factories import make_entry

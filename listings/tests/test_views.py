@@ -8,9 +8,9 @@ from django.test import Client
 from django.utils import translation
 from django.utils.formats import date_format
 
+from credit.selectors import credit_file
 from credit.tests.factories import EnterpriseAccountFactory, EnterpriseFactory, PersonFactory, StaffFactory
 from listings.models import EntryState, ListEntry, local_today
-from credit.selectors import credit_file
 from listings.tests.factories import MeasureFactory, MemorandumFactory, make_entry, standard_agency, standard_list
 from portal.models import AuditEvent
 

@@ -10,6 +10,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from portal.redis_urls import cache_redis_url, same_redis_db
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -105,13 +107,23 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# REDIS_URL's database holds the Celery broker and results; the cache takes the next one
+# (portal/redis_urls.py), so that clearing the cache never drops a queued task.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
+CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL", "") or (cache_redis_url(REDIS_URL) if REDIS_URL else "")
+if REDIS_URL and CACHE_REDIS_URL and same_redis_db(CACHE_REDIS_URL, REDIS_URL):
+    raise ImproperlyConfigured("CACHE_REDIS_URL must not name the broker's database (REDIS_URL)")
+# The cache answers a miss when Redis fails (portal/cache.py): it waits at most this long
+# for Redis, then leaves it alone for CACHE_RETRY_SECONDS.
+CACHE_SOCKET_TIMEOUT = float(os.environ.get("CACHE_SOCKET_TIMEOUT", "0.25"))
+CACHE_RETRY_SECONDS = float(os.environ.get("CACHE_RETRY_SECONDS", "5"))
+if CACHE_REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "BACKEND": "portal.cache.ResilientRedisCache",
+            "LOCATION": CACHE_REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "portal"),
+            "OPTIONS": {"SOCKET_TIMEOUT": CACHE_SOCKET_TIMEOUT, "RETRY_SECONDS": CACHE_RETRY_SECONDS},
         }
     }
 else:
@@ -139,7 +151,15 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Redis redelivers an unacknowledged message after this many seconds; it must exceed
 # the longest task so that a slow task is not run twice while still working.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))}
+# Short socket timeouts: a web request that hands over a task waits seconds, not minutes,
+# for a broker that is down or hung (the write is kept and the task recovered, see
+# inspections.draws_requeue).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -152,6 +152,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "listings.entries_expire",
         "schedule": crontab(hour=0, minute=10),
     },
+    # Queues again the draws the broker never delivered and those a lost worker left "drawing".
+    "inspections-draws-requeue": {
+        "task": "inspections.draws_requeue",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
 # Redis redelivers an unacknowledged message after this many seconds; it must exceed
 # the longest task so that a slow task is not run twice while still working.
@@ -241,3 +247,7 @@ DRAW_PROCESSES = int(os.environ.get("DRAW_PROCESSES", "0") or 0) or (
     len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 # Smaller draws (selected firms x roster) are ranked in the worker itself: a pool costs more.
 DRAW_PARALLEL_MIN_PAIRS = int(os.environ.get("DRAW_PARALLEL_MIN_PAIRS", "2000000"))
+# inspections.draws_requeue: a draw asked for (or started) longer ago than this without a
+# live worker is queued again, and fails visibly after this many starts.
+DRAW_REQUEUE_MINUTES = int(os.environ.get("DRAW_REQUEUE_MINUTES", "2"))
+DRAW_MAX_ATTEMPTS = int(os.environ.get("DRAW_MAX_ATTEMPTS", "3"))

@@ -3,6 +3,7 @@ SQLite with Celery tasks executed in-process (eager)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "django_celery_beat",
+    "axes",
     "portal",
     "credit",
     "listings",
@@ -71,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: turns a refused sign-in into portal.logins.lockout_response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -202,6 +206,28 @@ MEDIA_URL = "/media/"
 
 # Enterprise logins sign in at their own area; the admin keeps its own login page for staff.
 LOGIN_URL = "/account/login/"
+# Where a sign-in without a safe `next` lands: the enterprise login page names its own
+# (the account area), so this is the admin login's, whose fallback is the admin index.
+LOGIN_REDIRECT_URL = "admin:index"
+
+# Sign-in throttling (django-axes; portal/logins.py): after LOGIN_FAILURE_LIMIT failures for
+# one user name, or from one client address, sign-in is refused for LOGIN_COOLOFF_MINUTES
+# after the last failure; failing again meanwhile does not extend it. A superuser can
+# release a lock in the admin (audited).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "portal.logins.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "portal.logins.client_ip"
+AXES_ENABLE_ADMIN = False  # portal/admin.py registers superuser-only views with the audited release
+# Proxies in front of the site that append to X-Forwarded-For (0: REMOTE_ADDR is the client).
+LOGIN_TRUSTED_PROXIES = int(os.environ.get("LOGIN_TRUSTED_PROXIES", "0"))
 
 # Content Security Policy: everything is served by the site itself (no CDN).
 CONTENT_SECURITY_POLICY = {

@@ -30,3 +30,10 @@ def login_lock_release(*, username: str = "", ip_address: str = "", actor) -> in
     )
     return removed
 
+
+@transaction.atomic
+def login_password_change(*, user, password: str) -> None:
+    """Set a login's own new password (already validated by the form); audited without it."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(action="portal.login.password_changed", actor=user, obj=user, payload={})

@@ -50,4 +50,4 @@ def test_clearing_the_cache_keeps_a_queued_task():
         assert cache.get("something") is None
         assert broker.llen(queue) == 1
     finally:
-        broker.delete(queue)
+        broker.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")

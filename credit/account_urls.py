@@ -6,7 +6,7 @@ Agency staff keep the admin's own login at /admin/login/.
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from credit import views
+from credit import account_views, views
 
 app_name = "account"
 
@@ -19,4 +19,5 @@ urlpatterns = [
     ),
     # Django's LogoutView accepts POST only, so a link or prefetch cannot sign anyone out.
     path("logout/", auth_views.LogoutView.as_view(next_page="/"), name="logout"),
+    path("password/", account_views.PasswordChangeView.as_view(), name="password_change"),
 ]

@@ -152,6 +152,11 @@ class Plan(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     committed_at = models.DateTimeField(_("committed at"), null=True, blank=True, editable=False)
     entropy_entered_at = models.DateTimeField(_("entropy entered at"), null=True, blank=True, editable=False)
+    # When the draw was last asked of the workers (by staff or by the draws_requeue sweep; cleared
+    # when it fails) and when a worker last started it: the sweep re-queues a request that no
+    # worker started, and a draw that stopped without finishing (inspections.services.draws_requeue).
+    draw_requested_at = models.DateTimeField(_("draw requested at"), null=True, blank=True, editable=False)
+    draw_started_at = models.DateTimeField(_("draw started at"), null=True, blank=True, editable=False)
     drawn_at = models.DateTimeField(_("drawn at"), null=True, blank=True, editable=False)
     revealed_at = models.DateTimeField(_("revealed at"), null=True, blank=True, editable=False)
     published_at = models.DateTimeField(_("results published at"), null=True, blank=True, editable=False)

@@ -5,6 +5,7 @@ and writes one audit event."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import secrets
 import time
@@ -13,6 +14,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +39,8 @@ from inspections.models import (
 from portal.audit import audit_record
 
 BATCH = 5000
+
+logger = logging.getLogger("inspections.draws")
 
 
 class InspectionError(ValidationError):
@@ -246,9 +250,10 @@ def plan_entropy_enter(*, plan: Plan, actor, public_entropy: str) -> Plan:
 
 @transaction.atomic
 def plan_draw_request(*, plan: Plan, actor) -> Plan:
-    """Queue the draw. A plan left in "drawing" by a lost worker may be queued again."""
-    from inspections.tasks import draw_plan
+    """Ask for the draw. A plan left in "drawing" by a lost worker may be asked again.
 
+    The task is handed to the broker after the commit (draw_enqueue); if the broker is down
+    then, the request stands and the draws_requeue sweep hands it over when it is back."""
     plan = _lock(plan.pk)
     _require_agency(actor, plan.agency_id, _("Agency"))
     if plan.state not in (PlanState.COMMITTED, PlanState.DRAWING) or not plan.public_entropy:
@@ -256,10 +261,29 @@ def plan_draw_request(*, plan: Plan, actor) -> Plan:
             _("Draw: plan %(number)s needs its commitment and public entropy, and must not be drawn yet."),
             params={"number": plan.number},
         )
+    plan.draw_requested_at = timezone.now()
+    plan.save(update_fields=["draw_requested_at"])
     audit_record(action="inspections.draw.requested", actor=actor, obj=plan, payload={})
     plan_id = plan.pk
-    transaction.on_commit(lambda: draw_plan.delay(plan_id))
+    transaction.on_commit(lambda: draw_enqueue(plan_id=plan_id))
     return plan
+
+
+def draw_enqueue(*, plan_id: int) -> bool:
+    """Hand the draw task to the broker, once, without retrying. Returns False (and logs)
+    when the broker cannot be reached: the committed request is kept and draws_requeue
+    hands it over later, so the write that asked for it still succeeds."""
+    from kombu.exceptions import OperationalError as BrokerError
+
+    from inspections.tasks import draw_plan
+
+    try:
+        draw_plan.apply_async(args=[plan_id], retry=False)
+    except BrokerError as error:
+        logger.warning("draw of plan %s not queued, the broker is unavailable (%s); draws_requeue will queue it",
+                       plan_id, error)
+        return False
+    return True
 
 
 def draw_execute(*, plan_id: int) -> Draw | None:
@@ -278,7 +302,8 @@ def draw_execute(*, plan_id: int) -> Draw | None:
                                   params={"number": plan.number})
         plan.state = PlanState.DRAWING
         plan.draw_attempts += 1
-        plan.save(update_fields=["state", "draw_attempts"])
+        plan.draw_started_at = timezone.now()
+        plan.save(update_fields=["state", "draw_attempts", "draw_started_at"])
     return _draw_write(plan_id)
 
 
@@ -369,9 +394,60 @@ def draw_fail(*, plan_id: int, error: str) -> Plan:
     if plan.state == PlanState.DRAWING:
         plan.state = PlanState.COMMITTED
     plan.draw_error = error[:2000]
-    plan.save(update_fields=["state", "draw_error"])
+    plan.draw_requested_at = None  # a failed draw waits for staff to ask again
+    plan.save(update_fields=["state", "draw_error", "draw_requested_at"])
     audit_record(action="inspections.draw.failed", obj=plan, payload={"error": error[:500]})
     return plan
+
+
+def draws_requeue(*, now: dt.datetime | None = None) -> dict[str, list[str]]:
+    """The sweep behind the beat task inspections.draws_requeue (every minute); safe to run
+    twice or concurrently. A draw asked for more than DRAW_REQUEUE_MINUTES ago is queued again
+    when no worker has started it since (the broker was down, or lost the message), and so is
+    a draw left "drawing" that long by a worker that stopped: a live draw holds its plan's row
+    lock for the whole computation, so a plan whose row is free is not being drawn. After
+    DRAW_MAX_ATTEMPTS starts the plan fails visibly (draw_fail) instead of being queued again.
+
+    Returns the numbers of the plans queued again and of those failed."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(minutes=settings.DRAW_REQUEUE_MINUTES)
+    outcome: dict[str, list[str]] = {"requeued": [], "failed": []}
+    for plan_id in _draws_to_recover(cutoff).values_list("pk", flat=True):
+        result = _draw_recover(plan_id=plan_id, cutoff=cutoff, now=now)
+        if result is not None:
+            outcome[result[0]].append(result[1])
+    return outcome
+
+
+def _draws_to_recover(cutoff: dt.datetime):
+    asked_long_ago = Q(draw_requested_at__lt=cutoff)
+    waiting = Q(state=PlanState.COMMITTED) & asked_long_ago
+    stopped = (Q(state=PlanState.DRAWING) & (Q(draw_started_at__lt=cutoff) | Q(draw_started_at__isnull=True))
+               & (asked_long_ago | Q(draw_requested_at__isnull=True)))
+    return Plan.objects.filter(waiting | stopped).exclude(public_entropy="")
+
+
+@transaction.atomic
+def _draw_recover(*, plan_id: int, cutoff: dt.datetime, now: dt.datetime) -> tuple[str, str] | None:
+    # skip_locked: a plan whose row is locked is being drawn right now (or recovered by a
+    # second sweep); it is left alone.
+    plan = _draws_to_recover(cutoff).select_for_update(skip_locked=True).filter(pk=plan_id).first()
+    if plan is None:
+        return None
+    if plan.state == PlanState.DRAWING and plan.draw_attempts >= settings.DRAW_MAX_ATTEMPTS:
+        logger.warning("draw of plan %s stopped %d times without finishing; marked failed", plan.number,
+                       plan.draw_attempts)
+        draw_fail(plan_id=plan_id, error=str(_(
+            "The draw was started %(attempts)d times and stopped each time without finishing (the worker was "
+            "lost). Check the workers, then run the draw again.") % {"attempts": plan.draw_attempts}))
+        return "failed", plan.number
+    logger.warning("draw of plan %s (%s) not started or not finished, queued again", plan.number, plan.state)
+    plan.draw_requested_at = now
+    plan.save(update_fields=["draw_requested_at"])
+    audit_record(action="inspections.draw.requeued", obj=plan,
+                 payload={"state": plan.state, "attempts": plan.draw_attempts})
+    transaction.on_commit(lambda: draw_enqueue(plan_id=plan_id))
+    return "requeued", plan.number
 
 
 @transaction.atomic

@@ -13,3 +13,10 @@ def draw_plan(plan_id: int) -> None:
     except Exception as problem:
         services.draw_fail(plan_id=plan_id, error=f"{type(problem).__name__}: {problem}")
         raise
+
+
+@shared_task(name="inspections.draws_requeue", ignore_result=True)
+def draws_requeue_task() -> dict[str, list[str]]:
+    """Every minute (beat: CELERY_BEAT_SCHEDULE["inspections-draws-requeue"]): queue again the
+    draws that were asked for but never started, or stopped without finishing."""
+    return services.draws_requeue()

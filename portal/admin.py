@@ -8,8 +8,13 @@ agency's correction), so scoping by the viewer's agency would leak; the simple r
 
 from __future__ import annotations
 
-from django.contrib import admin
+from axes.admin import AccessAttemptAdmin as _AxesAttemptAdmin
+from axes.admin import AccessLogAdmin as _AxesLogAdmin
+from axes.models import AccessAttempt, AccessLog
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
+from portal import services
 from portal.models import AuditEvent
 
 
@@ -37,3 +42,46 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- Sign-in throttling (django-axes; portal/logins.py) --------------------------------------
+#
+# The failed sign-ins and the sign-in log name people and their addresses: superusers only,
+# read-only. A lock is released with the audited action, never by deleting rows by hand.
+
+class _SuperuserReadOnly:
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AccessAttempt)
+class LoginAttemptAdmin(_SuperuserReadOnly, _AxesAttemptAdmin):
+    actions = ["release_login_locks"]
+
+    @admin.action(description=_("Release the sign-in lock of the selected user names or addresses (audited)"))
+    def release_login_locks(self, request, queryset):
+        targets = {(attempt.username or "", "" if attempt.username else attempt.ip_address or "")
+                   for attempt in queryset}
+        for username, ip_address in sorted(targets):
+            if not username and not ip_address:
+                continue
+            services.login_lock_release(username=username, ip_address=ip_address, actor=request.user)
+            self.message_user(request, _("Sign-in lock of %(who)s released.") % {"who": username or ip_address},
+                              messages.SUCCESS)
+
+
+@admin.register(AccessLog)
+class LoginLogAdmin(_SuperuserReadOnly, _AxesLogAdmin):
+    pass

@@ -3,12 +3,15 @@ SQLite with Celery tasks executed in-process (eager)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from portal.redis_urls import cache_redis_url, same_redis_db
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -50,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "django_celery_beat",
+    "axes",
     "portal",
     "credit",
     "listings",
@@ -59,6 +63,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside everything that may read the database: its failure answers 503, not 500.
+    "portal.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -67,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: turns a refused sign-in into portal.logins.lockout_response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -104,14 +112,26 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# While the database cannot be reached pages answer 503 with this Retry-After (portal/middleware.py).
+DB_RETRY_AFTER_SECONDS = int(os.environ.get("DB_RETRY_AFTER_SECONDS", "30"))
 
+# REDIS_URL's database holds the Celery broker and results; the cache takes the next one
+# (portal/redis_urls.py), so that clearing the cache never drops a queued task.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
+CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL", "") or (cache_redis_url(REDIS_URL) if REDIS_URL else "")
+if REDIS_URL and CACHE_REDIS_URL and same_redis_db(CACHE_REDIS_URL, REDIS_URL):
+    raise ImproperlyConfigured("CACHE_REDIS_URL must not name the broker's database (REDIS_URL)")
+# The cache answers a miss when Redis fails (portal/cache.py): it waits at most this long
+# for Redis, then leaves it alone for CACHE_RETRY_SECONDS.
+CACHE_SOCKET_TIMEOUT = float(os.environ.get("CACHE_SOCKET_TIMEOUT", "0.25"))
+CACHE_RETRY_SECONDS = float(os.environ.get("CACHE_RETRY_SECONDS", "5"))
+if CACHE_REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "BACKEND": "portal.cache.ResilientRedisCache",
+            "LOCATION": CACHE_REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "portal"),
+            "OPTIONS": {"SOCKET_TIMEOUT": CACHE_SOCKET_TIMEOUT, "RETRY_SECONDS": CACHE_RETRY_SECONDS},
         }
     }
 else:
@@ -136,10 +156,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "listings.entries_expire",
         "schedule": crontab(hour=0, minute=10),
     },
+    # Queues again the draws the broker never delivered and those a lost worker left "drawing".
+    "inspections-draws-requeue": {
+        "task": "inspections.draws_requeue",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
 # Redis redelivers an unacknowledged message after this many seconds; it must exceed
 # the longest task so that a slow task is not run twice while still working.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))}
+# Short socket timeouts: a web request that hands over a task waits seconds, not minutes,
+# for a broker that is down or hung (the write is kept and the task recovered, see
+# inspections.draws_requeue).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -155,6 +189,7 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -172,6 +207,28 @@ MEDIA_URL = "/media/"
 
 # Enterprise logins sign in at their own area; the admin keeps its own login page for staff.
 LOGIN_URL = "/account/login/"
+# Where a sign-in without a safe `next` lands: the enterprise login page names its own
+# (the account area), so this is the admin login's, whose fallback is the admin index.
+LOGIN_REDIRECT_URL = "admin:index"
+
+# Sign-in throttling (django-axes; portal/logins.py): after LOGIN_FAILURE_LIMIT failures for
+# one user name, or from one client address, sign-in is refused for LOGIN_COOLOFF_MINUTES
+# after the last failure; failing again meanwhile does not extend it. A superuser can
+# release a lock in the admin (audited).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "portal.logins.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "portal.logins.client_ip"
+AXES_ENABLE_ADMIN = False  # portal/admin.py registers superuser-only views with the audited release
+# Proxies in front of the site that append to X-Forwarded-For (0: REMOTE_ADDR is the client).
+LOGIN_TRUSTED_PROXIES = int(os.environ.get("LOGIN_TRUSTED_PROXIES", "0"))
 
 # Content Security Policy: everything is served by the site itself (no CDN).
 CONTENT_SECURITY_POLICY = {
@@ -217,3 +274,7 @@ DRAW_PROCESSES = int(os.environ.get("DRAW_PROCESSES", "0") or 0) or (
     len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 # Smaller draws (selected firms x roster) are ranked in the worker itself: a pool costs more.
 DRAW_PARALLEL_MIN_PAIRS = int(os.environ.get("DRAW_PARALLEL_MIN_PAIRS", "2000000"))
+# inspections.draws_requeue: a draw asked for (or started) longer ago than this without a
+# live worker is queued again, and fails visibly after this many starts.
+DRAW_REQUEUE_MINUTES = int(os.environ.get("DRAW_REQUEUE_MINUTES", "2"))
+DRAW_MAX_ATTEMPTS = int(os.environ.get("DRAW_MAX_ATTEMPTS", "3"))

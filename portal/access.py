@@ -277,6 +277,13 @@ class AgencyScopedAdmin(admin.ModelAdmin):
             and (obj is None or self.owns(request, obj))
         )
 
+    def history_view(self, request, object_id, extra_context=None):
+        # Django looks the row up first, so a hidden row would answer "missing" where a visible
+        # one answers 403: ask who it is before which row, as the change and delete views do.
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        return super().history_view(request, object_id, extra_context)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if field is None or db_field.name not in self.agency_choices or not self.is_scoped(request):

@@ -21,7 +21,7 @@ The admin gets POSTs only where the GET is refused or read-only, and must refuse
 way (read-only: 403); nothing is deleted.
 
 The world is built once per module (one transaction, rolled back at the end; each test runs in a
-savepoint of it) and every persona signs in once.
+savepoint of it), every persona signs in once, and the module uses an in-process cache.
 """
 
 from __future__ import annotations
@@ -167,9 +167,15 @@ def build_world() -> World:
     return world
 
 
+# The matrix is about answers, not caching: an in-process cache keeps its hundreds of tests (each
+# clearing the cache twice, conftest._clear_cache) from flushing the Redis that parallel workers
+# share with the Celery broker, and from filling it with pages keyed by ids other workers reuse.
+IN_PROCESS_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "matrix"}}
+
+
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
+    with django_db_blocker.unblock(), override_settings(CACHES=IN_PROCESS_CACHE), transaction.atomic():
         with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
             built = build_world()
         yield built

@@ -1,10 +1,14 @@
-"""Shared fixtures and the personas used in permission tests.
+"""Shared fixtures; the personas of the permission tests come from portal/testing/personas.py.
 
-Personas:
-- anonymous: a member of the public, not logged in.
-- staff_a / staff_b: agency staff of two different agencies; each may change only
-  its own agency's records.
-- enterprise_user: the liaison login of one enterprise.
+Personas (fixtures; ``personas`` holds them all, ``client_as(name)`` signs one in):
+- anonymous: a member of the public, not signed in.
+- enterprise_a / enterprise_b: the liaison logins of enterprises A and B (personas.firm_a, firm_b).
+- staff_a: staff of agency A, Beijing's market regulator (local: provincial, region 110000).
+- staff_b: staff of agency B, SAMR (national; owns the abnormal-operations and serious-illegal lists).
+- staff_a_no_perms: staff of agency A without model permissions.
+- staff_without_agency: is_staff with the staff permissions but no agency link.
+- superuser: no agency link.
+Staff hold the demo staff group's permissions (every credit/listings/inspections one but delete).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import os
 import pytest
 from django.conf import settings
 
+pytest_plugins = ["portal.testing.personas"]
 SERVICES_REQUIRED = os.environ.get("CI_SERVICES") == "1"
 
 

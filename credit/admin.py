@@ -1,6 +1,7 @@
 """Agency staff work here. Each staff login belongs to one agency (AgencyStaff) and may
 add or change only that agency's records; other agencies' records are read-only, and
-nothing published is deleted: withdrawal is an action with a reason."""
+nothing published is deleted: withdrawal is an action with a reason. The rule itself lives in
+portal.access (AgencyScopedAdmin)."""
 
 from __future__ import annotations
 
@@ -15,66 +16,15 @@ from credit import models as m
 from credit import services
 from credit import uscc as uscc_rules
 from credit.hooks import legal_representative_warnings
+from portal.access import AgencyScopedAdmin
 
 
-def staff_agency(request) -> m.Agency | None:
-    """The agency of the logged-in staff member, looked up once per request."""
-    if not hasattr(request, "_staff_agency"):
-        link = m.AgencyStaff.objects.select_related("agency").filter(user_id=request.user.pk).first()
-        request._staff_agency = link.agency if link else None
-    return request._staff_agency
-
-
-class AgencyScopedAdmin(admin.ModelAdmin):
-    """Superusers see and change everything. Staff need an agency link to see anything,
-    and may change only objects whose `agency_field` is their agency."""
-
-    agency_field = "source_agency"
-    show_full_result_count = False  # one COUNT(*) over millions of rows is enough
-
-    def _is_scoped_staff(self, request) -> bool:
-        return not request.user.is_superuser and staff_agency(request) is not None
-
-    def _allowed(self, request) -> bool:
-        return request.user.is_active and (request.user.is_superuser or staff_agency(request) is not None)
-
-    def owns(self, request, obj) -> bool:
-        agency = staff_agency(request)
-        return agency is not None and getattr(obj, f"{self.agency_field}_id") == agency.pk
-
-    def has_module_permission(self, request):
-        return self._allowed(request) and super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._allowed(request) and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request):
-        return self._allowed(request) and super().has_add_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        if not self._allowed(request) or not super().has_change_permission(request, obj):
-            return False
-        if obj is None:
-            return True
-        if getattr(obj, "withdrawn_at", None) is not None:
-            return False
-        return request.user.is_superuser or self.owns(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == self.agency_field and self._is_scoped_staff(request):
-            agency = staff_agency(request)
-            kwargs["queryset"] = m.Agency.objects.filter(pk=agency.pk)
-            kwargs["initial"] = agency.pk
-            kwargs["empty_label"] = None
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+class CreditSaveMixin:
+    """Credit rows are saved through the audited service; scoped staff save in their own agency's name."""
 
     def save_model(self, request, obj, form, change):
-        if self._is_scoped_staff(request):
-            # The form already limits the choice; this holds even for a crafted POST.
-            setattr(obj, self.agency_field, staff_agency(request))
+        # The form already limits the choice; this holds even for a crafted POST.
+        self.force_own_agency(request, obj)
         services.credit_object_save(
             obj=obj,
             actor=request.user,
@@ -184,7 +134,11 @@ class WithdrawnFilter(admin.SimpleListFilter):
         return queryset
 
 
-class PublishedRecordAdmin(AgencyScopedAdmin):
+class PublishedRecordAdmin(CreditSaveMixin, AgencyScopedAdmin):
+    """Staff add and change their own agency's records; other agencies' records are public and read-only."""
+
+    agency_path = "source_agency"
+    agency_choices = {"source_agency": ""}
     list_select_related = ("enterprise", "source_agency")
     raw_id_fields = ("enterprise",)
     search_fields = ("enterprise__uscc", "enterprise__name", "document_number")
@@ -357,7 +311,7 @@ class LegalRepresentativeWarningAdminMixin:
 
 
 @admin.register(m.Enterprise)
-class EnterpriseAdmin(LegalRepresentativeWarningAdminMixin, AgencyScopedAdmin):
+class EnterpriseAdmin(LegalRepresentativeWarningAdminMixin, CreditSaveMixin, AgencyScopedAdmin):
     """Registration data belongs to the registration authority.
 
     Setting a person barred by a serious-list entry (false disclosure) as legal
@@ -365,7 +319,8 @@ class EnterpriseAdmin(LegalRepresentativeWarningAdminMixin, AgencyScopedAdmin):
     the registering agency.
     """
 
-    agency_field = "registration_authority"
+    agency_path = "registration_authority"
+    agency_choices = {"registration_authority": ""}
     form = EnterpriseForm
     list_display = ("uscc", "name", "entity_type", "legal_representative_name", "status", "risk_class",
                     "registration_authority", "established_on")
@@ -391,35 +346,18 @@ class EnterpriseAdmin(LegalRepresentativeWarningAdminMixin, AgencyScopedAdmin):
 
 
 @admin.register(m.Person)
-class PersonAdmin(admin.ModelAdmin):
-    """Natural persons linked to enterprises; the identity number is shown masked."""
+class PersonAdmin(AgencyScopedAdmin):
+    """Natural persons linked to enterprises; the identity number is shown masked.
 
+    A person is shared by every agency's records: staff add one, only a superuser corrects one."""
+
+    agency_path = None
     list_display = ("name", "id_type", "masked_id")
     search_fields = ("name", "=id_number")
-    show_full_result_count = False
 
     @admin.display(description=_("identity document number"))
     def masked_id(self, obj):
         return obj.masked_id_number
-
-    def _allowed(self, request) -> bool:
-        return request.user.is_active and (request.user.is_superuser or staff_agency(request) is not None)
-
-    def has_module_permission(self, request):
-        return self._allowed(request) and super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._allowed(request) and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request):
-        return self._allowed(request) and super().has_add_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        # A person is shared by every agency's records: only a superuser corrects one.
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def save_model(self, request, obj, form, change):
         services.credit_object_save(obj=obj, actor=request.user, changed_fields=list(form.changed_data))
@@ -441,23 +379,14 @@ class SuperuserWritesMixin:
         services.credit_object_save(obj=obj, actor=request.user, changed_fields=list(form.changed_data))
 
 
-class EnterpriseInformationAdmin(SuperuserWritesMixin, admin.ModelAdmin):
+class EnterpriseInformationAdmin(SuperuserWritesMixin, AgencyScopedAdmin):
     """What the enterprise itself discloses: staff read it; only a superuser corrects it."""
 
+    agency_path = None
     list_select_related = ("enterprise",)
     raw_id_fields = ("enterprise",)
     search_fields = ("enterprise__uscc", "enterprise__name")
-    show_full_result_count = False
     ordering = ("-id",)
-
-    def _allowed(self, request) -> bool:
-        return request.user.is_active and (request.user.is_superuser or staff_agency(request) is not None)
-
-    def has_module_permission(self, request):
-        return self._allowed(request) and super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._allowed(request) and super().has_view_permission(request, obj)
 
 
 @admin.register(m.AnnualReport)
@@ -479,7 +408,7 @@ class CommitmentLetterAdmin(EnterpriseInformationAdmin):
 
 
 class SuperuserOnlyAdmin(SuperuserWritesMixin, admin.ModelAdmin):
-    """Who belongs where is decided centrally; agency staff may look at agencies."""
+    """Who belongs where is decided centrally: only superusers see and change the staff and enterprise links."""
 
     def has_module_permission(self, request):
         return request.user.is_superuser
@@ -489,16 +418,13 @@ class SuperuserOnlyAdmin(SuperuserWritesMixin, admin.ModelAdmin):
 
 
 @admin.register(m.Agency)
-class AgencyAdmin(SuperuserOnlyAdmin):
+class AgencyAdmin(SuperuserWritesMixin, AgencyScopedAdmin):
+    """Agency staff look agencies up; only a superuser adds or changes one."""
+
+    agency_path = None
     list_display = ("code", "name", "level", "kind", "region_code")
     list_filter = ("level", "kind")
     search_fields = ("code", "name", "name_en", "region_code")
-
-    def has_module_permission(self, request):
-        return request.user.is_superuser or staff_agency(request) is not None
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser or staff_agency(request) is not None
 
 
 @admin.register(m.AgencyStaff)

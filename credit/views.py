@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from credit import selectors
 from credit import uscc as uscc_rules
 from credit.cache import credit_file_cache_key
+from portal import access
 
 
 def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
@@ -43,8 +44,8 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
 @never_cache
 @login_required
 def account_home(request: HttpRequest) -> HttpResponse:
-    account = selectors.enterprise_account_get(user=request.user)
-    if account is None:
+    principal = access.who(request)
+    if principal.kind is not access.Kind.ENTERPRISE:
         # Signed in, but not as an enterprise (agency staff, or a login not yet bound).
         return render(request, "account/no_enterprise.html", status=403)
-    return render(request, "account/home.html", selectors.account_overview(enterprise=account.enterprise))
+    return render(request, "account/home.html", selectors.account_overview(enterprise=principal.enterprise))

@@ -6,12 +6,13 @@ and spot checks (every write goes through inspections/services.py, which audits 
 Other agencies' committed plans and published spot checks are read-only; their drafts,
 inspectors and conflicts are hidden; before a reveal their seed and selection are hidden.
 The one list of inspection items is maintained by superusers and national-level agency
-staff. Nothing published is deleted: items and inspectors are deactivated instead."""
+staff. Nothing published is deleted: items and inspectors are deactivated instead.
+The rule itself (who opens the admin, which rows are hidden or read-only) is
+portal.access.AgencyScopedAdmin."""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import reduce
 
 from django import forms
 from django.contrib import admin, messages
@@ -34,26 +35,15 @@ from inspections.models import (
     SpotCheck,
     Task,
 )
+from portal import access
 
 MINIMUM_SHARE = Decimal("0.03")
-
-
-def agency_of(user):
-    staff = getattr(user, "agency_staff", None)
-    return staff.agency if staff is not None else None
-
-
-def may_change(user, agency_id) -> bool:
-    if user.is_superuser:
-        return True
-    agency = agency_of(user)
-    return agency is not None and agency.pk == agency_id
 
 
 def may_see_draw(user, plan: Plan) -> bool:
     """Before the reveal only the plan's own agency (and superusers) may see its seed and
     selection: inspections may be unannounced (DESIGN section 4)."""
-    return plan.is_revealed or may_change(user, plan.agency_id)
+    return plan.is_revealed or access.acts_for(user, plan.agency_id)
 
 
 # What the public page does not show before the reveal.
@@ -100,77 +90,32 @@ class NulSafeListMixin:
         return super().get_search_results(request, queryset, search_term.replace("\x00", ""))
 
 
-class NoDeleteMixin:
-    """Published rows are never hard-deleted: items and inspectors are deactivated instead."""
+class ScopedAdmin(NulSafeListMixin, access.AgencyScopedAdmin):
+    """Inspections rows: the agency's own, private to it unless `others_visible`."""
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
-
-
-class AgencyScopedAdmin(NulSafeListMixin, NoDeleteMixin, admin.ModelAdmin):
-    """Staff add and change only their own agency's rows; the agency of a new row is theirs.
-
-    `agency_path` leads from the row to its agency; with `others_visible` False other
-    agencies' rows are hidden (a 404 on their addresses), otherwise they are read-only.
-    """
-
-    agency_path = "agency"
     others_visible = False
-
-    def row_agency_id(self, obj):
-        *path, last = self.agency_path.split("__")
-        return getattr(reduce(getattr, path, obj), f"{last}_id")
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser or self.others_visible:
-            return queryset
-        agency = agency_of(request.user)
-        return queryset.filter(**{self.agency_path: agency}) if agency else queryset.none()
-
-    def has_add_permission(self, request):
-        return super().has_add_permission(request) and (request.user.is_superuser or
-                                                         agency_of(request.user) is not None)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and (
-            obj is None or may_change(request.user, self.row_agency_id(obj)))
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if request.user.is_superuser or field is None:
-            return field
-        agency = agency_of(request.user)
-        if db_field.name == "agency":
-            field.queryset = field.queryset.filter(pk=agency.pk if agency else None)
-            field.initial = agency.pk if agency else None
-            field.empty_label = None
-        elif db_field.name == "inspector":
-            field.queryset = field.queryset.filter(agency=agency)
-        elif db_field.name == "user":
-            field.queryset = field.queryset.filter(agency_staff__agency=agency)
-        return field
+    agency_choices = {"agency": "", "inspector": "agency", "user": "agency_staff__agency"}
 
 
 @admin.register(InspectionItem)
-class InspectionItemAdmin(NulSafeListMixin, NoDeleteMixin, admin.ModelAdmin):
+class InspectionItemAdmin(NulSafeListMixin, access.AgencyScopedAdmin):
     """The national one list: superusers and national-level agency staff maintain it;
-    everyone else reads it. An item leaves the list by being made inactive."""
+    other agency staff read it. An item leaves the list by being made inactive."""
 
+    agency_path = None
     list_display = ["code", "name", "kind", "method", "active"]
     list_filter = ["kind", "method", "active"]
     search_fields = ["code", "name", "name_en"]
 
-    def has_add_permission(self, request):
-        return super().has_add_permission(request) and services.actor_may_edit_items(request.user)
+    def may_add(self, request):
+        return services.actor_may_edit_items(request.user)
+
+    def owns(self, request, obj):
+        return services.actor_may_edit_items(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and services.actor_may_edit_items(request.user)
+        # The list as a whole too, so that other staff get "view" links only.
+        return super().has_change_permission(request, obj) and self.owns(request, obj)
 
     def save_model(self, request, obj, form, change):
         services.inspection_item_save(item=obj, actor=request.user)
@@ -188,7 +133,7 @@ class InspectorForm(forms.ModelForm):
 
 
 @admin.register(Inspector)
-class InspectorAdmin(AgencyScopedAdmin):
+class InspectorAdmin(ScopedAdmin):
     form = InspectorForm
     list_display = ["code", "name", "agency", "user", "active"]
     list_filter = ["active"]
@@ -232,7 +177,7 @@ class ConflictForm(forms.ModelForm):
 
 
 @admin.register(Conflict)
-class ConflictAdmin(AgencyScopedAdmin):
+class ConflictAdmin(ScopedAdmin):
     """Declared conflicts (their reasons are never published) stay within the agency."""
 
     form = ConflictForm
@@ -270,7 +215,7 @@ class SpotCheckForm(forms.ModelForm):
 
 
 @admin.register(SpotCheck)
-class SpotCheckAdmin(AgencyScopedAdmin):
+class SpotCheckAdmin(ScopedAdmin):
     """Spot-check results are public once published: everyone reads them, nobody edits
     them, and a staff login publishes only in its own agency's name."""
 
@@ -329,7 +274,9 @@ class PlanForm(forms.ModelForm):
 
 
 @admin.register(Plan)
-class PlanAdmin(NulSafeListMixin, admin.ModelAdmin):
+class PlanAdmin(ScopedAdmin):
+    """Other agencies' committed plans are public and read-only; their drafts are hidden."""
+
     form = PlanForm
     list_display = ["number", "name", "agency", "year", "batch", "state", "committed_at", "drawn_at", "draw_error"]
     list_filter = ["state", "year", "agency"]
@@ -351,9 +298,9 @@ class PlanAdmin(NulSafeListMixin, admin.ModelAdmin):
         fields = list(self.readonly_fields)
         if obj is None:
             return fields + ["public_entropy"]
-        if obj.state != PlanState.DRAFT or not may_change(request.user, obj.agency_id):
+        if obj.state != PlanState.DRAFT or not access.acts_for(request.user, obj.agency_id):
             editable = {"public_entropy"} if obj.state == PlanState.COMMITTED and not obj.public_entropy else set()
-            if not may_change(request.user, obj.agency_id):
+            if not access.acts_for(request.user, obj.agency_id):
                 editable = set()
             all_fields = [f.name for f in Plan._meta.get_fields() if getattr(f, "editable", False)
                           and not f.auto_created and f.concrete]
@@ -364,10 +311,8 @@ class PlanAdmin(NulSafeListMixin, admin.ModelAdmin):
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
-        agency = agency_of(request.user)
-        if "agency" in form.base_fields and agency is not None and not request.user.is_superuser:
-            form.base_fields["agency"].queryset = form.base_fields["agency"].queryset.filter(pk=agency.pk)
-            form.base_fields["agency"].initial = agency.pk
+        agency = access.staff_agency(request)
+        if "agency" in form.base_fields and self.is_scoped(request):
             prefix = services.agency_region_prefix(agency)
             if obj is None and prefix and "regions" in form.base_fields:
                 # By default a new plan covers the agency's whole region.
@@ -389,17 +334,13 @@ class PlanAdmin(NulSafeListMixin, admin.ModelAdmin):
             super().save_related(request, form, formsets, change)
             warn_share(request, form.instance)
 
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
+    def visible_q(self, request, agency):
         # Other agencies' drafts are not public yet, so they are not shown at all.
-        return queryset.filter(Q(agency=agency_of(request.user)) | ~Q(state=PlanState.DRAFT))
+        return Q(agency=agency) | ~Q(state=PlanState.DRAFT)
 
-    def has_delete_permission(self, request, obj=None):
-        # Only an unpublished draft may go, and only by its own agency.
-        return super().has_delete_permission(request, obj) and (
-            obj is None or (obj.state == PlanState.DRAFT and may_change(request.user, obj.agency_id)))
+    def may_delete(self, request, obj):
+        # Only an unpublished draft may go, and only by its own agency (checked by the base).
+        return obj is None or obj.state == PlanState.DRAFT
 
     def delete_model(self, request, obj):
         services.plan_draft_delete(plan=obj, actor=request.user)
@@ -407,10 +348,6 @@ class PlanAdmin(NulSafeListMixin, admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for plan in queryset:
             services.plan_draft_delete(plan=plan, actor=request.user)
-
-    def has_change_permission(self, request, obj=None):
-        # Other agencies' plans stay viewable, read-only.
-        return super().has_change_permission(request, obj) and (obj is None or may_change(request.user, obj.agency_id))
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
@@ -429,7 +366,7 @@ class PlanAdmin(NulSafeListMixin, admin.ModelAdmin):
 
     def _each(self, request, queryset, service, done_message):
         for plan in queryset:
-            if not may_change(request.user, plan.agency_id):
+            if not access.acts_for(request.user, plan.agency_id):
                 messages.error(request, _("%(number)s belongs to another agency.") % {"number": plan.number})
                 continue
             try:
@@ -506,8 +443,11 @@ class TaskForm(forms.ModelForm):
 
 
 @admin.register(Task)
-class TaskAdmin(NulSafeListMixin, admin.ModelAdmin):
+class TaskAdmin(ScopedAdmin):
+    """Added by the draw, never deleted; changed (results, manual teams) by the plan's agency."""
+
     form = TaskForm
+    agency_path = "plan__agency"
     list_display = ["number", "plan", "uscc", "risk_class", "team", "result", "completed_on", "due"]
     list_filter = [OverdueFilter, "result", "plan__state", "assigned_manually"]
     search_fields = ["number", "uscc", "plan__number"]
@@ -519,24 +459,13 @@ class TaskAdmin(NulSafeListMixin, admin.ModelAdmin):
         # The overdue highlight: our CSP (style-src 'self') blocks inline style attributes.
         css = {"all": ["css/admin-inspections.css"]}
 
-    def has_add_permission(self, request):
+    def may_add(self, request):
         return False
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
+    def visible_q(self, request, agency):
         # Before the reveal a selection is the plan's own agency's secret, except the firms
         # whose result is already published.
-        return queryset.filter(Q(plan__agency=agency_of(request.user)) | Q(plan__revealed_at__isnull=False)
-                               | Q(published_at__isnull=False))
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and (
-            obj is None or may_change(request.user, obj.plan.agency_id))
+        return Q(plan__agency=agency) | Q(plan__revealed_at__isnull=False) | Q(published_at__isnull=False)
 
     def get_list_display(self, request):
         user = request.user
@@ -555,7 +484,7 @@ class TaskAdmin(NulSafeListMixin, admin.ModelAdmin):
     @staticmethod
     def may_see_result(user, task) -> bool:
         """A result is public once published; before that only the plan's agency sees it."""
-        return task.published_at is not None or may_change(user, task.plan.agency_id)
+        return task.published_at is not None or access.acts_for(user, task.plan.agency_id)
 
     @admin.display(description=_("team"))
     def team(self, obj):
@@ -570,13 +499,13 @@ class TaskAdmin(NulSafeListMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(self.readonly_fields)
-        if obj is not None and (obj.published_at or not may_change(request.user, obj.plan.agency_id)):
+        if obj is not None and (obj.published_at or not access.acts_for(request.user, obj.plan.agency_id)):
             fields += ["result", "findings", "completed_on"]
         return fields
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
-        if obj is None or obj.is_assigned or not may_change(request.user, obj.plan.agency_id):
+        if obj is None or obj.is_assigned or not access.acts_for(request.user, obj.plan.agency_id):
             fields = [name for name in fields if name != "manual_team"]
         if obj is not None and not self.may_see_result(request.user, obj):
             fields = [name for name in fields if name not in UNPUBLISHED_TASK_FIELDS]

@@ -36,6 +36,7 @@ from inspections.models import (
     Task,
     TaskMember,
 )
+from portal.access import staff_agency
 from portal.audit import audit_record
 
 BATCH = 5000
@@ -57,16 +58,11 @@ def _lock(plan_id: int) -> Plan:
     return Plan.objects.select_for_update().get(pk=plan_id)
 
 
-def actor_agency(actor) -> Agency | None:
-    staff = getattr(actor, "agency_staff", None) if actor is not None else None
-    return staff.agency if staff is not None else None
-
-
 def actor_may_act_for(actor, agency_id: int | None) -> bool:
     """Superusers and system jobs (no actor) act for any agency; a staff login only for its own."""
     if actor is None or actor.is_superuser:
         return True
-    agency = actor_agency(actor)
+    agency = staff_agency(actor)
     return agency is not None and agency_id is not None and agency.pk == agency_id
 
 
@@ -74,7 +70,7 @@ def actor_may_edit_items(actor) -> bool:
     """The one list is national: superusers and staff of a national-level agency maintain it."""
     if actor is None or actor.is_superuser:
         return True
-    agency = actor_agency(actor)
+    agency = staff_agency(actor)
     return agency is not None and agency.level == AgencyLevel.NATIONAL
 
 
@@ -593,7 +589,7 @@ def inspector_check(*, inspector: Inspector, actor) -> None:
                                   code="agency_move")
         _require_agency(actor, stored_agency, _("Agency"))
     if inspector.user_id is not None:
-        login_agency = actor_agency(inspector.user)
+        login_agency = staff_agency(inspector.user)
         if login_agency is None or login_agency.pk != inspector.agency_id:
             raise InspectionError(_("Staff login: link a login of the inspector's own agency."), code="login_agency")
 

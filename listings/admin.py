@@ -1,4 +1,5 @@
-"""Staff see every list, entry and memorandum here. Entries are added, removed and objections decided
+"""Agency staff (with the model permissions; the rule is portal.access.AgencyScopedAdmin) see every
+list, entry and memorandum here. Entries are added, removed and objections decided
 through the staff pages under /lists/staff/. Lists are changed by superusers and by the owning
 agency's staff, memoranda by superusers, and a signatory agency's staff maintain their own measures;
 every save goes through listings.services (ownership checked again there, one audit event each)
@@ -17,50 +18,24 @@ from django.utils.translation import gettext_lazy as _
 
 from listings import services
 from listings.models import CreditList, ListEntry, ListEntryEvent, ListReason, Measure, Memorandum, Objection
+from portal import access
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(access.AgencyScopedAdmin):
+    """Every agency's staff may read every entry and its history; changes go through the staff pages."""
+
     def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):
+
+def _signatory(request, memorandum) -> bool:
+    agency = access.staff_agency(request)
+    if agency is None or memorandum is None:
         return False
-
-    def has_view_permission(self, request, obj=None):
-        # Every agency's staff may read every entry and its history; changes go through the services.
-        return request.user.is_active and request.user.is_staff
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff
-
-
-def _agency(request):
-    """The staff member's agency, looked up once per request."""
-    if not hasattr(request, "_listings_agency"):
-        request._listings_agency = services.staff_agency(request.user)
-    return request._listings_agency
-
-
-def _is_staff(request) -> bool:
-    return request.user.is_active and request.user.is_staff
-
-
-def _may(request, action: str, model) -> bool:
-    """The Django model permission as well: an agency link alone does not make an editor."""
-    return request.user.has_perm(f"listings.{action}_{model._meta.model_name}")
-
-
-def _owns_list(request, credit_list) -> bool:
-    if request.user.is_superuser:
-        return True
-    agency = _agency(request)
-    if agency is None or not _may(request, "change", CreditList):
-        return False
-    # No object: the change list, where an agency's staff may go on to their own lists.
-    return credit_list is None or credit_list.owner_agency_id == agency.pk
+    return any(signatory.pk == agency.pk for signatory in memorandum.signatories.all())
 
 
 class _ServiceErrorsMixin:
@@ -77,18 +52,23 @@ class _ServiceErrorsMixin:
 
 
 class ListReasonInline(admin.TabularInline):
+    """A list's reasons are changed exactly when the list is."""
+
     model = ListReason
     extra = 0
     can_delete = False
 
+    def _parent(self):
+        return self.admin_site._registry[CreditList]
+
     def has_view_permission(self, request, obj=None):
-        return _is_staff(request)
+        return self._parent().has_view_permission(request, obj)
 
     def has_add_permission(self, request, obj=None):
-        return _is_staff(request) and _owns_list(request, obj)
+        return self._parent().has_change_permission(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        return _is_staff(request) and _owns_list(request, obj)
+        return self._parent().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -116,29 +96,18 @@ class CreditListAdminForm(forms.ModelForm):
 
 
 @admin.register(CreditList)
-class CreditListAdmin(_ServiceErrorsMixin, admin.ModelAdmin):
-    """Superusers change any list; the owning agency's staff change their own (not its code or owner)."""
+class CreditListAdmin(_ServiceErrorsMixin, access.AgencyScopedAdmin):
+    """Superusers add and change any list; the owning agency's staff change their own (not its code or owner)."""
 
+    agency_path = "owner_agency"
     form = CreditListAdminForm
     list_display = ["code", "name", "colour", "owner_agency", "severity", "min_publication_months",
                     "max_publication_months", "add_entry_link"]
     list_select_related = ["owner_agency"]
     inlines = [ListReasonInline]
 
-    def has_module_permission(self, request):
-        return _is_staff(request)
-
-    def has_view_permission(self, request, obj=None):
-        return _is_staff(request)
-
-    def has_add_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None):
-        return _is_staff(request) and _owns_list(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def may_add(self, request):
+        return request.user.is_superuser
 
     def get_readonly_fields(self, request, obj=None):
         if request.user.is_superuser:
@@ -172,6 +141,7 @@ class ListEntryEventInline(admin.TabularInline):
 
 @admin.register(ListEntry)
 class ListEntryAdmin(ReadOnlyAdmin):
+    agency_path = "credit_list__owner_agency"
     list_display = ["id", "credit_list", "enterprise", "reason", "listed_on", "publication_ends_on", "shown_status",
                     "public_page"]
     list_filter = ["credit_list", "state"]
@@ -193,6 +163,7 @@ class ListEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(Objection)
 class ObjectionAdmin(ReadOnlyAdmin):
+    agency_path = "entry__credit_list__owner_agency"
     list_display = ["id", "entry", "submitted_on", "state", "acceptance_due", "verification_due", "handle"]
     list_filter = ["state"]
     list_select_related = ["entry__credit_list"]
@@ -205,13 +176,6 @@ class ObjectionAdmin(ReadOnlyAdmin):
 MEASURE_FIELDS = ["agency", "kind", "description", "description_en", "legal_basis"]
 
 
-def _signatory(request, memorandum) -> bool:
-    agency = _agency(request)
-    if agency is None or memorandum is None:
-        return False
-    return any(signatory.pk == agency.pk for signatory in memorandum.signatories.all())
-
-
 class MeasureInline(admin.TabularInline):
     """Superusers: every measure of the memorandum."""
 
@@ -221,7 +185,7 @@ class MeasureInline(admin.TabularInline):
     can_delete = False
 
     def has_view_permission(self, request, obj=None):
-        return _is_staff(request)
+        return self.admin_site._registry[Memorandum].has_view_permission(request, obj)
 
     def has_add_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_superuser
@@ -240,13 +204,13 @@ class OwnMeasureInline(MeasureInline):
     verbose_name_plural = _("measures applied by your agency")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(agency=_agency(request))
+        return super().get_queryset(request).filter(agency=access.staff_agency(request))
 
     def _editor(self, request, obj) -> bool:
-        return _is_staff(request) and _signatory(request, obj) and _may(request, "change", Measure)
+        return _signatory(request, obj) and access.has_perms(request, ["listings.change_measure"])
 
     def has_add_permission(self, request, obj=None):
-        return self._editor(request, obj) and _may(request, "add", Measure)
+        return self._editor(request, obj) and access.has_perms(request, ["listings.add_measure"])
 
     def has_change_permission(self, request, obj=None):
         return self._editor(request, obj)
@@ -262,7 +226,7 @@ class OtherMeasureInline(MeasureInline):
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).select_related("agency")
-        agency = _agency(request)
+        agency = access.staff_agency(request)
         return queryset.exclude(agency=agency) if agency is not None else queryset
 
     def has_add_permission(self, request, obj=None):
@@ -273,10 +237,11 @@ class OtherMeasureInline(MeasureInline):
 
 
 @admin.register(Memorandum)
-class MemorandumAdmin(_ServiceErrorsMixin, admin.ModelAdmin):
+class MemorandumAdmin(_ServiceErrorsMixin, access.AgencyScopedAdmin):
     """No agency owns a memorandum (several sign it): only superusers change it. Its signatories'
     staff open it to maintain their own agency's measures; everything else is read-only for them."""
 
+    agency_path = None
     list_display = ["code", "title", "document_number", "signed_on"]
     filter_horizontal = ["signatories", "lists"]
 
@@ -290,25 +255,19 @@ class MemorandumAdmin(_ServiceErrorsMixin, admin.ModelAdmin):
             return [OwnMeasureInline, OtherMeasureInline]
         return [OtherMeasureInline]
 
-    def has_module_permission(self, request):
-        return _is_staff(request)
-
-    def has_view_permission(self, request, obj=None):
-        return _is_staff(request)
-
-    def has_add_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
+    def may_add(self, request):
+        return request.user.is_superuser
 
     def has_change_permission(self, request, obj=None):
-        # A signatory's staff may open the form to save their measures; its own fields stay read-only.
+        # A signatory's staff may open the form to save their measures (so they need the measure
+        # permission, not the memorandum's); the memorandum's own fields stay read-only.
+        if not self.admin_allowed(request):
+            return False
         if request.user.is_superuser:
-            return request.user.is_active
-        if not (_is_staff(request) and _agency(request) is not None and _may(request, "change", Measure)):
+            return True
+        if not access.has_perms(request, ["listings.change_measure"]):
             return False
         return obj is None or _signatory(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_readonly_fields(self, request, obj=None):
         if request.user.is_superuser:
@@ -332,5 +291,5 @@ class MemorandumAdmin(_ServiceErrorsMixin, admin.ModelAdmin):
         for measure in formset.save(commit=False):
             if not request.user.is_superuser:
                 # The agency field is not on their form: new measures are their agency's.
-                measure.agency = _agency(request) if measure.pk is None else measure.agency
+                measure.agency = access.staff_agency(request) if measure.pk is None else measure.agency
             services.measure_save(measure=measure, actor=request.user)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from credit.models import Agency, AgencyStaff, Enterprise, EntityType
+from credit.models import Agency, Enterprise, EntityType
 from credit.publication import publication_record
 from listings.models import (
     CreditList,
@@ -29,6 +29,7 @@ from listings.models import (
     validate_source_address,
 )
 from listings.selectors import active_counts_cache_key
+from portal.access import staff_agency
 from portal.workdays import add_working_days
 
 ABNORMAL_OPERATIONS = "abnormal-operations"
@@ -44,13 +45,6 @@ class ListingError(ValidationError):
     def __init__(self, message, *, code: str, field: str | None = None, params=None):
         super().__init__(message, code=code, params=params)
         self.field = field
-
-
-def staff_agency(user) -> Agency | None:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    staff = AgencyStaff.objects.select_related("agency").filter(user=user).first()
-    return staff.agency if staff else None
 
 
 def _require_owner(*, actor, credit_list: CreditList) -> Agency | None:

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from listings import selectors, services
 from listings.forms import EntryCreateForm, EntryRemoveForm, EntryRevokeForm, ObjectionDecisionForm, ObjectionForm
 from listings.models import CreditList, ListEntry, local_today
+from portal import access
 
 PAGE_SIZE = 50
 # Counting every match of a broad filter costs a scan; above this the page says "more than".
@@ -44,12 +44,11 @@ def _entry_or_404(code: str, pk: int) -> ListEntry:
     return entry
 
 
-def _owner_agency_or_403(request: HttpRequest, credit_list: CreditList):
-    """Lists and entries are public, so a staff member of another agency gets 403 (not 404) for changes."""
-    agency = services.staff_agency(request.user)
-    if agency is None or agency.pk != credit_list.owner_agency_id:
-        raise PermissionDenied(_("Only staff of the agency that owns this list may change its entries."))
-    return agency
+# The model permissions the admin would require for the same work (portal.access).
+ADD_ENTRY = "listings.add_listentry"
+CHANGE_ENTRY = "listings.change_listentry"
+ADD_OBJECTION = "listings.add_objection"
+DECIDE_OBJECTION = "listings.change_objection"
 
 
 def _apply_error(form, error: services.ListingError) -> None:
@@ -81,9 +80,8 @@ def list_detail(request: HttpRequest, code: str) -> HttpResponse:
             "entries": entries,
             "query": query.urlencode(),
             "today": today,
-            "can_add": services.staff_agency(request.user) == credit_list.owner_agency
-            if request.user.is_authenticated
-            else False,
+            "can_add": request.user.is_authenticated
+            and access.staff_may(request, credit_list.owner_agency_id, ADD_ENTRY),
         },
     )
 
@@ -97,16 +95,18 @@ def entry_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         "measures": selectors.list_entry_measures(entry=entry),
         "today": today,
     }
-    user = request.user
-    if user.is_authenticated:
-        agency = services.staff_agency(user)
-        account = getattr(user, "enterprise_account", None)
-        context["is_owner_staff"] = agency is not None and agency.pk == entry.credit_list.owner_agency_id
+    if request.user.is_authenticated:
+        principal = access.who(request)
+        owner = entry.credit_list.owner_agency_id
+        context["is_owner_staff"] = access.staff_may(request, owner, CHANGE_ENTRY, DECIDE_OBJECTION)
         # The listed enterprise objects; the owner agency's staff may record an objection made to them.
-        objector = context["is_owner_staff"] or (account is not None and account.enterprise_id == entry.enterprise_id)
-        if user.is_staff:
+        objector = access.staff_may(request, owner, ADD_OBJECTION) or (
+            principal.kind is access.Kind.ENTERPRISE and principal.enterprise_id == entry.enterprise_id
+        )
+        staff_reader = access.may_read_staff_data(request, "listings.view_listentry", "listings.view_objection")
+        if staff_reader:
             context["history"] = selectors.list_entry_history(entry=entry)
-        if user.is_staff or objector:
+        if staff_reader or objector:
             context["objections"] = objections = list(selectors.list_entry_objections(entry=entry))
         if objector:
             # The objection service's own rule, so the link shows exactly when a submission would be accepted.
@@ -118,11 +118,16 @@ def entry_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 
 @login_required
 def entry_object(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    entry = _entry_or_404(code, pk)
-    account = getattr(request.user, "enterprise_account", None)
-    own = account is not None and account.enterprise_id == entry.enterprise_id
-    if not own:
-        _owner_agency_or_403(request, entry.credit_list)
+    """The listed enterprise objects here; the owning agency's staff record an objection made to them.
+    Another enterprise's or agency's entry is not found (portal.access)."""
+    principal = access.who(request)
+    if principal.kind is access.Kind.ENTERPRISE:
+        entry = access.owned_or_404(principal, selectors.list_entry_get(code=code, pk=pk), enterprise_path="enterprise")
+    else:
+        principal = access.require_agency_staff(request, ADD_OBJECTION)
+        entry = access.owned_or_404(
+            principal, selectors.list_entry_get(code=code, pk=pk), agency_path="credit_list__owner_agency"
+        )
     form = ObjectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -135,17 +140,15 @@ def entry_object(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     return render(request, "listings/objection_form.html", {"entry": entry, "form": form})
 
 
-def _staff_only(request: HttpRequest) -> None:
-    if services.staff_agency(request.user) is None:
-        raise PermissionDenied(_("This page is for agency staff."))
+# The staff pages: 403 unless the login is its agency's with the admin's permission for the work
+# (whatever the address names); 404 for a list, entry or objection another agency owns.
 
 
 @login_required
 def staff_entry_add(request: HttpRequest, code: str) -> HttpResponse:
-    _staff_only(request)
-    credit_list = _credit_list_or_404(code)
-    agency = _owner_agency_or_403(request, credit_list)
-    form = EntryCreateForm(request.POST or None, credit_list=credit_list, agency=agency)
+    principal = access.require_agency_staff(request, ADD_ENTRY)
+    credit_list = access.owned_or_404(principal, selectors.credit_list_get(code=code), agency_path="owner_agency")
+    form = EntryCreateForm(request.POST or None, credit_list=credit_list, agency=principal.agency)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -172,9 +175,10 @@ def staff_entry_add(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def staff_entry_remove(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    _staff_only(request)
-    entry = _entry_or_404(code, pk)
-    _owner_agency_or_403(request, entry.credit_list)
+    principal = access.require_agency_staff(request, CHANGE_ENTRY)
+    entry = access.owned_or_404(
+        principal, selectors.list_entry_get(code=code, pk=pk), agency_path="credit_list__owner_agency"
+    )
     form = EntryRemoveForm(request.POST or None, initial={"removed_on": local_today()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -190,9 +194,10 @@ def staff_entry_remove(request: HttpRequest, code: str, pk: int) -> HttpResponse
 @login_required
 def staff_entry_revoke(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     """A wrong listing (say, the penalty was annulled) is revoked: it stops counting, its record stays."""
-    _staff_only(request)
-    entry = _entry_or_404(code, pk)
-    _owner_agency_or_403(request, entry.credit_list)
+    principal = access.require_agency_staff(request, CHANGE_ENTRY)
+    entry = access.owned_or_404(
+        principal, selectors.list_entry_get(code=code, pk=pk), agency_path="credit_list__owner_agency"
+    )
     form = EntryRevokeForm(request.POST or None, initial={"revoked_on": local_today()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -207,11 +212,10 @@ def staff_entry_revoke(request: HttpRequest, code: str, pk: int) -> HttpResponse
 
 @login_required
 def staff_objection(request: HttpRequest, pk: int) -> HttpResponse:
-    _staff_only(request)
-    objection = selectors.objection_get(pk=pk)
-    if objection is None:
-        raise Http404(pk)
-    _owner_agency_or_403(request, objection.entry.credit_list)
+    principal = access.require_agency_staff(request, DECIDE_OBJECTION)
+    objection = access.owned_or_404(
+        principal, selectors.objection_get(pk=pk), agency_path="entry__credit_list__owner_agency"
+    )
     form = ObjectionDecisionForm(request.POST or None, objection=objection) if objection.is_open else None
     if form is not None and request.method == "POST" and form.is_valid():
         decision, reason = form.cleaned_data["decision"], form.cleaned_data["reason"]

@@ -137,6 +137,11 @@ def test_it_shows_the_seed_before_the_reveal_only_to_the_plans_agency(client, wo
     users = {"owner": world[1], "other": world[2], "superuser": UserFactory(is_staff=True, is_superuser=True),
              "no_agency": grant(UserFactory(is_staff=True))}
     client.force_login(users[persona])
+    if persona == "no_agency":
+        # Without an agency link the admin opens nothing (portal.access).
+        assert client.get(f"/admin/inspections/plan/{plan.pk}/change/").status_code == 403
+        assert client.get("/admin/inspections/task/").status_code == 403
+        return
     body = client.get(f"/admin/inspections/plan/{plan.pk}/change/").content.decode()
     assert plan.commitment in body
     assert (plan.seed in body) is sees and ("7 7 7" in body) is sees

@@ -2,9 +2,9 @@
 
 Personas: superuser; staff of agency A ("own"); staff of agency B ("other"); staff
 without an agency; anonymous. Staff logins hold every inspections permission, so the
-scoping under test is the agency rule, not Django's model permissions. A row another
-agency keeps private is "not found": Django's admin answers with a redirect to the
-admin index instead of a form.
+scoping under test is the agency rule, not Django's model permissions: without an agency
+link nothing opens (403, portal.access). A row another agency keeps private is "not
+found": Django's admin answers with a redirect to the admin index instead of a form.
 """
 
 from __future__ import annotations
@@ -68,6 +68,10 @@ def is_login_redirect(response, field=None):
     return response.status_code == 302 and response["Location"].startswith("/admin/login/")
 
 
+def is_denied(response, field=None):
+    return response.status_code == 403
+
+
 def is_not_found(response, field=None):
     # Django's admin redirects a missing (here: hidden) object to the admin index.
     return response.status_code == 302 and response["Location"] == "/admin/"
@@ -85,7 +89,7 @@ def read_only(response, field="name"):
 
 
 @pytest.mark.parametrize(("persona", "listed"), [
-    ("superuser", {"INS-A", "INS-B"}), ("own", {"INS-A"}), ("other", {"INS-B"}), ("no_agency", set()),
+    ("superuser", {"INS-A", "INS-B"}), ("own", {"INS-A"}), ("other", {"INS-B"}), ("no_agency", 403),
     ("anonymous", None),
 ])
 def test_it_lists_only_the_own_agency_inspectors(client, world, persona, listed):
@@ -94,13 +98,16 @@ def test_it_lists_only_the_own_agency_inspectors(client, world, persona, listed)
     if listed is None:
         assert is_login_redirect(response)
         return
+    if listed == 403:
+        assert is_denied(response)
+        return
     assert response.status_code == 200
     shown = {row.code for row in response.context["cl"].result_list}
     assert shown == listed
 
 
 @pytest.mark.parametrize(("persona", "expected"), [
-    ("superuser", editable), ("own", editable), ("other", is_not_found), ("no_agency", is_not_found),
+    ("superuser", editable), ("own", editable), ("other", is_not_found), ("no_agency", is_denied),
     ("anonymous", is_login_redirect),
 ])
 def test_it_opens_an_inspector_by_persona(client, world, persona, expected):
@@ -167,7 +174,7 @@ def test_it_ignores_another_agencys_change_post_for_an_inspector(client, world):
 
 
 @pytest.mark.parametrize(("persona", "listed"), [
-    ("superuser", {"INS-A", "INS-B"}), ("own", {"INS-A"}), ("other", {"INS-B"}), ("no_agency", set()),
+    ("superuser", {"INS-A", "INS-B"}), ("own", {"INS-A"}), ("other", {"INS-B"}), ("no_agency", 403),
     ("anonymous", None),
 ])
 def test_it_lists_only_the_own_agency_conflicts(client, world, persona, listed):
@@ -176,11 +183,14 @@ def test_it_lists_only_the_own_agency_conflicts(client, world, persona, listed):
     if listed is None:
         assert is_login_redirect(response)
         return
+    if listed == 403:
+        assert is_denied(response)
+        return
     assert {row.inspector.code for row in response.context["cl"].result_list} == listed
 
 
 @pytest.mark.parametrize(("persona", "expected"), [
-    ("superuser", editable), ("own", editable), ("other", is_not_found), ("no_agency", is_not_found),
+    ("superuser", editable), ("own", editable), ("other", is_not_found), ("no_agency", is_denied),
     ("anonymous", is_login_redirect),
 ])
 def test_it_opens_a_conflict_by_persona(client, world, persona, expected):
@@ -229,6 +239,9 @@ def test_it_lists_spot_checks_read_only(client, world, persona):
     response = client.get("/admin/inspections/spotcheck/")
     if persona == "anonymous":
         assert is_login_redirect(response)
+        return
+    if persona == "no_agency":
+        assert is_denied(response)
         return
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == 2
@@ -282,7 +295,7 @@ def national(world):
 
 @pytest.mark.parametrize(("persona", "expected", "may_add"), [
     ("superuser", editable, True), ("national", editable, True), ("own", read_only, False),
-    ("other", read_only, False), ("no_agency", read_only, False), ("anonymous", is_login_redirect, False),
+    ("other", read_only, False), ("no_agency", is_denied, False), ("anonymous", is_login_redirect, False),
 ])
 def test_it_lets_only_the_national_level_edit_the_one_list(client, national, persona, expected, may_add):
     login(client, national, persona)

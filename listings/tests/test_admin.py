@@ -88,7 +88,7 @@ LIST_GET = {
     "superuser": (200, True),
     "owner_staff": (200, True),
     "other_staff": (200, False),
-    "staff_without_agency": (200, False),
+    "staff_without_agency": (403, False),  # no agency link: the admin opens nothing
     "anonymous": (302, False),
 }
 
@@ -139,7 +139,7 @@ MEMORANDUM_GET = {
     "superuser": (200, True),
     "owner_staff": (200, False),  # a signatory: opens it for its measures, the memorandum stays read-only
     "other_staff": (200, False),
-    "staff_without_agency": (200, False),
+    "staff_without_agency": (403, False),
     "anonymous": (302, False),
 }
 MEMORANDUM_POST = {

@@ -9,13 +9,14 @@ from listings import services
 from listings.models import EntryState, Objection
 from listings.tests.factories import make_entry, standard_agency, standard_list
 from portal.models import AuditEvent
+from portal.testing.personas import grant_staff_permissions
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def samr_staff():
-    return StaffFactory(agency=standard_agency("SAMR")).user
+    return grant_staff_permissions(StaffFactory(agency=standard_agency("SAMR")).user)
 
 
 def test_it_counts_the_acceptance_deadline_in_working_days_across_national_day():

@@ -11,6 +11,7 @@ from credit.tests.factories import EnterpriseFactory, StaffFactory
 from listings import services
 from listings.models import ListEntry, validate_source_address
 from listings.tests.factories import make_entry, standard_agency
+from portal.testing.personas import grant_staff_permissions
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +53,7 @@ def test_it_refuses_a_bad_source_address_in_the_service():
 
 def test_it_takes_a_site_path_in_the_staff_form_and_keeps_a_bad_one_with_the_error():
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(StaffFactory(agency=standard_agency("SAMR")).user)
+    client.force_login(grant_staff_permissions(StaffFactory(agency=standard_agency("SAMR")).user))
     enterprise = EnterpriseFactory()
     form = {
         "uscc": enterprise.uscc, "reason_code": "unreachable", "decision_number": "京市监异〔2025〕9号",

@@ -1,0 +1,304 @@
+"""Who the request is, and the one rule for what each party may see and change.
+
+Parties (`Kind`): the public (not signed in); an enterprise account, the liaison login of one
+enterprise (credit.EnterpriseAccount); agency staff, a login bound to one agency
+(credit.AgencyStaff); staff without an agency (``is_staff`` but no link); a login bound to
+nothing; superusers. `who(request)` answers once per request, `staff_agency(user)` is the one
+way to find a staff member's agency.
+
+The rule, the same on public, account and staff pages and in the admin:
+
+- **403** says *who you are* is not enough: the page is not for your kind of login, or you lack
+  the model permission the admin would require for the same work. It never depends on which
+  object the address names, so it reveals nothing about objects.
+- **404** says *the object is not yours*: another enterprise's objection, another agency's list
+  entry, plan or record on a page that acts on it -- the same answer as for an address that
+  names nothing (`owned_or_404`).
+- The admin (`AgencyScopedAdmin`) needs an agency link (or a superuser) and the model
+  permission. It shows other agencies' public rows read-only and leaves their private rows out
+  of its querysets, so their addresses answer as for a missing row; nothing published is
+  deleted (withdrawal, deactivation instead).
+
+The staff pages outside the admin act in an agency's name (the services refuse anyone else), so
+there a superuser needs an agency link too.
+
+This module reads the links through the user's reverse relations (``agency_staff``,
+``enterprise_account``) and imports no app of the project.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import reduce
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from credit.models import Agency, Enterprise
+
+T = TypeVar("T")
+
+STAFF_PAGE_REFUSED = _(
+    "This page is for agency staff with the permission for this work; a login without an agency link "
+    "cannot act in an agency's name."
+)
+
+
+class Kind(enum.Enum):
+    PUBLIC = "public"
+    ENTERPRISE = "enterprise"
+    AGENCY_STAFF = "agency_staff"
+    STAFF_WITHOUT_AGENCY = "staff_without_agency"
+    UNBOUND = "unbound"  # signed in, bound to neither an agency nor an enterprise, not staff
+    SUPERUSER = "superuser"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a request (or a service's actor) is. `agency` is set for agency staff and for a
+    superuser with an agency link; `enterprise` for an enterprise account."""
+
+    kind: Kind
+    user_id: int | None = None
+    agency: Agency | None = None
+    enterprise: Enterprise | None = None
+
+    @property
+    def is_superuser(self) -> bool:
+        return self.kind is Kind.SUPERUSER
+
+    @property
+    def agency_id(self) -> int | None:
+        return self.agency.pk if self.agency is not None else None
+
+    @property
+    def agency_level(self) -> str | None:
+        return self.agency.level if self.agency is not None else None
+
+    @property
+    def agency_region(self) -> str | None:
+        return self.agency.region_code if self.agency is not None else None
+
+    @property
+    def enterprise_id(self) -> int | None:
+        return self.enterprise.pk if self.enterprise is not None else None
+
+    def acts_for(self, agency_id: int | None) -> bool:
+        """Superusers act for every agency; a staff login only for its own."""
+        return self.is_superuser or (self.agency is not None and agency_id is not None and self.agency.pk == agency_id)
+
+
+PUBLIC = Principal(Kind.PUBLIC)
+_CACHE = "_access_principal"
+
+
+def _user_of(subject):
+    return subject.user if isinstance(subject, HttpRequest) else subject
+
+
+def who(subject) -> Principal:
+    """Who a request or a user is. Looked up with one query and kept on the user object, as
+    Django keeps its permission cache there: a link changed later needs a freshly loaded user."""
+    user = _user_of(subject)
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return PUBLIC
+    cached = getattr(user, _CACHE, None)
+    if cached is not None:
+        return cached
+    row = (
+        get_user_model()
+        ._default_manager.select_related(
+            "agency_staff__agency", "enterprise_account__enterprise__registration_authority"
+        )
+        .filter(pk=user.pk)
+        .first()
+    )
+    link = getattr(row, "agency_staff", None)
+    account = getattr(row, "enterprise_account", None)
+    agency = link.agency if link is not None else None
+    if user.is_superuser:
+        principal = Principal(Kind.SUPERUSER, user.pk, agency=agency)
+    elif agency is not None:
+        principal = Principal(Kind.AGENCY_STAFF, user.pk, agency=agency)
+    elif account is not None:
+        principal = Principal(Kind.ENTERPRISE, user.pk, enterprise=account.enterprise)
+    elif user.is_staff:
+        principal = Principal(Kind.STAFF_WITHOUT_AGENCY, user.pk)
+    else:
+        principal = Principal(Kind.UNBOUND, user.pk)
+    setattr(user, _CACHE, principal)
+    return principal
+
+
+def staff_agency(subject) -> Agency | None:
+    """The agency of a staff login (or of a request's user), None for everybody else."""
+    return who(subject).agency
+
+
+def acts_for(subject, agency_id: int | None) -> bool:
+    return who(subject).acts_for(agency_id)
+
+
+def path_id(obj: Any, path: str) -> int | None:
+    """The id at the end of a ``field__field`` path from `obj` (``credit_list__owner_agency``)."""
+    *head, last = path.split("__")
+    return getattr(reduce(getattr, head, obj), f"{last}_id")
+
+
+def has_perms(subject, perms: Iterable[str]) -> bool:
+    user = _user_of(subject)
+    return bool(user is not None and user.is_active and user.has_perms(list(perms)))
+
+
+def staff_may(subject, agency_id: int | None, *perms: str) -> bool:
+    """True for staff of agency `agency_id` holding `perms`: what the staff pages check."""
+    principal = who(subject)
+    return principal.agency is not None and principal.agency.pk == agency_id and has_perms(subject, perms)
+
+
+def may_read_staff_data(subject, *perms: str) -> bool:
+    """Staff data on public pages (an entry's history, its objections): for readers the admin
+    would admit with the same permissions."""
+    principal = who(subject)
+    return (principal.is_superuser or principal.agency is not None) and has_perms(subject, perms)
+
+
+def require_agency_staff(request: HttpRequest, *perms: str) -> Principal:
+    """A staff page: 403 unless the login is bound to an agency and holds `perms`.
+
+    Checked before any object is looked up, so the answer depends only on who asks."""
+    principal = who(request)
+    if principal.agency is None or not has_perms(request, perms):
+        raise PermissionDenied(STAFF_PAGE_REFUSED)
+    return principal
+
+
+def owned_or_404(
+    principal: Principal, obj: T | None, *, agency_path: str | None = None, enterprise_path: str | None = None
+) -> T:
+    """`obj` if `principal` is a party it belongs to, else the 404 of a missing object.
+
+    A party is the agency at `agency_path` (its staff) or the enterprise at `enterprise_path`
+    (its enterprise account)."""
+    if obj is None:
+        raise Http404
+    if agency_path and principal.agency is not None and path_id(obj, agency_path) == principal.agency.pk:
+        return obj
+    if enterprise_path and principal.kind is Kind.ENTERPRISE and path_id(obj, enterprise_path) == principal.enterprise_id:
+        return obj
+    raise Http404
+
+
+class AgencyScopedAdmin(admin.ModelAdmin):
+    """The one admin base: who may open it, whose rows are changed, which rows are hidden.
+
+    - Open: superusers, and staff bound to an agency holding Django's model permission.
+      Staff without an agency get 403 everywhere.
+    - `agency_path` leads from a row to the agency that owns it (``source_agency``,
+      ``plan__agency``); None: no one agency owns the row, only superusers change it unless
+      `owns` says otherwise.
+    - Change: superusers, and the owning agency's staff (`owns`); a withdrawn row is history
+      and read-only for everyone.
+    - `others_visible`: other agencies' rows are public and shown read-only; False: they are
+      private and left out of the queryset except what `visible_q` lets through (a committed
+      plan), so their addresses answer as for a missing row.
+    - Delete: never, unless `may_delete` allows an unpublished row (a draft).
+    - `agency_choices`: foreign keys whose choices are limited to the staff member's agency,
+      as ``{field: path from the choice to its agency}`` ("" = the choice is the agency).
+    """
+
+    agency_path: str | None = "agency"
+    others_visible = True
+    agency_choices: dict[str, str] = {}
+    show_full_result_count = False  # one COUNT(*) over millions of rows is enough
+
+    def admin_allowed(self, request) -> bool:
+        principal = who(request)
+        return request.user.is_active and (principal.is_superuser or principal.agency is not None)
+
+    def is_scoped(self, request) -> bool:
+        """A staff member whose rows and choices are limited to their agency."""
+        principal = who(request)
+        return not principal.is_superuser and principal.agency is not None
+
+    def row_agency_id(self, obj) -> int | None:
+        return path_id(obj, self.agency_path) if self.agency_path else None
+
+    def owns(self, request, obj) -> bool:
+        principal = who(request)
+        return principal.is_superuser or (self.agency_path is not None and principal.acts_for(self.row_agency_id(obj)))
+
+    def visible_q(self, request, agency) -> Q:
+        """The rows a scoped staff member sees when other agencies' rows are private."""
+        return Q(**{self.agency_path: agency})
+
+    def may_add(self, request) -> bool:
+        return True
+
+    def may_delete(self, request, obj) -> bool:
+        return False
+
+    def get_queryset(self, request) -> QuerySet:
+        queryset = super().get_queryset(request)
+        if self.others_visible or who(request).is_superuser:
+            return queryset
+        agency = staff_agency(request)
+        return queryset.filter(self.visible_q(request, agency)) if agency is not None else queryset.none()
+
+    def has_module_permission(self, request):
+        return self.admin_allowed(request) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self.admin_allowed(request) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return self.admin_allowed(request) and super().has_add_permission(request) and self.may_add(request)
+
+    def has_change_permission(self, request, obj=None):
+        if not (self.admin_allowed(request) and super().has_change_permission(request, obj)):
+            return False
+        if obj is None:
+            return True
+        return getattr(obj, "withdrawn_at", None) is None and self.owns(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return (
+            self.may_delete(request, obj)
+            and self.admin_allowed(request)
+            and super().has_delete_permission(request, obj)
+            and (obj is None or self.owns(request, obj))
+        )
+
+    def history_view(self, request, object_id, extra_context=None):
+        # Django looks the row up first, so a hidden row would answer "missing" where a visible
+        # one answers 403: ask who it is before which row, as the change and delete views do.
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        return super().history_view(request, object_id, extra_context)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is None or db_field.name not in self.agency_choices or not self.is_scoped(request):
+            return field
+        agency = staff_agency(request)
+        path = self.agency_choices[db_field.name]
+        if path:
+            field.queryset = field.queryset.filter(**{path: agency})
+        else:
+            field.queryset = field.queryset.filter(pk=agency.pk)
+            field.initial = agency.pk
+            field.empty_label = None
+        return field
+
+    def force_own_agency(self, request, obj) -> None:
+        """A scoped staff member's new or changed row is their agency's, whatever a crafted POST says."""
+        if self.is_scoped(request) and self.agency_path and "__" not in self.agency_path:
+            setattr(obj, self.agency_path, staff_agency(request))

@@ -1,0 +1,515 @@
+"""The route matrix: every address of the site, per persona and method (the rule: portal/access.py).
+
+`test_every_route` is parametrized with every URL pattern of the project, found by walking
+``get_resolver().url_patterns`` (the admin's, i18n's and every app's), so a new address without
+a row fails, naming its pattern; `test_every_row_has_a_route` fails for a row left behind.
+
+Adding a row
+- An app's address: add ``"<route>": [Case(url=..., GET=..., POST=...)]`` to ROWS, the route
+  spelled as the failure prints it. `url` builds a concrete address from the `World`, with the
+  other party's objects where that matters (enterprise B's objection, agency B's list entry,
+  plan, record: personas A are the other party). Each method gets one expectation per persona,
+  in PERSONAS order; leave a method out where the view does not take it.
+- A model admin: add its model label to ADMIN with the object(s) to open and, per persona,
+  what changelist, add, change, history and delete answer; its six addresses follow from that.
+  A custom admin view (an extra ``get_urls`` address) is a route of its own in ROWS.
+
+Expectations: an HTTP status, LOGIN (302 to a sign-in page), HIDDEN (the admin's answer for a row
+outside its queryset: 302 to /admin/), REDIRECT (any other redirect), VIEW / EDIT (an admin change
+page, read-only / editable). In ADMIN strings: L login, D 403, H hidden, V view, E edit, O 200.
+The admin gets POSTs only where the GET is refused or read-only, and must refuse them the same
+way (read-only: 403); nothing is deleted.
+
+The world is built once per module (one transaction, rolled back at the end; each test runs in a
+savepoint of it), every persona signs in once, and the module uses an in-process cache.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.contrib import admin
+from django.db import transaction
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from portal.testing.personas import PERSONAS, build_personas
+
+pytestmark = pytest.mark.django_db
+
+LOGIN, HIDDEN, REDIRECT, VIEW, EDIT = "login", "hidden", "redirect", "view", "edit"
+ADMIN_CODES = {"L": LOGIN, "D": 403, "H": HIDDEN, "V": VIEW, "E": EDIT, "O": 200, "N": 404, "R": REDIRECT}
+NON_STAFF = ("anonymous", "enterprise_a", "enterprise_b")
+FIXED = dt.datetime(2026, 2, 2, 10, 0, tzinfo=dt.UTC)
+
+
+def each(expected) -> tuple:
+    return (expected,) * len(PERSONAS)
+
+
+def walk(patterns, prefix: str = ""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), pattern.name
+
+
+ROUTES = dict(walk(get_resolver().url_patterns))
+
+
+# --- the world ------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    p: Any  # the Personas
+    objects: dict[str, Any]
+    sessions: dict[str, str] = field(default_factory=dict)
+
+    def __getattr__(self, name):
+        if name == "objects":
+            raise AttributeError(name)
+        try:
+            return self.objects[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def client(self, persona: str) -> Client:
+        client = Client()
+        if persona in self.sessions:
+            client.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[persona]
+        return client
+
+
+def build_world() -> World:
+    from axes.models import AccessAttempt, AccessLog
+    from django_celery_beat.models import (
+        ClockedSchedule,
+        CrontabSchedule,
+        IntervalSchedule,
+        PeriodicTask,
+        SolarSchedule,
+    )
+
+    from credit.tests import factories as f
+    from inspections import services as inspection_services
+    from inspections.models import Conflict, Result, SpotCheck, Task
+    from inspections.tests.factories import InspectionItemFactory, InspectorFactory, PlanFactory
+    from listings import services as listing_services
+    from listings.models import CreditList
+    from listings.tests.factories import MemorandumFactory, make_entry
+    from portal.audit import audit_record
+    from portal.testing.personas import staff_group
+
+    p = build_personas()
+    b, firm_b = p.agency_b, p.firm_b
+    records = {"enterprise": firm_b, "agency": b}
+    for name, factory in [
+        ("administrativepenalty", f.PenaltyFactory), ("administrativelicence", f.LicenceFactory),
+        ("shareholder", f.ShareholderFactory), ("keyperson", f.KeyPersonFactory), ("branch", f.BranchFactory),
+        ("changerecord", f.ChangeRecordFactory), ("chattelmortgage", f.ChattelMortgageFactory),
+        ("equitypledge", f.EquityPledgeFactory), ("judicialassistance", f.JudicialAssistanceFactory),
+    ]:
+        records[name] = factory(enterprise=firm_b, source_agency=b)
+    for name, factory in [("annualreport", f.AnnualReportFactory), ("instantdisclosure", f.InstantDisclosureFactory),
+                          ("commitmentletter", f.CommitmentLetterFactory)]:
+        records[name] = factory(enterprise=firm_b)
+    records["person"] = firm_b.legal_representative
+    records["agencystaff"] = p.users["staff_b"].agency_staff
+    records["enterpriseaccount"] = p.users["enterprise_b"].enterprise_account
+
+    # Listings: SAMR (agency B) owns the abnormal-operations list; enterprise B is on it and objects.
+    abnormal = CreditList.objects.get(code="abnormal-operations")
+    entry = make_entry(list_code=abnormal.code, enterprise=firm_b, listed_on=dt.date(2025, 9, 15))
+    objection = listing_services.objection_submit(
+        entry=entry, grounds="地址可以联系", submitted_on=dt.date(2025, 9, 20), actor=p.users["enterprise_b"]
+    )
+    memorandum = MemorandumFactory(signatories=[b], lists=[abnormal])
+
+    # Inspections of agency B: a committed plan (public) and a draft (private), an unrevealed task,
+    # inspectors and a declared conflict (private), a published spot check (public).
+    item = InspectionItemFactory(code="ITEM-BASE")
+    inspectors = [InspectorFactory(agency=b, items=[item]) for _ in range(3)]
+    committed = inspection_services.plan_commit(plan=PlanFactory(agency=b, items=[item]), actor=p.users["staff_b"])
+    draft = PlanFactory(agency=b, items=[item])
+    task = Task.objects.create(plan=committed, enterprise=firm_b, number=f"{committed.number}-0001", position=1,
+                               uscc=firm_b.uscc, risk_class=firm_b.risk_class, ticket="0" * 64)
+    conflict = Conflict.objects.create(inspector=inspectors[0], enterprise=firm_b, reason="亲属任职",
+                                       declared_on=dt.date(2026, 1, 5))
+    spot_check = SpotCheck.objects.create(enterprise=firm_b, agency=b, kind="即时信息抽查",
+                                          checked_on=dt.date(2026, 2, 1), result=Result.NO_PROBLEM, published_at=FIXED)
+
+    interval = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.DAYS)
+    objects = {
+        **records, "credit_list": abnormal, "entry": entry, "objection": objection, "memorandum": memorandum,
+        "item": item, "inspector": inspectors[0], "conflict": conflict, "spot_check": spot_check,
+        "plan": committed, "draft_plan": draft, "task": task,
+        "auditevent": audit_record(action="portal.matrix.prepared", actor_label="test"),
+        "group": staff_group(), "user": p.users["enterprise_b"],
+        "intervalschedule": interval,
+        "crontabschedule": CrontabSchedule.objects.create(minute="10", hour="0"),
+        "solarschedule": SolarSchedule.objects.create(event="sunrise", latitude="39.90", longitude="116.40"),
+        "clockedschedule": ClockedSchedule.objects.create(clocked_time=FIXED),
+        "periodictask": PeriodicTask.objects.create(name="expire", task="listings.entries_expire", interval=interval),
+        "accessattempt": AccessAttempt.objects.create(
+            username="nobody", ip_address="127.0.0.1", user_agent="test", http_accept="*/*",
+            path_info="/account/login/", get_data="", post_data="", failures_since_start=1,
+        ),
+        "accesslog": AccessLog.objects.create(
+            username="nobody", ip_address="127.0.0.1", user_agent="test", http_accept="*/*", path_info="/admin/login/",
+        ),
+    }
+    world = World(p=p, objects=objects)
+    for persona in PERSONAS:
+        user = p.users.get(persona)
+        if user is not None:
+            client = Client()
+            client.force_login(user)
+            world.sessions[persona] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return world
+
+
+# The matrix is about answers, not caching: an in-process cache keeps its hundreds of tests (each
+# clearing the cache twice, conftest._clear_cache) from flushing the Redis that parallel workers
+# share with the Celery broker, and from filling it with pages keyed by ids other workers reuse.
+IN_PROCESS_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "matrix"}}
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    # Wrong-password POSTs from every persona would lock the login pages (tested in portal/tests/test_login_throttle.py).
+    with django_db_blocker.unblock(), override_settings(CACHES=IN_PROCESS_CACHE, AXES_ENABLED=False), transaction.atomic():
+        with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+            built = build_world()
+        yield built
+        transaction.set_rollback(True)
+
+
+# --- the rows ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    url: Callable[[World], str]
+    GET: tuple | None = None
+    HEAD: tuple | None = None
+    POST: tuple | None = None
+    data: dict = field(default_factory=dict)
+    survives: str = ""  # a World object that must still exist afterwards (the delete views)
+
+
+PUBLIC = each(200)
+# Persona columns:          anonymous enterprise_a enterprise_b staff_a staff_b staff_a_no_perms staff_without_agency superuser
+# A staff page of agency B's object: 403 for who may not use staff pages, whatever the address names;
+# 404 for the other agency's staff (as for a missing object); a superuser needs an agency link here.
+STAFF_PAGE_OF_B = (LOGIN, 403, 403, 404, 200, 403, 403, 403)
+# The objection page of enterprise B's entry on agency B's list: for the enterprise and the owner's staff.
+PARTY_PAGE_OF_B = (LOGIN, 404, 200, 404, 200, 403, 403, 403)
+ACCOUNT_AREA = (LOGIN, 200, 200, 403, 403, 403, 403, 403)
+ADMIN_STAFF = (LOGIN, LOGIN, LOGIN, 200, 200, 200, 200, 200)
+METHOD_NOT_ALLOWED = each(405)
+
+
+def plan_url(suffix=""):
+    return lambda w: f"/inspections/plans/{w.plan.number}/{suffix}"
+
+
+def draft_url(suffix=""):
+    return lambda w: f"/inspections/plans/{w.draft_plan.number}/{suffix}"
+
+
+ROWS: dict[str, list[Case]] = {
+    "": [Case(lambda w: "/", GET=PUBLIC, HEAD=PUBLIC)],
+    "search/": [Case(lambda w: "/search/?q=公司", GET=PUBLIC, HEAD=PUBLIC)],
+    "healthz": [Case(lambda w: "/healthz", GET=PUBLIC, HEAD=PUBLIC)],
+    "i18n/setlang/": [Case(lambda w: "/i18n/setlang/", GET=each(REDIRECT), POST=each(REDIRECT),
+                           data={"language": "en", "next": "/"})],
+    "enterprises/<str:uscc>/": [
+        Case(lambda w: f"/enterprises/{w.enterprise.uscc}/", GET=PUBLIC, HEAD=PUBLIC),
+        Case(lambda w: "/enterprises/91110000600037341X/", GET=each(404)),  # fails the check digit
+    ],
+    "lists/": [Case(lambda w: "/lists/", GET=PUBLIC, HEAD=PUBLIC)],
+    "lists/<slug:code>/": [Case(lambda w: f"/lists/{w.credit_list.code}/", GET=PUBLIC, HEAD=PUBLIC)],
+    "lists/<slug:code>/<int:pk>/": [Case(lambda w: w.entry.get_absolute_url(), GET=PUBLIC, HEAD=PUBLIC)],
+    "lists/<slug:code>/<int:pk>/object/": [
+        Case(lambda w: f"{w.entry.get_absolute_url()}object/", GET=PARTY_PAGE_OF_B, POST=PARTY_PAGE_OF_B),
+    ],
+    "lists/staff/<slug:code>/add/": [
+        Case(lambda w: f"/lists/staff/{w.credit_list.code}/add/", GET=STAFF_PAGE_OF_B, POST=STAFF_PAGE_OF_B),
+        Case(lambda w: "/lists/staff/no-such-list/add/", GET=(LOGIN, 403, 403, 404, 404, 403, 403, 403)),
+    ],
+    "lists/staff/<slug:code>/<int:pk>/remove/": [
+        Case(lambda w: f"/lists/staff/{w.credit_list.code}/{w.entry.pk}/remove/", GET=STAFF_PAGE_OF_B,
+             POST=STAFF_PAGE_OF_B),
+    ],
+    "lists/staff/<slug:code>/<int:pk>/revoke/": [
+        Case(lambda w: f"/lists/staff/{w.credit_list.code}/{w.entry.pk}/revoke/", GET=STAFF_PAGE_OF_B,
+             POST=STAFF_PAGE_OF_B),
+    ],
+    "lists/staff/objections/<int:pk>/": [
+        Case(lambda w: f"/lists/staff/objections/{w.objection.pk}/", GET=STAFF_PAGE_OF_B, POST=STAFF_PAGE_OF_B),
+    ],
+    # Public pages of plans: a draft is nobody's public business, its own agency's staff included.
+    "inspections/": [Case(lambda w: "/inspections/", GET=PUBLIC, HEAD=PUBLIC, POST=METHOD_NOT_ALLOWED)],
+    "inspections/verify_draw.py": [
+        Case(lambda w: "/inspections/verify_draw.py", GET=PUBLIC, HEAD=PUBLIC, POST=METHOD_NOT_ALLOWED),
+    ],
+    "inspections/plans/<inspections_plan:number>/": [
+        Case(plan_url(), GET=PUBLIC, HEAD=PUBLIC, POST=METHOD_NOT_ALLOWED),
+        Case(draft_url(), GET=each(404), HEAD=each(404)),
+    ],
+    "inspections/plans/<inspections_plan:number>/files.zip": [
+        Case(lambda w: f"/inspections/plans/{w.plan.number}/files.zip", GET=PUBLIC, HEAD=PUBLIC,
+             POST=METHOD_NOT_ALLOWED),
+        Case(lambda w: f"/inspections/plans/{w.draft_plan.number}/files.zip", GET=each(404)),
+    ],
+    "inspections/plans/<inspections_plan:number>/files/<inspections_file:name>": [
+        Case(plan_url("files/parameters.json"), GET=PUBLIC, HEAD=PUBLIC, POST=METHOD_NOT_ALLOWED),
+        Case(plan_url("files/reveal.json"), GET=each(404)),  # not before the reveal
+        Case(draft_url("files/parameters.json"), GET=each(404)),
+    ],
+    "account/": [Case(lambda w: "/account/", GET=ACCOUNT_AREA, HEAD=ACCOUNT_AREA)],
+    "account/login/": [Case(lambda w: "/account/login/", GET=PUBLIC, POST=PUBLIC,
+                            data={"username": "nobody", "password": "wrong"})],
+    # Any signed-in login may change its own password (an empty POST is a form error, 200).
+    "account/password/": [Case(lambda w: "/account/password/", GET=(LOGIN, *(200,) * 7), POST=(LOGIN, *(200,) * 7))],
+    "account/logout/": [Case(lambda w: "/account/logout/", GET=METHOD_NOT_ALLOWED, POST=each(REDIRECT))],
+    "admin/": [Case(lambda w: "/admin/", GET=ADMIN_STAFF)],
+    "admin/login/": [Case(lambda w: "/admin/login/", GET=(200, 200, 200, *(REDIRECT,) * 5), POST=PUBLIC,
+                          data={"username": "nobody", "password": "wrong"})],
+    # Signed-out visitors are sent to the index (and from there to the sign-in page).
+    "admin/logout/": [Case(lambda w: "/admin/logout/", GET=(REDIRECT,) * 3 + (405,) * 5,
+                           POST=(REDIRECT,) * 3 + (200,) * 5)],
+    "admin/password_change/": [Case(lambda w: "/admin/password_change/", GET=ADMIN_STAFF)],
+    "admin/password_change/done/": [Case(lambda w: "/admin/password_change/done/", GET=ADMIN_STAFF)],
+    "admin/jsi18n/": [Case(lambda w: "/admin/jsi18n/", GET=ADMIN_STAFF)],
+    # Answers from the target admin's own queryset and view permission (here: logins, superusers only).
+    "admin/autocomplete/": [Case(
+        lambda w: "/admin/autocomplete/?app_label=inspections&model_name=inspector&field_name=user&term=staff",
+        GET=(LOGIN, LOGIN, LOGIN, 403, 403, 403, 403, 200))],
+    # "View on site" follows the object's public address, for any staff login (a public object here).
+    "admin/r/<path:content_type_id>/<path:object_id>/": [Case(
+        lambda w: f"/admin/r/{content_type_id(w.enterprise)}/{w.enterprise.pk}/",
+        GET=(LOGIN, LOGIN, LOGIN, *(REDIRECT,) * 5))],
+    "admin/auth/user/<id>/password/": [Case(
+        lambda w: f"/admin/auth/user/{w.user.pk}/password/",
+        GET=(LOGIN, LOGIN, LOGIN, 403, 403, 403, 403, 200), POST=(LOGIN, LOGIN, LOGIN, 403, 403, 403, 403, 200))],
+    "admin:app_list": [Case(lambda w: "/admin/credit/", GET=(LOGIN, LOGIN, LOGIN, 200, 200, 404, 404, 200))],
+    "admin:catch_all": [Case(lambda w: "/admin/no-such-page/", GET=(LOGIN, LOGIN, LOGIN, *(404,) * 5))],
+}
+
+
+def content_type_id(obj) -> int:
+    from django.contrib.contenttypes.models import ContentType
+
+    return ContentType.objects.get_for_model(obj).pk
+
+
+@dataclass(frozen=True)
+class AdminRow:
+    """What changelist, add, change, history and delete answer each persona for `obj`."""
+
+    obj: str  # a key of World.objects
+    staff_a: str
+    staff_b: str
+    superuser: str
+    staff_a_no_perms: str = "D D D D D"
+    staff_without_agency: str = "D D D D D"
+
+
+def published(obj):
+    # Agency B's public record: A's staff read it, B's change it; nobody deletes it.
+    return AdminRow(obj, staff_a="O O V O D", staff_b="O O E O D", superuser="O O E O D")
+
+
+def staff_read(obj):
+    # Staff read it, only a superuser adds or changes it.
+    return AdminRow(obj, staff_a="O D V O D", staff_b="O D V O D", superuser="O O E O D")
+
+
+def superuser_only(obj, deletable=False):
+    return AdminRow(obj, staff_a="D D D D D", staff_b="D D D D D", superuser="O O E O O" if deletable else "O O E O D")
+
+
+def private(obj):
+    # Agency B's private row: hidden from A's staff (the admin's "does not exist"), B's own.
+    return AdminRow(obj, staff_a="O O H H D", staff_b="O O E O D", superuser="O O E O D")
+
+
+ADMIN: dict[str, list[AdminRow]] = {
+    **{f"credit.{name}": [published(name)] for name in [
+        "administrativepenalty", "administrativelicence", "shareholder", "keyperson", "branch", "changerecord",
+        "chattelmortgage", "equitypledge", "judicialassistance"]},
+    "credit.enterprise": [published("enterprise")],  # owned by its registration authority
+    "credit.person": [AdminRow("person", staff_a="O O V O D", staff_b="O O V O D", superuser="O O E O D")],
+    "credit.annualreport": [staff_read("annualreport")],
+    "credit.instantdisclosure": [staff_read("instantdisclosure")],
+    "credit.commitmentletter": [staff_read("commitmentletter")],
+    "credit.agency": [staff_read("agency")],
+    "credit.agencystaff": [superuser_only("agencystaff")],
+    "credit.enterpriseaccount": [superuser_only("enterpriseaccount")],
+    "listings.creditlist": [AdminRow("credit_list", staff_a="O D V O D", staff_b="O D E O D", superuser="O O E O D")],
+    "listings.listentry": [AdminRow("entry", staff_a="O D V O D", staff_b="O D V O D", superuser="O D V O D")],
+    "listings.objection": [AdminRow("objection", staff_a="O D V O D", staff_b="O D V O D", superuser="O D V O D")],
+    # Signed by agency B, whose staff open it to maintain their own measures.
+    "listings.memorandum": [AdminRow("memorandum", staff_a="O D V O D", staff_b="O D E O D", superuser="O O E O D")],
+    # The one list: national staff (B) maintain it.
+    "inspections.inspectionitem": [AdminRow("item", staff_a="O D V O D", staff_b="O O E O D",
+                                            superuser="O O E O D")],
+    "inspections.inspector": [private("inspector")],
+    "inspections.conflict": [private("conflict")],
+    "inspections.spotcheck": [AdminRow("spot_check", staff_a="O O V O D", staff_b="O O V O D",
+                                       superuser="O O V O D")],
+    "inspections.plan": [
+        published("plan"),  # committed: public
+        # A draft: private to B; only a superuser holds the delete permission that removes one.
+        AdminRow("draft_plan", staff_a="O O H H D", staff_b="O O E O D", superuser="O O E O O"),
+    ],
+    # Selected but not revealed: the plan's agency's secret. The draw adds tasks, nobody else.
+    "inspections.task": [AdminRow("task", staff_a="O D H H D", staff_b="O D E O D", superuser="O D E O D")],
+    # Sign-in attempts name people and addresses: superusers read them, nobody edits or deletes.
+    "axes.accessattempt": [AdminRow("accessattempt", staff_a="D D D D D", staff_b="D D D D D", superuser="O D V O D")],
+    "axes.accesslog": [AdminRow("accesslog", staff_a="D D D D D", staff_b="D D D D D", superuser="O D V O D")],
+    "portal.auditevent": [AdminRow("auditevent", staff_a="D D D D D", staff_b="D D D D D", superuser="O D V O D")],
+    "auth.group": [superuser_only("group", deletable=True)],
+    "auth.user": [superuser_only("user", deletable=True)],
+    **{f"django_celery_beat.{name}": [superuser_only(name, deletable=True)] for name in [
+        "periodictask", "intervalschedule", "crontabschedule", "solarschedule", "clockedschedule"]},
+}
+
+ADMIN_VIEWS = {
+    "": "changelist",
+    "add/": "add",
+    "<path:object_id>/change/": "change",
+    "<path:object_id>/history/": "history",
+    "<path:object_id>/delete/": "delete",
+    "<path:object_id>/": "redirect",
+}
+COLUMNS = ["changelist", "add", "change", "history", "delete"]
+
+
+def admin_route(route: str):
+    """(model label, view) if `route` is one of a registered model admin's standard addresses."""
+    for model in admin.site._registry:
+        prefix = f"admin/{model._meta.app_label}/{model._meta.model_name}/"
+        if route.startswith(prefix) and route[len(prefix):] in ADMIN_VIEWS:
+            return model._meta.label_lower, ADMIN_VIEWS[route[len(prefix):]]
+    return None
+
+
+def admin_cases(label: str, view: str) -> list[Case]:
+    app_label, model_name = label.split(".")
+    base = f"/admin/{app_label}/{model_name}/"
+    cases = []
+    for row in ADMIN[label]:
+        def url(w, row=row):
+            obj = w.objects[row.obj]
+            return {"changelist": base, "add": f"{base}add/", "change": f"{base}{obj.pk}/change/",
+                    "history": f"{base}{obj.pk}/history/", "delete": f"{base}{obj.pk}/delete/",
+                    "redirect": f"{base}{obj.pk}/"}[view]
+
+        if view == "redirect":
+            get = tuple(LOGIN if persona in NON_STAFF else REDIRECT for persona in PERSONAS)
+        else:
+            codes = {persona: ("L L L L L" if persona in NON_STAFF else getattr(row, persona)).split()
+                     for persona in PERSONAS}
+            get = tuple(ADMIN_CODES[codes[persona][COLUMNS.index(view)]] for persona in PERSONAS)
+        # Refused stays refused on POST; read-only means a POST is refused. Allowed writes are not
+        # sent (the apps' own admin tests do them), so nothing here changes or deletes a row.
+        post = None
+        if view in ("changelist", "add", "change", "delete"):
+            post = tuple(403 if code == VIEW else code if code in (LOGIN, 403, HIDDEN) else None for code in get)
+        cases.append(Case(url, GET=get, POST=post, data={"post": "yes"} if view == "delete" else {},
+                          survives=row.obj if view == "delete" else ""))
+    return cases
+
+
+def cases_for(route: str) -> list[Case] | None:
+    found = admin_route(route)
+    if found is not None:
+        label, view = found
+        return admin_cases(label, view) if label in ADMIN else None
+    name = ROUTES.get(route)
+    if route in ROWS:
+        return ROWS[route]
+    if name == "app_list":
+        return ROWS.get("admin:app_list")
+    if route.startswith("admin/") and name is None and "(?P<url>" in route:
+        return ROWS.get("admin:catch_all")
+    return None
+
+
+# --- the checks -------------------------------------------------------------------------
+
+
+def answers(response, expected) -> bool:
+    status, location = response.status_code, response.get("Location", "")
+    if expected == LOGIN:
+        return status == 302 and "/login/?next=" in location
+    if expected == HIDDEN:
+        return status == 302 and location == "/admin/"
+    if expected == REDIRECT:
+        return status in (301, 302) and "/login/?next=" not in location
+    if expected in (VIEW, EDIT):
+        return status == 200 and response.context["has_change_permission"] is (expected == EDIT)
+    return status == expected
+
+
+def shown(response) -> str:
+    text = str(response.status_code)
+    if response.get("Location"):
+        text += f" -> {response['Location']}"
+    if response.status_code == 200 and response.context and "has_change_permission" in response.context:
+        text += f" (has_change_permission={response.context['has_change_permission']})"
+    return text
+
+
+def send(client: Client, method: str, url: str, data: dict):
+    if method == "GET":
+        return client.get(url)
+    if method == "HEAD":
+        return client.head(url)
+    return client.post(url, data)
+
+
+@pytest.mark.parametrize("route", list(ROUTES))
+def test_every_route(world, route):
+    cases = cases_for(route)
+    if cases is None:
+        where = "ADMIN (a model admin)" if admin_route(route) else "ROWS"
+        pytest.fail(f"No row for the URL pattern {route!r} (name {ROUTES[route]!r}): add one to {where} in "
+                    f"{__name__} saying what each persona gets.")
+    clients = {persona: world.client(persona) for persona in PERSONAS}
+    wrong = []
+    for case in cases:
+        url = case.url(world)
+        for method in ("GET", "HEAD", "POST"):
+            expected = getattr(case, method)
+            if expected is None:
+                continue
+            assert len(expected) == len(PERSONAS), f"{route}: {method} needs one expectation per persona"
+            for persona, answer in zip(PERSONAS, expected, strict=True):
+                if answer is None:
+                    continue
+                response = send(clients[persona], method, url, case.data)
+                if not answers(response, answer):
+                    wrong.append(f"{method} {url} as {persona}: expected {answer}, got {shown(response)}")
+        if case.survives:
+            obj = world.objects[case.survives]
+            if not type(obj)._default_manager.filter(pk=obj.pk).exists():
+                wrong.append(f"{url}: the {case.survives} was deleted")
+    assert not wrong, f"{route}:\n" + "\n".join(wrong)
+
+
+def test_every_row_has_a_route():
+    known = set(ROUTES)
+    stale = [route for route in ROWS if route not in known and not route.startswith("admin:")]
+    registered = {model._meta.label_lower for model in admin.site._registry}
+    stale += [label for label in ADMIN if label not in registered]
+    assert not stale, f"rows for addresses that no longer exist: {stale}"

@@ -38,20 +38,12 @@ ACTION_NAMES: dict[type[models.Model], str] = {
 }
 
 
-# The longest publication of a penalty by severity class (necips-rules: minor records
-# stop after 3 months, general ones after at most 1 year, serious ones after at most
-# 3 years); publication stops automatically at the maximum, which is also the default.
-PENALTY_PUBLICATION_MONTHS: dict[str, int] = {
-    m.Severity.MINOR: 3,
-    m.Severity.GENERAL: 12,
-    m.Severity.SERIOUS: 36,
-}
-
-
 def penalty_publication_latest_end(*, severity: str, decided_on: dt.date) -> dt.date:
     """The last day a penalty of this class may be shown (inclusive), counted from the
-    decision date, as list entries count theirs."""
-    return decided_on + relativedelta(months=PENALTY_PUBLICATION_MONTHS[severity]) - dt.timedelta(days=1)
+    decision date, as list entries count theirs: the longest period of its class
+    (credit.models.PUBLICATION_MONTHS), which is also the default."""
+    months = m.PUBLICATION_MONTHS[severity].longest
+    return decided_on + relativedelta(months=months) - dt.timedelta(days=1)
 
 
 def penalty_publication_end(*, severity: str, decided_on: dt.date, ends_on: dt.date | None) -> dt.date:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from credit.models import Agency, Enterprise, Person
+from credit.models import Agency, Enterprise, Person, Severity
 
 # The portal publishes on Beijing time whatever the server's zone.
 PUBLICATION_TIME_ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -45,13 +45,6 @@ class SubjectType(models.TextChoices):
     TAXPAYER = "taxpayer", _("Taxpayers")
 
 
-class SeverityClass(models.TextChoices):
-    MINOR = "minor", _("Minor")
-    GENERAL = "general", _("General")
-    SERIOUS = "serious", _("Serious")
-    NOT_APPLICABLE = "none", _("Not applicable (red list)")
-
-
 class CreditList(models.Model):
     """A list kept by one agency (abnormal operations, serious illegal, tax violators, A-grade taxpayers...).
 
@@ -70,7 +63,7 @@ class CreditList(models.Model):
     )
     legal_basis = models.TextField(_("legal basis"))
     subject_type = models.CharField(_("subject type"), max_length=16, choices=SubjectType.choices)
-    severity = models.CharField(_("default severity class"), max_length=8, choices=SeverityClass.choices)
+    severity = models.CharField(_("default severity class"), max_length=8, choices=Severity.choices)
     min_publication_months = models.PositiveSmallIntegerField(
         _("minimum publication (months)"), null=True, blank=True, help_text=_("Repair may be requested after this")
     )
@@ -232,7 +225,7 @@ class ListEntry(models.Model):
     deciding_agency = models.ForeignKey(
         Agency, verbose_name=_("deciding authority"), on_delete=models.PROTECT, related_name="+"
     )
-    severity = models.CharField(_("severity class"), max_length=8, choices=SeverityClass.choices)
+    severity = models.CharField(_("severity class"), max_length=8, choices=Severity.choices)
     decided_on = models.DateField(_("decision date"))
     listed_on = models.DateField(_("listing date"))
     publication_ends_on = models.DateField(

@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from credit.cache import credit_file_cache_key, credit_file_invalidate
-from credit.models import Agency, AgencyStaff, Enterprise, EntityType
+from credit.models import PUBLICATION_MONTHS, Agency, AgencyStaff, Enterprise, EntityType, Severity
 from listings.models import (
     CreditList,
     EntryState,
@@ -24,7 +24,6 @@ from listings.models import (
     Measure,
     Memorandum,
     Objection,
-    SeverityClass,
     SystemText,
     active_q,
     local_today,
@@ -579,16 +578,12 @@ def _editable_fields(model) -> list:
     return [field for field in model._meta.concrete_fields if not field.primary_key]
 
 
-# Publication periods in months by severity class (SAMR Order 107, NDRC Order 36; DESIGN §3):
-# (lowest minimum, highest minimum, lowest maximum, highest maximum, maximum may be empty).
-# A minor list may be published until removed: the abnormal-operations list ends on the cure. An empty
-# minimum means removal follows performance at any time (the dishonest judgment debtors list is
-# serious, yet the court removes an entry as soon as the judgment is performed).
-PUBLICATION_MONTHS_BY_SEVERITY = {
-    SeverityClass.MINOR: (None, 3, None, 3, True),
-    SeverityClass.GENERAL: (3, 12, 3, 12, False),
-    SeverityClass.SERIOUS: (12, 36, 12, 36, False),
-}
+# A list's minimum and maximum publication both lie within its severity class's period
+# (credit.models.PUBLICATION_MONTHS). A minor list may also be published until removed: the
+# abnormal-operations list ends on the cure. An empty minimum means removal follows
+# performance at any time (the dishonest judgment debtors list is serious, yet the court
+# removes an entry as soon as the judgment is performed).
+UNTIL_REMOVED_SEVERITIES = frozenset({Severity.MINOR})
 
 
 def publication_months_check(*, severity: str, low: int | None, high: int | None) -> None:
@@ -600,10 +595,11 @@ def publication_months_check(*, severity: str, low: int | None, high: int | None
             field="min_publication_months",
             params={"low": low, "high": high},
         )
-    if severity not in PUBLICATION_MONTHS_BY_SEVERITY:
+    if severity not in PUBLICATION_MONTHS:
         return  # red lists: no publication rule
-    min_low, min_high, max_low, max_high, open_ended = PUBLICATION_MONTHS_BY_SEVERITY[severity]
-    params = {"severity": SeverityClass(severity).label, "low": max_low, "high": max_high}
+    min_low, min_high = max_low, max_high = PUBLICATION_MONTHS[severity]
+    open_ended = severity in UNTIL_REMOVED_SEVERITIES
+    params = {"severity": Severity(severity).label, "low": max_low, "high": max_high}
     if high is None and not open_ended:
         raise ListingError(
             _("Maximum publication (months) is required for %(severity)s lists: publication stops automatically "
@@ -633,7 +629,7 @@ def publication_months_check(*, severity: str, low: int | None, high: int | None
             message,
             code="min_out_of_range",
             field="min_publication_months",
-            params={"severity": SeverityClass(severity).label, "low": min_low, "high": min_high, "value": low},
+            params={"severity": Severity(severity).label, "low": min_low, "high": min_high, "value": low},
         )
 
 

@@ -153,16 +153,12 @@ def person_bar_get(person: Person | None, *, today: dt.date | None = None, exclu
     """The serious-list entry that bars `person` from being a legal representative today, or None."""
     if person is None:
         return None
-    today = today or local_today()
-    queryset = (
-        ListEntry.objects.select_related("enterprise", "credit_list")
-        .filter(barred_person=person, bar_ends_on__gte=today)
-        .exclude(state=EntryState.REVOKED)
+    return (
+        ListEntry.objects.barring(person, on=today or local_today(), other_than_enterprise=exclude_enterprise_id)
+        .select_related("enterprise", "credit_list")
         .order_by("-bar_ends_on")
+        .first()
     )
-    if exclude_enterprise_id is not None:
-        queryset = queryset.exclude(enterprise_id=exclude_enterprise_id)
-    return queryset.first()
 
 
 def credit_file_sections(*, enterprise, has_entries: bool | None = None, has_bar: bool | None = None) -> dict:

@@ -26,6 +26,7 @@ from listings.models import (
     Objection,
     SystemText,
     active_q,
+    legal_representative_bar_end,
     local_today,
     validate_source_address,
 )
@@ -37,7 +38,6 @@ ABNORMAL_OPERATIONS = "abnormal-operations"
 SERIOUS_ILLEGAL = "serious-illegal"
 OBJECTION_ACCEPTANCE_WORKING_DAYS = 5
 OBJECTION_VERIFICATION_WORKING_DAYS = 20
-LEGAL_REPRESENTATIVE_BAR_YEARS = 3
 INVALIDATE_CHUNK = 1000
 
 
@@ -198,7 +198,7 @@ def list_entry_create(
     barred_person_id = bar_ends_on = None
     if reason.bars_legal_representative and enterprise.legal_representative_id:
         barred_person_id = enterprise.legal_representative_id
-        bar_ends_on = listed_on + relativedelta(years=LEGAL_REPRESENTATIVE_BAR_YEARS) - dt.timedelta(days=1)
+        bar_ends_on = legal_representative_bar_end(listed_on)
     entry = ListEntry.objects.create(
         credit_list=credit_list,
         enterprise=enterprise,

@@ -356,7 +356,9 @@ class ListEntry(models.Model):
         """Why an objection cannot be made on `on` ("" if it can), as the objection service's error code.
 
         The one rule for the service, the entry page and the enterprise's account: the entry is on
-        the list, the 30 days from publication have not passed, and no objection is being handled.
+        the list, the 30 days from publication have not passed, and no objection is being handled
+        (`objection_open`: Objection.is_open of any of its objections, or
+        `entry.objections.open().exists()`). "" means the enterprise may object.
         """
         if self.status_on(on) != EntryStatus.ACTIVE:
             return "not_active"
@@ -412,6 +414,12 @@ class ListEntryEvent(models.Model):
         return SYSTEM_ACTORS[self.actor_label] if self.actor_label in SYSTEM_ACTORS else self.actor_label
 
 
+class ObjectionQuerySet(models.QuerySet):
+    def open(self) -> ObjectionQuerySet:
+        """Objections still being handled (Objection.is_open as a query)."""
+        return self.filter(state__in=Objection.OPEN_STATES)
+
+
 class Objection(models.Model):
     class State(models.TextChoices):
         # "Submitted" alone is the annual reports' submission-date column elsewhere.
@@ -438,6 +446,11 @@ class Objection(models.Model):
         Agency, verbose_name=_("deciding authority"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    # Submitted or accepted: the objection is being handled, and no second one may be made.
+    OPEN_STATES = (State.SUBMITTED, State.ACCEPTED)
+
+    objects = ObjectionQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("objection")
         verbose_name_plural = _("objections")
@@ -448,7 +461,7 @@ class Objection(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.state in {self.State.SUBMITTED, self.State.ACCEPTED}
+        return self.state in self.OPEN_STATES
 
 
 class Memorandum(models.Model):

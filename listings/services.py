@@ -430,7 +430,7 @@ def objection_submit(
         _require_owner(actor=actor, credit_list=entry.credit_list)
     refusal = entry.objection_refusal(
         submitted_on,
-        objection_open=entry.objections.filter(state__in=[Objection.State.SUBMITTED, Objection.State.ACCEPTED]).exists(),
+        objection_open=entry.objections.open().exists(),
     )
     if refusal == "not_active":
         raise ListingError(_("Only an entry that is on the list can be objected to."), code="not_active")

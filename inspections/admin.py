@@ -33,6 +33,7 @@ from inspections.models import (
     Result,
     SpotCheck,
     Task,
+    task_public_q,
 )
 
 MINIMUM_SHARE = Decimal("0.03")
@@ -531,8 +532,7 @@ class TaskAdmin(NulSafeListMixin, admin.ModelAdmin):
             return queryset
         # Before the reveal a selection is the plan's own agency's secret, except the firms
         # whose result is already published.
-        return queryset.filter(Q(plan__agency=agency_of(request.user)) | Q(plan__revealed_at__isnull=False)
-                               | Q(published_at__isnull=False))
+        return queryset.filter(Q(plan__agency=agency_of(request.user)) | task_public_q())
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and (
@@ -555,7 +555,7 @@ class TaskAdmin(NulSafeListMixin, admin.ModelAdmin):
     @staticmethod
     def may_see_result(user, task) -> bool:
         """A result is public once published; before that only the plan's agency sees it."""
-        return task.published_at is not None or may_change(user, task.plan.agency_id)
+        return task.result_is_public or may_change(user, task.plan.agency_id)
 
     @admin.display(description=_("team"))
     def team(self, obj):

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from credit.models import Agency, Enterprise, RiskClass
@@ -112,7 +113,17 @@ class RevealPolicy(models.TextChoices):
     ON_PUBLICATION = "on_publication", _("When the results are published")
 
 
+class PlanQuerySet(models.QuerySet):
+    def publicly_visible(self) -> PlanQuerySet:
+        """Plans the public may see (Plan.is_public as a query): every plan but drafts."""
+        return self.exclude(state=PlanState.DRAFT)
+
+
 class Plan(models.Model):
+    """Before the reveal the public sees a committed plan's parameters, commitment and frozen
+    inputs only (`is_revealed`; PlanFile.after_reveal); its secret, seed, draw and selection
+    stay hidden, except the firms whose result is published (Task.is_public)."""
+
     agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="plans")
     number = models.CharField(_("plan number"), max_length=64, unique=True, validators=[code_validator])
     name = models.CharField(_("plan name"), max_length=200)
@@ -157,6 +168,8 @@ class Plan(models.Model):
     published_at = models.DateTimeField(_("results published at"), null=True, blank=True, editable=False)
     draw_error = models.TextField(_("last draw error"), blank=True, editable=False)
     draw_attempts = models.PositiveIntegerField(_("draw attempts"), default=0, editable=False)
+
+    objects = PlanQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("inspection plan")
@@ -254,6 +267,26 @@ class Result(models.TextChoices):
     CORRECTED = "corrected", _("Problem found and corrected on order")
 
 
+def task_public_q(prefix: str = "") -> Q:
+    """Tasks the public may know of: all of a revealed plan's, and before the reveal only
+    those whose result is published (a plan that keeps its draw secret until publication
+    does so that firms are not forewarned). Task.is_public is the same rule for one task."""
+    return Q(**{f"{prefix}plan__revealed_at__isnull": False}) | Q(**{f"{prefix}published_at__isnull": False})
+
+
+def task_result_public_q(prefix: str = "") -> Q:
+    """Tasks whose result is public: published (Task.result_is_public as a query)."""
+    return Q(**{f"{prefix}published_at__isnull": False})
+
+
+class TaskQuerySet(models.QuerySet):
+    def publicly_visible(self) -> TaskQuerySet:
+        return self.filter(task_public_q())
+
+    def results_published(self) -> TaskQuerySet:
+        return self.filter(task_result_public_q())
+
+
 class Task(models.Model):
     """One selected firm of a drawn plan: its ticket, team and (later) result."""
 
@@ -274,6 +307,8 @@ class Task(models.Model):
     recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, db_index=True)
 
+    objects = TaskQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("inspection task")
         verbose_name_plural = _("inspection tasks")
@@ -290,6 +325,15 @@ class Task(models.Model):
     @property
     def is_assigned(self) -> bool:
         return bool(self.inspector_codes)
+
+    @property
+    def result_is_public(self) -> bool:
+        return self.published_at is not None
+
+    @property
+    def is_public(self) -> bool:
+        """task_public_q for one task (reads its plan: select it with the task)."""
+        return self.result_is_public or self.plan.is_revealed
 
 
 class TaskMember(models.Model):

@@ -236,3 +236,30 @@ def test_it_shows_an_unrevealed_plan_with_published_results_with_constant_querie
         with django_assert_num_queries(5):
             response = client.get(plan.get_absolute_url())
         assert response.content.decode().count("<tr>") == 1 + 4 + 1 + count
+
+
+def test_it_judges_task_visibility_the_same_way_in_a_query_and_on_one_task(setup_plan):
+    plan, user = drawn_plan(setup_plan, reveal_policy="on_publication")
+    tasks = list(Task.objects.filter(plan=plan).order_by("position"))
+
+    def agree() -> set[int]:
+        public = set(Task.objects.publicly_visible().values_list("pk", flat=True))
+        results = set(Task.objects.results_published().values_list("pk", flat=True))
+        loaded = list(Task.objects.filter(plan=plan).select_related("plan"))
+        assert public == {task.pk for task in loaded if task.is_public}
+        assert results == {task.pk for task in loaded if task.result_is_public}
+        return public
+
+    assert agree() == set()
+    for task in tasks[:2]:
+        services.task_result_record(task=task, result=Result.NO_PROBLEM, findings="",
+                                    completed_on=dt.date(2026, 10, 28), actor=user)
+    services.plan_results_publish(plan=plan, actor=user)
+    assert agree() == {task.pk for task in tasks[:2]}
+    for task in tasks[2:]:
+        services.task_result_record(task=task, result=Result.NO_PROBLEM, findings="",
+                                    completed_on=dt.date(2026, 10, 28), actor=user)
+    services.plan_results_publish(plan=plan, actor=user)
+    plan.refresh_from_db()
+    assert plan.is_revealed
+    assert agree() == {task.pk for task in tasks}

@@ -47,9 +47,6 @@ class Agency(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def display_name(self, language: str) -> str:
-        return self.name_en if language == "en" and self.name_en else self.name
-
 
 class AgencyStaff(models.Model):
     """Binds a staff login to the one agency whose records it may change."""

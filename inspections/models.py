@@ -48,9 +48,6 @@ class InspectionItem(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
-    def display_name(self, language: str) -> str:
-        return self.name_en if language == "en" and self.name_en else self.name
-
 
 class Inspector(models.Model):
     """An entry of the inspector database; usually linked to a staff login."""
@@ -185,9 +182,6 @@ class Plan(models.Model):
 
     def get_absolute_url(self) -> str:
         return f"/inspections/plans/{self.number}/"
-
-    def display_name(self, language: str) -> str:
-        return self.name_en if language == "en" and self.name_en else self.name
 
     @property
     def ratios(self) -> dict[str, str]:

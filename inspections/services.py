@@ -14,7 +14,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from credit.cache import credit_file_invalidate
@@ -35,6 +34,7 @@ from inspections.models import (
     TaskMember,
 )
 from portal.audit import audit_record
+from portal.i18n import localized_name
 
 BATCH = 5000
 
@@ -111,7 +111,7 @@ def plan_regions_check(*, agency: Agency, regions) -> None:
         raise InspectionError(
             _("Region code prefixes: %(agency)s may draw only within its region; enter \"%(prefix)s\" or "
               "prefixes that start with it. Only a national agency may plan nationwide."),
-            params={"agency": agency.display_name(get_language() or ""), "prefix": prefix},
+            params={"agency": localized_name(agency), "prefix": prefix},
             code="regions_outside",
         )
 

@@ -21,6 +21,7 @@ from listings.models import (
     local_today,
     status_annotation,
 )
+from portal.i18n import localized
 
 ABNORMAL_OPERATIONS = "abnormal-operations"
 SERIOUS_ILLEGAL = "serious-illegal"
@@ -88,7 +89,7 @@ def list_entry_page(*, ids: list[int]) -> list[dict]:
     The page's cost is mostly Python: plain tuples and prepared strings instead of model
     instances keep each row to a few dictionary lookups in the template.
     """
-    english = (get_language() or "").startswith("en")
+    language = get_language()
     today = local_today()
     until_removed = gettext("until removed")
     labels = {status.value: status.label for status in EntryStatus}
@@ -105,9 +106,9 @@ def list_entry_page(*, ids: list[int]) -> list[dict]:
         by_id[pk] = {
             "pk": pk,
             "uscc": uscc,
-            "enterprise": (english and name_en) or name,
-            "reason": (english and reason_en) or reason,
-            "agency": (english and agency_en) or agency,
+            "enterprise": localized(name, name_en, language),
+            "reason": localized(reason, reason_en, language),
+            "agency": localized(agency, agency_en, language),
             "listed_on": date_format(listed_on),
             "ends": date_format(ends_on) if ends_on else until_removed,
             "status": labels[status],

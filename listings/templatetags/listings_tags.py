@@ -1,18 +1,12 @@
+"""Only an older name of credit_tags' localized_name, kept for the templates not yet moved
+to it (templates/listings/credit_file_sections.html and templates/account/home.html):
+replace `|lname` with `|localized_name` (loading credit_tags) there, then delete this file."""
+
 from __future__ import annotations
 
 from django import template
-from django.utils.translation import get_language
+
+from credit.templatetags.credit_tags import localized_name
 
 register = template.Library()
-
-
-@register.filter
-def lname(obj, field: str = "name") -> str:
-    """The English variant of `field` (field + "_en") when the page is in English and it is filled."""
-    if obj is None:
-        return ""
-    if (get_language() or "").startswith("en"):
-        english = getattr(obj, f"{field}_en", "")
-        if english:
-            return english
-    return getattr(obj, field, "")
+register.filter("lname", localized_name)

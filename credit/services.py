@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
@@ -14,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from credit import models as m
 from credit.cache import credit_file_invalidate
-from portal.audit import audit_record
+from portal.audit import audit_changes, audit_record
 
 # The middle part of each record's audit action code, e.g. credit.penalty.withdrawn.
 ACTION_NAMES: dict[type[models.Model], str] = {
@@ -107,31 +106,6 @@ _BOOKKEEPING_FIELDS = frozenset(
 )
 
 
-def _audit_value(obj: models.Model, field: models.Field):
-    value = field.value_from_object(obj)
-    if field.name == "id_number" and value:
-        # The audit log must not become a second copy of identity numbers.
-        return m.mask_identity_number(value)
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(field, models.DecimalField):
-        # Same scale before and after: a form gives 30000, the database 30000.00.
-        return str(Decimal(value).quantize(Decimal(1).scaleb(-field.decimal_places)))
-    return str(value)  # dates (ISO), decimals, times: readable and JSON-safe
-
-
-def _changes(before: models.Model, after: models.Model) -> dict[str, dict]:
-    """{field: {"old": ..., "new": ...}} for every stored field whose value differs."""
-    changes = {}
-    for field in after._meta.concrete_fields:
-        if field.name in _BOOKKEEPING_FIELDS:
-            continue
-        old, new = _audit_value(before, field), _audit_value(after, field)
-        if old != new:
-            changes[field.name] = {"old": old, "new": new}
-    return changes
-
-
 @transaction.atomic
 def credit_object_save(
     *, obj: models.Model, actor, changed_fields: list[str] | None = None, correction_reason: str = ""
@@ -150,7 +124,10 @@ def credit_object_save(
         obj.publication_ends_on = penalty_publication_end(
             severity=obj.severity, decided_on=obj.decided_on, ends_on=obj.publication_ends_on
         )
-    changes = {} if created else _changes(before, obj)
+    # Identity numbers are logged masked: the audit log must not become a second copy of them.
+    changes = {} if created else audit_changes(
+        before, obj, exclude=_BOOKKEEPING_FIELDS, shown={"id_number": m.mask_identity_number}
+    )
     correction_reason = (correction_reason or "").strip()
     corrected = isinstance(obj, m.PublishedRecord) and bool(changes)
     if corrected:

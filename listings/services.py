@@ -31,7 +31,7 @@ from listings.models import (
     validate_source_address,
 )
 from listings.selectors import active_counts_cache_key
-from portal.audit import audit_record
+from portal.audit import audit_change, audit_changes, audit_record
 from portal.workdays import add_working_days
 
 ABNORMAL_OPERATIONS = "abnormal-operations"
@@ -563,21 +563,6 @@ def _require_superuser(actor, message) -> None:
         raise ListingError(message, code="not_allowed")
 
 
-def _changes(current: object | None, edited: object, fields: list) -> dict[str, list]:
-    """{field name: [stored value, new value]} for the concrete fields that differ (all of them for a new object)."""
-    changes = {}
-    for field in fields:
-        old = getattr(current, field.attname) if current is not None else None
-        new = getattr(edited, field.attname)
-        if current is None or old != new:
-            changes[field.name] = [None if old is None else str(old), None if new is None else str(new)]
-    return changes
-
-
-def _editable_fields(model) -> list:
-    return [field for field in model._meta.concrete_fields if not field.primary_key]
-
-
 # A list's minimum and maximum publication both lie within its severity class's period
 # (credit.models.PUBLICATION_MONTHS). A minor list may also be published until removed: the
 # abnormal-operations list ends on the cure. An empty minimum means removal follows
@@ -645,7 +630,7 @@ def _check_publication_months(credit_list: CreditList) -> None:
 def credit_list_create(*, credit_list: CreditList, actor) -> CreditList:
     _require_superuser(actor, _("Only a superuser may create a list."))
     _check_publication_months(credit_list)
-    changes = _changes(None, credit_list, _editable_fields(CreditList))
+    changes = audit_changes(None, credit_list)
     credit_list.save()
     audit_record(action="listings.list.created", actor=actor, obj=credit_list, payload={"changes": changes})
     transaction.on_commit(active_counts_invalidate)
@@ -656,7 +641,7 @@ def credit_list_create(*, credit_list: CreditList, actor) -> CreditList:
 def credit_list_update(*, credit_list: CreditList, actor) -> CreditList:
     """Save the edited fields of `credit_list`; the owner and code are checked against the stored row."""
     current = CreditList.objects.select_for_update().select_related("owner_agency").get(pk=credit_list.pk)
-    changes = _changes(current, credit_list, _editable_fields(CreditList))
+    changes = audit_changes(current, credit_list)
     if not _is_superuser(actor):
         agency = staff_agency(actor)
         if agency is None or agency.pk != current.owner_agency_id:
@@ -699,7 +684,7 @@ def list_reason_save(*, reason: ListReason, actor) -> ListReason:
             )
     if current is not None and reason.credit_list_id != current.credit_list_id:
         raise ListingError(_("A reason stays with its list."), code="not_allowed", field="credit_list")
-    changes = _changes(current, reason, _editable_fields(ListReason))
+    changes = audit_changes(current, reason)
     if not changes:
         return current
     reason.save()
@@ -719,14 +704,14 @@ def memorandum_save(*, memorandum: Memorandum, actor, signatories=None, lists=No
     `signatories` and `lists` (iterables of agencies and lists) replace the current ones when given."""
     _require_superuser(actor, _("Only a superuser may change a memorandum; each signatory maintains its own measures."))
     current = Memorandum.objects.select_for_update().filter(pk=memorandum.pk).first() if memorandum.pk else None
-    changes = _changes(current, memorandum, _editable_fields(Memorandum))
+    changes = audit_changes(current, memorandum)
     for name, new in (("signatories", signatories), ("lists", lists)):
         if new is None:
             continue
         old = sorted(getattr(current, name).values_list("pk", flat=True)) if current is not None else []
         new_ids = sorted(item.pk for item in new)
         if old != new_ids:
-            changes[name] = [old, new_ids]
+            changes[name] = audit_change(old, new_ids)
     if not changes:
         return current
     # The lists covered before and after the change: entries on either show (or showed) its measures.
@@ -767,7 +752,7 @@ def measure_save(*, measure: Measure, actor) -> Measure:
                 code="not_owner",
                 field="agency",
             )
-    changes = _changes(current, measure, _editable_fields(Measure))
+    changes = audit_changes(current, measure)
     if not changes:
         return current
     measure.save()

@@ -23,7 +23,8 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from inspections import draw, selectors, services
+from inspections import selectors, services
+from inspections.draw import algorithm
 from inspections.models import (
     Conflict,
     InspectionItem,
@@ -64,7 +65,7 @@ UNPUBLISHED_TASK_FIELDS = {"result", "findings", "completed_on", "recorded_at", 
 
 def warn_share(request, plan: Plan) -> None:
     counts = selectors.plan_scope_counts(plan)
-    share = draw.expected_share(counts, plan.ratios)
+    share = algorithm.expected_share(counts, plan.ratios)
     if share < MINIMUM_SHARE:
         messages.warning(
             request,
@@ -321,8 +322,8 @@ class PlanForm(forms.ModelForm):
         value = (self.cleaned_data.get("public_entropy") or "").strip()
         if value:
             try:
-                draw.check_ascii(value, "public_entropy")
-            except draw.DrawInputError:
+                algorithm.check_ascii(value, "public_entropy")
+            except algorithm.DrawInputError:
                 raise ValidationError(
                     _("Write the published value in printable ASCII (digits, Latin letters, spaces).")
                 ) from None

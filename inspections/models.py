@@ -1,5 +1,5 @@
 """One list (inspection items), two databases (enterprises, inspectors), and the plans
-whose firms and teams are drawn by the DRAW-v1 algorithm (inspections/draw.py)."""
+whose firms and teams are drawn by the DRAW-v1 algorithm (inspections/draw/algorithm.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from credit.models import Agency, Enterprise, RiskClass
-from inspections import draw
+from inspections.draw import algorithm
 
 code_validator = RegexValidator(
     r"^[A-Za-z0-9._-]{1,64}$",
@@ -186,10 +186,10 @@ class Plan(models.Model):
     @property
     def ratios(self) -> dict[str, str]:
         return {
-            "A": draw.ratio_string(self.ratio_a),
-            "B": draw.ratio_string(self.ratio_b),
-            "C": draw.ratio_string(self.ratio_c),
-            "D": draw.ratio_string(self.ratio_d),
+            "A": algorithm.ratio_string(self.ratio_a),
+            "B": algorithm.ratio_string(self.ratio_b),
+            "C": algorithm.ratio_string(self.ratio_c),
+            "D": algorithm.ratio_string(self.ratio_d),
         }
 
     @property
@@ -226,7 +226,7 @@ class PlanFile(models.Model):
 
     @property
     def after_reveal(self) -> bool:
-        return self.name in (draw.REVEAL_FILE, draw.RESULT_FILE)
+        return self.name in (algorithm.REVEAL_FILE, algorithm.RESULT_FILE)
 
 
 class Draw(models.Model):

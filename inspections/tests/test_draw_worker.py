@@ -13,7 +13,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from inspections import draw, services
+from inspections import services
+from inspections.draw import algorithm
 from inspections.models import Draw, PlanFile, PlanState, Task
 from inspections.tasks import draw_plan
 from portal.models import AuditEvent
@@ -151,5 +152,5 @@ def test_it_ranks_with_a_worker_pool_inside_the_prefork_worker(setup_plan, worke
     # The task runs in a daemonic billiard process: the pool must be billiard's.
     assert b"ranked by 2 worker processes (_BilliardExecutor)" in log.read_bytes()
     files = {f.name: bytes(f.content) for f in PlanFile.objects.filter(plan=plan)}
-    reference = draw.run_draw_from_files(files, secret=bytes(plan.secret), public_entropy=plan.public_entropy)
+    reference = algorithm.run_draw_from_files(files, secret=bytes(plan.secret), public_entropy=plan.public_entropy)
     assert files["result.csv"] == reference.result_csv()

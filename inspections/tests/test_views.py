@@ -12,7 +12,8 @@ from django.test import RequestFactory
 from django.urls import Resolver404, resolve
 
 from credit.tests.factories import AgencyFactory, EnterpriseFactory
-from inspections import draw, selectors, services
+from inspections import selectors, services
+from inspections.draw import algorithm
 from inspections.models import PlanFile, Result, Task
 from inspections.tests.factories import PlanFactory
 
@@ -54,7 +55,7 @@ def test_it_serves_the_frozen_files_before_the_reveal_and_hides_the_rest(client,
         assert response.status_code == 200
         stored = PlanFile.objects.get(plan=plan, name=name)
         assert response.content == bytes(stored.content)
-        assert response["X-Content-SHA256"] == draw.sha256_hex(response.content) == stored.sha256
+        assert response["X-Content-SHA256"] == algorithm.sha256_hex(response.content) == stored.sha256
         assert stored.sha256 in body
     for name in ("reveal.json", "result.csv", "nothing.txt"):
         assert client.get(f"/inspections/plans/{plan.number}/files/{name}").status_code == 404
@@ -76,7 +77,7 @@ def test_it_reveals_secret_seed_and_result_after_publication(client, setup_plan,
     from inspections.verify_draw import verify
 
     count, digest = verify(str(tmp_path / plan.number))
-    assert count == 10 and digest == draw.sha256_hex(result.content)
+    assert count == 10 and digest == algorithm.sha256_hex(result.content)
 
 
 def test_it_lists_plans_and_filters_results_with_constant_queries(client, setup_plan, django_assert_num_queries):

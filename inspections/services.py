@@ -5,7 +5,6 @@ and writes one audit event."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import secrets
 import time
 from collections.abc import Iterable
@@ -341,10 +340,6 @@ def _draw_write(plan_id: int) -> Draw | None:
         result_sha256=result_file.sha256,
         seconds=seconds,
     )
-    # Lets the services tests kill a worker while the transaction is open.
-    pause = float(os.environ.get("DRAW_TEST_PAUSE_SECONDS", "0") or 0)
-    if pause:
-        time.sleep(pause)
     now = timezone.now()
     plan.state = PlanState.DRAWN
     plan.seed = result.seed

@@ -65,7 +65,8 @@ def main() -> int:
 
     from credit import uscc
     from credit.models import Agency
-    from inspections import draw, services
+    from inspections import services
+    from inspections.draw import algorithm
     from inspections.models import Draw, InspectionItem, Inspector, Plan, PlanFile, PlanState
     from inspections.selectors import plan_scope_counts
     from inspections.tasks import draw_plan
@@ -114,7 +115,7 @@ def main() -> int:
 
     ratios = {"A": "0.01", "B": "0.03", "C": "0.1", "D": "0.3"}
     counts = plan_scope_counts(Plan(statuses=["active"]))
-    expected_selected = sum(draw.quota(counts.get(c, 0), ratios[c]) for c in draw.RISK_CLASSES)
+    expected_selected = sum(algorithm.quota(counts.get(c, 0), ratios[c]) for c in algorithm.RISK_CLASSES)
     cap = args.cap or max(1, int(expected_selected * 2 / args.inspectors * 1.1) + 1)
     number = f"BENCH-{uuid.uuid4().hex[:6]}"
     plan = Plan(agency=agency, number=number, name="基准抽查", year=2026, batch=1, statuses=["active"],

@@ -5,8 +5,9 @@
 The folder holds parameters.json, pool.csv, roster.csv, exclusions.csv, reveal.json and
 result.csv (as downloaded from the plan page). Prints wall and CPU seconds (this process
 and its worker processes) and whether the recomputed result.csv equals the published one
-byte for byte. --module runs another copy of draw.py, e.g. an older one from git, for
-before/after comparisons on the same files and the same machine.
+byte for byte. By default it runs inspections/draw (engine over algorithm); --module runs a
+one-file draw.py instead, e.g. an older inspections/draw.py from git, for before/after
+comparisons on the same files and the same machine.
 """
 
 from __future__ import annotations
@@ -39,20 +40,20 @@ def main() -> int:
         draw = importlib.util.module_from_spec(spec)
         sys.modules[spec.name] = draw  # dataclasses and pickling look modules up by name
         spec.loader.exec_module(draw)
-        options = {}
+        names, run, options = draw, draw.run_draw_from_files, {}
     else:
         sys.path.insert(0, str(ROOT))
-        from inspections import draw
+        from inspections.draw import algorithm, engine
 
+        names, run = algorithm, engine.run_draw_from_files
         options = {"processes": args.processes, "parallel_min_pairs": 0}
-    files = {name: (args.folder / name).read_bytes() for name in draw.FROZEN_FILES + (draw.PARAMETERS_FILE,)}
-    reveal = json.loads((args.folder / draw.REVEAL_FILE).read_bytes())
+    files = {name: (args.folder / name).read_bytes() for name in names.FROZEN_FILES + (names.PARAMETERS_FILE,)}
+    reveal = json.loads((args.folder / names.REVEAL_FILE).read_bytes())
     load_before, cpu_before, started = os.getloadavg()[0], cpu_seconds(), time.perf_counter()
-    result = draw.run_draw_from_files(files, secret=bytes.fromhex(reveal["secret"]),
-                                      public_entropy=reveal["public_entropy"], **options)
+    result = run(files, secret=bytes.fromhex(reveal["secret"]), public_entropy=reveal["public_entropy"], **options)
     wall, cpu = time.perf_counter() - started, cpu_seconds() - cpu_before
     print(json.dumps({
-        "module": str(args.module or "inspections/draw.py"), "processes": options.get("processes", 1),
+        "module": str(args.module or "inspections/draw/"), "processes": options.get("processes", 1),
         "wall": round(wall, 1), "cpu": round(cpu, 1),
         "load1": [round(load_before, 1), round(os.getloadavg()[0], 1)],
         "identical": result.result_csv() == (args.folder / draw.RESULT_FILE).read_bytes(),

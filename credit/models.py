@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -44,9 +46,6 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def display_name(self, language: str) -> str:
-        return self.name_en if language == "en" and self.name_en else self.name
 
 
 class AgencyStaff(models.Model):
@@ -428,16 +427,39 @@ class AdministrativeLicence(PublishedRecord):
 
 
 class Severity(models.TextChoices):
+    """The severity class of a penalty or of a list (and of its entries). Red lists have none."""
+
     MINOR = "minor", _("Minor")
     GENERAL = "general", _("General")
     SERIOUS = "serious", _("Serious")
+    NOT_APPLICABLE = "none", _("Not applicable (red list)")
+
+
+class PublicationMonths(NamedTuple):
+    """The publication period a severity class allows, in months from the record's date
+    (the decision for a penalty, the listing for an entry). `shortest` None: no lower bound."""
+
+    shortest: int | None
+    longest: int
+
+
+# The one table of publication periods (SAMR Order 107, NDRC Order 36; DESIGN §3): a minor
+# record is published for 3 months at most, a general one for 3 to 12, a serious one for 12
+# to 36. Penalties stop at the longest; lists keep both their minimum and maximum inside it.
+PUBLICATION_MONTHS: dict[str, PublicationMonths] = {
+    Severity.MINOR: PublicationMonths(None, 3),
+    Severity.GENERAL: PublicationMonths(3, 12),
+    Severity.SERIOUS: PublicationMonths(12, 36),
+}
+# A penalty always has a class with a publication period.
+PENALTY_SEVERITY_CHOICES = [(severity.value, severity.label) for severity in PUBLICATION_MONTHS]
 
 
 class AdministrativePenalty(PublishedRecord):
     violation_type = models.CharField(_("type of violation"), max_length=200)
     content = models.TextField(_("penalty content"))
     fine_amount = models.DecimalField(_("fine (yuan)"), max_digits=16, decimal_places=2, null=True, blank=True)
-    severity = models.CharField(_("severity class"), max_length=16, choices=Severity.choices)
+    severity = models.CharField(_("severity class"), max_length=16, choices=PENALTY_SEVERITY_CHOICES)
     publication_ends_on = models.DateField(_("publication ends"), null=True, blank=True)
 
     class Meta(PublishedRecord.Meta):

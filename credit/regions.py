@@ -6,7 +6,7 @@ search filter can use a range over the indexed region_code column.
 
 from __future__ import annotations
 
-from django.utils.translation import get_language
+from portal.i18n import localized
 
 # code -> (Chinese name, English name)
 PROVINCES: dict[str, tuple[str, str]] = {
@@ -44,22 +44,17 @@ PROVINCES: dict[str, tuple[str, str]] = {
 }
 
 
-def _is_english(language: str | None) -> bool:
-    return (language or get_language() or "").startswith("en")
-
-
 def province_name(code: str, language: str | None = None) -> str:
     """Name of the province for a two- or six-digit code; empty for an unknown code."""
     names = PROVINCES.get((code or "")[:2])
     if names is None:
         return ""
-    return names[1] if _is_english(language) else names[0]
+    return localized(*names, language)
 
 
 def province_choices() -> list[tuple[str, str]]:
     """Choices in the active language; called per form so the switcher takes effect."""
-    english = _is_english(None)
-    return [(code, names[1] if english else names[0]) for code, names in PROVINCES.items()]
+    return [(code, localized(*names)) for code, names in PROVINCES.items()]
 
 
 def province_range(code: str) -> tuple[str, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
@@ -14,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from credit import models as m
 from credit.publication import publication_record
+from portal.audit import audit_changes
 
 # The middle part of each record's audit action code, e.g. credit.penalty.withdrawn.
 ACTION_NAMES: dict[type[models.Model], str] = {
@@ -37,20 +37,12 @@ ACTION_NAMES: dict[type[models.Model], str] = {
 }
 
 
-# The longest publication of a penalty by severity class (necips-rules: minor records
-# stop after 3 months, general ones after at most 1 year, serious ones after at most
-# 3 years); publication stops automatically at the maximum, which is also the default.
-PENALTY_PUBLICATION_MONTHS: dict[str, int] = {
-    m.Severity.MINOR: 3,
-    m.Severity.GENERAL: 12,
-    m.Severity.SERIOUS: 36,
-}
-
-
 def penalty_publication_latest_end(*, severity: str, decided_on: dt.date) -> dt.date:
     """The last day a penalty of this class may be shown (inclusive), counted from the
-    decision date, as list entries count theirs."""
-    return decided_on + relativedelta(months=PENALTY_PUBLICATION_MONTHS[severity]) - dt.timedelta(days=1)
+    decision date, as list entries count theirs: the longest period of its class
+    (credit.models.PUBLICATION_MONTHS), which is also the default."""
+    months = m.PUBLICATION_MONTHS[severity].longest
+    return decided_on + relativedelta(months=months) - dt.timedelta(days=1)
 
 
 def penalty_publication_end(*, severity: str, decided_on: dt.date, ends_on: dt.date | None) -> dt.date:
@@ -122,31 +114,6 @@ _BOOKKEEPING_FIELDS = frozenset(
 )
 
 
-def _audit_value(obj: models.Model, field: models.Field):
-    value = field.value_from_object(obj)
-    if field.name == "id_number" and value:
-        # The audit log must not become a second copy of identity numbers.
-        return m.mask_identity_number(value)
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(field, models.DecimalField):
-        # Same scale before and after: a form gives 30000, the database 30000.00.
-        return str(Decimal(value).quantize(Decimal(1).scaleb(-field.decimal_places)))
-    return str(value)  # dates (ISO), decimals, times: readable and JSON-safe
-
-
-def _changes(before: models.Model, after: models.Model) -> dict[str, dict]:
-    """{field: {"old": ..., "new": ...}} for every stored field whose value differs."""
-    changes = {}
-    for field in after._meta.concrete_fields:
-        if field.name in _BOOKKEEPING_FIELDS:
-            continue
-        old, new = _audit_value(before, field), _audit_value(after, field)
-        if old != new:
-            changes[field.name] = {"old": old, "new": new}
-    return changes
-
-
 @transaction.atomic
 def credit_object_save(
     *, obj: models.Model, actor, changed_fields: list[str] | None = None, correction_reason: str = ""
@@ -165,7 +132,10 @@ def credit_object_save(
         obj.publication_ends_on = penalty_publication_end(
             severity=obj.severity, decided_on=obj.decided_on, ends_on=obj.publication_ends_on
         )
-    changes = {} if created else _changes(before, obj)
+    # Identity numbers are logged masked: the audit log must not become a second copy of them.
+    changes = {} if created else audit_changes(
+        before, obj, exclude=_BOOKKEEPING_FIELDS, shown={"id_number": m.mask_identity_number}
+    )
     correction_reason = (correction_reason or "").strip()
     corrected = isinstance(obj, m.PublishedRecord) and bool(changes)
     if corrected:

@@ -34,9 +34,7 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     key = credit_file_cache_key(enterprise, language)
     body = cache.get(key)
     if body is None:
-        context = selectors.credit_file(enterprise=enterprise)
-        context["LANGUAGE_CODE"] = language
-        body = render_to_string("credit/file_body.html", context)
+        body = render_to_string("credit/file_body.html", selectors.credit_file(enterprise=enterprise))
         cache.set(key, body, settings.CREDIT_FILE_CACHE_SECONDS)
     return render(request, "credit/enterprise_detail.html", {"enterprise": enterprise, "file_body": mark_safe(body)})
 

@@ -24,7 +24,8 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from inspections import draw, selectors, services
+from inspections import selectors, services
+from inspections.draw import algorithm
 from inspections.models import (
     Conflict,
     InspectionItem,
@@ -34,6 +35,7 @@ from inspections.models import (
     Result,
     SpotCheck,
     Task,
+    task_public_q,
 )
 from portal import access
 
@@ -53,7 +55,7 @@ UNPUBLISHED_TASK_FIELDS = {"result", "findings", "completed_on", "recorded_at", 
 
 def warn_share(request, plan: Plan) -> None:
     counts = selectors.plan_scope_counts(plan)
-    share = draw.expected_share(counts, plan.ratios)
+    share = algorithm.expected_share(counts, plan.ratios)
     if share < MINIMUM_SHARE:
         messages.warning(
             request,
@@ -265,8 +267,8 @@ class PlanForm(forms.ModelForm):
         value = (self.cleaned_data.get("public_entropy") or "").strip()
         if value:
             try:
-                draw.check_ascii(value, "public_entropy")
-            except draw.DrawInputError:
+                algorithm.check_ascii(value, "public_entropy")
+            except algorithm.DrawInputError:
                 raise ValidationError(
                     _("Write the published value in printable ASCII (digits, Latin letters, spaces).")
                 ) from None
@@ -465,7 +467,7 @@ class TaskAdmin(ScopedAdmin):
     def visible_q(self, request, agency):
         # Before the reveal a selection is the plan's own agency's secret, except the firms
         # whose result is already published.
-        return Q(plan__agency=agency) | Q(plan__revealed_at__isnull=False) | Q(published_at__isnull=False)
+        return Q(plan__agency=agency) | task_public_q()
 
     def get_list_display(self, request):
         user = request.user
@@ -484,7 +486,7 @@ class TaskAdmin(ScopedAdmin):
     @staticmethod
     def may_see_result(user, task) -> bool:
         """A result is public once published; before that only the plan's agency sees it."""
-        return task.published_at is not None or access.acts_for(user, task.plan.agency_id)
+        return task.result_is_public or access.acts_for(user, task.plan.agency_id)
 
     @admin.display(description=_("team"))
     def team(self, obj):

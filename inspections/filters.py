@@ -2,17 +2,17 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from credit.models import Agency
 from inspections.models import Result, Task
+from portal.i18n import localized_name
 
 
 class AgencyChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Agency) -> str:
         # Labels are built when the form renders, so they follow the request's language.
-        return obj.display_name(get_language() or "")
+        return localized_name(obj)
 
 
 class AgencyChoiceFilter(django_filters.ModelChoiceFilter):

@@ -1,5 +1,5 @@
 """One list (inspection items), two databases (enterprises, inspectors), and the plans
-whose firms and teams are drawn by the DRAW-v1 algorithm (inspections/draw.py)."""
+whose firms and teams are drawn by the DRAW-v1 algorithm (inspections/draw/algorithm.py)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from credit.models import Agency, Enterprise, RiskClass
-from inspections import draw
+from inspections.draw import algorithm
 
 code_validator = RegexValidator(
     r"^[A-Za-z0-9._-]{1,64}$",
@@ -46,9 +47,6 @@ class InspectionItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
-
-    def display_name(self, language: str) -> str:
-        return self.name_en if language == "en" and self.name_en else self.name
 
 
 class Inspector(models.Model):
@@ -112,7 +110,17 @@ class RevealPolicy(models.TextChoices):
     ON_PUBLICATION = "on_publication", _("When the results are published")
 
 
+class PlanQuerySet(models.QuerySet):
+    def publicly_visible(self) -> PlanQuerySet:
+        """Plans the public may see (Plan.is_public as a query): every plan but drafts."""
+        return self.exclude(state=PlanState.DRAFT)
+
+
 class Plan(models.Model):
+    """Before the reveal the public sees a committed plan's parameters, commitment and frozen
+    inputs only (`is_revealed`; PlanFile.after_reveal); its secret, seed, draw and selection
+    stay hidden, except the firms whose result is published (Task.is_public)."""
+
     agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="plans")
     number = models.CharField(_("plan number"), max_length=64, unique=True, validators=[code_validator])
     name = models.CharField(_("plan name"), max_length=200)
@@ -163,6 +171,8 @@ class Plan(models.Model):
     draw_error = models.TextField(_("last draw error"), blank=True, editable=False)
     draw_attempts = models.PositiveIntegerField(_("draw attempts"), default=0, editable=False)
 
+    objects = PlanQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("inspection plan")
         verbose_name_plural = _("inspection plans")
@@ -178,16 +188,13 @@ class Plan(models.Model):
     def get_absolute_url(self) -> str:
         return f"/inspections/plans/{self.number}/"
 
-    def display_name(self, language: str) -> str:
-        return self.name_en if language == "en" and self.name_en else self.name
-
     @property
     def ratios(self) -> dict[str, str]:
         return {
-            "A": draw.ratio_string(self.ratio_a),
-            "B": draw.ratio_string(self.ratio_b),
-            "C": draw.ratio_string(self.ratio_c),
-            "D": draw.ratio_string(self.ratio_d),
+            "A": algorithm.ratio_string(self.ratio_a),
+            "B": algorithm.ratio_string(self.ratio_b),
+            "C": algorithm.ratio_string(self.ratio_c),
+            "D": algorithm.ratio_string(self.ratio_d),
         }
 
     @property
@@ -224,7 +231,7 @@ class PlanFile(models.Model):
 
     @property
     def after_reveal(self) -> bool:
-        return self.name in (draw.REVEAL_FILE, draw.RESULT_FILE)
+        return self.name in (algorithm.REVEAL_FILE, algorithm.RESULT_FILE)
 
 
 class Draw(models.Model):
@@ -259,6 +266,26 @@ class Result(models.TextChoices):
     CORRECTED = "corrected", _("Problem found and corrected on order")
 
 
+def task_public_q(prefix: str = "") -> Q:
+    """Tasks the public may know of: all of a revealed plan's, and before the reveal only
+    those whose result is published (a plan that keeps its draw secret until publication
+    does so that firms are not forewarned). Task.is_public is the same rule for one task."""
+    return Q(**{f"{prefix}plan__revealed_at__isnull": False}) | Q(**{f"{prefix}published_at__isnull": False})
+
+
+def task_result_public_q(prefix: str = "") -> Q:
+    """Tasks whose result is public: published (Task.result_is_public as a query)."""
+    return Q(**{f"{prefix}published_at__isnull": False})
+
+
+class TaskQuerySet(models.QuerySet):
+    def publicly_visible(self) -> TaskQuerySet:
+        return self.filter(task_public_q())
+
+    def results_published(self) -> TaskQuerySet:
+        return self.filter(task_result_public_q())
+
+
 class Task(models.Model):
     """One selected firm of a drawn plan: its ticket, team and (later) result."""
 
@@ -279,6 +306,8 @@ class Task(models.Model):
     recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, db_index=True)
 
+    objects = TaskQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("inspection task")
         verbose_name_plural = _("inspection tasks")
@@ -295,6 +324,15 @@ class Task(models.Model):
     @property
     def is_assigned(self) -> bool:
         return bool(self.inspector_codes)
+
+    @property
+    def result_is_public(self) -> bool:
+        return self.published_at is not None
+
+    @property
+    def is_public(self) -> bool:
+        """task_public_q for one task (reads its plan: select it with the task)."""
+        return self.result_is_public or self.plan.is_revealed
 
 
 class TaskMember(models.Model):

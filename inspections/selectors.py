@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from credit.models import Enterprise
-from inspections.models import Conflict, Inspector, Plan, PlanFile, PlanState, Task, TaskMember
+from inspections.models import Conflict, Inspector, Plan, PlanFile, Task, TaskMember
 from portal.workdays import Deadline, add_working_days
 
 RESULT_DEADLINE_WORKING_DAYS = 20
@@ -88,7 +88,7 @@ def task_is_overdue(task: Task, deadline: Deadline, today: dt.date | None = None
 
 
 def public_plans() -> QuerySet[Plan]:
-    return Plan.objects.exclude(state=PlanState.DRAFT).select_related("agency")
+    return Plan.objects.publicly_visible().select_related("agency")
 
 
 def public_plan(number: str) -> Plan | None:
@@ -103,16 +103,13 @@ def plan_files(plan: Plan) -> list[PlanFile]:
 
 def published_results() -> QuerySet[Task]:
     return (
-        Task.objects.filter(published_at__isnull=False)
+        Task.objects.results_published()
         .select_related("plan", "plan__agency", "enterprise")
         .order_by("-published_at", "plan_id", "position")
     )
 
 
-def plan_tasks(plan: Plan) -> QuerySet[Task]:
-    return plan.tasks.select_related("enterprise").order_by("position")
-
-
-def plan_published_tasks(plan: Plan) -> QuerySet[Task]:
-    """Before the reveal the public sees only the firms whose result is published."""
-    return plan_tasks(plan).filter(published_at__isnull=False)
+def plan_public_tasks(plan: Plan) -> QuerySet[Task]:
+    """The plan's tasks the public may see: all once revealed, before that only the firms
+    whose result is published (Task.objects.publicly_visible)."""
+    return plan.tasks.publicly_visible().select_related("enterprise").order_by("position")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import secrets
 import time
 from collections.abc import Iterable
@@ -16,12 +15,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from credit.models import Agency, AgencyLevel, Enterprise
 from credit.publication import publication_record
-from inspections import draw, selectors
+from inspections import selectors
+from inspections.draw import algorithm, engine
 from inspections.models import (
     Conflict,
     Draw,
@@ -38,6 +37,7 @@ from inspections.models import (
 )
 from portal.access import staff_agency
 from portal.audit import audit_record
+from portal.i18n import localized_name
 
 BATCH = 5000
 
@@ -50,7 +50,7 @@ class InspectionError(ValidationError):
 
 def _file(plan: Plan, name: str, content: bytes) -> PlanFile:
     return PlanFile.objects.create(
-        plan=plan, name=name, content=content, sha256=draw.sha256_hex(content), size=len(content)
+        plan=plan, name=name, content=content, sha256=algorithm.sha256_hex(content), size=len(content)
     )
 
 
@@ -111,7 +111,7 @@ def plan_regions_check(*, agency: Agency, regions) -> None:
         raise InspectionError(
             _("Region code prefixes: %(agency)s may draw only within its region; enter \"%(prefix)s\" or "
               "prefixes that start with it. Only a national agency may plan nationwide."),
-            params={"agency": agency.display_name(get_language() or ""), "prefix": prefix},
+            params={"agency": localized_name(agency), "prefix": prefix},
             code="regions_outside",
         )
 
@@ -184,29 +184,29 @@ def plan_commit(*, plan: Plan, actor, secret: bytes | None = None) -> Plan:
     exclusions = selectors.plan_exclusions(plan, roster=roster, pool_usccs={uscc for uscc, _ in pool})
     try:
         files = {
-            draw.POOL_FILE: draw.pool_csv(pool),
-            draw.ROSTER_FILE: draw.roster_csv(roster),
-            draw.EXCLUSIONS_FILE: draw.exclusions_csv(exclusions),
+            algorithm.POOL_FILE: algorithm.pool_csv(pool),
+            algorithm.ROSTER_FILE: algorithm.roster_csv(roster),
+            algorithm.EXCLUSIONS_FILE: algorithm.exclusions_csv(exclusions),
         }
-    except draw.DrawInputError as problem:
+    except algorithm.DrawInputError as problem:
         raise InspectionError(_("The pool or roster cannot be frozen: %(problem)s"),
                               params={"problem": str(problem)}) from problem
     secret = secret if secret is not None else secrets.token_bytes(32)
     if len(secret) != 32:
         raise InspectionError(_("Secret: it must be 32 bytes."))
-    document = draw.parameters_document(
+    document = algorithm.parameters_document(
         plan=plan.number,
         files=files,
         ratios=plan.ratios,
         team_size=plan.team_size,
         workload_cap=plan.workload_cap,
-        secret_hash=draw.sha256_hex(secret),
+        secret_hash=algorithm.sha256_hex(secret),
         entropy_source=plan.entropy_source,
     )
-    for name in (draw.PARAMETERS_FILE, *draw.FROZEN_FILES):
-        _file(plan, name, document if name == draw.PARAMETERS_FILE else files[name])
+    for name in (algorithm.PARAMETERS_FILE, *algorithm.FROZEN_FILES):
+        _file(plan, name, document if name == algorithm.PARAMETERS_FILE else files[name])
     plan.secret = secret
-    plan.commitment = draw.commitment_of(document)
+    plan.commitment = algorithm.commitment_of(document)
     plan.state = PlanState.COMMITTED
     plan.committed_at = timezone.now()
     plan.save()
@@ -230,8 +230,8 @@ def plan_entropy_enter(*, plan: Plan, actor, public_entropy: str) -> Plan:
             _("Public entropy: it can be entered once, after the commitment and before the draw.")
         )
     try:
-        draw.check_ascii(value, "public_entropy")
-    except draw.DrawInputError:
+        algorithm.check_ascii(value, "public_entropy")
+    except algorithm.DrawInputError:
         raise InspectionError(
             _("Public entropy: write the published value in printable ASCII (digits, Latin letters, spaces)."),
             code="ascii",
@@ -310,12 +310,12 @@ def _draw_write(plan_id: int) -> Draw | None:
         return None
     started = time.perf_counter()
     files = {f.name: bytes(f.content) for f in PlanFile.objects.filter(plan=plan, name__in=[
-        draw.PARAMETERS_FILE, *draw.FROZEN_FILES])}
+        algorithm.PARAMETERS_FILE, *algorithm.FROZEN_FILES])}
     secret = bytes(plan.secret)
-    result = draw.run_draw_from_files(files, secret=secret, public_entropy=plan.public_entropy,
+    result = engine.run_draw_from_files(files, secret=secret, public_entropy=plan.public_entropy,
                                       processes=settings.DRAW_PROCESSES,
                                       parallel_min_pairs=settings.DRAW_PARALLEL_MIN_PAIRS)
-    if draw.commitment_of(files[draw.PARAMETERS_FILE]) != plan.commitment:
+    if algorithm.commitment_of(files[algorithm.PARAMETERS_FILE]) != plan.commitment:
         raise InspectionError(_("Draw: parameters.json no longer matches the published commitment."))
     seconds = time.perf_counter() - started
 
@@ -325,7 +325,7 @@ def _draw_write(plan_id: int) -> Draw | None:
         enterprise_ids.update(
             Enterprise.objects.filter(uscc__in=usccs[start : start + BATCH]).values_list("uscc", "id")
         )
-    inspector_ids = dict(Inspector.objects.filter(code__in=draw.parse_roster(files[draw.ROSTER_FILE]))
+    inspector_ids = dict(Inspector.objects.filter(code__in=algorithm.parse_roster(files[algorithm.ROSTER_FILE]))
                          .values_list("code", "id"))
     tasks = [
         Task(
@@ -348,9 +348,9 @@ def _draw_write(plan_id: int) -> Draw | None:
     ]
     TaskMember.objects.bulk_create(members, batch_size=BATCH)
     result_bytes = result.result_csv()
-    _file(plan, draw.REVEAL_FILE, draw.reveal_document(
+    _file(plan, algorithm.REVEAL_FILE, algorithm.reveal_document(
         commitment=plan.commitment, secret=secret, public_entropy=plan.public_entropy, seed=result.seed))
-    result_file = _file(plan, draw.RESULT_FILE, result_bytes)
+    result_file = _file(plan, algorithm.RESULT_FILE, result_bytes)
     outcome = Draw.objects.create(
         plan=plan,
         seed=result.seed,
@@ -361,10 +361,6 @@ def _draw_write(plan_id: int) -> Draw | None:
         result_sha256=result_file.sha256,
         seconds=seconds,
     )
-    # Lets the services tests kill a worker while the transaction is open.
-    pause = float(os.environ.get("DRAW_TEST_PAUSE_SECONDS", "0") or 0)
-    if pause:
-        time.sleep(pause)
     now = timezone.now()
     plan.state = PlanState.DRAWN
     plan.seed = result.seed

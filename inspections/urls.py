@@ -2,7 +2,8 @@ import re
 
 from django.urls import path, register_converter
 
-from inspections import draw, views
+from inspections import views
+from inspections.draw import algorithm
 
 app_name = "inspections"
 
@@ -24,7 +25,7 @@ class PlanFileNameConverter(PlanNumberConverter):
     """Only the fixed names of DESIGN section 4."""
 
     regex = "|".join(re.escape(name) for name in (
-        draw.PARAMETERS_FILE, *draw.FROZEN_FILES, draw.REVEAL_FILE, draw.RESULT_FILE))
+        algorithm.PARAMETERS_FILE, *algorithm.FROZEN_FILES, algorithm.REVEAL_FILE, algorithm.RESULT_FILE))
 
 
 # Converter names are project-wide, hence the prefix.

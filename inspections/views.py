@@ -45,11 +45,9 @@ def index(request):
 @require_safe
 def plan_detail(request, number: str):
     plan = _plan_or_404(number)
-    task_page = None
-    if plan.is_revealed:
-        task_page = Paginator(selectors.plan_tasks(plan), 100).get_page(request.GET.get("page"))
-    elif plan.published_at is not None:
-        task_page = Paginator(selectors.plan_published_tasks(plan), 100).get_page(request.GET.get("page"))
+    task_page = Paginator(selectors.plan_public_tasks(plan), 100).get_page(request.GET.get("page"))
+    if not plan.is_revealed and not task_page.paginator.count:
+        task_page = None  # nothing of the selection is public yet
     draw_outcome = getattr(plan, "draw", None) if plan.is_revealed else None
     return render(request, "inspections/plan_detail.html", {
         "plan": plan,

@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from dateutil.relativedelta import relativedelta
-
 from credit.models import Agency, Enterprise, EnterpriseAccount
 from listings.models import (
     PUBLICATION_TIME_ZONE,
@@ -17,11 +15,11 @@ from listings.models import (
     Measure,
     Memorandum,
     Objection,
+    legal_representative_bar_end,
     local_today,
 )
 from listings.services import (
     EXPIRY_REASON,
-    LEGAL_REPRESENTATIVE_BAR_YEARS,
     OBJECTION_ACCEPTANCE_WORKING_DAYS,
     publication_window,
 )
@@ -317,7 +315,7 @@ def seed_demo_data(*, seed: int, stdout) -> None:
             )
             if reason.bars_legal_representative and person_id:
                 entry.barred_person_id = person_id
-                entry.bar_ends_on = listed_on + relativedelta(years=LEGAL_REPRESENTATIVE_BAR_YEARS) - dt.timedelta(days=1)
+                entry.bar_ends_on = legal_representative_bar_end(listed_on)
             if ends_on is not None and ends_on < today:
                 entry.state = EntryState.EXPIRED
                 entry.removed_on = ends_on + dt.timedelta(days=1)

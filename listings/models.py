@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -12,11 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from credit.models import Agency, Enterprise, Person
+from credit.models import Agency, Enterprise, Person, Severity
 
 # The portal publishes on Beijing time whatever the server's zone.
 PUBLICATION_TIME_ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
 OBJECTION_DAYS = 30
+# Reg. Art. 18 (2024): listing for false disclosure bars the legal representative then in
+# office from the same role in any other enterprise for three years.
+LEGAL_REPRESENTATIVE_BAR_YEARS = 3
 
 
 def local_today() -> dt.date:
@@ -45,13 +49,6 @@ class SubjectType(models.TextChoices):
     TAXPAYER = "taxpayer", _("Taxpayers")
 
 
-class SeverityClass(models.TextChoices):
-    MINOR = "minor", _("Minor")
-    GENERAL = "general", _("General")
-    SERIOUS = "serious", _("Serious")
-    NOT_APPLICABLE = "none", _("Not applicable (red list)")
-
-
 class CreditList(models.Model):
     """A list kept by one agency (abnormal operations, serious illegal, tax violators, A-grade taxpayers...).
 
@@ -70,7 +67,7 @@ class CreditList(models.Model):
     )
     legal_basis = models.TextField(_("legal basis"))
     subject_type = models.CharField(_("subject type"), max_length=16, choices=SubjectType.choices)
-    severity = models.CharField(_("default severity class"), max_length=8, choices=SeverityClass.choices)
+    severity = models.CharField(_("default severity class"), max_length=8, choices=Severity.choices)
     min_publication_months = models.PositiveSmallIntegerField(
         _("minimum publication (months)"), null=True, blank=True, help_text=_("Repair may be requested after this")
     )
@@ -160,6 +157,33 @@ def status_annotation(today: dt.date) -> Case:
     )
 
 
+def legal_representative_bar_end(listed_on: dt.date) -> dt.date:
+    """The last day of the bar that a listing on `listed_on` puts on the legal representative."""
+    return listed_on + relativedelta(years=LEGAL_REPRESENTATIVE_BAR_YEARS) - dt.timedelta(days=1)
+
+
+def person_barred_q(person, on: dt.date, *, other_than_enterprise=None, prefix: str = "") -> Q:
+    """The entries that bar `person` (a Person, a pk or an OuterRef) from being a legal
+    representative on `on`: their bar runs to `on` or later and they are not revoked (an
+    annulled listing bars nobody). `other_than_enterprise` (an enterprise, a pk or an
+    OuterRef) leaves out the entries of the enterprise being asked about: a person is barred
+    from representing *another* enterprise than the one that was listed.
+
+    The one rule, as a query; ListEntry.bars is the same rule for one loaded entry."""
+    q = Q(**{f"{prefix}barred_person": person, f"{prefix}bar_ends_on__gte": on}) & ~Q(
+        **{f"{prefix}state": EntryState.REVOKED}
+    )
+    if other_than_enterprise is not None:
+        q &= ~Q(**{f"{prefix}enterprise": other_than_enterprise})
+    return q
+
+
+class ListEntryQuerySet(models.QuerySet):
+    def barring(self, person, *, on: dt.date, other_than_enterprise=None) -> ListEntryQuerySet:
+        """The entries that bar `person` on `on` (see person_barred_q)."""
+        return self.filter(person_barred_q(person, on, other_than_enterprise=other_than_enterprise))
+
+
 _absolute_url = URLValidator(schemes=["http", "https"])
 
 
@@ -232,7 +256,7 @@ class ListEntry(models.Model):
     deciding_agency = models.ForeignKey(
         Agency, verbose_name=_("deciding authority"), on_delete=models.PROTECT, related_name="+"
     )
-    severity = models.CharField(_("severity class"), max_length=8, choices=SeverityClass.choices)
+    severity = models.CharField(_("severity class"), max_length=8, choices=Severity.choices)
     decided_on = models.DateField(_("decision date"))
     listed_on = models.DateField(_("listing date"))
     publication_ends_on = models.DateField(
@@ -259,6 +283,8 @@ class ListEntry(models.Model):
         _("source address"), max_length=200, blank=True, validators=[validate_source_address]
     )
     published_at = models.DateTimeField(_("publication time"), default=timezone.now)
+
+    objects = ListEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("list entry")
@@ -330,7 +356,9 @@ class ListEntry(models.Model):
         """Why an objection cannot be made on `on` ("" if it can), as the objection service's error code.
 
         The one rule for the service, the entry page and the enterprise's account: the entry is on
-        the list, the 30 days from publication have not passed, and no objection is being handled.
+        the list, the 30 days from publication have not passed, and no objection is being handled
+        (`objection_open`: Objection.is_open of any of its objections, or
+        `entry.objections.open().exists()`). "" means the enterprise may object.
         """
         if self.status_on(on) != EntryStatus.ACTIVE:
             return "not_active"
@@ -340,12 +368,15 @@ class ListEntry(models.Model):
             return "objection_open"
         return ""
 
-    def bar_active_on(self, today: dt.date) -> bool:
+    def bars(self, person_id: int | None, on: dt.date, *, other_than_enterprise_id: int | None = None) -> bool:
+        """Whether this entry bars the person `person_id` on `on`: person_barred_q for one entry."""
         return (
-            self.barred_person_id is not None
-            and self.state != EntryState.REVOKED
+            person_id is not None
+            and self.barred_person_id == person_id
             and self.bar_ends_on is not None
-            and self.bar_ends_on >= today
+            and self.bar_ends_on >= on
+            and self.state != EntryState.REVOKED
+            and (other_than_enterprise_id is None or self.enterprise_id != other_than_enterprise_id)
         )
 
 
@@ -383,6 +414,12 @@ class ListEntryEvent(models.Model):
         return SYSTEM_ACTORS[self.actor_label] if self.actor_label in SYSTEM_ACTORS else self.actor_label
 
 
+class ObjectionQuerySet(models.QuerySet):
+    def open(self) -> ObjectionQuerySet:
+        """Objections still being handled (Objection.is_open as a query)."""
+        return self.filter(state__in=Objection.OPEN_STATES)
+
+
 class Objection(models.Model):
     class State(models.TextChoices):
         # "Submitted" alone is the annual reports' submission-date column elsewhere.
@@ -409,6 +446,11 @@ class Objection(models.Model):
         Agency, verbose_name=_("deciding authority"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    # Submitted or accepted: the objection is being handled, and no second one may be made.
+    OPEN_STATES = (State.SUBMITTED, State.ACCEPTED)
+
+    objects = ObjectionQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("objection")
         verbose_name_plural = _("objections")
@@ -419,7 +461,7 @@ class Objection(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.state in {self.State.SUBMITTED, self.State.ACCEPTED}
+        return self.state in self.OPEN_STATES
 
 
 class Memorandum(models.Model):

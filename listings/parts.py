@@ -12,13 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from credit import sections
 from credit.sections import FileSubject, Section
 from listings.models import EntryState, ListEntry, Memorandum, Objection, active_q, status_annotation
-from listings.selectors import _MEASURES, ABNORMAL_OPERATIONS, SERIOUS_ILLEGAL, barring_entries, list_entry_measures
+from listings.selectors import _MEASURES, ABNORMAL_OPERATIONS, SERIOUS_ILLEGAL, list_entry_measures
 
 
 def _bar_rows(subject: FileSubject):
-    return barring_entries(
-        person_id=subject.legal_representative_id, today=subject.today, exclude_enterprise_id=subject.enterprise_id
-    )
+    return ListEntry.objects.barring(
+        subject.legal_representative_id, on=subject.today, other_than_enterprise=subject.enterprise_id
+    ).order_by("-bar_ends_on", "-id")
 
 
 def _bar_load(section: Section, subject: FileSubject) -> dict[str, Any]:

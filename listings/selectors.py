@@ -20,6 +20,7 @@ from listings.models import (
     active_q,
     local_today,
 )
+from portal.i18n import localized
 
 ABNORMAL_OPERATIONS = "abnormal-operations"
 SERIOUS_ILLEGAL = "serious-illegal"
@@ -87,7 +88,7 @@ def list_entry_page(*, ids: list[int]) -> list[dict]:
     The page's cost is mostly Python: plain tuples and prepared strings instead of model
     instances keep each row to a few dictionary lookups in the template.
     """
-    english = (get_language() or "").startswith("en")
+    language = get_language()
     today = local_today()
     until_removed = gettext("until removed")
     labels = {status.value: status.label for status in EntryStatus}
@@ -104,9 +105,9 @@ def list_entry_page(*, ids: list[int]) -> list[dict]:
         by_id[pk] = {
             "pk": pk,
             "uscc": uscc,
-            "enterprise": (english and name_en) or name,
-            "reason": (english and reason_en) or reason,
-            "agency": (english and agency_en) or agency,
+            "enterprise": localized(name, name_en, language),
+            "reason": localized(reason, reason_en, language),
+            "agency": localized(agency, agency_en, language),
             "listed_on": date_format(listed_on),
             "ends": date_format(ends_on) if ends_on else until_removed,
             "status": labels[status],
@@ -148,19 +149,6 @@ def objection_get(*, pk: int) -> Objection | None:
     )
 
 
-def barring_entries(*, person_id: int | None, today: dt.date, exclude_enterprise_id: int | None = None):
-    """The entries that bar the person from being a legal representative on `today`: a
-    serious-list entry for false disclosure of another enterprise, not revoked, whose bar
-    has not ended. The one home of the bar's rule as a query (ListEntry.bar_active_on is
-    the same rule for one entry in hand)."""
-    queryset = (
-        ListEntry.objects.filter(barred_person_id=person_id, bar_ends_on__gte=today)
-        .exclude(state=EntryState.REVOKED)
-        .order_by("-bar_ends_on", "-id")
-    )
-    if exclude_enterprise_id is not None:
-        queryset = queryset.exclude(enterprise_id=exclude_enterprise_id)
-    return queryset
 
 
 def person_bar_get(person: Person | None, *, today: dt.date | None = None, exclude_enterprise_id=None):
@@ -168,7 +156,8 @@ def person_bar_get(person: Person | None, *, today: dt.date | None = None, exclu
     if person is None or person.pk is None:
         return None
     return (
-        barring_entries(person_id=person.pk, today=today or local_today(), exclude_enterprise_id=exclude_enterprise_id)
+        ListEntry.objects.barring(person, on=today or local_today(), other_than_enterprise=exclude_enterprise_id)
         .select_related("enterprise", "credit_list")
+        .order_by("-bar_ends_on", "-id")
         .first()
     )

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from credit.models import Agency, Enterprise, EntityType
+from credit.models import PUBLICATION_MONTHS, Agency, Enterprise, EntityType, Severity
 from credit.publication import publication_record
 from listings.models import (
     CreditList,
@@ -23,20 +23,20 @@ from listings.models import (
     Measure,
     Memorandum,
     Objection,
-    SeverityClass,
     SystemText,
+    legal_representative_bar_end,
     local_today,
     validate_source_address,
 )
 from listings.selectors import active_counts_cache_key
 from portal.access import staff_agency
+from portal.audit import audit_change, audit_changes
 from portal.workdays import add_working_days
 
 ABNORMAL_OPERATIONS = "abnormal-operations"
 SERIOUS_ILLEGAL = "serious-illegal"
 OBJECTION_ACCEPTANCE_WORKING_DAYS = 5
 OBJECTION_VERIFICATION_WORKING_DAYS = 20
-LEGAL_REPRESENTATIVE_BAR_YEARS = 3
 
 
 class ListingError(ValidationError):
@@ -164,7 +164,7 @@ def list_entry_create(
     barred_person_id = bar_ends_on = None
     if reason.bars_legal_representative and enterprise.legal_representative_id:
         barred_person_id = enterprise.legal_representative_id
-        bar_ends_on = listed_on + relativedelta(years=LEGAL_REPRESENTATIVE_BAR_YEARS) - dt.timedelta(days=1)
+        bar_ends_on = legal_representative_bar_end(listed_on)
     entry = ListEntry.objects.create(
         credit_list=credit_list,
         enterprise=enterprise,
@@ -370,7 +370,7 @@ def objection_submit(
         _require_owner(actor=actor, credit_list=entry.credit_list)
     refusal = entry.objection_refusal(
         submitted_on,
-        objection_open=entry.objections.filter(state__in=[Objection.State.SUBMITTED, Objection.State.ACCEPTED]).exists(),
+        objection_open=entry.objections.open().exists(),
     )
     if refusal == "not_active":
         raise ListingError(_("Only an entry that is on the list can be objected to."), code="not_active")
@@ -506,31 +506,12 @@ def _require_superuser(actor, message) -> None:
         raise ListingError(message, code="not_allowed")
 
 
-def _changes(current: object | None, edited: object, fields: list) -> dict[str, list]:
-    """{field name: [stored value, new value]} for the concrete fields that differ (all of them for a new object)."""
-    changes = {}
-    for field in fields:
-        old = getattr(current, field.attname) if current is not None else None
-        new = getattr(edited, field.attname)
-        if current is None or old != new:
-            changes[field.name] = [None if old is None else str(old), None if new is None else str(new)]
-    return changes
-
-
-def _editable_fields(model) -> list:
-    return [field for field in model._meta.concrete_fields if not field.primary_key]
-
-
-# Publication periods in months by severity class (SAMR Order 107, NDRC Order 36; DESIGN §3):
-# (lowest minimum, highest minimum, lowest maximum, highest maximum, maximum may be empty).
-# A minor list may be published until removed: the abnormal-operations list ends on the cure. An empty
-# minimum means removal follows performance at any time (the dishonest judgment debtors list is
-# serious, yet the court removes an entry as soon as the judgment is performed).
-PUBLICATION_MONTHS_BY_SEVERITY = {
-    SeverityClass.MINOR: (None, 3, None, 3, True),
-    SeverityClass.GENERAL: (3, 12, 3, 12, False),
-    SeverityClass.SERIOUS: (12, 36, 12, 36, False),
-}
+# A list's minimum and maximum publication both lie within its severity class's period
+# (credit.models.PUBLICATION_MONTHS). A minor list may also be published until removed: the
+# abnormal-operations list ends on the cure. An empty minimum means removal follows
+# performance at any time (the dishonest judgment debtors list is serious, yet the court
+# removes an entry as soon as the judgment is performed).
+UNTIL_REMOVED_SEVERITIES = frozenset({Severity.MINOR})
 
 
 def publication_months_check(*, severity: str, low: int | None, high: int | None) -> None:
@@ -542,10 +523,11 @@ def publication_months_check(*, severity: str, low: int | None, high: int | None
             field="min_publication_months",
             params={"low": low, "high": high},
         )
-    if severity not in PUBLICATION_MONTHS_BY_SEVERITY:
+    if severity not in PUBLICATION_MONTHS:
         return  # red lists: no publication rule
-    min_low, min_high, max_low, max_high, open_ended = PUBLICATION_MONTHS_BY_SEVERITY[severity]
-    params = {"severity": SeverityClass(severity).label, "low": max_low, "high": max_high}
+    min_low, min_high = max_low, max_high = PUBLICATION_MONTHS[severity]
+    open_ended = severity in UNTIL_REMOVED_SEVERITIES
+    params = {"severity": Severity(severity).label, "low": max_low, "high": max_high}
     if high is None and not open_ended:
         raise ListingError(
             _("Maximum publication (months) is required for %(severity)s lists: publication stops automatically "
@@ -575,7 +557,7 @@ def publication_months_check(*, severity: str, low: int | None, high: int | None
             message,
             code="min_out_of_range",
             field="min_publication_months",
-            params={"severity": SeverityClass(severity).label, "low": min_low, "high": min_high, "value": low},
+            params={"severity": Severity(severity).label, "low": min_low, "high": min_high, "value": low},
         )
 
 
@@ -591,7 +573,7 @@ def _check_publication_months(credit_list: CreditList) -> None:
 def credit_list_create(*, credit_list: CreditList, actor) -> CreditList:
     _require_superuser(actor, _("Only a superuser may create a list."))
     _check_publication_months(credit_list)
-    changes = _changes(None, credit_list, _editable_fields(CreditList))
+    changes = audit_changes(None, credit_list)
     credit_list.save()
     publication_record(action="listings.list.created", actor=actor, obj=credit_list, payload={"changes": changes},
                        site_wide=True)
@@ -602,7 +584,7 @@ def credit_list_create(*, credit_list: CreditList, actor) -> CreditList:
 def credit_list_update(*, credit_list: CreditList, actor) -> CreditList:
     """Save the edited fields of `credit_list`; the owner and code are checked against the stored row."""
     current = CreditList.objects.select_for_update().select_related("owner_agency").get(pk=credit_list.pk)
-    changes = _changes(current, credit_list, _editable_fields(CreditList))
+    changes = audit_changes(current, credit_list)
     if not _is_superuser(actor):
         agency = staff_agency(actor)
         if agency is None or agency.pk != current.owner_agency_id:
@@ -645,7 +627,7 @@ def list_reason_save(*, reason: ListReason, actor) -> ListReason:
             )
     if current is not None and reason.credit_list_id != current.credit_list_id:
         raise ListingError(_("A reason stays with its list."), code="not_allowed", field="credit_list")
-    changes = _changes(current, reason, _editable_fields(ListReason))
+    changes = audit_changes(current, reason)
     if not changes:
         return current
     reason.save()
@@ -666,14 +648,14 @@ def memorandum_save(*, memorandum: Memorandum, actor, signatories=None, lists=No
     `signatories` and `lists` (iterables of agencies and lists) replace the current ones when given."""
     _require_superuser(actor, _("Only a superuser may change a memorandum; each signatory maintains its own measures."))
     current = Memorandum.objects.select_for_update().filter(pk=memorandum.pk).first() if memorandum.pk else None
-    changes = _changes(current, memorandum, _editable_fields(Memorandum))
+    changes = audit_changes(current, memorandum)
     for name, new in (("signatories", signatories), ("lists", lists)):
         if new is None:
             continue
         old = sorted(getattr(current, name).values_list("pk", flat=True)) if current is not None else []
         new_ids = sorted(item.pk for item in new)
         if old != new_ids:
-            changes[name] = [old, new_ids]
+            changes[name] = audit_change(old, new_ids)
     if not changes:
         return current
     # Its measures show under every active entry of the lists it covers: a site-wide change.
@@ -712,7 +694,7 @@ def measure_save(*, measure: Measure, actor) -> Measure:
                 code="not_owner",
                 field="agency",
             )
-    changes = _changes(current, measure, _editable_fields(Measure))
+    changes = audit_changes(current, measure)
     if not changes:
         return current
     measure.save()

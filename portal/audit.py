@@ -1,7 +1,14 @@
-"""The one way services record what they changed."""
+"""The one way services record what they changed.
+
+A payload that says what was changed keeps it under "changes", one format for every app:
+{"changes": {field name: {"old": stored value, "new": new value}}}, built by audit_changes
+(or audit_change for a value that is not a model field, such as a many-to-many set).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.db import models
@@ -30,3 +37,45 @@ def audit_record(
         object_repr=str(obj)[:200] if obj is not None else "",
         payload=payload or {},
     )
+
+
+def audit_value(obj: models.Model, field: models.Field):
+    """A field's value as the audit log keeps it: JSON values as they are, a foreign key as
+    its id, a decimal at its field's scale (a form gives 30000, the database 30000.00) and
+    anything else (dates in ISO form, times) as text."""
+    value = field.value_from_object(obj)
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(field, models.DecimalField):
+        return str(Decimal(value).quantize(Decimal(1).scaleb(-field.decimal_places)))
+    return str(value)
+
+
+def audit_change(old, new) -> dict[str, Any]:
+    return {"old": old, "new": new}
+
+
+def audit_changes(
+    before: models.Model | None,
+    after: models.Model,
+    *,
+    exclude: Iterable[str] = (),
+    shown: Mapping[str, Callable[[Any], Any]] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """{field name: {"old": ..., "new": ...}} for each stored field of `after` (not its primary
+    key nor those in `exclude`) whose value differs from `before`'s; every field, with old None,
+    when `before` is None (a new object). `shown` maps a field name to what the log keeps of a
+    filled value instead of the value itself (say, a masked identity number)."""
+    skipped, shown = set(exclude), shown or {}
+    changes = {}
+    for field in after._meta.concrete_fields:
+        if field.primary_key or field.name in skipped:
+            continue
+        old = audit_value(before, field) if before is not None else None
+        new = audit_value(after, field)
+        if before is not None and old == new:
+            continue
+        if field.name in shown:
+            old, new = (shown[field.name](value) if value else value for value in (old, new))
+        changes[field.name] = audit_change(old, new)
+    return changes

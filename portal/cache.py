@@ -22,6 +22,8 @@ from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 
+from portal.redis_cache import SharedRedisCache
+
 logger = logging.getLogger("portal.cache")
 
 DEFAULT_SOCKET_TIMEOUT = 0.25
@@ -39,7 +41,7 @@ def cache_errors() -> int:
     return _errors
 
 
-class ResilientRedisCache(RedisCache):
+class ResilientRedisCache(SharedRedisCache):
     """Django's Redis cache with short timeouts, no retries, and every failure a miss.
 
     OPTIONS (besides Django's own): SOCKET_TIMEOUT (seconds, connect and read;

@@ -9,20 +9,21 @@ from django import template
 from django.utils import formats, timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 
 from credit import regions
 from credit import uscc as uscc_rules
 from credit.models import mask_identity_number
+from portal import i18n
 
 register = template.Library()
 
 
 @register.filter
-def agency_name(agency) -> str:
-    if agency is None:
-        return ""
-    return agency.display_name("en" if (get_language() or "").startswith("en") else "zh-hans")
+def localized_name(obj, field: str = "name") -> str:
+    """`obj.<field>` in the page's language: `{{ agency|localized_name }}`,
+    `{{ credit_list|localized_name:"consequences" }}` (portal.i18n.localized_name)."""
+    return i18n.localized_name(obj, field)
 
 
 @register.filter
@@ -46,7 +47,7 @@ def registered_capital(enterprise) -> str:
     if value is None:
         return ""
     currency = enterprise.get_capital_currency_display()
-    if (get_language() or "").startswith("en"):
+    if i18n.is_english():
         return f"{amount(Decimal(value) * 10000)} {currency}"
     return gettext("%(amount)s ten thousand %(currency)s") % {"amount": amount(value), "currency": currency}
 
@@ -81,7 +82,7 @@ def provenance(record) -> str:
     Built in Python rather than with an include per row: it appears on every row of
     nine tables, and an include costs several times more to render.
     """
-    parts = [conditional_escape(agency_name(record.source_agency))]
+    parts = [conditional_escape(localized_name(record.source_agency))]
     if record.document_number:
         parts.append(format_html('<span class="docno">{}</span>', record.document_number))
     parts.append(format_html('<span class="meta">{} {}</span>', gettext("Decided"), _date(record.decided_on)))

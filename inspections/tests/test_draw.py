@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import subprocess
 import sys
@@ -12,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inspections import draw
+from inspections.draw import algorithm
 
-VERIFIER = Path(draw.__file__).with_name("verify_draw.py")
+VERIFIER = Path(algorithm.__file__).parent.parent / "verify_draw.py"
 
 GOLDEN_POOL = [
     ("91110108551385082Q", "A"),
@@ -64,24 +65,24 @@ GOLDEN_RESULT = (
 
 def golden_files() -> dict[str, bytes]:
     files = {
-        draw.POOL_FILE: draw.pool_csv(GOLDEN_POOL),
-        draw.ROSTER_FILE: draw.roster_csv(GOLDEN_ROSTER),
-        draw.EXCLUSIONS_FILE: draw.exclusions_csv(GOLDEN_EXCLUSIONS),
+        algorithm.POOL_FILE: algorithm.pool_csv(GOLDEN_POOL),
+        algorithm.ROSTER_FILE: algorithm.roster_csv(GOLDEN_ROSTER),
+        algorithm.EXCLUSIONS_FILE: algorithm.exclusions_csv(GOLDEN_EXCLUSIONS),
     }
-    files[draw.PARAMETERS_FILE] = draw.parameters_document(
+    files[algorithm.PARAMETERS_FILE] = algorithm.parameters_document(
         plan="TEST-2026-01",
         files=files,
         ratios=GOLDEN_RATIOS,
         team_size=2,
         workload_cap=2,
-        secret_hash=draw.sha256_hex(GOLDEN_SECRET),
+        secret_hash=algorithm.sha256_hex(GOLDEN_SECRET),
         entropy_source="Lottery X draw of 2026-11-27",
     )
     return files
 
 
 def golden_draw(pool=GOLDEN_POOL, roster=GOLDEN_ROSTER, exclusions=GOLDEN_EXCLUSIONS):
-    return draw.run_draw(
+    return algorithm.run_draw(
         seed=GOLDEN_SEED,
         pool=pool,
         roster=roster,
@@ -94,27 +95,27 @@ def golden_draw(pool=GOLDEN_POOL, roster=GOLDEN_ROSTER, exclusions=GOLDEN_EXCLUS
 
 def test_it_writes_the_canonical_frozen_files():
     files = golden_files()
-    assert files[draw.POOL_FILE] == (
+    assert files[algorithm.POOL_FILE] == (
         b"uscc,risk_class\n91110000600037341L,A\n91110108551385082Q,A\n911101087000011111,A\n"
         b"91330106MA00000004,D\n91440305MA00000003,C\n92110105MA00000001,B\n93310115MA00000002,B\n"
     )
-    assert files[draw.ROSTER_FILE] == b"inspector_code\nINS-001\nINS-002\nINS-003\n"
-    assert files[draw.EXCLUSIONS_FILE] == (
+    assert files[algorithm.ROSTER_FILE] == b"inspector_code\nINS-001\nINS-002\nINS-003\n"
+    assert files[algorithm.EXCLUSIONS_FILE] == (
         b"inspector_code,uscc\nINS-001,91440305MA00000003\nINS-002,91440305MA00000003\n"
     )
 
 
 def test_it_reproduces_the_golden_commitment_seed_and_tickets():
     files = golden_files()
-    assert files[draw.PARAMETERS_FILE] == GOLDEN_DOCUMENT
-    assert draw.commitment_of(GOLDEN_DOCUMENT) == GOLDEN_COMMITMENT
-    seed = draw.seed_of(commitment=GOLDEN_COMMITMENT, secret=GOLDEN_SECRET, public_entropy=GOLDEN_ENTROPY)
+    assert files[algorithm.PARAMETERS_FILE] == GOLDEN_DOCUMENT
+    assert algorithm.commitment_of(GOLDEN_DOCUMENT) == GOLDEN_COMMITMENT
+    seed = algorithm.seed_of(commitment=GOLDEN_COMMITMENT, secret=GOLDEN_SECRET, public_entropy=GOLDEN_ENTROPY)
     assert seed == GOLDEN_SEED
     # The seed string spelled out, so that the encoding itself is pinned.
     spelled = f"DRAW-v1|seed|{GOLDEN_COMMITMENT}|{GOLDEN_SECRET.hex()}|{GOLDEN_ENTROPY}"
     assert hashlib.sha256(spelled.encode("ascii")).hexdigest() == GOLDEN_SEED
     for uscc, ticket in GOLDEN_TICKETS.items():
-        assert draw.ticket_of(GOLDEN_SEED, uscc) == ticket
+        assert algorithm.ticket_of(GOLDEN_SEED, uscc) == ticket
         assert hashlib.sha256(f"DRAW-v1|firm|{GOLDEN_SEED}|{uscc}".encode("ascii")).hexdigest() == ticket
 
 
@@ -122,9 +123,37 @@ def test_it_selects_and_assigns_the_golden_teams():
     result = golden_draw()
     assert result.quotas == {"A": 2, "B": 1, "C": 1, "D": 0}
     assert result.result_csv() == GOLDEN_RESULT
-    assert draw.run_draw_from_files(golden_files(), secret=GOLDEN_SECRET, public_entropy=GOLDEN_ENTROPY).result_csv() == (
+    assert algorithm.run_draw_from_files(golden_files(), secret=GOLDEN_SECRET, public_entropy=GOLDEN_ENTROPY).result_csv() == (
         GOLDEN_RESULT
     )
+
+
+STDLIB_ONLY_RUN = """
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("algorithm", sys.argv[1])
+algorithm = importlib.util.module_from_spec(spec)
+sys.modules["algorithm"] = algorithm
+spec.loader.exec_module(algorithm)
+files = {name: open(sys.argv[2] + "/" + name, "rb").read() for name in json.loads(sys.argv[3])}
+result = algorithm.run_draw_from_files(files, secret=bytes.fromhex(sys.argv[4]), public_entropy=sys.argv[5])
+sys.stdout.buffer.write(result.result_csv())
+print(sorted(name for name in sys.modules if name.split(".")[0] in {"django", "inspections", "billiard"}),
+      file=sys.stderr)
+"""
+
+
+def test_it_runs_the_reference_algorithm_with_the_standard_library_alone(tmp_path):
+    """algorithm.py is the reference: it must run without Django, the project or site-packages."""
+    for name, content in golden_files().items():
+        (tmp_path / name).write_bytes(content)
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", STDLIB_ONLY_RUN, algorithm.__file__, str(tmp_path),
+         json.dumps(sorted(golden_files())), GOLDEN_SECRET.hex(), GOLDEN_ENTROPY],
+        capture_output=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout == GOLDEN_RESULT
+    assert done.stderr.decode().strip() == "[]"
 
 
 def test_it_gives_the_same_result_for_shuffled_input():
@@ -136,12 +165,12 @@ def test_it_gives_the_same_result_for_shuffled_input():
         rnd.shuffle(exclusions)
         assert golden_draw(pool, roster, exclusions).result_csv() == GOLDEN_RESULT
         files = {
-            "pool": draw.pool_csv(pool),
-            "roster": draw.roster_csv(roster),
-            "exclusions": draw.exclusions_csv(exclusions),
+            "pool": algorithm.pool_csv(pool),
+            "roster": algorithm.roster_csv(roster),
+            "exclusions": algorithm.exclusions_csv(exclusions),
         }
-        assert files["pool"] == golden_files()[draw.POOL_FILE]
-        assert files["exclusions"] == golden_files()[draw.EXCLUSIONS_FILE]
+        assert files["pool"] == golden_files()[algorithm.POOL_FILE]
+        assert files["exclusions"] == golden_files()[algorithm.EXCLUSIONS_FILE]
 
 
 @pytest.mark.parametrize(
@@ -160,12 +189,12 @@ def test_it_gives_the_same_result_for_shuffled_input():
     ],
 )
 def test_it_computes_quotas_with_exact_decimals(n, ratio, expected):
-    assert draw.quota(n, draw.ratio_string(ratio)) == expected
+    assert algorithm.quota(n, algorithm.ratio_string(ratio)) == expected
 
 
 def test_it_takes_the_whole_class_when_k_would_exceed_n():
     pool = [(f"F{i:03d}", "D") for i in range(5)]
-    result = draw.run_draw(
+    result = algorithm.run_draw(
         seed="0" * 64, pool=pool, roster=["I1", "I2"], exclusions=[], ratios={"A": "1", "B": "1", "C": "1", "D": "1"},
         team_size=2, workload_cap=100,
     )
@@ -175,22 +204,22 @@ def test_it_takes_the_whole_class_when_k_would_exceed_n():
 
 
 def test_it_writes_ratios_as_shortest_exact_decimals():
-    assert draw.ratio_string("0.0300") == "0.03"
-    assert draw.ratio_string("1.0000") == "1"
-    assert draw.ratio_string("0.0000") == "0"
-    with pytest.raises(draw.DrawInputError):
-        draw.ratio_string("1.01")
+    assert algorithm.ratio_string("0.0300") == "0.03"
+    assert algorithm.ratio_string("1.0000") == "1"
+    assert algorithm.ratio_string("0.0000") == "0"
+    with pytest.raises(algorithm.DrawInputError):
+        algorithm.ratio_string("1.01")
 
 
 def test_it_refuses_codes_that_would_break_the_encoding():
-    with pytest.raises(draw.DrawInputError):
-        draw.pool_csv([("BAD|CODE", "A")])
-    with pytest.raises(draw.DrawInputError):
-        draw.roster_csv(["有中文"])
-    with pytest.raises(draw.DrawInputError):
-        draw.seed_of(commitment="0" * 64, secret=b"x" * 32, public_entropy="中奖号码")
-    with pytest.raises(draw.DrawInputError):
-        draw.parameters_document(plan="P", files=golden_files(), ratios=GOLDEN_RATIOS, team_size=1, workload_cap=1,
+    with pytest.raises(algorithm.DrawInputError):
+        algorithm.pool_csv([("BAD|CODE", "A")])
+    with pytest.raises(algorithm.DrawInputError):
+        algorithm.roster_csv(["有中文"])
+    with pytest.raises(algorithm.DrawInputError):
+        algorithm.seed_of(commitment="0" * 64, secret=b"x" * 32, public_entropy="中奖号码")
+    with pytest.raises(algorithm.DrawInputError):
+        algorithm.parameters_document(plan="P", files=golden_files(), ratios=GOLDEN_RATIOS, team_size=1, workload_cap=1,
                                  secret_hash="", entropy_source="")
 
 
@@ -208,7 +237,7 @@ def test_it_builds_teams_within_the_constraints(firms, inspectors, team_size, ca
     pool = [(f"F{i:03d}", "ABCD"[i % 4]) for i in range(firms)]
     roster = [f"I{i:02d}" for i in range(inspectors)]
     exclusions = {(code, uscc) for code in roster for uscc, _ in pool if rnd.random() < density}
-    result = draw.run_draw(
+    result = algorithm.run_draw(
         seed=hashlib.sha256(str(exclusion_seed).encode()).hexdigest(), pool=pool, roster=roster,
         exclusions=exclusions, ratios={"A": "0.2", "B": "0.5", "C": "0.8", "D": "1"},
         team_size=team_size, workload_cap=cap,
@@ -239,10 +268,10 @@ def write_published(folder: Path, files: dict[str, bytes]) -> None:
 
 def golden_published() -> dict[str, bytes]:
     files = golden_files()
-    files[draw.REVEAL_FILE] = draw.reveal_document(
+    files[algorithm.REVEAL_FILE] = algorithm.reveal_document(
         commitment=GOLDEN_COMMITMENT, secret=GOLDEN_SECRET, public_entropy=GOLDEN_ENTROPY, seed=GOLDEN_SEED
     )
-    files[draw.RESULT_FILE] = GOLDEN_RESULT
+    files[algorithm.RESULT_FILE] = GOLDEN_RESULT
     return files
 
 
@@ -284,21 +313,21 @@ def test_it_agrees_with_the_standalone_script_on_a_larger_random_draw(tmp_path):
     roster = [f"INS{i:04d}" for i in range(60)]
     exclusions = [(rnd.choice(roster), rnd.choice(pool)[0]) for _ in range(2000)]
     files = {
-        draw.POOL_FILE: draw.pool_csv(pool),
-        draw.ROSTER_FILE: draw.roster_csv(roster),
-        draw.EXCLUSIONS_FILE: draw.exclusions_csv(exclusions),
+        algorithm.POOL_FILE: algorithm.pool_csv(pool),
+        algorithm.ROSTER_FILE: algorithm.roster_csv(roster),
+        algorithm.EXCLUSIONS_FILE: algorithm.exclusions_csv(exclusions),
     }
     secret = bytes(rnd.randrange(256) for _ in range(32))
-    files[draw.PARAMETERS_FILE] = draw.parameters_document(
+    files[algorithm.PARAMETERS_FILE] = algorithm.parameters_document(
         plan="BIG-1", files=files, ratios={"A": "0.01", "B": "0.03", "C": "0.1", "D": "0.3"}, team_size=2,
-        workload_cap=5, secret_hash=draw.sha256_hex(secret), entropy_source="test",
+        workload_cap=5, secret_hash=algorithm.sha256_hex(secret), entropy_source="test",
     )
-    commitment = draw.commitment_of(files[draw.PARAMETERS_FILE])
-    result = draw.run_draw_from_files(files, secret=secret, public_entropy="42")
-    files[draw.REVEAL_FILE] = draw.reveal_document(
+    commitment = algorithm.commitment_of(files[algorithm.PARAMETERS_FILE])
+    result = algorithm.run_draw_from_files(files, secret=secret, public_entropy="42")
+    files[algorithm.REVEAL_FILE] = algorithm.reveal_document(
         commitment=commitment, secret=secret, public_entropy="42", seed=result.seed
     )
-    files[draw.RESULT_FILE] = result.result_csv()
+    files[algorithm.RESULT_FILE] = result.result_csv()
     write_published(tmp_path, files)
     completed = run_verifier(tmp_path)
     assert completed.returncode == 0, completed.stdout

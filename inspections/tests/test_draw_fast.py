@@ -1,5 +1,5 @@
 """Step 4's fast paths (serial, worker pool, billiard pool, fallbacks) against a plain
-transcription of DESIGN.md §4 that hashes every pair with `draw.pair_hash`."""
+transcription of DESIGN.md §4 that hashes every pair with `algorithm.pair_hash`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import random
 
 import pytest
 
-from inspections import draw
+from inspections.draw import algorithm, engine
 
 
 def plain_assign(seed, chosen, roster, exclusions, *, team_size, workload_cap):
@@ -25,7 +25,7 @@ def plain_assign(seed, chosen, roster, exclusions, *, team_size, workload_cap):
     teams = {}
     for _ticket, uscc, _cls in sorted(chosen, key=lambda row: (len(eligible(row[1])), row[0], row[1])):
         candidates = sorted(
-            (draw.pair_hash(seed, uscc, code), code) for code in eligible(uscc) if load[code] < workload_cap
+            (algorithm.pair_hash(seed, uscc, code), code) for code in eligible(uscc) if load[code] < workload_cap
         )
         if len(candidates) < team_size:
             teams[uscc] = ()
@@ -55,37 +55,37 @@ def test_it_gives_the_plain_result_in_one_process():
     unassigned = 0
     for seed, chosen, roster, exclusions, team_size, cap in CASES:
         expected = plain_assign(seed, chosen, roster, exclusions, team_size=team_size, workload_cap=cap)
-        got = draw.assign_teams(seed, chosen, roster, exclusions, team_size=team_size, workload_cap=cap)
+        got = algorithm.assign_teams(seed, chosen, roster, exclusions, team_size=team_size, workload_cap=cap)
         assert got == expected
         unassigned += sum(1 for team in expected.values() if not team)
     assert unassigned > 50  # the cases do exercise firms left without a team
 
 
 def test_it_gives_the_plain_result_with_worker_processes(monkeypatch):
-    monkeypatch.setattr(draw, "_BATCH_PAIRS", 50)  # many small batches, so many snapshots
+    monkeypatch.setattr(engine, "_BATCH_PAIRS", 50)  # many small batches, so many snapshots
     for seed, chosen, roster, exclusions, team_size, cap in CASES[:20]:
         expected = plain_assign(seed, chosen, roster, exclusions, team_size=team_size, workload_cap=cap)
-        got = draw.assign_teams(seed, chosen, roster, exclusions, team_size=team_size, workload_cap=cap,
+        got = engine.assign_teams(seed, chosen, roster, exclusions, team_size=team_size, workload_cap=cap,
                                 processes=2, parallel_min_pairs=0)
         assert got == expected
 
 
 def test_it_ranks_again_when_the_candidates_filled_up_and_still_agrees(monkeypatch):
     """Few candidates per firm and stale snapshots force the re-ranking path."""
-    monkeypatch.setattr(draw, "_BATCH_PAIRS", 400)
+    monkeypatch.setattr(engine, "_BATCH_PAIRS", 400)
     again = []
-    original = draw._ranked
+    original = algorithm.ranked
 
     def spy(prefix, codes, m):
         # Ranking for the workers happens in other processes; calls here are re-rankings.
         again.append(m)
         return original(prefix, codes, m)
 
-    monkeypatch.setattr(draw, "_ranked", spy)
+    monkeypatch.setattr(algorithm, "ranked", spy)
     for seed, chosen, roster, exclusions, team_size, cap in CASES:
         raws, firms, index = _firms(chosen, roster, exclusions)
         expected = plain_assign(seed, chosen, roster, exclusions, team_size=team_size, workload_cap=cap)
-        picked = draw._assign_parallel(seed, firms, raws, team_size=team_size, workload_cap=cap, processes=2,
+        picked = engine._assign_parallel(seed, firms, raws, team_size=team_size, workload_cap=cap, processes=2,
                                        candidates=team_size)
         assert picked is not None
         assert {uscc: tuple(index[i] for i in team) for (uscc, _), team in zip(firms, picked, strict=True)} == expected
@@ -110,35 +110,35 @@ def _die(*args):
 
 
 def test_it_falls_back_to_one_process_when_a_worker_dies(monkeypatch, caplog):
-    monkeypatch.setattr(draw, "_worker_rank", _die)  # forked workers inherit the patch
+    monkeypatch.setattr(engine, "_worker_rank", _die)  # forked workers inherit the patch
     seed, chosen, roster, exclusions, team_size, cap = CASES[7]
     expected = plain_assign(seed, chosen, roster, exclusions, team_size=team_size, workload_cap=cap)
-    got = draw.assign_teams(seed, chosen, roster, exclusions, team_size=team_size, workload_cap=cap,
+    got = engine.assign_teams(seed, chosen, roster, exclusions, team_size=team_size, workload_cap=cap,
                             processes=2, parallel_min_pairs=0)
     assert got == expected
     assert "worker pool failed" in caplog.text
 
 
 def test_it_falls_back_to_one_process_without_a_pool(monkeypatch):
-    monkeypatch.setattr(draw, "_open_pool", lambda processes, raws: None)
+    monkeypatch.setattr(engine, "_open_pool", lambda processes, raws: None)
     seed, chosen, roster, exclusions, team_size, cap = CASES[3]
     expected = plain_assign(seed, chosen, roster, exclusions, team_size=team_size, workload_cap=cap)
-    assert draw.assign_teams(seed, chosen, roster, exclusions, team_size=team_size, workload_cap=cap,
+    assert engine.assign_teams(seed, chosen, roster, exclusions, team_size=team_size, workload_cap=cap,
                              processes=2, parallel_min_pairs=0) == expected
 
 
 def _in_daemon(queue, case):
     seed, chosen, roster, exclusions, team_size, cap = case
     pools = []
-    original = draw._open_pool
+    original = engine._open_pool
 
     def spy(processes, raws):
         pool = original(processes, raws)
         pools.append(type(pool).__name__)
         return pool
 
-    draw._open_pool = spy
-    teams = draw.assign_teams(seed, chosen, roster, exclusions, team_size=team_size, workload_cap=cap,
+    engine._open_pool = spy
+    teams = engine.assign_teams(seed, chosen, roster, exclusions, team_size=team_size, workload_cap=cap,
                               processes=2, parallel_min_pairs=0)
     queue.put((teams, pools, multiprocessing.current_process().daemon,
                [child.name for child in multiprocessing.active_children()]))
@@ -164,21 +164,21 @@ def test_it_finds_the_smallest_digests_like_a_sort(m):
     rnd = random.Random(m)
     for n in (0, 1, 3, 255, 256, 257, 2047, 2048, 5000):
         digests = [rnd.randbytes(2) for _ in range(n)]  # short: many ties, broken by position
-        assert draw._smallest(digests, m) == sorted(zip(digests, range(n), strict=True))[:m]
+        assert algorithm._smallest(digests, m) == sorted(zip(digests, range(n), strict=True))[:m]
 
 
 @pytest.mark.parametrize("spread", ["default", "too narrow"])
 def test_it_selects_the_firms_a_full_sort_selects(monkeypatch, spread):
     if spread == "too narrow":  # forces the bound to be widened, often more than once
-        monkeypatch.setattr(draw, "_first_spread", lambda k: max(1, k // 8))
+        monkeypatch.setattr(algorithm, "_first_spread", lambda k: max(1, k // 8))
     rnd = random.Random(spread)
     for _ in range(12):
         seed = rnd.randbytes(32).hex()
         pool = [(f"9111{n:014d}", rnd.choice("ABCD")) for n in rnd.sample(range(10**6), rnd.randint(0, 3000))]
-        ratios = {cls: rnd.choice(["0", "0.01", "0.03", "0.1", "0.5", "1"]) for cls in draw.RISK_CLASSES}
+        ratios = {cls: rnd.choice(["0", "0.01", "0.03", "0.1", "0.5", "1"]) for cls in algorithm.RISK_CLASSES}
         expected = []
-        for cls in draw.RISK_CLASSES:
+        for cls in algorithm.RISK_CLASSES:
             members = [uscc for uscc, risk in pool if risk == cls]
-            k = draw.quota(len(members), ratios[cls])
-            expected += [(t, u, cls) for t, u in sorted((draw.ticket_of(seed, u), u) for u in members)[:k]]
-        assert draw.select_firms(seed, pool, ratios)[1] == expected
+            k = algorithm.quota(len(members), ratios[cls])
+            expected += [(t, u, cls) for t, u in sorted((algorithm.ticket_of(seed, u), u) for u in members)[:k]]
+        assert algorithm.select_firms(seed, pool, ratios)[1] == expected

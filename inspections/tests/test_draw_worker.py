@@ -13,7 +13,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from inspections import draw, services
+from inspections import services
+from inspections.draw import algorithm
 from inspections.models import Draw, PlanFile, PlanState, Task
 from inspections.tasks import draw_plan
 from portal.models import AuditEvent
@@ -22,6 +23,8 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(settings.BASE_DIR)
 WAIT_SECONDS = 90
+# Loaded into a worker only to hold a draw's transaction open (see that module).
+PAUSE_MODULE, PAUSE_VARIABLE = "inspections.tests.draw_pause", "DRAW_TEST_PAUSE_SECONDS"
 VISIBILITY_TIMEOUT = 5
 
 
@@ -31,21 +34,26 @@ class Workers:
         self.procs: list[tuple[subprocess.Popen, Path]] = []
         self.queue = f"insp-test-{uuid.uuid4().hex[:8]}"
 
-    def start(self, **extra_env: str) -> tuple[subprocess.Popen, Path]:
+    def start(self, *, pause_seconds: float = 0, **extra_env: str) -> tuple[subprocess.Popen, Path]:
+        """A worker on this test's queue; with `pause_seconds` it loads the test-only module
+        PAUSE_MODULE, which holds each draw's transaction open that long."""
         db = connection.settings_dict
-        env = dict(os.environ)
+        env = {name: value for name, value in os.environ.items() if name != PAUSE_VARIABLE}
         env.update(
             DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
             REDIS_URL=settings.REDIS_URL,
             CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT),
-            DRAW_TEST_PAUSE_SECONDS="0",
         )
         env.update(extra_env)
+        include = []
+        if pause_seconds:
+            env[PAUSE_VARIABLE] = str(pause_seconds)
+            include = ["--include", PAUSE_MODULE]
         log = self.tmp_path / f"worker{len(self.procs)}.log"
         proc = subprocess.Popen(
             [str(ROOT / ".venv/bin/celery"), "-A", "portal", "worker", "--pool=prefork", "--concurrency=2",
              "-l", "info", "-Q", self.queue, "-n", f"{self.queue}-{len(self.procs)}@%h", "--without-gossip",
-             "--without-mingle", "--without-heartbeat"],
+             "--without-mingle", "--without-heartbeat", *include],
             cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
         )
         self.procs.append((proc, log))
@@ -96,10 +104,12 @@ def plan_state(plan) -> str:
 
 def test_it_draws_once_when_the_task_is_sent_twice_at_once(setup_plan, workers):
     plan = ready_plan(setup_plan)
-    _, log = workers.start(DRAW_TEST_PAUSE_SECONDS="2")
+    _, log = workers.start(pause_seconds=2)
     for _ in range(2):
         draw_plan.apply_async(args=[plan.pk], queue=workers.queue)
     wait_for(lambda: log.read_bytes().count(b"succeeded in") >= 2, "both deliveries to finish", log)
+    # The test-only pause was loaded, and ran once: only one delivery wrote a draw.
+    assert log.read_bytes().count(b"draw test pause") == 1
     assert plan_state(plan) == PlanState.DRAWN
     assert Draw.objects.filter(plan=plan).count() == 1
     assert Task.objects.filter(plan=plan).count() == Draw.objects.get(plan=plan).selected_count == 10
@@ -110,7 +120,7 @@ def test_it_draws_once_when_the_task_is_sent_twice_at_once(setup_plan, workers):
 
 def test_it_completes_exactly_once_after_the_worker_is_killed_mid_draw(setup_plan, workers):
     plan = ready_plan(setup_plan)
-    first, log = workers.start(DRAW_TEST_PAUSE_SECONDS="60")
+    first, log = workers.start(pause_seconds=60)
     draw_plan.apply_async(args=[plan.pk], queue=workers.queue)
     wait_for(lambda: plan_state(plan) == PlanState.DRAWING, "the draw to start", log)
 
@@ -122,6 +132,7 @@ def test_it_completes_exactly_once_after_the_worker_is_killed_mid_draw(setup_pla
             )
             return cursor.fetchone()[0] > 0
 
+    wait_for(lambda: b"draw test pause" in log.read_bytes(), "the draw to pause with its result written", log)
     wait_for(writing, "the worker to hold its open transaction", log)
     workers.kill(first)
     # Nothing of the half-written result is visible: the transaction died with the worker.
@@ -151,5 +162,5 @@ def test_it_ranks_with_a_worker_pool_inside_the_prefork_worker(setup_plan, worke
     # The task runs in a daemonic billiard process: the pool must be billiard's.
     assert b"ranked by 2 worker processes (_BilliardExecutor)" in log.read_bytes()
     files = {f.name: bytes(f.content) for f in PlanFile.objects.filter(plan=plan)}
-    reference = draw.run_draw_from_files(files, secret=bytes(plan.secret), public_entropy=plan.public_entropy)
+    reference = algorithm.run_draw_from_files(files, secret=bytes(plan.secret), public_entropy=plan.public_entropy)
     assert files["result.csv"] == reference.result_csv()

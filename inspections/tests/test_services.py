@@ -7,7 +7,8 @@ import pytest
 
 from credit.tests.factories import AgencyFactory, EnterpriseFactory, StaffFactory
 from credit.tests.test_invalidation import file_html
-from inspections import draw, selectors, services
+from inspections import selectors, services
+from inspections.draw import algorithm
 from inspections.models import Conflict, Draw, PlanFile, PlanState, Result, Task, TaskMember
 from inspections.tests.factories import InspectorFactory, PlanFactory
 from portal.models import AuditEvent
@@ -38,12 +39,12 @@ def test_it_freezes_the_inputs_and_publishes_the_commitment(setup_plan):
     files = {f.name: bytes(f.content) for f in PlanFile.objects.filter(plan=plan)}
     assert set(files) == {"parameters.json", "pool.csv", "roster.csv", "exclusions.csv"}
     assert plan.state == PlanState.COMMITTED
-    assert plan.commitment == draw.sha256_hex(files["parameters.json"])
+    assert plan.commitment == algorithm.sha256_hex(files["parameters.json"])
     assert files["pool.csv"].count(b"\n") == 13
-    assert files["roster.csv"] == draw.roster_csv([i.code for i in inspectors])
+    assert files["roster.csv"] == algorithm.roster_csv([i.code for i in inspectors])
     assert files["exclusions.csv"].count(b"\n") == 2
     params = __import__("json").loads(files["parameters.json"])
-    assert params["secret_hash"] == draw.sha256_hex(bytes(plan.secret))
+    assert params["secret_hash"] == algorithm.sha256_hex(bytes(plan.secret))
     assert params["ratios"] == {"A": "0.5", "B": "0.5", "C": "1", "D": "1"}
     assert AuditEvent.objects.filter(action="inspections.plan.committed").count() == 1
     with pytest.raises(services.InspectionError):
@@ -72,7 +73,7 @@ def test_it_draws_once_and_matches_the_reference(setup_plan):
     assert plan.state == PlanState.DRAWN
     outcome = Draw.objects.get(plan=plan)
     files = {f.name: bytes(f.content) for f in PlanFile.objects.filter(plan=plan)}
-    reference = draw.run_draw_from_files(files, secret=bytes(plan.secret), public_entropy=plan.public_entropy)
+    reference = algorithm.run_draw_from_files(files, secret=bytes(plan.secret), public_entropy=plan.public_entropy)
     assert files["result.csv"] == reference.result_csv()
     assert plan.seed == reference.seed == outcome.seed
     tasks = list(Task.objects.filter(plan=plan).order_by("position"))
@@ -93,7 +94,7 @@ def test_it_leaves_a_failed_draw_committed_with_the_error_and_retries(setup_plan
     services.plan_entropy_enter(plan=plan, actor=user, public_entropy="123")
     from inspections.tasks import draw_plan
 
-    with mock.patch("inspections.draw.assign_teams", side_effect=RuntimeError("disk full")):
+    with mock.patch("inspections.draw.algorithm.assign_teams", side_effect=RuntimeError("disk full")):
         with pytest.raises(RuntimeError):
             draw_plan.apply(args=[plan.pk], throw=True)
     plan.refresh_from_db()

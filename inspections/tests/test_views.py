@@ -12,7 +12,8 @@ from django.urls import Resolver404, resolve
 
 from credit.selectors import credit_file
 from credit.tests.factories import AgencyFactory, EnterpriseFactory
-from inspections import draw, services
+from inspections import services
+from inspections.draw import algorithm
 from inspections.models import PlanFile, Result, Task
 from inspections.tests.factories import PlanFactory
 
@@ -54,7 +55,7 @@ def test_it_serves_the_frozen_files_before_the_reveal_and_hides_the_rest(client,
         assert response.status_code == 200
         stored = PlanFile.objects.get(plan=plan, name=name)
         assert response.content == bytes(stored.content)
-        assert response["X-Content-SHA256"] == draw.sha256_hex(response.content) == stored.sha256
+        assert response["X-Content-SHA256"] == algorithm.sha256_hex(response.content) == stored.sha256
         assert stored.sha256 in body
     for name in ("reveal.json", "result.csv", "nothing.txt"):
         assert client.get(f"/inspections/plans/{plan.number}/files/{name}").status_code == 404
@@ -76,7 +77,7 @@ def test_it_reveals_secret_seed_and_result_after_publication(client, setup_plan,
     from inspections.verify_draw import verify
 
     count, digest = verify(str(tmp_path / plan.number))
-    assert count == 10 and digest == draw.sha256_hex(result.content)
+    assert count == 10 and digest == algorithm.sha256_hex(result.content)
 
 
 def test_it_lists_plans_and_filters_results_with_constant_queries(client, setup_plan, django_assert_num_queries):
@@ -239,3 +240,30 @@ def test_it_shows_an_unrevealed_plan_with_published_results_with_constant_querie
         with django_assert_num_queries(5):
             response = client.get(plan.get_absolute_url())
         assert response.content.decode().count("<tr>") == 1 + 4 + 1 + count
+
+
+def test_it_judges_task_visibility_the_same_way_in_a_query_and_on_one_task(setup_plan):
+    plan, user = drawn_plan(setup_plan, reveal_policy="on_publication")
+    tasks = list(Task.objects.filter(plan=plan).order_by("position"))
+
+    def agree() -> set[int]:
+        public = set(Task.objects.publicly_visible().values_list("pk", flat=True))
+        results = set(Task.objects.results_published().values_list("pk", flat=True))
+        loaded = list(Task.objects.filter(plan=plan).select_related("plan"))
+        assert public == {task.pk for task in loaded if task.is_public}
+        assert results == {task.pk for task in loaded if task.result_is_public}
+        return public
+
+    assert agree() == set()
+    for task in tasks[:2]:
+        services.task_result_record(task=task, result=Result.NO_PROBLEM, findings="",
+                                    completed_on=dt.date(2026, 10, 28), actor=user)
+    services.plan_results_publish(plan=plan, actor=user)
+    assert agree() == {task.pk for task in tasks[:2]}
+    for task in tasks[2:]:
+        services.task_result_record(task=task, result=Result.NO_PROBLEM, findings="",
+                                    completed_on=dt.date(2026, 10, 28), actor=user)
+    services.plan_results_publish(plan=plan, actor=user)
+    plan.refresh_from_db()
+    assert plan.is_revealed
+    assert agree() == {task.pk for task in tasks}

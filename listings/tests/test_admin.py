@@ -131,7 +131,7 @@ def test_it_lets_only_the_superuser_and_the_owner_change_a_list(world, persona):
     if actions:
         event = AuditEvent.objects.get(action="listings.list.changed")
         assert event.actor == world["users"][persona]
-        assert event.payload["changes"]["max_publication_months"] == ["36", "12"]
+        assert event.payload["changes"]["max_publication_months"] == {"old": 36, "new": 12}
         assert ("owner_agency" in event.payload["changes"]) is (persona == "superuser")
 
 

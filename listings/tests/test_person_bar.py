@@ -14,6 +14,7 @@ from credit.selectors import credit_file
 from credit.tests.factories import EnterpriseFactory, PersonFactory, UserFactory
 from listings import services
 from listings.forms import legal_representative_bar_warning
+from listings.models import ListEntry
 from listings.selectors import person_bar_get
 from listings.tests.factories import make_entry
 
@@ -83,3 +84,23 @@ def test_it_warns_staff_who_record_a_barred_person_as_legal_representative(barre
     model_admin.save_model(request, form.save(commit=False), form, change=True)
     [message] = list(get_messages(request))
     assert "2028-02-29" in str(message)
+
+
+def test_it_judges_the_bar_the_same_way_in_a_query_and_on_one_entry(barred):
+    person, listed, entry = barred
+    other = make_entry(
+        list_code="serious-illegal", enterprise=EnterpriseFactory(legal_representative=person),
+        reason_code="false_disclosure", listed_on=dt.date(2025, 6, 1),
+    )
+    services.list_entry_revoke(entry=other, revoked_on=dt.date(2025, 7, 1), reason="处罚决定被撤销")
+    other.refresh_from_db()
+    entries = [entry, other]
+    for on in (dt.date(2025, 3, 1), dt.date(2028, 2, 29), dt.date(2028, 3, 1)):
+        for asked_about in (None, listed.pk, EnterpriseFactory().pk):
+            queried = set(ListEntry.objects.barring(person, on=on, other_than_enterprise=asked_about))
+            judged = {e for e in entries if e.bars(person.pk, on, other_than_enterprise_id=asked_about)}
+            assert queried == judged, (on, asked_about)
+    assert entry.bars(person.pk, dt.date(2028, 2, 29))
+    assert not entry.bars(person.pk, dt.date(2028, 2, 29), other_than_enterprise_id=listed.pk)
+    assert not other.bars(person.pk, dt.date(2025, 8, 1))
+    assert not entry.bars(PersonFactory().pk, dt.date(2025, 3, 1))

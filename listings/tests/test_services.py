@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 from django.utils import translation
 
-from credit.models import EntityType
+from credit import services as credit_services
+from credit.models import AdministrativePenalty, EntityType, Severity
 from credit.tests.factories import AgencyFactory, EnterpriseFactory, StaffFactory, UserFactory
 from listings import services
 from listings.models import CreditList, EntryState, EntryStatus, ListEntry, ListEntryEvent
@@ -171,6 +172,25 @@ def test_it_refuses_publication_periods_outside_the_severity_rule(severity, low,
     with pytest.raises(services.ListingError) as caught:
         services.publication_months_check(severity=severity, low=low, high=high)
     assert (caught.value.code, caught.value.field) == (code, field)
+
+
+@pytest.mark.parametrize(
+    ("severity", "months", "last_day"),
+    [("minor", 3, dt.date(2024, 5, 31)), ("general", 12, dt.date(2025, 2, 28)), ("serious", 36, dt.date(2027, 2, 28))],
+)
+def test_it_bounds_penalties_and_lists_of_a_class_by_the_same_longest_period(severity, months, last_day):
+    latest = credit_services.penalty_publication_latest_end(severity=severity, decided_on=dt.date(2024, 3, 1))
+    assert latest == last_day
+    services.publication_months_check(severity=severity, low=None if severity == "minor" else months, high=months)
+    with pytest.raises(services.ListingError) as caught:
+        services.publication_months_check(severity=severity, low=None, high=months + 1)
+    assert caught.value.code == "max_out_of_range"
+
+
+def test_it_gives_a_penalty_no_red_list_class():
+    choices = dict(AdministrativePenalty._meta.get_field("severity").choices)
+    assert set(choices) == {"minor", "general", "serious"}
+    assert Severity.NOT_APPLICABLE in dict(ListEntry._meta.get_field("severity").choices)
 
 
 def test_it_refuses_a_120_month_maximum_on_a_serious_list_and_names_the_rule():

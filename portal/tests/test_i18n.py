@@ -64,3 +64,24 @@ def test_it_translates_the_public_shell(client, enterprise, path, zh, en):
 def test_it_translates_model_choices_in_the_search_filters(client):
     body = client.get("/search/").content.decode()
     assert "有限责任公司" in body and "存续（在营、开业、在册）" in body and "广东省" in body
+
+
+def test_it_shows_a_bilingual_value_in_the_page_language_with_one_rule():
+    from types import SimpleNamespace
+
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from portal.i18n import localized_name
+
+    listed = SimpleNamespace(name="严重违法失信名单", name_en="Serious illegal list", consequences="限制", consequences_en="")
+    template = Template('{% load credit_tags %}{{ obj|localized_name }}/{{ obj|localized_name:"consequences" }}')
+    with translation.override("en"):
+        assert localized_name(listed) == "Serious illegal list"
+        assert localized_name(listed, "consequences") == "限制"  # no English text: the official one
+        assert template.render(Context({"obj": listed})) == "Serious illegal list/限制"
+        assert localized_name(None) == ""
+    with translation.override("zh-hans"):
+        assert localized_name(listed) == "严重违法失信名单"
+        assert template.render(Context({"obj": listed})) == "严重违法失信名单/限制"
+    assert localized_name(listed, language="en-gb") == "Serious illegal list"

@@ -1,10 +1,11 @@
 """The reference implementation of the draw, DESIGN.md §4 (algorithm tag DRAW-v1).
 
-Pure functions over plain values: no Django, no database (step 4 may hand its hashing
-to worker processes, which only compute). The Celery task, the
-management command verifier and the tests all go through here; the standalone
-`verify_draw.py` re-implements the same steps with the standard library only, so the
-two can check each other.
+Pure functions over plain values, standard library only: no Django, no database, no
+processes. The canonical files, parameters.json, the seed, the tickets, the quotas and the
+team assignment are all here; engine.py only spreads step 4's hashing over worker
+processes (same result). The Celery task, the management command verifier and the tests
+all go through here; the standalone `verify_draw.py` re-implements the same steps with
+the standard library only, so the two can check each other.
 
 Choices the design leaves open, fixed here once and for all:
 - Every canonical file ends each line, the last one included, with `\\n`.
@@ -25,18 +26,11 @@ import gc
 import hashlib
 import heapq
 import json
-import logging
 import math
-import multiprocessing
-import os
 import re
-import threading
-import time
 from bisect import bisect_left
 from collections import defaultdict, deque
-from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal, localcontext
@@ -56,8 +50,6 @@ POOL_HEADER = "uscc,risk_class"
 ROSTER_HEADER = "inspector_code"
 EXCLUSIONS_HEADER = "inspector_code,uscc"
 RESULT_HEADER = "uscc,risk_class,ticket,inspector_codes"
-
-logger = logging.getLogger(__name__)
 
 
 class DrawInputError(ValueError):
@@ -292,20 +284,17 @@ def _digests(prefix: bytes, raws: list[bytes]) -> list[bytes]:
     return out
 
 
-def assign_teams(
-    seed: str,
-    chosen: list[tuple[str, str, str]],
-    roster: Iterable[str],
-    exclusions: Iterable[tuple[str, str]],
-    *,
-    team_size: int,
-    workload_cap: int,
-    processes: int = 1,
-    parallel_min_pairs: int | None = None,
-) -> dict[str, tuple[str, ...]]:
-    """Step 4. With `processes` > 1 and at least `parallel_min_pairs` (firm, inspector)
-    pairs the pair hashes are computed by worker processes; the result is the same
-    either way (see `_assign_parallel`)."""
+# Step 4's inner form: a firm is (USCC, numbers of its excluded inspectors), firms in visiting
+# order; an inspector is its number in the sorted roster and its code as ASCII bytes. A Picker
+# turns them into teams (tuples of inspector numbers); engine.picker gives one that uses
+# worker processes.
+Picker = Callable[..., list[tuple[int, ...]]]
+
+
+def team_inputs(
+    chosen: list[tuple[str, str, str]], roster: Iterable[str], exclusions: Iterable[tuple[str, str]]
+) -> tuple[list[str], list[tuple[str, tuple[int, ...]]], list[bytes]]:
+    """(sorted roster, firms in visiting order with their excluded inspectors, the codes as bytes)."""
     roster_sorted = sorted(set(roster))
     roster_size = len(roster_sorted)
     index = {code: position for position, code in enumerate(roster_sorted)}
@@ -316,15 +305,23 @@ def assign_teams(
             excluded[uscc].add(index[code])
     order = sorted(chosen, key=lambda row: (roster_size - len(excluded.get(row[1], ())), row[0], row[1]))
     firms = [(uscc, tuple(sorted(excluded.get(uscc, ())))) for _ticket, uscc, _cls in order]
-    raws = [code.encode("ascii") for code in roster_sorted]
-    picked = None
-    if parallel_min_pairs is None:
-        parallel_min_pairs = PARALLEL_MIN_PAIRS
-    if processes > 1 and len(firms) * roster_size >= parallel_min_pairs:
-        picked = _assign_parallel(seed, firms, raws, team_size=team_size, workload_cap=workload_cap,
-                                  processes=processes)
-    if picked is None:
-        picked = _assign_serial(seed, firms, raws, team_size=team_size, workload_cap=workload_cap)
+    return roster_sorted, firms, [code.encode("ascii") for code in roster_sorted]
+
+
+def assign_teams(
+    seed: str,
+    chosen: list[tuple[str, str, str]],
+    roster: Iterable[str],
+    exclusions: Iterable[tuple[str, str]],
+    *,
+    team_size: int,
+    workload_cap: int,
+    pick: Picker | None = None,
+) -> dict[str, tuple[str, ...]]:
+    """Step 4: each chosen firm's team of inspector codes (() when it has none). `pick`
+    (default assign_serial) computes the teams; every Picker gives the same result."""
+    roster_sorted, firms, raws = team_inputs(chosen, roster, exclusions)
+    picked = (pick or assign_serial)(seed, firms, raws, team_size=team_size, workload_cap=workload_cap)
     return {uscc: tuple(roster_sorted[i] for i in team) for (uscc, _), team in zip(firms, picked, strict=True)}
 
 
@@ -334,20 +331,15 @@ def assign_teams(
 # Python work per pair. Inspectors are numbered by their position in the sorted roster,
 # so "ties by inspector code" is "ties by number".
 
-# Below this many (firm, inspector) pairs a worker pool costs more than it saves.
-PARALLEL_MIN_PAIRS = 2_000_000
-# Pairs a worker hashes per batch (about a tenth of a second).
-_BATCH_PAIRS = 200_000
 _BLOCK = 32
-# A batch takes well under a second; a pool that has not answered in this long is broken.
-_BATCH_TIMEOUT = 600
 
 _sha256 = hashlib.sha256
 _HASH = type(_sha256())
 _copy, _update, _digest = _HASH.copy, _HASH.update, _HASH.digest
 
 
-def _pair_prefix(seed: str, uscc: str) -> bytes:
+def pair_prefix(seed: str, uscc: str) -> bytes:
+    """What every pair hash of the firm `uscc` starts with (pair_hash = sha256(prefix + code))."""
     return f"{ALGORITHM}|pair|{seed}|{uscc}|".encode("ascii")
 
 
@@ -371,7 +363,7 @@ def _smallest(digests: list[bytes], m: int) -> list[tuple[bytes, int]]:
     return heapq.nsmallest(m, near)
 
 
-def _ranked(prefix: bytes, raws: list[bytes], m: int) -> list[int]:
+def ranked(prefix: bytes, raws: list[bytes], m: int) -> list[int]:
     """Positions in `raws` of the m smallest sha256(prefix + raw), best first."""
     if not raws:
         return []
@@ -382,7 +374,7 @@ def _ranked(prefix: bytes, raws: list[bytes], m: int) -> list[int]:
     return [position for _, position in _smallest(list(map(_digest, states)), m)]
 
 
-def _without(ids: list[int], raws: list[bytes], skip: tuple[int, ...]) -> tuple[list[int], list[bytes]]:
+def without(ids: list[int], raws: list[bytes], skip: tuple[int, ...]) -> tuple[list[int], list[bytes]]:
     """`ids` (ascending inspector numbers) and their codes, minus the numbers in `skip`."""
     if not skip:
         return ids, raws
@@ -395,17 +387,19 @@ def _without(ids: list[int], raws: list[bytes], skip: tuple[int, ...]) -> tuple[
     return ids, raws
 
 
-def _assign_serial(seed, firms, raws, *, team_size, workload_cap) -> list[tuple[int, ...]]:
+def assign_serial(seed, firms, raws, *, team_size, workload_cap) -> list[tuple[int, ...]]:
+    """Step 4 in this process: each firm's team as inspector numbers, () when unassigned.
+    `firms` and `raws` are as team_inputs gives them; this is the default Picker."""
     load = [0] * len(raws)
     open_ids, open_raws = list(range(len(raws))), list(raws)
     teams = []
     for uscc, skip in firms:
-        ids, codes = _without(open_ids, open_raws, skip)
-        ranked = _ranked(_pair_prefix(seed, uscc), codes, team_size)
-        if len(ranked) < team_size:
+        ids, codes = without(open_ids, open_raws, skip)
+        best = ranked(pair_prefix(seed, uscc), codes, team_size)
+        if len(best) < team_size:
             teams.append(())
             continue
-        team = tuple(ids[position] for position in ranked)
+        team = tuple(ids[position] for position in best)
         teams.append(team)
         saturated = False
         for number in team:
@@ -418,155 +412,8 @@ def _assign_serial(seed, firms, raws, *, team_size, workload_cap) -> list[tuple[
     return teams
 
 
-_worker_raws: list[bytes] = []
-_OPEN = bytes.maketrans(b"\x00\x01", b"\x01\x00")
-
-
-def _worker_start(raws: list[bytes]) -> None:
-    global _worker_raws
-    _worker_raws = raws
-    # A worker blocked on its queue would outlive a parent killed with SIGKILL.
-    parent = os.getppid()
-    threading.Thread(target=_worker_watch, args=(parent,), daemon=True).start()
-
-
-def _worker_watch(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(1)
-    os._exit(1)
-
-
-def _worker_rank(seed: str, firms: list[tuple[str, tuple[int, ...]]], full: bytes, m: int):
-    """For each firm: how many of its eligible inspectors were under the cap when the
-    batch was sent, and the numbers of the best m of them."""
-    is_open = full.translate(_OPEN)
-    open_ids = list(compress(range(len(_worker_raws)), is_open))
-    open_raws = list(compress(_worker_raws, is_open))
-    out = []
-    for uscc, skip in firms:
-        ids, codes = _without(open_ids, open_raws, skip)
-        out.append((len(ids), [ids[position] for position in _ranked(_pair_prefix(seed, uscc), codes, m)]))
-    return out
-
-
-class _BilliardFuture:
-    def __init__(self, result):
-        self._result = result
-
-    def result(self):
-        from billiard.exceptions import WorkerLostError
-
-        try:
-            return self._result.get(timeout=_BATCH_TIMEOUT)
-        except (WorkerLostError, multiprocessing.TimeoutError) as problem:
-            raise BrokenProcessPool(str(problem) or type(problem).__name__) from problem
-
-    def cancel(self):
-        return False
-
-
-class _BilliardExecutor:
-    """The little of the Executor interface used here, over a billiard pool.
-
-    A Celery prefork worker runs tasks in daemonic processes, which multiprocessing
-    forbids to start children; billiard (Celery's own fork of multiprocessing) allows it.
-    The pool lives only for one draw and its workers exit when their parent dies.
-    """
-
-    def __init__(self, processes: int, raws: list[bytes]):
-        import billiard
-
-        self._pool = billiard.get_context("fork").Pool(processes, initializer=_worker_start, initargs=(raws,))
-
-    def submit(self, fn, *args):
-        return _BilliardFuture(self._pool.apply_async(fn, args))
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self._pool.terminate()
-        self._pool.join()
-
-
-def _open_pool(processes: int, raws: list[bytes]):
-    """A process pool for `_worker_rank`, or None where this process cannot have one."""
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" not in methods:
-        # Elsewhere workers would have to re-import the caller's main module; not worth it.
-        return None
-    try:
-        if multiprocessing.current_process().daemon:
-            return _BilliardExecutor(processes, raws)
-        # fork: workers start in milliseconds; they only run _worker_rank and never touch
-        # the database connection they inherit.
-        return ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("fork"),
-                                   initializer=_worker_start, initargs=(raws,))
-    except (ImportError, OSError, ValueError) as problem:
-        logger.warning("draw: no worker pool (%s), ranking in this process", problem)
-        return None
-
-
-def _assign_parallel(seed, firms, raws, *, team_size, workload_cap, processes,
-                     candidates=0) -> list[tuple[int, ...]] | None:
-    """The pair hashing split over worker processes; None if no pool can be had.
-
-    Workers rank batches of firms ahead of the sequential pass, each against the set of
-    inspectors still under the cap when the batch was sent, and return each firm's best
-    `candidates`. Loads only grow, so an inspector full then is still full when the
-    firm's turn comes; the firm's true team is therefore its first team_size candidates
-    still under the cap, provided there are that many. Otherwise (rare: most candidates
-    filled up meanwhile) and only if the worker saw more eligible inspectors than it
-    returned, the firm is ranked again here against the current loads.
-    """
-    pool = _open_pool(processes, raws)
-    if pool is None:
-        return None
-    candidates = candidates or 4 * team_size + 8
-    load = [0] * len(raws)
-    full = bytearray(len(raws))
-    open_count = len(raws)
-    teams: list[tuple[int, ...]] = []
-    again = 0
-    with pool:
-        pending: deque = deque()
-        sent = 0
-        try:
-            while sent < len(firms) or pending:
-                while sent < len(firms) and len(pending) < 2 * processes:
-                    size = max(1, _BATCH_PAIRS // max(1, open_count))
-                    batch = firms[sent : sent + size]
-                    pending.append((batch, pool.submit(_worker_rank, seed, batch, bytes(full), candidates)))
-                    sent += len(batch)
-                batch, future = pending.popleft()
-                for (uscc, skip), (eligible, ranked) in zip(batch, future.result(), strict=True):
-                    team = [number for number in ranked if load[number] < workload_cap][:team_size]
-                    if len(team) < team_size and eligible > len(ranked):
-                        again += 1
-                        open_ids = [number for number in range(len(raws)) if not full[number]]
-                        ids, codes = _without(open_ids, [raws[number] for number in open_ids], skip)
-                        team = [ids[position] for position in _ranked(_pair_prefix(seed, uscc), codes, team_size)]
-                    if len(team) < team_size:
-                        teams.append(())
-                        continue
-                    teams.append(tuple(team))
-                    for number in team:
-                        load[number] += 1
-                        if load[number] >= workload_cap:
-                            full[number] = 1
-                            open_count -= 1
-        except (BrokenProcessPool, OSError) as problem:
-            logger.warning("draw: worker pool failed (%s), ranking in this process", problem)
-            for _, future in pending:
-                future.cancel()
-            return None
-    logger.info("draw: %d firms ranked by %d worker processes (%s), %d ranked again here", len(firms), processes,
-                type(pool).__name__, again)
-    return teams
-
-
 @contextmanager
-def _without_cyclic_gc() -> Iterator[None]:
+def without_cyclic_gc() -> Iterator[None]:
     """A draw makes millions of small acyclic objects (rows, digests, tuples); the cyclic
     collector would walk them again and again for nothing (a third of parsing a pool)."""
     enabled = gc.isenabled()
@@ -587,13 +434,12 @@ def run_draw(
     ratios: Mapping[str, object],
     team_size: int,
     workload_cap: int,
-    processes: int = 1,
-    parallel_min_pairs: int | None = None,
+    pick: Picker | None = None,
 ) -> DrawResult:
-    with _without_cyclic_gc():
+    with without_cyclic_gc():
         quotas, chosen = select_firms(seed, pool, ratios)
         teams = assign_teams(seed, chosen, roster, exclusions, team_size=team_size, workload_cap=workload_cap,
-                             processes=processes, parallel_min_pairs=parallel_min_pairs)
+                             pick=pick)
         chosen.sort()
         selected = [Selected(uscc, cls, ticket, teams[uscc]) for ticket, uscc, cls in chosen]
     return DrawResult(seed=seed, quotas=quotas, selected=selected)
@@ -604,13 +450,10 @@ def run_draw_from_files(
     *,
     secret: bytes,
     public_entropy: str,
-    processes: int = 1,
-    parallel_min_pairs: int | None = None,
+    pick: Picker | None = None,
 ) -> DrawResult:
-    """Recompute a draw from the frozen files and parameters.json (the published set).
-
-    `processes` > 1 spreads the pair hashing over that many worker processes when the
-    draw has at least `parallel_min_pairs` pairs to rank (same result)."""
+    """Recompute a draw from the frozen files and parameters.json (the published set);
+    `pick` as for assign_teams (engine.run_draw_from_files passes worker processes)."""
     document = files[PARAMETERS_FILE]
     params = json.loads(document)
     for name in FROZEN_FILES:
@@ -619,7 +462,7 @@ def run_draw_from_files(
     if sha256_hex(secret) != params["secret_hash"]:
         raise DrawInputError("secret does not match secret_hash")
     seed = seed_of(commitment=commitment_of(document), secret=secret, public_entropy=public_entropy)
-    with _without_cyclic_gc():
+    with without_cyclic_gc():
         pool = parse_pool(files[POOL_FILE])
         result = run_draw(
             seed=seed,
@@ -629,8 +472,7 @@ def run_draw_from_files(
             ratios=params["ratios"],
             team_size=params["team_size"],
             workload_cap=params["workload_cap"],
-            processes=processes,
-            parallel_min_pairs=parallel_min_pairs,
+            pick=pick,
         )
     result.pool_size = len(pool)
     return result

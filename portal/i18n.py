@@ -1,0 +1,27 @@
+"""The one rule for bilingual values: a record keeps its official Chinese text in `field`
+and may keep an English one in `field + "_en"`; English pages show the English text when
+there is one, every other page (and an English page without it) the Chinese.
+
+Templates use the `localized_name` filter of credit_tags, which calls localized_name here.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import get_language
+
+
+def is_english(language: str | None = None) -> bool:
+    """Whether `language` (default: the active language) is English ("en", "en-gb"...)."""
+    return (language or get_language() or "").startswith("en")
+
+
+def localized(chinese: str, english: str, language: str | None = None) -> str:
+    """`english` on an English page when it is filled, otherwise `chinese`."""
+    return english if english and is_english(language) else chinese
+
+
+def localized_name(obj, field: str = "name", language: str | None = None) -> str:
+    """The shown value of `obj.<field>` / `obj.<field>_en` (empty for None)."""
+    if obj is None:
+        return ""
+    return localized(getattr(obj, field, ""), getattr(obj, f"{field}_en", ""), language)

@@ -1,0 +1,24 @@
+"""The cache shares its Redis database with Celery's broker (services run only)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.core.cache import cache
+
+pytestmark = pytest.mark.services
+
+
+def test_it_clears_its_own_keys_and_leaves_the_brokers_queues():
+    client = cache._cache.get_client(None, write=True)
+    queue = f"insp-test-{uuid.uuid4().hex[:8]}"
+    client.lpush(queue, b"a queued task")
+    try:
+        cache.set("some:file", "cached", 60)
+        cache.set("older", "cached", 60, version=2)
+        cache.clear()
+        assert cache.get("some:file") is None and cache.get("older", version=2) is None
+        assert client.lrange(queue, 0, -1) == [b"a queued task"]
+    finally:
+        client.delete(queue)

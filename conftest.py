@@ -5,13 +5,19 @@ Personas:
 - staff_a / staff_b: agency staff of two different agencies; each may change only
   its own agency's records.
 - enterprise_user: the liaison login of one enterprise.
+
+The clock: every test runs with "now" pinned to PINNED_NOW (see the clock section below);
+use the `today` / `now` fixtures instead of reading the clock, and `clock` to move it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 import pytest
+import time_machine
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 
 SERVICES_REQUIRED = os.environ.get("CI_SERVICES") == "1"
@@ -41,3 +47,88 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+# --- The clock ------------------------------------------------------------------------------
+#
+# Every test starts at PINNED_NOW, a Monday morning in Beijing, and the clock then ticks (so
+# timeouts and durations still work). Tests read the pinned moment from the `today` (local
+# date) and `now` (aware datetime) fixtures and build their data relative to it; `clock`
+# moves it (clock.move_to(...), clock.shift(...)).
+#
+# `--clock-shift-years=N` moves the whole run N years ahead: the pinned moment and, for code
+# not under the pin (session fixtures, migrations, tests marked real_clock), the wall clock
+# too. A test that passes today but fails shifted depends on the calendar year.
+#
+# Not shifted or pinned: other processes (Celery workers of the services run, chromium).
+
+# A fixed offset rather than ZoneInfo: time-machine would otherwise also set TZ for the process.
+BEIJING = dt.timezone(dt.timedelta(hours=8), "CST")
+PINNED_NOW = dt.datetime(2026, 11, 16, 10, 0, tzinfo=BEIJING)
+_session_travel: time_machine.travel | None = None
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock-shift-years", type=int, default=0, metavar="N",
+        help="run every test N years after the pinned date (and the wall clock N years ahead)",
+    )
+
+
+def _shift_years(config) -> int:
+    return config.getoption("clock_shift_years")
+
+
+def pinned_now(config) -> dt.datetime:
+    return PINNED_NOW + relativedelta(years=_shift_years(config))
+
+
+def pytest_configure(config):
+    global _session_travel
+    config.addinivalue_line(
+        "markers", "real_clock: runs on the wall clock (shifted by --clock-shift-years) instead of the pinned one",
+    )
+    if years := _shift_years(config):
+        _session_travel = time_machine.travel(
+            dt.datetime.now(BEIJING) + relativedelta(years=years), tick=True
+        )
+        _session_travel.start()
+
+
+def pytest_unconfigure(config):
+    global _session_travel
+    if _session_travel is not None:
+        _session_travel.stop()
+        _session_travel = None
+
+
+def pytest_report_header(config):
+    years = _shift_years(config)
+    shift = f", shifted {years} years ahead (--clock-shift-years={years})" if years else ""
+    return f"clock: tests pinned to {pinned_now(config).isoformat()}{shift}"
+
+
+@pytest.fixture(autouse=True)
+def clock(request):
+    """The time-machine traveller that pins "now" (None in tests marked real_clock)."""
+    if request.node.get_closest_marker("real_clock"):
+        yield None
+        return
+    with time_machine.travel(pinned_now(request.config), tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def now(request, clock) -> dt.datetime:
+    """The pinned moment, aware, in the portal's time zone."""
+    from django.utils import timezone
+
+    if clock is None:
+        raise pytest.UsageError("`now` is the pinned moment; a real_clock test has none")
+    return timezone.localtime(pinned_now(request.config))
+
+
+@pytest.fixture
+def today(now) -> dt.date:
+    """The pinned local date (Beijing)."""
+    return now.date()

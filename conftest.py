@@ -40,13 +40,36 @@ def _fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def _isolate_redis_cache() -> None:
+    """pytest-xdist workers share the Redis database of the services run: each gets its own
+    key prefix (Celery workers it starts inherit it), and _clear_cache deletes only its own
+    keys. RedisCache.clear() is FLUSHDB, which also emptied the other worker's cache and
+    the Celery queues in that database (a redelivered draw vanished)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    cache_settings = settings.CACHES["default"]
+    if worker and cache_settings["BACKEND"].endswith("RedisCache"):
+        cache_settings["KEY_PREFIX"] = os.environ["CACHE_KEY_PREFIX"] = f"{cache_settings.get('KEY_PREFIX', '')}-{worker}"
+
+
+def _cache_clear() -> None:
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=cache.make_key("*", version="*")))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    from django.core.cache import cache
-
-    cache.clear()
+    _cache_clear()
     yield
-    cache.clear()
+    _cache_clear()
 
 
 # --- The clock ------------------------------------------------------------------------------
@@ -88,6 +111,7 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "real_clock: runs on the wall clock (shifted by --clock-shift-years) instead of the pinned one",
     )
+    _isolate_redis_cache()
     if years := _shift_years(config):
         _session_travel = time_machine.travel(
             dt.datetime.now(BEIJING) + relativedelta(years=years), tick=True

@@ -9,13 +9,19 @@ Personas (fixtures; ``personas`` holds them all, ``client_as(name)`` signs one i
 - staff_without_agency: is_staff with the staff permissions but no agency link.
 - superuser: no agency link.
 Staff hold the demo staff group's permissions (every credit/listings/inspections one but delete).
+
+The clock: every test runs with "now" pinned to PINNED_NOW (see the clock section below);
+use the `today` / `now` fixtures instead of reading the clock, and `clock` to move it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 import pytest
+import time_machine
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 
 pytest_plugins = ["portal.testing.personas"]
@@ -39,10 +45,119 @@ def _fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def _isolate_redis_cache() -> None:
+    """pytest-xdist workers share the Redis database of the services run: each gets its own
+    key prefix (Celery workers it starts inherit it), and _clear_cache deletes only its own
+    keys. RedisCache.clear() is FLUSHDB, which also emptied the other worker's cache and
+    the Celery queues in that database (a redelivered draw vanished)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    cache_settings = settings.CACHES["default"]
+    if worker and cache_settings["BACKEND"].endswith("RedisCache"):
+        cache_settings["KEY_PREFIX"] = os.environ["CACHE_KEY_PREFIX"] = f"{cache_settings.get('KEY_PREFIX', '')}-{worker}"
+
+
+def _cache_clear() -> None:
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=cache.make_key("*", version="*")))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    from django.core.cache import cache
-
-    cache.clear()
+    _cache_clear()
     yield
-    cache.clear()
+    _cache_clear()
+
+
+# --- The clock ------------------------------------------------------------------------------
+#
+# Every test starts at PINNED_NOW, a Monday morning in Beijing, and the clock then ticks (so
+# timeouts and durations still work). Tests read the pinned moment from the `today` (local
+# date) and `now` (aware datetime) fixtures and build their data relative to it; `clock`
+# moves it (clock.move_to(...), clock.shift(...)).
+#
+# `--clock-shift-years=N` moves the whole run N years ahead: the pinned moment and, for code
+# not under the pin (session fixtures, migrations, tests marked real_clock), the wall clock
+# too. A test that passes today but fails shifted depends on the calendar year.
+#
+# Not shifted or pinned: other processes (Celery workers of the services run, chromium).
+
+# A fixed offset rather than ZoneInfo: time-machine would otherwise also set TZ for the process.
+BEIJING = dt.timezone(dt.timedelta(hours=8), "CST")
+PINNED_NOW = dt.datetime(2026, 11, 16, 10, 0, tzinfo=BEIJING)
+_session_travel: time_machine.travel | None = None
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock-shift-years", type=int, default=0, metavar="N",
+        help="run every test N years after the pinned date (and the wall clock N years ahead)",
+    )
+
+
+def _shift_years(config) -> int:
+    return config.getoption("clock_shift_years")
+
+
+def pinned_now(config) -> dt.datetime:
+    return PINNED_NOW + relativedelta(years=_shift_years(config))
+
+
+def pytest_configure(config):
+    global _session_travel
+    config.addinivalue_line(
+        "markers", "real_clock: runs on the wall clock (shifted by --clock-shift-years) instead of the pinned one",
+    )
+    _isolate_redis_cache()
+    if years := _shift_years(config):
+        _session_travel = time_machine.travel(
+            dt.datetime.now(BEIJING) + relativedelta(years=years), tick=True
+        )
+        _session_travel.start()
+
+
+def pytest_unconfigure(config):
+    global _session_travel
+    if _session_travel is not None:
+        _session_travel.stop()
+        _session_travel = None
+
+
+def pytest_report_header(config):
+    years = _shift_years(config)
+    shift = f", shifted {years} years ahead (--clock-shift-years={years})" if years else ""
+    return f"clock: tests pinned to {pinned_now(config).isoformat()}{shift}"
+
+
+@pytest.fixture(autouse=True)
+def clock(request):
+    """The time-machine traveller that pins "now" (None in tests marked real_clock)."""
+    if request.node.get_closest_marker("real_clock"):
+        yield None
+        return
+    with time_machine.travel(pinned_now(request.config), tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def now(request, clock) -> dt.datetime:
+    """The pinned moment, aware, in the portal's time zone."""
+    from django.utils import timezone
+
+    if clock is None:
+        raise pytest.UsageError("`now` is the pinned moment; a real_clock test has none")
+    return timezone.localtime(pinned_now(request.config))
+
+
+@pytest.fixture
+def today(now) -> dt.date:
+    """The pinned local date (Beijing)."""
+    return now.date()

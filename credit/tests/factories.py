@@ -6,7 +6,9 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import factory
+from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from credit import models, uscc
 
@@ -16,6 +18,24 @@ faker_zh = factory.Faker._get_faker(locale="zh_CN")
 # Real division codes (province capitals and a few districts) so generated codes look real.
 DIVISIONS = ["110105", "110108", "310115", "440305", "440106", "330106", "320505", "510107", "420111", "610113"]
 _ORG_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def today() -> dt.date:
+    """The local date; under the test clock (conftest.py) the pinned one, so factory dates
+    keep their distance from "today" whatever year the suite runs in."""
+    return timezone.localdate()
+
+
+def ago(*, years: int = 0, months: int = 0, days: int = 0) -> dt.date:
+    return today() - relativedelta(years=years, months=months, days=days)
+
+
+def ahead(*, years: int = 0, months: int = 0, days: int = 0) -> dt.date:
+    return today() + relativedelta(years=years, months=months, days=days)
+
+
+def local_time(day: dt.date, hour: int = 10) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=TZ)
 
 
 def make_uscc(n: int, authority: str = "9", category: str = "1") -> str:
@@ -87,11 +107,11 @@ class EnterpriseFactory(factory.django.DjangoModelFactory):
     legal_representative = factory.SubFactory(PersonFactory)
     legal_representative_name = factory.LazyAttribute(lambda o: o.legal_representative.name)
     registered_capital = Decimal("500")
-    established_on = dt.date(2015, 3, 12)
-    operating_from = dt.date(2015, 3, 12)
+    established_on = factory.LazyFunction(lambda: ago(years=11, months=8))
+    operating_from = factory.LazyAttribute(lambda o: o.established_on)
     registration_authority = factory.SubFactory(AgencyFactory)
     status = models.RegistrationStatus.ACTIVE
-    approved_on = dt.date(2020, 6, 1)
+    approved_on = factory.LazyFunction(lambda: ago(years=6, months=5))
     domicile = factory.LazyFunction(lambda: faker_zh.address())
     business_scope = "技术开发、技术咨询、技术服务。"
     region_code = "110108"
@@ -110,9 +130,9 @@ class EnterpriseAccountFactory(factory.django.DjangoModelFactory):
 class PublishedRecordFactory(factory.django.DjangoModelFactory):
     enterprise = factory.SubFactory(EnterpriseFactory)
     source_agency = factory.SubFactory(AgencyFactory)
-    document_number = factory.Sequence(lambda n: f"京市监处罚〔2024〕{n}号")
-    decided_on = dt.date(2024, 5, 10)
-    published_at = factory.LazyFunction(lambda: dt.datetime(2024, 5, 20, 10, 0, tzinfo=TZ))
+    decided_on = factory.LazyFunction(lambda: ago(years=2, months=6))
+    document_number = factory.LazyAttributeSequence(lambda o, n: f"京市监处罚〔{o.decided_on.year}〕{n}号")
+    published_at = factory.LazyAttribute(lambda o: local_time(o.decided_on + dt.timedelta(days=10)))
 
 
 class ShareholderFactory(PublishedRecordFactory):
@@ -134,7 +154,7 @@ class CapitalContributionFactory(factory.django.DjangoModelFactory):
     kind = models.CapitalContribution.Kind.SUBSCRIBED
     form = models.ContributionForm.MONEY
     amount = Decimal("100")
-    contributed_on = dt.date(2015, 3, 12)
+    contributed_on = factory.LazyAttribute(lambda o: o.shareholder.enterprise.established_on)
 
 
 class KeyPersonFactory(PublishedRecordFactory):
@@ -161,15 +181,15 @@ class ChangeRecordFactory(PublishedRecordFactory):
     item = "住所变更"
     before = "北京市海淀区中关村大街1号"
     after = "北京市海淀区中关村大街2号"
-    changed_on = dt.date(2023, 4, 1)
+    changed_on = factory.LazyFunction(lambda: ago(years=3, months=7))
 
 
 class ChattelMortgageFactory(PublishedRecordFactory):
     class Meta:
         model = models.ChattelMortgage
 
-    registration_number = factory.Sequence(lambda n: f"110108202400{n:04d}")
-    registered_on = dt.date(2024, 1, 5)
+    registered_on = factory.LazyFunction(lambda: ago(years=2, months=10))
+    registration_number = factory.LazyAttributeSequence(lambda o, n: f"110108{o.registered_on.year}00{n:04d}")
     secured_amount = Decimal("300")
     mortgagee = "中国某某银行股份有限公司北京分行"
     collateral = "生产设备一批"
@@ -179,12 +199,12 @@ class EquityPledgeFactory(PublishedRecordFactory):
     class Meta:
         model = models.EquityPledge
 
-    registration_number = factory.Sequence(lambda n: f"1101082024{n:06d}")
+    registration_number = factory.LazyAttributeSequence(lambda o, n: f"110108{o.established_on.year}{n:06d}")
     pledgor = "张三"
     pledgor_person = factory.SubFactory(PersonFactory)
     pledged_amount = Decimal("40")
     pledgee = "北京某某担保有限公司"
-    established_on = dt.date(2024, 2, 1)
+    established_on = factory.LazyFunction(lambda: ago(years=2, months=9))
 
 
 class LicenceFactory(PublishedRecordFactory):
@@ -192,8 +212,8 @@ class LicenceFactory(PublishedRecordFactory):
         model = models.AdministrativeLicence
 
     name = "食品经营许可证"
-    valid_from = dt.date(2023, 1, 1)
-    valid_to = dt.date(2028, 1, 1)
+    valid_from = factory.LazyFunction(lambda: ago(years=3, months=10))
+    valid_to = factory.LazyAttribute(lambda o: o.valid_from + relativedelta(years=5))
     content = "预包装食品销售"
 
 
@@ -205,7 +225,8 @@ class PenaltyFactory(PublishedRecordFactory):
     content = "罚款人民币伍万元"
     fine_amount = Decimal("50000")
     severity = models.Severity.GENERAL
-    publication_ends_on = dt.date(2025, 5, 10)
+    # A general penalty is published for a year: by default this one's period has ended.
+    publication_ends_on = factory.LazyAttribute(lambda o: o.decided_on + relativedelta(years=1))
 
 
 class JudicialAssistanceFactory(PublishedRecordFactory):
@@ -214,11 +235,12 @@ class JudicialAssistanceFactory(PublishedRecordFactory):
 
     subject_name = "张三"
     equity_amount = Decimal("20")
-    ruling_number = factory.Sequence(lambda n: f"(2024)京0108执{n}号")
     kind = models.JudicialAssistance.Kind.FREEZE
     status = models.JudicialAssistance.Status.FROZEN
-    frozen_from = dt.date(2024, 3, 1)
-    frozen_to = dt.date(2027, 2, 28)
+    frozen_from = factory.LazyFunction(lambda: ago(years=2, months=8))
+    # A freeze of equity lasts at most three years; this one is still running.
+    frozen_to = factory.LazyAttribute(lambda o: o.frozen_from + relativedelta(years=3, days=-1))
+    ruling_number = factory.LazyAttributeSequence(lambda o, n: f"({o.frozen_from.year})京0108执{n}号")
 
 
 class AnnualReportFactory(factory.django.DjangoModelFactory):
@@ -226,8 +248,9 @@ class AnnualReportFactory(factory.django.DjangoModelFactory):
         model = models.AnnualReport
 
     enterprise = factory.SubFactory(EnterpriseFactory)
-    year = 2024
-    submitted_at = factory.LazyFunction(lambda: dt.datetime(2025, 4, 1, 9, 0, tzinfo=TZ))
+    # The report on the year before last, filed in April of the following year.
+    year = factory.LazyFunction(lambda: today().year - 2)
+    submitted_at = factory.LazyAttribute(lambda o: dt.datetime(o.year + 1, 4, 1, 9, 0, tzinfo=TZ))
     published_at = factory.LazyAttribute(lambda o: o.submitted_at)
     operating_status = "开业"
     address = "北京市海淀区中关村大街1号"
@@ -242,8 +265,8 @@ class InstantDisclosureFactory(factory.django.DjangoModelFactory):
     enterprise = factory.SubFactory(EnterpriseFactory)
     kind = models.InstantDisclosure.Kind.CAPITAL
     summary = "股东张三实缴出资50万元"
-    fact_date = dt.date(2024, 6, 1)
-    published_at = factory.LazyFunction(lambda: dt.datetime(2024, 6, 10, 9, 0, tzinfo=TZ))
+    fact_date = factory.LazyFunction(lambda: ago(years=2, months=5))
+    published_at = factory.LazyAttribute(lambda o: local_time(o.fact_date + dt.timedelta(days=9), 9))
 
 
 class CommitmentLetterFactory(factory.django.DjangoModelFactory):
@@ -254,5 +277,5 @@ class CommitmentLetterFactory(factory.django.DjangoModelFactory):
     kind = models.CommitmentLetter.Kind.MARKET_ENTRY
     title = "信用承诺书"
     text = "本企业承诺所提交材料真实、合法、有效。"
-    signed_on = dt.date(2024, 7, 1)
-    published_at = factory.LazyFunction(lambda: dt.datetime(2024, 7, 2, 9, 0, tzinfo=TZ))
+    signed_on = factory.LazyFunction(lambda: ago(years=2, months=4))
+    published_at = factory.LazyAttribute(lambda o: local_time(o.signed_on + dt.timedelta(days=1), 9))

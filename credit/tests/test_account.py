@@ -37,7 +37,8 @@ def liaison(enterprise=None, username: str = ""):
     return account
 
 
-def make_task(*, enterprise, plan, published: bool, result: str = "no_problem") -> Task:
+def make_task(*, enterprise, plan, published_at: dt.datetime | None = None, result: str = "no_problem") -> Task:
+    """A task of `plan`; with `published_at`, its result was recorded and then published then."""
     position = plan.tasks.count() + 1
     return Task.objects.create(
         plan=plan,
@@ -47,15 +48,15 @@ def make_task(*, enterprise, plan, published: bool, result: str = "no_problem") 
         uscc=enterprise.uscc,
         risk_class=enterprise.risk_class,
         ticket=f"{position:064x}",
-        result=result if published else "",
-        completed_on=dt.date(2026, 10, 20) if published else None,
-        published_at=timezone.now() if published else None,
+        result=result if published_at else "",
+        completed_on=timezone.localdate(published_at) - dt.timedelta(days=3) if published_at else None,
+        published_at=published_at,
     )
 
 
-def fill(enterprise, *, entries: int, tag: str) -> None:
+def fill(enterprise, *, entries: int, tag: str, now: dt.datetime) -> None:
     """List entries (each with an objection), inspection tasks and spot checks, marked with `tag`."""
-    today = timezone.localdate()
+    today = timezone.localdate(now)
     # One entry per (list, reason): the same reason cannot list an enterprise twice.
     reasons = list(ListReason.objects.exclude(credit_list__colour="red").select_related("credit_list").order_by("id"))
     for i in range(entries):
@@ -66,13 +67,13 @@ def fill(enterprise, *, entries: int, tag: str) -> None:
         )
         listing_services.objection_submit(entry=entry, grounds="地址可以联系", submitted_on=today)
     revealed = PlanFactory(number=f"SJ-{tag}-R")
-    revealed.revealed_at = timezone.now()
+    revealed.revealed_at = now
     revealed.save()
-    make_task(enterprise=enterprise, plan=revealed, published=False)
-    make_task(enterprise=enterprise, plan=PlanFactory(number=f"SJ-{tag}-P"), published=True)
+    make_task(enterprise=enterprise, plan=revealed)
+    make_task(enterprise=enterprise, plan=PlanFactory(number=f"SJ-{tag}-P"), published_at=now)
     SpotCheck.objects.create(
-        enterprise=enterprise, agency=f.AgencyFactory(), kind=f"{tag}-定向抽查", checked_on=dt.date(2026, 3, 1),
-        result="no_problem", published_at=timezone.now(),
+        enterprise=enterprise, agency=f.AgencyFactory(), kind=f"{tag}-定向抽查", checked_on=today - dt.timedelta(days=30),
+        result="no_problem", published_at=now,
     )
 
 
@@ -129,9 +130,9 @@ def test_it_keeps_the_admin_login_for_staff():
     assert response["Location"].startswith("/admin/login/")
 
 
-def test_it_sends_a_visitor_who_wants_to_object_to_the_enterprise_login_and_back():
+def test_it_sends_a_visitor_who_wants_to_object_to_the_enterprise_login_and_back(today):
     account = liaison(username="liaison-a")
-    entry = make_entry(enterprise=account.enterprise, listed_on=timezone.localdate() - dt.timedelta(days=3))
+    entry = make_entry(enterprise=account.enterprise, listed_on=today - dt.timedelta(days=3))
     object_url = f"/lists/{entry.credit_list.code}/{entry.pk}/object/"
     client = english()
     response = client.get(object_url)
@@ -174,10 +175,10 @@ def test_it_offers_sign_in_to_visitors_and_sign_out_to_logins():
 # --- what /account/ shows ------------------------------------------------------------------
 
 
-def test_it_shows_only_the_enterprise_own_data():
+def test_it_shows_only_the_enterprise_own_data(now):
     a, b = liaison(), liaison()
-    fill(a.enterprise, entries=2, tag="AAA")
-    fill(b.enterprise, entries=2, tag="BBB")
+    fill(a.enterprise, entries=2, tag="AAA", now=now)
+    fill(b.enterprise, entries=2, tag="BBB", now=now)
     for mine, theirs in ((a, "BBB"), (b, "AAA")):
         client = english()
         client.force_login(mine.user)
@@ -199,9 +200,8 @@ def test_it_shows_status_risk_class_and_a_link_to_the_public_file():
     assert f'href="/enterprises/{account.enterprise.uscc}/"' in body
 
 
-def test_it_shows_the_dates_of_an_entry_and_the_way_to_object():
+def test_it_shows_the_dates_of_an_entry_and_the_way_to_object(today):
     account = liaison()
-    today = timezone.localdate()
     entry = make_entry(enterprise=account.enterprise, listed_on=today - dt.timedelta(days=3))
     client = english()
     client.force_login(account.user)
@@ -220,9 +220,9 @@ def test_it_shows_the_dates_of_an_entry_and_the_way_to_object():
     assert f"Decision on acceptance due by {due}." in body
 
 
-def test_it_offers_no_objection_after_the_thirty_days():
+def test_it_offers_no_objection_after_the_thirty_days(today):
     account = liaison()
-    make_entry(enterprise=account.enterprise, listed_on=timezone.localdate() - dt.timedelta(days=40))
+    make_entry(enterprise=account.enterprise, listed_on=today - dt.timedelta(days=40))
     client = english()
     client.force_login(account.user)
     body = client.get("/account/").content.decode()
@@ -244,24 +244,28 @@ def test_it_leaves_out_entries_no_longer_on_a_list():
 def test_it_keeps_the_tasks_of_a_secret_draw_hidden():
     account = liaison()
     hidden = PlanFactory(number="SJ-SECRET")
-    make_task(enterprise=account.enterprise, plan=hidden, published=False)
+    make_task(enterprise=account.enterprise, plan=hidden)
     client = english()
     client.force_login(account.user)
     body = client.get("/account/").content.decode()
     assert "SJ-SECRET" not in body
 
 
-def test_it_shows_a_revealed_task_with_its_result_deadline():
+def test_it_shows_a_revealed_task_with_its_result_deadline(now, today):
+    from inspections.selectors import result_deadline
+
     account = liaison()
-    plan = PlanFactory(number="SJ-OPEN", checks_end_on=dt.date(2026, 10, 30))
-    plan.revealed_at = timezone.now()
+    plan = PlanFactory(number="SJ-OPEN", checks_end_on=today - dt.timedelta(days=17))
+    plan.revealed_at = now
     plan.save()
-    make_task(enterprise=account.enterprise, plan=plan, published=False)
+    make_task(enterprise=account.enterprise, plan=plan)
     client = english()
     client.force_login(account.user)
     body = client.get("/account/").content.decode()
     assert "SJ-OPEN" in body
-    assert "the result is due by" in body
+    with translation.override("en"):
+        due = date_format(result_deadline(plan).date)
+    assert f"the result is due by {due}" in body
 
 
 # --- permissions ---------------------------------------------------------------------------
@@ -324,10 +328,10 @@ def test_it_serves_the_login_page_to_everyone(personas, persona):
 
 
 @pytest.mark.parametrize("entries", [1, 8])
-def test_it_renders_the_area_in_constant_queries(entries, django_assert_num_queries):
+def test_it_renders_the_area_in_constant_queries(entries, django_assert_num_queries, now, today):
     account = liaison()
-    fill(account.enterprise, entries=entries, tag="Q")
-    f.AnnualReportFactory(enterprise=account.enterprise, year=timezone.localdate().year - 1)
+    fill(account.enterprise, entries=entries, tag="Q", now=now)
+    f.AnnualReportFactory(enterprise=account.enterprise, year=today.year - 1)
     client = english()
     client.force_login(account.user)
     # 1 session, 2 user (authentication middleware)
@@ -382,11 +386,11 @@ def test_it_asks_a_deregistered_enterprise_for_no_report():
     assert reminder.state == FilingState.NOT_REQUIRED
 
 
-def test_it_shows_the_reminder_from_today_and_the_filed_report():
-    account = liaison(f.EnterpriseFactory(established_on=dt.date(2015, 3, 12)))
+def test_it_shows_the_reminder_from_today_and_the_filed_report(today):
+    account = liaison(f.EnterpriseFactory(established_on=today - dt.timedelta(days=4000)))
     client = english()
     client.force_login(account.user)
-    year = timezone.localdate().year - 1
+    year = today.year - 1
     body = client.get("/account/").content.decode()
     assert f"The annual report for {year}" in body
     assert "was filed on" not in body

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -20,6 +21,7 @@ from credit.tests.factories import (
     PenaltyFactory,
     StaffFactory,
     UserFactory,
+    ago,
 )
 from portal.models import AuditEvent
 
@@ -65,16 +67,18 @@ def login(client, world, persona):
 
 
 def penalty_post(world, *, enterprise, agency, **overrides):
+    """A general penalty decided eight months ago: published for a year, so still shown."""
+    decided_on = ago(months=8)
     data = {
         "enterprise": enterprise.pk,
         "source_agency": agency.pk,
-        "document_number": "京市监罚〔2026〕9号",
-        "decided_on": "2026-03-01",
+        "document_number": f"京市监罚〔{decided_on.year}〕9号",
+        "decided_on": decided_on.isoformat(),
         "violation_type": "发布虚假广告",
         "content": "罚款人民币二万元",
         "fine_amount": "20000",
         "severity": "general",
-        "publication_ends_on": "2027-02-28",
+        "publication_ends_on": (decided_on + relativedelta(years=1, days=-1)).isoformat(),
         "_save": "Save",
     }
     data.update(overrides)
@@ -144,9 +148,10 @@ def test_it_refuses_changes_to_another_agencys_record(client, world, persona, ex
 )
 def test_it_limits_new_records_to_the_staff_members_agency(client, world, persona, expected, created):
     login(client, world, persona)
-    response = client.post(f"{PENALTIES}add/", penalty_post(world, enterprise=world["enterprise_b"], agency=world["b"]))
+    data = penalty_post(world, enterprise=world["enterprise_b"], agency=world["b"])
+    response = client.post(f"{PENALTIES}add/", data)
     assert response.status_code == expected
-    assert m.AdministrativePenalty.objects.filter(document_number="京市监罚〔2026〕9号").exists() is created
+    assert m.AdministrativePenalty.objects.filter(document_number=data["document_number"]).exists() is created
     if persona == "staff_a":
         assert "source_agency" in response.context["adminform"].form.errors
 
@@ -164,11 +169,12 @@ def test_it_publishes_a_new_record_with_an_audit_event_and_invalidates_the_file(
 ):
     login(client, world, "staff_a")
     enterprise = world["enterprise_b"]  # any enterprise; the source is what is scoped
-    assert "京市监罚〔2026〕9号" not in client.get(enterprise.get_absolute_url()).content.decode()
+    data = penalty_post(world, enterprise=enterprise, agency=world["a"])
+    assert data["document_number"] not in client.get(enterprise.get_absolute_url()).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"{PENALTIES}add/", penalty_post(world, enterprise=enterprise, agency=world["a"]))
+        response = client.post(f"{PENALTIES}add/", data)
     assert response.status_code == 302
-    penalty = m.AdministrativePenalty.objects.get(document_number="京市监罚〔2026〕9号")
+    penalty = m.AdministrativePenalty.objects.get(document_number=data["document_number"])
     assert penalty.source_agency == world["a"]
     assert penalty.published_at is not None
     event = AuditEvent.objects.get(action="credit.penalty.published")
@@ -176,7 +182,7 @@ def test_it_publishes_a_new_record_with_an_audit_event_and_invalidates_the_file(
     assert event.object_id == str(penalty.pk)
     assert event.payload["enterprise_id"] == enterprise.pk
     # The file cached before the publication is not served: the next view shows the penalty.
-    assert "京市监罚〔2026〕9号" in client.get(enterprise.get_absolute_url()).content.decode()
+    assert data["document_number"] in client.get(enterprise.get_absolute_url()).content.decode()
 
 
 def test_it_forces_the_source_agency_even_for_a_crafted_save(rf, world):
@@ -337,17 +343,13 @@ def test_it_finds_an_enterprise_by_its_full_code(client, world):
     assert list(response.context["cl"].result_list) == [target]
 
 
-def test_it_warns_when_a_barred_person_becomes_legal_representative(client, world):
-    import datetime as dt
-
-    from django.utils import timezone
-
+def test_it_warns_when_a_barred_person_becomes_legal_representative(client, world, today):
     from listings.tests.factories import make_entry
 
     barred = m.Person.objects.create(name="李四", id_type="resident_id", id_number="110108198001010011")
     listed = EnterpriseFactory(legal_representative=barred)
     make_entry(list_code="serious-illegal", enterprise=listed, reason_code="false_disclosure",
-               listed_on=timezone.localdate() - dt.timedelta(days=30))
+               listed_on=today - dt.timedelta(days=30))
     login(client, world, "staff_a")
     enterprise = world["enterprise_a"]
     data = enterprise_post(world, uscc=enterprise.uscc, legal_representative=barred.pk, legal_representative_name="")
@@ -413,7 +415,7 @@ def test_it_copies_a_persons_new_name_to_the_enterprises_they_represent(
 def test_it_ties_the_penalty_publication_end_to_the_severity_class(client, world, severity, ends_on, stored):
     login(client, world, "staff_a")
     data = penalty_post(world, enterprise=world["enterprise_a"], agency=world["a"], severity=severity,
-                        publication_ends_on=ends_on, document_number="期限测试")
+                        decided_on="2026-03-01", publication_ends_on=ends_on, document_number="期限测试")
     assert client.post(f"{PENALTIES}add/", data).status_code == 302
     assert m.AdministrativePenalty.objects.get(document_number="期限测试").publication_ends_on == stored
 
@@ -430,7 +432,7 @@ def test_it_ties_the_penalty_publication_end_to_the_severity_class(client, world
 def test_it_refuses_a_penalty_publication_end_beyond_the_class_maximum(client, world, severity, ends_on, rule):
     login(client, world, "staff_a")
     data = penalty_post(world, enterprise=world["enterprise_a"], agency=world["a"], severity=severity,
-                        publication_ends_on=ends_on, document_number="期限测试")
+                        decided_on="2026-03-01", publication_ends_on=ends_on, document_number="期限测试")
     response = client.post(f"{PENALTIES}add/", data)
     assert response.status_code == 200
     form = response.context["adminform"].form

@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from credit import sections, selectors, services, uscc
 from credit.cache import credit_file_cache_key
@@ -17,6 +18,12 @@ pytestmark = pytest.mark.django_db
 
 TZ = ZoneInfo("Asia/Shanghai")
 WITHDRAWN_AT = dt.datetime(2024, 9, 1, 10, 0, tzinfo=TZ)
+
+
+def english(day: dt.date | dt.datetime) -> str:
+    """A date as the English file shows it ("May 10, 2024")."""
+    with translation.override("en"):
+        return date_format(timezone.localtime(day) if isinstance(day, dt.datetime) else day)
 
 
 def page(client, enterprise, **headers) -> str:
@@ -36,7 +43,7 @@ def fill_every_section(enterprise, n: int = 1) -> None:
     for _ in range(n):
         holder = f.ShareholderFactory(enterprise=enterprise)
         f.CapitalContributionFactory(shareholder=holder)
-        f.CapitalContributionFactory(shareholder=holder, kind="paid", amount="50", contributed_on=dt.date(2016, 1, 4))
+        f.CapitalContributionFactory(shareholder=holder, kind="paid", amount="50", contributed_on=f.ago(years=10))
         f.KeyPersonFactory(enterprise=enterprise)
         f.BranchFactory(enterprise=enterprise)
         f.ChangeRecordFactory(enterprise=enterprise)
@@ -104,11 +111,11 @@ def test_it_shows_all_registration_fields(client):
         "Legal representative",
         enterprise.legal_representative_name,
         "5,000,000 Renminbi",
-        "March 12, 2015",
+        english(enterprise.established_on),
         "no fixed term",
         enterprise.registration_authority.name_en,
         "In existence",
-        "June 1, 2020",
+        english(enterprise.approved_on),
         "Domicile",
         "北京市海淀区中关村大街1号",
         "技术开发",
@@ -128,22 +135,25 @@ def test_it_shows_records_of_each_section_with_provenance(client):
     enterprise = f.EnterpriseFactory()
     fill_every_section(enterprise)
     body = page(client, enterprise, HTTP_ACCEPT_LANGUAGE="en")
+    penalty = enterprise.penalties.get()
     expected = {
         "shareholders": ["Natural person shareholder", "100", "50", "Subscribed: Currency 100", "Paid in: Currency 50"],
         "key-personnel": ["执行董事"],
         "branches": ["分公司", "北京市海淀区市场监督管理局"],
-        "changes": ["住所变更", "中关村大街1号", "中关村大街2号", "April 1, 2023"],
+        "changes": ["住所变更", "中关村大街1号", "中关村大街2号", english(enterprise.changes.get().changed_on)],
         "chattel-mortgages": ["生产设备一批", "中国某某银行股份有限公司北京分行", "300"],
         "equity-pledges": ["北京某某担保有限公司", "40", "Valid"],
-        "licences": ["食品经营许可证", "预包装食品销售", "Jan. 1, 2028"],
+        "licences": ["食品经营许可证", "预包装食品销售", english(enterprise.licences.get().valid_to)],
         "penalties": ["虚假宣传", "罚款人民币伍万元", "50,000", "General"],
         "judicial-assistance": ["张三", "Equity freeze | Frozen", "京0108执"],
     }
     for anchor, texts in expected.items():
         html = section(body, anchor)
-        for text in [*texts, "Decided May 10, 2024", "Published May 20, 2024", "Market Regulation Bureau No."]:
+        # Every record of the factory is decided and published on the same days.
+        for text in [*texts, f"Decided {english(penalty.decided_on)}", f"Published {english(penalty.published_at)}",
+                     "Market Regulation Bureau No."]:
             assert text in html, (anchor, text)
-        assert "京市监处罚〔2024〕" in html, anchor
+        assert f"京市监处罚〔{penalty.decided_on.year}〕" in html, anchor
     assert "股东张三实缴出资50万元" in section(body, "instant-disclosures")
     assert "本企业承诺所提交材料真实" in section(body, "commitment-letters")
     assert "Original" in section(body, "annual-reports")
@@ -164,7 +174,7 @@ def test_it_shows_withdrawn_records_with_their_reason(client):
 
 def test_it_shows_penalty_severity_and_stops_showing_a_penalty_after_its_publication_period(client):
     enterprise = f.EnterpriseFactory()
-    f.PenaltyFactory(enterprise=enterprise, severity=Severity.SERIOUS, publication_ends_on=dt.date(2099, 1, 1))
+    f.PenaltyFactory(enterprise=enterprise, severity=Severity.SERIOUS, publication_ends_on=f.ahead(years=2))
     f.PenaltyFactory(enterprise=enterprise, violation_type="过期处罚", publication_ends_on=dt.date(2020, 1, 1))
     penalties = section(page(client, enterprise), "penalties")
     assert "severity-serious" in penalties and "严重" in penalties
@@ -248,7 +258,7 @@ def test_it_names_the_failed_rule_for_a_malformed_code(client):
 def test_it_caches_the_file_per_language_and_shows_a_correction_on_the_next_view(client, django_assert_num_queries):
     enterprise = f.EnterpriseFactory()
     penalty = f.PenaltyFactory(enterprise=enterprise, violation_type="原处罚", publication_ends_on=None,
-                               severity=Severity.SERIOUS, decided_on=timezone.localdate() - dt.timedelta(days=30))
+                               severity=Severity.SERIOUS, decided_on=f.ago(days=30))
     page(client, enterprise)
     loaded = selectors.enterprise_get(uscc=enterprise.uscc)
     assert cache.get(credit_file_cache_key(loaded, "zh-hans"))
@@ -265,13 +275,13 @@ def test_it_caches_the_file_per_language_and_shows_a_correction_on_the_next_view
     assert "更正后的处罚" in body and "原处罚" not in body
 
 
-def test_it_stops_serving_a_cached_penalty_the_day_after_its_publication_ends(client, monkeypatch):
+def test_it_stops_serving_a_cached_penalty_the_day_after_its_publication_ends(client, clock, today):
     enterprise = f.EnterpriseFactory()
-    f.PenaltyFactory(enterprise=enterprise, violation_type="今日届满", publication_ends_on=dt.date(2026, 5, 10))
-    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: dt.date(2026, 5, 10))
+    f.PenaltyFactory(enterprise=enterprise, violation_type="今日届满", publication_ends_on=today)
+    clock.move_to(dt.datetime.combine(today, dt.time(23, 59), tzinfo=TZ))
     assert "今日届满" in page(client, enterprise)
-    # Past local midnight, without any write: the fragment cached yesterday is not reused.
-    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: dt.date(2026, 5, 11))
+    # Past local (Beijing) midnight, without any write: the fragment cached yesterday is not reused.
+    clock.move_to(dt.datetime.combine(today + dt.timedelta(days=1), dt.time(0, 0, 1), tzinfo=TZ))
     assert "今日届满" not in section(page(client, enterprise), "penalties")
 
 
@@ -367,9 +377,7 @@ def test_it_issues_a_constant_number_of_queries(client, django_assert_num_querie
         assert client.get(url).status_code == 200
 
 
-def test_it_fetches_exactly_the_listings_and_inspections_parts_that_have_rows(django_assert_num_queries):
-    from django.utils import timezone
-
+def test_it_fetches_exactly_the_listings_and_inspections_parts_that_have_rows(django_assert_num_queries, now):
     from credit.selectors import credit_file
     from inspections.models import Result, SpotCheck, Task
     from inspections.tests.factories import PlanFactory
@@ -380,7 +388,7 @@ def test_it_fetches_exactly_the_listings_and_inspections_parts_that_have_rows(dj
     listed = f.EnterpriseFactory(legal_representative=person)
     other = f.EnterpriseFactory(legal_representative=person)
     entry = make_entry(
-        list_code="serious-illegal", enterprise=listed, reason_code="false_disclosure", listed_on=dt.date(2025, 3, 1)
+        list_code="serious-illegal", enterprise=listed, reason_code="false_disclosure", listed_on=f.ago(years=1)
     )
     context = credit_file(enterprise=listed)
     assert [e.pk for e in context["listings_serious_entries"]] == [entry.pk]
@@ -389,7 +397,7 @@ def test_it_fetches_exactly_the_listings_and_inspections_parts_that_have_rows(dj
     context = credit_file(enterprise=other)
     assert [bar.pk for bar in context["listings_person_bars"]] == [entry.pk]
     assert context["listings_serious_entries"] == []
-    listing_services.list_entry_revoke(entry=entry, revoked_on=dt.date(2025, 4, 1), reason="处罚决定被撤销")
+    listing_services.list_entry_revoke(entry=entry, revoked_on=f.ago(months=11), reason="处罚决定被撤销")
     # A revoked entry counts neither as an entry nor as a bar: the probe alone.
     for enterprise in (listed, other):
         with django_assert_num_queries(1):
@@ -405,11 +413,11 @@ def test_it_fetches_exactly_the_listings_and_inspections_parts_that_have_rows(dj
         context = credit_file(enterprise=other)
     assert context["inspection_results"] == [] and context["inspection_spot_checks"] == []
     Task.objects.filter(pk=task.pk).update(
-        result=Result.NO_PROBLEM, completed_on=dt.date(2026, 10, 28), published_at=timezone.now()
+        result=Result.NO_PROBLEM, completed_on=f.ago(days=19), published_at=now
     )
     check = SpotCheck.objects.create(
-        enterprise=other, agency=plan.agency, kind="即时信息抽查", checked_on=dt.date(2026, 5, 1),
-        result=Result.NO_PROBLEM, published_at=timezone.now(),
+        enterprise=other, agency=plan.agency, kind="即时信息抽查", checked_on=f.ago(months=6),
+        result=Result.NO_PROBLEM, published_at=now,
     )
     context = credit_file(enterprise=other)
     assert [t.pk for t in context["inspection_results"]] == [task.pk]

@@ -4,11 +4,8 @@ the file is read before and after (publication tied to invalidation, credit.publ
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from credit import models as m
 from credit import services
@@ -32,7 +29,7 @@ def _build(factory, enterprise, agency):
     if model is m.AdministrativePenalty:
         # Within its publication period whatever day the suite runs on.
         extra.update(severity=m.Severity.SERIOUS, publication_ends_on=None,
-                     decided_on=timezone.localdate() - dt.timedelta(days=30))
+                     decided_on=f.ago(days=30))
     return factory.build(enterprise=enterprise, source_agency=agency, published_at=None, **extra)
 
 

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import factory
 
-from credit.tests.factories import AgencyFactory
+from credit.tests.factories import AgencyFactory, ago, ahead, today
 from inspections import models
 
 
@@ -43,10 +42,11 @@ class PlanFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     agency = factory.SubFactory(AgencyFactory)
-    number = factory.Sequence(lambda n: f"SJ-2026-{n:04d}")
-    name = factory.Sequence(lambda n: f"2026年度第{n}批企业公示信息双随机抽查")
-    name_en = factory.Sequence(lambda n: f"2026 spot check of disclosed information, batch {n}")
-    year = 2026
+    # This year's plan (the year of the pinned date in tests), its checks ended two weeks ago.
+    year = factory.LazyFunction(lambda: today().year)
+    number = factory.LazyAttributeSequence(lambda o, n: f"SJ-{o.year}-{n:04d}")
+    name = factory.LazyAttributeSequence(lambda o, n: f"{o.year}年度第{n}批企业公示信息双随机抽查")
+    name_en = factory.LazyAttributeSequence(lambda o, n: f"{o.year} spot check of disclosed information, batch {n}")
     batch = 1
     statuses = factory.LazyFunction(lambda: ["active"])
     ratio_a = Decimal("0.5")
@@ -55,9 +55,9 @@ class PlanFactory(factory.django.DjangoModelFactory):
     ratio_d = Decimal("1")
     team_size = 2
     workload_cap = 10
-    entropy_source = "China Welfare Lottery 3D draw of 2026-11-27"
+    entropy_source = factory.LazyFunction(lambda: f"China Welfare Lottery 3D draw of {ahead(days=11).isoformat()}")
     reveal_policy = models.RevealPolicy.IMMEDIATE
-    checks_end_on = dt.date(2026, 10, 30)
+    checks_end_on = factory.LazyFunction(lambda: ago(days=17))
 
     @factory.post_generation
     def items(self, create, extracted, **kwargs):

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db import connection
 
-from credit.tests.factories import AgencyFactory, StaffFactory, UserFactory
+from credit.tests.factories import AgencyFactory, StaffFactory, UserFactory, local_time
 from inspections import services
 from inspections.models import Plan, PlanState, Task
 from inspections.tests.factories import PlanFactory
@@ -84,19 +84,24 @@ def test_it_takes_the_public_entropy_in_the_change_form_and_keeps_bad_input(clie
     assert plan.public_entropy == "01 02 03 04 05 06 + 07"
 
 
-def test_it_highlights_overdue_tasks(client, world):
+def test_it_highlights_overdue_tasks(client, world, clock):
+    from inspections import selectors
+
     plan, owner, _ = world
     plan = services.plan_commit(plan=plan, actor=owner)
     services.plan_entropy_enter(plan=plan, actor=owner, public_entropy="5")
     with mock.patch("django.db.transaction.on_commit", side_effect=lambda fn, *a, **k: fn()):
         services.plan_draw_request(plan=plan, actor=owner)
+    deadline = selectors.result_deadline(plan).date
     client.force_login(owner)
-    with mock.patch("django.utils.timezone.localdate", return_value=dt.date(2026, 12, 31)):
-        response = client.get("/admin/inspections/task/", {"overdue": "yes"})
+    clock.move_to(local_time(deadline + dt.timedelta(days=1)))
+    response = client.get("/admin/inspections/task/", {"overdue": "yes"})
     assert response.status_code == 200
-    assert response.content.decode().count('class="overdue"') == Task.objects.filter(plan=plan).count()
-    with mock.patch("django.utils.timezone.localdate", return_value=dt.date(2026, 11, 2)):
-        response = client.get("/admin/inspections/task/")
+    assert response.content.decode().count('class="overdue"') == Task.objects.filter(plan=plan).count() == 10
+    # On the last day itself nothing is overdue yet.
+    clock.move_to(local_time(deadline))
+    response = client.get("/admin/inspections/task/")
+    assert response.status_code == 200 and response.content.decode().count("<tr") > 10
     assert 'class="overdue"' not in response.content.decode()
 
 
@@ -288,7 +293,7 @@ def test_it_drops_a_nul_character_from_an_admin_search_term(world):
     assert list(plans) == [plan]
 
 
-def test_it_marks_overdue_tasks_with_a_stylesheet_class_and_localized_dates(client, world):
+def test_it_marks_overdue_tasks_with_a_stylesheet_class_and_localized_dates(client, world, clock):
     from django.contrib.staticfiles import finders
     from django.utils import translation
     from django.utils.formats import date_format
@@ -303,10 +308,10 @@ def test_it_marks_overdue_tasks_with_a_stylesheet_class_and_localized_dates(clie
     deadline = selectors.result_deadline(plan).date
     task = Task.objects.filter(plan=plan).first()
     client.force_login(owner)
-    with mock.patch("django.utils.timezone.localdate", return_value=deadline + dt.timedelta(days=1)):
-        listing = client.get("/admin/inspections/task/").content.decode()
-        change = client.get(f"/admin/inspections/task/{task.pk}/change/").content.decode()
-        plan_page = client.get(f"/admin/inspections/plan/{plan.pk}/change/").content.decode()
+    clock.move_to(local_time(deadline + dt.timedelta(days=1)))
+    listing = client.get("/admin/inspections/task/").content.decode()
+    change = client.get(f"/admin/inspections/task/{task.pk}/change/").content.decode()
+    plan_page = client.get(f"/admin/inspections/plan/{plan.pk}/change/").content.decode()
     # The CSP (style-src 'self') drops inline style attributes: the colour comes from a stylesheet.
     for body in (listing, change):
         assert f'<strong class="overdue">{date_format(deadline)} (overdue)</strong>' in body
@@ -317,8 +322,7 @@ def test_it_marks_overdue_tasks_with_a_stylesheet_class_and_localized_dates(clie
     due_field = plan_page.split("Results due:</label>")[1].split("</div>")[0]
     assert date_format(deadline) in due_field and deadline.isoformat() not in due_field
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
-    with mock.patch("django.utils.timezone.localdate", return_value=deadline + dt.timedelta(days=1)):
-        chinese = client.get("/admin/inspections/task/").content.decode()
+    chinese = client.get("/admin/inspections/task/").content.decode()
     with translation.override("zh-hans"):
         assert f"{date_format(deadline)} (" in chinese and f"{deadline.year}年" in date_format(deadline)
     assert deadline.isoformat() not in chinese

@@ -72,6 +72,12 @@ class Workers:
                 self.kill(proc)
             except (ProcessLookupError, subprocess.TimeoutExpired):
                 pass
+        # The test's own queue and bindings (the cache fixture no longer flushes the database).
+        import redis
+
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        for key in client.scan_iter(match=f"*{self.queue}*"):
+            client.delete(key)
 
 
 def wait_for(condition, what: str, log: Path | None = None, timeout: float = WAIT_SECONDS) -> None:

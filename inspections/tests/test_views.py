@@ -84,7 +84,7 @@ def test_it_lists_plans_and_filters_results_with_constant_queries(client, setup_
     plan, user = drawn_plan(setup_plan)
     publish_all(plan, user)
     other_agency = AgencyFactory(code="AG-OTHER")
-    PlanFactory(agency=other_agency, number="SJ-OTHER", year=2025, state="committed")
+    PlanFactory(agency=other_agency, number="SJ-OTHER", year=plan.year - 1, state="committed")
     # session-less anonymous request: plans count + page, results count + page,
     # agency choices for the filter form.
     with django_assert_num_queries(5):
@@ -94,7 +94,11 @@ def test_it_lists_plans_and_filters_results_with_constant_queries(client, setup_
     with django_assert_num_queries(5):
         response = client.get("/inspections/", {"agency": "AG-OTHER"})
     assert "SJ-OTHER" in response.content.decode() and plan.get_absolute_url() not in response.content.decode()
-    response = client.get("/inspections/", {"result": "unreachable", "year": "2026"})
+    response = client.get("/inspections/", {"result": "no_problem", "year": str(plan.year)})
+    assert response.context["result_page"].paginator.count == 10
+    response = client.get("/inspections/", {"result": "unreachable", "year": str(plan.year)})
+    assert response.context["result_page"].paginator.count == 0
+    response = client.get("/inspections/", {"result": "no_problem", "year": str(plan.year - 1)})
     assert response.context["result_page"].paginator.count == 0
     response = client.get("/inspections/", {"year": "not-a-year"})
     assert response.status_code == 200 and "year" in response.context["filter"].form.errors

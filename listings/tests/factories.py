@@ -5,7 +5,7 @@ import datetime as dt
 import factory
 
 from credit.models import Agency
-from credit.tests.factories import AgencyFactory, EnterpriseFactory
+from credit.tests.factories import AgencyFactory, EnterpriseFactory, ago
 from listings import services
 from listings.models import PUBLICATION_TIME_ZONE, CreditList, ListEntry, Measure, Memorandum
 
@@ -68,16 +68,17 @@ def make_entry(
     """An entry created through the service, so that it has its periods, history and audit event.
 
     The service stamps the publication time with now; tests about past dates move it to 9:00
-    Beijing time on the listing date (or to `published_at`), as if published that day."""
+    Beijing time on the listing date (or to `published_at`), as if published that day.
+    Without `listed_on` the entry was listed 16 months before today (the pinned date in tests)."""
     credit_list = standard_list(list_code)
     reason_code = reason_code or credit_list.reasons.first().code
-    listed_on = listed_on or dt.date(2025, 7, 10)
+    listed_on = listed_on or ago(years=1, months=4)
     entry = services.list_entry_create(
         list_code=list_code,
         enterprise=enterprise or EnterpriseFactory(),
         reason_code=reason_code,
         reason_text=kwargs.pop("reason_text", "经核查"),
-        decision_number=kwargs.pop("decision_number", "京市监异列〔2025〕1号"),
+        decision_number=kwargs.pop("decision_number", f"京市监异列〔{(decided_on or listed_on).year}〕1号"),
         deciding_agency=kwargs.pop("deciding_agency", None) or credit_list.owner_agency,
         decided_on=decided_on or listed_on,
         listed_on=listed_on,

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from credit.tests.factories import EnterpriseAccountFactory, EnterpriseFactory, UserFactory
 from listings.demo import seed_demo_data
-from listings.models import ListEntry, Measure, Memorandum, Objection, local_today
+from listings.models import ListEntry, Measure, Memorandum, Objection
 from portal.workdays import add_working_days
 
 pytestmark = pytest.mark.django_db
@@ -53,13 +53,12 @@ def test_it_lists_non_filers_within_10_working_days_after_30_june():
         assert listed_on <= add_working_days(deadline, 10).date
 
 
-def test_it_gives_the_demo_enterprise_logins_entries_that_show_the_objection_flow():
+def test_it_gives_the_demo_enterprise_logins_entries_that_show_the_objection_flow(today):
     enterprises = EnterpriseFactory.create_batch(150)
     users = [UserFactory(username=f"enterprise{i}") for i in (1, 2, 3)]
     for user, enterprise in zip(users, enterprises[:3], strict=True):
         EnterpriseAccountFactory(user=user, enterprise=enterprise)
     seed_demo_data(seed=7, stdout=io.StringIO())
-    today = local_today()
 
     first = ListEntry.objects.get(enterprise=enterprises[0])
     assert (first.credit_list.code, first.status) == ("abnormal-operations", "active")

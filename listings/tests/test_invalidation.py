@@ -8,10 +8,10 @@ import datetime as dt
 
 import pytest
 
-from credit.tests.factories import EnterpriseFactory, PersonFactory, UserFactory
+from credit.tests.factories import EnterpriseFactory, PersonFactory, UserFactory, ago, today
 from credit.tests.test_invalidation import file_html
 from listings import services
-from listings.models import ListReason, Measure, Memorandum, local_today
+from listings.models import ListReason, Measure, Memorandum
 from listings.tests.factories import MeasureFactory, MemorandumFactory, make_entry, standard_list
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def superuser():
 
 
 def recent() -> dt.date:
-    return local_today() - dt.timedelta(days=10)
+    return ago(days=10)
 
 
 def test_a_new_entry_and_the_bar_it_creates_show_on_the_next_views():
@@ -41,8 +41,8 @@ def test_a_removed_and_a_revoked_entry_show_on_the_next_views():
     removed, revoked = make_entry(listed_on=recent()), make_entry(listed_on=recent())
     for entry in (removed, revoked):
         assert entry.get_absolute_url() in file_html(entry.enterprise)
-    services.list_entry_remove(entry=removed, removed_on=local_today(), reason="已补报年度报告")
-    services.list_entry_revoke(entry=revoked, revoked_on=local_today(), reason="列入决定被撤销")
+    services.list_entry_remove(entry=removed, removed_on=today(), reason="已补报年度报告")
+    services.list_entry_revoke(entry=revoked, revoked_on=today(), reason="列入决定被撤销")
     assert "已补报年度报告" in file_html(removed.enterprise)
     assert revoked.get_absolute_url() not in file_html(revoked.enterprise)
 

@@ -105,15 +105,14 @@ def test_it_rejects_an_objection_with_reasons_and_keeps_the_entry(samr_staff):
     assert caught.value.code == "not_owner"
 
 
-def test_it_counts_the_objection_window_from_publication_not_from_a_backdated_listing_date():
-    today = services.local_today()
+def test_it_counts_the_objection_window_from_publication_not_from_a_backdated_listing_date(today):
     # Staff list today with a listing date 60 days back; the service stamps the publication time now.
     entry = services.list_entry_create(
         list_code=services.ABNORMAL_OPERATIONS,
         enterprise=EnterpriseFactory(),
         reason_code=standard_list(services.ABNORMAL_OPERATIONS).reasons.first().code,
         reason_text="经核查",
-        decision_number="京市监异列〔2026〕9号",
+        decision_number=f"京市监异列〔{today.year}〕9号",
         deciding_agency=standard_agency("SAMR"),
         decided_on=today - dt.timedelta(days=60),
         listed_on=today - dt.timedelta(days=60),

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.contrib import admin
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.fallback import FallbackStorage
@@ -22,29 +23,44 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def barred():
+def barred(today):
+    """A bar that began a year ago, so it runs two more years."""
     person = PersonFactory()
     listed = EnterpriseFactory(legal_representative=person)
     entry = make_entry(
-        list_code="serious-illegal", enterprise=listed, reason_code="false_disclosure", listed_on=dt.date(2025, 3, 1)
+        list_code="serious-illegal", enterprise=listed, reason_code="false_disclosure",
+        listed_on=today - relativedelta(years=1),
     )
     return person, listed, entry
 
 
-def test_it_bars_the_legal_representative_for_three_years(barred):
+def test_it_bars_the_legal_representative_for_three_years(barred, today):
     person, listed, entry = barred
     assert entry.barred_person == person
-    assert entry.bar_ends_on == dt.date(2028, 2, 29)
+    assert entry.bar_ends_on == today + relativedelta(years=2, days=-1)
     assert person_bar_get(person) == entry
+    assert person_bar_get(person, today=entry.bar_ends_on) == entry
+    assert person_bar_get(person, today=entry.bar_ends_on + dt.timedelta(days=1)) is None
+
+
+def test_it_ends_a_bar_from_1_march_on_the_leap_day_three_years_on():
+    person = PersonFactory()
+    entry = make_entry(
+        list_code="serious-illegal", enterprise=EnterpriseFactory(legal_representative=person),
+        reason_code="false_disclosure", listed_on=dt.date(2025, 3, 1),
+    )
+    assert entry.bar_ends_on == dt.date(2028, 2, 29)
+    assert person_bar_get(person, today=dt.date(2028, 2, 29)) == entry
     assert person_bar_get(person, today=dt.date(2028, 3, 1)) is None
 
 
-def test_it_does_not_bar_for_other_reasons():
+def test_it_does_not_bar_for_other_reasons(today):
     person = PersonFactory()
-    make_entry(
+    entry = make_entry(
         list_code="serious-illegal", enterprise=EnterpriseFactory(legal_representative=person),
-        reason_code="heavier_penalty", listed_on=dt.date(2025, 3, 1),
+        reason_code="heavier_penalty", listed_on=today - relativedelta(years=1),
     )
+    assert (entry.barred_person, entry.bar_ends_on) == (None, None)
     assert person_bar_get(person) is None
 
 
@@ -57,9 +73,10 @@ def test_it_shows_the_bar_on_the_persons_other_enterprises_only(barred):
     assert credit_file(enterprise=EnterpriseFactory())["listings_person_bars"] == []
 
 
-def test_it_lifts_the_bar_when_the_listing_is_revoked(barred):
+def test_it_lifts_the_bar_when_the_listing_is_revoked(barred, today):
     person, listed, entry = barred
-    services.list_entry_revoke(entry=entry, revoked_on=dt.date(2025, 4, 1), reason="处罚决定被撤销")
+    assert person_bar_get(person) == entry
+    services.list_entry_revoke(entry=entry, revoked_on=today - relativedelta(months=11), reason="处罚决定被撤销")
     assert person_bar_get(person) is None
 
 
@@ -83,7 +100,7 @@ def test_it_warns_staff_who_record_a_barred_person_as_legal_representative(barre
     assert form.is_valid(), form.errors
     model_admin.save_model(request, form.save(commit=False), form, change=True)
     [message] = list(get_messages(request))
-    assert "2028-02-29" in str(message)
+    assert entry.bar_ends_on.isoformat() in str(message)
 
 
 def test_it_judges_the_bar_the_same_way_in_a_query_and_on_one_entry(barred):

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.utils import translation
 
 from credit import services as credit_services
@@ -91,13 +92,14 @@ def test_it_refuses_a_duplicate_active_entry_for_the_same_reason():
 def test_it_allows_staff_of_the_owning_agency_only():
     owner = StaffFactory(agency=standard_agency("SAMR")).user
     other = StaffFactory(agency=standard_agency("STA")).user
-    entry = make_entry(actor=owner)
+    entry = make_entry(actor=owner, listed_on=dt.date(2025, 7, 10))
     assert AuditEvent.objects.get(action="listings.entry.created").actor == owner
     with pytest.raises(services.ListingError) as caught:
         make_entry(actor=other, reason_code="unreachable")
     assert caught.value.code == "not_owner"
-    with pytest.raises(services.ListingError):
+    with pytest.raises(services.ListingError) as caught:
         services.list_entry_remove(entry=entry, removed_on=dt.date(2025, 8, 1), reason="x", actor=other)
+    assert caught.value.code == "not_owner"
     entry.refresh_from_db()
     assert entry.state == EntryState.LISTED
 
@@ -136,12 +138,15 @@ def test_it_revokes_an_entry_whose_penalty_was_annulled():
     assert AuditEvent.objects.filter(action="listings.entry.revoked").count() == 1
 
 
-def test_it_refuses_early_removal_before_the_minimum_period():
-    entry = make_entry(list_code="serious-illegal", reason_code="heavier_penalty", listed_on=dt.date(2024, 3, 1))
+def test_it_refuses_early_removal_before_the_minimum_period(today):
+    # Listed two years ago on a three-year list: still published, repairable after one year.
+    listed_on = today - relativedelta(years=2)
+    entry = make_entry(list_code="serious-illegal", reason_code="heavier_penalty", listed_on=listed_on)
+    assert entry.repair_from == listed_on + relativedelta(years=1)
     with pytest.raises(services.ListingError) as caught:
-        services.list_entry_remove(entry=entry, removed_on=dt.date(2025, 2, 28), reason="已履行")
+        services.list_entry_remove(entry=entry, removed_on=entry.repair_from - dt.timedelta(days=1), reason="已履行")
     assert (caught.value.code, caught.value.field) == ("minimum_period", "removed_on")
-    services.list_entry_remove(entry=entry, removed_on=dt.date(2025, 3, 1), reason="已履行处罚并提交守信承诺书")
+    services.list_entry_remove(entry=entry, removed_on=entry.repair_from, reason="已履行处罚并提交守信承诺书")
     entry.refresh_from_db()
     assert entry.state == EntryState.REMOVED
 

@@ -9,8 +9,8 @@ from django.utils import translation
 from django.utils.formats import date_format
 
 from credit.selectors import credit_file
-from credit.tests.factories import EnterpriseAccountFactory, EnterpriseFactory, PersonFactory, StaffFactory
-from listings.models import EntryState, ListEntry, local_today
+from credit.tests.factories import EnterpriseAccountFactory, EnterpriseFactory, PersonFactory, StaffFactory, ago
+from listings.models import EntryState, ListEntry
 from listings.tests.factories import MeasureFactory, MemorandumFactory, make_entry, standard_agency, standard_list
 from portal.models import AuditEvent
 from portal.testing.personas import grant_staff_permissions
@@ -119,8 +119,8 @@ def test_it_adds_an_entry_and_names_an_unknown_uscc(world):
     assert ListEntry.objects.filter(enterprise=enterprise, reason__code="unreachable").exists()
 
 
-def test_it_lets_the_enterprise_object_through_the_page(world):
-    entry = make_entry(listed_on=local_today() - dt.timedelta(days=3), reason_code="unreachable",
+def test_it_lets_the_enterprise_object_through_the_page(world, today):
+    entry = make_entry(listed_on=today - dt.timedelta(days=3), reason_code="unreachable",
                        enterprise=world["entry"].enterprise)
     client = Client()
     client.force_login(world["enterprise_user"])
@@ -187,14 +187,15 @@ def test_it_filters_the_list_by_status_and_region():
 def test_it_builds_credit_file_sections_in_constant_queries(rows, django_assert_num_queries):
     person = PersonFactory()
     enterprise = EnterpriseFactory(legal_representative=person)
-    make_entry(list_code="serious-illegal", reason_code="false_disclosure", listed_on=dt.date(2025, 3, 1),
+    # Listed a year ago: the representative's three-year bar is running.
+    make_entry(list_code="serious-illegal", reason_code="false_disclosure", listed_on=ago(years=1),
                enterprise=EnterpriseFactory(legal_representative=person))
     memorandum = MemorandumFactory(lists=[standard_list("abnormal-operations"), standard_list("major-tax-violators")])
     MeasureFactory.create_batch(rows, memorandum=memorandum)
     reasons = ["no_annual_report", "disclosure_not_made", "name_change_not_registered", "unreachable"]
     for i in range(rows):
-        make_entry(enterprise=enterprise, reason_code=reasons[i % 4], listed_on=dt.date(2025, 9, 1))
-    make_entry(enterprise=enterprise, list_code="major-tax-violators", listed_on=dt.date(2025, 9, 1))
+        make_entry(enterprise=enterprise, reason_code=reasons[i % 4], listed_on=ago(months=2))
+    make_entry(enterprise=enterprise, list_code="major-tax-violators", listed_on=ago(months=2))
     # 1 which sections have rows, 2 entries + lists + reasons + agencies, 3 memoranda,
     # 4 measures + agency, 5 the representative's bar
     with django_assert_num_queries(5):
@@ -310,13 +311,13 @@ def test_it_refuses_a_staff_entry_decided_by_another_agency_in_the_service(world
     ("persona", "status", "revoked"),
     [("staff_a", 302, True), ("staff_b", 404, False), ("enterprise_user", 403, False), ("anonymous", 302, False)],
 )
-def test_it_lets_only_the_owner_staff_revoke_an_entry(world, persona, status, revoked):
+def test_it_lets_only_the_owner_staff_revoke_an_entry(world, persona, status, revoked, today):
     entry = world["entry"]
     client = Client()
     if persona != "anonymous":
         client.force_login(world[persona])
     url = f"/lists/staff/abnormal-operations/{entry.pk}/revoke/"
-    response = client.post(url, {"revoked_on": local_today().isoformat(), "reason": "处罚决定已被撤销"})
+    response = client.post(url, {"revoked_on": today.isoformat(), "reason": "处罚决定已被撤销"})
     assert response.status_code == status
     if persona == "anonymous":
         assert "/login/" in response["Location"]
@@ -352,13 +353,12 @@ def test_it_requires_a_reason_and_csrf_to_revoke_and_links_it_for_owner_staff_on
     assert f'href="{url}"' not in Client().get(entry.get_absolute_url()).content.decode()
 
 
-def test_it_offers_the_objection_link_only_while_an_objection_is_possible():
+def test_it_offers_the_objection_link_only_while_an_objection_is_possible(today):
     from listings import services
 
     enterprise = EnterpriseFactory()
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(EnterpriseAccountFactory(enterprise=enterprise).user)
-    today = local_today()
     recent = make_entry(enterprise=enterprise, reason_code="unreachable", listed_on=today - dt.timedelta(days=3))
     late = make_entry(enterprise=enterprise, reason_code="disclosure_not_made", listed_on=today - dt.timedelta(days=40))
     removed = make_entry(enterprise=enterprise, reason_code="name_change_not_registered",

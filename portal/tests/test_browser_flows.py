@@ -11,7 +11,7 @@ import datetime as dt
 import importlib
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext
 
 from credit.tests import factories as f
@@ -61,8 +61,7 @@ def assert_reflows_on_a_phone(page) -> None:
     assert width <= 320, page.url
 
 
-def test_it_filters_a_list_and_opens_an_entry(live_server, browser):
-    today = timezone.localdate()
+def test_it_filters_a_list_and_opens_an_entry(live_server, browser, today):
     beijing = f.EnterpriseFactory(name="北京鑫源科技有限公司", name_en="Beijing Xinyuan Technology Co., Ltd.",
                                   region_code="110108")
     shanghai = f.EnterpriseFactory(name="上海某某贸易有限公司", region_code="310101")
@@ -155,13 +154,13 @@ def test_it_opens_a_revealed_plan_and_downloads_a_published_file(live_server, br
         context.close()
 
 
-def test_it_signs_an_enterprise_in_and_takes_its_objection(live_server, browser):
+def test_it_signs_an_enterprise_in_and_takes_its_objection(live_server, browser, today):
     from playwright.sync_api import expect
 
     for locale, language in LANGUAGES:
         # An enterprise per language: once objected to, an entry offers no second objection.
         enterprise = f.EnterpriseFactory(name=f"北京鑫源科技有限公司{language}")
-        entry = make_entry(enterprise=enterprise, listed_on=timezone.localdate() - dt.timedelta(days=2))
+        entry = make_entry(enterprise=enterprise, listed_on=today - dt.timedelta(days=2))
         user = f.EnterpriseAccountFactory(enterprise=enterprise, user__username=f"liaison-{language}").user
         user.set_password(PASSWORD)
         user.save()

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.conf import settings
 
@@ -11,7 +14,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def enterprise():
     e = f.EnterpriseFactory()
-    f.PenaltyFactory(enterprise=e, publication_ends_on=None)
+    # A fixed publication time (long past, so valid whatever today is) to check how dates are written.
+    f.PenaltyFactory(enterprise=e, publication_ends_on=None,
+                     published_at=dt.datetime(2024, 5, 20, 10, tzinfo=ZoneInfo("Asia/Shanghai")))
     return e
 
 

@@ -36,7 +36,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from listings import services  # noqa: E402
-from listings.models import CreditList, ListEntry  # noqa: E402
+from listings.models import CreditList, ListEntry, local_today  # noqa: E402
 
 
 def sql(statement: str, params=None) -> None:
@@ -153,7 +153,7 @@ def bench_sweep(args) -> None:
         insert_entries(list_codes=codes, total=1_000_000, expired_share=0.3,
                        first_enterprise=first_enterprise_id(), enterprises=200_000)
         print(f"setup: {ListEntry.objects.count():,} entries in {time.perf_counter() - started:.1f} s")
-    due = ListEntry.objects.filter(state="listed", publication_ends_on__lt=services.local_today()).count()
+    due = ListEntry.objects.filter(state="listed", publication_ends_on__lt=local_today()).count()
     print(f"due for expiry: {due:,}")
     for run in (1, 2):
         started = time.perf_counter()

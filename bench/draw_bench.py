@@ -228,7 +228,7 @@ DRAW_PROCESSES worker processes (default: the CPUs; inside the Celery prefork wo
 billiard pool), which rank batches of firms ahead of the sequential pass; that pass
 takes each firm's first team_size candidates still under the cap and ranks a firm again
 itself only if too few are left (exact by construction, tested against a plain
-transcription of DESIGN.md §4).
+transcription of docs/draw.md).
 
 Small draws: `--firms 20000 --inspectors 300` (cap 7, 869 selected, below
 DRAW_PARALLEL_MIN_PAIRS so no pool) took 0.32-0.37 s end to end against 0.13 s for the
@@ -277,7 +277,7 @@ so treat the seconds as indicative.
 - result.csv sha256 `{f['sha']}`; the verifier reported MATCH.
 {BEFORE}
 Why the 20 s target is out of reach at this size: DRAW-v1 ranks every eligible inspector
-of every selected firm by its own SHA-256 pair hash (DESIGN.md §4, step 4), so the team
+of every selected firm by its own SHA-256 pair hash (docs/draw.md §8), so the team
 step costs selected firms x roster hashes ({f['selected']:,} x up to {f['inspectors']:,}, about 400 million
 here: fewer as inspectors reach the cap and leave the candidate list). No exact shortcut
 exists: any unseen pair hash could be the smallest. Through `hashlib` one pair costs about

@@ -1,4 +1,4 @@
-"""The enterprise's own area at /account/ (DESIGN §2): its liaison signs in here.
+"""The enterprise's own area at /account/ (docs/addresses.md): its liaison signs in here.
 
 Agency staff keep the admin's own login at /admin/login/.
 """

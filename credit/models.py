@@ -443,7 +443,7 @@ class PublicationMonths(NamedTuple):
     longest: int
 
 
-# The one table of publication periods (SAMR Order 107, NDRC Order 36; DESIGN §3): a minor
+# The one table of publication periods (SAMR Order 107, NDRC Order 36; docs/rules.md): a minor
 # record is published for 3 months at most, a general one for 3 to 12, a serious one for 12
 # to 36. Penalties stop at the longest; lists keep both their minimum and maximum inside it.
 PUBLICATION_MONTHS: dict[str, PublicationMonths] = {

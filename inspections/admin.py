@@ -44,7 +44,7 @@ MINIMUM_SHARE = Decimal("0.03")
 
 def may_see_draw(user, plan: Plan) -> bool:
     """Before the reveal only the plan's own agency (and superusers) may see its seed and
-    selection: inspections may be unannounced (DESIGN section 4)."""
+    selection: inspections may be unannounced (docs/draw.md)."""
     return plan.is_revealed or access.acts_for(user, plan.agency_id)
 
 

@@ -1,4 +1,4 @@
-"""Results that feed the abnormal-operations list (DESIGN.md §3): the one place where
+"""Results that feed the abnormal-operations list (docs/rules.md): the one place where
 inspections writes to listings."""
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ class PlanNumberConverter:
 
 
 class PlanFileNameConverter(PlanNumberConverter):
-    """Only the fixed names of DESIGN section 4."""
+    """Only the fixed names of docs/draw.md."""
 
     regex = "|".join(re.escape(name) for name in (
         algorithm.PARAMETERS_FILE, *algorithm.FROZEN_FILES, algorithm.REVEAL_FILE, algorithm.RESULT_FILE))

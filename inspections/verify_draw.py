@@ -9,7 +9,7 @@ reveal.json and result.csv. Only the Python standard library is used, so anyone 
 read this file and run it. Exit status 0 and "MATCH" when everything agrees;
 otherwise status 1 and the first difference found.
 
-The algorithm (DESIGN.md §4): commitment = sha256(parameters.json bytes);
+The algorithm (docs/draw.md): commitment = sha256(parameters.json bytes);
 seed = sha256("DRAW-v1|seed|" + commitment + "|" + secret hex + "|" + public_entropy);
 per risk class take the k = min(n, ceil(r * n)) smallest tickets
 sha256("DRAW-v1|firm|" + seed + "|" + uscc) (ties by USCC); visit the selected firms by

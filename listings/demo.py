@@ -129,7 +129,7 @@ PLAN = [
 ]
 
 
-# Non-filers are listed within 10 working days after the 30 June filing deadline (DESIGN §3).
+# Non-filers are listed within 10 working days after the 30 June filing deadline (docs/rules.md).
 NO_ANNUAL_REPORT = "no_annual_report"
 NON_FILER_LISTING_WORKING_DAYS = 10
 

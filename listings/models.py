@@ -349,7 +349,7 @@ class ListEntry(models.Model):
 
     @property
     def objection_deadline(self) -> dt.date:
-        # Objections run 30 days from publication (DESIGN §3): a backdated listing date must not shorten them.
+        # Objections run 30 days from publication (docs/rules.md): a backdated listing date must not shorten them.
         return self.published_on + dt.timedelta(days=OBJECTION_DAYS)
 
     def objection_refusal(self, on: dt.date, *, objection_open: bool) -> str:

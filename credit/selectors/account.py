@@ -56,7 +56,7 @@ class FilingReminder:
 
 def annual_report_filing(*, established_on: dt.date, today: dt.date, filed_at: dt.datetime | None = None,
                          deregistered: bool = False) -> FilingReminder:
-    """Where an enterprise stands with its annual report on `today` (DESIGN §3): the report
+    """Where an enterprise stands with its annual report on `today` (docs/rules.md): the report
     for year Y is filed between 1 January and 30 June of Y + 1, and an enterprise set up in
     a year files from the next year. `filed_at` is when the report for today.year - 1 was
     first submitted, if it was."""

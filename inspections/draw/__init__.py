@@ -1,4 +1,4 @@
-"""The double-random draw (DESIGN.md §4, DRAW-v1), in two modules:
+"""The double-random draw (docs/draw.md, DRAW-v1), in two modules:
 
 - algorithm: the reference algorithm, pure and standard library only (canonical files,
   parameters.json, seed, tickets, quotas, team assignment, the published result);

@@ -1,4 +1,4 @@
-"""The reference implementation of the draw, DESIGN.md §4 (algorithm tag DRAW-v1).
+"""The reference implementation of the draw, docs/draw.md (algorithm tag DRAW-v1).
 
 Pure functions over plain values, standard library only: no Django, no database, no
 processes. The canonical files, parameters.json, the seed, the tickets, the quotas and the

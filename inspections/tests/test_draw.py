@@ -1,4 +1,4 @@
-"""The reference draw (DESIGN.md §4) against fixed vectors and its own invariants."""
+"""The reference draw (docs/draw.md) against fixed vectors and its own invariants."""
 
 from __future__ import annotations
 

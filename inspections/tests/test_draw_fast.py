@@ -1,5 +1,5 @@
 """Step 4's fast paths (serial, worker pool, billiard pool, fallbacks) against a plain
-transcription of DESIGN.md §4 that hashes every pair with `algorithm.pair_hash`."""
+transcription of docs/draw.md that hashes every pair with `algorithm.pair_hash`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from inspections.draw import algorithm, engine
 
 
 def plain_assign(seed, chosen, roster, exclusions, *, team_size, workload_cap):
-    """DESIGN.md §4 step 4 word for word, with no shortcut at all."""
+    """docs/draw.md §8 word for word, with no shortcut at all."""
     roster = sorted(set(roster))
     chosen_usccs = {uscc for _, uscc, _ in chosen}
     excluded = {(code, uscc) for code, uscc in exclusions if uscc in chosen_usccs and code in roster}

@@ -1,5 +1,5 @@
 """The abnormal-operations list's removal text said the authority decides within 2 working days;
-the rule is 5 working days (DESIGN §3). 0002 is applied everywhere, so the stored text is fixed
+the rule is 5 working days (docs/rules.md). 0002 is applied everywhere, so the stored text is fixed
 here, by list code, and running it again changes nothing."""
 
 from django.db import migrations

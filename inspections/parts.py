@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
 from credit import sections
@@ -21,7 +21,7 @@ def _spot_check_rows(subject: FileSubject):
 
 def _result_rows(subject: FileSubject):
     # Only published results are part of the file, revealed plan or not.
-    return Task.objects.filter(enterprise_id=subject.enterprise_id, published_at__isnull=False).order_by(
+    return Task.objects.results_published().filter(enterprise_id=subject.enterprise_id).order_by(
         "-completed_on", "-id"
     )
 
@@ -50,14 +50,14 @@ def account_inspections(*, enterprise, today) -> dict[str, Any]:
     does so that firms are not forewarned, so its tasks stay hidden here too), and its
     spot checks."""
     tasks = list(
-        Task.objects.filter(enterprise=enterprise)
-        .filter(Q(published_at__isnull=False) | Q(plan__revealed_at__isnull=False))
+        Task.objects.publicly_visible()
+        .filter(enterprise=enterprise)
         .select_related("plan__agency")
         .order_by("-plan__checks_end_on", "-id")
     )
     for task in tasks:
         # Pure date arithmetic on the official calendar: no query.
-        task.result_due = None if task.published_at else result_deadline(task.plan)
+        task.result_due = None if task.result_is_public else result_deadline(task.plan)
     spot_checks = list(
         SpotCheck.objects.filter(enterprise=enterprise).select_related("agency").order_by("-checked_on", "-id")
     )

@@ -11,17 +11,14 @@ from credit.search import normalise_text
 QUERY_MAX_LENGTH = 100
 
 
+FILTER_FIELDS = ("province", "entity_type", "status", "risk_class")
+
+
 class EnterpriseSearchForm(forms.Form):
     def clean_q(self) -> str:
         value = " ".join((self.cleaned_data.get("q") or "").split())
         if not value:
-            raise forms.ValidationError(
-                _(
-                    "Type part of an enterprise name (for example 科技), an 18-character unified social "
-                    "credit code, or the full name of a legal representative."
-                ),
-                code="required",
-            )
+            return ""  # allowed when a filter is chosen (see clean)
         compact = normalise_text(value)
         # One Chinese character is selective enough (it has its own index token); one
         # Latin letter or digit matches almost every name.
@@ -31,6 +28,22 @@ class EnterpriseSearchForm(forms.Form):
                 code="too_short",
             )
         return value
+
+    def clean(self):
+        cleaned = super().clean()
+        # Filters alone are a search too (a bounded page, like any other); nothing at all is not.
+        if "q" in cleaned and not cleaned["q"] and not any(cleaned.get(name) for name in FILTER_FIELDS):
+            self.add_error(
+                "q",
+                forms.ValidationError(
+                    _(
+                        "Type part of an enterprise name (for example 科技), an 18-character unified social "
+                        "credit code, or the full name of a legal representative."
+                    ),
+                    code="required",
+                ),
+            )
+        return cleaned
 
 
 class EnterpriseFilter(django_filters.FilterSet):

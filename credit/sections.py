@@ -50,6 +50,23 @@ Related = tuple[tuple[str, tuple[str, ...]], ...]
 
 
 @dataclass(frozen=True)
+class Notice:
+    """A line at the top of the credit file, linked to the record it is about.
+
+    kind "alert" (a blacklist entry, a bar: announced at once, role="alert") or "status"
+    (a red-list entry: role="status")."""
+
+    kind: str
+    text: str
+    url: str
+    anchor: str = ""  # the id of the notice's line, when it needs one
+
+    @property
+    def role(self) -> str:
+        return "alert" if self.kind == "alert" else "status"
+
+
+@dataclass(frozen=True)
 class Section:
     """One section of the credit file.
 
@@ -62,6 +79,11 @@ class Section:
     related:     (foreign key, fields shown) joined into the compiled query (see load_rows)
     load:        (section, subject) -> context; default: {key: load_rows(section, subject)}
     empty:       the context when the probe finds no row; default {key: []}
+    notices:     (context) -> [Notice]: what the top of the file must say about this
+                 section's rows (an active blacklist entry, a bar), computed from the
+                 context `load` already built, so a notice costs no query; called only
+                 when the section has rows
+    template:    may be "" for a section that shows itself only through its notices
     """
 
     key: str
@@ -73,6 +95,7 @@ class Section:
     related: Related = ()
     load: Callable[[Section, FileSubject], dict[str, Any]] | None = None
     empty: Callable[[], dict[str, Any]] | None = None
+    notices: Callable[[dict[str, Any]], list[Notice]] | None = None
 
     def context(self, subject: FileSubject) -> dict[str, Any]:
         if self.load is not None:

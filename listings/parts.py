@@ -7,12 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from credit import sections
-from credit.sections import FileSubject, Section
+from credit.sections import FileSubject, Notice, Section
 from listings.models import EntryState, ListEntry, Memorandum, Objection, active_q, status_annotation
 from listings.selectors import _MEASURES, ABNORMAL_OPERATIONS, SERIOUS_ILLEGAL, list_entry_measures
+from portal.i18n import localized_name
 
 
 def _bar_rows(subject: FileSubject):
@@ -63,9 +66,43 @@ def _entries_load(section: Section, subject: FileSubject) -> dict[str, Any]:
     return context
 
 
+def _bar_notices(context: dict[str, Any]) -> list[Notice]:
+    return [
+        Notice(
+            kind="alert",
+            text=gettext(
+                "The legal representative of this enterprise is barred until %(until)s from serving as legal "
+                "representative of another enterprise, because %(name)s was put on the serious illegal and "
+                "dishonest list for false disclosure."
+            ) % {"until": date_format(bar.bar_ends_on), "name": localized_name(bar.enterprise)},
+            url=bar.get_absolute_url(),
+            anchor="legal-representative-bar",
+        )
+        for bar in context["listings_person_bars"]
+    ]
+
+
+def _entries_notices(context: dict[str, Any]) -> list[Notice]:
+    """One notice per entry on a list today, from the entries `_entries_load` read."""
+    notices = []
+    for key in ("listings_abnormal_entries", "listings_serious_entries", "listings_other_entries"):
+        for entry in context[key]:
+            if not entry.is_current:
+                continue
+            values = {"list": localized_name(entry.credit_list), "date": date_format(entry.listed_on)}
+            if entry.credit_list.is_red:
+                text = gettext("This enterprise is on a red list: %(list)s, since %(date)s.") % values
+            else:
+                text = gettext("This enterprise is on a list: %(list)s, since %(date)s.") % values
+            notices.append(Notice(kind="status" if entry.credit_list.is_red else "alert", text=text,
+                                  url=entry.get_absolute_url()))
+    return notices
+
+
 LEGAL_REPRESENTATIVE_BAR = Section(
-    key="legal_representative_bar", order=85, template="listings/sections/legal_representative_bar.html",
-    rows=_bar_rows, load=_bar_load, empty=lambda: {"listings_person_bars": []},
+    # Shown at the top of the file only, through its notice.
+    key="legal_representative_bar", order=85, template="",
+    rows=_bar_rows, load=_bar_load, empty=lambda: {"listings_person_bars": []}, notices=_bar_notices,
 )
 LIST_ENTRIES = Section(
     key="list_entries", order=90, template="listings/sections/list_entries.html", rows=_entry_rows,
@@ -74,7 +111,7 @@ LIST_ENTRIES = Section(
         ("serious-illegal", _("Serious illegal and dishonest list")),
         ("other-lists", _("Other lists (red lists and agency blacklists)")),
     ),
-    load=_entries_load, empty=_entries_empty,
+    load=_entries_load, empty=_entries_empty, notices=_entries_notices,
 )
 
 

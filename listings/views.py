@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from listings import selectors, services
 from listings.forms import EntryCreateForm, EntryRemoveForm, EntryRevokeForm, ObjectionDecisionForm, ObjectionForm
-from listings.models import CreditList, ListEntry, local_today
+from listings.models import CreditList, ListEntry, Objection, local_today
 from portal import access
 
 PAGE_SIZE = 50
@@ -94,6 +94,8 @@ def entry_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         "credit_list": entry.credit_list,
         "measures": selectors.list_entry_measures(entry=entry),
         "today": today,
+        # The public learns that an objection is being handled, never what it says.
+        "objection_pending": Objection.objects.open().filter(entry=entry).exists(),
     }
     if request.user.is_authenticated:
         principal = access.who(request)

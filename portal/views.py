@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 from credit import selectors
@@ -43,6 +44,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "checks": {name: "ok" if ok else "fail" for name, ok in checks.items()},
     }
     return JsonResponse(body, status=200 if required else 503)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for on pages without a <link rel="icon"> (a PDF, a
+    JSON answer): the same icon as the pages' link, from the static files."""
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 def not_found(request: HttpRequest, exception=None) -> HttpResponse:

@@ -68,10 +68,18 @@ def credit_file(*, enterprise: Enterprise, today: dt.date | None = None) -> dict
     subject = file_subject(enterprise, today)
     present = sections.sections_present(subject)
     context: dict[str, Any] = {"enterprise": enterprise, "today": subject.today}
-    agency_sections, self_disclosed = [], []
+    agency_sections, self_disclosed, notices = [], [], []
     for section in sections.sections():
-        context.update(section.context(subject) if present[section.key] else section.empty_context())
+        if present[section.key]:
+            section_context = section.context(subject)
+            if section.notices is not None:
+                notices.extend(section.notices(section_context))
+        else:
+            section_context = section.empty_context()
+        context.update(section_context)
         (self_disclosed if section.self_disclosed else agency_sections).append(section)
+    # Alerts (blacklists, bars) before statuses (red lists), each group in section order.
+    context["notices"] = sorted(notices, key=lambda n: n.kind != "alert")
     context["agency_sections"] = agency_sections
     context["self_disclosed_sections"] = self_disclosed
     return context

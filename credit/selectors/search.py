@@ -40,9 +40,21 @@ def search_terms(query: str) -> list[str]:
     return [term for term in (query or "").split() if term]
 
 
+def english_name_q(terms: list[str]) -> Q:
+    """The English name contains every term, in any letter case (UPPER(name_en) LIKE,
+    served on PostgreSQL by the trigram index of credit migration 0005). Only for terms
+    in Latin script: a Chinese term is never part of an English name."""
+    if not terms or not all(term.isascii() for term in terms):
+        return Q(pk__in=[])
+    english_q = Q()
+    for term in terms:
+        english_q &= Q(name_en__icontains=term)
+    return english_q
+
+
 def enterprise_name_match(queryset: QuerySet[Enterprise], query: str) -> QuerySet[Enterprise]:
-    """Enterprises whose name contains every term of the query, or whose legal
-    representative is named exactly `query`.
+    """Enterprises whose name (or English name) contains every term of the query, or
+    whose legal representative is named exactly `query`.
 
     On PostgreSQL the GIN index over the name's unigrams and bigrams finds the
     candidates (a LIKE '%..%' of one or two Chinese characters cannot use pg_trgm). A
@@ -60,7 +72,7 @@ def enterprise_name_match(queryset: QuerySet[Enterprise], query: str) -> QuerySe
         name_q = Q()
         for term in terms:
             name_q &= Q(name__icontains=term)
-        return queryset.filter(name_q | Q(legal_representative_name=" ".join(terms)))
+        return queryset.filter(name_q | english_name_q(terms) | Q(legal_representative_name=" ".join(terms)))
     tokens: list[str] = []
     name_q = Q()
     for term in terms:
@@ -72,7 +84,7 @@ def enterprise_name_match(queryset: QuerySet[Enterprise], query: str) -> QuerySe
             name_q &= Q(**{lookup: term})
     queryset = queryset.alias(name_token_array=NameTokenArray("search_tokens"))
     name_q &= Q(name_token_array__contains=list(dict.fromkeys(tokens)))
-    return queryset.filter(name_q | Q(legal_representative_name=" ".join(terms)))
+    return queryset.filter(name_q | english_name_q(terms) | Q(legal_representative_name=" ".join(terms)))
 
 
 @dataclass
@@ -185,7 +197,7 @@ def enterprise_search(*, data) -> SearchResult:
             result.uscc_unknown = code
     result.searched = True
     # Only the columns the result table shows: search_tokens and business_scope are wide.
-    columns = ("uscc", "name", "legal_representative_name", "status", "established_on", "region_code")
+    columns = ("uscc", "name", "name_en", "legal_representative_name", "status", "established_on", "region_code")
     params = sorted((k, str(v)) for k, v in filterset.form.cleaned_data.items() if v)
     params.append(("limit", str(settings.SEARCH_COUNT_LIMIT)))
     count_key = "search:count:" + hashlib.sha256(repr(params).encode()).hexdigest()

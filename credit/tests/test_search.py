@@ -182,3 +182,28 @@ def test_it_issues_a_constant_number_of_queries(client, django_assert_num_querie
         response = client.get("/search/", {"q": "科技", "province": "11", "page": "2"})
     # With one match, page 2 falls back to the only page.
     assert len(response.context["result"].page.rows) == (20 if rows == 50 else 1)
+
+
+def test_it_searches_with_filters_alone_on_a_bounded_page(client, settings):
+    settings.SEARCH_COUNT_LIMIT = 3
+    for i in range(5):
+        EnterpriseFactory(name=f"上海某某{i}贸易有限公司", region_code="310101", risk_class=RiskClass.C)
+    EnterpriseFactory(name="北京某某科技有限公司", region_code="110108", risk_class=RiskClass.C)
+    response = client.get("/search/", {"q": "", "province": "31", "risk_class": "C"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200 and not response.context["form"].errors
+    page = response.context["result"].page
+    assert page.bounded and page.count == 3
+    assert all(name.startswith("上海") for name in names(response))
+    response = client.get("/search/", {"status": RegistrationStatus.REVOKED}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.context["result"].page.count == 0
+    assert "No enterprise matches these filters." in response.content.decode()
+
+
+def test_it_finds_english_names_case_insensitively(client):
+    match = EnterpriseFactory(name="北京鑫源科技有限公司", name_en="Beijing Xinyuan Technology Co., Ltd.")
+    EnterpriseFactory(name="上海某某贸易有限公司", name_en="Shanghai Trading Co., Ltd.")
+    response = client.get("/search/", {"q": "xinyuan tech"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert names(response) == [match.name]
+    # English pages show the English name.
+    assert "Beijing Xinyuan Technology Co., Ltd." in response.content.decode()
+    assert names(client.get("/search/", {"q": "XINYUAN"})) == [match.name]

@@ -50,3 +50,16 @@ def test_it_uses_the_gin_index():
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "credit_enterprise_tokens_gin" in plan, plan
+
+
+def test_english_names_use_the_trigram_index():
+    EnterpriseFactory(name="北京鑫源科技有限公司", name_en="Beijing Xinyuan Technology Co., Ltd.")
+    queryset = selectors.enterprise_name_match(Enterprise.objects.all(), "Xinyuan").order_by()
+    assert queryset.count() == 1
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "credit_enterprise_name_en_trgm" in plan, plan

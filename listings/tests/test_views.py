@@ -157,8 +157,9 @@ def test_it_renders_the_index_in_one_query(world, rows, django_assert_num_querie
 
 def test_it_renders_the_entry_page_in_constant_queries(world, django_assert_num_queries):
     MeasureFactory.create_batch(5, memorandum=world["entry"].credit_list.memoranda.get())
-    # 1 entry + list + enterprise + reason + agencies, 2 memoranda, 3 measures + agency
-    with django_assert_num_queries(3):
+    # 1 entry + list + enterprise + reason + agencies, 2 memoranda, 3 measures + agency,
+    # 4 whether an objection is being handled (EXISTS)
+    with django_assert_num_queries(4):
         response = Client().get(world["entry"].get_absolute_url())
     body = response.content.decode()
     assert world["entry"].decision_number in body
@@ -200,20 +201,20 @@ def test_it_builds_credit_file_sections_in_constant_queries(rows, django_assert_
     # 4 measures + agency, 5 the representative's bar
     with django_assert_num_queries(5):
         context = credit_file(enterprise=enterprise)
-        html = render_to_string("listings/sections/legal_representative_bar.html", context)
-        html += render_to_string("listings/sections/list_entries.html", context)
+        # The bar is a notice at the top of the frame (credit.sections.Notice).
+        html = render_to_string("credit/file_body.html", context)
     assert 'id="abnormal-operations"' in html and 'id="serious-illegal"' in html
     assert 'id="legal-representative-bar"' in html
     # Every active entry (rows abnormal + 1 tax) lists each of the memorandum's `rows` measures.
-    assert html.count("<li>") == (rows + 1) * rows
+    assert html.split("</nav>", 1)[1].count("<li>") == (rows + 1) * rows  # after the contents
 
 
 def test_it_shows_empty_sections_for_a_clean_enterprise():
     context = credit_file(enterprise=EnterpriseFactory())
-    html = render_to_string("listings/sections/legal_representative_bar.html", context)
-    html += render_to_string("listings/sections/list_entries.html", context)
-    assert html.count("<h2 ") == 3
-    assert "legal-representative-bar" not in html
+    html = render_to_string("credit/file_body.html", context)
+    for anchor in ("abnormal-operations", "serious-illegal", "other-lists"):
+        assert f'<h2 id="{anchor}-h">' in html
+    assert "legal-representative-bar" not in html and "file-notice" not in html
 
 
 def test_it_shows_staff_the_history(world):

@@ -228,6 +228,7 @@ ROWS: dict[str, list[Case]] = {
     "": [Case(lambda w: "/", GET=PUBLIC, HEAD=PUBLIC)],
     "search/": [Case(lambda w: "/search/?q=公司", GET=PUBLIC, HEAD=PUBLIC)],
     "healthz": [Case(lambda w: "/healthz", GET=PUBLIC, HEAD=PUBLIC)],
+    "favicon.ico": [Case(lambda w: "/favicon.ico", GET=each(REDIRECT), HEAD=each(REDIRECT))],
     "i18n/setlang/": [Case(lambda w: "/i18n/setlang/", GET=each(REDIRECT), POST=each(REDIRECT),
                            data={"language": "en", "next": "/"})],
     "enterprises/<str:uscc>/": [

@@ -35,9 +35,11 @@ from functools import reduce
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib import admin
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.core.exceptions import BadRequest, PermissionDenied
+from django.db.models import DateField, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -197,6 +199,43 @@ def owned_or_404(
     raise Http404
 
 
+ADMIN_SEARCH_MAX_LENGTH = 200
+DATE_HIERARCHY_RANGES = {"year": (1, 9998), "month": (1, 12), "day": (1, 31)}
+
+
+class DeclaredLookupsChangeList(ChangeList):
+    """A change list that filters only by what its admin declares.
+
+    Django lets a change list's query string filter by any local field (``seed__startswith=``,
+    ``findings__contains=``), so a filter nobody declared could probe values the page hides. Here a
+    query-string parameter is accepted only if a declared list filter consumed it (each filter takes
+    its own parameters), or it is the date hierarchy's year, month or day, or one of Django's own
+    (search ``q``, ordering, page, popup): anything else is DisallowedModelAdminLookup, a 400.
+    A date-hierarchy value out of range and an over-long search term are a 400 too."""
+
+    def get_filters(self, request):
+        given = self.get_filters_params()
+        if self.date_hierarchy:
+            for part, (low, high) in DATE_HIERARCHY_RANGES.items():
+                for value in given.get(f"{self.date_hierarchy}__{part}", []):
+                    if not (value.isascii() and value.isdigit() and low <= int(value) <= high):
+                        raise BadRequest(f"{self.date_hierarchy}__{part}: out of range")
+        if len(self.query) > ADMIN_SEARCH_MAX_LENGTH:
+            raise BadRequest(f"search term longer than {ADMIN_SEARCH_MAX_LENGTH} characters")
+        result = super().get_filters(request)
+        undeclared = sorted(key for key in result[2] if key in given)  # what no declared filter consumed
+        if undeclared:
+            raise DisallowedModelAdminLookup(f"Filtering by {undeclared[0]} not allowed")
+        return result
+
+
+def declared_lookups_only(model_admin: admin.ModelAdmin) -> None:
+    """Give a model admin that does not derive from AgencyScopedAdmin (Django's users and groups,
+    django-axes, django-celery-beat, the audit log) the same change list (portal.apps)."""
+    if not issubclass(model_admin.get_changelist(None), DeclaredLookupsChangeList):
+        model_admin.get_changelist = lambda request, **kwargs: DeclaredLookupsChangeList
+
+
 class AgencyScopedAdmin(admin.ModelAdmin):
     """The one admin base: who may open it, whose rows are changed, which rows are hidden.
 
@@ -219,6 +258,17 @@ class AgencyScopedAdmin(admin.ModelAdmin):
     others_visible = True
     agency_choices: dict[str, str] = {}
     show_full_result_count = False  # one COUNT(*) over millions of rows is enough
+
+    def get_changelist(self, request, **kwargs):
+        return DeclaredLookupsChangeList
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        from credit.models import validate_plausible_date  # the floor's one date range
+
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and isinstance(db_field, DateField):
+            field.validators.append(validate_plausible_date)
+        return field
 
     def admin_allowed(self, request) -> bool:
         principal = who(request)

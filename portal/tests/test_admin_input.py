@@ -119,6 +119,13 @@ def test_an_over_long_query_value_is_a_400(client):
     assert client.get("/search/", {"q": "x" * (MAX_QUERY_VALUE_LENGTH + 1)}).status_code == 400
 
 
+def test_an_over_long_autocomplete_term_is_a_400(personas):
+    client = personas.client("superuser")
+    query = {"app_label": "inspections", "model_name": "inspector", "field_name": "user"}
+    assert client.get("/admin/autocomplete/", {**query, "term": "staff"}).status_code == 200
+    assert client.get("/admin/autocomplete/", {**query, "term": "a " * ADMIN_SEARCH_MAX_LENGTH}).status_code == 400
+
+
 def test_the_user_autocomplete_refuses_a_nul_character(personas):
     client = personas.client("superuser")
     url = "/admin/autocomplete/?app_label=inspections&model_name=inspector&field_name=user&term=st%00aff"

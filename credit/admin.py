@@ -16,7 +16,7 @@ from credit import models as m
 from credit import services
 from credit import uscc as uscc_rules
 from credit.hooks import legal_representative_warnings
-from portal.access import AgencyScopedAdmin
+from portal.access import AgencyScopedAdmin, who
 
 
 class CreditSaveMixin:
@@ -349,15 +349,47 @@ class EnterpriseAdmin(LegalRepresentativeWarningAdminMixin, CreditSaveMixin, Age
 class PersonAdmin(AgencyScopedAdmin):
     """Natural persons linked to enterprises; the identity number is shown masked.
 
-    A person is shared by every agency's records: staff add one, only a superuser corrects one."""
+    The full number is shown on the change page only to superusers and to staff of an agency that
+    holds a record naming the person (any row whose admin's agency is theirs: a shareholding, a
+    position, a pledge, a registration, a list entry), and each time it is shown an audit event
+    records who saw it. A person is shared by every agency's records: staff add one, only a
+    superuser corrects one."""
 
     agency_path = None
     list_display = ("name", "id_type", "masked_id")
     search_fields = ("name", "=id_number")
+    readonly_fields = ("masked_id",)
 
     @admin.display(description=_("identity document number"))
     def masked_id(self, obj):
         return obj.masked_id_number
+
+    def may_reveal(self, request, obj) -> bool:
+        principal = who(request)
+        if principal.is_superuser:
+            return True
+        if principal.agency is None or obj is None or obj.pk is None:
+            return False
+        for relation in m.Person._meta.get_fields(include_hidden=True):
+            if not (relation.one_to_many and relation.auto_created):
+                continue
+            holder = self.admin_site._registry.get(relation.related_model)
+            path = getattr(holder, "agency_path", None)
+            if path and relation.related_model._default_manager.filter(
+                    **{relation.field.name: obj, path: principal.agency}).exists():
+                return True
+        return False
+
+    def get_fields(self, request, obj=None):
+        fields = [name for name in super().get_fields(request, obj) if name != "masked_id"]
+        if obj is not None and not self.may_reveal(request, obj):
+            fields = ["masked_id" if name == "id_number" else name for name in fields]
+        return fields
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and "id_number" in self.get_fields(request, obj):
+            services.person_identity_reveal(person=obj, actor=request.user)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
         services.credit_object_save(obj=obj, actor=request.user, changed_fields=list(form.changed_data))

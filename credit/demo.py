@@ -49,6 +49,7 @@ from credit.demo_tables import (
 )
 from credit.search import name_tokens
 from portal.audit import audit_record
+from portal.models import AuditEvent
 
 # Fixed so that the data does not depend on the day it is generated.
 REFERENCE_DATE = dt.date(2026, 11, 20)
@@ -664,8 +665,8 @@ def _replay_data_migrations(app_labels: tuple[str, ...]) -> None:
 
 def reset() -> None:
     """Empty the domain apps (credit, listings, inspections), restore their reference data,
-    and remove the demo logins together with every agency-staff and enterprise login.
-    Audit events stay: the log is append-only."""
+    and remove the demo logins together with every agency-staff and enterprise login (those the
+    audit log names are retired instead). Audit events stay: the log is append-only."""
     from django.apps import apps
 
     app_labels = tuple(app for app in DEMO_APPS if apps.is_installed(app))
@@ -690,7 +691,15 @@ def reset() -> None:
             for table in tables:
                 cursor.execute(f"DELETE FROM {qn(table)}")
     with transaction.atomic():
-        User.objects.filter(pk__in=user_ids).delete()
+        # A login named by the audit log is never deleted (portal.audit): it is retired, inactive,
+        # under another name, so that the demo's names are free again.
+        actors = set(AuditEvent.objects.filter(actor_id__in=user_ids).values_list("actor_id", flat=True))
+        for user in User.objects.filter(pk__in=actors):
+            user.username = f"retired-{user.pk}-{user.username}"[:150]
+            user.is_active = False
+            user.set_unusable_password()
+            user.save(update_fields=["username", "is_active", "password"])
+        User.objects.filter(pk__in=user_ids).exclude(pk__in=actors).delete()
         _replay_data_migrations(app_labels)
 
 

@@ -3,11 +3,26 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from credit import uscc as uscc_rules
 from credit.search import name_tokens
+
+# The years a date typed into a form may have: a decision, registration or publication date
+# outside them is a typing error (9999-12-31), and date arithmetic on it overflows.
+PLAUSIBLE_YEARS = (1900, 2100)
+
+
+def validate_plausible_date(value) -> None:
+    """A date (or date and time) between PLAUSIBLE_YEARS; the form names the field."""
+    low, high = PLAUSIBLE_YEARS
+    if value is not None and not low <= value.year <= high:
+        raise ValidationError(
+            _("Enter a date between the years %(low)d and %(high)d."), code="implausible_date",
+            params={"low": low, "high": high},
+        )
 
 
 class AgencyLevel(models.TextChoices):

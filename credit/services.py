@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from credit import models as m
 from credit.publication import publication_record
-from portal.audit import audit_changes
+from portal.audit import audit_changes, audit_record
 
 # The middle part of each record's audit action code, e.g. credit.penalty.withdrawn.
 ACTION_NAMES: dict[type[models.Model], str] = {
@@ -115,6 +115,11 @@ _BOOKKEEPING_FIELDS = frozenset(
 
 
 @transaction.atomic
+def person_identity_reveal(*, person: m.Person, actor) -> None:
+    """Record that `actor` was shown `person`'s full identity number (never the number itself)."""
+    audit_record(action="credit.person.identity_revealed", actor=actor, obj=person, payload={})
+
+
 def credit_object_save(
     *, obj: models.Model, actor, changed_fields: list[str] | None = None, correction_reason: str = ""
 ) -> models.Model:

@@ -18,7 +18,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import QueryDict
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -36,6 +35,7 @@ from inspections.models import (
     SpotCheck,
     Task,
     task_public_q,
+    task_result_public_q,
 )
 from portal import access
 
@@ -73,26 +73,7 @@ def service_errors(form: forms.Form, check) -> None:
         form.add_error(None, problem)
 
 
-class NulSafeListMixin:
-    """PostgreSQL refuses a NUL character in a text parameter (DataError, a 500), and a
-    list's search term and filter values go to it as such. No stored code, name or choice
-    contains one, so NUL characters are dropped from the query string and the search term."""
-
-    def changelist_view(self, request, extra_context=None):
-        if any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
-            cleaned = QueryDict(mutable=True)
-            for key, values in request.GET.lists():
-                cleaned.setlist(key.replace("\x00", ""), [value.replace("\x00", "") for value in values])
-            cleaned._mutable = False
-            request.GET = cleaned
-        return super().changelist_view(request, extra_context)
-
-    def get_search_results(self, request, queryset, search_term):
-        # Also reached from the autocomplete view, which passes its term through unchecked.
-        return super().get_search_results(request, queryset, search_term.replace("\x00", ""))
-
-
-class ScopedAdmin(NulSafeListMixin, access.AgencyScopedAdmin):
+class ScopedAdmin(access.AgencyScopedAdmin):
     """Inspections rows: the agency's own, private to it unless `others_visible`."""
 
     others_visible = False
@@ -100,7 +81,7 @@ class ScopedAdmin(NulSafeListMixin, access.AgencyScopedAdmin):
 
 
 @admin.register(InspectionItem)
-class InspectionItemAdmin(NulSafeListMixin, access.AgencyScopedAdmin):
+class InspectionItemAdmin(access.AgencyScopedAdmin):
     """The national one list: superusers and national-level agency staff maintain it;
     other agency staff read it. An item leaves the list by being made inactive."""
 
@@ -263,6 +244,30 @@ class PlanForm(forms.ModelForm):
                 self.add_error("regions", problem)
         return data
 
+    def _scope_list(self, name):
+        # A JSON value typed in the field: the scope is a list of codes, never true, 1.5 or 1e9.
+        value = self.cleaned_data.get(name)
+        if value in (None, ""):
+            return []
+        if not isinstance(value, list) or not all(isinstance(code, str) and code.strip() for code in value):
+            raise ValidationError(
+                _("Enter a list of codes in JSON, for example [\"110000\"], or [] for no limit."),
+                code="scope_list",
+            )
+        return value
+
+    def clean_regions(self):
+        return self._scope_list("regions")
+
+    def clean_entity_types(self):
+        return self._scope_list("entity_types")
+
+    def clean_industries(self):
+        return self._scope_list("industries")
+
+    def clean_statuses(self):
+        return self._scope_list("statuses")
+
     def clean_public_entropy(self):
         value = (self.cleaned_data.get("public_entropy") or "").strip()
         if value:
@@ -412,6 +417,27 @@ class OverdueFilter(admin.SimpleListFilter):
         return late if self.value() == "yes" else queryset.exclude(pk__in=late.values("pk"))
 
 
+class ResultFilter(admin.SimpleListFilter):
+    """Filter by result among the results the viewer may read: published ones, and their own
+    agency's recorded ones. A plain field filter would tell another agency's staff which firms of
+    a revealed plan got which result before it is published."""
+
+    title = _("result")
+    parameter_name = "result"
+
+    def lookups(self, request, model_admin):
+        return Result.choices
+
+    def queryset(self, request, queryset):
+        if self.value() not in Result.values:
+            return queryset
+        matching = queryset.filter(result=self.value())
+        principal = access.who(request)
+        if principal.is_superuser:
+            return matching
+        return matching.filter(Q(plan__agency_id=principal.agency_id) | task_result_public_q())
+
+
 class TaskForm(forms.ModelForm):
     manual_team = forms.ModelMultipleChoiceField(
         label=_("Assign a team by hand"), queryset=Inspector.objects.none(), required=False,
@@ -451,7 +477,7 @@ class TaskAdmin(ScopedAdmin):
     form = TaskForm
     agency_path = "plan__agency"
     list_display = ["number", "plan", "uscc", "risk_class", "team", "result", "completed_on", "due"]
-    list_filter = [OverdueFilter, "result", "plan__state", "assigned_manually"]
+    list_filter = [OverdueFilter, ResultFilter, "plan__state", "assigned_manually"]
     search_fields = ["number", "uscc", "plan__number"]
     list_select_related = ["plan"]
     readonly_fields = ["plan", "enterprise", "number", "uscc", "risk_class", "ticket", "inspector_codes",

@@ -3,6 +3,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from inspections import services
+from portal.locks import single_run
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -16,7 +17,8 @@ def draw_plan(plan_id: int) -> None:
 
 
 @shared_task(name="inspections.draws_requeue", ignore_result=True)
-def draws_requeue_task() -> dict[str, list[str]]:
+@single_run("inspections.draws_requeue")
+def draws_requeue_task() -> dict[str, list[str]] | None:
     """Every minute (beat: CELERY_BEAT_SCHEDULE["inspections-draws-requeue"]): queue again the
     draws that were asked for but never started, or stopped without finishing."""
     return services.draws_requeue()

@@ -129,14 +129,29 @@ class CreditListAdmin(_ServiceErrorsMixin, access.AgencyScopedAdmin):
         return format_html('<a href="{}">{}</a>', reverse("listings:staff_entry_add", args=[obj.code]), _("add"))
 
 
+def decides_objections(request, entry) -> bool:
+    """Objection grounds and who submitted them are the deciding agency's (the list owner's) to
+    read, and superusers'; other agencies' staff see that there is an objection and its outcome."""
+    return entry is not None and access.acts_for(request, entry.credit_list.owner_agency_id)
+
+
 class ListEntryEventInline(admin.TabularInline):
     model = ListEntryEvent
     extra = 0
     can_delete = False
-    readonly_fields = ["occurred_at", "kind", "actor_label", "note"]
+    readonly_fields = ["occurred_at", "kind", "actor_label", "note", "actor_masked"]
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("actor"))
+    def actor_masked(self, event):
+        return "-" if event.kind == ListEntryEvent.Kind.OBJECTION else event.actor_label
+
+    def get_fields(self, request, obj=None):
+        # `obj` is the entry: another agency's staff do not learn the objector's login.
+        shown = "actor_label" if decides_objections(request, obj) else "actor_masked"
+        return ["occurred_at", "kind", shown, "note"]
 
 
 @admin.register(ListEntry)
@@ -167,6 +182,13 @@ class ObjectionAdmin(ReadOnlyAdmin):
     list_display = ["id", "entry", "submitted_on", "state", "acceptance_due", "verification_due", "handle"]
     list_filter = ["state"]
     list_select_related = ["entry__credit_list"]
+    PRIVATE_FIELDS = ("grounds", "submitted_by")
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and not decides_objections(request, obj.entry):
+            fields = [name for name in fields if name not in self.PRIVATE_FIELDS]
+        return fields
 
     @admin.display(description=_("handle"))
     def handle(self, obj):

@@ -11,10 +11,14 @@ class ListingsConfig(AppConfig):
         from credit.publication import published
         from listings import parts
         from listings.forms import legal_representative_bar_warning
+        from listings.models import CreditList, ListEntry, ListEntryEvent, ListReason, Measure, Memorandum, Objection
+        from portal.permanence import refuse_hard_delete
 
         parts.register()
         legal_representative_check_register(legal_representative_bar_warning)
         published.connect(_drop_counts, dispatch_uid="listings.active_counts")
+        # Entries are removed, revoked or expire; lists and memoranda change: nothing is deleted.
+        refuse_hard_delete(CreditList, ListReason, ListEntry, ListEntryEvent, Objection, Memorandum, Measure)
 
 
 def _drop_counts(*, action: str, **kwargs) -> None:

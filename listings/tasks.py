@@ -3,9 +3,12 @@ from __future__ import annotations
 from celery import shared_task
 
 from listings import services
+from portal.locks import single_run
 
 
 @shared_task(name="listings.entries_expire")
-def list_entries_expire_task() -> int:
-    """Daily (beat: CELERY_BEAT_SCHEDULE["listings-expire-daily"]); a second run the same day changes nothing."""
+@single_run("listings.entries_expire")
+def list_entries_expire_task() -> int | None:
+    """Daily (beat: CELERY_BEAT_SCHEDULE["listings-expire-daily"]); a second run the same day changes nothing,
+    and a run started while another is in progress is skipped (None)."""
     return services.list_entries_expire()

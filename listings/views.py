@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from listings import selectors, services
 from listings.forms import EntryCreateForm, EntryRemoveForm, EntryRevokeForm, ObjectionDecisionForm, ObjectionForm
-from listings.models import CreditList, ListEntry, Objection, local_today
+from listings.models import CreditList, ListEntry, ListEntryEvent, Objection, local_today
 from portal import access
 
 PAGE_SIZE = 50
@@ -107,7 +107,13 @@ def entry_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         )
         staff_reader = access.may_read_staff_data(request, "listings.view_listentry", "listings.view_objection")
         if staff_reader:
-            context["history"] = selectors.list_entry_history(entry=entry)
+            history = list(selectors.list_entry_history(entry=entry))
+            if not principal.acts_for(owner):
+                # Who objected (an enterprise login) is the deciding agency's to know.
+                for event in history:
+                    if event.kind == ListEntryEvent.Kind.OBJECTION:
+                        event.actor_label = "-"
+            context["history"] = history
         if staff_reader or objector:
             context["objections"] = objections = list(selectors.list_entry_objections(entry=entry))
         if objector:

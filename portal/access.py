@@ -35,9 +35,11 @@ from functools import reduce
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib import admin
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.core.exceptions import BadRequest, PermissionDenied
+from django.db.models import DateField, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -197,6 +199,57 @@ def owned_or_404(
     raise Http404
 
 
+ADMIN_SEARCH_MAX_LENGTH = 200
+DATE_HIERARCHY_RANGES = {"year": (1, 9998), "month": (1, 12), "day": (1, 31)}
+
+
+class DeclaredLookupsChangeList(ChangeList):
+    """A change list that filters only by what its admin declares.
+
+    Django lets a change list's query string filter by any local field (``seed__startswith=``,
+    ``findings__contains=``), so a filter nobody declared could probe values the page hides. Here a
+    query-string parameter is accepted only if a declared list filter consumed it (each filter takes
+    its own parameters), or it is the date hierarchy's year, month or day, or one of Django's own
+    (search ``q``, ordering, page, popup): anything else is DisallowedModelAdminLookup, a 400.
+    A date-hierarchy value out of range and an over-long search term are a 400 too."""
+
+    def get_filters(self, request):
+        given = self.get_filters_params()
+        if self.date_hierarchy:
+            for part, (low, high) in DATE_HIERARCHY_RANGES.items():
+                for value in given.get(f"{self.date_hierarchy}__{part}", []):
+                    if not (value.isascii() and value.isdigit() and low <= int(value) <= high):
+                        raise BadRequest(f"{self.date_hierarchy}__{part}: out of range")
+        search_term_check(self.query)
+        result = super().get_filters(request)
+        undeclared = sorted(key for key in result[2] if key in given)  # what no declared filter consumed
+        if undeclared:
+            raise DisallowedModelAdminLookup(f"Filtering by {undeclared[0]} not allowed")
+        return result
+
+
+def search_term_check(term: str) -> None:
+    """An admin search (change list or autocomplete) of at most ADMIN_SEARCH_MAX_LENGTH characters:
+    every word of a longer one would add a condition, past what SQLite can compile."""
+    if len(term or "") > ADMIN_SEARCH_MAX_LENGTH:
+        raise BadRequest(f"search term longer than {ADMIN_SEARCH_MAX_LENGTH} characters")
+
+
+def declared_lookups_only(model_admin: admin.ModelAdmin) -> None:
+    """Give a model admin that does not derive from AgencyScopedAdmin (Django's users and groups,
+    django-axes, django-celery-beat, the audit log) the same change list and search cap (portal.apps)."""
+    if isinstance(model_admin, AgencyScopedAdmin):
+        return
+    search = model_admin.get_search_results
+
+    def get_search_results(request, queryset, search_term):
+        search_term_check(search_term)
+        return search(request, queryset, search_term)
+
+    model_admin.get_changelist = lambda request, **kwargs: DeclaredLookupsChangeList
+    model_admin.get_search_results = get_search_results
+
+
 class AgencyScopedAdmin(admin.ModelAdmin):
     """The one admin base: who may open it, whose rows are changed, which rows are hidden.
 
@@ -211,6 +264,8 @@ class AgencyScopedAdmin(admin.ModelAdmin):
       private and left out of the queryset except what `visible_q` lets through (a committed
       plan), so their addresses answer as for a missing row.
     - Delete: never, unless `may_delete` allows an unpublished row (a draft).
+    - Change lists filter only by declared filters (`DeclaredLookupsChangeList`); the admin's
+      "view on site" address answers only for rows of the queryset (`admin_view_on_site`).
     - `agency_choices`: foreign keys whose choices are limited to the staff member's agency,
       as ``{field: path from the choice to its agency}`` ("" = the choice is the agency).
     """
@@ -219,6 +274,21 @@ class AgencyScopedAdmin(admin.ModelAdmin):
     others_visible = True
     agency_choices: dict[str, str] = {}
     show_full_result_count = False  # one COUNT(*) over millions of rows is enough
+
+    def get_changelist(self, request, **kwargs):
+        return DeclaredLookupsChangeList
+
+    def get_search_results(self, request, queryset, search_term):
+        search_term_check(search_term)  # the autocomplete view comes here without a change list
+        return super().get_search_results(request, queryset, search_term)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        from credit.models import validate_plausible_date  # the floor's one date range
+
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and isinstance(db_field, DateField):
+            field.validators.append(validate_plausible_date)
+        return field
 
     def admin_allowed(self, request) -> bool:
         principal = who(request)
@@ -302,3 +372,22 @@ class AgencyScopedAdmin(admin.ModelAdmin):
         """A scoped staff member's new or changed row is their agency's, whatever a crafted POST says."""
         if self.is_scoped(request) and self.agency_path and "__" not in self.agency_path:
             setattr(obj, self.agency_path, staff_agency(request))
+
+
+def admin_view_on_site(request, content_type_id, object_id):
+    """The admin's "view on site" address (``/admin/r/<ct>/<id>/``), answered only for a row the
+    model's admin shows this user: Django's own view redirects to any object's page, so the
+    address of another agency's draft (its number) leaked. Anything else is a 404."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.contrib.contenttypes.views import shortcut
+
+    try:
+        model = ContentType.objects.get_for_id(int(content_type_id)).model_class()
+    except (ValueError, ContentType.DoesNotExist):
+        raise Http404 from None
+    model_admin = admin.site._registry.get(model)
+    if model_admin is None or not model_admin.has_view_or_change_permission(request):
+        raise Http404
+    if model_admin.get_object(request, object_id) is None:
+        raise Http404
+    return shortcut(request, content_type_id, object_id)

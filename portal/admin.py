@@ -12,6 +12,8 @@ from axes.admin import AccessAttemptAdmin as _AxesAttemptAdmin
 from axes.admin import AccessLogAdmin as _AxesLogAdmin
 from axes.models import AccessAttempt, AccessLog
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from portal import services
@@ -85,3 +87,23 @@ class LoginAttemptAdmin(_SuperuserReadOnly, _AxesAttemptAdmin):
 @admin.register(AccessLog)
 class LoginLogAdmin(_SuperuserReadOnly, _AxesLogAdmin):
     pass
+
+
+# --- Logins: deactivated, never deleted (the audit log names them as actors) -----------------
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class PortalUserAdmin(DjangoUserAdmin):
+    actions = ["deactivate_users"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Deactivate the selected logins (audited; logins are never deleted)"),
+                  permissions=["change"])
+    def deactivate_users(self, request, queryset):
+        done = sum(services.user_deactivate(user=user, actor=request.user) for user in queryset)
+        self.message_user(request, _("%(count)d logins deactivated.") % {"count": done}, messages.SUCCESS)

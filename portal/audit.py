@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from portal.models import AuditEvent
 
@@ -79,3 +80,14 @@ def audit_changes(
             old, new = (shown[field.name](value) if value else value for value in (old, new))
         changes[field.name] = audit_change(old, new)
     return changes
+
+
+ACTOR_DELETE_REFUSED = _("This login is named in the audit log as the actor of recorded changes; deactivate it "
+                         "instead of deleting it.")
+
+
+def refuse_deleting_an_actor(sender, instance, **kwargs) -> None:
+    """pre_delete of the user model (portal.apps): a login named by audit events is never deleted,
+    directly, in a queryset or by a cascade, so the log keeps its actors."""
+    if instance.pk is not None and AuditEvent.objects.filter(actor_id=instance.pk).exists():
+        raise models.ProtectedError(str(ACTOR_DELETE_REFUSED), {instance})

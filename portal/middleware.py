@@ -1,4 +1,6 @@
-"""A database that cannot be reached answers 503 with Retry-After, not 500.
+"""Project middleware: a database outage answers 503, and input no page accepts answers 400.
+
+A database that cannot be reached answers 503 with Retry-After, not 500.
 
 `DatabaseUnavailableMiddleware` turns django.db's OperationalError and InterfaceError
 (connection refused, timed out, lost) into templates/503.html, rendered without the
@@ -12,16 +14,18 @@ that Django made of them is replaced on the way out.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 
 from django.conf import settings
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template import loader
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 
 logger = logging.getLogger("portal.database")
 
@@ -69,3 +73,50 @@ def _mark_database_error(sender, request=None, **kwargs) -> None:
     error = sys.exc_info()[1]
     if request is not None and isinstance(error, DATABASE_ERRORS):
         setattr(request, _MARK, error)
+
+
+# --- Input the site never stores, refused once for the whole project --------------------------
+
+# C0 control characters except tab, line feed and carriage return, and DEL. PostgreSQL refuses a
+# NUL in a text parameter (a DataError, a 500) and no stored code, name or text holds any of them.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_QUERY_VALUE_LENGTH = 2000
+FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _shown(name: str) -> str:
+    """A parameter name as the message shows it: control characters escaped, at most 60 characters."""
+    return CONTROL_CHARACTERS.sub(lambda match: f"\\x{ord(match.group()):02x}", name[:60])
+
+
+def input_problem(request: HttpRequest) -> str | None:
+    """Why the query string or the form of `request` is refused, naming the parameter; None if it is not."""
+    sources = [(request.GET, MAX_QUERY_VALUE_LENGTH)]
+    if request.method == "POST" and request.content_type in FORM_CONTENT_TYPES:
+        try:
+            sources.append((request.POST, None))
+        except Exception:  # noqa: BLE001 - a malformed body is the view's (and Django's) to answer
+            pass
+    for data, longest in sources:
+        for key, values in data.lists():
+            if CONTROL_CHARACTERS.search(key) or any(CONTROL_CHARACTERS.search(value) for value in values):
+                return _("The parameter “%(name)s” contains a control character.") % {"name": _shown(key)}
+            if longest is not None and any(len(value) > longest for value in values):
+                return _("The parameter “%(name)s” is longer than %(count)d characters.") % {
+                    "name": _shown(key), "count": longest}
+    return None
+
+
+class InputSanityMiddleware:
+    """A NUL byte or other control character in a query-string or form parameter (its name or a
+    value), or a query-string value over MAX_QUERY_VALUE_LENGTH characters, answers 400 with a plain
+    message naming the parameter, before any view or filter sends it to the database."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        problem = input_problem(request)
+        if problem is not None:
+            return HttpResponseBadRequest(problem, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

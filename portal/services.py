@@ -37,3 +37,17 @@ def login_password_change(*, user, password: str) -> None:
     user.set_password(password)
     user.save(update_fields=["password"])
     audit_record(action="portal.login.password_changed", actor=user, obj=user, payload={})
+
+
+@transaction.atomic
+def user_deactivate(*, user, actor) -> bool:
+    """Deactivate a login instead of deleting it: the audit log keeps naming its actor.
+    Superusers only; audited; False when it was inactive already."""
+    if actor is None or not (actor.is_active and actor.is_superuser):
+        raise PermissionDenied("Only a superuser may deactivate a login.")
+    if not user.is_active:
+        return False
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    audit_record(action="portal.login.deactivated", actor=actor, obj=user, payload={})
+    return True

@@ -295,9 +295,17 @@ ROWS: dict[str, list[Case]] = {
         lambda w: "/admin/autocomplete/?app_label=inspections&model_name=inspector&field_name=user&term=staff",
         GET=(LOGIN, LOGIN, LOGIN, 403, 403, 403, 403, 200))],
     # "View on site" follows the object's public address, for any staff login (a public object here).
-    "admin/r/<path:content_type_id>/<path:object_id>/": [Case(
-        lambda w: f"/admin/r/{content_type_id(w.enterprise)}/{w.enterprise.pk}/",
-        GET=(LOGIN, LOGIN, LOGIN, *(REDIRECT,) * 5))],
+    # Only for a row the model's admin shows the user (portal.access.admin_view_on_site).
+    "admin/r/<path:content_type_id>/<path:object_id>/": [
+        Case(lambda w: f"/admin/r/{content_type_id(w.enterprise)}/{w.enterprise.pk}/",
+             GET=(LOGIN, LOGIN, LOGIN, REDIRECT, REDIRECT, 404, 404, REDIRECT)),
+        # Agency B's draft plan: hidden from agency A, so its address (its number) is not told.
+        Case(lambda w: f"/admin/r/{content_type_id(w.draft_plan)}/{w.draft_plan.pk}/",
+             GET=(LOGIN, LOGIN, LOGIN, 404, REDIRECT, 404, 404, REDIRECT)),
+        Case(lambda w: f"/admin/r/{content_type_id(w.enterprise)}/not-a-number/",
+             GET=(LOGIN, LOGIN, LOGIN, 404, 404, 404, 404, 404)),
+        Case(lambda w: "/admin/r/999999/1/", GET=(LOGIN, LOGIN, LOGIN, *(404,) * 5)),
+    ],
     "admin/auth/user/<id>/password/": [Case(
         lambda w: f"/admin/auth/user/{w.user.pk}/password/",
         GET=(LOGIN, LOGIN, LOGIN, 403, 403, 403, 403, 200), POST=(LOGIN, LOGIN, LOGIN, 403, 403, 403, 403, 200))],
@@ -379,7 +387,7 @@ ADMIN: dict[str, list[AdminRow]] = {
     "axes.accesslog": [AdminRow("accesslog", staff_a="D D D D D", staff_b="D D D D D", superuser="O D V O D")],
     "portal.auditevent": [AdminRow("auditevent", staff_a="D D D D D", staff_b="D D D D D", superuser="O D V O D")],
     "auth.group": [superuser_only("group", deletable=True)],
-    "auth.user": [superuser_only("user", deletable=True)],
+    "auth.user": [superuser_only("user")],  # deactivated, never deleted (portal.admin.PortalUserAdmin)
     **{f"django_celery_beat.{name}": [superuser_only(name, deletable=True)] for name in [
         "periodictask", "intervalschedule", "crontabschedule", "solarschedule", "clockedschedule"]},
 }

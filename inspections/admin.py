@@ -425,8 +425,7 @@ class TaskForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["manual_team"].queryset = Inspector.objects.filter(agency_id=self.instance.plan.agency_id,
-                                                                           active=True)
+            self.fields["manual_team"].queryset = selectors.plan_manual_team_candidates(self.instance.plan)
 
     def clean(self):
         data = super().clean()
@@ -438,6 +437,9 @@ class TaskForm(forms.ModelForm):
         if data.get("completed_on") and data["completed_on"] > timezone.localdate():
             self.add_error("completed_on", _("The completion date cannot be in the future."))
         team = data.get("manual_team")
+        if result and self.instance.pk and not self.instance.is_assigned and not team:
+            self.add_error("result", _("The draw left this firm without a team; assign a team by hand "
+                                       "before recording a result."))
         if team and self.instance.plan and len(team) < self.instance.plan.team_size:
             self.add_error("manual_team", _("Choose at least %(size)d inspectors.") % {
                 "size": self.instance.plan.team_size})

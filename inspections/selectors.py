@@ -46,6 +46,19 @@ def plan_roster(plan: Plan) -> QuerySet[Inspector]:
     )
 
 
+def plan_frozen_roster(plan: Plan) -> list[str]:
+    """The inspector codes frozen in the plan's roster.csv when it was committed."""
+    from inspections.draw import algorithm
+
+    content = PlanFile.objects.filter(plan=plan, name=algorithm.ROSTER_FILE).values_list("content", flat=True).first()
+    return algorithm.parse_roster(bytes(content)) if content is not None else []
+
+
+def plan_manual_team_candidates(plan: Plan) -> QuerySet[Inspector]:
+    """Who may join a team given by hand: on the frozen roster and still qualified for every item."""
+    return plan_roster(plan).filter(code__in=plan_frozen_roster(plan))
+
+
 def _recent_cutoff(plan: Plan) -> dt.date:
     return timezone.localdate() - dt.timedelta(days=plan.conflict_period_days)
 

@@ -456,9 +456,18 @@ def task_assign_manual(*, task: Task, inspectors: Iterable[Inspector], actor) ->
             _("Team: choose at least %(size)d different inspectors."), params={"size": plan.team_size}
         )
     excluded = selectors.inspector_exclusions_for(plan=plan, enterprise_id=task.enterprise_id)
+    roster = set(selectors.plan_frozen_roster(plan))
+    qualified = set(selectors.plan_roster(plan).values_list("code", flat=True))
     for inspector in chosen:
         if not inspector.active or inspector.agency_id != plan.agency_id:
             raise InspectionError(_("Team: %(code)s is not an active inspector of the plan's agency."),
+                                  params={"code": inspector.code})
+        if inspector.code not in roster:
+            raise InspectionError(
+                _("Team: %(code)s is not on the roster frozen when plan %(number)s was committed."),
+                params={"code": inspector.code, "number": plan.number})
+        if inspector.code not in qualified:
+            raise InspectionError(_("Team: %(code)s is not qualified for every inspection item of the plan."),
                                   params={"code": inspector.code})
         if inspector.code in excluded:
             raise InspectionError(_("Team: %(code)s has a conflict with this firm and is excluded."),
@@ -482,6 +491,9 @@ def task_result_record(*, task: Task, result: str, findings: str, completed_on: 
         raise InspectionError(_("Result: the plan has not been drawn."))
     if task.published_at:
         raise InspectionError(_("Result: this result is already published and cannot be changed."))
+    if not task.is_assigned:
+        raise InspectionError(_("Result: the draw left this firm without a team; assign a team by hand "
+                                "before recording a result."))
     if result not in Result.values:
         raise InspectionError(_("Result: choose one of the listed result categories."), code="choice")
     if completed_on is None or completed_on > timezone.localdate():

@@ -10,10 +10,10 @@ class ListingsConfig(AppConfig):
         from credit.hooks import legal_representative_check_register
         from credit.publication import published
         from listings import parts
-        from listings.forms import legal_representative_bar_warning
+        from listings.forms import legal_representative_bar_refusal
 
         parts.register()
-        legal_representative_check_register(legal_representative_bar_warning)
+        legal_representative_check_register(legal_representative_bar_refusal)
         published.connect(_drop_counts, dispatch_uid="listings.active_counts")
 
 

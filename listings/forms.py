@@ -86,14 +86,15 @@ class ObjectionDecisionForm(forms.Form):
             self.fields["decision"].choices = self.fields["decision"].choices[1:]
 
 
-def legal_representative_bar_warning(*, person, enterprise=None) -> str:
-    """A warning (empty if none) for staff recording `person` as legal representative of `enterprise`."""
+def legal_representative_bar_refusal(*, person, enterprise=None) -> str:
+    """Why `person` may not be appointed legal representative of `enterprise` ("" if nothing bars it)."""
     bar = person_bar_get(person, exclude_enterprise_id=getattr(enterprise, "pk", None))
     if bar is None:
         return ""
     return str(
         _(
-            "%(person)s is barred until %(date)s from being legal representative of another enterprise: "
+            "Legal representative: %(person)s is barred until %(date)s from being legal representative of "
+            "another enterprise: "
             "%(enterprise)s was put on the serious illegal and dishonest list for false disclosure "
             "(decision %(number)s)."
         )

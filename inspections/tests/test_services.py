@@ -118,7 +118,7 @@ def test_it_assigns_an_unassigned_firm_by_hand_with_an_audit_event(setup_plan):
     plan, inspectors, user = drawn(setup_plan, workload_cap=1)
     unassigned = Task.objects.filter(plan=plan, inspector_codes="").first()
     assert unassigned is not None  # 4 inspectors at cap 1 form only 2 teams for 9 firms
-    extra = [InspectorFactory(agency=plan.agency), InspectorFactory(agency=plan.agency)]
+    extra = inspectors[:2]
     Conflict.objects.create(inspector=extra[0], enterprise=unassigned.enterprise, reason="former employee",
                             declared_on=dt.date(2026, 1, 1))
     with pytest.raises(services.InspectionError) as problem:
@@ -126,13 +126,43 @@ def test_it_assigns_an_unassigned_firm_by_hand_with_an_audit_event(setup_plan):
     assert extra[0].code in str(problem.value)
     with pytest.raises(services.InspectionError):
         services.task_assign_manual(task=unassigned, inspectors=[extra[1]], actor=user)
-    other = InspectorFactory(agency=plan.agency)
+    other = inspectors[2]
     task = services.task_assign_manual(task=unassigned, inspectors=[extra[1], other], actor=user)
     assert task.assigned_manually and task.inspector_codes == f"{extra[1].code};{other.code}"
     event = AuditEvent.objects.get(action="inspections.assignment.manual")
     assert event.actor == user and event.payload["inspectors"] == [extra[1].code, other.code]
     with pytest.raises(services.InspectionError):
         services.task_assign_manual(task=task, inspectors=[extra[1], other], actor=user)
+
+
+def test_a_manual_team_takes_only_qualified_inspectors_of_the_frozen_roster(setup_plan):
+    plan, inspectors, user = drawn(setup_plan, workload_cap=1)
+    unassigned = Task.objects.filter(plan=plan, inspector_codes="").first()
+    newcomer = InspectorFactory(agency=plan.agency, items=list(plan.items.all()))  # joined after the commit
+    with pytest.raises(services.InspectionError) as problem:
+        services.task_assign_manual(task=unassigned, inspectors=[inspectors[0], newcomer], actor=user)
+    assert newcomer.code in str(problem.value) and "roster" in str(problem.value)
+    inspectors[1].items.clear()  # lost the qualification since the commit
+    with pytest.raises(services.InspectionError) as problem:
+        services.task_assign_manual(task=unassigned, inspectors=[inspectors[0], inspectors[1]], actor=user)
+    assert inspectors[1].code in str(problem.value) and "qualified" in str(problem.value)
+    assert set(selectors.plan_manual_team_candidates(plan).values_list("code", flat=True)) == {
+        inspectors[0].code, inspectors[2].code, inspectors[3].code}
+    task = services.task_assign_manual(task=unassigned, inspectors=[inspectors[0], inspectors[2]], actor=user)
+    assert task.is_assigned
+
+
+def test_no_result_is_recorded_for_a_firm_without_a_team(setup_plan):
+    plan, inspectors, user = drawn(setup_plan, workload_cap=1)
+    unassigned = Task.objects.filter(plan=plan, inspector_codes="").first()
+    with pytest.raises(services.InspectionError) as problem:
+        services.task_result_record(task=unassigned, result=Result.NO_PROBLEM, findings="",
+                                    completed_on=plan.checks_end_on, actor=user)
+    assert "without a team" in str(problem.value)
+    services.task_assign_manual(task=unassigned, inspectors=inspectors[:2], actor=user)
+    task = services.task_result_record(task=unassigned, result=Result.NO_PROBLEM, findings="",
+                                       completed_on=plan.checks_end_on, actor=user)
+    assert task.result == Result.NO_PROBLEM
 
 
 def test_it_records_and_publishes_results_and_invalidates_credit_files(setup_plan, django_capture_on_commit_callbacks):

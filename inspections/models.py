@@ -369,3 +369,38 @@ class SpotCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise_id} {self.checked_on}"
+
+
+class DisclosureOrder(models.Model):
+    """An order to disclose information, made when a check found it "not disclosed as
+    required" (企业公示信息抽查办法 Art. 13): the firm is put on the abnormal-operations list
+    only if the deadline (working days on the official calendar) passes uncured."""
+
+    enterprise = models.ForeignKey(Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT,
+                                   related_name="disclosure_orders")
+    agency = models.ForeignKey(Agency, verbose_name=_("ordering agency"), on_delete=models.PROTECT,
+                               related_name="disclosure_orders")
+    task = models.OneToOneField(Task, verbose_name=_("inspection task"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="disclosure_order")
+    spot_check = models.OneToOneField(SpotCheck, verbose_name=_("spot check"), null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="disclosure_order")
+    number = models.CharField(_("order number"), max_length=100)
+    source_label = models.CharField(_("source"), max_length=200, blank=True)
+    source_url = models.CharField(_("source address"), max_length=300, blank=True)
+    ordered_on = models.DateField(_("ordered on"))
+    due_on = models.DateField(_("disclosure due"))
+    due_provisional = models.BooleanField(_("deadline provisional"), default=False)
+    cured_on = models.DateField(_("disclosed on"), null=True, blank=True)
+    listed_at = models.DateTimeField(_("listed as abnormal at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("order to disclose")
+        verbose_name_plural = _("orders to disclose")
+        ordering = ["-ordered_on", "-id"]
+        indexes = [
+            models.Index(fields=["due_on"], name="insp_order_lapse",
+                         condition=models.Q(cured_on__isnull=True, listed_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return self.number

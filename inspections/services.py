@@ -23,6 +23,7 @@ from inspections import selectors
 from inspections.draw import algorithm, engine
 from inspections.models import (
     Conflict,
+    DisclosureOrder,
     Draw,
     InspectionItem,
     Inspector,
@@ -541,16 +542,36 @@ def plan_results_publish(*, plan: Plan, actor) -> int:
 
 
 @transaction.atomic
+def disclosure_order_cure(*, order: DisclosureOrder, cured_on: dt.date, actor) -> DisclosureOrder:
+    """Record that the firm disclosed as ordered: the order then never lists it."""
+    order = DisclosureOrder.objects.select_for_update().get(pk=order.pk)
+    _require_agency(actor, order.agency_id, _("Agency"))
+    if order.cured_on is not None or order.listed_at is not None:
+        raise InspectionError({"cured_on": _("Disclosed on: this order is already closed (disclosed or listed).")})
+    if cured_on is None or cured_on > timezone.localdate() or cured_on < order.ordered_on:
+        raise InspectionError({"cured_on": _(
+            "Disclosed on: enter the day the firm disclosed, between the order date and today.")})
+    order.cured_on = cured_on
+    order.save(update_fields=["cured_on"])
+    audit_record(action="inspections.disclosure_order.cured", actor=actor, obj=order,
+                 payload={"cured_on": cured_on.isoformat(), "on_time": cured_on <= order.due_on})
+    return order
+
+
+@transaction.atomic
 def spot_check_publish(
     *, enterprise: Enterprise, agency: Agency, kind: str, checked_on: dt.date, result: str, actor
 ) -> SpotCheck:
     spot_check_check(agency_id=agency.pk, checked_on=checked_on, actor=actor)
     if result not in Result.values:
         raise InspectionError(_("Result: choose one of the listed result categories."), code="choice")
+    from inspections.followups import spot_check_followups_create
+
     check = SpotCheck.objects.create(enterprise=enterprise, agency=agency, kind=kind, checked_on=checked_on,
                                      result=result, published_at=timezone.now())
+    followups = spot_check_followups_create(check=check)
     publication_record(action="inspections.spot_check.published", actor=actor, obj=check,
-                       payload={"result": result}, enterprises=[enterprise.pk])
+                       payload={"result": result, "followups": followups}, enterprises=[enterprise.pk])
     return check
 
 

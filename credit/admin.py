@@ -282,8 +282,9 @@ class JudicialAssistanceAdmin(PublishedRecordAdmin):
 
 
 class EnterpriseForm(forms.ModelForm):
-    # Longer than 18 so that a code typed with spaces or hyphens reaches the rule check.
-    uscc = forms.CharField(label=_("unified social credit code"), max_length=40)
+    # No max_length: a code typed with spaces or hyphens must reach the rule check
+    # (credit.uscc.validate), which names the failed rule; Django's generic length message would not.
+    uscc = forms.CharField(label=_("unified social credit code"))
 
     class Meta:
         model = m.Enterprise

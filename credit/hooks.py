@@ -5,6 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.dispatch import Signal
+
+# Sent inside the transaction that withdraws (annuls) an administrative penalty, with
+# `penalty` and `reason`: listings revokes the entries that followed it (Order 44 Art. 19).
+penalty_withdrawn = Signal()
+
 # (person, enterprise or None) -> the reason the person may not be appointed legal
 # representative of the enterprise, or "" (listings: the bar after false disclosure).
 # credit.services.credit_object_save refuses the appointment with every reason given.

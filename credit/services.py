@@ -12,7 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from credit import models as m
-from credit.hooks import legal_representative_refusals
+from credit.hooks import legal_representative_refusals, penalty_withdrawn
 from credit.publication import publication_record
 from portal.audit import audit_changes
 
@@ -240,4 +240,6 @@ def published_record_withdraw(*, record: m.PublishedRecord, actor, reason: str) 
         payload={"reason": record.withdrawal_reason, "enterprise_id": record.enterprise_id},
         enterprises=[record.enterprise_id],
     )
+    if isinstance(record, m.AdministrativePenalty):
+        penalty_withdrawn.send(sender=m.AdministrativePenalty, penalty=record, reason=record.withdrawal_reason)
     return record

@@ -249,7 +249,7 @@ class PlanForm(forms.ModelForm):
         model = Plan
         fields = [
             "agency", "number", "name", "name_en", "year", "batch", "items", "regions", "entity_types",
-            "industries", "statuses", "ratio_a", "ratio_b", "ratio_c", "ratio_d", "team_size", "workload_cap",
+            "industries", "statuses", "ratio_a", "ratio_b", "ratio_c", "ratio_d", "ratio_reason", "team_size", "workload_cap",
             "conflict_period_days", "entropy_source", "reveal_policy", "checks_end_on", "public_entropy",
         ]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -137,6 +138,11 @@ class Plan(models.Model):
     ratio_b = models.DecimalField(_("ratio for class B"), max_digits=5, decimal_places=4, validators=RATIO)
     ratio_c = models.DecimalField(_("ratio for class C"), max_digits=5, decimal_places=4, validators=RATIO)
     ratio_d = models.DecimalField(_("ratio for class D"), max_digits=5, decimal_places=4, validators=RATIO)
+    # 国市监信发〔2022〕6号: the riskier the class, the more often it is checked (Plan.clean).
+    ratio_reason = models.TextField(
+        _("reason for the ratios"), blank=True, default="", db_default="",
+        help_text=_("Required when the ratios do not rise from class A to class D."),
+    )
     team_size = models.PositiveSmallIntegerField(_("team size"), default=2, validators=[MinValueValidator(2)])
     workload_cap = models.PositiveIntegerField(_("workload cap"), validators=[MinValueValidator(1)],
                                                help_text=_("Most firms one inspector may be drawn for in this plan"))
@@ -187,6 +193,16 @@ class Plan(models.Model):
 
     def get_absolute_url(self) -> str:
         return f"/inspections/plans/{self.number}/"
+
+    def clean(self) -> None:
+        super().clean()
+        ratios = [self.ratio_a, self.ratio_b, self.ratio_c, self.ratio_d]
+        if None in ratios:
+            return
+        if any(lower > higher for lower, higher in zip(ratios, ratios[1:], strict=False)) and not self.ratio_reason.strip():
+            raise ValidationError({"ratio_reason": _(
+                "Reason for the ratios: the ratios do not rise with the risk class (A low to D high); "
+                "record why this plan samples a lower-risk class more.")}, code="ratio_reason_required")
 
     @property
     def ratios(self) -> dict[str, str]:

@@ -175,6 +175,15 @@ def plan_commit(*, plan: Plan, actor, secret: bytes | None = None) -> Plan:
     if not plan.items.exists():
         raise InspectionError(_("Inspection items: a plan needs at least one item before it is committed."))
     pool = list(selectors.plan_scope(plan).values_list("uscc", "risk_class").iterator(chunk_size=20000))
+    counts: dict[str, int] = {}
+    for _uscc, risk_class in pool:
+        counts[risk_class] = counts.get(risk_class, 0) + 1
+    if not algorithm.expected_share(counts, plan.ratios):
+        raise InspectionError(
+            _("Sampling ratios: with its scope (%(count)d firms) and ratios the plan would draw no firm; "
+              "widen the scope or raise the ratios before committing."),
+            code="draws_no_firm", params={"count": len(pool)},
+        )
     roster = list(selectors.plan_roster(plan).values_list("code", flat=True))
     if len(roster) < plan.team_size:
         raise InspectionError(

@@ -7,7 +7,7 @@ class ListingsConfig(AppConfig):
     verbose_name = _("Listings")
 
     def ready(self) -> None:
-        from credit.hooks import legal_representative_check_register
+        from credit.hooks import legal_representative_check_register, penalty_withdrawn
         from credit.publication import published
         from listings import parts
         from listings.forms import legal_representative_bar_refusal
@@ -15,6 +15,14 @@ class ListingsConfig(AppConfig):
         parts.register()
         legal_representative_check_register(legal_representative_bar_refusal)
         published.connect(_drop_counts, dispatch_uid="listings.active_counts")
+        penalty_withdrawn.connect(_revoke_followers, dispatch_uid="listings.penalty_withdrawn")
+
+
+def _revoke_followers(*, penalty, reason: str, **kwargs) -> None:
+    # The penalty a listing followed was annulled: the listing was wrong, so it is revoked.
+    from listings.services import penalty_entries_revoke
+
+    penalty_entries_revoke(penalty=penalty, reason=reason)
 
 
 def _drop_counts(*, action: str, **kwargs) -> None:

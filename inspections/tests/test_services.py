@@ -357,8 +357,50 @@ def test_it_keeps_an_immediately_revealed_plan_revealed_from_the_draw(setup_plan
     assert plan.revealed_at == revealed_at
 
 
-def test_it_reveals_a_draw_that_selected_no_firm_at_once(setup_plan):
-    plan, _, _ = drawn(setup_plan, reveal_policy="on_publication", ratio_a=0, ratio_b=0, ratio_c=0, ratio_d=0)
-    assert plan.state == PlanState.DRAWN and not Task.objects.filter(plan=plan).exists()
-    # Nothing to wait for and nobody to forewarn: otherwise it could never be revealed.
-    assert plan.revealed_at is not None
+def test_a_plan_whose_ratios_would_draw_no_firm_cannot_be_committed(setup_plan):
+    # Formerly drawn and revealed at once with no task; now refused before the commitment.
+    plan, _, user = setup_plan(reveal_policy="on_publication", ratio_a=0, ratio_b=0, ratio_c=0, ratio_d=0)
+    with pytest.raises(services.InspectionError) as problem:
+        services.plan_commit(plan=plan, actor=user)
+    assert problem.value.code == "draws_no_firm"
+    assert not PlanFile.objects.filter(plan=plan).exists()
+
+
+def test_a_plan_that_would_draw_no_firm_cannot_be_committed(setup_plan):
+    plan, _, user = setup_plan(regions=["659999"])  # no firm registered there
+    with pytest.raises(services.InspectionError) as problem:
+        services.plan_commit(plan=plan, actor=user)
+    assert problem.value.code == "draws_no_firm" and "draw no firm" in str(problem.value)
+    plan.refresh_from_db()
+    assert plan.state == PlanState.DRAFT
+
+
+def test_the_default_pool_leaves_out_deregistered_revoked_and_moved_out_firms(setup_plan):
+    from credit.models import RegistrationStatus
+
+    plan, _, _ = setup_plan()
+    gone = [EnterpriseFactory(registration_authority=plan.agency, status=status) for status in (
+        RegistrationStatus.DEREGISTERED, RegistrationStatus.REVOKED, RegistrationStatus.MOVED_OUT)]
+    suspended = EnterpriseFactory(registration_authority=plan.agency, status=RegistrationStatus.SUSPENDED)
+    plan.statuses = []
+    scope = set(selectors.plan_scope(plan).values_list("pk", flat=True))
+    assert suspended.pk in scope and not scope & {firm.pk for firm in gone}
+    plan.statuses = [RegistrationStatus.DEREGISTERED]  # named explicitly: the agency's choice
+    assert set(selectors.plan_scope(plan).values_list("pk", flat=True)) == {gone[0].pk}
+
+
+def test_ratios_that_do_not_rise_with_the_risk_class_need_a_recorded_reason(setup_plan):
+    from decimal import Decimal
+
+    from django.core.exceptions import ValidationError
+
+    plan, _, user = setup_plan()
+    plan.regions = [services.agency_region_prefix(plan.agency)]
+    plan.ratio_a, plan.ratio_d = Decimal("0.9"), Decimal("0.1")
+    with pytest.raises(ValidationError) as problem:
+        services.plan_save(plan=plan, actor=user)
+    assert "ratio_reason" in problem.value.message_dict
+    plan.ratio_reason = "本批次专项检查低风险企业集中的行业"
+    services.plan_save(plan=plan, actor=user)
+    plan.refresh_from_db()
+    assert plan.ratio_reason.startswith("本批次")

@@ -15,7 +15,6 @@ from django.utils.translation import ngettext
 from credit import models as m
 from credit import services
 from credit import uscc as uscc_rules
-from credit.hooks import legal_representative_warnings
 from portal.access import AgencyScopedAdmin, who
 
 
@@ -165,11 +164,12 @@ class PenaltyForm(forms.ModelForm):
     class Meta:
         model = m.AdministrativePenalty
         fields = ("enterprise", "source_agency", "document_number", "decided_on", "violation_type", "content",
-                  "fine_amount", "severity", "publication_ends_on")
+                  "fine_amount", "severity", "warning_only", "publication_ends_on")
         help_texts = {
             "publication_ends_on": _(
-                "At most 3 months after the decision for a minor penalty, 1 year for a general one and 3 years for "
-                "a serious one. Left empty, the maximum for the severity class is used."
+                "At most 3 months after the decision for a minor penalty; at least 3 months and at most 1 year "
+                "for a general one; at least 1 year and at most 3 years for a serious one. Left empty, the maximum "
+                "for the severity class is used."
             ),
         }
 
@@ -191,9 +191,9 @@ class PenaltyForm(forms.ModelForm):
 @admin.register(m.AdministrativePenalty)
 class PenaltyAdmin(PublishedRecordAdmin):
     form = PenaltyForm
-    list_display = ("document_number", "enterprise_name", "violation_type", "severity", "fine_amount", "source_agency",
-                    "decided_on", "in_force")
-    list_filter = ("severity", WithdrawnFilter)
+    list_display = ("document_number", "enterprise_name", "violation_type", "severity", "warning_only", "fine_amount",
+                    "source_agency", "decided_on", "in_force")
+    list_filter = ("severity", "warning_only", WithdrawnFilter)
 
 
 @admin.register(m.AdministrativeLicence)
@@ -282,8 +282,9 @@ class JudicialAssistanceAdmin(PublishedRecordAdmin):
 
 
 class EnterpriseForm(forms.ModelForm):
-    # Longer than 18 so that a code typed with spaces or hyphens reaches the rule check.
-    uscc = forms.CharField(label=_("unified social credit code"), max_length=40)
+    # No max_length: a code typed with spaces or hyphens must reach the rule check
+    # (credit.uscc.validate), which names the failed rule; Django's generic length message would not.
+    uscc = forms.CharField(label=_("unified social credit code"))
 
     class Meta:
         model = m.Enterprise
@@ -297,26 +298,25 @@ class EnterpriseForm(forms.ModelForm):
     def clean_uscc(self):
         return uscc_rules.validate(self.cleaned_data["uscc"])
 
-
-class LegalRepresentativeWarningAdminMixin:
-    """Warns staff who set a person as legal representative whom another app's rule
-    objects to (credit.hooks; listings: the bar after false disclosure). It warns rather
-    than refuses because the registration decision belongs to the registering agency."""
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if obj.legal_representative_id and (not change or "legal_representative" in form.changed_data):
-            for warning in legal_representative_warnings(person=obj.legal_representative, enterprise=obj):
-                messages.warning(request, warning)
+    def clean(self):
+        cleaned = super().clean()
+        person = cleaned.get("legal_representative")
+        if person is not None and "legal_representative" in self.changed_data:
+            # The same check credit_object_save makes, shown on the field instead of as a server error.
+            try:
+                services.legal_representative_check(person=person, enterprise=self.instance)
+            except ValidationError as refusal:
+                self.add_error(None, refusal)
+        return cleaned
 
 
 @admin.register(m.Enterprise)
-class EnterpriseAdmin(LegalRepresentativeWarningAdminMixin, CreditSaveMixin, AgencyScopedAdmin):
+class EnterpriseAdmin(CreditSaveMixin, AgencyScopedAdmin):
     """Registration data belongs to the registration authority.
 
     Setting a person barred by a serious-list entry (false disclosure) as legal
-    representative is warned about, not refused: the registration decision stays with
-    the registering agency.
+    representative of another enterprise is refused on the legal_representative field
+    (EnterpriseForm.clean, credit.services.legal_representative_check).
     """
 
     agency_path = "registration_authority"

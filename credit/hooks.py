@@ -5,8 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-# (person, enterprise or None) -> a warning for staff recording the person as legal
+from django.dispatch import Signal
+
+# Sent inside the transaction that withdraws (annuls) an administrative penalty, with
+# `penalty` and `reason`: listings revokes the entries that followed it (Order 44 Art. 19).
+penalty_withdrawn = Signal()
+
+# (person, enterprise or None) -> the reason the person may not be appointed legal
 # representative of the enterprise, or "" (listings: the bar after false disclosure).
+# credit.services.credit_object_save refuses the appointment with every reason given.
 LegalRepresentativeCheck = Callable[..., str]
 _legal_representative_checks: list[LegalRepresentativeCheck] = []
 
@@ -16,7 +23,7 @@ def legal_representative_check_register(check: LegalRepresentativeCheck) -> None
         _legal_representative_checks.append(check)
 
 
-def legal_representative_warnings(*, person, enterprise=None) -> list[str]:
-    """Every registered app's warning about appointing `person` at `enterprise`."""
-    warnings = (check(person=person, enterprise=enterprise) for check in _legal_representative_checks)
-    return [warning for warning in warnings if warning]
+def legal_representative_refusals(*, person, enterprise=None) -> list[str]:
+    """Every registered app's reason for refusing `person` as legal representative of `enterprise`."""
+    reasons = (check(person=person, enterprise=enterprise) for check in _legal_representative_checks)
+    return [reason for reason in reasons if reason]

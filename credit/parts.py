@@ -101,7 +101,8 @@ CREDIT_SECTIONS = (
     ),
     Section(
         key="penalties", order=80, template=_template("penalties"),
-        rows=_rows(m.AdministrativePenalty, "-decided_on", "-id"),
+        # A warning-only penalty is recorded but never published (SAMR Order 107 Art. 7).
+        rows=_rows(m.AdministrativePenalty, "-decided_on", "-id", warning_only=False),
         contents=(("penalties", _("Administrative penalties")),), related=(_SOURCE_AGENCY,),
         load=_penalties_load, empty=lambda: {"penalties": [], "penalties_ended": 0},
     ),

@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from credit import models as m
+from credit.hooks import legal_representative_refusals, penalty_withdrawn
 from credit.publication import publication_record
 from portal.audit import audit_changes, audit_record
 
@@ -45,17 +46,45 @@ def penalty_publication_latest_end(*, severity: str, decided_on: dt.date) -> dt.
     return decided_on + relativedelta(months=months) - dt.timedelta(days=1)
 
 
+def penalty_publication_earliest_end(*, severity: str, decided_on: dt.date) -> dt.date | None:
+    """The first day a penalty of this class may stop being shown (its last day of
+    publication), counted as the latest end is: the shortest period of its class
+    (credit.models.PUBLICATION_MONTHS); None where the class has no minimum (minor)."""
+    months = m.PUBLICATION_MONTHS[severity].shortest
+    if months is None:
+        return None
+    return decided_on + relativedelta(months=months) - dt.timedelta(days=1)
+
+
 def penalty_publication_end(*, severity: str, decided_on: dt.date, ends_on: dt.date | None) -> dt.date:
     """The publication end to store: the maximum for the class when none is given;
-    otherwise the given date, refused beyond the maximum or before the decision."""
+    otherwise the given date, refused beyond the maximum, before the minimum of the
+    class (general 3 months, serious 1 year) or before the decision."""
     latest = penalty_publication_latest_end(severity=severity, decided_on=decided_on)
     if ends_on is None:
         return latest
+    earliest = penalty_publication_earliest_end(severity=severity, decided_on=decided_on)
     if ends_on < decided_on:
         message = _("Publication ends: the date cannot be before the decision date (%(date)s).")
         raise ValidationError(
             {"publication_ends_on": ValidationError(
                 message, code="publication_before_decision", params={"date": date_format(decided_on)}
+            )}
+        )
+    if earliest is not None and ends_on < earliest:
+        message = {
+            m.Severity.GENERAL: _(
+                "Publication ends: a general penalty is published for at least 3 months after the decision date, "
+                "that is until %(earliest)s at the earliest."
+            ),
+            m.Severity.SERIOUS: _(
+                "Publication ends: a serious penalty is published for at least 1 year after the decision date, "
+                "that is until %(earliest)s at the earliest."
+            ),
+        }[severity]
+        raise ValidationError(
+            {"publication_ends_on": ValidationError(
+                message, code="publication_too_short", params={"earliest": date_format(earliest)}
             )}
         )
     if ends_on > latest:
@@ -114,6 +143,14 @@ _BOOKKEEPING_FIELDS = frozenset(
 )
 
 
+def legal_representative_check(*, person: m.Person, enterprise: m.Enterprise) -> None:
+    """Refuse appointing `person` legal representative of `enterprise` when a registered rule
+    bars it (credit.hooks; listings: the bar after false disclosure), naming each reason."""
+    refusals = legal_representative_refusals(person=person, enterprise=enterprise)
+    if refusals:
+        raise ValidationError({"legal_representative": refusals}, code="legal_representative_barred")
+
+
 @transaction.atomic
 def person_identity_reveal(*, person: m.Person, actor) -> None:
     """Record that `actor` was shown `person`'s full identity number (never the number itself)."""
@@ -133,6 +170,10 @@ def credit_object_save(
     before = None if created else type(obj)._default_manager.select_for_update().get(pk=obj.pk)
     if getattr(before, "withdrawn_at", None) is not None:
         raise ValidationError(_("A withdrawn record cannot be changed; its history stays as published."))
+    if isinstance(obj, m.Enterprise) and obj.legal_representative_id and (
+        before is None or before.legal_representative_id != obj.legal_representative_id
+    ):
+        legal_representative_check(person=obj.legal_representative, enterprise=obj)
     if isinstance(obj, m.AdministrativePenalty):
         obj.publication_ends_on = penalty_publication_end(
             severity=obj.severity, decided_on=obj.decided_on, ends_on=obj.publication_ends_on
@@ -204,4 +245,6 @@ def published_record_withdraw(*, record: m.PublishedRecord, actor, reason: str) 
         payload={"reason": record.withdrawal_reason, "enterprise_id": record.enterprise_id},
         enterprises=[record.enterprise_id],
     )
+    if isinstance(record, m.AdministrativePenalty):
+        penalty_withdrawn.send(sender=m.AdministrativePenalty, penalty=record, reason=record.withdrawal_reason)
     return record

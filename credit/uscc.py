@@ -8,6 +8,7 @@ character (the registration authority) is a letter; A, N and Y are real authorit
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -20,12 +21,24 @@ WEIGHTS = [pow(3, i, 31) for i in range(17)]
 AUTHORITIES = "123456789ANY"
 LENGTH = 18
 
-_NORMALISE_RE = re.compile(r"[\s\-]+")
+# Spaces (any kind, after NFKC also the ideographic space) and hyphens or dashes of any width.
+_NORMALISE_RE = re.compile(r"[\s\-\u2010-\u2015\u2212\u30fc\uff70]+")
 
 
 def normalise(code: str) -> str:
-    """Strip spaces and hyphens and upper-case; the code is always a string."""
-    return _NORMALISE_RE.sub("", str(code or "")).upper()
+    """The one normalisation of typed or pasted codes (search, addresses, staff forms):
+    full-width characters become their ASCII forms (NFKC), spaces and hyphens are
+    dropped, letters are upper-cased; the code is always a string."""
+    return _NORMALISE_RE.sub("", unicodedata.normalize("NFKC", str(code or ""))).upper()
+
+
+def looks_like_code(value: str) -> bool:
+    """A normalised input meant as a code rather than a name: ASCII letters and digits with at
+    least one digit, 17 to 19 characters long (one too few or too many gets the length rule)."""
+    return (
+        LENGTH - 1 <= len(value) <= LENGTH + 1
+        and value.isascii() and value.isalnum() and any(c.isdigit() for c in value)
+    )
 
 
 def check_character(first17: str) -> str:

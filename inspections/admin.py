@@ -230,7 +230,7 @@ class PlanForm(forms.ModelForm):
         model = Plan
         fields = [
             "agency", "number", "name", "name_en", "year", "batch", "items", "regions", "entity_types",
-            "industries", "statuses", "ratio_a", "ratio_b", "ratio_c", "ratio_d", "team_size", "workload_cap",
+            "industries", "statuses", "ratio_a", "ratio_b", "ratio_c", "ratio_d", "ratio_reason", "team_size", "workload_cap",
             "conflict_period_days", "entropy_source", "reveal_policy", "checks_end_on", "public_entropy",
         ]
 
@@ -451,8 +451,7 @@ class TaskForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["manual_team"].queryset = Inspector.objects.filter(agency_id=self.instance.plan.agency_id,
-                                                                           active=True)
+            self.fields["manual_team"].queryset = selectors.plan_manual_team_candidates(self.instance.plan)
 
     def clean(self):
         data = super().clean()
@@ -464,6 +463,9 @@ class TaskForm(forms.ModelForm):
         if data.get("completed_on") and data["completed_on"] > timezone.localdate():
             self.add_error("completed_on", _("The completion date cannot be in the future."))
         team = data.get("manual_team")
+        if result and self.instance.pk and not self.instance.is_assigned and not team:
+            self.add_error("result", _("The draw left this firm without a team; assign a team by hand "
+                                       "before recording a result."))
         if team and self.instance.plan and len(team) < self.instance.plan.team_size:
             self.add_error("manual_team", _("Choose at least %(size)d inspectors.") % {
                 "size": self.instance.plan.team_size})

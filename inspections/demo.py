@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from credit.models import Agency, AgencyKind, AgencyLevel, AgencyStaff, Enterprise
-from inspections import services
+from inspections import selectors, services
 from inspections.models import InspectionItem, Inspector, Plan, Result, Task
 
 ITEMS = [
@@ -109,8 +109,8 @@ def seed_demo_data(*, seed: int, stdout) -> None:
     services.plan_entropy_enter(plan=revealed, actor=None, public_entropy=f"{rnd.randint(0, 999):03d}")
     # The draw runs synchronously through the same service the Celery task calls.
     services.draw_execute(plan_id=revealed.pk)
-    spare = list(Inspector.objects.filter(agency=first).order_by("code")[:2])
-    for task in Task.objects.filter(plan=revealed, inspector_codes="").order_by("position")[:3]:
+    spare = list(selectors.plan_manual_team_candidates(revealed)[:2])
+    for task in Task.objects.filter(plan=revealed, inspector_codes="").order_by("position"):
         services.task_assign_manual(task=task, inspectors=spare, actor=None)
     tasks = list(Task.objects.filter(plan=revealed).order_by("position"))
     # Two publications: the plan reveals its draw with the second, once every firm has a result.

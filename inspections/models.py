@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -137,6 +138,11 @@ class Plan(models.Model):
     ratio_b = models.DecimalField(_("ratio for class B"), max_digits=5, decimal_places=4, validators=RATIO)
     ratio_c = models.DecimalField(_("ratio for class C"), max_digits=5, decimal_places=4, validators=RATIO)
     ratio_d = models.DecimalField(_("ratio for class D"), max_digits=5, decimal_places=4, validators=RATIO)
+    # 国市监信发〔2022〕6号: the riskier the class, the more often it is checked (Plan.clean).
+    ratio_reason = models.TextField(
+        _("reason for the ratios"), blank=True, default="", db_default="",
+        help_text=_("Required when the ratios do not rise from class A to class D."),
+    )
     team_size = models.PositiveSmallIntegerField(_("team size"), default=2, validators=[MinValueValidator(2)])
     workload_cap = models.PositiveIntegerField(_("workload cap"), validators=[MinValueValidator(1)],
                                                help_text=_("Most firms one inspector may be drawn for in this plan"))
@@ -187,6 +193,16 @@ class Plan(models.Model):
 
     def get_absolute_url(self) -> str:
         return f"/inspections/plans/{self.number}/"
+
+    def clean(self) -> None:
+        super().clean()
+        ratios = [self.ratio_a, self.ratio_b, self.ratio_c, self.ratio_d]
+        if None in ratios:
+            return
+        if any(lower > higher for lower, higher in zip(ratios, ratios[1:], strict=False)) and not self.ratio_reason.strip():
+            raise ValidationError({"ratio_reason": _(
+                "Reason for the ratios: the ratios do not rise with the risk class (A low to D high); "
+                "record why this plan samples a lower-risk class more.")}, code="ratio_reason_required")
 
     @property
     def ratios(self) -> dict[str, str]:
@@ -369,3 +385,38 @@ class SpotCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise_id} {self.checked_on}"
+
+
+class DisclosureOrder(models.Model):
+    """An order to disclose information, made when a check found it "not disclosed as
+    required" (企业公示信息抽查办法 Art. 13): the firm is put on the abnormal-operations list
+    only if the deadline (working days on the official calendar) passes uncured."""
+
+    enterprise = models.ForeignKey(Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT,
+                                   related_name="disclosure_orders")
+    agency = models.ForeignKey(Agency, verbose_name=_("ordering agency"), on_delete=models.PROTECT,
+                               related_name="disclosure_orders")
+    task = models.OneToOneField(Task, verbose_name=_("inspection task"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="disclosure_order")
+    spot_check = models.OneToOneField(SpotCheck, verbose_name=_("spot check"), null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="disclosure_order")
+    number = models.CharField(_("order number"), max_length=100)
+    source_label = models.CharField(_("source"), max_length=200, blank=True)
+    source_url = models.CharField(_("source address"), max_length=300, blank=True)
+    ordered_on = models.DateField(_("ordered on"))
+    due_on = models.DateField(_("disclosure due"))
+    due_provisional = models.BooleanField(_("deadline provisional"), default=False)
+    cured_on = models.DateField(_("disclosed on"), null=True, blank=True)
+    listed_at = models.DateTimeField(_("listed as abnormal at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("order to disclose")
+        verbose_name_plural = _("orders to disclose")
+        ordering = ["-ordered_on", "-id"]
+        indexes = [
+            models.Index(fields=["due_on"], name="insp_order_lapse",
+                         condition=models.Q(cured_on__isnull=True, listed_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return self.number

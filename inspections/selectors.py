@@ -9,11 +9,16 @@ from operator import or_
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from credit.models import Enterprise
+from credit.models import Enterprise, RegistrationStatus
 from inspections.models import Conflict, Inspector, Plan, PlanFile, Task, TaskMember
 from portal.workdays import Deadline, add_working_days
 
 RESULT_DEADLINE_WORKING_DAYS = 20
+# A plan that names no registration status draws from firms still on the register: not
+# deregistered, not with their licence revoked, not moved out to another authority.
+DEFAULT_POOL_EXCLUDED_STATUSES = (
+    RegistrationStatus.DEREGISTERED, RegistrationStatus.REVOKED, RegistrationStatus.MOVED_OUT,
+)
 
 
 def plan_scope(plan: Plan) -> QuerySet[Enterprise]:
@@ -27,6 +32,8 @@ def plan_scope(plan: Plan) -> QuerySet[Enterprise]:
         qs = qs.filter(industry__in=plan.industries)
     if plan.statuses:
         qs = qs.filter(status__in=plan.statuses)
+    else:
+        qs = qs.exclude(status__in=DEFAULT_POOL_EXCLUDED_STATUSES)
     return qs
 
 
@@ -44,6 +51,19 @@ def plan_roster(plan: Plan) -> QuerySet[Inspector]:
         .filter(qualified=len(item_ids))
         .order_by("code")
     )
+
+
+def plan_frozen_roster(plan: Plan) -> list[str]:
+    """The inspector codes frozen in the plan's roster.csv when it was committed."""
+    from inspections.draw import algorithm
+
+    content = PlanFile.objects.filter(plan=plan, name=algorithm.ROSTER_FILE).values_list("content", flat=True).first()
+    return algorithm.parse_roster(bytes(content)) if content is not None else []
+
+
+def plan_manual_team_candidates(plan: Plan) -> QuerySet[Inspector]:
+    """Who may join a team given by hand: on the frozen roster and still qualified for every item."""
+    return plan_roster(plan).filter(code__in=plan_frozen_roster(plan))
 
 
 def _recent_cutoff(plan: Plan) -> dt.date:

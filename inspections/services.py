@@ -23,6 +23,7 @@ from inspections import selectors
 from inspections.draw import algorithm, engine
 from inspections.models import (
     Conflict,
+    DisclosureOrder,
     Draw,
     InspectionItem,
     Inspector,
@@ -174,6 +175,15 @@ def plan_commit(*, plan: Plan, actor, secret: bytes | None = None) -> Plan:
     if not plan.items.exists():
         raise InspectionError(_("Inspection items: a plan needs at least one item before it is committed."))
     pool = list(selectors.plan_scope(plan).values_list("uscc", "risk_class").iterator(chunk_size=20000))
+    counts: dict[str, int] = {}
+    for _uscc, risk_class in pool:
+        counts[risk_class] = counts.get(risk_class, 0) + 1
+    if not algorithm.expected_share(counts, plan.ratios):
+        raise InspectionError(
+            _("Sampling ratios: with its scope (%(count)d firms) and ratios the plan would draw no firm; "
+              "widen the scope or raise the ratios before committing."),
+            code="draws_no_firm", params={"count": len(pool)},
+        )
     roster = list(selectors.plan_roster(plan).values_list("code", flat=True))
     if len(roster) < plan.team_size:
         raise InspectionError(
@@ -456,9 +466,18 @@ def task_assign_manual(*, task: Task, inspectors: Iterable[Inspector], actor) ->
             _("Team: choose at least %(size)d different inspectors."), params={"size": plan.team_size}
         )
     excluded = selectors.inspector_exclusions_for(plan=plan, enterprise_id=task.enterprise_id)
+    roster = set(selectors.plan_frozen_roster(plan))
+    qualified = set(selectors.plan_roster(plan).values_list("code", flat=True))
     for inspector in chosen:
         if not inspector.active or inspector.agency_id != plan.agency_id:
             raise InspectionError(_("Team: %(code)s is not an active inspector of the plan's agency."),
+                                  params={"code": inspector.code})
+        if inspector.code not in roster:
+            raise InspectionError(
+                _("Team: %(code)s is not on the roster frozen when plan %(number)s was committed."),
+                params={"code": inspector.code, "number": plan.number})
+        if inspector.code not in qualified:
+            raise InspectionError(_("Team: %(code)s is not qualified for every inspection item of the plan."),
                                   params={"code": inspector.code})
         if inspector.code in excluded:
             raise InspectionError(_("Team: %(code)s has a conflict with this firm and is excluded."),
@@ -482,6 +501,9 @@ def task_result_record(*, task: Task, result: str, findings: str, completed_on: 
         raise InspectionError(_("Result: the plan has not been drawn."))
     if task.published_at:
         raise InspectionError(_("Result: this result is already published and cannot be changed."))
+    if not task.is_assigned:
+        raise InspectionError(_("Result: the draw left this firm without a team; assign a team by hand "
+                                "before recording a result."))
     if result not in Result.values:
         raise InspectionError(_("Result: choose one of the listed result categories."), code="choice")
     if completed_on is None or completed_on > timezone.localdate():
@@ -529,16 +551,36 @@ def plan_results_publish(*, plan: Plan, actor) -> int:
 
 
 @transaction.atomic
+def disclosure_order_cure(*, order: DisclosureOrder, cured_on: dt.date, actor) -> DisclosureOrder:
+    """Record that the firm disclosed as ordered: the order then never lists it."""
+    order = DisclosureOrder.objects.select_for_update().get(pk=order.pk)
+    _require_agency(actor, order.agency_id, _("Agency"))
+    if order.cured_on is not None or order.listed_at is not None:
+        raise InspectionError({"cured_on": _("Disclosed on: this order is already closed (disclosed or listed).")})
+    if cured_on is None or cured_on > timezone.localdate() or cured_on < order.ordered_on:
+        raise InspectionError({"cured_on": _(
+            "Disclosed on: enter the day the firm disclosed, between the order date and today.")})
+    order.cured_on = cured_on
+    order.save(update_fields=["cured_on"])
+    audit_record(action="inspections.disclosure_order.cured", actor=actor, obj=order,
+                 payload={"cured_on": cured_on.isoformat(), "on_time": cured_on <= order.due_on})
+    return order
+
+
+@transaction.atomic
 def spot_check_publish(
     *, enterprise: Enterprise, agency: Agency, kind: str, checked_on: dt.date, result: str, actor
 ) -> SpotCheck:
     spot_check_check(agency_id=agency.pk, checked_on=checked_on, actor=actor)
     if result not in Result.values:
         raise InspectionError(_("Result: choose one of the listed result categories."), code="choice")
+    from inspections.followups import spot_check_followups_create
+
     check = SpotCheck.objects.create(enterprise=enterprise, agency=agency, kind=kind, checked_on=checked_on,
                                      result=result, published_at=timezone.now())
+    followups = spot_check_followups_create(check=check)
     publication_record(action="inspections.spot_check.published", actor=actor, obj=check,
-                       payload={"result": result}, enterprises=[enterprise.pk])
+                       payload={"result": result, "followups": followups}, enterprises=[enterprise.pk])
     return check
 
 

@@ -22,3 +22,12 @@ def draws_requeue_task() -> dict[str, list[str]] | None:
     """Every minute (beat: CELERY_BEAT_SCHEDULE["inspections-draws-requeue"]): queue again the
     draws that were asked for but never started, or stopped without finishing."""
     return services.draws_requeue()
+
+
+@shared_task(name="inspections.disclosure_orders_lapse", ignore_result=True)
+def disclosure_orders_lapse_task() -> int:
+    """Daily (beat: CELERY_BEAT_SCHEDULE["inspections-disclosure-orders-lapse"]): list the firms
+    whose order to disclose passed uncured; safe to run twice."""
+    from inspections.followups import disclosure_orders_lapse
+
+    return disclosure_orders_lapse()

@@ -7,18 +7,26 @@ class ListingsConfig(AppConfig):
     verbose_name = _("Listings")
 
     def ready(self) -> None:
-        from credit.hooks import legal_representative_check_register
+        from credit.hooks import legal_representative_check_register, penalty_withdrawn
         from credit.publication import published
         from listings import parts
-        from listings.forms import legal_representative_bar_warning
+        from listings.forms import legal_representative_bar_refusal
         from listings.models import CreditList, ListEntry, ListEntryEvent, ListReason, Measure, Memorandum, Objection
         from portal.permanence import refuse_hard_delete
 
         parts.register()
-        legal_representative_check_register(legal_representative_bar_warning)
+        legal_representative_check_register(legal_representative_bar_refusal)
         published.connect(_drop_counts, dispatch_uid="listings.active_counts")
         # Entries are removed, revoked or expire; lists and memoranda change: nothing is deleted.
         refuse_hard_delete(CreditList, ListReason, ListEntry, ListEntryEvent, Objection, Memorandum, Measure)
+        penalty_withdrawn.connect(_revoke_followers, dispatch_uid="listings.penalty_withdrawn")
+
+
+def _revoke_followers(*, penalty, reason: str, **kwargs) -> None:
+    # The penalty a listing followed was annulled: the listing was wrong, so it is revoked.
+    from listings.services import penalty_entries_revoke
+
+    penalty_entries_revoke(penalty=penalty, reason=reason)
 
 
 def _drop_counts(*, action: str, **kwargs) -> None:

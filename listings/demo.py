@@ -313,6 +313,9 @@ def seed_demo_data(*, seed: int, stdout) -> None:
                 # Published the day it was listed; the objection window counts from this.
                 published_at=dt.datetime.combine(listed_on, dt.time(9), tzinfo=PUBLICATION_TIME_ZONE),
             )
+            if code == "serious-illegal":
+                # The demo has no penalty decision behind these listings: each names its other basis.
+                entry.other_legal_basis = f"{reason.name}（{entry.decision_number}认定）"
             if reason.bars_legal_representative and person_id:
                 entry.barred_person_id = person_id
                 entry.bar_ends_on = legal_representative_bar_end(listed_on)

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from credit import uscc as uscc_rules
-from credit.models import Agency, Enterprise
+from credit.models import AdministrativePenalty, Agency, Enterprise
 from listings.models import CreditList, Objection, validate_source_address
 from listings.selectors import person_bar_get
 
@@ -12,7 +12,9 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class EntryCreateForm(forms.Form):
-    uscc = forms.CharField(label=_("Unified social credit code"), max_length=18)
+    # No max_length: a code pasted with spaces must reach the rule check (credit.uscc.validate),
+    # which names the failed rule; Django's generic length message would not.
+    uscc = forms.CharField(label=_("Unified social credit code"))
     reason_code = forms.ChoiceField(label=_("Reason"))
     reason_text = forms.CharField(label=_("Facts"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     decision_number = forms.CharField(label=_("Decision number"), max_length=100)
@@ -26,6 +28,14 @@ class EntryCreateForm(forms.Form):
     source_url = forms.CharField(
         label=_("Source address"), required=False, max_length=200, validators=[validate_source_address],
         help_text=_("An address starting with https://, or a path on this site starting with /"),
+    )
+    penalty = forms.CharField(
+        label=_("Penalty decision"), required=False, max_length=100,
+        help_text=_("The number of the penalty decision the listing follows, as published in the credit file."),
+    )
+    other_legal_basis = forms.CharField(
+        label=_("Other legal basis"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
+        help_text=_("When the listing follows no penalty decision: the decision or finding it rests on."),
     )
 
     def __init__(self, *args, credit_list: CreditList, agency: Agency, **kwargs):
@@ -45,6 +55,18 @@ class EntryCreateForm(forms.Form):
                 _("No enterprise with the code %(value)s is registered."), code="unknown_uscc", params={"value": code}
             )
         return enterprise
+
+    def clean(self):
+        cleaned = super().clean()
+        number, enterprise = (cleaned.get("penalty") or "").strip(), cleaned.get("uscc")
+        cleaned["penalty"] = None
+        if number and enterprise is not None:
+            penalty = AdministrativePenalty.objects.filter(enterprise=enterprise, document_number=number).first()
+            if penalty is None:
+                self.add_error("penalty", _("Penalty decision: this enterprise has no penalty with the number "
+                                            "%(number)s.") % {"number": number})
+            cleaned["penalty"] = penalty
+        return cleaned
 
 
 class EntryRemoveForm(forms.Form):
@@ -86,14 +108,15 @@ class ObjectionDecisionForm(forms.Form):
             self.fields["decision"].choices = self.fields["decision"].choices[1:]
 
 
-def legal_representative_bar_warning(*, person, enterprise=None) -> str:
-    """A warning (empty if none) for staff recording `person` as legal representative of `enterprise`."""
+def legal_representative_bar_refusal(*, person, enterprise=None) -> str:
+    """Why `person` may not be appointed legal representative of `enterprise` ("" if nothing bars it)."""
     bar = person_bar_get(person, exclude_enterprise_id=getattr(enterprise, "pk", None))
     if bar is None:
         return ""
     return str(
         _(
-            "%(person)s is barred until %(date)s from being legal representative of another enterprise: "
+            "Legal representative: %(person)s is barred until %(date)s from being legal representative of "
+            "another enterprise: "
             "%(enterprise)s was put on the serious illegal and dishonest list for false disclosure "
             "(decision %(number)s)."
         )

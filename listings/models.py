@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from credit.models import Agency, Enterprise, Person, Severity
+from credit.models import AdministrativePenalty, Agency, Enterprise, Person, Severity
 
 # The portal publishes on Beijing time whatever the server's zone.
 PUBLICATION_TIME_ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -277,6 +277,13 @@ class ListEntry(models.Model):
         related_name="list_bars",
     )
     bar_ends_on = models.DateField(_("bar ends on"), null=True, blank=True)
+    # The serious list names the penalty decision a listing follows, or its other legal basis
+    # (listings.services.list_entry_create); annulling the penalty revokes the entry (listings.apps).
+    penalty = models.ForeignKey(
+        AdministrativePenalty, verbose_name=_("penalty decision"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="list_entries",
+    )
+    other_legal_basis = models.TextField(_("other legal basis"), blank=True, default="", db_default="")
     source_label = models.CharField(_("source"), max_length=200, blank=True)
     # Absolute for another authority's notice, a site path for our own pages (inspection plans).
     source_url = models.CharField(

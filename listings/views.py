@@ -171,6 +171,8 @@ def staff_entry_add(request: HttpRequest, code: str) -> HttpResponse:
                 listed_on=data["listed_on"],
                 legal_basis=data["legal_basis"],
                 source_url=data["source_url"],
+                penalty=data["penalty"],
+                other_legal_basis=data["other_legal_basis"],
                 actor=request.user,
             )
         except services.ListingError as error:

@@ -158,6 +158,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "listings.entries_expire",
         "schedule": crontab(hour=0, minute=10),
     },
+    # Lists the firms whose order to disclose passed uncured (idempotent; 00:20 Beijing time).
+    "inspections-disclosure-orders-lapse": {
+        "task": "inspections.disclosure_orders_lapse",
+        "schedule": crontab(hour=0, minute=20),
+    },
     # Queues again the draws the broker never delivered and those a lost worker left "drawing".
     "inspections-draws-requeue": {
         "task": "inspections.draws_requeue",

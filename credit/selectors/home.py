@@ -13,9 +13,9 @@ HOME_COUNTS_SECONDS = 300
 
 
 def _penalty_shown_q() -> Q:
-    """Penalties the public sees: not withdrawn, publication period not over."""
+    """Penalties the public sees: not a warning only, not withdrawn, publication period not over."""
     today = timezone.localdate()
-    return Q(withdrawn_at__isnull=True) & (Q(publication_ends_on__isnull=True) | Q(publication_ends_on__gte=today))
+    return Q(warning_only=False, withdrawn_at__isnull=True) & (Q(publication_ends_on__isnull=True) | Q(publication_ends_on__gte=today))
 
 
 def home_counts() -> dict[str, int]:

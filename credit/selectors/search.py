@@ -170,7 +170,7 @@ class SearchResult:
 
 
 def _looks_like_code(value: str) -> bool:
-    return len(value) == uscc_rules.LENGTH and value.isascii() and value.isalnum() and any(c.isdigit() for c in value)
+    return uscc_rules.looks_like_code(value)
 
 
 def enterprise_search(*, data) -> SearchResult:

@@ -343,23 +343,23 @@ def test_it_finds_an_enterprise_by_its_full_code(client, world):
     assert list(response.context["cl"].result_list) == [target]
 
 
-def test_it_warns_when_a_barred_person_becomes_legal_representative(client, world, today):
+def test_it_refuses_a_barred_person_as_legal_representative_on_the_field(client, world, today):
     from listings.tests.factories import make_entry
 
     barred = m.Person.objects.create(name="李四", id_type="resident_id", id_number="110108198001010011")
     listed = EnterpriseFactory(legal_representative=barred)
-    make_entry(list_code="serious-illegal", enterprise=listed, reason_code="false_disclosure",
-               listed_on=today - dt.timedelta(days=30))
+    entry = make_entry(list_code="serious-illegal", enterprise=listed, reason_code="false_disclosure",
+                       listed_on=today - dt.timedelta(days=30))
     login(client, world, "staff_a")
     enterprise = world["enterprise_a"]
+    before = enterprise.legal_representative_id
     data = enterprise_post(world, uscc=enterprise.uscc, legal_representative=barred.pk, legal_representative_name="")
-    response = client.post(f"{ENTERPRISES}{enterprise.pk}/change/", data, follow=True)
+    response = client.post(f"{ENTERPRISES}{enterprise.pk}/change/", data)
     assert response.status_code == 200
-    warnings = [str(msg) for msg in response.context["messages"] if msg.level_tag == "warning"]
-    assert any("李四" in text for text in warnings), warnings
+    [message] = response.context["adminform"].form.errors["legal_representative"]
+    assert "李四" in message and entry.bar_ends_on.isoformat() in message and "法定代表人" in message
     enterprise.refresh_from_db()
-    assert enterprise.legal_representative == barred  # warned, not refused
-    assert enterprise.legal_representative_name == "李四"
+    assert enterprise.legal_representative_id == before  # refused, nothing saved
 
 
 @pytest.mark.parametrize("persona", ["superuser", "staff_a"])
@@ -409,6 +409,8 @@ def test_it_copies_a_persons_new_name_to_the_enterprises_they_represent(
         ("general", "", dt.date(2027, 2, 28)),
         ("serious", "", dt.date(2029, 2, 28)),
         ("serious", "2027-03-01", dt.date(2027, 3, 1)),  # shorter than the maximum is the agency's call
+        ("serious", "2027-02-28", dt.date(2027, 2, 28)),  # exactly the 1-year minimum
+        ("general", "2026-05-31", dt.date(2026, 5, 31)),  # exactly the 3-month minimum
         ("minor", "2026-03-01", dt.date(2026, 3, 1)),
     ],
 )
@@ -427,6 +429,8 @@ def test_it_ties_the_penalty_publication_end_to_the_severity_class(client, world
         ("general", "2027-03-01", "1 年"),
         ("serious", "2029-03-01", "3 年"),
         ("serious", "2026-02-28", "决定日期"),
+        ("general", "2026-05-30", "至少公示 3 个月"),
+        ("serious", "2027-02-27", "至少公示 1 年"),
     ],
 )
 def test_it_refuses_a_penalty_publication_end_beyond_the_class_maximum(client, world, severity, ends_on, rule):
@@ -455,6 +459,42 @@ def test_it_refuses_a_serious_penalty_published_forever_in_the_service(world):
     penalty.publication_ends_on = None
     services.credit_object_save(obj=penalty, actor=world["users"]["staff_a"])
     assert penalty.publication_ends_on == dt.date(2029, 1, 9)
+
+
+def test_it_refuses_a_publication_shorter_than_the_class_minimum_in_the_service(world):
+    from django.core.exceptions import ValidationError
+
+    from credit import services
+
+    penalty = PenaltyFactory.build(enterprise=world["enterprise_a"], source_agency=world["a"], severity="general",
+                                   decided_on=dt.date(2026, 1, 10), publication_ends_on=dt.date(2026, 2, 10))
+    with pytest.raises(ValidationError) as excinfo:
+        services.credit_object_save(obj=penalty, actor=world["users"]["staff_a"])
+    assert excinfo.value.error_dict["publication_ends_on"][0].code == "publication_too_short"
+    assert services.penalty_publication_earliest_end(severity="minor", decided_on=dt.date(2026, 1, 10)) is None
+
+
+def test_a_warning_only_penalty_is_recorded_but_never_published(client, world):
+    from credit import selectors, services
+    from credit.selectors import credit_file
+
+    login(client, world, "staff_a")
+    ended = credit_file(enterprise=world["enterprise_a"])["penalties_ended"]
+    data = penalty_post(world, enterprise=world["enterprise_a"], agency=world["a"], severity="minor",
+                        decided_on=ago(days=10).isoformat(), publication_ends_on="", document_number="警告测试",
+                        warning_only="on")
+    assert client.post(f"{PENALTIES}add/", data).status_code == 302
+    warning = m.AdministrativePenalty.objects.get(document_number="警告测试")
+    assert warning.warning_only and warning.published_at is not None
+    shown = credit_file(enterprise=world["enterprise_a"])
+    assert warning.pk not in [p.pk for p in shown["penalties"]]
+    assert shown["penalties_ended"] == ended  # never published, so not counted as ended either
+    assert warning.pk not in [p.pk for p in selectors.latest_penalties(limit=100)]
+    client.logout()
+    assert "警告测试" not in client.get(f"/enterprises/{world['enterprise_a'].uscc}/").content.decode()
+    warning.warning_only = False
+    services.credit_object_save(obj=warning, actor=None, correction_reason="不仅是警告")
+    assert warning.pk in [p.pk for p in credit_file(enterprise=world["enterprise_a"])["penalties"]]
 
 
 def test_it_refuses_to_correct_a_published_record_without_a_reason(client, world):

@@ -118,7 +118,7 @@ def test_it_assigns_an_unassigned_firm_by_hand_with_an_audit_event(setup_plan):
     plan, inspectors, user = drawn(setup_plan, workload_cap=1)
     unassigned = Task.objects.filter(plan=plan, inspector_codes="").first()
     assert unassigned is not None  # 4 inspectors at cap 1 form only 2 teams for 9 firms
-    extra = [InspectorFactory(agency=plan.agency), InspectorFactory(agency=plan.agency)]
+    extra = inspectors[:2]
     Conflict.objects.create(inspector=extra[0], enterprise=unassigned.enterprise, reason="former employee",
                             declared_on=dt.date(2026, 1, 1))
     with pytest.raises(services.InspectionError) as problem:
@@ -126,13 +126,43 @@ def test_it_assigns_an_unassigned_firm_by_hand_with_an_audit_event(setup_plan):
     assert extra[0].code in str(problem.value)
     with pytest.raises(services.InspectionError):
         services.task_assign_manual(task=unassigned, inspectors=[extra[1]], actor=user)
-    other = InspectorFactory(agency=plan.agency)
+    other = inspectors[2]
     task = services.task_assign_manual(task=unassigned, inspectors=[extra[1], other], actor=user)
     assert task.assigned_manually and task.inspector_codes == f"{extra[1].code};{other.code}"
     event = AuditEvent.objects.get(action="inspections.assignment.manual")
     assert event.actor == user and event.payload["inspectors"] == [extra[1].code, other.code]
     with pytest.raises(services.InspectionError):
         services.task_assign_manual(task=task, inspectors=[extra[1], other], actor=user)
+
+
+def test_a_manual_team_takes_only_qualified_inspectors_of_the_frozen_roster(setup_plan):
+    plan, inspectors, user = drawn(setup_plan, workload_cap=1)
+    unassigned = Task.objects.filter(plan=plan, inspector_codes="").first()
+    newcomer = InspectorFactory(agency=plan.agency, items=list(plan.items.all()))  # joined after the commit
+    with pytest.raises(services.InspectionError) as problem:
+        services.task_assign_manual(task=unassigned, inspectors=[inspectors[0], newcomer], actor=user)
+    assert newcomer.code in str(problem.value) and "roster" in str(problem.value)
+    inspectors[1].items.clear()  # lost the qualification since the commit
+    with pytest.raises(services.InspectionError) as problem:
+        services.task_assign_manual(task=unassigned, inspectors=[inspectors[0], inspectors[1]], actor=user)
+    assert inspectors[1].code in str(problem.value) and "qualified" in str(problem.value)
+    assert set(selectors.plan_manual_team_candidates(plan).values_list("code", flat=True)) == {
+        inspectors[0].code, inspectors[2].code, inspectors[3].code}
+    task = services.task_assign_manual(task=unassigned, inspectors=[inspectors[0], inspectors[2]], actor=user)
+    assert task.is_assigned
+
+
+def test_no_result_is_recorded_for_a_firm_without_a_team(setup_plan):
+    plan, inspectors, user = drawn(setup_plan, workload_cap=1)
+    unassigned = Task.objects.filter(plan=plan, inspector_codes="").first()
+    with pytest.raises(services.InspectionError) as problem:
+        services.task_result_record(task=unassigned, result=Result.NO_PROBLEM, findings="",
+                                    completed_on=plan.checks_end_on, actor=user)
+    assert "without a team" in str(problem.value)
+    services.task_assign_manual(task=unassigned, inspectors=inspectors[:2], actor=user)
+    task = services.task_result_record(task=unassigned, result=Result.NO_PROBLEM, findings="",
+                                       completed_on=plan.checks_end_on, actor=user)
+    assert task.result == Result.NO_PROBLEM
 
 
 def test_it_records_and_publishes_results_and_invalidates_credit_files(setup_plan, django_capture_on_commit_callbacks):
@@ -327,8 +357,50 @@ def test_it_keeps_an_immediately_revealed_plan_revealed_from_the_draw(setup_plan
     assert plan.revealed_at == revealed_at
 
 
-def test_it_reveals_a_draw_that_selected_no_firm_at_once(setup_plan):
-    plan, _, _ = drawn(setup_plan, reveal_policy="on_publication", ratio_a=0, ratio_b=0, ratio_c=0, ratio_d=0)
-    assert plan.state == PlanState.DRAWN and not Task.objects.filter(plan=plan).exists()
-    # Nothing to wait for and nobody to forewarn: otherwise it could never be revealed.
-    assert plan.revealed_at is not None
+def test_a_plan_whose_ratios_would_draw_no_firm_cannot_be_committed(setup_plan):
+    # Formerly drawn and revealed at once with no task; now refused before the commitment.
+    plan, _, user = setup_plan(reveal_policy="on_publication", ratio_a=0, ratio_b=0, ratio_c=0, ratio_d=0)
+    with pytest.raises(services.InspectionError) as problem:
+        services.plan_commit(plan=plan, actor=user)
+    assert problem.value.code == "draws_no_firm"
+    assert not PlanFile.objects.filter(plan=plan).exists()
+
+
+def test_a_plan_that_would_draw_no_firm_cannot_be_committed(setup_plan):
+    plan, _, user = setup_plan(regions=["659999"])  # no firm registered there
+    with pytest.raises(services.InspectionError) as problem:
+        services.plan_commit(plan=plan, actor=user)
+    assert problem.value.code == "draws_no_firm" and "draw no firm" in str(problem.value)
+    plan.refresh_from_db()
+    assert plan.state == PlanState.DRAFT
+
+
+def test_the_default_pool_leaves_out_deregistered_revoked_and_moved_out_firms(setup_plan):
+    from credit.models import RegistrationStatus
+
+    plan, _, _ = setup_plan()
+    gone = [EnterpriseFactory(registration_authority=plan.agency, status=status) for status in (
+        RegistrationStatus.DEREGISTERED, RegistrationStatus.REVOKED, RegistrationStatus.MOVED_OUT)]
+    suspended = EnterpriseFactory(registration_authority=plan.agency, status=RegistrationStatus.SUSPENDED)
+    plan.statuses = []
+    scope = set(selectors.plan_scope(plan).values_list("pk", flat=True))
+    assert suspended.pk in scope and not scope & {firm.pk for firm in gone}
+    plan.statuses = [RegistrationStatus.DEREGISTERED]  # named explicitly: the agency's choice
+    assert set(selectors.plan_scope(plan).values_list("pk", flat=True)) == {gone[0].pk}
+
+
+def test_ratios_that_do_not_rise_with_the_risk_class_need_a_recorded_reason(setup_plan):
+    from decimal import Decimal
+
+    from django.core.exceptions import ValidationError
+
+    plan, _, user = setup_plan()
+    plan.regions = [services.agency_region_prefix(plan.agency)]
+    plan.ratio_a, plan.ratio_d = Decimal("0.9"), Decimal("0.1")
+    with pytest.raises(ValidationError) as problem:
+        services.plan_save(plan=plan, actor=user)
+    assert "ratio_reason" in problem.value.message_dict
+    plan.ratio_reason = "本批次专项检查低风险企业集中的行业"
+    services.plan_save(plan=plan, actor=user)
+    plan.refresh_from_db()
+    assert plan.ratio_reason.startswith("本批次")

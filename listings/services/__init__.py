@@ -20,7 +20,13 @@ from listings.services.common import (
     ListingError,
     active_counts_invalidate,
 )
-from listings.services.entries import list_entry_create, list_entry_remove, list_entry_revoke, publication_window
+from listings.services.entries import (
+    list_entry_create,
+    list_entry_remove,
+    list_entry_revoke,
+    penalty_entries_revoke,
+    publication_window,
+)
 from listings.services.expiry import EXPIRY_REASON, list_entries_expire
 from listings.services.objections import objection_accept, objection_decide, objection_submit
 
@@ -38,6 +44,7 @@ __all__ = [
     "credit_list_update",
     "list_entries_expire",
     "list_entry_create",
+    "penalty_entries_revoke",
     "list_entry_remove",
     "list_entry_revoke",
     "list_reason_save",

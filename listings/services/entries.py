@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from credit.models import Agency, Enterprise, EntityType
+from credit.models import AdministrativePenalty, Agency, Enterprise, EntityType
 from credit.publication import publication_record
 from listings.models import (
     CreditList,
@@ -24,7 +24,14 @@ from listings.models import (
     local_today,
     validate_source_address,
 )
-from listings.services.common import ABNORMAL_OPERATIONS, ListingError, _actor_label, _files_showing, _require_owner
+from listings.services.common import (
+    ABNORMAL_OPERATIONS,
+    SERIOUS_ILLEGAL,
+    ListingError,
+    _actor_label,
+    _files_showing,
+    _require_owner,
+)
 
 
 def publication_window(
@@ -43,6 +50,30 @@ def publication_window(
 
 
 @transaction.atomic
+def _listing_basis_check(
+    *, credit_list: CreditList, enterprise: Enterprise, penalty, other_legal_basis: str
+) -> AdministrativePenalty | None:
+    """A serious-list entry names the penalty decision it follows or its other legal basis
+    (SAMR Order 44 Arts. 2, 19); a named penalty is the enterprise's own and still in force
+    (read locked, so that a concurrent withdrawal either comes first or revokes the entry)."""
+    if penalty is not None:
+        penalty = AdministrativePenalty.objects.select_for_update().get(pk=penalty.pk)
+        if penalty.enterprise_id != enterprise.pk:
+            raise ListingError(_("Penalty decision: the penalty %(number)s was not imposed on this enterprise."),
+                               code="penalty_other_enterprise", field="penalty",
+                               params={"number": penalty.document_number})
+        if penalty.withdrawn_at is not None:
+            raise ListingError(_("Penalty decision: the penalty %(number)s was withdrawn; a listing cannot follow it."),
+                               code="penalty_withdrawn", field="penalty", params={"number": penalty.document_number})
+    elif credit_list.code == SERIOUS_ILLEGAL and not other_legal_basis:
+        raise ListingError(
+            _("Penalty decision: a listing on the serious illegal and dishonest list names the penalty decision it "
+              "follows, or its other legal basis."),
+            code="basis_required", field="penalty",
+        )
+    return penalty
+
+
 def list_entry_create(
     *,
     list_code: str,
@@ -56,6 +87,8 @@ def list_entry_create(
     legal_basis: str = "",
     source_label: str = "",
     source_url: str = "",
+    penalty: AdministrativePenalty | None = None,
+    other_legal_basis: str = "",
     actor=None,
 ) -> ListEntry:
     credit_list = CreditList.objects.select_related("owner_agency").filter(code=list_code).first()
@@ -90,6 +123,9 @@ def list_entry_create(
         )
     if not decision_number.strip():
         raise ListingError(_("The decision number is required."), code="required", field="decision_number")
+    other_legal_basis = (other_legal_basis or "").strip()
+    penalty = _listing_basis_check(credit_list=credit_list, enterprise=enterprise, penalty=penalty,
+                         other_legal_basis=other_legal_basis)
     source_url = source_url.strip()
     if source_url:
         try:
@@ -130,6 +166,8 @@ def list_entry_create(
         bar_ends_on=bar_ends_on,
         source_label=source_label,
         source_url=source_url,
+        penalty=penalty,
+        other_legal_basis=other_legal_basis,
     )
     ListEntryEvent.objects.create(entry=entry, kind=ListEntryEvent.Kind.LISTED, actor_label=_actor_label(actor))
     publication_record(
@@ -235,6 +273,17 @@ def _revoke(
 
 
 @transaction.atomic
+def penalty_entries_revoke(*, penalty: AdministrativePenalty, reason: str) -> int:
+    """Revoke, through list_entry_revoke, every entry that follows a penalty now withdrawn
+    (a system action: the consequence of the withdrawal, whoever withdrew it)."""
+    revoked = 0
+    for entry in ListEntry.objects.filter(penalty=penalty).exclude(state=EntryState.REVOKED):
+        list_entry_revoke(entry=entry, revoked_on=max(local_today(), entry.listed_on),
+                          reason=f"所依据的行政处罚决定（{penalty.document_number}）已撤销：{reason}"[:300], actor=None)
+        revoked += 1
+    return revoked
+
+
 def list_entry_revoke(*, entry: ListEntry, revoked_on: dt.date, reason: str, actor=None) -> ListEntry:
     """The listing was wrong (for example the underlying penalty was annulled): it is revoked, not removed."""
     entry = _lock_entry(entry)

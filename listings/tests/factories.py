@@ -73,6 +73,8 @@ def make_entry(
     credit_list = standard_list(list_code)
     reason_code = reason_code or credit_list.reasons.first().code
     listed_on = listed_on or ago(years=1, months=4)
+    if list_code == services.SERIOUS_ILLEGAL and kwargs.get("penalty") is None:
+        kwargs.setdefault("other_legal_basis", "《市场监督管理严重违法失信名单管理办法》第二条")
     entry = services.list_entry_create(
         list_code=list_code,
         enterprise=enterprise or EnterpriseFactory(),

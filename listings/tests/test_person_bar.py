@@ -5,16 +5,17 @@ import datetime as dt
 import pytest
 from dateutil.relativedelta import relativedelta
 from django.contrib import admin
-from django.contrib.messages import get_messages
-from django.contrib.messages.storage.fallback import FallbackStorage
+from django.core.exceptions import ValidationError
 from django.test import RequestFactory
+from django.utils import translation
 
-from credit.admin import LegalRepresentativeWarningAdminMixin
+from credit import services as credit_services
+from credit.admin import EnterpriseAdmin
 from credit.models import Enterprise
 from credit.selectors import credit_file
 from credit.tests.factories import EnterpriseFactory, PersonFactory, UserFactory
 from listings import services
-from listings.forms import legal_representative_bar_warning
+from listings.forms import legal_representative_bar_refusal
 from listings.models import ListEntry
 from listings.selectors import person_bar_get
 from listings.tests.factories import make_entry
@@ -80,27 +81,41 @@ def test_it_lifts_the_bar_when_the_listing_is_revoked(barred, today):
     assert person_bar_get(person) is None
 
 
-def test_it_warns_staff_who_record_a_barred_person_as_legal_representative(barred):
+def test_it_refuses_a_barred_person_as_legal_representative_of_another_enterprise(barred):
     person, listed, entry = barred
-    assert listed.name in legal_representative_bar_warning(person=person, enterprise=EnterpriseFactory())
-    assert legal_representative_bar_warning(person=PersonFactory()) == ""
-
-    class EnterpriseAdmin(LegalRepresentativeWarningAdminMixin, admin.ModelAdmin):
-        fields = ["legal_representative"]
-
-    model_admin = EnterpriseAdmin(Enterprise, admin.site)
+    reason = legal_representative_bar_refusal(person=person, enterprise=EnterpriseFactory())
+    assert listed.name in reason and entry.bar_ends_on.isoformat() in reason
+    assert legal_representative_bar_refusal(person=PersonFactory()) == ""
     target = EnterpriseFactory()
-    request = RequestFactory().post("/admin/")
+    target.legal_representative = person
+    with pytest.raises(ValidationError) as refusal, translation.override("en"):
+        credit_services.credit_object_save(obj=target, actor=None)
+    with translation.override("en"):
+        [message] = refusal.value.message_dict["legal_representative"]
+    assert entry.bar_ends_on.isoformat() in message and "false disclosure" in message
+    target.refresh_from_db()
+    assert target.legal_representative_id != person.pk
+    # A new enterprise is another enterprise too; the listed one keeps its representative.
+    with pytest.raises(ValidationError):
+        credit_services.credit_object_save(obj=EnterpriseFactory.build(legal_representative=person), actor=None)
+    listed.name = listed.name + "（更名）"
+    credit_services.credit_object_save(obj=listed, actor=None)
+
+
+def test_the_admin_shows_the_refusal_on_the_legal_representative_field(barred):
+    person, listed, entry = barred
+    target = EnterpriseFactory()
+    request = RequestFactory().get("/")
     request.user = UserFactory(is_staff=True, is_superuser=True)
-    request.session = {}
-    request._messages = FallbackStorage(request)
-    form = model_admin.get_form(request, target)(
-        data={"legal_representative": person.pk}, instance=target
-    )
-    assert form.is_valid(), form.errors
-    model_admin.save_model(request, form.save(commit=False), form, change=True)
-    [message] = list(get_messages(request))
-    assert entry.bar_ends_on.isoformat() in str(message)
+    form_class = EnterpriseAdmin(Enterprise, admin.site).get_form(request, target)
+    data = {name: value for name, value in form_class(instance=target).initial.items() if value is not None}
+    data.update(legal_representative=person.pk, registration_authority=target.registration_authority_id)
+    form = form_class(data=data, instance=target)
+    assert not form.is_valid()
+    assert entry.bar_ends_on.isoformat() in form.errors["legal_representative"][0]
+    data["legal_representative"] = PersonFactory().pk
+    form = form_class(data=data, instance=target)
+    assert "legal_representative" not in form.errors
 
 
 def test_it_judges_the_bar_the_same_way_in_a_query_and_on_one_entry(barred):

@@ -447,7 +447,7 @@ class Generator:
             severity = rng.choices(self.severities, cum_weights=self.severity_cum)[0]
             fine = {"minor": rng.randint(1, 10) * 1000, "general": rng.randint(1, 20) * 10000,
                     "serious": rng.randint(20, 200) * 10000}[severity]
-            months = {"minor": 3, "general": 12, "serious": 36}[severity]
+            months = m.PUBLICATION_MONTHS[severity].longest
             has_serious = severity == "serious"
             withdrawn = None
             if rng.random() < 0.03:
@@ -618,7 +618,8 @@ STAFF_LOGINS = (
     ("mee", "MEE", "Ministry of Ecology and Environment (environmental violators)"),
     ("mof", "MOF", "Ministry of Finance (procurement blacklist)"),
 )
-DEMO_APPS = ("credit", "listings", "inspections")
+# The apps the demo fills: credit, then those whose steps settings.DEMO_STEPS names.
+DEMO_APPS = ("credit", *dict.fromkeys(path.split(".", 1)[0] for path in settings.DEMO_STEPS))
 
 
 def is_seeded() -> bool:

@@ -179,9 +179,23 @@ class _Slot:
     name: str
 
 
-def compile_query(queryset: QuerySet) -> CompiledQuery:
-    sql, params = queryset.query.sql_with_params()
+# A second set of stand-ins: a value derived from the subject (a day minus a month, an id
+# turned into text) would otherwise be frozen into the SQL as a constant unnoticed.
+_CHECK = FileSubject(enterprise_id=-7_770_101, legal_representative_id=-7_770_102, today=dt.date(1902, 3, 4))
+
+
+def compile_query(build) -> CompiledQuery:
+    """The SQL of `build(subject)` (a queryset) with the subject's values as slots.
+
+    Compiled twice with different stand-ins: every parameter that changes with the
+    subject must be one of its values, passed through as it is."""
+    sql, params = build(_PLACEHOLDER).query.sql_with_params()
+    check_sql, check_params = build(_CHECK).query.sql_with_params()
     bound = tuple(_Slot(_SLOTS[p]) if _is_slot(p) else p for p in params)
+    if check_sql != sql or len(check_params) != len(params) or any(
+        not isinstance(b, _Slot) and a != c for a, b, c in zip(params, bound, check_params, strict=True)
+    ):
+        raise ValueError(f"a parameter of this query is derived from the subject, not one of its values: {sql}")
     return CompiledQuery(sql, bound)
 
 
@@ -222,7 +236,7 @@ def load_rows(section: Section, subject: FileSubject) -> list:
     """The section's rows through its compiled query, with their related rows attached."""
     if section.key not in _rows_queries:
         queryset = section.rows(_PLACEHOLDER)
-        query = compile_query(queryset.annotate(**related_annotations(section.related)))
+        query = compile_query(lambda subject: section.rows(subject).annotate(**related_annotations(section.related)))
         _rows_queries[section.key] = (queryset.model, query)
     model, query = _rows_queries[section.key]
     rows = list(model.objects.raw(query.sql, query.bind(subject)))
@@ -236,7 +250,7 @@ def probe_sql() -> CompiledQuery:
     section's own queryset, so that each filter is written once."""
     parts, params = [], []
     for section in sections():
-        query = compile_query(section.rows(_PLACEHOLDER).order_by().values("pk")[:1])
+        query = compile_query(lambda subject, section=section: section.rows(subject).order_by().values("pk")[:1])
         parts.append(f"EXISTS ({query.sql})")
         params.extend(query.params)
     return CompiledQuery("SELECT " + ", ".join(parts), tuple(params))

@@ -116,16 +116,21 @@ def _enterprise_id(obj: models.Model) -> int | None:
     return getattr(obj, "enterprise_id", None)
 
 
-def _files_showing(obj: models.Model) -> tuple[list[int], bool]:
+def _files_showing(obj: models.Model, *, created: bool = False, changed=()) -> tuple[list[int], bool]:
     """The credit files that show `obj` (enterprise ids), or site_wide for an agency,
-    whose name appears as the source of records in any number of files."""
+    whose name appears as the source of records in any number of files, and for an
+    enterprise registered, renamed or recoded: its name shows in other files (a bar
+    notice, a branch's link to its own file)."""
     if isinstance(obj, m.Agency):
+        return [], True
+    if isinstance(obj, m.Enterprise) and (created or {"name", "name_en", "uscc"} & set(changed)):
         return [], True
     if isinstance(obj, m.Person):
         # As legal representative, and by name in key personnel and as shareholder.
         ids = set(m.Enterprise.objects.filter(legal_representative=obj).values_list("id", flat=True))
         ids.update(m.KeyPerson.objects.filter(person=obj).values_list("enterprise_id", flat=True))
         ids.update(m.Shareholder.objects.filter(person=obj).values_list("enterprise_id", flat=True))
+        ids.update(m.EquityPledge.objects.filter(pledgor_person=obj).values_list("enterprise_id", flat=True))
         return sorted(ids), False
     enterprise_id = _enterprise_id(obj)
     return ([enterprise_id] if enterprise_id is not None else []), False
@@ -157,6 +162,7 @@ def person_identity_reveal(*, person: m.Person, actor) -> None:
     audit_record(action="credit.person.identity_revealed", actor=actor, obj=person, payload={})
 
 
+@transaction.atomic
 def credit_object_save(
     *, obj: models.Model, actor, changed_fields: list[str] | None = None, correction_reason: str = ""
 ) -> models.Model:
@@ -207,7 +213,7 @@ def credit_object_save(
         payload["enterprise_id"] = enterprise_id
     if isinstance(obj, m.Person) and not created:
         payload["enterprises_renamed"] = _person_name_propagate(person=obj)
-    enterprise_ids, site_wide = _files_showing(obj)
+    enterprise_ids, site_wide = _files_showing(obj, created=created, changed=changes)
     publication_record(
         action=f"credit.{ACTION_NAMES[type(obj)]}.{verb}", actor=actor, obj=obj, payload=payload,
         enterprises=enterprise_ids, site_wide=site_wide,

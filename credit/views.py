@@ -6,6 +6,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
@@ -31,10 +32,11 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     # site's publication generation (credit.cache): every publication raises one of them.
     # It is rendered without the request, so nothing per visitor can end up in it.
     language = get_language()
-    key = credit_file_cache_key(enterprise, language)
+    today = timezone.localdate()  # one day for the key and the content, also across midnight
+    key = credit_file_cache_key(enterprise, language, today)
     body = cache.get(key)
     if body is None:
-        body = render_to_string("credit/file_body.html", selectors.credit_file(enterprise=enterprise))
+        body = render_to_string("credit/file_body.html", selectors.credit_file(enterprise=enterprise, today=today))
         cache.set(key, body, settings.CREDIT_FILE_CACHE_SECONDS)
     return render(request, "credit/enterprise_detail.html", {"enterprise": enterprise, "file_body": mark_safe(body)})
 

@@ -7,7 +7,6 @@ from credit.selectors.account import (
     account_overview,
     annual_report_filing,
     annual_report_reminder,
-    enterprise_account_get,
 )
 from credit.selectors.credit_file import credit_file, enterprise_get, file_subject
 from credit.selectors.home import home_counts, latest_licences, latest_penalties
@@ -35,7 +34,6 @@ __all__ = [
     "annual_report_reminder",
     "bounded_page",
     "credit_file",
-    "enterprise_account_get",
     "enterprise_get",
     "enterprise_name_match",
     "enterprise_search",

@@ -10,18 +10,7 @@ from typing import Any
 from django.utils import timezone
 
 from credit import sections
-from credit.models import AnnualReport, Enterprise, EnterpriseAccount, RegistrationStatus
-
-
-def enterprise_account_get(*, user) -> EnterpriseAccount | None:
-    """The enterprise login of `user` with its enterprise, or None (anonymous, staff, unbound)."""
-    if not user.is_authenticated:
-        return None
-    return (
-        EnterpriseAccount.objects.select_related("enterprise__registration_authority")
-        .filter(user_id=user.pk)
-        .first()
-    )
+from credit.models import AnnualReport, Enterprise, RegistrationStatus
 
 
 class FilingState:

@@ -422,3 +422,23 @@ def test_it_fetches_exactly_the_listings_and_inspections_parts_that_have_rows(dj
     context = credit_file(enterprise=other)
     assert [t.pk for t in context["inspection_results"]] == [task.pk]
     assert [c.pk for c in context["inspection_spot_checks"]] == [check.pk]
+
+
+def test_a_section_whose_query_derives_a_value_from_the_subject_is_refused():
+    """The compiled SQL is reused for every enterprise: a parameter computed from the
+    subject (here: a day a month before today) would be frozen at its stand-in value."""
+    import datetime as dt
+
+    from credit.models import AdministrativePenalty
+
+    def rows(subject):
+        return AdministrativePenalty.objects.filter(
+            enterprise_id=subject.enterprise_id, decided_on__gte=subject.today - dt.timedelta(days=30)
+        )
+
+    with pytest.raises(ValueError, match="derived from the subject"):
+        sections.compile_query(rows)
+    query = sections.compile_query(
+        lambda subject: AdministrativePenalty.objects.filter(enterprise_id=subject.enterprise_id, decided_on__lte=subject.today)
+    )
+    assert sorted(p.name for p in query.params if isinstance(p, sections._Slot)) == ["enterprise_id", "today"]

@@ -49,7 +49,6 @@ def publication_window(
     return ends_on, repair_from
 
 
-@transaction.atomic
 def _listing_basis_check(
     *, credit_list: CreditList, enterprise: Enterprise, penalty, other_legal_basis: str
 ) -> AdministrativePenalty | None:
@@ -74,6 +73,7 @@ def _listing_basis_check(
     return penalty
 
 
+@transaction.atomic
 def list_entry_create(
     *,
     list_code: str,
@@ -284,6 +284,7 @@ def penalty_entries_revoke(*, penalty: AdministrativePenalty, reason: str) -> in
     return revoked
 
 
+@transaction.atomic
 def list_entry_revoke(*, entry: ListEntry, revoked_on: dt.date, reason: str, actor=None) -> ListEntry:
     """The listing was wrong (for example the underlying penalty was annulled): it is revoked, not removed."""
     entry = _lock_entry(entry)

@@ -25,6 +25,7 @@ from listings.services.common import (
     _require_owner,
 )
 from listings.services.entries import _lock_entry, _revoke
+from portal import access
 from portal.workdays import add_working_days
 
 
@@ -34,10 +35,10 @@ def objection_submit(
 ) -> Objection:
     entry = _lock_entry(entry)
     submitted_on = submitted_on or local_today()
-    account = getattr(actor, "enterprise_account", None) if actor is not None else None
-    if account is not None and account.enterprise_id != entry.enterprise_id:
+    own_enterprise_id = access.who(actor).enterprise_id if actor is not None else None
+    if own_enterprise_id is not None and own_enterprise_id != entry.enterprise_id:
         raise ListingError(_("You may object only to your own enterprise's entries."), code="not_own_entry")
-    if account is None and actor is not None:
+    if own_enterprise_id is None and actor is not None:
         _require_owner(actor=actor, credit_list=entry.credit_list)
     refusal = entry.objection_refusal(
         submitted_on,

@@ -78,3 +78,15 @@ def test_changed_memoranda_and_measures_show_under_the_active_entries(superuser)
     services.memorandum_save(memorandum=Memorandum.objects.get(pk=memorandum.pk), actor=superuser, lists=[serious])
     assert "列为重点监管对象" in file_html(on_serious.enterprise)
     assert "列为重点监管对象" not in file_html(on_abnormal.enterprise)
+
+
+def test_a_renamed_enterprise_shows_in_the_bar_notice_on_another_file():
+    from credit import services as credit_services
+
+    person = PersonFactory()
+    listed, other = EnterpriseFactory(legal_representative=person), EnterpriseFactory(legal_representative=person)
+    make_entry(list_code="serious-illegal", enterprise=listed, reason_code="false_disclosure", listed_on=recent())
+    assert listed.name in file_html(other)
+    listed.name = "更名后的被列入企业有限公司"
+    credit_services.credit_object_save(obj=listed, actor=None)
+    assert "更名后的被列入企业有限公司" in file_html(other)

@@ -20,8 +20,27 @@ from portal import services
 from portal.models import AuditEvent
 
 
+class _SuperuserReadOnly:
+    """Superusers read; nobody adds, changes or deletes (the audit log, sign-in attempts)."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(_SuperuserReadOnly, admin.ModelAdmin):
     list_display = ("created_at", "action", "actor_label", "object_type", "object_id", "object_repr")
     list_select_related = ("actor",)
     search_fields = ("action", "object_repr", "=object_id", "actor_label")
@@ -30,42 +49,11 @@ class AuditEventAdmin(admin.ModelAdmin):
                        "payload")
     show_full_result_count = False
 
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 # --- Sign-in throttling (django-axes; portal/logins.py) --------------------------------------
 #
 # The failed sign-ins and the sign-in log name people and their addresses: superusers only,
 # read-only. A lock is released with the audited action, never by deleting rows by hand.
-
-class _SuperuserReadOnly:
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AccessAttempt)

@@ -90,7 +90,11 @@ def _shown(name: str) -> str:
 
 
 def input_problem(request: HttpRequest) -> str | None:
-    """Why the query string or the form of `request` is refused, naming the parameter; None if it is not."""
+    """Why the address, the query string or the form of `request` is refused, naming the
+    parameter; None if it is not."""
+    # A percent-encoded NUL (%00) in the path reaches URL converters and lookups as a NUL byte.
+    if CONTROL_CHARACTERS.search(request.path):
+        return _("The address contains a control character.")
     sources = [(request.GET, MAX_QUERY_VALUE_LENGTH)]
     if request.method == "POST" and request.content_type in FORM_CONTENT_TYPES:
         try:
@@ -108,8 +112,8 @@ def input_problem(request: HttpRequest) -> str | None:
 
 
 class InputSanityMiddleware:
-    """A NUL byte or other control character in a query-string or form parameter (its name or a
-    value), or a query-string value over MAX_QUERY_VALUE_LENGTH characters, answers 400 with a plain
+    """A NUL byte or other control character in the path or in a query-string or form parameter
+    (its name or a value), or a query-string value over MAX_QUERY_VALUE_LENGTH characters, answers 400 with a plain
     message naming the parameter, before any view or filter sends it to the database."""
 
     def __init__(self, get_response):

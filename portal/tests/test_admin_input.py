@@ -169,3 +169,17 @@ def test_an_implausible_decision_date_is_a_form_error_on_its_field(personas, dec
     })
     assert not form.is_valid()
     assert "decided_on" in form.errors
+
+
+@pytest.mark.parametrize("path", [
+    "/enterprises/91110108%00MA01234567/", "/lists/abnormal%00operations/", "/admin/credit/%00/",
+    "/search/%1b/",
+])
+def test_a_control_character_in_the_path_is_a_400(client, path):
+    response = client.get(path)
+    assert response.status_code == 400
+    assert "control character" in response.content.decode()
+
+
+def test_an_ordinary_path_with_percent_encoding_is_not_refused(client):
+    assert client.get("/lists/%61bnormal-operations/").status_code == 200

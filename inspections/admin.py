@@ -231,7 +231,8 @@ class PlanForm(forms.ModelForm):
         fields = [
             "agency", "number", "name", "name_en", "year", "batch", "items", "regions", "entity_types",
             "industries", "statuses", "ratio_a", "ratio_b", "ratio_c", "ratio_d", "ratio_reason", "team_size", "workload_cap",
-            "conflict_period_days", "entropy_source", "reveal_policy", "checks_end_on", "public_entropy",
+            "conflict_period_days", "entropy_source", "entropy_available_at", "reveal_policy", "checks_end_on",
+            "public_entropy",
         ]
 
     def clean(self):
@@ -242,19 +243,16 @@ class PlanForm(forms.ModelForm):
                 services.plan_regions_check(agency=agency, regions=data.get("regions") or [])
             except ValidationError as problem:
                 self.add_error("regions", problem)
+        if "public_entropy" in self.changed_data and self.instance.pk and "public_entropy" not in self.errors:
+            # The instance still holds the stored plan here: the services' guards, on the form.
+            service_errors(self, lambda: services.plan_entropy_check(
+                plan=self.instance, public_entropy=data.get("public_entropy") or ""))
         return data
 
     def _scope_list(self, name):
-        # A JSON value typed in the field: the scope is a list of codes, never true, 1.5 or 1e9.
+        # A JSON value typed in the field; empty means no limit. The rule is the services' one.
         value = self.cleaned_data.get(name)
-        if value in (None, ""):
-            return []
-        if not isinstance(value, list) or not all(isinstance(code, str) and code.strip() for code in value):
-            raise ValidationError(
-                _("Enter a list of codes in JSON, for example [\"110000\"], or [] for no limit."),
-                code="scope_list",
-            )
-        return value
+        return [] if value in (None, "") else services.scope_list_check(name, value)
 
     def clean_regions(self):
         return self._scope_list("regions")

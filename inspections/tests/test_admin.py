@@ -11,7 +11,7 @@ from django.db import connection
 from credit.tests.factories import AgencyFactory, StaffFactory, UserFactory, local_time
 from inspections import services
 from inspections.models import Plan, PlanState, Task
-from inspections.tests.factories import PlanFactory
+from inspections.tests.factories import PlanFactory, entropy_due
 from portal.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +79,11 @@ def test_it_takes_the_public_entropy_in_the_change_form_and_keeps_bad_input(clie
     assert "printable ASCII" in response.content.decode() and "双色球 01 02" in response.content.decode()
     data["public_entropy"] = "01 02 03 04 05 06 + 07"
     response = client.post(url, data)
+    # Before the named source announces its value the form refuses it, the input kept.
+    assert response.status_code == 200 and "cannot be entered before then" in response.content.decode()
+    assert "01 02 03 04 05 06 + 07" in response.content.decode()
+    entropy_due(plan)
+    response = client.post(url, data)
     assert response.status_code == 302
     plan.refresh_from_db()
     assert plan.public_entropy == "01 02 03 04 05 06 + 07"
@@ -89,6 +94,7 @@ def test_it_highlights_overdue_tasks(client, world, clock):
 
     plan, owner, _ = world
     plan = services.plan_commit(plan=plan, actor=owner)
+    entropy_due(plan)
     services.plan_entropy_enter(plan=plan, actor=owner, public_entropy="5")
     with mock.patch("django.db.transaction.on_commit", side_effect=lambda fn, *a, **k: fn()):
         services.plan_draw_request(plan=plan, actor=owner)
@@ -127,6 +133,7 @@ def drawn_unrevealed(world):
     plan, owner, other = world
     type(plan).objects.filter(pk=plan.pk).update(reveal_policy="on_publication")
     plan = services.plan_commit(plan=plan, actor=owner)
+    entropy_due(plan)
     services.plan_entropy_enter(plan=plan, actor=owner, public_entropy="7 7 7")
     with mock.patch("django.db.transaction.on_commit", side_effect=lambda fn, *a, **k: fn()):
         services.plan_draw_request(plan=plan, actor=owner)
@@ -201,6 +208,7 @@ def test_it_shows_other_agencies_published_results_then_the_selection_once_every
 def test_it_shows_other_agencies_a_revealed_selection_but_not_unpublished_results(client, world):
     plan, owner, other = world
     plan = services.plan_commit(plan=plan, actor=owner)
+    entropy_due(plan)
     services.plan_entropy_enter(plan=plan, actor=owner, public_entropy="7 7 7")
     with mock.patch("django.db.transaction.on_commit", side_effect=lambda fn, *a, **k: fn()):
         services.plan_draw_request(plan=plan, actor=owner)
@@ -288,6 +296,7 @@ def test_it_marks_overdue_tasks_with_a_stylesheet_class_and_localized_dates(clie
 
     plan, owner, _ = world
     plan = services.plan_commit(plan=plan, actor=owner)
+    entropy_due(plan)
     services.plan_entropy_enter(plan=plan, actor=owner, public_entropy="5")
     with mock.patch("django.db.transaction.on_commit", side_effect=lambda fn, *a, **k: fn()):
         services.plan_draw_request(plan=plan, actor=owner)

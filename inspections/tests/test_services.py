@@ -10,7 +10,7 @@ from credit.tests.test_invalidation import file_html
 from inspections import selectors, services
 from inspections.draw import algorithm
 from inspections.models import Conflict, Draw, PlanFile, PlanState, Result, Task, TaskMember
-from inspections.tests.factories import InspectorFactory, PlanFactory
+from inspections.tests.factories import InspectorFactory, PlanFactory, entropy_due
 from portal.models import AuditEvent
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -24,6 +24,7 @@ def committed(setup_plan, **fields):
 
 def drawn(setup_plan, **fields):
     plan, inspectors, user = committed(setup_plan, **fields)
+    entropy_due(plan)
     services.plan_entropy_enter(plan=plan, actor=user, public_entropy="07 12 19 23 30 + 05")
     with mock.patch("django.db.transaction.on_commit", side_effect=lambda fn, *a, **k: fn()):
         services.plan_draw_request(plan=plan, actor=user)
@@ -62,6 +63,7 @@ def test_it_refuses_to_commit_with_a_roster_smaller_than_a_team(setup_plan):
 
 def test_it_refuses_non_ascii_public_entropy_and_keeps_the_plan_committed(setup_plan):
     plan, _, user = committed(setup_plan)
+    entropy_due(plan)
     with pytest.raises(services.InspectionError):
         services.plan_entropy_enter(plan=plan, actor=user, public_entropy="福彩3D 123")
     plan.refresh_from_db()
@@ -91,6 +93,7 @@ def test_it_draws_once_and_matches_the_reference(setup_plan):
 
 def test_it_leaves_a_failed_draw_committed_with_the_error_and_retries(setup_plan):
     plan, _, user = committed(setup_plan)
+    entropy_due(plan)
     services.plan_entropy_enter(plan=plan, actor=user, public_entropy="123")
     from inspections.tasks import draw_plan
 
@@ -301,6 +304,7 @@ def test_it_refuses_every_plan_step_to_another_agencys_staff(setup_plan):
     with pytest.raises(services.InspectionError, match="only for its own agency"):
         services.plan_commit(plan=plan, actor=outsider)
     plan = services.plan_commit(plan=plan, actor=user)
+    entropy_due(plan)
     with pytest.raises(services.InspectionError, match="only for its own agency"):
         services.plan_entropy_enter(plan=plan, actor=outsider, public_entropy="1 2 3")
     services.plan_entropy_enter(plan=plan, actor=user, public_entropy="1 2 3")

@@ -15,7 +15,7 @@ from credit.tests.factories import AgencyFactory, EnterpriseFactory
 from inspections import services
 from inspections.draw import algorithm
 from inspections.models import PlanFile, Result, Task
-from inspections.tests.factories import PlanFactory
+from inspections.tests.factories import PlanFactory, entropy_due
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db
 def drawn_plan(setup_plan, **fields):
     plan, inspectors, user = setup_plan(**fields)
     plan = services.plan_commit(plan=plan, actor=user)
+    entropy_due(plan)
     services.plan_entropy_enter(plan=plan, actor=user, public_entropy="11 22 33")
     with mock.patch("django.db.transaction.on_commit", side_effect=lambda fn, *a, **k: fn()):
         services.plan_draw_request(plan=plan, actor=user)

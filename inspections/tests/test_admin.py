@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from unittest import mock
 
 import pytest
@@ -245,6 +246,28 @@ def test_it_proposes_the_agency_region_and_refuses_a_plan_outside_it(client, wor
     data["regions"] = '["1101"]'
     assert client.post("/admin/inspections/plan/add/", data).status_code == 302
     assert Plan.objects.get(number="SJ-NEW").regions == ["1101"]
+
+
+@pytest.mark.parametrize("typed", ["true", "1.5", "1e9", '"11"', "[11]", "[null]"])
+def test_the_plan_form_refuses_a_scope_that_is_not_a_list_of_codes_by_the_services_rule(client, world, typed):
+    plan, owner, _ = world
+    client.force_login(owner)
+    url = f"/admin/inspections/plan/{plan.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    data.update({"entropy_available_at_0": "", "entropy_available_at_1": "", "regions": '["11"]',
+                 "entity_types": "[]", "industries": typed, "statuses": "[]"})
+    data.pop("entropy_available_at", None)
+    response = client.post(url, data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert list(errors) == ["industries"]
+    assert errors["industries"][0].startswith("Industries: enter a list of codes in JSON")
+    # What was typed is shown again (as JSON: 1e9 comes back as 1000000000.0).
+    kept = response.context["adminform"].form["industries"].value()
+    assert json.loads(kept) == json.loads(typed)
+    plan.refresh_from_db()
+    assert plan.industries == []
 
 
 def test_it_deletes_only_an_own_draft_plan_and_audits_it(client, world):

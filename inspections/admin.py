@@ -12,8 +12,6 @@ portal.access.AgencyScopedAdmin."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -39,7 +37,7 @@ from inspections.models import (
 )
 from portal import access
 
-MINIMUM_SHARE = Decimal("0.03")
+MINIMUM_SHARE = selectors.MINIMUM_SHARE
 
 
 def may_see_draw(user, plan: Plan) -> bool:
@@ -49,7 +47,7 @@ def may_see_draw(user, plan: Plan) -> bool:
 
 
 # What the public page does not show before the reveal.
-UNREVEALED_PLAN_FIELDS = {"seed", "public_entropy", "entropy_entered_at", "draw_error", "draw_attempts"}
+UNREVEALED_PLAN_FIELDS = {"seed", "public_entropy", "draw_error", "draw_attempts"}
 UNPUBLISHED_TASK_FIELDS = {"result", "findings", "completed_on", "recorded_at", "manual_team"}
 
 
@@ -323,6 +321,14 @@ class PlanAdmin(ScopedAdmin):
                 # By default a new plan covers the agency's whole region.
                 form.base_fields["regions"].initial = [prefix]
         return form
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            # The agency's yearly coverage against the 3% minimum (admin/inspections/plan/change_form.html);
+            # other agencies' staff get the public count, as on the plan page.
+            context["coverage"] = selectors.agency_year_coverage(
+                obj.agency, obj.year, public=not access.acts_for(request.user, obj.agency_id))
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def save_model(self, request, obj, form, change):
         if change and obj.state == PlanState.COMMITTED and "public_entropy" in form.changed_data:

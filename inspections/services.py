@@ -37,6 +37,7 @@ from inspections.models import (
     Task,
     TaskMember,
 )
+from inspections.selectors import agency_region_prefix  # also called as services.agency_region_prefix
 from portal.access import staff_agency
 from portal.audit import audit_record
 from portal.i18n import localized_name
@@ -81,20 +82,6 @@ def _require_agency(actor, agency_id: int | None, field: str) -> None:
         raise InspectionError(
             _("%(field)s: a staff login may act only for its own agency."), params={"field": field}, code="agency"
         )
-
-
-def agency_region_prefix(agency: Agency) -> str:
-    """The region an agency answers for, as a division-code prefix ("" = all of China).
-
-    Six-digit division codes pad with "00" per level: 110000 is Beijing ("11"), 440300
-    Shenzhen ("4403"), 110105 Chaoyang district ("110105").
-    """
-    if agency.level == AgencyLevel.NATIONAL:
-        return ""
-    code = agency.region_code
-    while code.endswith("00") and len(code) > 2:
-        code = code[:-2]
-    return code
 
 
 def plan_regions_check(*, agency: Agency, regions) -> None:

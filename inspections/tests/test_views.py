@@ -300,6 +300,10 @@ def test_the_plan_page_says_not_yet_before_the_entropy_and_the_draw(client, setu
     body = client.get(plan.get_absolute_url()).content.decode()
     assert "<dt>Public entropy entered at</dt><dd>not yet</dd>" in body
     assert "<dt>Draw ran at</dt><dd>not yet</dd>" in body
+    # A plan committed before the time was recorded says so instead of showing a time.
+    type(plan).objects.filter(pk=plan.pk).update(entropy_available_at=None)
+    body = client.get(plan.get_absolute_url()).content.decode()
+    assert "<dt>Public entropy due</dt><dd>not named (the plan was committed before this was recorded)</dd>" in body
 
 
 def unzip_and_run_the_shipped_verifier(client, plan, tmp_path):

@@ -62,6 +62,7 @@ def main() -> int:
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
+    from django.utils import timezone
 
     from credit import uscc
     from credit.models import Agency
@@ -121,11 +122,12 @@ def main() -> int:
     plan = Plan(agency=agency, number=number, name="基准抽查", year=2026, batch=1, statuses=["active"],
                 ratio_a=ratios["A"], ratio_b=ratios["B"], ratio_c=ratios["C"], ratio_d=ratios["D"], team_size=2,
                 workload_cap=cap, entropy_source="bench", checks_end_on=dt.date(2026, 12, 31),
-                reveal_policy="immediate")
+                reveal_policy="immediate", entropy_available_at=timezone.now() + dt.timedelta(seconds=2))
     services.plan_save(plan=plan, actor=None, items=[item])
     started = time.perf_counter()
     services.plan_commit(plan=plan, actor=None)
     commit_seconds = time.perf_counter() - started
+    time.sleep(max(0.0, (plan.entropy_available_at - timezone.now()).total_seconds()))  # the value exists from then
     services.plan_entropy_enter(plan=plan, actor=None, public_entropy="2026-11-26 bench")
 
     queue = f"draw-bench-{uuid.uuid4().hex[:6]}"

@@ -12,8 +12,6 @@ portal.access.AgencyScopedAdmin."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -39,7 +37,7 @@ from inspections.models import (
 )
 from portal import access
 
-MINIMUM_SHARE = Decimal("0.03")
+MINIMUM_SHARE = selectors.MINIMUM_SHARE
 
 
 def may_see_draw(user, plan: Plan) -> bool:
@@ -49,7 +47,7 @@ def may_see_draw(user, plan: Plan) -> bool:
 
 
 # What the public page does not show before the reveal.
-UNREVEALED_PLAN_FIELDS = {"seed", "public_entropy", "entropy_entered_at", "draw_error", "draw_attempts"}
+UNREVEALED_PLAN_FIELDS = {"seed", "public_entropy", "draw_error", "draw_attempts"}
 UNPUBLISHED_TASK_FIELDS = {"result", "findings", "completed_on", "recorded_at", "manual_team"}
 
 
@@ -231,7 +229,8 @@ class PlanForm(forms.ModelForm):
         fields = [
             "agency", "number", "name", "name_en", "year", "batch", "items", "regions", "entity_types",
             "industries", "statuses", "ratio_a", "ratio_b", "ratio_c", "ratio_d", "ratio_reason", "team_size", "workload_cap",
-            "conflict_period_days", "entropy_source", "reveal_policy", "checks_end_on", "public_entropy",
+            "conflict_period_days", "entropy_source", "entropy_available_at", "reveal_policy", "checks_end_on",
+            "public_entropy",
         ]
 
     def clean(self):
@@ -242,19 +241,16 @@ class PlanForm(forms.ModelForm):
                 services.plan_regions_check(agency=agency, regions=data.get("regions") or [])
             except ValidationError as problem:
                 self.add_error("regions", problem)
+        if "public_entropy" in self.changed_data and self.instance.pk and "public_entropy" not in self.errors:
+            # The instance still holds the stored plan here: the services' guards, on the form.
+            service_errors(self, lambda: services.plan_entropy_check(
+                plan=self.instance, public_entropy=data.get("public_entropy") or ""))
         return data
 
     def _scope_list(self, name):
-        # A JSON value typed in the field: the scope is a list of codes, never true, 1.5 or 1e9.
+        # A JSON value typed in the field; empty means no limit. The rule is the services' one.
         value = self.cleaned_data.get(name)
-        if value in (None, ""):
-            return []
-        if not isinstance(value, list) or not all(isinstance(code, str) and code.strip() for code in value):
-            raise ValidationError(
-                _("Enter a list of codes in JSON, for example [\"110000\"], or [] for no limit."),
-                code="scope_list",
-            )
-        return value
+        return [] if value in (None, "") else services.scope_list_check(name, value)
 
     def clean_regions(self):
         return self._scope_list("regions")
@@ -325,6 +321,14 @@ class PlanAdmin(ScopedAdmin):
                 # By default a new plan covers the agency's whole region.
                 form.base_fields["regions"].initial = [prefix]
         return form
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            # The agency's yearly coverage against the 3% minimum (admin/inspections/plan/change_form.html);
+            # other agencies' staff get the public count, as on the plan page.
+            context["coverage"] = selectors.agency_year_coverage(
+                obj.agency, obj.year, public=not access.acts_for(request.user, obj.agency_id))
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def save_model(self, request, obj, form, change):
         if change and obj.state == PlanState.COMMITTED and "public_entropy" in form.changed_data:

@@ -34,6 +34,18 @@ DEMO_RESULTS = [Result.NO_PROBLEM] * 12 + [Result.CORRECTED, Result.PROBLEM_PEND
                                            Result.FALSE_DISCLOSURE, Result.UNREACHABLE, Result.NOT_DISCLOSED]
 
 
+# The 3D lottery is drawn every evening at 21:15 Beijing time; its numbers are out by 21:30.
+LOTTERY_ANNOUNCED = dt.time(21, 30)
+
+
+def _lottery(day: dt.date) -> str:
+    return f"中国福利彩票3D {day.year}年{day.month}月{day.day}日开奖号码 (China Welfare Lottery 3D, draw of {day.isoformat()})"
+
+
+def _at(day: dt.date, time: dt.time) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, time))
+
+
 def _secret(seed: int, label: str) -> bytes:
     return hashlib.sha256(f"demo-secret|{seed}|{label}".encode()).digest()
 
@@ -96,19 +108,24 @@ def seed_demo_data(*, seed: int, stdout) -> None:
     checks_end = today - dt.timedelta(days=20)
     first, second = agencies[0], agencies[-1]
     year = today.year
+    # The revealed plan's story began two months ago, in order (docs/draw.md 2): committed, then
+    # the lottery draw it names, then its number entered and the draw run, all before the checks.
+    committed_on, lottery_on = today - dt.timedelta(days=60), today - dt.timedelta(days=58)
     revealed = Plan(
         agency=first, number=f"DEMO-{year}-01", name=f"{year}年度企业公示信息双随机抽查（第一批）",
         name_en=f"{year} double-random check of disclosed information, batch 1", year=year, batch=1,
         regions=_regions(first), statuses=["active"], ratio_a=Decimal("0.01"), ratio_b=Decimal("0.03"), ratio_c=Decimal("0.1"),
-        ratio_d=Decimal("0.3"), team_size=2, workload_cap=60, entropy_source=(
-            f"中国福利彩票3D第{year}001期开奖号码 (China Welfare Lottery 3D, first draw of {year})"),
-        reveal_policy="on_publication", checks_end_on=checks_end,
+        ratio_d=Decimal("0.3"), team_size=2, workload_cap=60, entropy_source=_lottery(lottery_on),
+        entropy_available_at=_at(lottery_on, LOTTERY_ANNOUNCED), reveal_policy="on_publication",
+        checks_end_on=checks_end,
     )
     services.plan_save(plan=revealed, actor=None, items=items[:3])
-    services.plan_commit(plan=revealed, actor=None, secret=_secret(seed, revealed.number))
-    services.plan_entropy_enter(plan=revealed, actor=None, public_entropy=f"{rnd.randint(0, 999):03d}")
+    services.plan_commit(plan=revealed, actor=None, secret=_secret(seed, revealed.number),
+                         now=_at(committed_on, dt.time(10, 0)))
+    entered = _at(lottery_on + dt.timedelta(days=1), dt.time(9, 0))
+    services.plan_entropy_enter(plan=revealed, actor=None, public_entropy=f"{rnd.randint(0, 999):03d}", now=entered)
     # The draw runs synchronously through the same service the Celery task calls.
-    services.draw_execute(plan_id=revealed.pk)
+    services.draw_execute(plan_id=revealed.pk, now=entered + dt.timedelta(minutes=5))
     spare = list(selectors.plan_manual_team_candidates(revealed)[:2])
     for task in Task.objects.filter(plan=revealed, inspector_codes="").order_by("position"):
         services.task_assign_manual(task=task, inspectors=spare, actor=None)
@@ -131,8 +148,9 @@ def seed_demo_data(*, seed: int, stdout) -> None:
         name_en=f"{year} directed check of registered addresses, batch 2", year=year, batch=2,
         regions=_regions(second), statuses=["active"], industries=["F", "I"], ratio_a=Decimal("0.02"), ratio_b=Decimal("0.05"),
         ratio_c=Decimal("0.2"), ratio_d=Decimal("0.5"), team_size=2, workload_cap=40,
-        entropy_source=f"中国福利彩票3D第{year}300期开奖号码 (China Welfare Lottery 3D, draw 300 of {year})",
-        reveal_policy="immediate", checks_end_on=today + dt.timedelta(days=60),
+        entropy_source=_lottery(today + dt.timedelta(days=3)),
+        entropy_available_at=_at(today + dt.timedelta(days=3), LOTTERY_ANNOUNCED), reveal_policy="immediate",
+        checks_end_on=today + dt.timedelta(days=60),
     )
     services.plan_save(plan=committed, actor=None, items=[items[2]])
     services.plan_commit(plan=committed, actor=None, secret=_secret(seed, committed.number))

@@ -154,6 +154,13 @@ class Plan(models.Model):
         _("public entropy source"), max_length=300,
         help_text=_("A public value that will exist only after the commitment, e.g. a named lottery draw"),
     )
+    # When the named source announces its value (docs/draw.md 2): required at the commit, which
+    # must come before it; the value cannot be entered earlier (services.plan_entropy_check).
+    entropy_available_at = models.DateTimeField(
+        _("public entropy available at"), null=True, blank=True,
+        help_text=_("When the named source announces its value, e.g. the lottery's drawing time; "
+                    "the plan must be committed before then and the value cannot be entered earlier"),
+    )
     reveal_policy = models.CharField(_("reveal"), max_length=16, choices=RevealPolicy.choices,
                                      default=RevealPolicy.ON_PUBLICATION)
     checks_end_on = models.DateField(_("checks end on"),
@@ -196,6 +203,9 @@ class Plan(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        if self.entropy_available_at is not None:
+            # Whole seconds: parameters.json names the time to the second (draw.time_string).
+            self.entropy_available_at = self.entropy_available_at.replace(microsecond=0)
         ratios = [self.ratio_a, self.ratio_b, self.ratio_c, self.ratio_d]
         if None in ratios:
             return

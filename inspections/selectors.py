@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from functools import reduce
 from operator import or_
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from credit.models import Enterprise, RegistrationStatus
-from inspections.models import Conflict, Inspector, Plan, PlanFile, Task, TaskMember
+from credit.models import Agency, AgencyLevel, Enterprise, RegistrationStatus
+from inspections.models import Conflict, Inspector, Plan, PlanFile, PlanState, Task, TaskMember, task_public_q
 from portal.workdays import Deadline, add_working_days
 
 RESULT_DEADLINE_WORKING_DAYS = 20
@@ -19,6 +21,75 @@ RESULT_DEADLINE_WORKING_DAYS = 20
 DEFAULT_POOL_EXCLUDED_STATUSES = (
     RegistrationStatus.DEREGISTERED, RegistrationStatus.REVOKED, RegistrationStatus.MOVED_OUT,
 )
+
+
+# 企业公示信息抽查办法 Art. 4: each year at least 3% of the enterprises in the jurisdiction are
+# drawn (agency_year_coverage); the admin also warns per plan (inspections/admin.py warn_share).
+MINIMUM_SHARE = Decimal("0.03")
+
+
+def agency_region_prefix(agency: Agency) -> str:
+    """The region an agency answers for, as a division-code prefix ("" = all of China).
+
+    Six-digit division codes pad with "00" per level: 110000 is Beijing ("11"), 440300
+    Shenzhen ("4403"), 110105 Chaoyang district ("110105").
+    """
+    if agency.level == AgencyLevel.NATIONAL:
+        return ""
+    code = agency.region_code
+    while code.endswith("00") and len(code) > 2:
+        code = code[:-2]
+    return code
+
+
+def on_register(qs: QuerySet[Enterprise]) -> QuerySet[Enterprise]:
+    """Firms still on the register: not deregistered, revoked or moved out."""
+    return qs.exclude(status__in=DEFAULT_POOL_EXCLUDED_STATUSES)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """An agency's random-inspection coverage of a year (agency_year_coverage)."""
+
+    year: int
+    drawn: int
+    registered: int
+    public: bool  # counted from what the public may know only
+    minimum: Decimal = MINIMUM_SHARE
+
+    @property
+    def share(self) -> Decimal:
+        return Decimal(self.drawn) / Decimal(self.registered) if self.registered else Decimal(0)
+
+    @property
+    def percent(self) -> Decimal:
+        return (self.share * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+    @property
+    def minimum_percent(self) -> Decimal:
+        return (self.minimum * 100).normalize()
+
+    @property
+    def meets_minimum(self) -> bool:
+        return self.registered > 0 and self.share >= self.minimum
+
+
+def agency_year_coverage(agency: Agency, year: int, *, public: bool) -> Coverage:
+    """The yearly 3% rule, as a number: distinct firms drawn by the agency's plans of `year`
+    (Plan.year; plans drawn or with results published, every task counted once per firm)
+    over the firms of its region on the register now (agency_region_prefix, on_register:
+    the population of an undirected draw). `public` counts only the tasks the public may
+    know of (task_public_q: a revealed plan's, or a published result), so the public page
+    does not disclose how an unrevealed selection overlaps other plans. Two aggregate queries."""
+    tasks = Task.objects.filter(plan__agency=agency, plan__year=year,
+                                plan__state__in=(PlanState.DRAWN, PlanState.PUBLISHED))
+    if public:
+        tasks = tasks.filter(task_public_q())
+    drawn = tasks.aggregate(n=Count("enterprise_id", distinct=True))["n"]
+    firms = on_register(Enterprise.objects.all())
+    if prefix := agency_region_prefix(agency):
+        firms = firms.filter(region_code__startswith=prefix)
+    return Coverage(year=year, drawn=drawn, registered=firms.count(), public=public)
 
 
 def plan_scope(plan: Plan) -> QuerySet[Enterprise]:
@@ -33,7 +104,7 @@ def plan_scope(plan: Plan) -> QuerySet[Enterprise]:
     if plan.statuses:
         qs = qs.filter(status__in=plan.statuses)
     else:
-        qs = qs.exclude(status__in=DEFAULT_POOL_EXCLUDED_STATUSES)
+        qs = on_register(qs)
     return qs
 
 

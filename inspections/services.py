@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from credit.models import Agency, AgencyLevel, Enterprise
@@ -36,6 +37,7 @@ from inspections.models import (
     Task,
     TaskMember,
 )
+from inspections.selectors import agency_region_prefix  # also called as services.agency_region_prefix
 from portal.access import staff_agency
 from portal.audit import audit_record
 from portal.i18n import localized_name
@@ -82,20 +84,6 @@ def _require_agency(actor, agency_id: int | None, field: str) -> None:
         )
 
 
-def agency_region_prefix(agency: Agency) -> str:
-    """The region an agency answers for, as a division-code prefix ("" = all of China).
-
-    Six-digit division codes pad with "00" per level: 110000 is Beijing ("11"), 440300
-    Shenzhen ("4403"), 110105 Chaoyang district ("110105").
-    """
-    if agency.level == AgencyLevel.NATIONAL:
-        return ""
-    code = agency.region_code
-    while code.endswith("00") and len(code) > 2:
-        code = code[:-2]
-    return code
-
-
 def plan_regions_check(*, agency: Agency, regions) -> None:
     """Scope rule: a plan draws only from its agency's region; only a national agency may
     plan nationwide. Enterprises match a region when their code starts with it."""
@@ -117,6 +105,34 @@ def plan_regions_check(*, agency: Agency, regions) -> None:
         )
 
 
+SCOPE_FIELDS = ("regions", "entity_types", "industries", "statuses")
+
+
+def scope_list_check(field: str, value) -> list[str]:
+    """The one rule for a scope filter (Plan.regions, entity_types, industries, statuses): a
+    JSON list of non-empty strings, [] for no limit. Never true, 1.5, 1e9, "11", [11] or [null]:
+    plan_scope would crash on them or match nothing. Used by plan_save and the admin form."""
+    if not isinstance(value, list) or not all(isinstance(code, str) and code.strip() for code in value):
+        raise InspectionError(
+            _("%(field)s: enter a list of codes in JSON, for example [\"110000\"], or [] for no limit; "
+              "true, numbers, null and a bare string are not a list of codes."),
+            params={"field": Plan._meta.get_field(field).verbose_name.capitalize()}, code="scope_list",
+        )
+    return value
+
+
+def plan_scope_check(plan: Plan) -> None:
+    """scope_list_check for every scope filter of the plan, each error under its field."""
+    errors = {}
+    for field in SCOPE_FIELDS:
+        try:
+            scope_list_check(field, getattr(plan, field))
+        except ValidationError as problem:
+            errors[field] = problem.error_list
+    if errors:
+        raise InspectionError(errors)
+
+
 @transaction.atomic
 def plan_save(*, plan: Plan, actor, items: Iterable | None = None) -> Plan:
     """Create or change a draft plan; committed plans are frozen."""
@@ -129,6 +145,7 @@ def plan_save(*, plan: Plan, actor, items: Iterable | None = None) -> Plan:
                 _("Plan %(number)s is %(state)s: only a draft plan can be changed."),
                 params={"number": current.number, "state": current.get_state_display()},
             )
+    plan_scope_check(plan)
     plan_regions_check(agency=plan.agency, regions=plan.regions)
     created = plan.pk is None
     plan.full_clean(exclude=["items"])
@@ -158,13 +175,19 @@ def plan_draft_delete(*, plan: Plan, actor) -> None:
     plan.delete()
 
 
+def _when(moment: dt.datetime) -> str:
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
 @transaction.atomic
-def plan_commit(*, plan: Plan, actor, secret: bytes | None = None) -> Plan:
+def plan_commit(*, plan: Plan, actor, secret: bytes | None = None, now: dt.datetime | None = None) -> Plan:
     """Freeze the pool, roster and exclusions, draw the secret and publish the commitment.
 
     Only demo data passes `secret` (derived from its seed, so reseeding reproduces the
-    same draw); real plans always get 32 fresh random bytes.
+    same draw) and `now` (its plans tell a story that began in the past); real plans always
+    get 32 fresh random bytes and the time of the call.
     """
+    now = now or timezone.now()
     plan = _lock(plan.pk)
     _require_agency(actor, plan.agency_id, _("Agency"))
     if plan.state != PlanState.DRAFT:
@@ -174,6 +197,11 @@ def plan_commit(*, plan: Plan, actor, secret: bytes | None = None) -> Plan:
         )
     if not plan.items.exists():
         raise InspectionError(_("Inspection items: a plan needs at least one item before it is committed."))
+    if plan.entropy_available_at is None or plan.entropy_available_at <= now:
+        # The commitment has to be public before the value it names exists (docs/draw.md 1).
+        raise InspectionError({"entropy_available_at": ValidationError(_(
+            "Public entropy available at: name when the source will announce its value; it must be later than "
+            "the commitment (now, %(now)s)."), params={"now": _when(now)}, code="entropy_time")})
     pool = list(selectors.plan_scope(plan).values_list("uscc", "risk_class").iterator(chunk_size=20000))
     counts: dict[str, int] = {}
     for _uscc, risk_class in pool:
@@ -212,13 +240,14 @@ def plan_commit(*, plan: Plan, actor, secret: bytes | None = None) -> Plan:
         workload_cap=plan.workload_cap,
         secret_hash=algorithm.sha256_hex(secret),
         entropy_source=plan.entropy_source,
+        entropy_available_at=plan.entropy_available_at,
     )
     for name in (algorithm.PARAMETERS_FILE, *algorithm.FROZEN_FILES):
         _file(plan, name, document if name == algorithm.PARAMETERS_FILE else files[name])
     plan.secret = secret
     plan.commitment = algorithm.commitment_of(document)
     plan.state = PlanState.COMMITTED
-    plan.committed_at = timezone.now()
+    plan.committed_at = now
     plan.save()
     audit_record(
         action="inspections.plan.committed",
@@ -230,15 +259,21 @@ def plan_commit(*, plan: Plan, actor, secret: bytes | None = None) -> Plan:
     return plan
 
 
-@transaction.atomic
-def plan_entropy_enter(*, plan: Plan, actor, public_entropy: str) -> Plan:
-    plan = _lock(plan.pk)
-    _require_agency(actor, plan.agency_id, _("Agency"))
+def plan_entropy_check(*, plan: Plan, public_entropy: str, now: dt.datetime | None = None) -> str:
+    """The guards of plan_entropy_enter, also run by the admin form so errors show on the form.
+    Returns the value as it will be stored (stripped)."""
     value = (public_entropy or "").strip()
     if plan.state != PlanState.COMMITTED or plan.public_entropy:
         raise InspectionError(
             _("Public entropy: it can be entered once, after the commitment and before the draw.")
         )
+    now = now or timezone.now()
+    # Plans committed before the time was recorded have none: nothing to wait for.
+    if plan.entropy_available_at is not None and now < plan.entropy_available_at:
+        raise InspectionError({"public_entropy": ValidationError(_(
+            "Public entropy: the source announces its value at %(time)s (public entropy available at); "
+            "it cannot be entered before then."), params={"time": _when(plan.entropy_available_at)},
+            code="entropy_early")})
     try:
         algorithm.check_ascii(value, "public_entropy")
     except algorithm.DrawInputError:
@@ -246,8 +281,18 @@ def plan_entropy_enter(*, plan: Plan, actor, public_entropy: str) -> Plan:
             _("Public entropy: write the published value in printable ASCII (digits, Latin letters, spaces)."),
             code="ascii",
         ) from None
+    return value
+
+
+@transaction.atomic
+def plan_entropy_enter(*, plan: Plan, actor, public_entropy: str, now: dt.datetime | None = None) -> Plan:
+    """Enter the named source's value once it exists. Only demo data passes `now`."""
+    now = now or timezone.now()
+    plan = _lock(plan.pk)
+    _require_agency(actor, plan.agency_id, _("Agency"))
+    value = plan_entropy_check(plan=plan, public_entropy=public_entropy, now=now)
     plan.public_entropy = value
-    plan.entropy_entered_at = timezone.now()
+    plan.entropy_entered_at = now
     plan.save(update_fields=["public_entropy", "entropy_entered_at"])
     audit_record(action="inspections.plan.entropy_entered", actor=actor, obj=plan,
                  payload={"public_entropy": value})
@@ -292,8 +337,9 @@ def draw_enqueue(*, plan_id: int) -> bool:
     return True
 
 
-def draw_execute(*, plan_id: int) -> Draw | None:
-    """Run the draw once. Returns None when there is nothing to do (already drawn).
+def draw_execute(*, plan_id: int, now: dt.datetime | None = None) -> Draw | None:
+    """Run the draw once. Returns None when there is nothing to do (already drawn). Only demo
+    data passes `now` (the time recorded as the draw's start and end).
 
     Two transactions: a short one marks the plan "drawing" so staff see it; the second
     holds the plan row lock while it computes and writes the whole result, so a second
@@ -308,13 +354,13 @@ def draw_execute(*, plan_id: int) -> Draw | None:
                                   params={"number": plan.number})
         plan.state = PlanState.DRAWING
         plan.draw_attempts += 1
-        plan.draw_started_at = timezone.now()
+        plan.draw_started_at = now or timezone.now()
         plan.save(update_fields=["state", "draw_attempts", "draw_started_at"])
-    return _draw_write(plan_id)
+    return _draw_write(plan_id, now=now)
 
 
 @transaction.atomic
-def _draw_write(plan_id: int) -> Draw | None:
+def _draw_write(plan_id: int, now: dt.datetime | None = None) -> Draw | None:
     plan = _lock(plan_id)
     if plan.state != PlanState.DRAWING or Draw.objects.filter(plan_id=plan_id).exists():
         return None
@@ -371,7 +417,7 @@ def _draw_write(plan_id: int) -> Draw | None:
         result_sha256=result_file.sha256,
         seconds=seconds,
     )
-    now = timezone.now()
+    now = now or timezone.now()
     plan.state = PlanState.DRAWN
     plan.seed = result.seed
     plan.drawn_at = now

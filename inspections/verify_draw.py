@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Re-run a published DRAW-v1 draw and compare it with its published result.
 
-Usage:  python3 -I -S verify_draw.py <folder>
+Usage:  python3 -I -S verify_draw.py <folder> [<commitment>]
 
-The folder holds the files downloaded from /inspections/plans/<plan number>/ (or the
-files.zip unpacked): parameters.json, pool.csv, roster.csv, exclusions.csv,
-reveal.json and result.csv. Only the Python standard library is used, so anyone can
-read this file and run it. Exit status 0 and "MATCH" when everything agrees;
-otherwise status 1 and the first difference found.
+The folder holds the files downloaded from /inspections/plans/<plan number>/; unzipping
+files.zip makes it, named after the plan: parameters.json, pool.csv, roster.csv,
+exclusions.csv and, once the plan is revealed, reveal.json and result.csv. The optional
+commitment is the one the plan page shows. Only the Python standard library is used, so
+anyone can read this file and run it. Exit status: 0 "MATCH" when everything agrees;
+1 "MISMATCH" and the first difference found; 2 wrong arguments; 3 "NOT REVEALED YET"
+when the plan has no reveal.json and result.csv yet and what can be checked agrees.
 
 The algorithm (docs/draw.md): commitment = sha256(parameters.json bytes);
 seed = sha256("DRAW-v1|seed|" + commitment + "|" + secret hex + "|" + public_entropy);
@@ -32,6 +34,10 @@ CLASSES = ("A", "B", "C", "D")
 
 class Mismatch(Exception):
     pass
+
+
+class NotRevealed(Exception):
+    """The inputs agree with the commitment, but the reveal files are not published yet."""
 
 
 def sha(data):
@@ -71,20 +77,39 @@ def canonical(obj):
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
 
 
-def verify(folder):
+def verify(folder, commitment=None):
     params_bytes = read(folder, "parameters.json")
     params = json.loads(params_bytes)
     if canonical(params) != params_bytes:
         raise Mismatch("parameters.json: not canonical JSON")
     if params.get("algorithm") != TAG:
         raise Mismatch("parameters.json: algorithm is {!r}, expected {!r}".format(params.get("algorithm"), TAG))
+    actual_commitment = sha(params_bytes)
+    if commitment is not None and actual_commitment != commitment.strip().lower():
+        raise Mismatch(f"parameters.json: sha256 {actual_commitment}, the commitment given is {commitment}")
     frozen = {}
     for name in ("pool.csv", "roster.csv", "exclusions.csv"):
         frozen[name] = read(folder, name)
         actual = sha(frozen[name])
         if actual != params["files"][name]:
             raise Mismatch("{}: sha256 {}, parameters.json says {}".format(name, actual, params["files"][name]))
-    commitment = sha(params_bytes)
+    pool = rows("pool.csv", frozen["pool.csv"], "uscc,risk_class", 2)
+    roster = [code for (code,) in rows("roster.csv", frozen["roster.csv"], "inspector_code", 1)]
+    exclusions = rows("exclusions.csv", frozen["exclusions.csv"], "inspector_code,uscc", 2)
+    for uscc, risk in pool:
+        if risk not in CLASSES:
+            raise Mismatch(f"pool.csv: risk class {risk!r} of {uscc} is not A-D")
+
+    revealed = [os.path.exists(os.path.join(folder, name)) for name in ("reveal.json", "result.csv")]
+    if not any(revealed):
+        checked = "matches the commitment given" if commitment is not None else "has sha256"
+        due = params.get("entropy_available_at")
+        raise NotRevealed(
+            f"parameters.json {checked} {actual_commitment} and pool.csv, roster.csv and exclusions.csv match "
+            "their sha256 in it; reveal.json and result.csv are published with the reveal"
+            + (f" (public entropy due {due})" if due else "")
+        )
+    commitment = actual_commitment
     reveal = json.loads(read(folder, "reveal.json"))
     if reveal["commitment"] != commitment:
         raise Mismatch("reveal.json: commitment {}, sha256(parameters.json) is {}".format(reveal["commitment"], commitment))
@@ -96,15 +121,9 @@ def verify(folder):
     if seed != reveal["seed"]:
         raise Mismatch("reveal.json: seed {}, recomputed {}".format(reveal["seed"], seed))
 
-    pool = rows("pool.csv", frozen["pool.csv"], "uscc,risk_class", 2)
-    roster = [code for (code,) in rows("roster.csv", frozen["roster.csv"], "inspector_code", 1)]
-    exclusions = rows("exclusions.csv", frozen["exclusions.csv"], "inspector_code,uscc", 2)
-
     # Select firms.
     members = {c: [] for c in CLASSES}
     for uscc, risk in pool:
-        if risk not in members:
-            raise Mismatch(f"pool.csv: risk class {risk!r} of {uscc} is not A-D")
         members[risk].append(uscc)
     chosen = []
     for risk in CLASSES:
@@ -174,11 +193,14 @@ def verify(folder):
 
 
 def main(argv):
-    if len(argv) != 2:
-        print("usage: python3 -I -S verify_draw.py <folder of published files>", file=sys.stderr)
+    if len(argv) not in (2, 3):
+        print("usage: python3 -I -S verify_draw.py <folder of published files> [<commitment>]", file=sys.stderr)
         return 2
     try:
-        count, digest = verify(argv[1])
+        count, digest = verify(argv[1], argv[2] if len(argv) == 3 else None)
+    except NotRevealed as state:
+        print(f"NOT REVEALED YET: {state}")
+        return 3
     except Mismatch as problem:
         print(f"MISMATCH: {problem}")
         return 1

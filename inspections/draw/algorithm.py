@@ -22,6 +22,7 @@ Choices the design leaves open, fixed here once and for all:
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import hashlib
 import heapq
@@ -82,6 +83,13 @@ def ratio_string(value) -> str:
         raise DrawInputError(f"ratio {value!r} must be a decimal between 0 and 1")
     text = format(ratio.normalize(), "f")
     return "0" if ratio == 0 else text
+
+
+def time_string(moment: dt.datetime) -> str:
+    """An aware moment in UTC to the second, as parameters.json names it: 2026-12-01T13:30:00Z."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise DrawInputError(f"time {moment!r} must carry its time zone")
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def quota(n: int, ratio: str) -> int:
@@ -162,7 +170,11 @@ def parameters_document(
     workload_cap: int,
     secret_hash: str,
     entropy_source: str,
+    entropy_available_at: dt.datetime | None = None,
 ) -> bytes:
+    """The committed document. `entropy_available_at` (when the named source announces its
+    value) is an optional key: plans committed before it existed have none, and the draw
+    never reads it, so their documents, commitments and results are unchanged."""
     if team_size < 2:
         raise DrawInputError("team_size must be at least 2")
     if workload_cap < 1:
@@ -179,6 +191,8 @@ def parameters_document(
         "secret_hash": secret_hash,
         "entropy_source": entropy_source,
     }
+    if entropy_available_at is not None:
+        document["entropy_available_at"] = time_string(entropy_available_at)
     return canonical_json(document)
 
 

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import datetime as dt
+import time
 from decimal import Decimal
 
 import factory
+import time_machine
+from django.utils import timezone
 
 from credit.tests.factories import AgencyFactory, ago, ahead, today
 from inspections import models
@@ -56,6 +60,9 @@ class PlanFactory(factory.django.DjangoModelFactory):
     team_size = 2
     workload_cap = 10
     entropy_source = factory.LazyFunction(lambda: f"China Welfare Lottery 3D draw of {ahead(days=11).isoformat()}")
+    # The named value exists a few minutes after the plan is made (and committed): entropy_due.
+    entropy_available_at = factory.LazyFunction(
+        lambda: (timezone.now() + dt.timedelta(minutes=5)).replace(microsecond=0))
     reveal_policy = models.RevealPolicy.IMMEDIATE
     checks_end_on = factory.LazyFunction(lambda: ago(days=17))
 
@@ -63,3 +70,16 @@ class PlanFactory(factory.django.DjangoModelFactory):
     def items(self, create, extracted, **kwargs):
         if create:
             self.items.set(extracted if extracted is not None else [InspectionItemFactory(code="ITEM-BASE")])
+
+
+def entropy_due(plan: models.Plan) -> None:
+    """Move the pinned clock on to the moment the plan's public entropy exists, as staff wait
+    for the named source before entering its value (services.plan_entropy_check refuses it
+    earlier). Without a pinned clock (tests marked real_clock) it sleeps until then."""
+    due = plan.entropy_available_at
+    if due is None or timezone.now() >= due:
+        return
+    if time_machine.traveller_stack:
+        time_machine.traveller_stack[-1].shift(due - timezone.now() + dt.timedelta(seconds=1))
+    else:
+        time.sleep((due - timezone.now()).total_seconds() + 0.01)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from unittest import mock
 
 import pytest
@@ -11,7 +12,7 @@ from django.db import connection
 from credit.tests.factories import AgencyFactory, StaffFactory, UserFactory, local_time
 from inspections import services
 from inspections.models import Plan, PlanState, Task
-from inspections.tests.factories import PlanFactory
+from inspections.tests.factories import PlanFactory, entropy_due
 from portal.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +80,11 @@ def test_it_takes_the_public_entropy_in_the_change_form_and_keeps_bad_input(clie
     assert "printable ASCII" in response.content.decode() and "双色球 01 02" in response.content.decode()
     data["public_entropy"] = "01 02 03 04 05 06 + 07"
     response = client.post(url, data)
+    # Before the named source announces its value the form refuses it, the input kept.
+    assert response.status_code == 200 and "cannot be entered before then" in response.content.decode()
+    assert "01 02 03 04 05 06 + 07" in response.content.decode()
+    entropy_due(plan)
+    response = client.post(url, data)
     assert response.status_code == 302
     plan.refresh_from_db()
     assert plan.public_entropy == "01 02 03 04 05 06 + 07"
@@ -89,6 +95,7 @@ def test_it_highlights_overdue_tasks(client, world, clock):
 
     plan, owner, _ = world
     plan = services.plan_commit(plan=plan, actor=owner)
+    entropy_due(plan)
     services.plan_entropy_enter(plan=plan, actor=owner, public_entropy="5")
     with mock.patch("django.db.transaction.on_commit", side_effect=lambda fn, *a, **k: fn()):
         services.plan_draw_request(plan=plan, actor=owner)
@@ -127,6 +134,7 @@ def drawn_unrevealed(world):
     plan, owner, other = world
     type(plan).objects.filter(pk=plan.pk).update(reveal_policy="on_publication")
     plan = services.plan_commit(plan=plan, actor=owner)
+    entropy_due(plan)
     services.plan_entropy_enter(plan=plan, actor=owner, public_entropy="7 7 7")
     with mock.patch("django.db.transaction.on_commit", side_effect=lambda fn, *a, **k: fn()):
         services.plan_draw_request(plan=plan, actor=owner)
@@ -201,6 +209,7 @@ def test_it_shows_other_agencies_published_results_then_the_selection_once_every
 def test_it_shows_other_agencies_a_revealed_selection_but_not_unpublished_results(client, world):
     plan, owner, other = world
     plan = services.plan_commit(plan=plan, actor=owner)
+    entropy_due(plan)
     services.plan_entropy_enter(plan=plan, actor=owner, public_entropy="7 7 7")
     with mock.patch("django.db.transaction.on_commit", side_effect=lambda fn, *a, **k: fn()):
         services.plan_draw_request(plan=plan, actor=owner)
@@ -237,6 +246,28 @@ def test_it_proposes_the_agency_region_and_refuses_a_plan_outside_it(client, wor
     data["regions"] = '["1101"]'
     assert client.post("/admin/inspections/plan/add/", data).status_code == 302
     assert Plan.objects.get(number="SJ-NEW").regions == ["1101"]
+
+
+@pytest.mark.parametrize("typed", ["true", "1.5", "1e9", '"11"', "[11]", "[null]"])
+def test_the_plan_form_refuses_a_scope_that_is_not_a_list_of_codes_by_the_services_rule(client, world, typed):
+    plan, owner, _ = world
+    client.force_login(owner)
+    url = f"/admin/inspections/plan/{plan.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    data.update({"entropy_available_at_0": "", "entropy_available_at_1": "", "regions": '["11"]',
+                 "entity_types": "[]", "industries": typed, "statuses": "[]"})
+    data.pop("entropy_available_at", None)
+    response = client.post(url, data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert list(errors) == ["industries"]
+    assert errors["industries"][0].startswith("Industries: enter a list of codes in JSON")
+    # What was typed is shown again (as JSON: 1e9 comes back as 1000000000.0).
+    kept = response.context["adminform"].form["industries"].value()
+    assert json.loads(kept) == json.loads(typed)
+    plan.refresh_from_db()
+    assert plan.industries == []
 
 
 def test_it_deletes_only_an_own_draft_plan_and_audits_it(client, world):
@@ -288,6 +319,7 @@ def test_it_marks_overdue_tasks_with_a_stylesheet_class_and_localized_dates(clie
 
     plan, owner, _ = world
     plan = services.plan_commit(plan=plan, actor=owner)
+    entropy_due(plan)
     services.plan_entropy_enter(plan=plan, actor=owner, public_entropy="5")
     with mock.patch("django.db.transaction.on_commit", side_effect=lambda fn, *a, **k: fn()):
         services.plan_draw_request(plan=plan, actor=owner)

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
+from django.utils import timezone
 
 from credit.models import Enterprise
 from credit.tests.factories import AgencyFactory, EnterpriseFactory
 from inspections.demo import seed_demo_data
+from inspections.draw import algorithm
 from inspections.models import Plan, PlanFile, PlanState, SpotCheck, Task
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +31,29 @@ def test_it_seeds_a_committed_and_a_revealed_plan_deterministically():
     out = io.StringIO()
     call_command("verify_draw", revealed.number, stdout=out)
     assert out.getvalue().startswith("MATCH")
+
+
+def test_every_demo_plan_commits_before_its_entropy_exists_and_draws_after_it_is_entered():
+    AgencyFactory(code="MR-110000", level="provincial", region_code="110000")
+    AgencyFactory(code="MR-440300", level="municipal", region_code="440300")
+    for index in range(60):
+        EnterpriseFactory(risk_class="ABCD"[index % 4], region_code="110105" if index % 2 else "440305",
+                          industry="FI"[index % 3 % 2])
+    seed_demo_data(seed=7, stdout=io.StringIO())
+    plans = list(Plan.objects.select_related("draw").order_by("number"))
+    assert len(plans) == 2
+    for plan in plans:
+        params = json.loads(bytes(PlanFile.objects.get(plan=plan, name="parameters.json").content))
+        assert params["entropy_available_at"] == algorithm.time_string(plan.entropy_available_at)
+        assert plan.committed_at < plan.entropy_available_at, plan.number
+        if plan.state == PlanState.COMMITTED:
+            assert plan.entropy_entered_at is None and plan.entropy_available_at > timezone.now()
+            continue
+        times = [plan.entropy_available_at, plan.entropy_entered_at, plan.draw_started_at, plan.drawn_at,
+                 plan.revealed_at]
+        assert times == sorted(times), plan.number
+        # The draw came before the checks whose results it published.
+        assert plan.drawn_at.date() < min(plan.tasks.values_list("completed_on", flat=True))
 
 
 def test_it_scopes_each_demo_plan_to_its_agencys_region():

@@ -331,3 +331,64 @@ def test_it_agrees_with_the_standalone_script_on_a_larger_random_draw(tmp_path):
     write_published(tmp_path, files)
     completed = run_verifier(tmp_path)
     assert completed.returncode == 0, completed.stdout
+
+
+def run_verifier_with(folder: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-I", "-S", str(VERIFIER), str(folder), *extra], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_the_standalone_script_says_not_revealed_yet_for_a_committed_plan(tmp_path):
+    write_published(tmp_path, golden_files())
+    completed = run_verifier_with(tmp_path, GOLDEN_COMMITMENT)
+    assert completed.returncode == 3, completed.stdout + completed.stderr
+    assert completed.stdout.startswith(
+        f"NOT REVEALED YET: parameters.json matches the commitment given {GOLDEN_COMMITMENT} and pool.csv, "
+        "roster.csv and exclusions.csv match their sha256 in it")
+    assert "MISMATCH" not in completed.stdout
+    # Without the commitment it names the hash to compare with the plan page.
+    assert run_verifier_with(tmp_path).stdout.startswith(f"NOT REVEALED YET: parameters.json has sha256 {GOLDEN_COMMITMENT}")
+    # What can be checked is checked: another commitment, a changed frozen file, half a reveal.
+    wrong = run_verifier_with(tmp_path, "0" * 64)
+    assert wrong.returncode == 1 and wrong.stdout.startswith("MISMATCH: parameters.json: sha256")
+    (tmp_path / "result.csv").write_bytes(GOLDEN_RESULT)
+    half = run_verifier_with(tmp_path, GOLDEN_COMMITMENT)
+    assert half.returncode == 1 and half.stdout.startswith("MISMATCH: reveal.json: missing")
+    (tmp_path / "result.csv").unlink()
+    (tmp_path / "pool.csv").write_bytes(golden_files()["pool.csv"] + b"91110000000000000X,A\n")
+    changed = run_verifier_with(tmp_path, GOLDEN_COMMITMENT)
+    assert changed.returncode == 1 and changed.stdout.startswith("MISMATCH: pool.csv: sha256")
+
+
+def test_the_standalone_script_checks_a_revealed_draw_against_the_commitment_given(tmp_path):
+    write_published(tmp_path, golden_published())
+    assert run_verifier_with(tmp_path, GOLDEN_COMMITMENT).returncode == 0
+    assert run_verifier_with(tmp_path, "1" * 64).returncode == 1
+
+
+def test_the_entropy_time_is_an_extra_key_that_leaves_the_draw_unchanged():
+    import datetime as dt
+
+    files = golden_files()
+    assert files[algorithm.PARAMETERS_FILE] == GOLDEN_DOCUMENT  # without it: the document of old plans
+    beijing = dt.timezone(dt.timedelta(hours=8))
+    with_time = algorithm.parameters_document(
+        plan="TEST-2026-01", files=files, ratios=GOLDEN_RATIOS, team_size=2, workload_cap=2,
+        secret_hash=algorithm.sha256_hex(GOLDEN_SECRET), entropy_source="Lottery X draw of 2026-11-27",
+        entropy_available_at=dt.datetime(2026, 11, 27, 21, 30, 5, 123, tzinfo=beijing),
+    )
+    assert with_time == GOLDEN_DOCUMENT.replace(
+        b'"entropy_source"', b'"entropy_available_at":"2026-11-27T13:30:05Z","entropy_source"')
+    assert algorithm.canonical_json(json.loads(with_time)) == with_time
+    # The draw reads the key only through the commitment (a new plan's seed), nothing else.
+    files[algorithm.PARAMETERS_FILE] = with_time
+    result = algorithm.run_draw_from_files(files, secret=GOLDEN_SECRET, public_entropy=GOLDEN_ENTROPY)
+    seed = algorithm.seed_of(commitment=algorithm.commitment_of(with_time), secret=GOLDEN_SECRET,
+                             public_entropy=GOLDEN_ENTROPY)
+    assert result.seed == seed
+    plain = algorithm.run_draw(seed=seed, pool=GOLDEN_POOL, roster=GOLDEN_ROSTER, exclusions=GOLDEN_EXCLUSIONS,
+                               ratios=GOLDEN_RATIOS, team_size=2, workload_cap=2)
+    assert result.result_csv() == plain.result_csv()
+    with pytest.raises(algorithm.DrawInputError):
+        algorithm.time_string(dt.datetime(2026, 11, 27, 21, 30))  # noqa: DTZ001 - naive on purpose

@@ -17,6 +17,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from inspections import services, tasks
 from inspections.models import Plan, PlanState
+from inspections.tests.factories import entropy_due
 from portal.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +28,7 @@ MINUTE = dt.timedelta(minutes=1)
 def ready_plan(setup_plan):
     plan, _, user = setup_plan()
     plan = services.plan_commit(plan=plan, actor=user)
+    entropy_due(plan)
     plan = services.plan_entropy_enter(plan=plan, actor=user, public_entropy="2026-11-27 3D 4 1 7")
     return plan, user
 

@@ -17,6 +17,7 @@ from inspections import services
 from inspections.draw import algorithm
 from inspections.models import Draw, PlanFile, PlanState, Task
 from inspections.tasks import draw_plan
+from inspections.tests.factories import entropy_due
 from portal.models import AuditEvent
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -100,6 +101,7 @@ def workers(tmp_path):
 def ready_plan(setup_plan):
     plan, _, user = setup_plan()
     plan = services.plan_commit(plan=plan, actor=user)
+    entropy_due(plan)
     return services.plan_entropy_enter(plan=plan, actor=user, public_entropy="2026-11-27 3D 4 1 7")
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from inspections import followups, services
 from inspections.models import DisclosureOrder, Result, Task
+from inspections.tests.factories import entropy_due
 from portal.models import AuditEvent
 from portal.workdays import add_working_days
 
@@ -18,6 +19,7 @@ pytestmark = pytest.mark.django_db
 def drawn_tasks(setup_plan):
     plan, _, user = setup_plan()
     plan = services.plan_commit(plan=plan, actor=user)
+    entropy_due(plan)
     services.plan_entropy_enter(plan=plan, actor=user, public_entropy="42")
     with mock.patch("django.db.transaction.on_commit", side_effect=lambda fn, *a, **k: fn()):
         services.plan_draw_request(plan=plan, actor=user)

@@ -10,7 +10,7 @@ from credit.tests.test_invalidation import file_html
 from inspections import selectors, services
 from inspections.draw import algorithm
 from inspections.models import Conflict, Draw, PlanFile, PlanState, Result, Task, TaskMember
-from inspections.tests.factories import InspectorFactory, PlanFactory
+from inspections.tests.factories import InspectorFactory, PlanFactory, entropy_due
 from portal.models import AuditEvent
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -24,6 +24,7 @@ def committed(setup_plan, **fields):
 
 def drawn(setup_plan, **fields):
     plan, inspectors, user = committed(setup_plan, **fields)
+    entropy_due(plan)
     services.plan_entropy_enter(plan=plan, actor=user, public_entropy="07 12 19 23 30 + 05")
     with mock.patch("django.db.transaction.on_commit", side_effect=lambda fn, *a, **k: fn()):
         services.plan_draw_request(plan=plan, actor=user)
@@ -62,6 +63,7 @@ def test_it_refuses_to_commit_with_a_roster_smaller_than_a_team(setup_plan):
 
 def test_it_refuses_non_ascii_public_entropy_and_keeps_the_plan_committed(setup_plan):
     plan, _, user = committed(setup_plan)
+    entropy_due(plan)
     with pytest.raises(services.InspectionError):
         services.plan_entropy_enter(plan=plan, actor=user, public_entropy="福彩3D 123")
     plan.refresh_from_db()
@@ -91,6 +93,7 @@ def test_it_draws_once_and_matches_the_reference(setup_plan):
 
 def test_it_leaves_a_failed_draw_committed_with_the_error_and_retries(setup_plan):
     plan, _, user = committed(setup_plan)
+    entropy_due(plan)
     services.plan_entropy_enter(plan=plan, actor=user, public_entropy="123")
     from inspections.tasks import draw_plan
 
@@ -249,6 +252,29 @@ def test_it_verifies_a_revealed_draw_with_the_management_command(setup_plan):
         call_command("verify_draw", plan.number)
 
 
+@pytest.mark.parametrize("stage", ["committed", "drawn"])
+def test_the_management_command_says_not_revealed_yet_for_an_unrevealed_plan(setup_plan, stage):
+    from django.core.management import CommandError, call_command
+
+    if stage == "committed":
+        plan, _, _ = committed(setup_plan)
+    else:
+        plan, _, _ = drawn(setup_plan, reveal_policy="on_publication")
+        assert plan.state == PlanState.DRAWN and not plan.is_revealed
+    with pytest.raises(CommandError) as outcome:
+        call_command("verify_draw", plan.number)
+    assert outcome.value.returncode == 3
+    assert str(outcome.value).startswith(f"NOT REVEALED YET: plan {plan.number}: parameters.json matches the "
+                                         f"commitment given {plan.commitment}")
+    assert algorithm.time_string(plan.entropy_available_at) in str(outcome.value)
+    # A changed frozen file is still a mismatch before the reveal.
+    stored = PlanFile.objects.get(plan=plan, name="roster.csv")
+    PlanFile.objects.filter(pk=stored.pk).update(content=bytes(stored.content) + b"INS-99999\n")
+    with pytest.raises(CommandError, match="MISMATCH: roster.csv: sha256") as outcome:
+        call_command("verify_draw", plan.number)
+    assert outcome.value.returncode == 1
+
+
 def test_it_lets_only_the_plans_own_agency_save_it(setup_plan):
     plan, _, user = setup_plan()
     outsider = StaffFactory(agency=AgencyFactory(code="AG-OUT")).user
@@ -301,6 +327,7 @@ def test_it_refuses_every_plan_step_to_another_agencys_staff(setup_plan):
     with pytest.raises(services.InspectionError, match="only for its own agency"):
         services.plan_commit(plan=plan, actor=outsider)
     plan = services.plan_commit(plan=plan, actor=user)
+    entropy_due(plan)
     with pytest.raises(services.InspectionError, match="only for its own agency"):
         services.plan_entropy_enter(plan=plan, actor=outsider, public_entropy="1 2 3")
     services.plan_entropy_enter(plan=plan, actor=user, public_entropy="1 2 3")
@@ -404,3 +431,72 @@ def test_ratios_that_do_not_rise_with_the_risk_class_need_a_recorded_reason(setu
     services.plan_save(plan=plan, actor=user)
     plan.refresh_from_db()
     assert plan.ratio_reason.startswith("本批次")
+
+
+def test_it_refuses_to_commit_without_a_future_entropy_time_naming_the_field(setup_plan, now):
+    plan, _, user = setup_plan(entropy_available_at=None)
+    with pytest.raises(services.InspectionError) as problem:
+        services.plan_commit(plan=plan, actor=user)
+    assert "entropy_available_at" in problem.value.error_dict
+    assert problem.value.error_dict["entropy_available_at"][0].code == "entropy_time"
+    # A time already past is refused too: the commitment must precede the value it names.
+    type(plan).objects.filter(pk=plan.pk).update(entropy_available_at=now - dt.timedelta(minutes=1))
+    with pytest.raises(services.InspectionError, match="must be later than the commitment"):
+        services.plan_commit(plan=plan, actor=user)
+    plan.refresh_from_db()
+    assert plan.state == PlanState.DRAFT and not PlanFile.objects.filter(plan=plan).exists()
+
+
+def test_it_names_the_entropy_time_in_the_committed_parameters(setup_plan, now):
+    due = (now + dt.timedelta(days=2)).replace(hour=21, minute=30, second=0, microsecond=0)
+    plan, _, user = committed(setup_plan, entropy_available_at=due)
+    params = __import__("json").loads(bytes(PlanFile.objects.get(plan=plan, name="parameters.json").content))
+    assert params["entropy_available_at"] == algorithm.time_string(due) == due.astimezone(dt.UTC).strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
+    assert plan.committed_at < plan.entropy_available_at
+
+
+def test_it_refuses_the_entropy_before_the_named_time_and_takes_it_after(setup_plan, clock):
+    plan, _, user = committed(setup_plan)
+    with pytest.raises(services.InspectionError) as problem:
+        services.plan_entropy_enter(plan=plan, actor=user, public_entropy="1 2 3")
+    error = problem.value.error_dict["public_entropy"][0]
+    assert error.code == "entropy_early"
+    assert "cannot be entered before then" in problem.value.messages[0]
+    assert services._when(plan.entropy_available_at) in problem.value.messages[0]
+    plan.refresh_from_db()
+    assert plan.public_entropy == "" and plan.entropy_entered_at is None
+    clock.move_to(plan.entropy_available_at)
+    plan = services.plan_entropy_enter(plan=plan, actor=user, public_entropy="1 2 3")
+    assert plan.entropy_entered_at >= plan.entropy_available_at > plan.committed_at
+
+
+def test_a_plan_committed_before_entropy_times_existed_still_takes_its_entropy(setup_plan):
+    plan, _, user = committed(setup_plan)
+    type(plan).objects.filter(pk=plan.pk).update(entropy_available_at=None)
+    plan = services.plan_entropy_enter(plan=plan, actor=user, public_entropy="4 5 6")
+    assert plan.public_entropy == "4 5 6"
+
+
+@pytest.mark.parametrize("field", services.SCOPE_FIELDS)
+@pytest.mark.parametrize("value", [True, 1.5, 1e9, "11", [11], [None], None, {"a": "11"}, [""]])
+def test_plan_save_refuses_a_scope_that_is_not_a_list_of_codes_naming_the_field(setup_plan, field, value):
+    plan, _, user = setup_plan()
+    setattr(plan, field, value)
+    with pytest.raises(services.InspectionError) as problem:
+        services.plan_save(plan=plan, actor=user)
+    assert list(problem.value.error_dict) == [field]
+    message = problem.value.messages[0]
+    assert message.startswith(str(type(plan)._meta.get_field(field).verbose_name.capitalize()) + ":")
+    assert problem.value.error_dict[field][0].code == "scope_list"
+    plan.refresh_from_db()
+    assert getattr(plan, field) != value
+
+
+def test_plan_save_keeps_a_valid_scope(setup_plan):
+    plan, _, user = setup_plan()
+    plan.regions = [services.agency_region_prefix(plan.agency)]
+    plan.entity_types, plan.industries = ["1100"], []
+    services.plan_save(plan=plan, actor=user)
+    plan.refresh_from_db()
+    assert plan.entity_types == ["1100"] and plan.industries == []

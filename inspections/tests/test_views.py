@@ -15,7 +15,7 @@ from credit.tests.factories import AgencyFactory, EnterpriseFactory
 from inspections import services
 from inspections.draw import algorithm
 from inspections.models import PlanFile, Result, Task
-from inspections.tests.factories import PlanFactory
+from inspections.tests.factories import PlanFactory, entropy_due
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db
 def drawn_plan(setup_plan, **fields):
     plan, inspectors, user = setup_plan(**fields)
     plan = services.plan_commit(plan=plan, actor=user)
+    entropy_due(plan)
     services.plan_entropy_enter(plan=plan, actor=user, public_entropy="11 22 33")
     with mock.patch("django.db.transaction.on_commit", side_effect=lambda fn, *a, **k: fn()):
         services.plan_draw_request(plan=plan, actor=user)
@@ -106,8 +107,9 @@ def test_it_lists_plans_and_filters_results_with_constant_queries(client, setup_
 
 def test_it_shows_a_plan_page_with_constant_queries(client, setup_plan, django_assert_num_queries):
     plan, user = drawn_plan(setup_plan)
-    # plan with agency, items, files (without content), draw, tasks count, tasks page.
-    with django_assert_num_queries(6):
+    # plan with agency, items, files (without content), draw, tasks count, tasks page, and the agency's
+    # coverage of the year (drawn firms, firms on the register).
+    with django_assert_num_queries(8):
         response = client.get(plan.get_absolute_url())
     assert response.status_code == 200
     assert response.content.decode().count("<tr>") == 1 + 6 + 1 + 10
@@ -240,8 +242,8 @@ def test_it_shows_an_unrevealed_plan_with_published_results_with_constant_querie
             services.task_result_record(task=task, result=Result.NO_PROBLEM, findings="",
                                         completed_on=dt.date(2026, 10, 28), actor=user)
         services.plan_results_publish(plan=plan, actor=user)
-        # plan with agency, items, files (without content), published tasks count, their page.
-        with django_assert_num_queries(5):
+        # plan with agency, items, files (without content), published tasks count, their page, coverage (2).
+        with django_assert_num_queries(7):
             response = client.get(plan.get_absolute_url())
         assert response.content.decode().count("<tr>") == 1 + 4 + 1 + count
 
@@ -271,3 +273,95 @@ def test_it_judges_task_visibility_the_same_way_in_a_query_and_on_one_task(setup
     plan.refresh_from_db()
     assert plan.is_revealed
     assert agree() == {task.pk for task in tasks}
+
+
+def test_the_plan_page_shows_when_the_plan_was_committed_its_entropy_was_due_and_entered_and_the_draw_ran(
+        client, setup_plan):
+    from django.utils import timezone, translation
+    from django.utils.formats import date_format
+
+    plan, _ = drawn_plan(setup_plan)
+    moments = (plan.committed_at, plan.entropy_available_at, plan.entropy_entered_at, plan.drawn_at)
+    assert moments == tuple(sorted(moments)) and len(set(moments)) >= 3
+    for language, labels in (("en", ("Committed at", "Public entropy due", "Public entropy entered at",
+                                      "Draw ran at")),
+                             ("zh-hans", ("提交承诺时间", "公开随机数预定公布时间", "公开随机数录入时间", "抽取时间"))):
+        client.cookies["django_language"] = language
+        body = client.get(plan.get_absolute_url()).content.decode()
+        with translation.override(language):
+            for label, moment in zip(labels, moments, strict=True):
+                shown = date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+                assert f"<dt>{label}</dt><dd>{shown}</dd>" in body, (language, label, shown)
+
+
+def test_the_plan_page_says_not_yet_before_the_entropy_and_the_draw(client, setup_plan):
+    plan, _, user = setup_plan()
+    plan = services.plan_commit(plan=plan, actor=user)
+    body = client.get(plan.get_absolute_url()).content.decode()
+    assert "<dt>Public entropy entered at</dt><dd>not yet</dd>" in body
+    assert "<dt>Draw ran at</dt><dd>not yet</dd>" in body
+    # A plan committed before the time was recorded says so instead of showing a time.
+    type(plan).objects.filter(pk=plan.pk).update(entropy_available_at=None)
+    body = client.get(plan.get_absolute_url()).content.decode()
+    assert "<dt>Public entropy due</dt><dd>not named (the plan was committed before this was recorded)</dd>" in body
+
+
+def unzip_and_run_the_shipped_verifier(client, plan, tmp_path):
+    """Do what the plan page tells a reader: unzip files.zip, save verify_draw.py next to the
+    folder it makes, run the command the page shows there."""
+    import re
+    import subprocess
+    import sys
+    from html import unescape
+
+    body = client.get(plan.get_absolute_url()).content.decode()
+    command = unescape(re.search(r'<code id="verify-command">([^<]*)</code>', body).group(1)).split()
+    assert command[:4] == ["python3", "-I", "-S", "verify_draw.py"]
+    folder_named, commitment = command[4:]
+    assert f"it makes the folder <code>{folder_named}</code>" in body
+    archive = client.get(f"/inspections/plans/{plan.number}/files.zip")
+    assert archive["Content-Disposition"] == f'attachment; filename="{plan.number}.zip"'
+    with zipfile.ZipFile(io.BytesIO(archive.content)) as unpacked:
+        unpacked.extractall(tmp_path)
+    assert (tmp_path / folder_named).is_dir() and (tmp_path / folder_named / "parameters.json").is_file()
+    (tmp_path / "verify_draw.py").write_bytes(client.get("/inspections/verify_draw.py").content)
+    return subprocess.run([sys.executable, *command[1:]], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+
+
+def test_the_verifier_matches_on_the_folder_the_plan_page_names_after_unzipping(client, setup_plan, tmp_path):
+    plan, _ = drawn_plan(setup_plan)
+    assert plan.is_revealed
+    completed = unzip_and_run_the_shipped_verifier(client, plan, tmp_path)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert completed.stdout.startswith("MATCH: 10 selected firms; result.csv sha256")
+
+
+@pytest.mark.parametrize("stage", ["committed", "drawn"])
+def test_the_verifier_says_not_revealed_yet_on_an_unrevealed_plans_folder(client, setup_plan, tmp_path, stage):
+    if stage == "drawn":
+        plan, _ = drawn_plan(setup_plan, reveal_policy="on_publication")
+    else:
+        plan, _, user = setup_plan()
+        plan = services.plan_commit(plan=plan, actor=user)
+    assert not plan.is_revealed
+    completed = unzip_and_run_the_shipped_verifier(client, plan, tmp_path)
+    assert completed.returncode == 3, completed.stdout + completed.stderr
+    assert completed.stdout.startswith(
+        f"NOT REVEALED YET: parameters.json matches the commitment given {plan.commitment}")
+    assert "MISMATCH" not in completed.stdout
+
+
+def test_the_plan_page_shows_the_agencys_coverage_against_the_3_percent_minimum(client, setup_plan):
+    plan, _ = drawn_plan(setup_plan)  # 12 firms on the register in Beijing, 10 drawn
+    body = client.get(plan.get_absolute_url()).content.decode()
+    assert f"10 of the 12 firms on the register in the agency's region were drawn by its plans of {plan.year}: " \
+           "83.33%." in body
+    assert "That meets the minimum of 3% a year." in body
+    for _ in range(400):
+        EnterpriseFactory()  # same region: 10 of 412 is 2.43%
+    body = client.get(plan.get_absolute_url()).content.decode()
+    assert "10 of the 412 firms" in body and ": 2.43%." in body
+    assert "<strong>That is below the minimum of 3% a year.</strong>" in body
+    client.cookies["django_language"] = "zh-hans"
+    body = client.get(plan.get_absolute_url()).content.decode()
+    assert "3%" in body and "2.43%" in body and "低于" in body

@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 
 from credit.tests import factories as f
 from inspections import services as inspection_services
-from inspections.tests.factories import InspectionItemFactory, InspectorFactory, PlanFactory
+from inspections.tests.factories import InspectionItemFactory, InspectorFactory, PlanFactory, entropy_due
 from listings.tests.factories import MeasureFactory, MemorandumFactory, make_entry, standard_list
 from portal.tests.test_browser import serious_violations
 
@@ -122,6 +122,7 @@ def test_it_opens_a_revealed_plan_and_downloads_a_published_file(live_server, br
         user = f.StaffFactory(agency=agency).user
         plan = PlanFactory(agency=agency, items=[item])
         plan = inspection_services.plan_commit(plan=plan, actor=user)
+        entropy_due(plan)
         inspection_services.plan_entropy_enter(plan=plan, actor=user, public_entropy="11 22 33")
         inspection_services.plan_draw_request(plan=plan, actor=user)
     finally:

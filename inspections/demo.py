@@ -120,6 +120,8 @@ def seed_demo_data(*, seed: int, stdout) -> None:
         checks_end_on=checks_end,
     )
     services.plan_save(plan=revealed, actor=None, items=items[:3])
+    # created_at is auto_now_add; the story's draft precedes its backdated commitment.
+    Plan.objects.filter(pk=revealed.pk).update(created_at=_at(committed_on - dt.timedelta(days=3), dt.time(9, 0)))
     services.plan_commit(plan=revealed, actor=None, secret=_secret(seed, revealed.number),
                          now=_at(committed_on, dt.time(10, 0)))
     entered = _at(lottery_on + dt.timedelta(days=1), dt.time(9, 0))

@@ -55,6 +55,7 @@ def plan_detail(request, number: str):
         "draw": draw_outcome,
         "task_page": task_page,
         "deadline": selectors.result_deadline(plan),
+        "progress": selectors.plan_results_progress(plan),
     })
 
 

@@ -72,7 +72,8 @@ def staff_plan_results(request: HttpRequest, number: str) -> HttpResponse:
     outcome = None
     if request.method == "POST":
         saved, failed = _rows_save(formset, request.user)
-        outcome = {"saved": saved, "failed": failed, "stale": bool(formset.non_form_errors())}
+        outcome = {"saved": saved, "failed": failed, "stale": bool(formset.non_form_errors()),
+                   "publishing": publishing}
         if not failed and not outcome["stale"]:
             published = None
             if publishing:

@@ -15,6 +15,7 @@ from django.utils import translation
 from credit.tests.factories import EnterpriseFactory
 from inspections.models import Plan, PlanState, Result, Task
 from inspections.tests.factories import PlanFactory
+from portal.i18n import localized_name
 from portal.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +71,7 @@ def test_it_shows_one_row_per_task_with_the_firm_team_and_state(personas, today)
     assert page.status_code == 200
     body = page.content.decode()
     for task in tasks_of(plan):
-        assert task.uscc in body and task.enterprise.name in body and f'id="task-{task.pk}"' in body
+        assert task.uscc in body and localized_name(task.enterprise, language="en") in body and f'id="task-{task.pk}"' in body
     assert "INS-00001;INS-00002" in body and "no team" in body
     assert "0 of 4 published" in body
     assert 'name="rows-0-result"' in body and 'name="csrfmiddlewaretoken"' in body
@@ -90,7 +91,7 @@ def test_it_saves_the_valid_rows_and_keeps_every_rows_input_on_errors(personas, 
     page = english(personas.client("staff_a")).post(url(plan), data)
     assert page.status_code == 200
     body = page.content.decode()
-    assert "Rows saved: 2. Rows with errors: 3." in body
+    assert "Rows saved: 2. Rows with errors: 3." in body and "Nothing was published" not in body
     saved = tasks_of(plan)
     assert [task.result for task in saved] == [Result.NO_PROBLEM, Result.PROBLEM_PENDING, "", "", ""]
     assert saved[1].findings == "年报资产总额与账簿不符"
@@ -215,3 +216,21 @@ def test_the_plan_admin_links_its_own_agencys_staff_to_the_table(personas):
     Plan.objects.filter(pk=other.pk).update(committed_at=other.created_at)
     theirs = personas.client("staff_a").get(f"/admin/inspections/plan/{other.pk}/change/").content.decode()
     assert url(other) not in theirs
+
+
+def test_the_migration_returns_plans_published_too_early_to_drawn(personas, now):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("inspections.migrations.0005_plan_state_partly_published_drawn")
+    partly = plan_with_tasks(personas.agency_a, 2)
+    whole = plan_with_tasks(personas.agency_a, 1)
+    Plan.objects.filter(pk__in=[partly.pk, whole.pk]).update(state=PlanState.PUBLISHED, published_at=now)
+    Task.objects.filter(plan=partly, position=1).update(published_at=now, result=Result.NO_PROBLEM)
+    Task.objects.filter(plan=whole).update(published_at=now, result=Result.NO_PROBLEM)
+    migration.forwards(apps, None)
+    partly.refresh_from_db()
+    whole.refresh_from_db()
+    assert (partly.state, partly.published_at) == (PlanState.DRAWN, None)
+    assert (whole.state, whole.published_at) == (PlanState.PUBLISHED, now)

@@ -101,9 +101,18 @@ def result_queue_items(principal, today) -> list[workbench.QueueItem]:
     return items
 
 
+def result_table_links(principal) -> list[tuple[str, str]]:
+    """The results tables of the agency's drawn plans still taking results (one query)."""
+    return [
+        (gettext("Results of plan %(number)s") % {"number": plan.number},
+         reverse("inspections:staff_plan_results", args=[plan.number]))
+        for plan in selectors.plans_taking_results(agency_id=principal.agency_id)
+    ]
+
+
 RESULT_QUEUE = workbench.QueueSource(
     key="inspection_results", title=_("Inspection results due"), order=20, items=result_queue_items,
-    perms=("inspections.view_task", "inspections.change_task"),
+    perms=("inspections.view_task", "inspections.change_task"), links=result_table_links,
 )
 
 

@@ -144,6 +144,11 @@ def plan_results_tasks(plan: Plan) -> QuerySet[Task]:
     return plan.tasks.select_related("enterprise").order_by("position")
 
 
+def plans_taking_results(*, agency_id: int) -> QuerySet[Plan]:
+    """An agency's drawn plans not yet "results published" (some result still unpublished)."""
+    return Plan.objects.filter(agency_id=agency_id, state=PlanState.DRAWN).order_by("checks_end_on", "number")
+
+
 def overdue_tasks_by_plan(*, agency_id: int, today: dt.date, within_working_days: int):
     """(plan, deadline, [unpublished tasks]) of an agency's drawn plans whose results deadline
     is within `within_working_days` working days of `today` or already past: two queries

@@ -51,6 +51,9 @@ class QueueSource:
     items: Callable[[Principal, dt.date], list[QueueItem]] = field(repr=False)
     order: int = 100
     perms: tuple[str, ...] = ()
+    # Optional: (label, url) pairs of the pages where this kind of work is done, shown with the
+    # queue's count (the results tables of the agency's plans still taking results).
+    links: Callable[[Principal], list[tuple[str, str]]] | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,8 @@ class QueueRow:
 @dataclass(frozen=True)
 class Queue:
     rows: list[QueueRow]
-    counts: list[tuple[QueueSource, int]]  # per source the login may see, in source order
+    # Per source the login may see, in source order: (source, number of items, its links).
+    counts: list[tuple[QueueSource, int, list[tuple[str, str]]]]
 
 
 _sources: dict[str, QueueSource] = {}
@@ -104,12 +108,12 @@ def staff_queue(principal: Principal, today: dt.date, *, may: Callable[[tuple[st
     """Every queue `principal` may see (`may(perms)`), merged and ordered by deadline (then
     queue order and title, so the order is stable)."""
     rows: list[QueueRow] = []
-    counts: list[tuple[QueueSource, int]] = []
+    counts: list[tuple[QueueSource, int, list[tuple[str, str]]]] = []
     for source in queue_sources():
         if not may(source.perms):
             continue
         items = source.items(principal, today)
-        counts.append((source, len(items)))
+        counts.append((source, len(items), source.links(principal) if source.links is not None else []))
         rows.extend(queue_row(item, source, today) for item in items)
     rows.sort(key=lambda row: (row.item.deadline, row.source.order, row.item.title, row.item.url))
     return Queue(rows=rows, counts=counts)

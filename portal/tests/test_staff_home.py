@@ -67,10 +67,13 @@ def test_it_merges_the_agencys_queues_in_deadline_order(personas, today, now):
     left = working_days_between(today, objection.acceptance_due)
     assert f"{left} working days left" in body
     assert f"/lists/staff/objections/{objection.pk}/" in body
-    assert f"/inspections/staff/plans/{overdue.number}/results/" in body and far.number not in body
+    assert f"/inspections/staff/plans/{overdue.number}/results/#task-" in body
+    assert f"/inspections/staff/plans/{far.number}/results/#task-" not in body
     assert objection.entry.enterprise.uscc in body
-    assert [(source.key, count) for source, count in response.context["queue"].counts] == [
+    assert [(source.key, count) for source, count, _ in response.context["queue"].counts] == [
         ("objections", 1), ("inspection_results", 1)]
+    # Every plan still taking results links its results table, due soon or not.
+    assert f"/inspections/staff/plans/{far.number}/results/" in body
 
 
 def test_another_agency_sees_only_its_own_queue_and_a_login_without_permissions_none(personas, today):
@@ -108,8 +111,9 @@ def test_the_page_costs_the_same_queries_however_many_rows(personas, today, obje
         assert len(second.context["page"].object_list) == min(50, objections + 2 * tasks - 50)
 
 
-# session, user, principal, permissions (user, groups), objections, plans, their tasks.
-STAFF_HOME_QUERIES = 8
+# session, user, principal, permissions (user, groups), objections, plans, their tasks, the
+# plans taking results (links).
+STAFF_HOME_QUERIES = 9
 
 
 def test_a_deadline_on_a_calendar_not_yet_published_is_marked_provisional(personas, today):

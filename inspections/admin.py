@@ -16,6 +16,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -290,6 +291,13 @@ class PlanAdmin(ScopedAdmin):
     readonly_fields = ["state", "commitment", "committed_at", "entropy_entered_at", "seed", "drawn_at",
                        "revealed_at", "published_at", "draw_attempts", "draw_error", "results_due"]
 
+    @admin.display(description=_("results table"))
+    def results_table(self, obj):
+        """The per-plan results table (shown to the plan's own agency once its firms are drawn:
+        get_readonly_fields)."""
+        return format_html('<a href="{}">{}</a>', reverse("inspections:staff_plan_results", args=[obj.number]),
+                           _("Enter and publish the results of every firm of this plan"))
+
     @admin.display(description=_("results due"))
     def results_due(self, obj):
         if not obj or not obj.checks_end_on:
@@ -301,6 +309,9 @@ class PlanAdmin(ScopedAdmin):
         fields = list(self.readonly_fields)
         if obj is None:
             return fields + ["public_entropy"]
+        if obj.state in (PlanState.DRAWN, PlanState.PUBLISHED) and access.staff_agency(request) is not None \
+                and access.acts_for(request, obj.agency_id):
+            fields.append("results_table")
         if obj.state != PlanState.DRAFT or not access.acts_for(request.user, obj.agency_id):
             editable = {"public_entropy"} if obj.state == PlanState.COMMITTED and not obj.public_entropy else set()
             if not access.acts_for(request.user, obj.agency_id):

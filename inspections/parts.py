@@ -7,12 +7,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from credit import sections
 from credit.sections import FileSubject, Section
+from inspections import selectors
 from inspections.models import SpotCheck, Task
 from inspections.selectors import result_deadline
+from portal import workbench
+from portal.i18n import localized_name
 
 
 def _spot_check_rows(subject: FileSubject):
@@ -69,7 +74,50 @@ INSPECTIONS_PANEL = sections.AccountPanel(
 )
 
 
+# Tasks whose results are due within this many working days join the staff home's queue.
+RESULTS_NEAR_DUE_WORKING_DAYS = 5
+
+
+def result_queue_items(principal, today) -> list[workbench.QueueItem]:
+    """The staff home's queue of the agency's inspection tasks whose result is not yet
+    published, once the results deadline (selectors.result_deadline) is near or past: two
+    queries (selectors.overdue_tasks_by_plan)."""
+    items = []
+    for plan, deadline, tasks in selectors.overdue_tasks_by_plan(
+            agency_id=principal.agency_id, today=today, within_working_days=RESULTS_NEAR_DUE_WORKING_DAYS):
+        url = reverse("inspections:staff_plan_results", args=[plan.number])
+        for task in tasks:
+            values = {"plan": plan.number}
+            items.append(workbench.QueueItem(
+                kind=gettext("Inspection result"),
+                title=(gettext("Publish the recorded result (plan %(plan)s)") if task.result
+                       else gettext("Record and publish the result (plan %(plan)s)")) % values,
+                enterprise_name=localized_name(task.enterprise),
+                enterprise_uscc=task.uscc,
+                deadline=deadline.date,
+                provisional=deadline.provisional,
+                url=f"{url}#task-{task.pk}",
+            ))
+    return items
+
+
+def result_table_links(principal) -> list[tuple[str, str]]:
+    """The results tables of the agency's drawn plans still taking results (one query)."""
+    return [
+        (gettext("Results of plan %(number)s") % {"number": plan.number},
+         reverse("inspections:staff_plan_results", args=[plan.number]))
+        for plan in selectors.plans_taking_results(agency_id=principal.agency_id)
+    ]
+
+
+RESULT_QUEUE = workbench.QueueSource(
+    key="inspection_results", title=_("Inspection results due"), order=20, items=result_queue_items,
+    perms=("inspections.view_task", "inspections.change_task"), links=result_table_links,
+)
+
+
 def register() -> None:
     sections.section_register(SPOT_CHECKS)
     sections.section_register(DOUBLE_RANDOM)
     sections.account_panel_register(INSPECTIONS_PANEL)
+    workbench.queue_source_register(RESULT_QUEUE)

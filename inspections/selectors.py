@@ -174,6 +174,71 @@ def result_deadline(plan: Plan) -> Deadline:
     return add_working_days(plan.checks_end_on, RESULT_DEADLINE_WORKING_DAYS)
 
 
+@dataclass(frozen=True)
+class ResultsProgress:
+    """How many of a plan's selected firms have a published result (one query)."""
+
+    published: int
+    recorded: int
+    total: int
+
+    @property
+    def complete(self) -> bool:
+        """Every selected firm's result is published: the plan is "results published"."""
+        return self.total > 0 and self.published == self.total
+
+    @property
+    def waiting(self) -> int:
+        """Recorded results not yet published."""
+        return self.recorded - self.published
+
+
+def plan_results_progress(plan: Plan) -> ResultsProgress:
+    """n of m published (and how many are recorded): a count only, never which firms, so
+    it may be shown on the public page before the reveal."""
+    counts = Task.objects.filter(plan=plan).aggregate(
+        total=Count("id"),
+        published=Count("id", filter=Q(published_at__isnull=False)),
+        recorded=Count("id", filter=~Q(result="")),
+    )
+    return ResultsProgress(published=counts["published"], recorded=counts["recorded"], total=counts["total"])
+
+
+def staff_plan(number: str) -> Plan | None:
+    """Any plan by its number, drafts included, for the staff pages (which check the owner)."""
+    return Plan.objects.select_related("agency").filter(number=number).first()
+
+
+def plan_results_tasks(plan: Plan) -> QuerySet[Task]:
+    """Every task of a plan, for its agency's results table: one query per page."""
+    return plan.tasks.select_related("enterprise").order_by("position")
+
+
+def plans_taking_results(*, agency_id: int) -> QuerySet[Plan]:
+    """An agency's drawn plans not yet "results published" (some result still unpublished)."""
+    return Plan.objects.filter(agency_id=agency_id, state=PlanState.DRAWN).order_by("checks_end_on", "number")
+
+
+def overdue_tasks_by_plan(*, agency_id: int, today: dt.date, within_working_days: int):
+    """(plan, deadline, [unpublished tasks]) of an agency's drawn plans whose results deadline
+    is within `within_working_days` working days of `today` or already past: two queries
+    (the plans, then their unpublished tasks with the firms), whatever the number of rows."""
+    plans = list(
+        Plan.objects.filter(agency_id=agency_id, state__in=[PlanState.DRAWN, PlanState.PUBLISHED],
+                            tasks__published_at__isnull=True).distinct().order_by("checks_end_on", "number")
+    )
+    horizon = add_working_days(today, within_working_days).date
+    due = {plan.pk: (plan, result_deadline(plan)) for plan in plans}
+    due = {pk: pair for pk, pair in due.items() if pair[1].date <= horizon}
+    if not due:
+        return []
+    tasks: dict[int, list[Task]] = {pk: [] for pk in due}
+    for task in (Task.objects.filter(plan_id__in=list(due), published_at__isnull=True)
+                 .select_related("enterprise").order_by("plan_id", "position")):
+        tasks[task.plan_id].append(task)
+    return [(plan, deadline, tasks[pk]) for pk, (plan, deadline) in due.items()]
+
+
 def task_is_overdue(task: Task, deadline: Deadline, today: dt.date | None = None) -> bool:
     return task.published_at is None and (today or timezone.localdate()) > deadline.date
 

@@ -539,23 +539,38 @@ def task_assign_manual(*, task: Task, inspectors: Iterable[Inspector], actor) ->
     return task
 
 
+def task_result_check(*, task: Task, result: str, findings: str, completed_on: dt.date | None) -> None:
+    """The rules of a result for one task, each error keyed by the field it names (the
+    per-plan results table shows them on the row's field). Reads `task.plan`."""
+    if task.plan.state not in (PlanState.DRAWN, PlanState.PUBLISHED):
+        raise InspectionError(_("Result: the plan has not been drawn."), code="not_drawn")
+    if task.published_at:
+        raise InspectionError(_("Result: this result is already published and cannot be changed."),
+                              code="published")
+    if not task.is_assigned:
+        raise InspectionError({"result": InspectionError(_(
+            "Result: the draw left this firm without a team; assign a team by hand before recording a result."),
+            code="unassigned")})
+    errors = {}
+    if result not in Result.values:
+        errors["result"] = InspectionError(_("Result: choose one of the listed result categories."), code="choice")
+    if completed_on is None or completed_on > timezone.localdate():
+        errors["completed_on"] = InspectionError(
+            _("Completion date: enter the day the check ended; it cannot be in the future."), code="completed_on")
+    if result != Result.NO_PROBLEM and not (findings or "").strip():
+        errors["findings"] = InspectionError(
+            _("Findings: describe what was found for any result other than no problem."), code="findings")
+    if errors:
+        raise InspectionError(errors)
+
+
 @transaction.atomic
 def task_result_record(*, task: Task, result: str, findings: str, completed_on: dt.date, actor) -> Task:
+    """Record (or correct, until published) one task's result: its own transaction, so the
+    results table saves each valid row even when another row has errors."""
     task = Task.objects.select_for_update().select_related("plan").get(pk=task.pk)
     _require_agency(actor, task.plan.agency_id, _("Agency"))
-    if task.plan.state not in (PlanState.DRAWN, PlanState.PUBLISHED):
-        raise InspectionError(_("Result: the plan has not been drawn."))
-    if task.published_at:
-        raise InspectionError(_("Result: this result is already published and cannot be changed."))
-    if not task.is_assigned:
-        raise InspectionError(_("Result: the draw left this firm without a team; assign a team by hand "
-                                "before recording a result."))
-    if result not in Result.values:
-        raise InspectionError(_("Result: choose one of the listed result categories."), code="choice")
-    if completed_on is None or completed_on > timezone.localdate():
-        raise InspectionError(_("Completion date: enter the day the check ended; it cannot be in the future."))
-    if result != Result.NO_PROBLEM and not (findings or "").strip():
-        raise InspectionError(_("Findings: describe what was found for any result other than no problem."))
+    task_result_check(task=task, result=result, findings=findings, completed_on=completed_on)
     task.result, task.findings, task.completed_on = result, (findings or "").strip(), completed_on
     task.recorded_at = timezone.now()
     task.save(update_fields=["result", "findings", "completed_on", "recorded_at"])
@@ -564,13 +579,16 @@ def task_result_record(*, task: Task, result: str, findings: str, completed_on: 
 
 
 @transaction.atomic
-def plan_results_publish(*, plan: Plan, actor) -> int:
-    """Publish every recorded, unpublished result.
+def plan_results_publish(*, plan: Plan, actor, tasks: Iterable[Task | int] | None = None) -> int:
+    """Publish recorded, unpublished results: every one of the plan, or only those of `tasks`
+    (the rows selected in the results table; others are left alone).
 
-    A plan that reveals "when the results are published" reveals only once every selected
-    firm has a published result: before that, the reveal (secret, seed, result.csv, the
-    whole task list) would name the firms not yet inspected and forewarn them. Until then
-    only the published firms' own results are public.
+    The plan is "results published" (PlanState.PUBLISHED, `published_at`) only once every
+    selected firm's result is published; until then it stays drawn and its pages say
+    "n of m published" (selectors.plan_results_progress). A plan that reveals "when the
+    results are published" reveals at that same moment: before it, the reveal (secret, seed,
+    result.csv, the whole task list) would name the firms not yet inspected and forewarn
+    them. Until then only the published firms' own results are public.
     """
     from inspections.followups import followups_create
 
@@ -578,20 +596,26 @@ def plan_results_publish(*, plan: Plan, actor) -> int:
     _require_agency(actor, plan.agency_id, _("Agency"))
     if plan.state not in (PlanState.DRAWN, PlanState.PUBLISHED):
         raise InspectionError(_("Publish: plan %(number)s has not been drawn."), params={"number": plan.number})
-    pending = list(plan.tasks.filter(published_at__isnull=True).exclude(result="").select_related("enterprise"))
+    waiting = plan.tasks.filter(published_at__isnull=True).exclude(result="")
+    if tasks is not None:
+        waiting = waiting.filter(pk__in=[getattr(task, "pk", task) for task in tasks])
+    pending = list(waiting.select_related("enterprise"))
     if not pending:
         raise InspectionError(_("Publish: there are no recorded results waiting to be published."))
     now = timezone.now()
     Task.objects.filter(pk__in=[task.pk for task in pending]).update(published_at=now)
-    reveal = plan.revealed_at is None and not plan.tasks.filter(published_at__isnull=True).exists()
-    plan.state = PlanState.PUBLISHED
-    plan.published_at = plan.published_at or now
+    complete = not plan.tasks.filter(published_at__isnull=True).exists()
+    reveal = complete and plan.revealed_at is None
+    if complete:
+        plan.state = PlanState.PUBLISHED
+        plan.published_at = plan.published_at or now
     if reveal:
         plan.revealed_at = now
     plan.save(update_fields=["state", "published_at", "revealed_at"])
     followups = followups_create(plan=plan, tasks=pending)
     publication_record(action="inspections.result.published", actor=actor, obj=plan,
-                       payload={"results": len(pending), "followups": followups, "revealed": reveal},
+                       payload={"results": len(pending), "followups": followups, "revealed": reveal,
+                                "complete": complete},
                        enterprises=[task.enterprise_id for task in pending])
     return len(pending)
 

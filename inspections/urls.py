@@ -2,7 +2,7 @@ import re
 
 from django.urls import path, register_converter
 
-from inspections import views
+from inspections import staff_views, views
 from inspections.draw import algorithm
 
 app_name = "inspections"
@@ -38,4 +38,6 @@ urlpatterns = [
     path("plans/<inspections_plan:number>/", views.plan_detail, name="plan"),
     path("plans/<inspections_plan:number>/files.zip", views.plan_zip, name="plan_zip"),
     path("plans/<inspections_plan:number>/files/<inspections_file:name>", views.plan_file, name="plan_file"),
+    path("staff/plans/<inspections_plan:number>/results/", staff_views.staff_plan_results,
+         name="staff_plan_results"),
 ]

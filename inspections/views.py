@@ -56,6 +56,7 @@ def plan_detail(request, number: str):
         "task_page": task_page,
         "deadline": selectors.result_deadline(plan),
         "coverage": selectors.agency_year_coverage(plan.agency, plan.year, public=True),
+        "progress": selectors.plan_results_progress(plan),
     })
 
 

@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from credit import selectors
-from portal import health
+from portal import access, health, workbench
+
+STAFF_QUEUE_PAGE_SIZE = 50
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -44,6 +50,21 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "checks": {name: "ok" if ok else "fail" for name, ok in checks.items()},
     }
     return JsonResponse(body, status=200 if required else 503)
+
+
+@require_safe
+@never_cache
+@login_required
+def staff_home(request: HttpRequest) -> HttpResponse:
+    """One home per agency: every queue of work with a deadline (portal.workbench), merged and
+    ordered by deadline. For agency staff; each queue only with the admin's permissions for it."""
+    principal = access.require_agency_staff(request)
+    queue = workbench.staff_queue(principal, timezone.localdate(),
+                                  may=lambda perms: access.has_perms(request, perms))
+    page = Paginator(queue.rows, STAFF_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "portal/staff_home.html", {
+        "agency": principal.agency, "queue": queue, "page": page,
+    })
 
 
 def favicon(request: HttpRequest) -> HttpResponse:

@@ -41,11 +41,19 @@ def add_working_days(start: dt.date, days: int) -> Deadline:
     return Deadline(current, provisional)
 
 
-def working_days_between(start: dt.date, end: dt.date) -> int:
-    """Working days after `start` up to and including `end` (0 if end <= start)."""
-    count, current = 0, start
+def working_days_span(start: dt.date, end: dt.date) -> tuple[int, bool]:
+    """(working days after `start` up to and including `end`, 0 if end <= start; whether
+    any day counted was guessed, its year's calendar not being known yet)."""
+    count, provisional, current = 0, False, start
     while current < end:
         current += dt.timedelta(days=1)
-        if is_working_day(current)[0]:
+        working, guessed = is_working_day(current)
+        provisional = provisional or guessed
+        if working:
             count += 1
-    return count
+    return count, provisional
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """Working days after `start` up to and including `end` (0 if end <= start)."""
+    return working_days_span(start, end)[0]

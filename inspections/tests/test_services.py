@@ -184,8 +184,9 @@ def test_it_records_and_publishes_results_and_invalidates_credit_files(setup_pla
     assert plan.number in file_html(task.enterprise)
     plan.refresh_from_db()
     task.refresh_from_db()
-    # One result of ten: the draw stays secret until every selected firm's result is published.
-    assert plan.state == PlanState.PUBLISHED and plan.revealed_at is None
+    # One result of ten: the plan is not "results published", and the draw stays secret,
+    # until every selected firm's result is published.
+    assert plan.state == PlanState.DRAWN and plan.published_at is None and plan.revealed_at is None
     assert task.published_at is not None
     with pytest.raises(services.InspectionError):
         services.task_result_record(task=task, result=Result.CORRECTED, findings="x",
@@ -364,13 +365,14 @@ def test_it_reveals_a_plan_on_publication_only_once_every_selected_firm_has_a_pu
     record(tasks[3:-1], user)
     services.plan_results_publish(plan=plan, actor=user)
     plan.refresh_from_db()
-    assert plan.state == PlanState.PUBLISHED and plan.published_at is not None and plan.revealed_at is None
+    assert plan.state == PlanState.DRAWN and plan.published_at is None and plan.revealed_at is None
     assert [event.payload["revealed"] for event in
             AuditEvent.objects.filter(action="inspections.result.published").order_by("id")] == [False, False]
     record(tasks[-1:], user)
     services.plan_results_publish(plan=plan, actor=user)
     plan.refresh_from_db()
     assert plan.revealed_at is not None
+    assert plan.state == PlanState.PUBLISHED and plan.published_at == plan.revealed_at
     assert AuditEvent.objects.filter(action="inspections.result.published").latest("id").payload["revealed"]
 
 
@@ -500,3 +502,41 @@ def test_plan_save_keeps_a_valid_scope(setup_plan):
     services.plan_save(plan=plan, actor=user)
     plan.refresh_from_db()
     assert plan.entity_types == ["1100"] and plan.industries == []
+def test_publishing_some_results_leaves_the_plan_drawn_with_n_of_m_published(setup_plan):
+    """Issue 8: publishing 3 of the selected firms' results marked the whole plan "results published"."""
+    plan, _, user = drawn(setup_plan, reveal_policy="immediate")
+    tasks = list(Task.objects.filter(plan=plan).order_by("position"))
+    record(tasks[:3], user)
+    assert services.plan_results_publish(plan=plan, actor=user) == 3
+    plan.refresh_from_db()
+    assert plan.state == PlanState.DRAWN and plan.published_at is None
+    progress = selectors.plan_results_progress(plan)
+    assert (progress.published, progress.total, progress.complete) == (3, len(tasks), False)
+    assert AuditEvent.objects.filter(action="inspections.result.published").latest("id").payload["complete"] is False
+    record(tasks[3:], user)
+    services.plan_results_publish(plan=plan, actor=user)
+    plan.refresh_from_db()
+    assert plan.state == PlanState.PUBLISHED and plan.published_at is not None
+    assert selectors.plan_results_progress(plan).complete
+
+
+def test_it_publishes_only_the_selected_recorded_results(setup_plan):
+    plan, _, user = drawn(setup_plan, reveal_policy="immediate")
+    tasks = list(Task.objects.filter(plan=plan).order_by("position"))
+    record(tasks[:4], user)
+    # The second and a task without a result: only the recorded one is published.
+    assert services.plan_results_publish(plan=plan, actor=user, tasks=[tasks[1], tasks[5].pk]) == 1
+    assert list(Task.objects.filter(plan=plan, published_at__isnull=False)) == [tasks[1]]
+    with pytest.raises(services.InspectionError, match="no recorded results"):
+        services.plan_results_publish(plan=plan, actor=user, tasks=[tasks[5]])
+
+
+def test_a_results_check_names_every_field_it_refuses(setup_plan, today):
+    plan, _, user = drawn(setup_plan, reveal_policy="immediate")
+    task = Task.objects.filter(plan=plan).exclude(inspector_codes="").first()
+    with pytest.raises(services.InspectionError) as problem:
+        services.task_result_record(task=task, result=Result.FALSE_DISCLOSURE, findings=" ",
+                                    completed_on=today + dt.timedelta(days=1), actor=user)
+    assert set(problem.value.error_dict) == {"completed_on", "findings"}
+    task.refresh_from_db()
+    assert task.result == ""

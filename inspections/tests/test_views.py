@@ -108,8 +108,8 @@ def test_it_lists_plans_and_filters_results_with_constant_queries(client, setup_
 def test_it_shows_a_plan_page_with_constant_queries(client, setup_plan, django_assert_num_queries):
     plan, user = drawn_plan(setup_plan)
     # plan with agency, items, files (without content), draw, tasks count, tasks page, and the agency's
-    # coverage of the year (drawn firms, firms on the register).
-    with django_assert_num_queries(8):
+    # coverage of the year (drawn firms, firms on the register), n of m published.
+    with django_assert_num_queries(9):
         response = client.get(plan.get_absolute_url())
     assert response.status_code == 200
     assert response.content.decode().count("<tr>") == 1 + 6 + 1 + 10
@@ -242,8 +242,9 @@ def test_it_shows_an_unrevealed_plan_with_published_results_with_constant_querie
             services.task_result_record(task=task, result=Result.NO_PROBLEM, findings="",
                                         completed_on=dt.date(2026, 10, 28), actor=user)
         services.plan_results_publish(plan=plan, actor=user)
-        # plan with agency, items, files (without content), published tasks count, their page, coverage (2).
-        with django_assert_num_queries(7):
+        # plan with agency, items, files (without content), published tasks count, their page, coverage (2),
+        # n of m published.
+        with django_assert_num_queries(8):
             response = client.get(plan.get_absolute_url())
         assert response.content.decode().count("<tr>") == 1 + 4 + 1 + count
 

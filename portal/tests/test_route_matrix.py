@@ -212,6 +212,7 @@ STAFF_PAGE_OF_B = (LOGIN, 403, 403, 404, 200, 403, 403, 403)
 # The objection page of enterprise B's entry on agency B's list: for the enterprise and the owner's staff.
 PARTY_PAGE_OF_B = (LOGIN, 404, 200, 404, 200, 403, 403, 403)
 ACCOUNT_AREA = (LOGIN, 200, 200, 403, 403, 403, 403, 403)
+STAFF_HOME = (LOGIN, 403, 403, 200, 200, 200, 403, 403)
 ADMIN_STAFF = (LOGIN, LOGIN, LOGIN, 200, 200, 200, 200, 200)
 METHOD_NOT_ALLOWED = each(405)
 
@@ -275,6 +276,19 @@ ROWS: dict[str, list[Case]] = {
         Case(plan_url("files/reveal.json"), GET=each(404)),  # not before the reveal
         Case(draft_url("files/parameters.json"), GET=each(404)),
     ],
+    # The per-plan results table: the plan's own agency's staff, drafts included (nothing to enter yet).
+    # A POST without the table's rows is a page with the error, nothing saved.
+    "inspections/staff/plans/<inspections_plan:number>/results/": [
+        Case(lambda w: f"/inspections/staff/plans/{w.plan.number}/results/", GET=STAFF_PAGE_OF_B,
+             HEAD=STAFF_PAGE_OF_B, POST=STAFF_PAGE_OF_B),
+        Case(lambda w: f"/inspections/staff/plans/{w.plan.number}/results/", POST=STAFF_PAGE_OF_B,
+             data={"action": "publish_all"}),
+        Case(lambda w: f"/inspections/staff/plans/{w.draft_plan.number}/results/", GET=STAFF_PAGE_OF_B),
+        Case(lambda w: "/inspections/staff/plans/NO-SUCH-PLAN/results/", GET=(LOGIN, 403, 403, 404, 404, 403, 403, 403)),
+    ],
+    # The staff home: any agency staff login (its queues by the permissions it holds); a login
+    # without an agency link, a superuser's included, acts for no agency and gets 403.
+    "staff/": [Case(lambda w: "/staff/", GET=STAFF_HOME, HEAD=STAFF_HOME, POST=METHOD_NOT_ALLOWED)],
     "account/": [Case(lambda w: "/account/", GET=ACCOUNT_AREA, HEAD=ACCOUNT_AREA)],
     "account/login/": [Case(lambda w: "/account/login/", GET=PUBLIC, POST=PUBLIC,
                             data={"username": "nobody", "password": "wrong"})],

@@ -166,7 +166,6 @@ class ConflictAdmin(ScopedAdmin):
     form = ConflictForm
     agency_path = "inspector__agency"
     list_display = ["inspector", "enterprise", "declared_on"]
-    raw_id_fields = ["enterprise"]
     list_select_related = ["inspector", "enterprise"]
 
 
@@ -205,7 +204,6 @@ class SpotCheckAdmin(ScopedAdmin):
     form = SpotCheckForm
     others_visible = True
     list_display = ["enterprise", "agency", "kind", "checked_on", "result", "published_at"]
-    raw_id_fields = ["enterprise"]
     list_select_related = ["enterprise", "agency"]
 
 

@@ -150,9 +150,10 @@ def test_a_plan_scope_list_of_codes_is_accepted(personas):
 
     request = RequestFactory().get("/admin/inspections/plan/add/")
     request.user = personas.users["superuser"]
-    form = admin.site._registry[Plan].get_form(request)(data={"regions": '["110000"]', "statuses": "[]"})
+    form = admin.site._registry[Plan].get_form(request)(data={"regions": ["11", "4403"], "statuses": ["active"]})
     form.is_valid()
     assert "regions" not in form.errors and "statuses" not in form.errors
+    assert form.cleaned_data["regions"] == ["11", "4403"] and form.cleaned_data["statuses"] == ["active"]
 
 
 @pytest.mark.parametrize("decided_on", ["9999-12-31", "1000-01-01", "2101-01-01"])

@@ -51,10 +51,19 @@ def test_the_picker_finds_an_enterprise_by_name_english_name_and_code(personas, 
 
 
 def test_a_code_prefix_is_searched_with_startswith_on_the_normalised_code(personas, firm):
-    other = EnterpriseFactory(name="别的公司")
-    results = _results(personas.client("staff_a"), full_width(firm.uscc[:14]))
-    assert str(firm.pk) in {row["id"] for row in results}
-    assert str(other.pk) not in {row["id"] for row in results} or other.uscc.startswith(firm.uscc[:14])
+    model_admin = admin.site._registry[m.Enterprise]
+    request = RequestFactory().get("/admin/")
+    request.user = personas.users["staff_a"]
+    queryset, _distinct = model_admin.get_search_results(request, m.Enterprise.objects.all(),
+                                                         full_width(firm.uscc[:12].lower()))
+    assert firm in queryset
+    sql = str(queryset.query)
+    # The normalised, upper-case prefix against the code as stored: no UPPER() around the column,
+    # so PostgreSQL's pattern index on uscc answers it.
+    assert f"LIKE {firm.uscc[:12]}%" in sql.replace("'", "") and 'UPPER("credit_enterprise"."uscc")' not in sql
+    # A name-like term is not taken for a code.
+    queryset, _distinct = model_admin.get_search_results(request, m.Enterprise.objects.all(), "星河")
+    assert "uscc\" LIKE" not in str(queryset.query)
 
 
 def test_the_picker_is_refused_to_logins_the_admin_refuses(personas, firm):
@@ -130,3 +139,21 @@ def test_agency_choices_still_hold_next_to_the_picker(personas):
     request.user = personas.users["staff_a"]
     form = admin.site._registry[m.AdministrativePenalty].get_form(request)
     assert list(form.base_fields["source_agency"].queryset) == [personas.agency_a]
+
+
+def test_the_picker_answers_in_constant_queries_as_matches_grow(personas):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = personas.client("staff_a")
+    client.get(AUTOCOMPLETE, {**PENALTY_FIELD, "term": "星河"})  # sign-in and permission caches warm
+
+    def queries(term):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(AUTOCOMPLETE, {**PENALTY_FIELD, "term": term}).status_code == 200
+        return len(captured)
+
+    EnterpriseFactory.create_batch(2, name="星河一号有限公司")
+    few = queries("星河")
+    EnterpriseFactory.create_batch(25, name="星河二号有限公司")  # more than one page of 20
+    assert queries("星河") == few

@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from credit import models as m
 from credit import services
 from credit import uscc as uscc_rules
+from credit.widgets import enterprise_formfield_kwargs, is_enterprise_field
 from portal.access import AgencyScopedAdmin, who
 
 
@@ -139,7 +140,6 @@ class PublishedRecordAdmin(CreditSaveMixin, AgencyScopedAdmin):
     agency_path = "source_agency"
     agency_choices = {"source_agency": ""}
     list_select_related = ("enterprise", "source_agency")
-    raw_id_fields = ("enterprise",)
     search_fields = ("enterprise__uscc", "enterprise__name", "document_number")
     list_filter = (WithdrawnFilter,)
     readonly_fields = ("published_at", "withdrawn_at", "withdrawal_reason", "corrected_at", "correction_reason")
@@ -231,7 +231,7 @@ class ShareholderAdmin(PublishedRecordAdmin):
     list_display = ("name", "shareholder_type", "enterprise_name", "subscribed_amount", "paid_amount",
                     "source_agency", "in_force")
     list_filter = ("shareholder_type", WithdrawnFilter)
-    raw_id_fields = ("enterprise", "person")
+    raw_id_fields = ("person",)
     search_fields = ("name", "enterprise__uscc", "enterprise__name")
     inlines = [ContributionInline]
 
@@ -240,7 +240,7 @@ class ShareholderAdmin(PublishedRecordAdmin):
 class KeyPersonAdmin(PublishedRecordAdmin):
     list_display = ("person", "position", "enterprise_name", "source_agency", "in_force")
     list_select_related = ("enterprise", "source_agency", "person")
-    raw_id_fields = ("enterprise", "person")
+    raw_id_fields = ("person",)
     search_fields = ("person__name", "enterprise__uscc", "enterprise__name")
 
 
@@ -269,7 +269,7 @@ class EquityPledgeAdmin(PublishedRecordAdmin):
     list_display = ("registration_number", "enterprise_name", "pledgor", "pledgee", "pledged_amount", "status",
                     "source_agency", "in_force")
     list_filter = ("status", WithdrawnFilter)
-    raw_id_fields = ("enterprise", "pledgor_person")
+    raw_id_fields = ("pledgor_person",)
     search_fields = ("registration_number", "enterprise__uscc", "enterprise__name", "pledgor", "pledgee")
 
 
@@ -326,7 +326,8 @@ class EnterpriseAdmin(CreditSaveMixin, AgencyScopedAdmin):
                     "registration_authority", "established_on")
     list_select_related = ("registration_authority",)
     list_filter = ("status", "entity_type", "risk_class")
-    search_fields = ("=uscc", "name", "legal_representative_name")
+    # The code is searched by its first characters (get_search_results), names by any part.
+    search_fields = ("name", "name_en", "legal_representative_name")
     raw_id_fields = ("legal_representative",)
     readonly_fields = ("updated_at",)
     ordering = ("-id",)
@@ -339,10 +340,17 @@ class EnterpriseAdmin(CreditSaveMixin, AgencyScopedAdmin):
         return self.readonly_fields
 
     def get_search_results(self, request, queryset, search_term):
+        """Names contain the term, or the code starts with it (normalised: full-width, spaces and
+        hyphens as in credit.uscc.normalise). Also the enterprise picker's search (credit.widgets)."""
         # A complete code is answered from the unique index instead of scanning names.
         if uscc_rules.is_valid(search_term):
             return queryset.filter(uscc=uscc_rules.normalise(search_term)), False
-        return super().get_search_results(request, queryset, search_term)
+        results, distinct = super().get_search_results(request, queryset, search_term)
+        prefix = uscc_rules.normalise(search_term)
+        if uscc_rules.could_start_code(prefix):
+            # LIKE 'prefix%' on the upper-case code: PostgreSQL's pattern index on uscc answers it.
+            results = results | queryset.filter(uscc__startswith=prefix)
+        return results, distinct
 
 
 @admin.register(m.Person)
@@ -416,7 +424,6 @@ class EnterpriseInformationAdmin(SuperuserWritesMixin, AgencyScopedAdmin):
 
     agency_path = None
     list_select_related = ("enterprise",)
-    raw_id_fields = ("enterprise",)
     search_fields = ("enterprise__uscc", "enterprise__name")
     ordering = ("-id",)
 
@@ -471,5 +478,11 @@ class AgencyStaffAdmin(SuperuserOnlyAdmin):
 class EnterpriseAccountAdmin(SuperuserOnlyAdmin):
     list_display = ("user", "enterprise")
     list_select_related = ("user", "enterprise")
-    raw_id_fields = ("user", "enterprise")
+    raw_id_fields = ("user",)
+    autocomplete_fields = ("enterprise",)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if is_enterprise_field(db_field):
+            kwargs.update(enterprise_formfield_kwargs(db_field, self.admin_site, using=kwargs.get("using")))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
     search_fields = ("user__username", "enterprise__uscc", "enterprise__name")

@@ -66,8 +66,10 @@ class Agency(models.Model):
 class AgencyStaff(models.Model):
     """Binds a staff login to the one agency whose records it may change."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agency_staff")
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="staff")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="agency_staff"
+    )
+    agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="staff")
 
     class Meta:
         verbose_name = _("agency staff member")
@@ -187,7 +189,7 @@ class Enterprise(models.Model):
     # Space-separated character unigrams and bigrams of the name: indexed on
     # PostgreSQL (GIN over string_to_array) so that 1-2 character Chinese terms,
     # which trigrams cannot index, still find candidates without a table scan.
-    search_tokens = models.TextField(editable=False, blank=True)
+    search_tokens = models.TextField(_("search tokens"), editable=False, blank=True)
     updated_at = models.DateTimeField(_("last updated"), auto_now=True)
     # Raised by credit.publication in the same transaction as every change the credit
     # file shows; the cached file's key carries it, so a change is never served stale.
@@ -236,8 +238,10 @@ class Enterprise(models.Model):
 class EnterpriseAccount(models.Model):
     """A login of an enterprise's liaison person, bound to exactly one enterprise."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enterprise_account")
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="accounts")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="enterprise_account"
+    )
+    enterprise = models.ForeignKey(Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="accounts")
 
     class Meta:
         verbose_name = _("enterprise account")
@@ -283,7 +287,9 @@ class ShareholderType(models.TextChoices):
 class Shareholder(PublishedRecord):
     shareholder_type = models.CharField(_("shareholder type"), max_length=16, choices=ShareholderType.choices)
     name = models.CharField(_("shareholder"), max_length=200)
-    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="shareholdings")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), null=True, blank=True, on_delete=models.PROTECT, related_name="shareholdings"
+    )
     # For an enterprise shareholder, its USCC (public); a person's number lives on Person.
     licence_number = models.CharField(_("licence number"), max_length=32, blank=True)
     subscribed_amount = models.DecimalField(_("subscribed (10,000)"), max_digits=16, decimal_places=4)
@@ -312,7 +318,9 @@ class CapitalContribution(models.Model):
         SUBSCRIBED = "subscribed", _("Subscribed")
         PAID = "paid", _("Paid in")
 
-    shareholder = models.ForeignKey(Shareholder, on_delete=models.CASCADE, related_name="contributions")
+    shareholder = models.ForeignKey(
+        Shareholder, verbose_name=_("shareholder"), on_delete=models.CASCADE, related_name="contributions"
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     form = models.CharField(_("form of contribution"), max_length=16, choices=ContributionForm.choices)
     amount = models.DecimalField(_("amount (10,000)"), max_digits=16, decimal_places=4)
@@ -402,7 +410,9 @@ class EquityPledge(PublishedRecord):
 
     registration_number = models.CharField(_("registration number"), max_length=64)
     pledgor = models.CharField(_("pledgor"), max_length=200)
-    pledgor_person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    pledgor_person = models.ForeignKey(
+        Person, verbose_name=_("pledgor (person)"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     pledgor_licence_number = models.CharField(_("pledgor licence number"), max_length=32, blank=True)
     pledged_amount = models.DecimalField(_("pledged equity (10,000)"), max_digits=16, decimal_places=4)
     pledgee = models.CharField(_("pledgee"), max_length=200)
@@ -528,7 +538,9 @@ class JudicialAssistance(PublishedRecord):
 
 
 class AnnualReport(models.Model):
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="annual_reports")
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="annual_reports"
+    )
     year = models.PositiveSmallIntegerField(_("report year"))
     version = models.PositiveSmallIntegerField(_("version"), default=1)
     submitted_at = models.DateTimeField(_("submitted at"))
@@ -568,7 +580,9 @@ class InstantDisclosure(models.Model):
         IP_PLEDGE = "ip_pledge", _("Intellectual property pledge")
         PENALTY = "penalty", _("Administrative penalty")
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="instant_disclosures")
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="instant_disclosures"
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     summary = models.TextField(_("content"))
     fact_date = models.DateField(_("date of the fact"))
@@ -590,7 +604,9 @@ class CommitmentLetter(models.Model):
         CREDIT_REPAIR = "credit_repair", _("Credit repair")
         INDUSTRY = "industry", _("Industry self-discipline")
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="commitment_letters")
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="commitment_letters"
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=200)
     text = models.TextField(_("text"))

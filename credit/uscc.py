@@ -41,6 +41,15 @@ def looks_like_code(value: str) -> bool:
     )
 
 
+def could_start_code(value: str) -> bool:
+    """A normalised input that may be the first characters of a code (for a prefix search): 2 to 18
+    characters of the code alphabet, starting with a registration authority, with a digit."""
+    return (
+        2 <= len(value) <= LENGTH and value[0] in AUTHORITIES
+        and all(ch in VALUES for ch in value) and any(ch.isdigit() for ch in value)
+    )
+
+
 def check_character(first17: str) -> str:
     total = sum(VALUES[ch] * w for ch, w in zip(first17, WEIGHTS, strict=True))
     return ALPHABET[(31 - total % 31) % 31]

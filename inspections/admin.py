@@ -12,6 +12,8 @@ portal.access.AgencyScopedAdmin."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -19,12 +21,18 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import lazy
 from django.utils.html import format_html
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from credit.industries import section_choices
+from credit.models import EntityType, RegistrationStatus
+from credit.regions import region_choices
 from inspections import selectors, services
 from inspections.draw import algorithm
 from inspections.models import (
+    MINIMUM_YEARLY_SHARE,
     Conflict,
     InspectionItem,
     Inspector,
@@ -37,8 +45,7 @@ from inspections.models import (
     task_result_public_q,
 )
 from portal import access
-
-MINIMUM_SHARE = selectors.MINIMUM_SHARE
+from portal.i18n import localized_name
 
 
 def may_see_draw(user, plan: Plan) -> bool:
@@ -55,12 +62,12 @@ UNPUBLISHED_TASK_FIELDS = {"result", "findings", "completed_on", "recorded_at", 
 def warn_share(request, plan: Plan) -> None:
     counts = selectors.plan_scope_counts(plan)
     share = algorithm.expected_share(counts, plan.ratios)
-    if share < MINIMUM_SHARE:
+    if share < MINIMUM_YEARLY_SHARE:
         messages.warning(
             request,
             _("Sampling ratios: the plan would select %(share)s%% of the %(count)d firms in scope, "
-              "below the 3%% a year the rules ask for.")
-            % {"share": f"{share * 100:.2f}", "count": sum(counts.values())},
+              "below the %(minimum)s%% a year the rules ask for.")
+            % {"share": f"{share * 100:.2f}", "count": sum(counts.values()), "minimum": percent(MINIMUM_YEARLY_SHARE)},
         )
 
 
@@ -165,7 +172,6 @@ class ConflictAdmin(ScopedAdmin):
     form = ConflictForm
     agency_path = "inspector__agency"
     list_display = ["inspector", "enterprise", "declared_on"]
-    raw_id_fields = ["enterprise"]
     list_select_related = ["inspector", "enterprise"]
 
 
@@ -204,7 +210,6 @@ class SpotCheckAdmin(ScopedAdmin):
     form = SpotCheckForm
     others_visible = True
     list_display = ["enterprise", "agency", "kind", "checked_on", "result", "published_at"]
-    raw_id_fields = ["enterprise"]
     list_select_related = ["enterprise", "agency"]
 
 
@@ -224,7 +229,74 @@ class SpotCheckAdmin(ScopedAdmin):
         obj.pk, obj.published_at = saved.pk, saved.published_at
 
 
+RATIO_FIELDS = ("ratio_a", "ratio_b", "ratio_c", "ratio_d")
+HUNDRED = Decimal(100)
+
+
+def percent(fraction) -> str:
+    """A stored ratio as the percentage staff type: Decimal("0.0525") -> "5.25", 0.03 -> "3"."""
+    value = (Decimal(fraction) * HUNDRED).quantize(Decimal("0.01"))
+    return format(value.normalize(), "f") if value else "0"
+
+
+def _scope_label(name: str):
+    return capfirst(Plan._meta.get_field(name).verbose_name)
+
+
+_percent_escaped = lazy(lambda text: str(text).replace("%", "%%"), str)
+
+
+class PercentField(forms.DecimalField):
+    """A sampling ratio typed in percent ("5" = 5%, at most two decimals), stored as a fraction (0.05)."""
+
+    def __init__(self, *, label, **kwargs):
+        # Every refusal names the field and the range; Django formats it with its params, hence %%.
+        message = format_lazy("{}: {}", _percent_escaped(label), _("enter a percentage from 0 to 100%%, with at most 2 decimals "
+                                                 "(5 means 5%%)."))
+        super().__init__(
+            label=label, min_value=0, max_value=100, max_digits=5, decimal_places=2,
+            widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "max": "100"}),
+            error_messages={key: message for key in ("invalid", "min_value", "max_value", "max_digits",
+                                                     "max_decimal_places", "max_whole_digits")},
+            **kwargs,
+        )
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError as problem:
+            # Django raises "invalid" without params, so the message would keep its %% unformatted.
+            raise ValidationError(self.error_messages["invalid"], code="invalid", params={"value": value}) from problem
+
+
 class PlanForm(forms.ModelForm):
+    # The scope is picked, never typed as JSON; each field gives a list of strings (an empty list:
+    # no limit), stored unchanged in the JSON fields.
+    regions = forms.MultipleChoiceField(
+        label=_scope_label("regions"), required=False, widget=forms.SelectMultiple(attrs={"size": 12}),
+        help_text=_("Provinces and prefecture-level cities (\"code name\"); none chosen: the whole region of the "
+                    "agency (nationwide only for a national agency). Hold Ctrl or Cmd to choose several."),
+    )
+    entity_types = forms.MultipleChoiceField(
+        label=_scope_label("entity_types"), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: every entity type."),
+    )
+    industries = forms.MultipleChoiceField(
+        label=_scope_label("industries"), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("Sections of GB/T 4754; none ticked: every industry."),
+    )
+    statuses = forms.MultipleChoiceField(
+        label=_scope_label("statuses"), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: every registration status."),
+    )
+    ratio_a = PercentField(label=_("Ratio for class A (%)"))
+    ratio_b = PercentField(label=_("Ratio for class B (%)"))
+    ratio_c = PercentField(label=_("Ratio for class C (%)"))
+    ratio_d = PercentField(label=_("Ratio for class D (%)"))
+
+    # Set by PlanAdmin.get_form: the division prefix a scoped staff member's plans stay within.
+    region_within = ""
+
     class Meta:
         model = Plan
         fields = [
@@ -233,6 +305,47 @@ class PlanForm(forms.ModelForm):
             "conflict_period_days", "entropy_source", "entropy_available_at", "reveal_policy", "checks_end_on",
             "public_entropy",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stored = [str(code) for code in (self.instance.regions or []) if isinstance(code, str)]
+        initial = self.initial.get("regions") or []
+        fields = self.fields
+        if "regions" in fields:
+            fields["regions"].choices = region_choices(self.region_within, extra=[*stored, *initial])
+        if "entity_types" in fields:
+            fields["entity_types"].choices = EntityType.choices
+        if "industries" in fields:
+            fields["industries"].choices = section_choices()
+        if "statuses" in fields:
+            fields["statuses"].choices = RegistrationStatus.choices
+        if "items" in fields:
+            # The item's name in the reader's language, as on the public pages.
+            fields["items"].label_from_instance = lambda item: f"{item.code} {localized_name(item)}"
+        hint = _("Percent of the firms of this risk class in scope to draw: 5 means 5%%. Together the ratios "
+                 "should check at least %(minimum)s%% of the firms in scope a year (the yearly minimum "
+                 "coverage); a lower share is warned about on saving.") % {"minimum": percent(MINIMUM_YEARLY_SHARE)}
+        for name in RATIO_FIELDS:
+            if name in fields:
+                fields[name].help_text = hint
+                if self.initial.get(name) is not None:
+                    self.initial[name] = percent(self.initial[name])
+
+    def _clean_ratio(self, name):
+        value = self.cleaned_data.get(name)
+        return None if value is None else (value / HUNDRED).quantize(Decimal("0.0001"))
+
+    def clean_ratio_a(self):
+        return self._clean_ratio("ratio_a")
+
+    def clean_ratio_b(self):
+        return self._clean_ratio("ratio_b")
+
+    def clean_ratio_c(self):
+        return self._clean_ratio("ratio_c")
+
+    def clean_ratio_d(self):
+        return self._clean_ratio("ratio_d")
 
     def clean(self):
         data = super().clean()
@@ -247,23 +360,6 @@ class PlanForm(forms.ModelForm):
             service_errors(self, lambda: services.plan_entropy_check(
                 plan=self.instance, public_entropy=data.get("public_entropy") or ""))
         return data
-
-    def _scope_list(self, name):
-        # A JSON value typed in the field; empty means no limit. The rule is the services' one.
-        value = self.cleaned_data.get(name)
-        return [] if value in (None, "") else services.scope_list_check(name, value)
-
-    def clean_regions(self):
-        return self._scope_list("regions")
-
-    def clean_entity_types(self):
-        return self._scope_list("entity_types")
-
-    def clean_industries(self):
-        return self._scope_list("industries")
-
-    def clean_statuses(self):
-        return self._scope_list("statuses")
 
     def clean_public_entropy(self):
         value = (self.cleaned_data.get("public_entropy") or "").strip()
@@ -328,6 +424,7 @@ class PlanAdmin(ScopedAdmin):
         agency = access.staff_agency(request)
         if "agency" in form.base_fields and self.is_scoped(request):
             prefix = services.agency_region_prefix(agency)
+            form.region_within = prefix
             if obj is None and prefix and "regions" in form.base_fields:
                 # By default a new plan covers the agency's whole region.
                 form.base_fields["regions"].initial = [prefix]

@@ -96,6 +96,11 @@ class Conflict(models.Model):
 
 
 RATIO = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))]
+# The yearly minimum coverage of random inspections: the plans of a year should check at least
+# 3% of the firms in scope (docs/rules.md, section 7). The one home of the figure: the admin's
+# warning when a plan's ratios would draw less (inspections.admin.warn_share) and the ratio
+# fields' help text (inspections.admin.PlanForm) read it here.
+MINIMUM_YEARLY_SHARE = Decimal("0.03")
 
 
 class PlanState(models.TextChoices):

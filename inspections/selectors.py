@@ -12,7 +12,17 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from credit.models import Agency, AgencyLevel, Enterprise, RegistrationStatus
-from inspections.models import Conflict, Inspector, Plan, PlanFile, PlanState, Task, TaskMember, task_public_q
+from inspections.models import (
+    MINIMUM_YEARLY_SHARE,
+    Conflict,
+    Inspector,
+    Plan,
+    PlanFile,
+    PlanState,
+    Task,
+    TaskMember,
+    task_public_q,
+)
 from portal.workdays import Deadline, add_working_days
 
 RESULT_DEADLINE_WORKING_DAYS = 20
@@ -24,8 +34,8 @@ DEFAULT_POOL_EXCLUDED_STATUSES = (
 
 
 # 企业公示信息抽查办法 Art. 4: each year at least 3% of the enterprises in the jurisdiction are
-# drawn (agency_year_coverage); the admin also warns per plan (inspections/admin.py warn_share).
-MINIMUM_SHARE = Decimal("0.03")
+# drawn (agency_year_coverage); the admin also warns per plan (inspections/admin.py warn_share). The
+# figure's one home is inspections.models.MINIMUM_YEARLY_SHARE.
 
 
 def agency_region_prefix(agency: Agency) -> str:
@@ -55,7 +65,7 @@ class Coverage:
     drawn: int
     registered: int
     public: bool  # counted from what the public may know only
-    minimum: Decimal = MINIMUM_SHARE
+    minimum: Decimal = MINIMUM_YEARLY_SHARE
 
     @property
     def share(self) -> Decimal:

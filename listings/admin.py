@@ -163,7 +163,7 @@ class ListEntryAdmin(ReadOnlyAdmin):
     list_select_related = ["credit_list", "enterprise", "reason"]
     search_fields = ["enterprise__uscc", "enterprise__name", "decision_number"]
     date_hierarchy = "listed_on"
-    raw_id_fields = ["enterprise", "barred_person"]
+    raw_id_fields = ["barred_person"]
     inlines = [ListEntryEventInline]
 
     @admin.display(description=_("status"))

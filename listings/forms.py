@@ -1,20 +1,23 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from credit import uscc as uscc_rules
-from credit.models import AdministrativePenalty, Agency, Enterprise
-from listings.models import CreditList, Objection, validate_source_address
+from credit.models import AdministrativePenalty, Agency
+from credit.widgets import EnterpriseField, EnterprisePicker
+from listings.models import CreditList, ListEntry, Objection, validate_source_address
 from listings.selectors import person_bar_get
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class EntryCreateForm(forms.Form):
-    # No max_length: a code pasted with spaces must reach the rule check (credit.uscc.validate),
-    # which names the failed rule; Django's generic length message would not.
-    uscc = forms.CharField(label=_("Unified social credit code"))
+    # The one enterprise picker (search by name or code, shown as "name (USCC)"); a code pasted
+    # with spaces reaches the rule check (credit.uscc.validate), which names the failed rule.
+    uscc = EnterpriseField(
+        label=_("Enterprise"), widget=EnterprisePicker(ListEntry._meta.get_field("enterprise"), admin.site)
+    )
     reason_code = forms.ChoiceField(label=_("Reason"))
     reason_text = forms.CharField(label=_("Facts"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     decision_number = forms.CharField(label=_("Decision number"), max_length=100)
@@ -45,16 +48,6 @@ class EntryCreateForm(forms.Form):
         # Staff record their own agency's decisions only; list_entry_create checks it again.
         self.fields["deciding_agency"].queryset = Agency.objects.filter(pk=agency.pk)
         self.fields["deciding_agency"].initial = agency.pk
-
-    def clean_uscc(self) -> Enterprise:
-        # USCCError is a ValidationError naming the rule that failed (length, alphabet, check...).
-        code = uscc_rules.validate(self.cleaned_data["uscc"])
-        enterprise = Enterprise.objects.filter(uscc=code).first()
-        if enterprise is None:
-            raise forms.ValidationError(
-                _("No enterprise with the code %(value)s is registered."), code="unknown_uscc", params={"value": code}
-            )
-        return enterprise
 
     def clean(self):
         cleaned = super().clean()

@@ -99,7 +99,7 @@ class CreditList(models.Model):
 class ListReason(models.Model):
     """A coded reason for putting an enterprise on a list (NECIPS shows its statutory wording)."""
 
-    credit_list = models.ForeignKey(CreditList, on_delete=models.CASCADE, related_name="reasons")
+    credit_list = models.ForeignKey(CreditList, verbose_name=_("list"), on_delete=models.CASCADE, related_name="reasons")
     code = models.SlugField(_("code"), max_length=64)
     name = models.CharField(_("reason"), max_length=300)
     name_en = models.CharField(_("reason (English)"), max_length=300, blank=True)
@@ -397,7 +397,7 @@ class ListEntryEvent(models.Model):
         REVOKED = "revoked", _("Revoked")
         OBJECTION = "objection", _("Objection")
 
-    entry = models.ForeignKey(ListEntry, on_delete=models.PROTECT, related_name="events")
+    entry = models.ForeignKey(ListEntry, verbose_name=_("entry"), on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("event"), max_length=16, choices=Kind.choices)
     occurred_at = models.DateTimeField(_("time"), default=timezone.now)
     actor_label = models.CharField(_("by"), max_length=150, blank=True)
@@ -437,16 +437,17 @@ class Objection(models.Model):
 
     entry = models.ForeignKey(ListEntry, verbose_name=_("entry"), on_delete=models.PROTECT, related_name="objections")
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
     )
     submitted_on = models.DateField(_("submitted on"))
     grounds = models.TextField(_("grounds"))
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.SUBMITTED)
     acceptance_due = models.DateField(_("acceptance decision due"))
-    acceptance_due_provisional = models.BooleanField(default=False)
+    acceptance_due_provisional = models.BooleanField(_("acceptance deadline provisional"), default=False)
     accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
     verification_due = models.DateField(_("verification due"), null=True, blank=True)
-    verification_due_provisional = models.BooleanField(default=False)
+    verification_due_provisional = models.BooleanField(_("verification deadline provisional"), default=False)
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
     decision_reason = models.TextField(_("reasons for the decision"), blank=True)
     deciding_agency = models.ForeignKey(
@@ -496,7 +497,9 @@ class Measure(models.Model):
         RESTRICTION = "restriction", _("Restriction")
         REWARD = "reward", _("Reward")
 
-    memorandum = models.ForeignKey(Memorandum, on_delete=models.CASCADE, related_name="measures")
+    memorandum = models.ForeignKey(
+        Memorandum, verbose_name=_("memorandum"), on_delete=models.CASCADE, related_name="measures"
+    )
     agency = models.ForeignKey(Agency, verbose_name=_("applied by"), on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     description = models.TextField(_("measure"))

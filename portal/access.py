@@ -354,7 +354,24 @@ class AgencyScopedAdmin(admin.ModelAdmin):
             raise PermissionDenied
         return super().history_view(request, object_id, extra_context)
 
+    def get_autocomplete_fields(self, request):
+        """Declared autocomplete fields, and every foreign key to an enterprise not shown as a raw id:
+        enterprises are picked by name or code (credit.widgets.EnterprisePicker)."""
+        from credit.widgets import is_enterprise_field  # the floor's one enterprise picker
+
+        fields = list(super().get_autocomplete_fields(request))
+        raw = set(self.raw_id_fields)
+        return fields + [
+            field.name for field in self.model._meta.fields
+            if is_enterprise_field(field) and field.name not in raw and field.name not in fields
+        ]
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        from credit.widgets import enterprise_formfield_kwargs, is_enterprise_field
+
+        if "widget" not in kwargs and is_enterprise_field(db_field) and db_field.name in self.get_autocomplete_fields(
+                request):
+            kwargs.update(enterprise_formfield_kwargs(db_field, self.admin_site, using=kwargs.get("using")))
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if field is None or db_field.name not in self.agency_choices or not self.is_scoped(request):
             return field

@@ -203,7 +203,8 @@ def test_it_answers_404_for_addresses_outside_the_plan_number_and_file_name_alph
                     "/inspections/plans/A%00B/files/pool.csv", f"{base}/files/pool.csv%00",
                     f"{base}/files/%00", f"{base}/files/notes.txt", "/inspections/plans/%E6%B5%8B/",
                     f"/inspections/plans/{'A' * 65}/"):
-        assert client.get(address).status_code == 404, address
+        # A NUL in the path is refused before routing (portal/middleware.py); the rest are 404s.
+        assert client.get(address).status_code == (400 if "%00" in address else 404), address
         with pytest.raises(Resolver404):
             resolve(unquote(address))
     assert client.get(f"{base}/files/result.csv").status_code == 200

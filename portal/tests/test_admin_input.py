@@ -150,9 +150,10 @@ def test_a_plan_scope_list_of_codes_is_accepted(personas):
 
     request = RequestFactory().get("/admin/inspections/plan/add/")
     request.user = personas.users["superuser"]
-    form = admin.site._registry[Plan].get_form(request)(data={"regions": '["110000"]', "statuses": "[]"})
+    form = admin.site._registry[Plan].get_form(request)(data={"regions": ["11", "4403"], "statuses": ["active"]})
     form.is_valid()
     assert "regions" not in form.errors and "statuses" not in form.errors
+    assert form.cleaned_data["regions"] == ["11", "4403"] and form.cleaned_data["statuses"] == ["active"]
 
 
 @pytest.mark.parametrize("decided_on", ["9999-12-31", "1000-01-01", "2101-01-01"])
@@ -176,7 +177,7 @@ def test_an_implausible_decision_date_is_a_form_error_on_its_field(personas, dec
     "/search/%1b/",
 ])
 def test_a_control_character_in_the_path_is_a_400(client, path):
-    response = client.get(path)
+    response = client.get(path, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert "control character" in response.content.decode()
 

@@ -307,7 +307,11 @@ ROWS: dict[str, list[Case]] = {
     # Answers from the target admin's own queryset and view permission (here: logins, superusers only).
     "admin/autocomplete/": [Case(
         lambda w: "/admin/autocomplete/?app_label=inspections&model_name=inspector&field_name=user&term=staff",
-        GET=(LOGIN, LOGIN, LOGIN, 403, 403, 403, 403, 200))],
+        GET=(LOGIN, LOGIN, LOGIN, 403, 403, 403, 403, 200)),
+        # The enterprise picker (credit.widgets): any agency's staff with the permission pick any
+        # enterprise (name and code are public); no agency link or no permission: 403.
+        Case(lambda w: "/admin/autocomplete/?app_label=listings&model_name=listentry&field_name=enterprise&term=科技",
+             GET=(LOGIN, LOGIN, LOGIN, 200, 200, 403, 403, 200))],
     # "View on site" follows the object's public address, for any staff login (a public object here).
     # Only for a row the model's admin shows the user (portal.access.admin_view_on_site).
     "admin/r/<path:content_type_id>/<path:object_id>/": [

@@ -7,11 +7,15 @@ from functools import reduce
 from operator import or_
 
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from credit.models import Enterprise, RegistrationStatus
-from inspections.models import Conflict, Inspector, Plan, PlanFile, Task, TaskMember
-from portal.workdays import Deadline, add_working_days
+from inspections.models import Conflict, DisclosureOrder, Inspector, Plan, PlanFile, Task, TaskMember
+from listings.selectors import StaffQueueItem
+from portal.i18n import localized_name
+from portal.workdays import Deadline, add_working_days, deadline_status
 
 RESULT_DEADLINE_WORKING_DAYS = 20
 # A plan that names no registration status draws from firms still on the register: not
@@ -133,3 +137,39 @@ def plan_public_tasks(plan: Plan) -> QuerySet[Task]:
     """The plan's tasks the public may see: all once revealed, before that only the firms
     whose result is published (Task.objects.publicly_visible)."""
     return plan.tasks.publicly_visible().select_related("enterprise").order_by("position")
+
+
+def disclosure_orders_open(agency) -> QuerySet[DisclosureOrder]:
+    """The orders to disclose `agency` made that are still open (neither disclosed nor lapsed into a
+    listing), the nearest deadline first: its staff follow them up on /inspections/staff/disclosure-orders/."""
+    return (
+        DisclosureOrder.objects.filter(agency=agency, cured_on__isnull=True, listed_at__isnull=True)
+        .select_related("enterprise")
+        .order_by("due_on", "id")
+    )
+
+
+def disclosure_order_rows(orders, *, today: dt.date | None = None) -> list[DisclosureOrder]:
+    """The page's rows, each with `deadline` (portal.workdays.deadline_status)."""
+    today = today or timezone.localdate()
+    rows = list(orders)
+    for order in rows:
+        order.deadline = deadline_status(order.due_on, today)
+    return rows
+
+
+def staff_queue_items(agency) -> list[StaffQueueItem]:
+    """The open orders to disclose of `agency`, as the rows of listings.selectors.staff_queue_items
+    (one query), for a staff home page that gathers every app's queue."""
+    url = reverse("inspections:staff_disclosure_orders")
+    return [
+        StaffQueueItem(
+            kind="inspections.disclosure_order",
+            title=gettext("Order to disclose %(number)s: %(enterprise)s") % {
+                "number": order.number, "enterprise": localized_name(order.enterprise),
+            },
+            deadline=order.due_on,
+            url=f"{url}#order-{order.pk}",
+        )
+        for order in disclosure_orders_open(agency)
+    ]

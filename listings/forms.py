@@ -5,10 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 from credit import uscc as uscc_rules
 from credit.models import AdministrativePenalty, Agency, Enterprise
-from listings.models import CreditList, Objection, validate_source_address
+from listings.models import CreditList, Objection, local_today, validate_source_address
 from listings.selectors import person_bar_get
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from portal.forms import BoundedDateField
 
 
 class EntryCreateForm(forms.Form):
@@ -19,8 +18,8 @@ class EntryCreateForm(forms.Form):
     reason_text = forms.CharField(label=_("Facts"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     decision_number = forms.CharField(label=_("Decision number"), max_length=100)
     deciding_agency = forms.ModelChoiceField(label=_("Deciding authority"), queryset=Agency.objects.none())
-    decided_on = forms.DateField(label=_("Decision date"), widget=DATE)
-    listed_on = forms.DateField(label=_("Listing date"), widget=DATE, required=False, help_text=_("Empty: today"))
+    decided_on = BoundedDateField(label=_("Decision date"))
+    listed_on = BoundedDateField(label=_("Listing date"), required=False, help_text=_("Empty: today"))
     legal_basis = forms.CharField(
         label=_("Legal basis"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
         help_text=_("Empty: the list's legal basis"),
@@ -41,6 +40,7 @@ class EntryCreateForm(forms.Form):
     def __init__(self, *args, credit_list: CreditList, agency: Agency, **kwargs):
         super().__init__(*args, **kwargs)
         self.credit_list = credit_list
+        self.agency = agency
         self.fields["reason_code"].choices = [(reason.code, reason.name) for reason in credit_list.reasons.all()]
         # Staff record their own agency's decisions only; list_entry_create checks it again.
         self.fields["deciding_agency"].queryset = Agency.objects.filter(pk=agency.pk)
@@ -53,6 +53,14 @@ class EntryCreateForm(forms.Form):
         if enterprise is None:
             raise forms.ValidationError(
                 _("No enterprise with the code %(value)s is registered."), code="unknown_uscc", params={"value": code}
+            )
+        if not self.credit_list.may_list(self.agency, enterprise):
+            # The service's rule (CreditList.may_list), said on the field; list_entry_create checks it again.
+            raise forms.ValidationError(
+                _("Unified social credit code: %(enterprise)s is registered by %(registrar)s; your agency may put "
+                  "on this list only the enterprises it registered."),
+                code="not_registration_authority",
+                params={"enterprise": enterprise.name, "registrar": enterprise.registration_authority.name},
             )
         return enterprise
 
@@ -70,13 +78,13 @@ class EntryCreateForm(forms.Form):
 
 
 class EntryRemoveForm(forms.Form):
-    removed_on = forms.DateField(label=_("Removal date"), widget=DATE)
+    removed_on = BoundedDateField(label=_("Removal date"))
     reason = forms.CharField(label=_("Removal reason"), max_length=300)
     decision_number = forms.CharField(label=_("Removal decision number"), max_length=100, required=False)
 
 
 class EntryRevokeForm(forms.Form):
-    revoked_on = forms.DateField(label=_("Revocation date"), widget=DATE)
+    revoked_on = BoundedDateField(label=_("Revocation date"))
     reason = forms.CharField(
         label=_("Reason for revocation"), max_length=300,
         help_text=_("For example: the penalty decision the listing rested on was annulled."),
@@ -99,9 +107,11 @@ class ObjectionDecisionForm(forms.Form):
         widget=forms.RadioSelect,
     )
     reason = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    decided_on = BoundedDateField(label=_("Decision date"), required=False, help_text=_("Empty: today"))
 
     def __init__(self, *args, objection: Objection, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["decided_on"].initial = local_today()
         if objection.state == Objection.State.SUBMITTED:
             self.fields["decision"].choices = self.fields["decision"].choices[:2]
         else:

@@ -13,8 +13,16 @@ from django.utils.translation import gettext_lazy as _
 
 from credit import sections
 from credit.sections import FileSubject, Notice, Section
-from listings.models import EntryState, ListEntry, Memorandum, Objection, active_q, status_annotation
-from listings.selectors import _MEASURES, ABNORMAL_OPERATIONS, SERIOUS_ILLEGAL, list_entry_measures
+from listings.models import (
+    ABNORMAL_OPERATIONS,
+    EntryState,
+    ListEntry,
+    Memorandum,
+    Objection,
+    active_q,
+    status_annotation,
+)
+from listings.selectors import _MEASURES, SERIOUS_ILLEGAL, list_entry_measures
 from portal.i18n import localized_name
 
 

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 from django.core.cache import cache
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, F, Prefetch, QuerySet
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext
 
 from credit.models import Person
-from listings.filters import ListEntryFilter
+from listings.filters import ListEntryFilter, ObjectionQueueFilter
 from listings.models import (
     CreditList,
     EntryState,
@@ -20,9 +22,9 @@ from listings.models import (
     active_q,
     local_today,
 )
-from portal.i18n import localized
+from portal.i18n import localized, localized_name
+from portal.workdays import deadline_status
 
-ABNORMAL_OPERATIONS = "abnormal-operations"
 SERIOUS_ILLEGAL = "serious-illegal"
 
 ACTIVE_COUNTS_SECONDS = 300
@@ -149,8 +151,6 @@ def objection_get(*, pk: int) -> Objection | None:
     )
 
 
-
-
 def person_bar_get(person: Person | None, *, today: dt.date | None = None, exclude_enterprise_id=None):
     """The serious-list entry that bars `person` from being a legal representative today, or None."""
     if person is None or person.pk is None:
@@ -161,3 +161,63 @@ def person_bar_get(person: Person | None, *, today: dt.date | None = None, exclu
         .order_by("-bar_ends_on", "-id")
         .first()
     )
+
+
+def objection_queue(*, agency, filters) -> tuple[ObjectionQueueFilter, QuerySet[Objection]]:
+    """The objections `agency` decides (Objection.objects.actionable_by), open ones unless the
+    filter asks for the decided ones, the nearest deadline first (Objection.due_on as `due`)."""
+    data = filters.copy()
+    data.setdefault("state", ObjectionQueueFilter.OPEN)
+    base = (
+        Objection.objects.actionable_by(agency)
+        .with_due()
+        .select_related("entry__credit_list", "entry__enterprise")
+        .order_by(F("due").asc(nulls_last=True), F("decided_on").desc(nulls_last=True), "-id")
+    )
+    filterset = ObjectionQueueFilter(data, queryset=base)
+    return filterset, (filterset.qs if filterset.is_valid() else base.open())
+
+
+def objection_rows(objections, *, today: dt.date | None = None) -> list[Objection]:
+    """The queue's rows, each open one with `deadline` (portal.workdays.deadline_status)."""
+    today = today or local_today()
+    rows = list(objections)
+    for objection in rows:
+        due = objection.due_on
+        objection.deadline = deadline_status(due, today) if due is not None else None
+    return rows
+
+
+class StaffQueueItem(NamedTuple):
+    """One thing waiting for an agency's staff, for a staff home page that gathers every app's
+    queue: what kind of work it is, a title, the date it is due and the page that handles it.
+    inspections.selectors.staff_queue_items answers with the same rows."""
+
+    kind: str
+    title: str
+    deadline: dt.date
+    url: str
+
+
+def staff_queue_items(agency, *, today: dt.date | None = None) -> list[StaffQueueItem]:
+    """The open objections `agency` decides, nearest deadline first (one query)."""
+    language = get_language()
+    objections = (
+        Objection.objects.actionable_by(agency)
+        .open()
+        .with_due()
+        .select_related("entry__credit_list", "entry__enterprise")
+        .order_by(F("due").asc(nulls_last=True), "id")
+    )
+    return [
+        StaffQueueItem(
+            kind="listings.objection",
+            title=gettext("Objection: %(enterprise)s, %(list)s") % {
+                "enterprise": localized_name(o.entry.enterprise, language=language),
+                "list": localized_name(o.entry.credit_list, language=language),
+            },
+            deadline=o.due,
+            url=reverse("listings:staff_objection", args=[o.pk]),
+        )
+        for o in objections
+    ]

@@ -49,3 +49,24 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
         if is_working_day(current)[0]:
             count += 1
     return count
+
+
+@dataclass(frozen=True)
+class DeadlineStatus:
+    """Where today stands against a deadline: `days_left` working days after today up to and
+    including `due` (0: due today), or, once it has passed, `overdue_since`, its first day late."""
+
+    due: dt.date
+    days_left: int | None
+    overdue_since: dt.date | None
+
+    @property
+    def overdue(self) -> bool:
+        return self.overdue_since is not None
+
+
+def deadline_status(due: dt.date, today: dt.date) -> DeadlineStatus:
+    """The one reading of a deadline for staff queues (objections, orders to disclose)."""
+    if due < today:
+        return DeadlineStatus(due, None, due + dt.timedelta(days=1))
+    return DeadlineStatus(due, working_days_between(today, due), None)

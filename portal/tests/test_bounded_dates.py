@@ -8,8 +8,10 @@ import datetime as dt
 
 import pytest
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.test import Client, RequestFactory
 from django.utils import translation
+from django.utils.translation import gettext_lazy
 
 from credit.tests.factories import StaffFactory, ago
 from listings import services
@@ -26,20 +28,24 @@ BAD = ["9999-12-31", "0001-01-01", "1899-12-31", "2101-01-01", "2026-02-30", "x"
 @pytest.mark.parametrize("value", BAD)
 def test_the_field_refuses_an_implausible_or_unreal_date_naming_the_field_and_the_rule(value):
     field = BoundedDateField(label="Decision date")
-    with translation.override("en"), pytest.raises(Exception) as caught:
-        field.clean(value)
-    message = caught.value.messages[0]
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as caught:
+            field.clean(value)
+        message = caught.value.messages[0]
     assert message.startswith("Decision date:")
     assert "1900-01-01" in message and "2100-12-31" in message
 
 
 def test_the_field_takes_the_bounds_and_names_a_missing_date():
-    field = BoundedDateField(label="Decision date")
+    field = BoundedDateField(label=gettext_lazy("Decision date"))
     assert field.clean("1900-01-01") == dt.date(1900, 1, 1)
     assert field.clean("2100-12-31") == dt.date(2100, 12, 31)
-    with translation.override("en"), pytest.raises(Exception) as caught:
-        field.clean("")
-    assert caught.value.messages == ["Decision date: this date is required."]
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as caught:
+            field.clean("")
+        assert caught.value.messages == ["Decision date: this date is required."]
+    with translation.override("zh-hans"):
+        assert caught.value.messages == ["决定日期：必须填写日期。"]
     assert BoundedDateField(label="Listing date", required=False).clean("") is None
 
 

@@ -165,13 +165,12 @@ class PenaltyForm(forms.ModelForm):
         model = m.AdministrativePenalty
         fields = ("enterprise", "source_agency", "document_number", "decided_on", "violation_type", "content",
                   "fine_amount", "severity", "warning_only", "publication_ends_on")
-        help_texts = {
-            "publication_ends_on": _(
-                "At most 3 months after the decision for a minor penalty; at least 3 months and at most 1 year "
-                "for a general one; at least 1 year and at most 3 years for a serious one. Left empty, the maximum "
-                "for the severity class is used."
-            ),
-        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "publication_ends_on" in self.fields:
+            # From the one table of periods (credit.models.PUBLICATION_MONTHS), in the reader's language.
+            self.fields["publication_ends_on"].help_text = services.penalty_publication_help()
 
     def clean(self):
         cleaned = super().clean()

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from credit import uscc as uscc_rules
 from credit.search import name_tokens
@@ -476,6 +477,14 @@ PUBLICATION_MONTHS: dict[str, PublicationMonths] = {
     Severity.GENERAL: PublicationMonths(3, 12),
     Severity.SERIOUS: PublicationMonths(12, 36),
 }
+def publication_period_text(months: int) -> str:
+    """A number of months as said in the rules: whole years in years ("1 year", "3 years"), else months."""
+    if months % 12 == 0:
+        years = months // 12
+        return ngettext("%(count)d year", "%(count)d years", years) % {"count": years}
+    return ngettext("%(count)d month", "%(count)d months", months) % {"count": months}
+
+
 # A penalty always has a class with a publication period.
 PENALTY_SEVERITY_CHOICES = [(severity.value, severity.label) for severity in PUBLICATION_MONTHS]
 

@@ -56,10 +56,24 @@ def penalty_publication_earliest_end(*, severity: str, decided_on: dt.date) -> d
     return decided_on + relativedelta(months=months) - dt.timedelta(days=1)
 
 
+def penalty_publication_help() -> str:
+    """The rule of the penalty form's end date, in the numbers of credit.models.PUBLICATION_MONTHS."""
+    minor, general, serious = (m.PUBLICATION_MONTHS[s] for s in (m.Severity.MINOR, m.Severity.GENERAL,
+                                                                     m.Severity.SERIOUS))
+    period = m.publication_period_text
+    return _(
+        "At most %(minor)s after the decision for a minor penalty; at least %(general_min)s and at most "
+        "%(general_max)s for a general one; at least %(serious_min)s and at most %(serious_max)s for a serious "
+        "one. Left empty, the maximum for the severity class is used."
+    ) % {"minor": period(minor.longest), "general_min": period(general.shortest),
+         "general_max": period(general.longest), "serious_min": period(serious.shortest),
+         "serious_max": period(serious.longest)}
+
+
 def penalty_publication_end(*, severity: str, decided_on: dt.date, ends_on: dt.date | None) -> dt.date:
     """The publication end to store: the maximum for the class when none is given;
     otherwise the given date, refused beyond the maximum, before the minimum of the
-    class (general 3 months, serious 1 year) or before the decision."""
+    class (credit.models.PUBLICATION_MONTHS; the messages say its numbers) or before the decision."""
     latest = penalty_publication_latest_end(severity=severity, decided_on=decided_on)
     if ends_on is None:
         return latest
@@ -71,40 +85,43 @@ def penalty_publication_end(*, severity: str, decided_on: dt.date, ends_on: dt.d
                 message, code="publication_before_decision", params={"date": date_format(decided_on)}
             )}
         )
+    months = m.PUBLICATION_MONTHS[severity]
     if earliest is not None and ends_on < earliest:
         message = {
             m.Severity.GENERAL: _(
-                "Publication ends: a general penalty is published for at least 3 months after the decision date, "
+                "Publication ends: a general penalty is published for at least %(period)s after the decision date, "
                 "that is until %(earliest)s at the earliest."
             ),
             m.Severity.SERIOUS: _(
-                "Publication ends: a serious penalty is published for at least 1 year after the decision date, "
+                "Publication ends: a serious penalty is published for at least %(period)s after the decision date, "
                 "that is until %(earliest)s at the earliest."
             ),
         }[severity]
         raise ValidationError(
             {"publication_ends_on": ValidationError(
-                message, code="publication_too_short", params={"earliest": date_format(earliest)}
+                message, code="publication_too_short",
+                params={"earliest": date_format(earliest), "period": m.publication_period_text(months.shortest)},
             )}
         )
     if ends_on > latest:
         message = {
             m.Severity.MINOR: _(
-                "Publication ends: a minor penalty is published for 3 months after the decision date at most, "
+                "Publication ends: a minor penalty is published for %(period)s after the decision date at most, "
                 "that is until %(latest)s."
             ),
             m.Severity.GENERAL: _(
-                "Publication ends: a general penalty is published for 1 year after the decision date at most, "
+                "Publication ends: a general penalty is published for %(period)s after the decision date at most, "
                 "that is until %(latest)s."
             ),
             m.Severity.SERIOUS: _(
-                "Publication ends: a serious penalty is published for 3 years after the decision date at most, "
+                "Publication ends: a serious penalty is published for %(period)s after the decision date at most, "
                 "that is until %(latest)s."
             ),
         }[severity]
         raise ValidationError(
             {"publication_ends_on": ValidationError(
-                message, code="publication_too_long", params={"latest": date_format(latest)}
+                message, code="publication_too_long",
+                params={"latest": date_format(latest), "period": m.publication_period_text(months.longest)},
             )}
         )
     return ends_on

@@ -116,8 +116,34 @@ RESULT_QUEUE = workbench.QueueSource(
 )
 
 
+def disclosure_order_queue_items(principal, today) -> list[workbench.QueueItem]:
+    """The staff home's queue of the agency's open orders to disclose (one query,
+    selectors.disclosure_orders_open, as on /inspections/staff/disclosure-orders/)."""
+    url = reverse("inspections:staff_disclosure_orders")
+    return [
+        workbench.QueueItem(
+            kind=gettext("Order to disclose"),
+            title=gettext("Follow up the order to disclose %(number)s") % {"number": order.number},
+            enterprise_name=localized_name(order.enterprise),
+            enterprise_uscc=order.enterprise.uscc,
+            deadline=order.due_on,
+            provisional=order.due_provisional,
+            url=f"{url}#order-{order.pk}",
+        )
+        for order in selectors.disclosure_orders_open(principal.agency)
+    ]
+
+
+DISCLOSURE_ORDER_QUEUE = workbench.QueueSource(
+    key="disclosure_orders", title=_("Orders to disclose"), order=30, items=disclosure_order_queue_items,
+    perms=("inspections.view_disclosureorder",),
+    links=lambda principal: [(gettext("Every open order to disclose"), reverse("inspections:staff_disclosure_orders"))],
+)
+
+
 def register() -> None:
     sections.section_register(SPOT_CHECKS)
     sections.section_register(DOUBLE_RANDOM)
     sections.account_panel_register(INSPECTIONS_PANEL)
     workbench.queue_source_register(RESULT_QUEUE)
+    workbench.queue_source_register(DISCLOSURE_ORDER_QUEUE)

@@ -15,6 +15,7 @@ from credit.models import Agency, AgencyLevel, Enterprise, RegistrationStatus
 from inspections.models import (
     MINIMUM_YEARLY_SHARE,
     Conflict,
+    DisclosureOrder,
     Inspector,
     Plan,
     PlanFile,
@@ -23,7 +24,7 @@ from inspections.models import (
     TaskMember,
     task_public_q,
 )
-from portal.workdays import Deadline, add_working_days
+from portal.workdays import Deadline, add_working_days, deadline_status
 
 RESULT_DEADLINE_WORKING_DAYS = 20
 # A plan that names no registration status draws from firms still on the register: not
@@ -279,3 +280,22 @@ def plan_public_tasks(plan: Plan) -> QuerySet[Task]:
     """The plan's tasks the public may see: all once revealed, before that only the firms
     whose result is published (Task.objects.publicly_visible)."""
     return plan.tasks.publicly_visible().select_related("enterprise").order_by("position")
+
+
+def disclosure_orders_open(agency) -> QuerySet[DisclosureOrder]:
+    """The orders to disclose `agency` made that are still open (neither disclosed nor lapsed into a
+    listing), the nearest deadline first: its staff follow them up on /inspections/staff/disclosure-orders/."""
+    return (
+        DisclosureOrder.objects.filter(agency=agency, cured_on__isnull=True, listed_at__isnull=True)
+        .select_related("enterprise")
+        .order_by("due_on", "id")
+    )
+
+
+def disclosure_order_rows(orders, *, today: dt.date | None = None) -> list[DisclosureOrder]:
+    """The page's rows, each with `deadline` (portal.workdays.deadline_status)."""
+    today = today or timezone.localdate()
+    rows = list(orders)
+    for order in rows:
+        order.deadline = deadline_status(order.due_on, today, provisional=order.due_provisional)
+    return rows

@@ -35,6 +35,8 @@ register_converter(PlanFileNameConverter, "inspections_file")
 urlpatterns = [
     path("", views.index, name="index"),
     path("verify_draw.py", views.verifier_script, name="verifier"),
+    path("staff/disclosure-orders/", views.staff_disclosure_orders, name="staff_disclosure_orders"),
+    path("staff/disclosure-orders/<int:pk>/cure/", views.staff_disclosure_order_cure, name="staff_disclosure_order_cure"),
     path("plans/<inspections_plan:number>/", views.plan_detail, name="plan"),
     path("plans/<inspections_plan:number>/files.zip", views.plan_zip, name="plan_zip"),
     path("plans/<inspections_plan:number>/files/<inspections_file:name>", views.plan_file, name="plan_file"),

@@ -4,15 +4,22 @@ import io
 import zipfile
 from pathlib import Path
 
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from inspections import selectors
+from inspections import selectors, services
 from inspections.filters import ResultFilter
-from inspections.models import PlanFile
+from inspections.models import DisclosureOrder, PlanFile
+from portal import access
+from portal.forms import BoundedDateField
 
 CONTENT_TYPES = {".csv": "text/csv; charset=us-ascii", ".json": "application/json"}
 # Fixed timestamps keep the zip byte-identical between downloads.
@@ -103,3 +110,49 @@ def verifier_script(request):
     response = HttpResponse(VERIFIER.read_bytes(), content_type="text/x-python; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="verify_draw.py"'
     return response
+
+
+# The staff pages: 403 unless the login is its agency's with the model permission the work needs
+# (whatever the address names); 404 for another agency's order (portal.access).
+VIEW_ORDERS = "inspections.view_disclosureorder"
+CURE_ORDER = "inspections.change_disclosureorder"
+ORDERS_PAGE_SIZE = 50
+
+
+@login_required
+@require_safe
+def staff_disclosure_orders(request):
+    """The agency's open orders to disclose, the nearest deadline first, with working days left or overdue since."""
+    principal = access.require_agency_staff(request, VIEW_ORDERS)
+    page = Paginator(selectors.disclosure_orders_open(principal.agency), ORDERS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "inspections/staff_disclosure_orders.html", {
+        "page": page, "orders": selectors.disclosure_order_rows(page.object_list),
+        "may_cure": access.has_perms(request, [CURE_ORDER]),
+    })
+
+
+class DisclosureCureForm(forms.Form):
+    cured_on = BoundedDateField(label=gettext_lazy("Disclosed on"))
+
+
+@login_required
+def staff_disclosure_order_cure(request, pk: int):
+    """Record that the firm disclosed as ordered (services.disclosure_order_cure): the order then never lists it."""
+    principal = access.require_agency_staff(request, CURE_ORDER)
+    order = access.owned_or_404(
+        principal, DisclosureOrder.objects.select_related("enterprise").filter(pk=pk).first(), agency_path="agency"
+    )
+    form = DisclosureCureForm(request.POST or None, initial={"cured_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.disclosure_order_cure(order=order, cured_on=form.cleaned_data["cured_on"], actor=request.user)
+        except services.InspectionError as error:
+            problems = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+            for field, messages_ in problems.items():
+                form.add_error(field if field in form.fields else None, messages_)
+        else:
+            messages.success(request, _("The disclosure was recorded; the order is closed."))
+            return redirect("inspections:staff_disclosure_orders")
+    return render(request, "inspections/staff_disclosure_order_cure.html", {"order": order, "form": form})

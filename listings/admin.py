@@ -11,13 +11,23 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import BooleanField, ExpressionWrapper
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from listings import services
-from listings.models import CreditList, ListEntry, ListEntryEvent, ListReason, Measure, Memorandum, Objection
+from listings.models import (
+    CreditList,
+    ListEntry,
+    ListEntryEvent,
+    ListReason,
+    Measure,
+    Memorandum,
+    Objection,
+    actionable_q,
+)
 from portal import access
 
 
@@ -130,9 +140,30 @@ class CreditListAdmin(_ServiceErrorsMixin, access.AgencyScopedAdmin):
 
 
 def decides_objections(request, entry) -> bool:
-    """Objection grounds and who submitted them are the deciding agency's (the list owner's) to
-    read, and superusers'; other agencies' staff see that there is an objection and its outcome."""
-    return entry is not None and access.acts_for(request, entry.credit_list.owner_agency_id)
+    """Objection grounds and who submitted them are the deciding agency's to read (the list's owner,
+    or the registration authority that listed the firm: ListEntry.actionable_by), and superusers';
+    other agencies' staff see that there is an objection and its outcome."""
+    return entry is not None and (access.who(request).is_superuser or entry.actionable_by(access.staff_agency(request)))
+
+
+class DecidedEntriesFilter(admin.SimpleListFilter):
+    """The rows the staff member's agency decides on (ListEntry.objects.actionable_by)."""
+
+    title = _("deciding agency")
+    parameter_name = "decided_by"
+    lookup_path = ""
+
+    def lookups(self, request, model_admin):
+        return [("mine", _("decided by my agency"))] if access.staff_agency(request) is not None else []
+
+    def queryset(self, request, queryset):
+        if self.value() == "mine":
+            return queryset.filter(actionable_q(access.staff_agency(request), self.lookup_path))
+        return queryset
+
+
+class DecidedObjectionsFilter(DecidedEntriesFilter):
+    lookup_path = "entry__"
 
 
 class ListEntryEventInline(admin.TabularInline):
@@ -159,8 +190,12 @@ class ListEntryAdmin(ReadOnlyAdmin):
     agency_path = "credit_list__owner_agency"
     list_display = ["id", "credit_list", "enterprise", "reason", "listed_on", "publication_ends_on", "shown_status",
                     "public_page"]
-    list_filter = ["credit_list", "state"]
+    list_filter = ["credit_list", "state", DecidedEntriesFilter]
     list_select_related = ["credit_list", "enterprise", "reason"]
+
+    def owns(self, request, obj) -> bool:
+        # The deciding agency: the list's owner, or the registration authority that listed the firm.
+        return decides_objections(request, obj)
     search_fields = ["enterprise__uscc", "enterprise__name", "decision_number"]
     date_hierarchy = "listed_on"
     raw_id_fields = ["barred_person"]
@@ -180,9 +215,12 @@ class ListEntryAdmin(ReadOnlyAdmin):
 class ObjectionAdmin(ReadOnlyAdmin):
     agency_path = "entry__credit_list__owner_agency"
     list_display = ["id", "entry", "submitted_on", "state", "acceptance_due", "verification_due", "handle"]
-    list_filter = ["state"]
+    list_filter = ["state", DecidedObjectionsFilter]
     list_select_related = ["entry__credit_list"]
     PRIVATE_FIELDS = ("grounds", "submitted_by")
+
+    def owns(self, request, obj) -> bool:
+        return decides_objections(request, obj.entry)
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
@@ -190,8 +228,17 @@ class ObjectionAdmin(ReadOnlyAdmin):
             fields = [name for name in fields if name not in self.PRIVATE_FIELDS]
         return fields
 
+    def get_queryset(self, request):
+        # The decision page is the deciding agency's (listings.views.staff_objection): others get no link.
+        return super().get_queryset(request).annotate(
+            decided_here=ExpressionWrapper(actionable_q(access.staff_agency(request), "entry__"),
+                                           output_field=BooleanField())
+        )
+
     @admin.display(description=_("handle"))
     def handle(self, obj):
+        if not getattr(obj, "decided_here", False):
+            return "-"
         return format_html('<a href="{}">{}</a>', reverse("listings:staff_objection", args=[obj.pk]), _("open"))
 
 

@@ -5,7 +5,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from listings.models import EntryStatus, status_q
+from listings.models import EntryStatus, Objection, status_q
 
 
 class ListEntryFilter(django_filters.FilterSet):
@@ -38,3 +38,18 @@ class ListEntryFilter(django_filters.FilterSet):
 
     def filter_status(self, queryset, name, value):
         return queryset.filter(status_q(value, self.today))
+
+
+class ObjectionQueueFilter(django_filters.FilterSet):
+    """The staff objection queue: open objections unless `state` asks for the decided ones."""
+
+    OPEN, DECIDED = "open", "decided"
+    state = django_filters.ChoiceFilter(
+        label=_("Objections"), method="filter_state", empty_label=None,
+        choices=[(OPEN, _("Being handled")), (DECIDED, _("Decided"))],
+    )
+
+    def filter_state(self, queryset, name, value):
+        if value == self.DECIDED:
+            return queryset.exclude(state__in=Objection.OPEN_STATES)
+        return queryset.open()

@@ -4,12 +4,11 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from credit.models import AdministrativePenalty, Agency
+from credit.models import AdministrativePenalty, Agency, Enterprise
 from credit.widgets import EnterpriseField, EnterprisePicker
-from listings.models import CreditList, ListEntry, Objection, validate_source_address
+from listings.models import CreditList, ListEntry, Objection, local_today, validate_source_address
 from listings.selectors import person_bar_get
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from portal.forms import BoundedDateField
 
 
 class EntryCreateForm(forms.Form):
@@ -22,8 +21,8 @@ class EntryCreateForm(forms.Form):
     reason_text = forms.CharField(label=_("Facts"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     decision_number = forms.CharField(label=_("Decision number"), max_length=100)
     deciding_agency = forms.ModelChoiceField(label=_("Deciding authority"), queryset=Agency.objects.none())
-    decided_on = forms.DateField(label=_("Decision date"), widget=DATE)
-    listed_on = forms.DateField(label=_("Listing date"), widget=DATE, required=False, help_text=_("Empty: today"))
+    decided_on = BoundedDateField(label=_("Decision date"))
+    listed_on = BoundedDateField(label=_("Listing date"), required=False, help_text=_("Empty: today"))
     legal_basis = forms.CharField(
         label=_("Legal basis"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
         help_text=_("Empty: the list's legal basis"),
@@ -44,10 +43,25 @@ class EntryCreateForm(forms.Form):
     def __init__(self, *args, credit_list: CreditList, agency: Agency, **kwargs):
         super().__init__(*args, **kwargs)
         self.credit_list = credit_list
+        self.agency = agency
         self.fields["reason_code"].choices = [(reason.code, reason.name) for reason in credit_list.reasons.all()]
         # Staff record their own agency's decisions only; list_entry_create checks it again.
         self.fields["deciding_agency"].queryset = Agency.objects.filter(pk=agency.pk)
         self.fields["deciding_agency"].initial = agency.pk
+
+    def clean_uscc(self) -> Enterprise:
+        # The picker (credit.widgets.EnterpriseField) has found the enterprise, or named the rule a
+        # pasted code breaks (length, alphabet, check...) or that none is registered with it.
+        enterprise = self.cleaned_data["uscc"]
+        if not self.credit_list.may_list(self.agency, enterprise):
+            # The service's rule (CreditList.may_list), said on the field; list_entry_create checks it again.
+            raise forms.ValidationError(
+                _("Unified social credit code: %(enterprise)s is registered by %(registrar)s; your agency may put "
+                  "on this list only the enterprises it registered."),
+                code="not_registration_authority",
+                params={"enterprise": enterprise.name, "registrar": enterprise.registration_authority.name},
+            )
+        return enterprise
 
     def clean(self):
         cleaned = super().clean()
@@ -63,13 +77,13 @@ class EntryCreateForm(forms.Form):
 
 
 class EntryRemoveForm(forms.Form):
-    removed_on = forms.DateField(label=_("Removal date"), widget=DATE)
+    removed_on = BoundedDateField(label=_("Removal date"))
     reason = forms.CharField(label=_("Removal reason"), max_length=300)
     decision_number = forms.CharField(label=_("Removal decision number"), max_length=100, required=False)
 
 
 class EntryRevokeForm(forms.Form):
-    revoked_on = forms.DateField(label=_("Revocation date"), widget=DATE)
+    revoked_on = BoundedDateField(label=_("Revocation date"))
     reason = forms.CharField(
         label=_("Reason for revocation"), max_length=300,
         help_text=_("For example: the penalty decision the listing rested on was annulled."),
@@ -92,9 +106,11 @@ class ObjectionDecisionForm(forms.Form):
         widget=forms.RadioSelect,
     )
     reason = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    decided_on = BoundedDateField(label=_("Decision date"), required=False, help_text=_("Empty: today"))
 
     def __init__(self, *args, objection: Objection, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["decided_on"].initial = local_today()
         if objection.state == Objection.State.SUBMITTED:
             self.fields["decision"].choices = self.fields["decision"].choices[:2]
         else:

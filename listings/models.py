@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from credit.models import AdministrativePenalty, Agency, Enterprise, Person, Severity
+from credit.models import AdministrativePenalty, Agency, AgencyKind, Enterprise, Person, Severity
 
 # The portal publishes on Beijing time whatever the server's zone.
 PUBLICATION_TIME_ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -21,6 +21,13 @@ OBJECTION_DAYS = 30
 # Reg. Art. 18 (2024): listing for false disclosure bars the legal representative then in
 # office from the same role in any other enterprise for three years.
 LEGAL_REPRESENTATIVE_BAR_YEARS = 3
+ABNORMAL_OPERATIONS = "abnormal-operations"
+# The lists whose entries the firm's registration authority decides, besides the list's owner:
+# the market-regulation bureau that registered a firm (at its level and region) puts it on the
+# abnormal-operations list, and that bureau, "作出决定的市场监督管理部门", decides objections to
+# the entry and its removal (企业经营异常名录管理办法, SAMR Order 101, Arts. 4-5, 10-16; Order 107
+# Art. 4: repair by the bureau where the entity is registered). docs/rules.md section 4.
+REGISTRATION_AUTHORITY_LISTS = frozenset({ABNORMAL_OPERATIONS})
 
 
 def local_today() -> dt.date:
@@ -94,6 +101,30 @@ class CreditList(models.Model):
     @property
     def is_red(self) -> bool:
         return self.colour == ListColour.RED
+
+    @property
+    def registration_authority_decides(self) -> bool:
+        """The firm's registration authority lists it and decides its entry (REGISTRATION_AUTHORITY_LISTS)."""
+        return self.code in REGISTRATION_AUTHORITY_LISTS
+
+    def may_open(self, agency: Agency | None) -> bool:
+        """Whether `agency`'s staff may open the list's staff pages at all: the owner, and for a list
+        decided by registration authorities every market-regulation bureau (which firm it may list
+        is `may_list`)."""
+        if agency is None:
+            return False
+        return agency.pk == self.owner_agency_id or (
+            self.registration_authority_decides and agency.kind == AgencyKind.MARKET_REGULATION
+        )
+
+    def may_list(self, agency: Agency | None, enterprise: Enterprise) -> bool:
+        """Whether `agency` may put `enterprise` on this list: the list's owner always; for a list
+        decided by registration authorities also the bureau that registered the firm."""
+        if agency is None:
+            return False
+        return agency.pk == self.owner_agency_id or (
+            self.registration_authority_decides and enterprise.registration_authority_id == agency.pk
+        )
 
 
 class ListReason(models.Model):
@@ -178,7 +209,22 @@ def person_barred_q(person, on: dt.date, *, other_than_enterprise=None, prefix: 
     return q
 
 
+def actionable_q(agency: Agency | None, prefix: str = "") -> Q:
+    """The entries whose removal, revocation and objections `agency` decides: those of the lists it
+    owns, and on a list decided by registration authorities those it decided (its own listings).
+    The one rule, as a query; ListEntry.actionable_by is the same rule for one loaded entry."""
+    if agency is None:
+        return Q(pk__in=[])
+    return Q(**{f"{prefix}credit_list__owner_agency": agency}) | Q(
+        **{f"{prefix}credit_list__code__in": sorted(REGISTRATION_AUTHORITY_LISTS), f"{prefix}deciding_agency": agency}
+    )
+
+
 class ListEntryQuerySet(models.QuerySet):
+    def actionable_by(self, agency: Agency | None) -> ListEntryQuerySet:
+        """The entries `agency` decides on (actionable_q)."""
+        return self.filter(actionable_q(agency))
+
     def barring(self, person, *, on: dt.date, other_than_enterprise=None) -> ListEntryQuerySet:
         """The entries that bar `person` on `on` (see person_barred_q)."""
         return self.filter(person_barred_q(person, on, other_than_enterprise=other_than_enterprise))
@@ -318,6 +364,14 @@ class ListEntry(models.Model):
     def reason_code(self) -> str:
         return self.reason.code
 
+    def actionable_by(self, agency: Agency | None) -> bool:
+        """Whether `agency` decides this entry's removal, revocation and objections (actionable_q)."""
+        if agency is None:
+            return False
+        return agency.pk == self.credit_list.owner_agency_id or (
+            self.credit_list.registration_authority_decides and agency.pk == self.deciding_agency_id
+        )
+
     def status_on(self, today: dt.date) -> str:
         if self.state == EntryState.LISTED:
             if self.publication_ends_on is not None and self.publication_ends_on < today:
@@ -426,6 +480,21 @@ class ObjectionQuerySet(models.QuerySet):
         """Objections still being handled (Objection.is_open as a query)."""
         return self.filter(state__in=Objection.OPEN_STATES)
 
+    def actionable_by(self, agency: Agency | None) -> ObjectionQuerySet:
+        """The objections `agency` decides: to the entries it decides on (actionable_q)."""
+        return self.filter(actionable_q(agency, "entry__"))
+
+    def with_due(self) -> ObjectionQuerySet:
+        """Annotated with `due`, the date the next decision is due (Objection.due_on as a query)."""
+        return self.annotate(
+            due=Case(
+                When(state=Objection.State.SUBMITTED, then=F("acceptance_due")),
+                When(state=Objection.State.ACCEPTED, then=F("verification_due")),
+                default=Value(None),
+                output_field=models.DateField(),
+            )
+        )
+
 
 class Objection(models.Model):
     class State(models.TextChoices):
@@ -470,6 +539,22 @@ class Objection(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in self.OPEN_STATES
+
+    @property
+    def due_on(self) -> dt.date | None:
+        """The date the next decision is due: acceptance within 5 WD of submission, verification
+        within 20 WD of acceptance (listings.services.objections); None once decided."""
+        if self.state == self.State.SUBMITTED:
+            return self.acceptance_due
+        if self.state == self.State.ACCEPTED:
+            return self.verification_due
+        return None
+
+    @property
+    def due_provisional(self) -> bool:
+        if self.state == self.State.SUBMITTED:
+            return self.acceptance_due_provisional
+        return self.state == self.State.ACCEPTED and self.verification_due_provisional
 
 
 class Memorandum(models.Model):

@@ -14,8 +14,16 @@ from django.utils.translation import gettext_lazy as _
 
 from credit import sections
 from credit.sections import FileSubject, Notice, Section
-from listings.models import EntryState, ListEntry, Memorandum, Objection, active_q, status_annotation
-from listings.selectors import _MEASURES, ABNORMAL_OPERATIONS, SERIOUS_ILLEGAL, list_entry_measures
+from listings.models import (
+    ABNORMAL_OPERATIONS,
+    EntryState,
+    ListEntry,
+    Memorandum,
+    Objection,
+    active_q,
+    status_annotation,
+)
+from listings.selectors import _MEASURES, SERIOUS_ILLEGAL, list_entry_measures
 from portal import workbench
 from portal.i18n import localized_name
 
@@ -146,38 +154,39 @@ ENTRIES_PANEL = sections.AccountPanel(
 
 
 def objection_queue_items(principal, today) -> list[workbench.QueueItem]:
-    """The staff home's queue of open objections to the agency's lists (one query), each due
-    by its current deadline: the acceptance decision while submitted, the verification once
-    accepted (the deadlines listings.services.objections set, in working days).
-    To reconcile with listings.selectors.staff_queue_items at merge."""
+    """The staff home's queue of the open objections the agency decides (one query: the
+    deciding-agency rule Objection.objects.actionable_by and the deadline rule with_due, as on
+    /lists/staff/objections/): the acceptance decision while submitted, the verification once
+    accepted (the deadlines listings.services.objections set, in working days)."""
     objections = (
-        Objection.objects.open()
-        .filter(entry__credit_list__owner_agency_id=principal.agency_id)
+        Objection.objects.actionable_by(principal.agency).open().with_due()
         .select_related("entry__enterprise", "entry__credit_list")
-        .order_by("acceptance_due", "id")
+        .order_by("due", "id")
     )
     items = []
     for objection in objections:
-        accepted = objection.state == Objection.State.ACCEPTED and objection.verification_due is not None
         entry = objection.entry
         values = {"list": localized_name(entry.credit_list)}
         items.append(workbench.QueueItem(
             kind=gettext("Objection"),
-            title=(gettext("Verify the objection and decide (%(list)s)") if accepted
+            title=(gettext("Verify the objection and decide (%(list)s)") if objection.state == Objection.State.ACCEPTED
                    else gettext("Decide whether to accept the objection (%(list)s)")) % values,
             enterprise_name=localized_name(entry.enterprise),
             enterprise_uscc=entry.enterprise.uscc,
-            deadline=objection.verification_due if accepted else objection.acceptance_due,
-            provisional=(objection.verification_due_provisional if accepted
-                         else objection.acceptance_due_provisional),
+            deadline=objection.due,
+            provisional=objection.due_provisional,
             url=reverse("listings:staff_objection", args=[objection.pk]),
         ))
     return items
 
 
+def objection_queue_links(principal) -> list[tuple[str, str]]:
+    return [(gettext("Every objection, open and decided"), reverse("listings:staff_objections"))]
+
+
 OBJECTION_QUEUE = workbench.QueueSource(
     key="objections", title=_("Objections"), order=10, items=objection_queue_items,
-    perms=("listings.view_objection", "listings.change_objection"),
+    perms=("listings.view_objection", "listings.change_objection"), links=objection_queue_links,
 )
 
 

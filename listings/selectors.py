@@ -3,12 +3,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.cache import cache
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, F, Prefetch, QuerySet
 from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext
 
 from credit.models import Person
-from listings.filters import ListEntryFilter
+from listings.filters import ListEntryFilter, ObjectionQueueFilter
 from listings.models import (
     CreditList,
     EntryState,
@@ -21,8 +21,8 @@ from listings.models import (
     local_today,
 )
 from portal.i18n import localized
+from portal.workdays import deadline_status
 
-ABNORMAL_OPERATIONS = "abnormal-operations"
 SERIOUS_ILLEGAL = "serious-illegal"
 
 ACTIVE_COUNTS_SECONDS = 300
@@ -149,8 +149,6 @@ def objection_get(*, pk: int) -> Objection | None:
     )
 
 
-
-
 def person_bar_get(person: Person | None, *, today: dt.date | None = None, exclude_enterprise_id=None):
     """The serious-list entry that bars `person` from being a legal representative today, or None."""
     if person is None or person.pk is None:
@@ -161,3 +159,29 @@ def person_bar_get(person: Person | None, *, today: dt.date | None = None, exclu
         .order_by("-bar_ends_on", "-id")
         .first()
     )
+
+
+def objection_queue(*, agency, filters) -> tuple[ObjectionQueueFilter, QuerySet[Objection]]:
+    """The objections `agency` decides (Objection.objects.actionable_by), open ones unless the
+    filter asks for the decided ones, the nearest deadline first (Objection.due_on as `due`)."""
+    data = filters.copy()
+    data.setdefault("state", ObjectionQueueFilter.OPEN)
+    base = (
+        Objection.objects.actionable_by(agency)
+        .with_due()
+        .select_related("entry__credit_list", "entry__enterprise")
+        .order_by(F("due").asc(nulls_last=True), F("decided_on").desc(nulls_last=True), "-id")
+    )
+    filterset = ObjectionQueueFilter(data, queryset=base)
+    return filterset, (filterset.qs if filterset.is_valid() else base.open())
+
+
+def objection_rows(objections, *, today: dt.date | None = None) -> list[Objection]:
+    """The queue's rows, each open one with `deadline` (portal.workdays.deadline_status)."""
+    today = today or local_today()
+    rows = list(objections)
+    for objection in rows:
+        due = objection.due_on
+        objection.deadline = (deadline_status(due, today, provisional=objection.due_provisional)
+                              if due is not None else None)
+    return rows

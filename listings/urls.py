@@ -6,6 +6,7 @@ app_name = "listings"
 
 urlpatterns = [
     path("", views.list_index, name="index"),
+    path("staff/objections/", views.staff_objections, name="staff_objections"),
     path("staff/objections/<int:pk>/", views.staff_objection, name="staff_objection"),
     path("staff/<slug:code>/add/", views.staff_entry_add, name="staff_entry_add"),
     path("staff/<slug:code>/<int:pk>/remove/", views.staff_entry_remove, name="staff_entry_remove"),

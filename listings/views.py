@@ -51,9 +51,21 @@ ADD_OBJECTION = "listings.add_objection"
 DECIDE_OBJECTION = "listings.change_objection"
 
 
+# A service's name for an input where the form calls it otherwise.
+FIELD_ALIASES = {"enterprise": "uscc", "accepted_on": "decided_on"}
+
+
 def _apply_error(form, error: services.ListingError) -> None:
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, error)
+    field = FIELD_ALIASES.get(error.field, error.field)
+    form.add_error(field if field in form.fields else None, error)
+
+
+def _decided_by_or_404(principal: access.Principal, entry: ListEntry | None) -> ListEntry:
+    """The entry if `principal`'s agency decides on it (ListEntry.actionable_by: the list's owner,
+    or the registration authority that listed it), else the 404 of a missing entry."""
+    if entry is None or not entry.actionable_by(principal.agency):
+        raise Http404
+    return entry
 
 
 def list_index(request: HttpRequest) -> HttpResponse:
@@ -81,7 +93,8 @@ def list_detail(request: HttpRequest, code: str) -> HttpResponse:
             "query": query.urlencode(),
             "today": today,
             "can_add": request.user.is_authenticated
-            and access.staff_may(request, credit_list.owner_agency_id, ADD_ENTRY),
+            and credit_list.may_open(access.staff_agency(request))
+            and access.has_perms(request, [ADD_ENTRY]),
         },
     )
 
@@ -99,16 +112,17 @@ def entry_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     }
     if request.user.is_authenticated:
         principal = access.who(request)
-        owner = entry.credit_list.owner_agency_id
-        context["is_owner_staff"] = access.staff_may(request, owner, CHANGE_ENTRY, DECIDE_OBJECTION)
-        # The listed enterprise objects; the owner agency's staff may record an objection made to them.
-        objector = access.staff_may(request, owner, ADD_OBJECTION) or (
+        # The deciding agency: the list's owner, or the registration authority that listed the firm.
+        decides = entry.actionable_by(principal.agency)
+        context["is_owner_staff"] = decides and access.has_perms(request, [CHANGE_ENTRY, DECIDE_OBJECTION])
+        # The listed enterprise objects; the deciding agency's staff may record an objection made to them.
+        objector = (decides and access.has_perms(request, [ADD_OBJECTION])) or (
             principal.kind is access.Kind.ENTERPRISE and principal.enterprise_id == entry.enterprise_id
         )
         staff_reader = access.may_read_staff_data(request, "listings.view_listentry", "listings.view_objection")
         if staff_reader:
             history = list(selectors.list_entry_history(entry=entry))
-            if not principal.acts_for(owner):
+            if not (principal.is_superuser or decides):
                 # Who objected (an enterprise login) is the deciding agency's to know.
                 for event in history:
                     if event.kind == ListEntryEvent.Kind.OBJECTION:
@@ -133,9 +147,7 @@ def entry_object(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         entry = access.owned_or_404(principal, selectors.list_entry_get(code=code, pk=pk), enterprise_path="enterprise")
     else:
         principal = access.require_agency_staff(request, ADD_OBJECTION)
-        entry = access.owned_or_404(
-            principal, selectors.list_entry_get(code=code, pk=pk), agency_path="credit_list__owner_agency"
-        )
+        entry = _decided_by_or_404(principal, selectors.list_entry_get(code=code, pk=pk))
     form = ObjectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -155,7 +167,9 @@ def entry_object(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 @login_required
 def staff_entry_add(request: HttpRequest, code: str) -> HttpResponse:
     principal = access.require_agency_staff(request, ADD_ENTRY)
-    credit_list = access.owned_or_404(principal, selectors.credit_list_get(code=code), agency_path="owner_agency")
+    credit_list = selectors.credit_list_get(code=code)
+    if credit_list is None or not credit_list.may_open(principal.agency):
+        raise Http404(code)
     form = EntryCreateForm(request.POST or None, credit_list=credit_list, agency=principal.agency)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -186,9 +200,7 @@ def staff_entry_add(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def staff_entry_remove(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     principal = access.require_agency_staff(request, CHANGE_ENTRY)
-    entry = access.owned_or_404(
-        principal, selectors.list_entry_get(code=code, pk=pk), agency_path="credit_list__owner_agency"
-    )
+    entry = _decided_by_or_404(principal, selectors.list_entry_get(code=code, pk=pk))
     form = EntryRemoveForm(request.POST or None, initial={"removed_on": local_today()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -205,9 +217,7 @@ def staff_entry_remove(request: HttpRequest, code: str, pk: int) -> HttpResponse
 def staff_entry_revoke(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     """A wrong listing (say, the penalty was annulled) is revoked: it stops counting, its record stays."""
     principal = access.require_agency_staff(request, CHANGE_ENTRY)
-    entry = access.owned_or_404(
-        principal, selectors.list_entry_get(code=code, pk=pk), agency_path="credit_list__owner_agency"
-    )
+    entry = _decided_by_or_404(principal, selectors.list_entry_get(code=code, pk=pk))
     form = EntryRevokeForm(request.POST or None, initial={"revoked_on": local_today()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -223,18 +233,19 @@ def staff_entry_revoke(request: HttpRequest, code: str, pk: int) -> HttpResponse
 @login_required
 def staff_objection(request: HttpRequest, pk: int) -> HttpResponse:
     principal = access.require_agency_staff(request, DECIDE_OBJECTION)
-    objection = access.owned_or_404(
-        principal, selectors.objection_get(pk=pk), agency_path="entry__credit_list__owner_agency"
-    )
+    objection = selectors.objection_get(pk=pk)
+    _decided_by_or_404(principal, objection.entry if objection is not None else None)
     form = ObjectionDecisionForm(request.POST or None, objection=objection) if objection.is_open else None
     if form is not None and request.method == "POST" and form.is_valid():
         decision, reason = form.cleaned_data["decision"], form.cleaned_data["reason"]
+        decided_on = form.cleaned_data["decided_on"]
         try:
             if decision == form.ACCEPT:
-                services.objection_accept(objection=objection, actor=request.user)
+                services.objection_accept(objection=objection, accepted_on=decided_on, actor=request.user)
             else:
                 services.objection_decide(
-                    objection=objection, upheld=decision == form.UPHOLD, reason=reason, actor=request.user
+                    objection=objection, upheld=decision == form.UPHOLD, reason=reason, decided_on=decided_on,
+                    actor=request.user,
                 )
         except services.ListingError as error:
             _apply_error(form, error)
@@ -242,3 +253,19 @@ def staff_objection(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The decision was recorded."))
             return redirect("listings:staff_objection", pk=objection.pk)
     return render(request, "listings/staff_objection.html", {"objection": objection, "form": form})
+
+
+@login_required
+def staff_objections(request: HttpRequest) -> HttpResponse:
+    """The objections the staff member's agency decides: open ones by default, the nearest deadline first."""
+    principal = access.require_agency_staff(request, DECIDE_OBJECTION)
+    filterset, objections = selectors.objection_queue(agency=principal.agency, filters=request.GET)
+    page = BoundedPaginator(objections, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "listings/staff_objections.html",
+        {"filter": filterset, "page": page, "objections": selectors.objection_rows(page.object_list),
+         "query": query.urlencode()},
+    )

@@ -39,7 +39,7 @@ from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
 from django.core.exceptions import BadRequest, PermissionDenied
-from django.db.models import DateField, Q, QuerySet
+from django.db.models import DateField, DateTimeField, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -284,9 +284,12 @@ class AgencyScopedAdmin(admin.ModelAdmin):
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         from credit.models import validate_plausible_date  # the floor's one date range
+        from portal.forms import BoundedDateField
 
+        if isinstance(db_field, DateField) and not isinstance(db_field, DateTimeField):
+            kwargs.setdefault("form_class", BoundedDateField)  # the staff forms' date field (portal.forms)
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if field is not None and isinstance(db_field, DateField):
+        if field is not None and isinstance(db_field, DateTimeField):
             field.validators.append(validate_plausible_date)
         return field
 

@@ -1,8 +1,9 @@
 """The staff home's registry: the queues of work with a deadline, from every app.
 
 `portal` owns the page (/staff/, `portal.views.staff_home`): who may see it, the merge of
-every queue in deadline order, the "N working days left" / "overdue since" wording (working
-days from `portal.workdays`, the one home of that arithmetic), counts per queue and the
+every queue in deadline order, the "N working days left" / "overdue since" reading
+(`portal.workdays.deadline_status`, the one home of that arithmetic, shown by
+templates/portal/_deadline.html as on every staff queue page), counts per queue and the
 pagination. The apps that own the work declare their queues here from their
 AppConfig.ready(), as they declare credit-file sections (credit.sections):
 
@@ -23,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from portal.workdays import working_days_span
+from portal.workdays import DeadlineStatus, deadline_status
 
 if TYPE_CHECKING:
     from portal.access import Principal
@@ -62,14 +63,11 @@ class QueueRow:
 
     item: QueueItem
     source: QueueSource
-    overdue: bool
-    working_days: int  # left (deadline not passed) or overdue by
-    provisional: bool
+    status: DeadlineStatus
 
     @property
-    def overdue_since(self) -> dt.date:
-        """The first day past the deadline."""
-        return self.item.deadline + dt.timedelta(days=1)
+    def overdue(self) -> bool:
+        return self.status.overdue
 
 
 @dataclass(frozen=True)
@@ -97,11 +95,7 @@ def queue_sources() -> tuple[QueueSource, ...]:
 
 
 def queue_row(item: QueueItem, source: QueueSource, today: dt.date) -> QueueRow:
-    if item.deadline >= today:
-        days, guessed = working_days_span(today, item.deadline)
-        return QueueRow(item, source, overdue=False, working_days=days, provisional=item.provisional or guessed)
-    days, guessed = working_days_span(item.deadline, today)
-    return QueueRow(item, source, overdue=True, working_days=days, provisional=item.provisional or guessed)
+    return QueueRow(item, source, deadline_status(item.deadline, today, provisional=item.provisional))
 
 
 def staff_queue(principal: Principal, today: dt.date, *, may: Callable[[tuple[str, ...]], bool]) -> Queue:

@@ -57,3 +57,31 @@ def working_days_span(start: dt.date, end: dt.date) -> tuple[int, bool]:
 def working_days_between(start: dt.date, end: dt.date) -> int:
     """Working days after `start` up to and including `end` (0 if end <= start)."""
     return working_days_span(start, end)[0]
+
+
+@dataclass(frozen=True)
+class DeadlineStatus:
+    """Where today stands against a deadline: `days_left` working days after today up to and
+    including `due` (0: due today), or, once it has passed, `overdue_since` (its first day late)
+    and `overdue_days` (working days late); `provisional` when a day counted, or the deadline
+    itself, rests on a year whose official calendar is not published yet."""
+
+    due: dt.date
+    days_left: int | None
+    overdue_since: dt.date | None
+    overdue_days: int = 0
+    provisional: bool = False
+
+    @property
+    def overdue(self) -> bool:
+        return self.overdue_since is not None
+
+
+def deadline_status(due: dt.date, today: dt.date, *, provisional: bool = False) -> DeadlineStatus:
+    """The one reading of a deadline for staff pages and the staff home (objections, orders to
+    disclose, inspection results); shown by templates/portal/_deadline.html."""
+    if due < today:
+        days, guessed = working_days_span(due, today)
+        return DeadlineStatus(due, None, due + dt.timedelta(days=1), days, provisional or guessed)
+    days, guessed = working_days_span(today, due)
+    return DeadlineStatus(due, days, None, 0, provisional or guessed)

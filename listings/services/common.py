@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from credit.models import Agency, Enterprise
 from listings.models import (
+    ABNORMAL_OPERATIONS,  # noqa: F401  (re-exported: the list codes of the services)
     CreditList,
     ListEntry,
     local_today,
@@ -16,7 +17,6 @@ from listings.models import (
 from listings.selectors import active_counts_cache_key
 from portal.access import staff_agency
 
-ABNORMAL_OPERATIONS = "abnormal-operations"
 SERIOUS_ILLEGAL = "serious-illegal"
 OBJECTION_ACCEPTANCE_WORKING_DAYS = 5
 OBJECTION_VERIFICATION_WORKING_DAYS = 20
@@ -30,12 +30,37 @@ class ListingError(ValidationError):
         self.field = field
 
 
-def _require_owner(*, actor, credit_list: CreditList) -> Agency | None:
-    """None for a system action; otherwise the actor's agency, which must own the list."""
+def _require_decider(*, actor, entry: ListEntry) -> Agency | None:
+    """None for a system action; otherwise the actor's agency, which must decide on the entry
+    (the list's owner, or the registration authority that listed it: ListEntry.actionable_by)."""
     if actor is None:
         return None
     agency = staff_agency(actor)
-    if agency is None or agency.pk != credit_list.owner_agency_id:
+    if not entry.actionable_by(agency):
+        raise ListingError(
+            _("Only staff of %(agency)s, or of the authority that decided the entry, may decide on it."),
+            code="not_owner",
+            params={"agency": entry.credit_list.owner_agency.name},
+        )
+    return agency
+
+
+def _require_lister(*, actor, credit_list: CreditList, enterprise: Enterprise) -> Agency | None:
+    """None for a system action; otherwise the actor's agency, which may list the firm
+    (CreditList.may_list: the owner, or the firm's registration authority)."""
+    if actor is None:
+        return None
+    agency = staff_agency(actor)
+    if agency is not None and not credit_list.may_list(agency, enterprise) and credit_list.may_open(agency):
+        raise ListingError(
+            _("Enterprise: %(enterprise)s is registered by %(registrar)s; your agency may put on the list "
+              "%(list)s only the enterprises it registered."),
+            code="not_registration_authority",
+            field="enterprise",
+            params={"enterprise": enterprise.name, "registrar": enterprise.registration_authority.name,
+                    "list": credit_list.name},
+        )
+    if not credit_list.may_list(agency, enterprise):
         raise ListingError(
             _("Only staff of %(agency)s may change entries on the list %(list)s."),
             code="not_owner",

@@ -30,7 +30,8 @@ from listings.services.common import (
     ListingError,
     _actor_label,
     _files_showing,
-    _require_owner,
+    _require_decider,
+    _require_lister,
 )
 
 
@@ -94,7 +95,7 @@ def list_entry_create(
     credit_list = CreditList.objects.select_related("owner_agency").filter(code=list_code).first()
     if credit_list is None:
         raise ListingError(_("There is no list with the code %(code)s."), code="unknown_list", params={"code": list_code})
-    agency = _require_owner(actor=actor, credit_list=credit_list)
+    agency = _require_lister(actor=actor, credit_list=credit_list, enterprise=enterprise)
     if agency is not None and deciding_agency.pk != agency.pk:
         # Staff record their own agency's decisions; naming another authority would falsify the provenance.
         raise ListingError(
@@ -199,7 +200,7 @@ def list_entry_remove(
     actor=None,
 ) -> ListEntry:
     entry = _lock_entry(entry)
-    agency = _require_owner(actor=actor, credit_list=entry.credit_list)
+    agency = _require_decider(actor=actor, entry=entry)
     today = local_today()
     if entry.status_on(today) != "active":
         raise ListingError(
@@ -288,7 +289,7 @@ def penalty_entries_revoke(*, penalty: AdministrativePenalty, reason: str) -> in
 def list_entry_revoke(*, entry: ListEntry, revoked_on: dt.date, reason: str, actor=None) -> ListEntry:
     """The listing was wrong (for example the underlying penalty was annulled): it is revoked, not removed."""
     entry = _lock_entry(entry)
-    agency = _require_owner(actor=actor, credit_list=entry.credit_list)
+    agency = _require_decider(actor=actor, entry=entry)
     if entry.state == EntryState.REVOKED:
         raise ListingError(_("This entry is already revoked."), code="already_revoked")
     if not reason.strip():

@@ -22,7 +22,7 @@ from listings.services.common import (
     OBJECTION_VERIFICATION_WORKING_DAYS,
     ListingError,
     _actor_label,
-    _require_owner,
+    _require_decider,
 )
 from listings.services.entries import _lock_entry, _revoke
 from portal import access
@@ -39,7 +39,7 @@ def objection_submit(
     if own_enterprise_id is not None and own_enterprise_id != entry.enterprise_id:
         raise ListingError(_("You may object only to your own enterprise's entries."), code="not_own_entry")
     if own_enterprise_id is None and actor is not None:
-        _require_owner(actor=actor, credit_list=entry.credit_list)
+        _require_decider(actor=actor, entry=entry)
     refusal = entry.objection_refusal(
         submitted_on,
         objection_open=entry.objections.open().exists(),
@@ -91,7 +91,7 @@ def _lock_objection(objection: Objection) -> Objection:
 @transaction.atomic
 def objection_accept(*, objection: Objection, actor, accepted_on: dt.date | None = None) -> Objection:
     objection = _lock_objection(objection)
-    agency = _require_owner(actor=actor, credit_list=objection.entry.credit_list)
+    agency = _require_decider(actor=actor, entry=objection.entry)
     if objection.state != Objection.State.SUBMITTED:
         raise ListingError(_("Only a submitted objection can be accepted."), code="bad_state")
     accepted_on = accepted_on or local_today()
@@ -124,7 +124,7 @@ def objection_decide(
 ) -> Objection:
     """Reject (at acceptance or after verification) or uphold; upholding revokes the entry."""
     objection = _lock_objection(objection)
-    agency = _require_owner(actor=actor, credit_list=objection.entry.credit_list)
+    agency = _require_decider(actor=actor, entry=objection.entry)
     if not objection.is_open:
         raise ListingError(_("This objection has already been decided."), code="bad_state")
     if upheld and objection.state != Objection.State.ACCEPTED:
@@ -132,6 +132,12 @@ def objection_decide(
     if not reason.strip():
         raise ListingError(_("Please give the reasons for the decision."), code="required", field="reason")
     decided_on = decided_on or local_today()
+    if decided_on < (objection.accepted_on or objection.submitted_on):
+        raise ListingError(
+            _("The decision date cannot be before %(date)s, when the objection was submitted or accepted."),
+            code="bad_date", field="decided_on",
+            params={"date": date_format(objection.accepted_on or objection.submitted_on)},
+        )
     objection.state = Objection.State.UPHELD if upheld else Objection.State.REJECTED
     objection.decided_on = decided_on
     objection.decision_reason = reason.strip()

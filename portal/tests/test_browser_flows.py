@@ -217,3 +217,63 @@ def test_it_makes_the_skip_link_the_first_tab_stop(live_server, browser):
         page.keyboard.press("Enter")
         assert page.evaluate("document.activeElement.id") == "main"
         context.close()
+
+
+def test_a_district_bureau_works_its_objection_queue_and_disclosure_orders(live_server, browser, today):
+    """Staff of a district bureau (the registration authority) see their queues with deadlines, and a
+    date outside 1900-2100 on the disclosure form is an error tied to its field, the input kept."""
+    from playwright.sync_api import expect
+
+    from credit.models import AgencyKind, AgencyLevel
+    from inspections.models import DisclosureOrder
+    from listings import services as listing_services
+    from portal.testing.personas import grant_staff_permissions
+
+    bureau = f.AgencyFactory(code="MR-110105", name="北京市朝阳区市场监督管理局", level=AgencyLevel.COUNTY,
+                             region_code="110105", kind=AgencyKind.MARKET_REGULATION)
+    for locale, language in LANGUAGES:
+        enterprise = f.EnterpriseFactory(registration_authority=bureau, region_code="110105")
+        entry = make_entry(enterprise=enterprise, deciding_agency=bureau, listed_on=today - dt.timedelta(days=3))
+        listing_services.objection_submit(entry=entry, grounds="地址可以联系", submitted_on=today - dt.timedelta(days=1))
+        order = DisclosureOrder.objects.create(enterprise=enterprise, agency=bureau, number=f"责令-{language}",
+                                               ordered_on=today - dt.timedelta(days=20),
+                                               due_on=today - dt.timedelta(days=6))
+        user = grant_staff_permissions(f.StaffFactory(agency=bureau, user__username=f"chaoyang-{language}").user)
+        user.set_password(PASSWORD)
+        user.save()
+
+        context, page = open_page(browser, locale)
+        page.goto(live_server.url + "/account/login/")
+        page.locator("#id_username").fill(user.username)
+        page.locator("#id_password").fill(PASSWORD)
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_load_state()
+
+        page.goto(live_server.url + "/lists/staff/objections/")
+        assert page.locator("h1").inner_text() == text(language, "Objections to decide")
+        assert page.locator("tbody tr", has_text=enterprise.name).count() == 1
+        assert_accessible(page)
+        assert_reflows_on_a_phone(page)
+
+        page.goto(live_server.url + "/inspections/staff/disclosure-orders/")
+        assert page.locator("h1").inner_text() == text(language, "Open orders to disclose")
+        row = page.locator(f"#order-{order.pk}")
+        assert order.number in row.inner_text()
+        assert row.locator("strong.overdue").count() == 1
+        assert_accessible(page)
+        assert_reflows_on_a_phone(page)
+        row.get_by_role("link", name=text(language, "Record the disclosure")).click()
+        page.wait_for_url(f"**/inspections/staff/disclosure-orders/{order.pk}/cure/")
+        cured_on = page.get_by_label(text(language, "Disclosed on"))
+        cured_on.fill("2101-01-01")
+        page.get_by_role("button", name=text(language, "Record")).click()
+        expect(cured_on).to_have_attribute("aria-invalid", "true")
+        assert cured_on.input_value() == "2101-01-01"
+        assert_accessible(page)
+        cured_on.fill(today.isoformat())
+        page.get_by_role("button", name=text(language, "Record")).click()
+        page.wait_for_url("**/inspections/staff/disclosure-orders/")
+        assert page.locator(f"#order-{order.pk}").count() == 0
+        context.close()
+        order.refresh_from_db()
+        assert order.cured_on == today

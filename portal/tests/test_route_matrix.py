@@ -99,7 +99,7 @@ def build_world() -> World:
 
     from credit.tests import factories as f
     from inspections import services as inspection_services
-    from inspections.models import Conflict, Result, SpotCheck, Task
+    from inspections.models import Conflict, DisclosureOrder, Result, SpotCheck, Task
     from inspections.tests.factories import InspectionItemFactory, InspectorFactory, PlanFactory
     from listings import services as listing_services
     from listings.models import CreditList
@@ -144,11 +144,15 @@ def build_world() -> World:
                                        declared_on=dt.date(2026, 1, 5))
     spot_check = SpotCheck.objects.create(enterprise=firm_b, agency=b, kind="即时信息抽查",
                                           checked_on=dt.date(2026, 2, 1), result=Result.NO_PROBLEM, published_at=FIXED)
+    disclosure_order = DisclosureOrder.objects.create(
+        enterprise=firm_b, agency=b, number="责令公示-0001", ordered_on=dt.date(2026, 2, 2), due_on=dt.date(2026, 2, 13),
+    )
 
     interval = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.DAYS)
     objects = {
         **records, "credit_list": abnormal, "entry": entry, "objection": objection, "memorandum": memorandum,
         "item": item, "inspector": inspectors[0], "conflict": conflict, "spot_check": spot_check,
+        "disclosure_order": disclosure_order,
         "plan": committed, "draft_plan": draft, "task": task,
         "auditevent": audit_record(action="portal.matrix.prepared", actor_label="test"),
         "group": staff_group(), "user": p.users["enterprise_b"],
@@ -209,6 +213,8 @@ PUBLIC = each(200)
 # A staff page of agency B's object: 403 for who may not use staff pages, whatever the address names;
 # 404 for the other agency's staff (as for a missing object); a superuser needs an agency link here.
 STAFF_PAGE_OF_B = (LOGIN, 403, 403, 404, 200, 403, 403, 403)
+# A staff page of one's own agency (a queue): for the staff of any agency with the permission.
+STAFF_PAGE_OF_OWN = (LOGIN, 403, 403, 200, 200, 403, 403, 403)
 # The objection page of enterprise B's entry on agency B's list: for the enterprise and the owner's staff.
 PARTY_PAGE_OF_B = (LOGIN, 404, 200, 404, 200, 403, 403, 403)
 ACCOUNT_AREA = (LOGIN, 200, 200, 403, 403, 403, 403, 403)
@@ -242,8 +248,10 @@ ROWS: dict[str, list[Case]] = {
     "lists/<slug:code>/<int:pk>/object/": [
         Case(lambda w: f"{w.entry.get_absolute_url()}object/", GET=PARTY_PAGE_OF_B, POST=PARTY_PAGE_OF_B),
     ],
+    # The abnormal-operations list is agency B's, and every market-regulation bureau lists the firms it
+    # registered there (listings.models.CreditList.may_open): agency A's staff open the page too.
     "lists/staff/<slug:code>/add/": [
-        Case(lambda w: f"/lists/staff/{w.credit_list.code}/add/", GET=STAFF_PAGE_OF_B, POST=STAFF_PAGE_OF_B),
+        Case(lambda w: f"/lists/staff/{w.credit_list.code}/add/", GET=STAFF_PAGE_OF_OWN, POST=STAFF_PAGE_OF_OWN),
         Case(lambda w: "/lists/staff/no-such-list/add/", GET=(LOGIN, 403, 403, 404, 404, 403, 403, 403)),
     ],
     "lists/staff/<slug:code>/<int:pk>/remove/": [
@@ -254,8 +262,16 @@ ROWS: dict[str, list[Case]] = {
         Case(lambda w: f"/lists/staff/{w.credit_list.code}/{w.entry.pk}/revoke/", GET=STAFF_PAGE_OF_B,
              POST=STAFF_PAGE_OF_B),
     ],
+    "lists/staff/objections/": [Case(lambda w: "/lists/staff/objections/", GET=STAFF_PAGE_OF_OWN)],
     "lists/staff/objections/<int:pk>/": [
         Case(lambda w: f"/lists/staff/objections/{w.objection.pk}/", GET=STAFF_PAGE_OF_B, POST=STAFF_PAGE_OF_B),
+    ],
+    "inspections/staff/disclosure-orders/": [
+        Case(lambda w: "/inspections/staff/disclosure-orders/", GET=STAFF_PAGE_OF_OWN, HEAD=STAFF_PAGE_OF_OWN),
+    ],
+    "inspections/staff/disclosure-orders/<int:pk>/cure/": [
+        Case(lambda w: f"/inspections/staff/disclosure-orders/{w.disclosure_order.pk}/cure/", GET=STAFF_PAGE_OF_B,
+             POST=STAFF_PAGE_OF_B),
     ],
     # Public pages of plans: a draft is nobody's public business, its own agency's staff included.
     "inspections/": [Case(lambda w: "/inspections/", GET=PUBLIC, HEAD=PUBLIC, POST=METHOD_NOT_ALLOWED)],

@@ -71,7 +71,7 @@ def test_it_merges_the_agencys_queues_in_deadline_order(personas, today, now):
     assert f"/inspections/staff/plans/{far.number}/results/#task-" not in body
     assert objection.entry.enterprise.uscc in body
     assert [(source.key, count) for source, count, _ in response.context["queue"].counts] == [
-        ("objections", 1), ("inspection_results", 1)]
+        ("objections", 1), ("inspection_results", 1), ("disclosure_orders", 0)]
     # Every plan still taking results links its results table, due soon or not.
     assert f"/inspections/staff/plans/{far.number}/results/" in body
 
@@ -112,8 +112,8 @@ def test_the_page_costs_the_same_queries_however_many_rows(personas, today, obje
 
 
 # session, user, principal, permissions (user, groups), objections, plans, their tasks, the
-# plans taking results (links).
-STAFF_HOME_QUERIES = 9
+# plans taking results (links), open orders to disclose.
+STAFF_HOME_QUERIES = 10
 
 
 def test_a_deadline_on_a_calendar_not_yet_published_is_marked_provisional(personas, today):
@@ -131,8 +131,8 @@ def test_a_deadline_on_a_calendar_not_yet_published_is_marked_provisional(person
     finally:
         workbench.queue_source_unregister("test")
     past, far = queue.rows
-    assert (past.overdue, past.provisional, past.overdue_since) == (True, True, today)
-    assert (far.overdue, far.provisional) == (False, True) and far.working_days > 200
+    assert (past.overdue, past.status.provisional, past.status.overdue_since) == (True, True, today)
+    assert (far.overdue, far.status.provisional) == (False, True) and far.status.days_left > 200
 
 
 def test_the_page_speaks_chinese_by_default(personas, today):

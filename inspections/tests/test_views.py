@@ -317,7 +317,7 @@ def unzip_and_run_the_shipped_verifier(client, plan, tmp_path):
     from html import unescape
 
     body = client.get(plan.get_absolute_url()).content.decode()
-    command = unescape(re.search(r'<code id="verify-command">([^<]*)</code>', body).group(1)).split()
+    command = unescape(re.search(r'<code id="verify-command" class="hash">([^<]*)</code>', body).group(1)).split()
     assert command[:4] == ["python3", "-I", "-S", "verify_draw.py"]
     folder_named, commitment = command[4:]
     assert f"it makes the folder <code>{folder_named}</code>" in body

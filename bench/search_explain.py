@@ -53,15 +53,18 @@ from credit.selectors import search  # noqa: E402
 def sample_terms() -> dict[str, str]:
     """Terms taken from fixed rows, so that every database of the same load gives the same."""
     total = Enterprise.objects.count()
-    row = Enterprise.objects.order_by("id")[total // 3]
+    # A rare fragment: the trade name and the start of the industry, the four characters after
+    # the city ("成都市坤美科技有限公司" -> 坤美科技), from the first such name past a third of the ids.
+    row = next(
+        e for e in Enterprise.objects.filter(name__contains="市").exclude(name__contains="区").order_by("id")[total // 3 :][:50]
+    )
     english = next(
         e.name_en for e in Enterprise.objects.exclude(name_en="").order_by("id")[total // 5 :][:1]
     )
     words = [w for w in english.replace(",", " ").replace(".", " ").split() if len(w) >= 5]
     # Second word of the name: the first is the province (Beijing, ...), far too common to tell.
     word = words[1] if len(words) > 1 else words[0]
-    name = row.name
-    rare = name[2:6] if len(name) >= 6 else name
+    rare = row.name.split("市", 1)[1][:4]
     return {"rare": rare, "english": word, "uscc8": row.uscc[:8], "person": row.legal_representative_name}
 
 
@@ -116,19 +119,24 @@ def statements_before(params: dict[str, str]) -> list[tuple[str, list]]:
     return [(q["sql"], None) for q in ctx.captured_queries]
 
 
-def explain(sql: str, params: list, planner: bool) -> dict:
+def explain(sql: str, params: list | None, planner: dict | None) -> tuple[dict, float]:
+    """The plan, and the wall time of running the statement itself (no EXPLAIN) once more."""
     with connection.cursor() as cursor:
-        if planner:
+        if planner is not None:
             cursor.execute("BEGIN")
             cursor.execute(
-                "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in search.PLANNER_SETTINGS),
-                [v for item in search.PLANNER_SETTINGS.items() for v in item],
+                "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in planner),
+                [v for item in planner.items() for v in item],
             )
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params)
         plan = cursor.fetchone()[0]
-        if planner:
+        started = time.perf_counter()
+        cursor.execute(sql, params)
+        cursor.fetchall()
+        wall = (time.perf_counter() - started) * 1000
+        if planner is not None:
             cursor.execute("ROLLBACK")
-    return plan[0] if isinstance(plan, list) else json.loads(plan)[0]
+    return (plan[0] if isinstance(plan, list) else json.loads(plan)[0]), wall
 
 
 def walk(node: dict):
@@ -173,20 +181,27 @@ def summary(plan: dict) -> dict:
 
 def run_case(params: dict[str, str], shape: str, repeat: int) -> dict:
     statements = statements_after(params) if shape == "after" else statements_before(params)
-    planner = shape == "after"
-    runs = []
+    planner = None
+    if shape == "after":
+        sound = search.search_estimate_is_sound(params.get("q", ""))
+        planner = search.PLANNER_SETTINGS if sound else {**search.PLANNER_SETTINGS, **search.NO_SEQSCAN}
+    runs, walls = [], []
     for _ in range(repeat + 1):
-        runs.append([summary(explain(sql, p, planner)) for sql, p in statements])
-    runs = runs[1:]  # the first run warms the cache
+        explained = [explain(sql, p, planner) for sql, p in statements]
+        runs.append([summary(plan) for plan, _ in explained])
+        walls.append(sum(wall for _, wall in explained))
+    runs, walls = runs[1:], walls[1:]  # the first run warms the cache
     last = runs[-1]
     return {
         "ms": statistics.median(sum(s["ms"] for s in run) for run in runs),
         "max_ms": max(sum(s["ms"] for s in run) for run in runs),
+        "wall_ms": statistics.median(walls),
+        "seqscan": "allowed" if planner is None or planner.get("enable_seqscan") != "off" else "off",
         "buffers": sum(s["buffers"] for s in last),
         "read": sum(s["read"] for s in last),
         "rows": sum(s["rows"] for s in last),
         "entries": sum(s["entries"] for s in last),
-        "queries": len(statements) + (1 if planner else 0),
+        "queries": len(statements) + (1 if planner is not None else 0),
         "outline": " / ".join(", ".join(s["outline"]) for s in last),
     }
 
@@ -195,7 +210,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shape", choices=["after", "before"], default="after")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="override one of the search's planner settings (to compare)")
+    parser.add_argument("--only", default="", help="only the cases whose label contains this")
     args = parser.parse_args()
+    for item in args.set:
+        name, value = item.split("=", 1)
+        search.PLANNER_SETTINGS[name] = value
     if connection.vendor != "postgresql":
         raise SystemExit("Run against PostgreSQL: set BENCH_DATABASE_URL")
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
@@ -203,6 +224,8 @@ def main() -> int:
         load_before = " ".join(fh.read().split()[:3])
     results = []
     for label, params in cases():
+        if args.only not in label:
+            continue
         result = run_case(params, args.shape, args.repeat)
         results.append({"case": label, "params": params, **result})
         print(f"{label}: {result['ms']:.1f} ms", file=sys.stderr)
@@ -214,10 +237,12 @@ def main() -> int:
           f"Load average {load_before} before, {load_after} after. Machine: {info['nproc']} cores "
           f"({info['cpu']}), {info['ram_gib']} GiB RAM, PostgreSQL {info['postgresql']}, Python {info['python']}.")
     print()
-    print("| case | queries | median ms | max ms | buffers (read) | heap rows | index entries | plan |")
-    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    print("| case | queries | seq scan | EXPLAIN median ms | max ms | wall median ms | buffers (read) | heap rows "
+          "| index entries | plan |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---|")
     for r in results:
-        print(f"| {r['case']} | {r['queries']} | {r['ms']:.1f} | {r['max_ms']:.1f} | {r['buffers']:,} ({r['read']:,}) "
+        print(f"| {r['case']} | {r['queries']} | {r['seqscan']} | {r['ms']:.1f} | {r['max_ms']:.1f} | {r['wall_ms']:.1f} "
+              f"| {r['buffers']:,} ({r['read']:,}) "
               f"| {r['rows']:,} | {r['entries']:,} | {r['outline']} |")
     save(f"search_explain-{args.shape}.json", {"date": started, "load": [load_before, load_after],
                                                 "machine": info, "results": results})

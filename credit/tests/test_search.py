@@ -248,3 +248,11 @@ def test_it_finds_english_names_case_insensitively(client):
     # English pages show the English name.
     assert "Beijing Xinyuan Technology Co., Ltd." in response.content.decode()
     assert names(client.get("/search/", {"q": "XINYUAN"})) == [match.name]
+
+
+@pytest.mark.parametrize(
+    ("query", "sound"),
+    [("", True), ("科", True), ("科技", True), ("北京市", False), ("北京 科技", False), ("ab", False), ("王小明", False)],
+)
+def test_only_single_token_terms_and_filters_trust_the_planner(query, sound):
+    assert selectors.search.search_estimate_is_sound(query) is sound

@@ -159,8 +159,9 @@ def explain(queryset) -> str:
     ],
 )
 def test_the_candidates_come_from_the_indexes(corpus, query, index):
-    """Planner-proof: whatever the estimate, no search reads the whole table; the candidate
-    scan is under the LIMIT, and the page's rows are fetched by primary key."""
+    """Planner-proof: with sequential scans forbidden (every search whose estimate is not
+    sound), whatever the estimate, the candidates come from an index and their scan runs
+    under the LIMIT; the page's rows are fetched by primary key."""
     code = Enterprise.objects.earliest("id").uscc
     queryset = selectors.enterprise_name_match(Enterprise.objects.all(), query.format(uscc8=code[:8]))
     plan = explain(queryset)
@@ -178,3 +179,15 @@ def test_the_planner_settings_end_with_the_search():
         selectors.bounded_page(Enterprise.objects.all(), page=1)
         cursor.execute("SHOW enable_seqscan")
         assert cursor.fetchone()[0] == before == "on"
+
+
+@pytest.mark.parametrize(("query", "seqscan_forbidden"), [("科技", False), ("网络科技", True), ("北京 科技", True)])
+def test_a_sequential_scan_is_forbidden_unless_the_estimate_is_sound(client, query, seqscan_forbidden):
+    from django.test.utils import CaptureQueriesContext
+
+    EnterpriseFactory(name="北京某某网络科技有限公司")
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/search/", {"q": query}).context["result"].page.count == 1
+    settings_sql = next(q["sql"] for q in ctx.captured_queries if "set_config" in q["sql"])
+    assert "'jit'" in settings_sql and "'synchronize_seqscans'" in settings_sql
+    assert ("'enable_seqscan'" in settings_sql) is seqscan_forbidden

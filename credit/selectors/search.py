@@ -57,8 +57,9 @@ def english_name_q(terms: list[str]) -> Q:
 
 def uscc_prefix_q(query: str) -> Q:
     """The code starts with the query: 8 to 18 characters of the code's alphabet, typed as
-    loosely as a whole code (credit.uscc.normalise). Served by the code's pattern B-tree
-    (credit migration 0007) as LIKE 'prefix%'."""
+    loosely as a whole code (credit.uscc.normalise). On PostgreSQL LIKE 'prefix%' is served
+    by the varchar_pattern_ops B-tree Django creates for the unique `uscc`
+    (credit_enterprise_uscc_..._like, credit migration 0001)."""
     code = uscc_rules.normalise(query)
     if not USCC_PREFIX_MIN_LENGTH <= len(code) <= uscc_rules.LENGTH or not set(code) <= set(uscc_rules.ALPHABET):
         return Q(pk__in=[])
@@ -75,8 +76,8 @@ def enterprise_name_match(queryset: QuerySet[Enterprise], query: str) -> QuerySe
     test; a longer term is rechecked with a substring test, because holding all its
     bigrams does not make it a substring. Skipping the redundant recheck matters: the
     planner cannot estimate LIKE '%..%' well, and multiplying it into a common term's
-    estimate makes it choose a bitmap over hundreds of thousands of rows instead of
-    walking the primary key until the page is full.
+    estimate makes it choose a bitmap over hundreds of thousands of rows instead of a
+    scan that stops after SEARCH_COUNT_LIMIT + 1 matches (bounded_page).
     """
     terms = search_terms(query)
     if not terms:

@@ -41,11 +41,13 @@ def looks_like_code(value: str) -> bool:
     )
 
 
-def could_start_code(value: str) -> bool:
-    """A normalised input that may be the first characters of a code (for a prefix search): 2 to 18
-    characters of the code alphabet, starting with a registration authority, with a digit."""
+def could_start_code(value: str, *, min_length: int = 2) -> bool:
+    """A normalised input that may be the first characters of a code (for a prefix search):
+    `min_length` to 18 characters of the code alphabet, starting with a registration authority,
+    with a digit. The staff picker takes 2 characters; the public search 8 (the authority, the
+    category and the division: credit.selectors.search.USCC_PREFIX_MIN_LENGTH)."""
     return (
-        2 <= len(value) <= LENGTH and value[0] in AUTHORITIES
+        min_length <= len(value) <= LENGTH and value[0] in AUTHORITIES
         and all(ch in VALUES for ch in value) and any(ch.isdigit() for ch in value)
     )
 

@@ -16,9 +16,12 @@ from credit.selectors.search import (
     SearchPage,
     SearchResult,
     bounded_page,
+    bounded_page_sql,
     enterprise_name_match,
     enterprise_search,
+    planner_proof,
     search_terms,
+    uscc_prefix_q,
     uscc_problem,
 )
 
@@ -33,6 +36,7 @@ __all__ = [
     "annual_report_filing",
     "annual_report_reminder",
     "bounded_page",
+    "bounded_page_sql",
     "credit_file",
     "enterprise_get",
     "enterprise_name_match",
@@ -41,6 +45,8 @@ __all__ = [
     "home_counts",
     "latest_licences",
     "latest_penalties",
+    "planner_proof",
     "search_terms",
+    "uscc_prefix_q",
     "uscc_problem",
 ]

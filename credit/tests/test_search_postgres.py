@@ -5,6 +5,8 @@ Runs only against PostgreSQL (DATABASE_URL=postgres://...); SQLite has no GIN pa
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 
@@ -63,3 +65,129 @@ def test_english_names_use_the_trigram_index():
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "credit_enterprise_name_en_trgm" in plan, plan
+
+
+# --- Bounded search: one scan of at most SEARCH_COUNT_LIMIT + 1 candidates ----------------
+
+LIMIT = 30
+
+
+@pytest.fixture
+def corpus(settings):
+    """Frequent (科技: 70, above the bound), mid-frequency (网络科技: 25, more than a page),
+    rare (鑫源: 2) terms, interleaved so that every term's matches are spread over the ids."""
+    import random
+
+    settings.SEARCH_COUNT_LIMIT = LIMIT
+    names = (
+        [f"北京某某{i}网络科技有限公司" for i in range(25)]
+        + [f"上海某某{i}科技发展有限公司" for i in range(43)]
+        + ["北京鑫源科技有限公司", "深圳鑫源贸易有限公司"]
+        + [f"广州某某{i}餐饮管理有限公司" for i in range(12)]
+    )
+    random.Random(9).shuffle(names)
+    for name in names:
+        EnterpriseFactory(name=name, region_code="110108" if name.startswith("北京") else "440305")
+
+
+def plain_matches(query: str, **filters) -> list[int]:
+    from django.db.models import Q
+
+    q = Q()
+    for term in query.split():
+        q &= Q(name__icontains=term)
+    return list(Enterprise.objects.filter(q, **filters).order_by("id").values_list("id", flat=True))
+
+
+@pytest.mark.parametrize(
+    ("query", "params", "filters"),
+    [
+        ("科", {}, {}),  # 1 character, frequent
+        ("科技", {}, {}),  # 2 characters, frequent
+        ("网络科技", {}, {}),  # mid-frequency: exact count, two pages
+        ("鑫源", {}, {}),  # rare
+        ("鑫源科技", {}, {}),  # rare, rechecked as a substring
+        ("北京 科技", {}, {}),  # several terms
+        ("科技", {"province": "44"}, {"region_code__startswith": "44"}),  # a keyword and a filter
+    ],
+)
+def test_bounded_search_is_correct_for_every_frequency(client, corpus, query, params, filters):
+    expected = plain_matches(query, **filters)
+    assert expected
+    first = client.get("/search/", {"q": query, **params}).context["result"].page
+    shown = []
+    for number in range(1, first.num_pages + 1):
+        page = client.get("/search/", {"q": query, **params, "page": number}).context["result"].page
+        assert page.number == number
+        shown.extend(e.id for e in page.rows)
+    if len(expected) <= LIMIT:
+        # Exact below the bound: every match once, in id order.
+        assert (first.count, first.bounded) == (len(expected), False)
+        assert shown == expected
+    else:
+        # "More than LIMIT": LIMIT distinct matches in id order, pages stop at the bound.
+        assert (first.count, first.bounded) == (LIMIT, True)
+        assert len(shown) == LIMIT and shown == sorted(set(shown)) and set(shown) <= set(expected)
+    # No missing rows on page 1: a fresh table stores rows in id order, so the first
+    # candidates the index gives are the first matches by id.
+    assert [e.id for e in first.rows] == expected[:20]
+
+
+def test_filters_alone_are_bounded(client, corpus):
+    expected = list(Enterprise.objects.filter(region_code="110108").order_by("id").values_list("id", flat=True))
+    page = client.get("/search/", {"province": "11"}).context["result"].page
+    assert (page.count, page.bounded) == (min(len(expected), LIMIT), len(expected) > LIMIT)
+    assert [e.id for e in page.rows] == expected[:20]
+
+
+def explain(queryset) -> str:
+    sql, params = selectors.bounded_page_sql(queryset, page=1, columns=selectors.search.SEARCH_COLUMNS)
+    with selectors.planner_proof(queryset.db), connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [
+        ("科", "credit_enterprise_tokens_gin"),
+        ("网络科技", "credit_enterprise_tokens_gin"),
+        ("北京 科技", "credit_enterprise_tokens_gin"),
+        ("Xinyuan", "credit_enterprise_name_en_trgm"),
+        ("{uscc8}", "credit_enterprise_uscc_79c5d720_like"),
+        ("王小明", "credit_enterprise_legal_representative_name_5d10ca5f"),
+    ],
+)
+def test_the_candidates_come_from_the_indexes(corpus, query, index):
+    """Planner-proof: with sequential scans forbidden (every search whose estimate is not
+    sound), whatever the estimate, the candidates come from an index and their scan runs
+    under the LIMIT; the page's rows are fetched by primary key."""
+    code = Enterprise.objects.earliest("id").uscc
+    queryset = selectors.enterprise_name_match(Enterprise.objects.all(), query.format(uscc8=code[:8]))
+    plan = explain(queryset)
+    assert "Seq Scan on credit_enterprise" not in plan, plan
+    assert index in plan, plan
+    assert "credit_enterprise_pkey" in plan, plan
+    # The candidates' scan runs under the LIMIT (it stops at SEARCH_COUNT_LIMIT + 1 rows).
+    assert re.search(r"CTE candidates\n\s+->  Limit", plan), plan
+
+
+def test_the_planner_settings_end_with_the_search():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_seqscan")
+        before = cursor.fetchone()[0]
+        selectors.bounded_page(Enterprise.objects.all(), page=1)
+        cursor.execute("SHOW enable_seqscan")
+        assert cursor.fetchone()[0] == before == "on"
+
+
+@pytest.mark.parametrize(("query", "seqscan_forbidden"), [("科技", False), ("网络科技", True), ("北京 科技", True)])
+def test_a_sequential_scan_is_forbidden_unless_the_estimate_is_sound(client, query, seqscan_forbidden):
+    from django.test.utils import CaptureQueriesContext
+
+    EnterpriseFactory(name="北京某某网络科技有限公司")
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/search/", {"q": query}).context["result"].page.count == 1
+    settings_sql = next(q["sql"] for q in ctx.captured_queries if "set_config" in q["sql"])
+    assert "'jit'" in settings_sql and "'synchronize_seqscans'" in settings_sql
+    assert ("'enable_seqscan'" in settings_sql) is seqscan_forbidden

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from credit.models import Agency, AgencyLevel, Enterprise
-from credit.publication import publication_record
+from credit.publication import publication_record, site_pages_touch
 from inspections import selectors
 from inspections.draw import algorithm, engine
 from inspections.models import (
@@ -220,7 +220,7 @@ def plan_commit(*, plan: Plan, actor, secret: bytes | None = None) -> Plan:
     plan.state = PlanState.COMMITTED
     plan.committed_at = timezone.now()
     plan.save()
-    audit_record(
+    publication_record(
         action="inspections.plan.committed",
         actor=actor,
         obj=plan,
@@ -249,7 +249,7 @@ def plan_entropy_enter(*, plan: Plan, actor, public_entropy: str) -> Plan:
     plan.public_entropy = value
     plan.entropy_entered_at = timezone.now()
     plan.save(update_fields=["public_entropy", "entropy_entered_at"])
-    audit_record(action="inspections.plan.entropy_entered", actor=actor, obj=plan,
+    publication_record(action="inspections.plan.entropy_entered", actor=actor, obj=plan,
                  payload={"public_entropy": value})
     return plan
 
@@ -269,7 +269,7 @@ def plan_draw_request(*, plan: Plan, actor) -> Plan:
         )
     plan.draw_requested_at = timezone.now()
     plan.save(update_fields=["draw_requested_at"])
-    audit_record(action="inspections.draw.requested", actor=actor, obj=plan, payload={})
+    publication_record(action="inspections.draw.requested", actor=actor, obj=plan, payload={})
     plan_id = plan.pk
     transaction.on_commit(lambda: draw_enqueue(plan_id=plan_id))
     return plan
@@ -310,6 +310,7 @@ def draw_execute(*, plan_id: int) -> Draw | None:
         plan.draw_attempts += 1
         plan.draw_started_at = timezone.now()
         plan.save(update_fields=["state", "draw_attempts", "draw_started_at"])
+        site_pages_touch()  # the plan's pages say "drawing"
     return _draw_write(plan_id)
 
 
@@ -380,7 +381,7 @@ def _draw_write(plan_id: int) -> Draw | None:
     if plan.reveal_policy == RevealPolicy.IMMEDIATE or not result.selected:
         plan.revealed_at = now
     plan.save()
-    audit_record(
+    publication_record(
         action="inspections.draw.completed",
         obj=plan,
         payload={"selected": outcome.selected_count, "unassigned": outcome.unassigned_count,
@@ -398,7 +399,7 @@ def draw_fail(*, plan_id: int, error: str) -> Plan:
     plan.draw_error = error[:2000]
     plan.draw_requested_at = None  # a failed draw waits for staff to ask again
     plan.save(update_fields=["state", "draw_error", "draw_requested_at"])
-    audit_record(action="inspections.draw.failed", obj=plan, payload={"error": error[:500]})
+    publication_record(action="inspections.draw.failed", obj=plan, payload={"error": error[:500]})
     return plan
 
 
@@ -446,7 +447,7 @@ def _draw_recover(*, plan_id: int, cutoff: dt.datetime, now: dt.datetime) -> tup
     logger.warning("draw of plan %s (%s) not started or not finished, queued again", plan.number, plan.state)
     plan.draw_requested_at = now
     plan.save(update_fields=["draw_requested_at"])
-    audit_record(action="inspections.draw.requeued", obj=plan,
+    publication_record(action="inspections.draw.requeued", obj=plan,
                  payload={"state": plan.state, "attempts": plan.draw_attempts})
     transaction.on_commit(lambda: draw_enqueue(plan_id=plan_id))
     return "requeued", plan.number
@@ -488,7 +489,7 @@ def task_assign_manual(*, task: Task, inspectors: Iterable[Inspector], actor) ->
     task.inspector_codes = ";".join(inspector.code for inspector in chosen)
     task.assigned_manually = True
     task.save(update_fields=["inspector_codes", "assigned_manually"])
-    audit_record(action="inspections.assignment.manual", actor=actor, obj=task,
+    publication_record(action="inspections.assignment.manual", actor=actor, obj=task,
                  payload={"inspectors": [inspector.code for inspector in chosen]})
     return task
 

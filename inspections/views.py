@@ -13,6 +13,7 @@ from django.views.decorators.http import require_safe
 from inspections import selectors
 from inspections.filters import ResultFilter
 from inspections.models import PlanFile
+from portal.pagecache import site_page
 
 CONTENT_TYPES = {".csv": "text/csv; charset=us-ascii", ".json": "application/json"}
 # Fixed timestamps keep the zip byte-identical between downloads.
@@ -32,6 +33,7 @@ def _plan_or_404(number: str):
 
 
 @require_safe
+@site_page
 def index(request):
     results = ResultFilter(request.GET or None, queryset=selectors.published_results())
     plans = results.filter_plans(selectors.public_plans())
@@ -43,6 +45,7 @@ def index(request):
 
 
 @require_safe
+@site_page
 def plan_detail(request, number: str):
     plan = _plan_or_404(number)
     task_page = Paginator(selectors.plan_public_tasks(plan), 100).get_page(request.GET.get("page"))

@@ -85,13 +85,13 @@ def test_it_lists_plans_and_filters_results_with_constant_queries(client, setup_
     publish_all(plan, user)
     other_agency = AgencyFactory(code="AG-OTHER")
     PlanFactory(agency=other_agency, number="SJ-OTHER", year=plan.year - 1, state="committed")
-    # session-less anonymous request: plans count + page, results count + page,
-    # agency choices for the filter form.
-    with django_assert_num_queries(5):
+    # session-less anonymous request: the site's version (the page cache's key), plans
+    # count + page, results count + page, agency choices for the filter form.
+    with django_assert_num_queries(6):
         response = client.get("/inspections/")
     assert response.status_code == 200
     assert response.content.decode().count("<tr>") == 1 + 2 + 1 + 10
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = client.get("/inspections/", {"agency": "AG-OTHER"})
     assert "SJ-OTHER" in response.content.decode() and plan.get_absolute_url() not in response.content.decode()
     response = client.get("/inspections/", {"result": "no_problem", "year": str(plan.year)})
@@ -106,8 +106,9 @@ def test_it_lists_plans_and_filters_results_with_constant_queries(client, setup_
 
 def test_it_shows_a_plan_page_with_constant_queries(client, setup_plan, django_assert_num_queries):
     plan, user = drawn_plan(setup_plan)
-    # plan with agency, items, files (without content), draw, tasks count, tasks page.
-    with django_assert_num_queries(6):
+    # the site's version, plan with agency, items, files (without content), draw, tasks
+    # count, tasks page.
+    with django_assert_num_queries(7):
         response = client.get(plan.get_absolute_url())
     assert response.status_code == 200
     assert response.content.decode().count("<tr>") == 1 + 6 + 1 + 10
@@ -240,8 +241,9 @@ def test_it_shows_an_unrevealed_plan_with_published_results_with_constant_querie
             services.task_result_record(task=task, result=Result.NO_PROBLEM, findings="",
                                         completed_on=dt.date(2026, 10, 28), actor=user)
         services.plan_results_publish(plan=plan, actor=user)
-        # plan with agency, items, files (without content), published tasks count, their page.
-        with django_assert_num_queries(5):
+        # the site's version, plan with agency, items, files (without content), published
+        # tasks count, their page.
+        with django_assert_num_queries(6):
             response = client.get(plan.get_absolute_url())
         assert response.content.decode().count("<tr>") == 1 + 4 + 1 + count
 

@@ -618,7 +618,7 @@ class PublicationState(models.Model):
     (credit.cache.site_version)."""
 
     generation = models.PositiveBigIntegerField(default=0)
-    changes = models.PositiveBigIntegerField(default=0)
+    changes = models.PositiveBigIntegerField(default=0, db_default=0)
 
     class Meta:
         verbose_name = _("publication state")

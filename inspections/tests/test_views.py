@@ -131,9 +131,9 @@ def test_it_renders_the_credit_file_sections_with_published_results_only(setup_p
     for _ in range(3):
         services.spot_check_publish(enterprise=enterprise, agency=plan.agency, kind="即时信息抽查",
                                     checked_on=dt.date(2026, 5, 1), result=Result.NO_PROBLEM, actor=user)
-    # which sections have rows, spot checks with agencies, tasks with plans and agencies,
-    # the plans' items.
-    with django_assert_num_queries(4):
+    # which sections have rows with the spot checks and their agencies (the probe), tasks
+    # with plans and agencies, the plans' items.
+    with django_assert_num_queries(3):
         context = credit_file(enterprise=enterprise)
         html = "".join(render_to_string(name, context) for name in SECTION_TEMPLATES)
     assert task.number in html and plan.number in html

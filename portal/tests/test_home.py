@@ -36,24 +36,69 @@ def test_it_lists_the_latest_publications_newest_first(client):
 
 
 def test_it_caches_the_counts(client, django_assert_num_queries):
+    from credit.selectors.home import home_counts_refresh
+
     f.EnterpriseFactory()
-    # Cold: the site's version + 3 counts (enterprises, penalties, licences) + latest
-    # penalties + latest licences.
-    with django_assert_num_queries(6):
-        client.get("/")
+    home_counts_refresh()  # what the beat task does every few minutes
     f.EnterpriseFactory()
-    # Warm (another language, so not the cached page): the counts come from the cache.
+    # The site's version (the page cache's key) + latest penalties + latest licences: the
+    # counts come from the cache.
     with django_assert_num_queries(3):
-        response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+        response = client.get("/")
     assert response.context["counts"]["enterprises"] == 1
 
 
 @pytest.mark.parametrize("rows", [1, 30])
 def test_it_issues_a_constant_number_of_queries(client, django_assert_num_queries, rows):
+    from credit.selectors.home import home_counts_refresh
+
     for _ in range(rows):
         enterprise = f.EnterpriseFactory()
         f.PenaltyFactory(enterprise=enterprise, publication_ends_on=None)
         f.LicenceFactory(enterprise=enterprise)
-    with django_assert_num_queries(6):  # the site's version, 3 counts, latest penalties and licences
+    home_counts_refresh()
+    with django_assert_num_queries(3):  # the site's version, latest penalties and licences
         response = client.get("/")
     assert len(response.context["latest_penalties"]) == min(rows, 5)
+    # Served whole from the cache: the version alone.
+    with django_assert_num_queries(1):
+        assert client.get("/")["X-Page-Cache"] == "hit"
+
+
+def test_old_counts_are_shown_while_a_new_count_is_queued(client, clock, now):
+    from unittest import mock
+
+    from credit.selectors.home import home_counts_refresh
+
+    f.EnterpriseFactory()
+    home_counts_refresh()
+    f.EnterpriseFactory()
+    clock.move_to(now + dt.timedelta(minutes=6))
+    with mock.patch("credit.tasks.home_counts_refresh_task.delay") as queued:
+        response = client.get("/")
+        client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.context["counts"]["enterprises"] == 1  # the last count, not a new one
+    assert queued.call_count == 1  # asked once, not by every request
+    from credit.selectors import home_counts
+
+    home_counts_refresh()  # the queued task
+    assert home_counts()["enterprises"] == 2
+
+
+def test_no_request_counts_the_tables_on_postgresql_before_the_first_count(client):
+    from unittest import mock
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite (the demo) counts at once; PostgreSQL shows its estimates")
+    f.EnterpriseFactory()
+    with mock.patch("credit.tasks.home_counts_refresh_task.delay") as queued, \
+            CaptureQueriesContext(connection) as queries:
+        response = client.get("/")
+    assert queued.call_count == 1
+    assert not any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+    assert response.context["counts"]["approximate"] is True
+    assert "约" in response.content.decode()
+    assert "no-store" in response["Cache-Control"]  # estimates are kept by no cache

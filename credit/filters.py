@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from credit import regions, selectors
 from credit.models import Enterprise, EntityType, RegistrationStatus, RiskClass
 from credit.search import normalise_text
+from portal.widgets import RenderedOnceSelect
 
 QUERY_MAX_LENGTH = 100
 
@@ -53,16 +54,20 @@ class EnterpriseFilter(django_filters.FilterSet):
         max_length=QUERY_MAX_LENGTH,
     )
     province = django_filters.ChoiceFilter(
-        label=_("Province"), choices=regions.province_choices, method="filter_province", empty_label=_("All provinces")
+        label=_("Province"), choices=regions.province_choices, method="filter_province", empty_label=_("All provinces"),
+        widget=RenderedOnceSelect,
     )
     entity_type = django_filters.ChoiceFilter(
-        label=_("Entity type"), choices=EntityType.choices, empty_label=_("All types")
+        label=_("Entity type"), choices=EntityType.choices, empty_label=_("All types"),
+        widget=RenderedOnceSelect,
     )
     status = django_filters.ChoiceFilter(
-        label=_("Registration status"), choices=RegistrationStatus.choices, empty_label=_("All statuses")
+        label=_("Registration status"), choices=RegistrationStatus.choices, empty_label=_("All statuses"),
+        widget=RenderedOnceSelect,
     )
     risk_class = django_filters.ChoiceFilter(
-        label=_("Risk class"), choices=RiskClass.choices, empty_label=_("All classes")
+        label=_("Risk class"), choices=RiskClass.choices, empty_label=_("All classes"),
+        widget=RenderedOnceSelect,
     )
 
     class Meta:

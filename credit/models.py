@@ -635,9 +635,15 @@ class CommitmentLetter(models.Model):
 class PublicationState(models.Model):
     """One row: the generation of every public page at once. Raised by changes that
     show in files without belonging to one enterprise (an agency, list, reason, item or
-    memorandum renamed), where raising each file's version would touch millions of rows."""
+    memorandum renamed), where raising each file's version would touch millions of rows.
+
+    `changes` is raised by every publication whatsoever (credit.publication): the pages
+    that are not one enterprise's file (home, search, lists, entries, inspections, plans)
+    show rows of many enterprises, so their cached copies are keyed by it
+    (credit.cache.site_version)."""
 
     generation = models.PositiveBigIntegerField(default=0)
+    changes = models.PositiveBigIntegerField(default=0, db_default=0)
 
     class Meta:
         verbose_name = _("publication state")

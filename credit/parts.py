@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from credit import models as m
@@ -42,12 +43,17 @@ def _shareholders_load(section: Section, subject: FileSubject) -> dict[str, Any]
     return {section.key: holders}
 
 
-def _branches_load(section: Section, subject: FileSubject) -> dict[str, Any]:
+def _branches_rows(subject: FileSubject):
     # Most branches are not registered enterprises here, so a link to their code would
-    # 404: one lookup of the codes that do exist.
+    # 404: whether each code is registered comes with the row.
+    return m.Branch.objects.filter(enterprise_id=subject.enterprise_id).annotate(
+        code_registered=Exists(m.Enterprise.objects.filter(uscc=OuterRef("uscc")))
+    ).order_by("id")
+
+
+def _branches_load(section: Section, subject: FileSubject) -> dict[str, Any]:
     branches = sections.load_rows(section, subject)
-    codes = {branch.uscc for branch in branches}
-    registered = set(m.Enterprise.objects.filter(uscc__in=codes).values_list("uscc", flat=True)) if codes else set()
+    registered = {branch.uscc for branch in branches if branch.code_registered}
     return {section.key: branches, "registered_branch_codes": registered}
 
 
@@ -69,14 +75,15 @@ CREDIT_SECTIONS = (
         key="shareholders", order=10, template=_template("shareholders"), rows=_rows(m.Shareholder, "id"),
         contents=(("shareholders", _("Shareholders and capital contributions")),),
         related=(_SOURCE_AGENCY, ("person", ("id_type", "id_number"))), load=_shareholders_load,
+        preload=True, companions=(_CONTRIBUTIONS,),
     ),
     Section(
         key="key_personnel", order=20, template=_template("key_personnel"), rows=_rows(m.KeyPerson, "id"),
         contents=(("key-personnel", _("Key personnel")),), related=(_SOURCE_AGENCY, ("person", ("name",))),
     ),
     Section(
-        key="branches", order=30, template=_template("branches"), rows=_rows(m.Branch, "id"),
-        contents=(("branches", _("Branches")),), related=(_SOURCE_AGENCY,), load=_branches_load,
+        key="branches", order=30, template=_template("branches"), rows=_branches_rows,
+        contents=(("branches", _("Branches")),), related=(_SOURCE_AGENCY,), load=_branches_load, preload=True,
         empty=lambda: {"branches": [], "registered_branch_codes": set()},
     ),
     Section(
@@ -104,7 +111,7 @@ CREDIT_SECTIONS = (
         # A warning-only penalty is recorded but never published (SAMR Order 107 Art. 7).
         rows=_rows(m.AdministrativePenalty, "-decided_on", "-id", warning_only=False),
         contents=(("penalties", _("Administrative penalties")),), related=(_SOURCE_AGENCY,),
-        load=_penalties_load, empty=lambda: {"penalties": [], "penalties_ended": 0},
+        load=_penalties_load, empty=lambda: {"penalties": [], "penalties_ended": 0}, preload=True,
     ),
     Section(
         key="judicial_assistance", order=120, template=_template("judicial_assistance"),

@@ -48,11 +48,22 @@ def enterprise_files_touch(*, enterprises: Iterable[int] | QuerySet) -> int:
     return touched
 
 
-def site_generation_raise() -> None:
-    """Raise the publication generation of every public page at once."""
-    if not PublicationState.objects.filter(pk=1).update(generation=F("generation") + 1):
+def site_generation_raise(*, files: bool = True) -> None:
+    """Raise the site's count of publications, which keys every cached page that is not one
+    enterprise's file (home, search, lists, inspections), and with `files` the publication
+    generation of every credit file at once. One UPDATE of the one state row."""
+    raised = {"changes": F("changes") + 1}
+    if files:
+        raised["generation"] = F("generation") + 1
+    if not PublicationState.objects.filter(pk=1).update(**raised):
         # The row comes from a data migration; a flushed test database lacks it.
-        PublicationState.objects.get_or_create(pk=1, defaults={"generation": 1})
+        PublicationState.objects.get_or_create(pk=1, defaults={"generation": int(files), "changes": 1})
+
+
+def site_pages_touch() -> None:
+    """Raise only the version of the pages beyond the credit files, for a public state
+    change that is not an audited event of its own (a plan's draw starting)."""
+    site_generation_raise(files=False)
 
 
 @transaction.atomic
@@ -68,11 +79,15 @@ def publication_record(
 ) -> AuditEvent:
     """Record a change the public sees: one audit event, and the new version of every
     credit file that shows it (`enterprises`: ids or a queryset), or of every public page
-    (`site_wide`: renames of agencies, lists, reasons, items and memoranda)."""
+    (`site_wide`: renames of agencies, lists, reasons, items and memoranda). With neither,
+    only the pages beyond the credit files follow (a plan committed or drawn)."""
     payload = dict(payload or {})
     enterprise_ids: tuple[int, ...] = ()
+    # Every publication changes some page that lists many enterprises (the home page's
+    # latest records, a list, a plan): their cached copies follow the site's count.
+    site_generation_raise(files=site_wide)
     if site_wide:
-        site_generation_raise()
+        pass  # the generation raised above reaches every file
     elif isinstance(enterprises, QuerySet):
         # A set-based job (the expiry sweep): the event says how many files it changed.
         payload.setdefault("enterprises", enterprise_files_touch(enterprises=enterprises))

@@ -16,14 +16,21 @@ the import graph to keep it so.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
+import decimal
 import functools
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
-from django.db.models import F, QuerySet
+from django.db import connection, models
+from django.db.models import F, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,10 @@ class Section:
                  context `load` already built, so a notice costs no query; called only
                  when the section has rows
     template:    may be "" for a section that shows itself only through its notices
+    preload:     its `load` reads its own rows with `load_rows` (a section without `load`
+                 always does): the file's one probe brings them (see file_rows)
+    companions:  other row sets its `load` reads with `load_rows` (a shareholder's
+                 contributions): the probe brings them too when the section has rows
     """
 
     key: str
@@ -96,6 +107,12 @@ class Section:
     load: Callable[[Section, FileSubject], dict[str, Any]] | None = None
     empty: Callable[[], dict[str, Any]] | None = None
     notices: Callable[[dict[str, Any]], list[Notice]] | None = None
+    preload: bool = False
+    companions: tuple[Section, ...] = ()
+
+    @property
+    def preloaded(self) -> bool:
+        return self.load is None or self.preload
 
     def context(self, subject: FileSubject) -> dict[str, Any]:
         if self.load is not None:
@@ -230,10 +247,18 @@ def attach_related(model: type, rows: list, related: Related) -> None:
 
 
 _rows_queries: dict[str, tuple[type, CompiledQuery]] = {}
+# The rows the current credit file's probe brought, per section key (file_rows).
+_preloaded: contextvars.ContextVar[tuple[FileSubject, dict[str, list]] | None] = contextvars.ContextVar(
+    "credit_file_preloaded", default=None
+)
 
 
 def load_rows(section: Section, subject: FileSubject) -> list:
-    """The section's rows through its compiled query, with their related rows attached."""
+    """The section's rows through its compiled query, with their related rows attached;
+    inside `file_rows` those its probe already brought, without a query."""
+    preloaded = _preloaded.get()
+    if preloaded is not None and preloaded[0] == subject and section.key in preloaded[1]:
+        return list(preloaded[1][section.key])
     if section.key not in _rows_queries:
         queryset = section.rows(_PLACEHOLDER)
         query = compile_query(lambda subject: section.rows(subject).annotate(**related_annotations(section.related)))
@@ -244,22 +269,154 @@ def load_rows(section: Section, subject: FileSubject) -> list:
     return rows
 
 
+# --- The probe: which sections have rows, and the rows of most, in one query -------------
+
+_SEQ = "file_row_seq"
+
+
+@dataclass(frozen=True)
+class _RowSet:
+    """How one section's rows come back from the probe: as a JSON array of objects."""
+
+    model: type
+    columns: tuple[str, ...]
+    annotations: tuple[str, ...]
+    related: Related
+
+
+def _ordering(queryset: QuerySet) -> list:
+    return list(queryset.query.order_by or queryset.model._meta.ordering or ("pk",))
+
+
+def _rows_json(section: Section) -> tuple[CompiledQuery, _RowSet]:
+    """A scalar subquery answering the section's rows (its own queryset, related fields
+    joined, numbered in its own order) as one JSON array."""
+
+    def build(subject: FileSubject) -> QuerySet:
+        queryset = section.rows(subject)
+        return queryset.annotate(**related_annotations(section.related),
+                                 **{_SEQ: Window(RowNumber(), order_by=_ordering(queryset))})
+
+    query = compile_query(build)
+    compiler = build(_PLACEHOLDER).query.get_compiler(connection.alias)
+    compiler.as_sql()
+    names = [alias or expression.target.column for expression, _, alias in compiler.select]
+    model = section.rows(_PLACEHOLDER).model
+    columns = {f.column for f in model._meta.concrete_fields}
+    row_set = _RowSet(
+        model=model,
+        columns=tuple(n for n in names if n in columns),
+        annotations=tuple(n for n in names if n not in columns),
+        related=section.related,
+    )
+    if connection.vendor == "postgresql":
+        sql = f"(SELECT COALESCE(json_agg(row_to_json(s)), '[]')::text FROM ({query.sql}) s)"  # noqa: S608
+    else:
+        pairs = ", ".join(f"'{name}', s.{connection.ops.quote_name(name)}" for name in names)
+        sql = f"(SELECT COALESCE(json_group_array(json_object({pairs})), '[]') FROM ({query.sql}) s)"  # noqa: S608
+    return CompiledQuery(sql, query.params), row_set
+
+
+def _from_json(field: models.Field, value: Any) -> Any:
+    """A column's value as JSON gave it, as the model's field holds it."""
+    if value is None:
+        return None
+    if isinstance(field, models.DateTimeField):
+        parsed = parse_datetime(value) if isinstance(value, str) else value
+        if parsed is not None and timezone.is_naive(parsed):
+            parsed = parsed.replace(tzinfo=dt.UTC)  # SQLite keeps UTC without an offset
+        return parsed
+    if isinstance(field, models.DateField):
+        return parse_date(value[:10]) if isinstance(value, str) else value
+    if isinstance(field, models.DecimalField):
+        number = decimal.Decimal(str(value))
+        return number.quantize(decimal.Decimal(1).scaleb(-field.decimal_places)) if field.decimal_places else number
+    if isinstance(field, models.BooleanField):
+        return bool(value)
+    return field.to_python(value)
+
+
+def _decode(row_set: _RowSet, text: str) -> list:
+    model = row_set.model
+    fields = [model._meta.get_field(f.name) for f in model._meta.concrete_fields if f.column in row_set.columns]
+    attnames = [f.attname for f in fields]
+    rows = []
+    for item in sorted(json.loads(text, parse_float=decimal.Decimal), key=lambda item: item[_SEQ]):
+        instance = model.from_db(connection.alias, attnames, [_from_json(f, item[f.column]) for f in fields])
+        for name in row_set.annotations:
+            if name != _SEQ:
+                setattr(instance, name, item[name])
+        rows.append(instance)
+    attach_related(model, rows, row_set.related)
+    return rows
+
+
+@dataclass(frozen=True)
+class _Probe:
+    query: CompiledQuery
+    # Per output column: (key, row set or None for a plain EXISTS, whether it is a section's
+    # own: a companion's rows are not a section of the file).
+    columns: tuple[tuple[str, _RowSet | None, bool], ...]
+
+
 @functools.cache
-def probe_sql() -> CompiledQuery:
-    """One query answering, for every section, whether it has a row: EXISTS over each
-    section's own queryset, so that each filter is written once."""
-    parts, params = [], []
+def _probe() -> _Probe:
+    parts, params, columns = [], [], []
     for section in sections():
-        query = compile_query(lambda subject, section=section: section.rows(subject).order_by().values("pk")[:1])
-        parts.append(f"EXISTS ({query.sql})")
-        params.extend(query.params)
-    return CompiledQuery("SELECT " + ", ".join(parts), tuple(params))
+        if not section.preloaded:
+            exists = compile_query(lambda subject, section=section: section.rows(subject).order_by().values("pk")[:1])
+            parts.append(f"EXISTS ({exists.sql})")
+            params.extend(exists.params)
+            columns.append((section.key, None, True))
+            continue
+        for part in (section, *section.companions):
+            query, row_set = _rows_json(part)
+            parts.append(query.sql)
+            params.extend(query.params)
+            columns.append((part.key, row_set, part is section))
+    return _Probe(CompiledQuery("SELECT " + ", ".join(parts), tuple(params)), tuple(columns))
+
+
+def probe_sql() -> CompiledQuery:
+    """One query answering, for every section, whether it has a row (EXISTS over each
+    section's own queryset, so that each filter is written once) and, for the sections
+    whose rows come through load_rows, the rows themselves as JSON."""
+    return _probe().query
+
+
+probe_sql.cache_clear = _probe.cache_clear  # section_register clears the compiled probe
+
+
+def _run_probe(subject: FileSubject) -> tuple[dict[str, bool], dict[str, list]]:
+    probe = _probe()
+    with connection.cursor() as cursor:
+        cursor.execute(probe.query.sql, probe.query.bind(subject))
+        values = cursor.fetchone()
+    present: dict[str, bool] = {}
+    rows: dict[str, list] = {}
+    for (key, row_set, own), value in zip(probe.columns, values, strict=True):
+        if row_set is None:
+            present[key] = bool(value)  # SQLite answers 0/1
+            continue
+        rows[key] = _decode(row_set, value)
+        if own:
+            present[key] = bool(rows[key])
+    return present, rows
 
 
 def sections_present(subject: FileSubject) -> dict[str, bool]:
-    query = probe_sql()
-    with connection.cursor() as cursor:
-        cursor.execute(query.sql, query.bind(subject))
-        values = cursor.fetchone()
-    # SQLite answers 0/1.
-    return {section.key: bool(value) for section, value in zip(sections(), values, strict=True)}
+    return _run_probe(subject)[0]
+
+
+@contextmanager
+def file_rows(subject: FileSubject) -> Iterator[dict[str, bool]]:
+    """Run the probe for one file: yields which sections have rows, and while open,
+    load_rows answers the sections the probe brought from its answer, without a query.
+    A credit file of any size costs this one query plus one per section (or prefetch)
+    whose `load` reads other querysets."""
+    present, rows = _run_probe(subject)
+    token = _preloaded.set((subject, rows))
+    try:
+        yield present
+    finally:
+        _preloaded.reset(token)

@@ -13,10 +13,22 @@ from django.views.decorators.cache import never_cache
 
 from credit import selectors
 from credit import uscc as uscc_rules
-from credit.cache import credit_file_cache_key
+from credit.cache import credit_file_cache_key, credit_file_version
 from portal import access
+from portal.pagecache import public_page
 
 
+def _file_version(request: HttpRequest, uscc: str) -> str | None:
+    """The file's version from the one query of the file's enterprise, which the view then
+    uses as it is (a cached page costs that query alone). None (not cached) for an address
+    that redirects or is not found."""
+    if uscc_rules.normalise(uscc) != uscc or selectors.uscc_problem(uscc):
+        return None
+    request.credit_file_enterprise = enterprise = selectors.enterprise_get(uscc=uscc)
+    return None if enterprise is None else credit_file_version(enterprise)
+
+
+@public_page(_file_version)
 def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     code = uscc_rules.normalise(uscc)
     problem = selectors.uscc_problem(code)
@@ -24,13 +36,14 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
         return render(request, "404.html", {"uscc": uscc, "uscc_problem": problem}, status=404)
     if code != uscc:
         return redirect("credit:enterprise_detail", uscc=code, permanent=True)
-    enterprise = selectors.enterprise_get(uscc=code)
+    enterprise = getattr(request, "credit_file_enterprise", None) or selectors.enterprise_get(uscc=code)
     if enterprise is None:
         return render(request, "404.html", {"uscc": code, "uscc_unknown": True}, status=404)
-    # The sections are the expensive part (their queries and most of the rendering), so the
-    # rendered <main> fragment is cached under a key that carries the file's version and the
-    # site's publication generation (credit.cache): every publication raises one of them.
-    # It is rendered without the request, so nothing per visitor can end up in it.
+    # Anonymous visitors get the whole page from portal.pagecache. For everyone else the
+    # sections, the expensive part (their queries and most of the rendering), are cached as
+    # the rendered <main> fragment under a key that carries the file's version
+    # (credit.cache): every publication raises it. It is rendered without the request, so
+    # nothing per visitor can end up in it.
     language = get_language()
     today = timezone.localdate()  # one day for the key and the content, also across midnight
     key = credit_file_cache_key(enterprise, language, today)

@@ -19,7 +19,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from credit.models import Agency, AgencyLevel, Enterprise
-from credit.publication import publication_record
+from credit.publication import publication_record, site_pages_touch
 from inspections import selectors
 from inspections.draw import algorithm, engine
 from inspections.models import (
@@ -249,7 +249,7 @@ def plan_commit(*, plan: Plan, actor, secret: bytes | None = None, now: dt.datet
     plan.state = PlanState.COMMITTED
     plan.committed_at = now
     plan.save()
-    audit_record(
+    publication_record(
         action="inspections.plan.committed",
         actor=actor,
         obj=plan,
@@ -294,7 +294,7 @@ def plan_entropy_enter(*, plan: Plan, actor, public_entropy: str, now: dt.dateti
     plan.public_entropy = value
     plan.entropy_entered_at = now
     plan.save(update_fields=["public_entropy", "entropy_entered_at"])
-    audit_record(action="inspections.plan.entropy_entered", actor=actor, obj=plan,
+    publication_record(action="inspections.plan.entropy_entered", actor=actor, obj=plan,
                  payload={"public_entropy": value})
     return plan
 
@@ -314,7 +314,7 @@ def plan_draw_request(*, plan: Plan, actor) -> Plan:
         )
     plan.draw_requested_at = timezone.now()
     plan.save(update_fields=["draw_requested_at"])
-    audit_record(action="inspections.draw.requested", actor=actor, obj=plan, payload={})
+    publication_record(action="inspections.draw.requested", actor=actor, obj=plan, payload={})
     plan_id = plan.pk
     transaction.on_commit(lambda: draw_enqueue(plan_id=plan_id))
     return plan
@@ -356,6 +356,7 @@ def draw_execute(*, plan_id: int, now: dt.datetime | None = None) -> Draw | None
         plan.draw_attempts += 1
         plan.draw_started_at = now or timezone.now()
         plan.save(update_fields=["state", "draw_attempts", "draw_started_at"])
+        site_pages_touch()  # the plan's pages say "drawing"
     return _draw_write(plan_id, now=now)
 
 
@@ -426,7 +427,7 @@ def _draw_write(plan_id: int, now: dt.datetime | None = None) -> Draw | None:
     if plan.reveal_policy == RevealPolicy.IMMEDIATE or not result.selected:
         plan.revealed_at = now
     plan.save()
-    audit_record(
+    publication_record(
         action="inspections.draw.completed",
         obj=plan,
         payload={"selected": outcome.selected_count, "unassigned": outcome.unassigned_count,
@@ -444,7 +445,7 @@ def draw_fail(*, plan_id: int, error: str) -> Plan:
     plan.draw_error = error[:2000]
     plan.draw_requested_at = None  # a failed draw waits for staff to ask again
     plan.save(update_fields=["state", "draw_error", "draw_requested_at"])
-    audit_record(action="inspections.draw.failed", obj=plan, payload={"error": error[:500]})
+    publication_record(action="inspections.draw.failed", obj=plan, payload={"error": error[:500]})
     return plan
 
 
@@ -492,7 +493,7 @@ def _draw_recover(*, plan_id: int, cutoff: dt.datetime, now: dt.datetime) -> tup
     logger.warning("draw of plan %s (%s) not started or not finished, queued again", plan.number, plan.state)
     plan.draw_requested_at = now
     plan.save(update_fields=["draw_requested_at"])
-    audit_record(action="inspections.draw.requeued", obj=plan,
+    publication_record(action="inspections.draw.requeued", obj=plan,
                  payload={"state": plan.state, "attempts": plan.draw_attempts})
     transaction.on_commit(lambda: draw_enqueue(plan_id=plan_id))
     return "requeued", plan.number
@@ -534,7 +535,7 @@ def task_assign_manual(*, task: Task, inspectors: Iterable[Inspector], actor) ->
     task.inspector_codes = ";".join(inspector.code for inspector in chosen)
     task.assigned_manually = True
     task.save(update_fields=["inspector_codes", "assigned_manually"])
-    audit_record(action="inspections.assignment.manual", actor=actor, obj=task,
+    publication_record(action="inspections.assignment.manual", actor=actor, obj=task,
                  payload={"inspectors": [inspector.code for inspector in chosen]})
     return task
 

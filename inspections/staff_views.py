@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from inspections import selectors, services
 from inspections.forms import ResultRowFormSet
@@ -56,6 +57,7 @@ def _rows_save(formset, actor) -> tuple[int, int]:
     return saved, failed
 
 
+@never_cache
 @login_required
 def staff_plan_results(request: HttpRequest, number: str) -> HttpResponse:
     """One table per plan: every task's result entered, saved and published from one page."""

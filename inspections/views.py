@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from inspections import selectors, services
@@ -20,6 +21,7 @@ from inspections.filters import ResultFilter
 from inspections.models import DisclosureOrder, PlanFile
 from portal import access
 from portal.forms import BoundedDateField
+from portal.pagecache import site_page
 
 CONTENT_TYPES = {".csv": "text/csv; charset=us-ascii", ".json": "application/json"}
 # Fixed timestamps keep the zip byte-identical between downloads.
@@ -39,6 +41,7 @@ def _plan_or_404(number: str):
 
 
 @require_safe
+@site_page
 def index(request):
     results = ResultFilter(request.GET or None, queryset=selectors.published_results())
     plans = results.filter_plans(selectors.public_plans())
@@ -50,6 +53,7 @@ def index(request):
 
 
 @require_safe
+@site_page
 def plan_detail(request, number: str):
     plan = _plan_or_404(number)
     task_page = Paginator(selectors.plan_public_tasks(plan), 100).get_page(request.GET.get("page"))
@@ -119,6 +123,7 @@ CURE_ORDER = "inspections.change_disclosureorder"
 ORDERS_PAGE_SIZE = 50
 
 
+@never_cache
 @login_required
 @require_safe
 def staff_disclosure_orders(request):
@@ -137,6 +142,7 @@ class DisclosureCureForm(forms.Form):
     cured_on = BoundedDateField(label=gettext_lazy("Disclosed on"))
 
 
+@never_cache
 @login_required
 def staff_disclosure_order_cure(request, pk: int):
     """Record that the firm disclosed as ordered (services.disclosure_order_cure): the order then never lists it."""

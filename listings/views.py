@@ -7,11 +7,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from listings import selectors, services
 from listings.forms import EntryCreateForm, EntryRemoveForm, EntryRevokeForm, ObjectionDecisionForm, ObjectionForm
 from listings.models import CreditList, ListEntry, ListEntryEvent, Objection, local_today
 from portal import access
+from portal.pagecache import site_page
 
 PAGE_SIZE = 50
 # Counting every match of a broad filter costs a scan; above this the page says "more than".
@@ -68,10 +70,12 @@ def _decided_by_or_404(principal: access.Principal, entry: ListEntry | None) -> 
     return entry
 
 
+@site_page
 def list_index(request: HttpRequest) -> HttpResponse:
     return render(request, "listings/list_index.html", {"lists": selectors.credit_list_index()})
 
 
+@site_page
 def list_detail(request: HttpRequest, code: str) -> HttpResponse:
     credit_list = _credit_list_or_404(code)
     today = local_today()
@@ -99,6 +103,7 @@ def list_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+@site_page
 def entry_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     entry = _entry_or_404(code, pk)
     today = local_today()
@@ -138,6 +143,7 @@ def entry_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     return render(request, "listings/entry_detail.html", context)
 
 
+@never_cache
 @login_required
 def entry_object(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     """The listed enterprise objects here; the owning agency's staff record an objection made to them.
@@ -164,6 +170,7 @@ def entry_object(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 # (whatever the address names); 404 for a list, entry or objection another agency owns.
 
 
+@never_cache
 @login_required
 def staff_entry_add(request: HttpRequest, code: str) -> HttpResponse:
     principal = access.require_agency_staff(request, ADD_ENTRY)
@@ -197,6 +204,7 @@ def staff_entry_add(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "listings/staff_entry_form.html", {"credit_list": credit_list, "form": form})
 
 
+@never_cache
 @login_required
 def staff_entry_remove(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     principal = access.require_agency_staff(request, CHANGE_ENTRY)
@@ -213,6 +221,7 @@ def staff_entry_remove(request: HttpRequest, code: str, pk: int) -> HttpResponse
     return render(request, "listings/staff_entry_remove.html", {"entry": entry, "form": form})
 
 
+@never_cache
 @login_required
 def staff_entry_revoke(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     """A wrong listing (say, the penalty was annulled) is revoked: it stops counting, its record stays."""
@@ -230,6 +239,7 @@ def staff_entry_revoke(request: HttpRequest, code: str, pk: int) -> HttpResponse
     return render(request, "listings/staff_entry_revoke.html", {"entry": entry, "form": form})
 
 
+@never_cache
 @login_required
 def staff_objection(request: HttpRequest, pk: int) -> HttpResponse:
     principal = access.require_agency_staff(request, DECIDE_OBJECTION)
@@ -255,6 +265,7 @@ def staff_objection(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "listings/staff_objection.html", {"objection": objection, "form": form})
 
 
+@never_cache
 @login_required
 def staff_objections(request: HttpRequest) -> HttpResponse:
     """The objections the staff member's agency decides: open ones by default, the nearest deadline first."""

@@ -137,7 +137,14 @@ if CACHE_REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # One process's own memory: sized for the demo (every credit file and list page in
+    # both languages), not Django's default of 300 entries, which a crawl empties at once.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "20000"))},
+        }
+    }
 
 # Celery: Redis as broker and result backend when configured, otherwise tasks run
 # in-process so that the embedded default needs no services.
@@ -162,6 +169,12 @@ CELERY_BEAT_SCHEDULE = {
     "inspections-disclosure-orders-lapse": {
         "task": "inspections.disclosure_orders_lapse",
         "schedule": crontab(hour=0, minute=20),
+    },
+    # Counts the home page's totals again, so that no page waits for a count (idempotent).
+    "credit-home-counts": {
+        "task": "credit.home_counts_refresh",
+        "schedule": 240.0,
+        "options": {"expires": 230},
     },
     # Queues again the draws the broker never delivered and those a lost worker left "drawing".
     "inspections-draws-requeue": {
@@ -276,6 +289,13 @@ DEMO_STEPS = ("listings.demo.seed_demo_data", "inspections.demo.seed_demo_data")
 SEARCH_COUNT_LIMIT = int(os.environ.get("SEARCH_COUNT_LIMIT", "1000"))
 # Rendered credit-file cache lifetime (seconds); publication invalidates it anyway.
 CREDIT_FILE_CACHE_SECONDS = int(os.environ.get("CREDIT_FILE_CACHE_SECONDS", "600"))
+# Whole public pages for anonymous visitors (portal/pagecache.py): how long the shared cache
+# keeps one (publication makes the next request miss anyway), and what browsers and proxies
+# are told: fresh for PAGE_MAX_AGE seconds, then served stale at most PAGE_STALE_SECONDS
+# while revalidating with the ETag. A publication reaches every visitor within their sum.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+PAGE_MAX_AGE = int(os.environ.get("PAGE_MAX_AGE", "60"))
+PAGE_STALE_SECONDS = int(os.environ.get("PAGE_STALE_SECONDS", "30"))
 # Worker processes the draw spreads its pair hashing over (1: all in the Celery worker).
 DRAW_PROCESSES = int(os.environ.get("DRAW_PROCESSES", "0") or 0) or (
     len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)

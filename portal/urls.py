@@ -8,7 +8,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("enterprises/", include("credit.urls")),
     path("lists/", include("listings.urls")),
     path("inspections/", include("inspections.urls")),

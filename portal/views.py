@@ -6,27 +6,46 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.views import i18n
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from credit import selectors
 from portal import access, health, workbench
+from portal.pagecache import site_page
 
 STAFF_QUEUE_PAGE_SIZE = 50
 
 
+@csrf_exempt
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's set_language (POST sets the cookie, with its `next` safety and SameSite),
+    without the CSRF check: switching another visitor's language changes nothing of value,
+    and the switcher's form then carries no per-visitor token, so every public page can be
+    cached whole (portal.pagecache)."""
+    return i18n.set_language(request)
+
+
+@site_page
 def home(request: HttpRequest) -> HttpResponse:
-    return render(
+    counts = selectors.home_counts()
+    response = render(
         request,
         "portal/home.html",
         {
-            "counts": selectors.home_counts(),
+            "counts": counts,
             "latest_penalties": selectors.latest_penalties(),
             "latest_licences": selectors.latest_licences(),
         },
     )
+    if counts["approximate"]:
+        add_never_cache_headers(response)  # estimates until the first count: not kept anywhere
+    return response
 
 
+@site_page
 def search(request: HttpRequest) -> HttpResponse:
     result = selectors.enterprise_search(data=request.GET)
     if result.redirect_to:

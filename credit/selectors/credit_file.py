@@ -59,25 +59,27 @@ def file_subject(enterprise: Enterprise, today: dt.date | None = None) -> sectio
 def credit_file(*, enterprise: Enterprise, today: dt.date | None = None) -> dict[str, Any]:
     """Everything the credit file shows, section by section in the registered order.
 
-    Most enterprises have records in only a few sections, and each query costs about a
-    millisecond of Python and round trip even when it finds nothing. So one query asks
-    which sections have rows (an EXISTS per section over the section's own queryset),
-    and only those sections are loaded: one query per section with rows, whatever its
-    length (see the query-count test).
+    Each query costs about a millisecond of Python and round trip even when it finds
+    nothing. So one query (credit.sections.file_rows) asks which sections have rows (an
+    EXISTS per section over the section's own queryset) and brings the rows of every
+    section read through load_rows as JSON; only the sections whose `load` reads other
+    querysets (list entries with their memoranda, inspection results with their plans)
+    cost queries of their own, and only when they have rows, whatever their length (see
+    the query-count tests: at most 12 for a file with rows in every section).
     """
     subject = file_subject(enterprise, today)
-    present = sections.sections_present(subject)
     context: dict[str, Any] = {"enterprise": enterprise, "today": subject.today}
     agency_sections, self_disclosed, notices = [], [], []
-    for section in sections.sections():
-        if present[section.key]:
-            section_context = section.context(subject)
-            if section.notices is not None:
-                notices.extend(section.notices(section_context))
-        else:
-            section_context = section.empty_context()
-        context.update(section_context)
-        (self_disclosed if section.self_disclosed else agency_sections).append(section)
+    with sections.file_rows(subject) as present:
+        for section in sections.sections():
+            if present[section.key]:
+                section_context = section.context(subject)
+                if section.notices is not None:
+                    notices.extend(section.notices(section_context))
+            else:
+                section_context = section.empty_context()
+            context.update(section_context)
+            (self_disclosed if section.self_disclosed else agency_sections).append(section)
     # Alerts (blacklists, bars) before statuses (red lists), each group in section order.
     context["notices"] = sorted(notices, key=lambda n: n.kind != "alert")
     context["agency_sections"] = agency_sections

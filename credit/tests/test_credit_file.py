@@ -288,9 +288,9 @@ def test_it_stops_serving_a_cached_penalty_the_day_after_its_publication_ends(cl
 def test_it_skips_the_queries_of_empty_sections(client, django_assert_num_queries):
     enterprise = f.EnterpriseFactory()
     f.PenaltyFactory(enterprise=enterprise, publication_ends_on=None)
-    # enterprise, which sections have rows (including the listings and inspections
-    # sections, all empty here), penalties.
-    with django_assert_num_queries(3):
+    # enterprise, and the probe: which sections have rows (including the listings and
+    # inspections sections, all empty here) with the penalties' rows.
+    with django_assert_num_queries(2):
         body = page(client, enterprise)
     assert "虚假宣传" in section(body, "penalties")
 
@@ -299,9 +299,9 @@ def test_it_notes_the_latest_correction_on_the_record_without_extra_queries(clie
     enterprise = f.EnterpriseFactory()
     f.PenaltyFactory(enterprise=enterprise, publication_ends_on=None, corrected_at=WITHDRAWN_AT,
                      correction_reason="罚款金额录入有误，已按决定书更正")
-    # The same three queries as a file with an uncorrected penalty: enterprise, which
-    # sections have rows, penalties (the correction is stored on the record's row).
-    with django_assert_num_queries(3):
+    # The same two queries as a file with an uncorrected penalty: enterprise, the probe with
+    # the penalties (the correction is stored on the record's row).
+    with django_assert_num_queries(2):
         penalties = section(page(client, enterprise), "penalties")
     assert "更正于 2024年9月1日" in penalties and "罚款金额录入有误，已按决定书更正" in penalties
 
@@ -311,9 +311,8 @@ def test_it_links_a_branch_code_only_when_that_enterprise_is_registered(client, 
     registered = f.EnterpriseFactory(entity_type=EntityType.BRANCH)
     linked = f.BranchFactory(enterprise=enterprise, uscc=registered.uscc)
     unknown = f.BranchFactory(enterprise=enterprise)
-    # enterprise, which sections have rows (the listings and inspections ones are
-    # empty here), branches, registered branch codes.
-    with django_assert_num_queries(4):
+    # enterprise, the probe with the branches and whether each code is registered.
+    with django_assert_num_queries(2):
         body = section(page(client, enterprise), "branches")
     assert f'<a href="/enterprises/{linked.uscc}/">{linked.uscc}</a>' in body
     assert unknown.uscc in body
@@ -358,19 +357,13 @@ def test_it_issues_a_constant_number_of_queries(client, django_assert_num_querie
     url = f"/enterprises/{enterprise.uscc}/"
     # Cold cache:
     #  1 enterprise + registration authority (one join)
-    #  2 which sections have rows: one EXISTS per section, in one query (the listings
-    #    and inspections sections included; they are empty here, so they cost nothing)
-    #  3 shareholders + source agency + person   4 their capital contributions (prefetch)
-    #  5 key personnel + agency + person          6 branches + agency
-    #  7 change records + agency                  8 chattel mortgages + agency
-    #  9 equity pledges + agency + pledgor        10 licences + agency
-    # 11 penalties + agency                       12 judicial assistance + agency
-    # 13 published annual reports                 14 instant disclosures
-    # 15 commitment letters
-    # 16 which branch codes are registered enterprises (one IN query, only with branches)
-    # (listings/tests and inspections/tests hold the constant-count tests of their sections
-    # with many entries.)
-    with django_assert_num_queries(16):
+    #  2 the probe: which sections have rows (the listings and inspections sections
+    #    included; they are empty here, so they cost nothing) and, as JSON, the rows of
+    #    every credit section with their agencies, persons, contributions and whether each
+    #    branch code is registered
+    # (test_a_file_with_rows_in_every_section_costs_at_most_12_queries adds the listings
+    # and inspections sections.)
+    with django_assert_num_queries(2):
         assert client.get(url).status_code == 200
     # Warm cache: only the enterprise lookup; the sections come from the cache.
     with django_assert_num_queries(1):
@@ -442,3 +435,49 @@ def test_a_section_whose_query_derives_a_value_from_the_subject_is_refused():
         lambda subject: AdministrativePenalty.objects.filter(enterprise_id=subject.enterprise_id, decided_on__lte=subject.today)
     )
     assert sorted(p.name for p in query.params if isinstance(p, sections._Slot)) == ["enterprise_id", "today"]
+
+
+def fill_every_app_section(enterprise, n: int, now) -> None:
+    """Rows in every section of every app: the credit records, list entries on three
+    lists with their memoranda and measures, a bar through the legal representative's
+    other enterprise, spot checks and published inspection results."""
+    from inspections.models import Result, SpotCheck, Task
+    from inspections.tests.factories import PlanFactory
+    from listings.tests.factories import MeasureFactory, make_entry
+
+    fill_every_section(enterprise, n)
+    other = f.EnterpriseFactory(legal_representative=enterprise.legal_representative)
+    make_entry(list_code="serious-illegal", enterprise=other, reason_code="false_disclosure",
+               listed_on=f.ago(months=3))
+    entries = [
+        make_entry(list_code="serious-illegal", enterprise=enterprise, reason_code="false_disclosure",
+                   listed_on=f.ago(months=2)),
+        make_entry(list_code="environmental-violators", enterprise=enterprise, listed_on=f.ago(months=2)),
+    ]
+    reasons = ["no_annual_report", "disclosure_not_made", "name_change_not_registered", "unreachable"]
+    for index in range(n):
+        entries.append(make_entry(list_code="abnormal-operations", enterprise=enterprise, reason_code=reasons[index],
+                                  listed_on=f.ago(months=2, days=index)))
+        for entry in entries:
+            for memorandum in entry.credit_list.memoranda.all():
+                MeasureFactory(memorandum=memorandum)
+        plan = PlanFactory(number=f"SJ-RICH-{index}")
+        Task.objects.create(plan=plan, enterprise=enterprise, number=f"T-{index}", position=1, uscc=enterprise.uscc,
+                            risk_class="A", ticket="t", result=Result.NO_PROBLEM, completed_on=f.ago(days=19),
+                            published_at=now)
+        SpotCheck.objects.create(enterprise=enterprise, agency=plan.agency, kind="即时信息抽查",
+                                 checked_on=f.ago(months=6), result=Result.NO_PROBLEM, published_at=now)
+
+
+@pytest.mark.parametrize("rows", [1, 4])
+def test_a_file_with_rows_in_every_section_costs_at_most_12_queries(client, django_assert_num_queries, rows, now):
+    enterprise = f.EnterpriseFactory(legal_representative=f.PersonFactory())
+    fill_every_app_section(enterprise, rows, now)
+    # 1 enterprise; 2 the probe with the credit sections' rows and the spot checks; 3 the
+    # bar; 4-6 list entries + their lists' memoranda + measures; 7 inspection results +
+    # plan items. The goal is at most 12 for any file, whatever it holds.
+    with django_assert_num_queries(7):
+        body = page(client, enterprise)
+    for anchor in ("shareholders", "branches", "penalties", "abnormal-operations", "serious-illegal",
+                   "spot-checks", "legal-representative-bar", "commitment-letters"):
+        assert f'id="{anchor}"' in body, anchor

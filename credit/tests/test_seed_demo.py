@@ -170,3 +170,14 @@ def test_every_standard_list_has_a_demo_login_of_its_owner():
     owners = set(CreditList.objects.values_list("owner_agency__code", flat=True))
     staffed = set(m.AgencyStaff.objects.values_list("agency__code", flat=True))
     assert owners - staffed == set()
+
+
+def test_a_load_makes_every_cached_page_old():
+    from credit.cache import site_version
+
+    before = site_version()
+    seed("--enterprises", str(N), "--seed", "4")
+    loaded = site_version()
+    assert loaded != before  # rows written in bulk publish nothing one by one
+    seed("--enterprises", "7", "--seed", "4", "--reset")
+    assert site_version() not in (before, loaded)

@@ -7,6 +7,7 @@ from unittest import mock
 from urllib.parse import unquote
 
 import pytest
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 
@@ -86,13 +87,13 @@ def test_it_lists_plans_and_filters_results_with_constant_queries(client, setup_
     publish_all(plan, user)
     other_agency = AgencyFactory(code="AG-OTHER")
     PlanFactory(agency=other_agency, number="SJ-OTHER", year=plan.year - 1, state="committed")
-    # session-less anonymous request: plans count + page, results count + page,
-    # agency choices for the filter form.
-    with django_assert_num_queries(5):
+    # session-less anonymous request: the site's version (the page cache's key), plans
+    # count + page, results count + page, agency choices for the filter form.
+    with django_assert_num_queries(6):
         response = client.get("/inspections/")
     assert response.status_code == 200
     assert response.content.decode().count("<tr>") == 1 + 2 + 1 + 10
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = client.get("/inspections/", {"agency": "AG-OTHER"})
     assert "SJ-OTHER" in response.content.decode() and plan.get_absolute_url() not in response.content.decode()
     response = client.get("/inspections/", {"result": "no_problem", "year": str(plan.year)})
@@ -107,9 +108,9 @@ def test_it_lists_plans_and_filters_results_with_constant_queries(client, setup_
 
 def test_it_shows_a_plan_page_with_constant_queries(client, setup_plan, django_assert_num_queries):
     plan, user = drawn_plan(setup_plan)
-    # plan with agency, items, files (without content), draw, tasks count, tasks page, and the agency's
-    # coverage of the year (drawn firms, firms on the register), n of m published.
-    with django_assert_num_queries(9):
+    # the site's version, plan with agency, items, files (without content), draw, tasks count, tasks
+    # page, the agency's coverage of the year (drawn firms, firms on the register), n of m published.
+    with django_assert_num_queries(10):
         response = client.get(plan.get_absolute_url())
     assert response.status_code == 200
     assert response.content.decode().count("<tr>") == 1 + 6 + 1 + 10
@@ -132,9 +133,9 @@ def test_it_renders_the_credit_file_sections_with_published_results_only(setup_p
     for _ in range(3):
         services.spot_check_publish(enterprise=enterprise, agency=plan.agency, kind="即时信息抽查",
                                     checked_on=dt.date(2026, 5, 1), result=Result.NO_PROBLEM, actor=user)
-    # which sections have rows, spot checks with agencies, tasks with plans and agencies,
-    # the plans' items.
-    with django_assert_num_queries(4):
+    # which sections have rows with the spot checks and their agencies (the probe), tasks
+    # with plans and agencies, the plans' items.
+    with django_assert_num_queries(3):
         context = credit_file(enterprise=enterprise)
         html = "".join(render_to_string(name, context) for name in SECTION_TEMPLATES)
     assert task.number in html and plan.number in html
@@ -243,9 +244,9 @@ def test_it_shows_an_unrevealed_plan_with_published_results_with_constant_querie
             services.task_result_record(task=task, result=Result.NO_PROBLEM, findings="",
                                         completed_on=dt.date(2026, 10, 28), actor=user)
         services.plan_results_publish(plan=plan, actor=user)
-        # plan with agency, items, files (without content), published tasks count, their page, coverage (2),
-        # n of m published.
-        with django_assert_num_queries(8):
+        # the site's version, plan with agency, items, files (without content), published tasks count,
+        # their page, coverage (2), n of m published.
+        with django_assert_num_queries(9):
             response = client.get(plan.get_absolute_url())
         assert response.content.decode().count("<tr>") == 1 + 4 + 1 + count
 
@@ -304,6 +305,7 @@ def test_the_plan_page_says_not_yet_before_the_entropy_and_the_draw(client, setu
     assert "<dt>Draw ran at</dt><dd>not yet</dd>" in body
     # A plan committed before the time was recorded says so instead of showing a time.
     type(plan).objects.filter(pk=plan.pk).update(entropy_available_at=None)
+    cache.clear()  # a change made behind the services' back does not invalidate the cached page
     body = client.get(plan.get_absolute_url()).content.decode()
     assert "<dt>Public entropy due</dt><dd>not named (the plan was committed before this was recorded)</dd>" in body
 
@@ -361,6 +363,7 @@ def test_the_plan_page_shows_the_agencys_coverage_against_the_3_percent_minimum(
     assert "That meets the minimum of 3% a year." in body
     for _ in range(400):
         EnterpriseFactory()  # same region: 10 of 412 is 2.43%
+    cache.clear()  # factories register firms without the publication services
     body = client.get(plan.get_absolute_url()).content.decode()
     assert "10 of the 412 firms" in body and ": 2.43%." in body
     assert "<strong>That is below the minimum of 3% a year.</strong>" in body

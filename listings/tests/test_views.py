@@ -139,9 +139,10 @@ def _entries(n, credit_list_code="abnormal-operations"):
 def test_it_renders_the_list_page_in_constant_queries(world, rows, django_assert_num_queries):
     _entries(rows)
     client = Client()
-    # 1 list + owner, 2 memoranda, 3 signatories, 4 measures + agency, 5 bounded count,
-    # 6 the page's ids, 7 the page's rows with enterprise, reason and agency
-    with django_assert_num_queries(7):
+    # 1 the site's version (the page cache's key), 2 list + owner, 3 memoranda, 4 signatories,
+    # 5 measures + agency, 6 bounded count, 7 the page's ids, 8 the page's rows with
+    # enterprise, reason and agency
+    with django_assert_num_queries(8):
         response = client.get("/lists/abnormal-operations/?region=110000&listed_from=2025-01-01")
     assert response.status_code == 200
     assert response.content.decode().count('href="/lists/abnormal-operations/') >= rows
@@ -150,16 +151,16 @@ def test_it_renders_the_list_page_in_constant_queries(world, rows, django_assert
 @pytest.mark.parametrize("rows", [1, 6])
 def test_it_renders_the_index_in_one_query(world, rows, django_assert_num_queries):
     _entries(rows)
-    with django_assert_num_queries(2):  # 1 active counts per list, 2 lists + owner
+    with django_assert_num_queries(3):  # 1 the site's version, 2 active counts per list, 3 lists + owner
         response = Client().get("/lists/")
     assert response.status_code == 200
 
 
 def test_it_renders_the_entry_page_in_constant_queries(world, django_assert_num_queries):
     MeasureFactory.create_batch(5, memorandum=world["entry"].credit_list.memoranda.get())
-    # 1 entry + list + enterprise + reason + agencies, 2 memoranda, 3 measures + agency,
-    # 4 whether an objection is being handled (EXISTS)
-    with django_assert_num_queries(4):
+    # 1 the site's version, 2 entry + list + enterprise + reason + agencies, 3 memoranda,
+    # 4 measures + agency, 5 whether an objection is being handled (EXISTS)
+    with django_assert_num_queries(5):
         response = Client().get(world["entry"].get_absolute_url())
     body = response.content.decode()
     assert world["entry"].decision_number in body

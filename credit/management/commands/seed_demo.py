@@ -15,6 +15,7 @@ from django.db import transaction
 from tqdm import tqdm
 
 from credit import demo
+from credit.publication import site_generation_raise
 
 
 class Command(BaseCommand):
@@ -39,6 +40,7 @@ class Command(BaseCommand):
                 return
             self.stdout.write("Removing the existing demo data ...")
             demo.reset()
+            site_generation_raise()  # no page cached before the reset is served again
 
         started = time.monotonic()
         with transaction.atomic():
@@ -59,6 +61,8 @@ class Command(BaseCommand):
         for app, step in demo.demo_steps():
             self.stdout.write(f"Adding {app} demo data ...")
             step(seed=seed, stdout=self.stdout)
+        # The rows were written in bulk, not published one by one: every cached page is old.
+        site_generation_raise()
 
         self._print_logins(logins)
 

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from celery import shared_task
+
+from credit.selectors.home import home_counts_refresh
+from portal.locks import single_run
+
+
+@shared_task(name="credit.home_counts_refresh")
+@single_run("credit.home_counts_refresh")
+def home_counts_refresh_task() -> dict | None:
+    """Count the home page's totals again (beat: CELERY_BEAT_SCHEDULE["credit-home-counts"],
+    and queued by a home page that found them old). Safe to run twice; a run started while
+    another is in progress is skipped (None)."""
+    return home_counts_refresh()

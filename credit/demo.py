@@ -11,7 +11,10 @@ not the database, the bottleneck at a million enterprises.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
+import multiprocessing
+import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +22,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
@@ -210,12 +214,25 @@ def _agency_set() -> AgencySet:
 
 
 class Generator:
-    """Yields the rows of N enterprises, chunk by chunk, from one seed."""
+    """Yields the rows of N enterprises, chunk by chunk, from one seed.
 
-    def __init__(self, *, seed: int, agencies: AgencySet, start_ids: dict[type[models.Model], int]):
+    Chunk k draws from its own random.Random derived from (seed, k), and numbers its rows
+    from 0 in every table ("local" ids; the writer adds the chunk's offsets), so chunks can be
+    generated in any order, by any number of processes, and still give the same rows. The
+    code and identity-number sequences (bijections, so never a duplicate) are split into
+    fixed blocks per chunk for the same reason."""
+
+    # At most this many codes (the enterprise, its enterprise shareholders, its branches) and
+    # persons (representative, shareholders, key persons) per enterprise; chunk() checks it.
+    CODES_PER_ENTERPRISE = 8
+    PERSONS_PER_ENTERPRISE = 10
+
+    def __init__(self, *, seed: int, agencies: AgencySet, batch: int):
+        self.seed = seed
+        self.batch = batch
         self.rng = random.Random(seed)
         self.agencies = agencies
-        self.next_id = dict(start_ids)
+        self.next_id = {model: 0 for model in COLUMNS}
         fake = Faker("zh_CN")
         fake.seed_instance(seed)
         rng = self.rng
@@ -227,6 +244,7 @@ class Generator:
         pairs = [a + b for a in trade_chars for b in trade_chars if a != b]
         rng.shuffle(pairs)
         self.trades = pairs[:2500]
+        self.trade_set = frozenset(self.trades)
         self.divisions, self.division_cum = list(DIVISIONS), list(itertools.accumulate(d.weight for d in DIVISIONS))
         self.industries, self.industry_cum = list(INDUSTRIES), list(itertools.accumulate(i.weight for i in INDUSTRIES))
         self.entity_types, self.entity_cum = _cum(ENTITY_TYPES)
@@ -290,10 +308,20 @@ class Generator:
 
     # --- the enterprise and its records ---
 
-    def chunk(self, count: int) -> dict[type[models.Model], Table]:
+    def chunk(self, index: int, count: int) -> dict[type[models.Model], Table]:
+        """The rows of chunk `index` (`count` enterprises), with local ids from 0 in every table."""
+        if count > self.batch:
+            raise ValueError("a chunk holds at most `batch` enterprises")
+        self.rng = random.Random(f"demo|{self.seed}|{index}")
+        self.next_id = {model: 0 for model in COLUMNS}
+        code_base = self.code_index = index * self.batch * self.CODES_PER_ENTERPRISE
+        person_base = self.person_index = index * self.batch * self.PERSONS_PER_ENTERPRISE
         tables = {model: Table(model, cols) for model, cols in COLUMNS.items()}
         for _ in range(count):
             self.enterprise(tables)
+        # The blocks must not overlap, or two chunks could share a code or an identity number.
+        assert self.code_index - code_base <= count * self.CODES_PER_ENTERPRISE
+        assert self.person_index - person_base <= count * self.PERSONS_PER_ENTERPRISE
         return tables
 
     def enterprise(self, t: dict[type[models.Model], Table]) -> None:  # noqa: C901 - one flat recipe reads best
@@ -332,7 +360,7 @@ class Generator:
         else:
             suffix = "股份有限公司" if etype == m.EntityType.JOINT_STOCK else "有限公司"
             name = f"{city}{trade}{ind.word}{suffix}"
-            if trade in self.trades:
+            if trade in self.trade_set:
                 pinyin = "".join(TRADE_CHARS[c] for c in trade).capitalize()
                 form = "Co., Ltd." if etype != m.EntityType.JOINT_STOCK else "Corp., Ltd."
                 name_en = f"{div.city_en} {pinyin} {ind.word_en} {form}"
@@ -545,36 +573,180 @@ def _columns(model, attnames):
     return [model._meta.get_field(a).column for a in attnames]
 
 
-class ExecutemanyWriter:
-    """Portable path (SQLite in particular): one multi-row executemany per table and chunk."""
+def _insert_sql(model, attnames) -> str:
+    qn = connection.ops.quote_name
+    cols = ", ".join(qn(c) for c in _columns(model, attnames))
+    return f"INSERT INTO {qn(model._meta.db_table)} ({cols}) VALUES ({', '.join(['%s'] * len(attnames))})"
 
-    def __init__(self, cursor):
-        self.cursor = cursor
 
-    def write(self, table: Table) -> None:
-        if not table.rows:
+def _copy_sql(model, attnames) -> str:
+    qn = connection.ops.quote_name
+    return f"COPY {qn(model._meta.db_table)} ({', '.join(qn(c) for c in _columns(model, attnames))}) FROM STDIN"
+
+
+# PostgreSQL COPY text format: these four characters are escaped, None is \N.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_text(rows) -> bytes:
+    """Rows as PostgreSQL COPY text (what `COPY ... FROM STDIN` reads), built without a connection
+    so that worker processes can do it."""
+    esc = _COPY_ESCAPES
+    lines = [
+        "\t".join([
+            "\\N" if v is None else v.translate(esc) if type(v) is str else ("t" if v else "f") if type(v) is bool
+            else str(v)
+            for v in row
+        ])
+        for row in rows
+    ]
+    lines.append("")
+    return "\n".join(lines).encode()
+
+
+def rows_write(cursor, model, attnames, rows) -> None:
+    """Write plain rows (tuples in `attnames` order) to the model's table: COPY on PostgreSQL,
+    one executemany elsewhere. No save(), no signals: the callers compute every column."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        with cursor.cursor.copy(_copy_sql(model, attnames)) as copy:
+            copy.write(copy_text(rows))
+    else:
+        cursor.executemany(_insert_sql(model, attnames), rows)
+
+
+def next_ids(model, count: int) -> list[int]:
+    """`count` fresh primary keys after the table's largest, for rows written with their ids
+    (the caller resets the sequence afterwards, see sequences_reset)."""
+    last = model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    return list(range(last + 1, last + 1 + count))
+
+
+def sequences_reset(cursor, models_) -> None:
+    for sql in connection.ops.sequence_reset_sql(no_style(), list(models_)):
+        cursor.execute(sql)
+
+
+def _id_columns(model, attnames) -> list[tuple[int, int]]:
+    """(column position, index in TABLE_ORDER of the table it numbers) for the row's own id and
+    its references to rows generated in the same chunk: those hold local ids."""
+    refs = []
+    for position, attname in enumerate(attnames):
+        if attname == "id":
+            refs.append((position, TABLE_ORDER.index(model)))
+            continue
+        target = getattr(model._meta.get_field(attname), "related_model", None)
+        if target in COLUMNS:
+            refs.append((position, TABLE_ORDER.index(target)))
+    return refs
+
+
+def _globalised(rows, refs, offsets):
+    """The rows with their local ids turned into table ids."""
+    if not rows:
+        return rows
+    out = []
+    for row in rows:
+        values = list(row)
+        for position, table in refs:
+            value = values[position]
+            if value is not None:
+                values[position] = value + offsets[table]
+        out.append(values)
+    return out
+
+
+class _LocalSequence:
+    """Chunk offsets in one process: chunks come in order, each starts where the last ended."""
+
+    def __init__(self, starts: list[int]):
+        self.next = list(starts)
+
+    def __call__(self, index: int, counts: list[int] | None) -> list[int]:
+        if counts is None:
+            raise RuntimeError(f"demo chunk {index} failed")
+        offsets = list(self.next)
+        self.next = [o + c for o, c in zip(offsets, counts, strict=True)]
+        return offsets
+
+
+class _SharedSequence:
+    """Chunk offsets across worker processes. Chunk k publishes its row counts as soon as it is
+    generated, then waits for chunks 0..k-1 (the pool hands chunks out in order, so they are
+    running or done) and starts its ids where theirs end: ids are dense and the same for any
+    number of processes."""
+
+    def __init__(self, ctx, chunks: int, starts: list[int]):
+        self.tables = len(starts)
+        self.starts = list(starts)
+        self.counts = ctx.Array("q", chunks * self.tables, lock=False)
+        self.state = ctx.Array("b", chunks, lock=False)  # 0 pending, 1 published, -1 failed
+        self.cond = ctx.Condition()
+
+    def __call__(self, index: int, counts: list[int] | None) -> list[int]:
+        n = self.tables
+        with self.cond:
+            if counts is None:
+                self.state[index] = -1
+            else:
+                self.counts[index * n:(index + 1) * n] = counts
+                self.state[index] = 1
+            self.cond.notify_all()
+            if counts is None:
+                raise RuntimeError(f"demo chunk {index} failed")
+            self.cond.wait_for(lambda: all(self.state[j] for j in range(index)))
+            if any(self.state[j] < 0 for j in range(index)):
+                raise RuntimeError("an earlier demo chunk failed")
+            return [self.starts[t] + sum(self.counts[j * n + t] for j in range(index)) for t in range(n)]
+
+
+# What the chunk jobs need; set before the pool forks, so the workers inherit it.
+_WORK: dict = {}
+
+
+def _chunk_job(index: int) -> tuple[int, list[int], list]:
+    """Generate chunk `index` and render it for the writer: COPY text on PostgreSQL, tuples elsewhere."""
+    work = _WORK
+    size = min(work["batch"], work["enterprises"] - index * work["batch"])
+    try:
+        tables = work["generator"].chunk(index, size)
+        counts = [len(tables[model].rows) for model in TABLE_ORDER]
+    except BaseException:
+        work["sequence"](index, None)
+        raise
+    offsets = work["sequence"](index, counts)
+    payloads = []
+    for model, refs in zip(TABLE_ORDER, work["refs"], strict=True):
+        rows = _globalised(tables[model].rows, refs, offsets)
+        payloads.append(copy_text(rows) if work["copy"] and rows else rows)
+    return size, counts, payloads
+
+
+def default_processes() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _chunks(*, generator, enterprises: int, batch: int, processes: int, copy: bool, starts: list[int]):
+    """Yield (enterprises, counts, payloads) chunk by chunk, in order, generated by `processes` processes."""
+    chunks = -(-enterprises // batch)
+    processes = max(1, min(processes, chunks))
+    _WORK.clear()
+    _WORK.update(generator=generator, batch=batch, enterprises=enterprises, copy=copy,
+                 refs=[_id_columns(model, COLUMNS[model]) for model in TABLE_ORDER])
+    try:
+        if processes == 1:
+            _WORK["sequence"] = _LocalSequence(starts)
+            for index in range(chunks):
+                yield _chunk_job(index)
             return
-        qn = connection.ops.quote_name
-        cols = ", ".join(qn(c) for c in _columns(table.model, table.columns))
-        marks = ", ".join(["%s"] * len(table.columns))
-        self.cursor.executemany(f"INSERT INTO {qn(table.model._meta.db_table)} ({cols}) VALUES ({marks})", table.rows)
-
-
-class CopyWriter:
-    """PostgreSQL: psycopg 3 COPY, the fastest way in."""
-
-    def __init__(self, cursor):
-        self.cursor = cursor.cursor  # the psycopg cursor under Django's wrapper
-
-    def write(self, table: Table) -> None:
-        if not table.rows:
-            return
-        qn = connection.ops.quote_name
-        cols = ", ".join(qn(c) for c in _columns(table.model, table.columns))
-        with self.cursor.copy(f"COPY {qn(table.model._meta.db_table)} ({cols}) FROM STDIN") as copy:
-            write_row = copy.write_row
-            for row in table.rows:
-                write_row(row)
+        # fork: the workers inherit the generator's pools and touch no database connection.
+        ctx = multiprocessing.get_context("fork")
+        _WORK["sequence"] = _SharedSequence(ctx, chunks, starts)
+        with ctx.Pool(processes) as pool:
+            yield from pool.imap(_chunk_job, range(chunks))
+    finally:
+        _WORK.clear()
 
 
 def _secondary_indexes(cursor, tables: list[str]) -> list[tuple[str, str]]:
@@ -711,19 +883,37 @@ def _staff_group() -> Group:
     return group
 
 
+@functools.lru_cache(maxsize=8)
+def _password_hash(password: str, hasher: str) -> str:
+    return make_password(password)
+
+
+def password_hash(password: str = DEMO_PASSWORD) -> str:
+    """The demo password hashed once (per process and hasher) for every demo login that shares it:
+    a real hash costs about half a second, and a demo has dozens of logins."""
+    return _password_hash(password, settings.PASSWORD_HASHERS[0])
+
+
+def demo_user(username: str, password: str, **fields):
+    """A demo login whose password is `password`, hashed once for all (see password_hash)."""
+    User = get_user_model()
+    user = User(username=username, password=password_hash(password), **fields)
+    user.save()
+    return user
+
+
 def create_agencies_and_logins() -> list[Login]:
     existing = set(m.Agency.objects.values_list("code", flat=True))
     m.Agency.objects.bulk_create([a for a in agency_rows() if a.code not in existing])
-    User = get_user_model()
     logins = []
-    admin_user = User.objects.create_superuser(SUPERUSER[0], "", SUPERUSER[1])
+    admin_user = demo_user(SUPERUSER[0], SUPERUSER[1], is_staff=True, is_superuser=True)
     logins.append(Login(admin_user.username, SUPERUSER[1], "superuser"))
     group = _staff_group()
     agencies = {a.code: a for a in m.Agency.objects.filter(code__in=[c for _, c, _ in STAFF_LOGINS])}
     for username, code, role in STAFF_LOGINS:
         if code not in agencies:
             continue  # an app that owns this agency is not installed
-        user = User.objects.create_user(username, "", DEMO_PASSWORD, is_staff=True)
+        user = demo_user(username, DEMO_PASSWORD, is_staff=True)
         user.groups.add(group)
         m.AgencyStaff.objects.create(user=user, agency=agencies[code])
         logins.append(Login(username, DEMO_PASSWORD, f"staff: {role}"))
@@ -731,13 +921,12 @@ def create_agencies_and_logins() -> list[Login]:
 
 
 def create_enterprise_logins() -> list[Login]:
-    User = get_user_model()
     logins = []
     targets = m.Enterprise.objects.filter(status=m.RegistrationStatus.ACTIVE).exclude(
         entity_type=m.EntityType.BRANCH
     ).order_by("id")[:3]
     for i, enterprise in enumerate(targets, start=1):
-        user = User.objects.create_user(f"enterprise{i}", "", DEMO_PASSWORD)
+        user = demo_user(f"enterprise{i}", DEMO_PASSWORD)
         m.EnterpriseAccount.objects.create(user=user, enterprise=enterprise)
         logins.append(Login(user.username, DEMO_PASSWORD, f"enterprise: {enterprise.name} ({enterprise.uscc})"))
     return logins
@@ -752,10 +941,14 @@ def _start_ids() -> dict[type[models.Model], int]:
 
 
 def seed_enterprises(
-    *, enterprises: int, seed: int, batch: int = 5000, progress: Callable[[int], None] | None = None
+    *, enterprises: int, seed: int, batch: int = 5000, processes: int | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> dict[str, int]:
-    """Generate and write the enterprises with their records; returns row counts per table."""
-    generator = Generator(seed=seed, agencies=_agency_set(), start_ids=_start_ids())
+    """Generate and write the enterprises with their records; returns row counts per table.
+
+    The rows depend on (seed, batch) only, not on `processes` (default: one per core)."""
+    generator = Generator(seed=seed, agencies=_agency_set(), batch=batch)
+    starts = _start_ids()
     counts = {model._meta.label: 0 for model in TABLE_ORDER}
     postgres = connection.vendor == "postgresql"
     with transaction.atomic(), connection.cursor() as cursor:
@@ -774,18 +967,22 @@ def seed_enterprises(
                 dropped = _secondary_indexes(cursor, [mdl._meta.db_table for mdl in TABLE_ORDER])
                 for name, _definition in dropped:
                     cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
-            writer = CopyWriter(cursor)
-        else:
-            writer = ExecutemanyWriter(cursor)
-        done = 0
-        while done < enterprises:
-            size = min(batch, enterprises - done)
-            tables = generator.chunk(size)
-            for model in TABLE_ORDER:
-                table = tables[model]
-                writer.write(table)
-                counts[model._meta.label] += len(table.rows)
-            done += size
+        statements = {model: (_copy_sql if postgres else _insert_sql)(model, COLUMNS[model]) for model in TABLE_ORDER}
+        raw = cursor.cursor  # the driver's cursor under Django's wrapper
+        for size, chunk_counts, payloads in _chunks(
+            generator=generator, enterprises=enterprises, batch=batch, copy=postgres,
+            processes=default_processes() if processes is None else processes,
+            starts=[starts[model] for model in TABLE_ORDER],
+        ):
+            for model, count, payload in zip(TABLE_ORDER, chunk_counts, payloads, strict=True):
+                if not count:
+                    continue
+                if postgres:
+                    with raw.copy(statements[model]) as copy:
+                        copy.write(payload)
+                else:
+                    cursor.executemany(statements[model], payload)
+                counts[model._meta.label] += count
             if progress:
                 progress(size)
         if dropped:
@@ -793,8 +990,7 @@ def seed_enterprises(
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         for _name, definition in dropped:
             cursor.execute(definition)
-        for sql in connection.ops.sequence_reset_sql(no_style(), list(TABLE_ORDER)):
-            cursor.execute(sql)
+        sequences_reset(cursor, TABLE_ORDER)
         if postgres:
             cursor.execute("SET LOCAL session_replication_role = origin")
     if postgres:

@@ -613,7 +613,16 @@ def rows_write(cursor, model, attnames, rows) -> None:
         with cursor.cursor.copy(_copy_sql(model, attnames)) as copy:
             copy.write(copy_text(rows))
     else:
-        cursor.executemany(_insert_sql(model, attnames), rows)
+        ops = connection.ops
+
+        def adapt(value):
+            if isinstance(value, dt.datetime):
+                return ops.adapt_datetimefield_value(value)
+            if isinstance(value, dt.date):
+                return ops.adapt_datefield_value(value)
+            return value
+
+        cursor.executemany(_insert_sql(model, attnames), [tuple(adapt(v) for v in row) for row in rows])
 
 
 def next_ids(model, count: int) -> list[int]:

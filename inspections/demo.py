@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from credit.demo import password_hash
 from credit.models import Agency, AgencyKind, AgencyLevel, AgencyStaff, Enterprise
 from inspections import selectors, services
 from inspections.models import InspectionItem, Inspector, Plan, Result, Task
@@ -84,7 +85,7 @@ def seed_demo_data(*, seed: int, stdout) -> None:
             user, created = User.objects.get_or_create(username=f"inspector-{code.lower()}",
                                                        defaults={"is_staff": True})
             if created:
-                user.set_password("demo-Inspector-1")
+                user.password = password_hash("demo-Inspector-1")  # hashed once for all 16
                 user.save()
                 AgencyStaff.objects.create(user=user, agency=agency)
             inspector, _ = Inspector.objects.get_or_create(

@@ -584,24 +584,17 @@ def _copy_sql(model, attnames) -> str:
     return f"COPY {qn(model._meta.db_table)} ({', '.join(qn(c) for c in _columns(model, attnames))}) FROM STDIN"
 
 
-# PostgreSQL COPY text format: these four characters are escaped, None is \N.
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
 def copy_text(rows) -> bytes:
     """Rows as PostgreSQL COPY text (what `COPY ... FROM STDIN` reads), built without a connection
-    so that worker processes can do it."""
-    esc = _COPY_ESCAPES
-    lines = [
-        "\t".join([
-            "\\N" if v is None else v.translate(esc) if type(v) is str else ("t" if v else "f") if type(v) is bool
-            else str(v)
-            for v in row
-        ])
-        for row in rows
-    ]
-    lines.append("")
-    return "\n".join(lines).encode()
+    so that worker processes can do it: psycopg's own row formatter (its C version when installed),
+    with the default adapters (UTF-8 text, dates and numbers as written)."""
+    from psycopg._copy_base import format_row_text  # the formatter cursor.copy().write_row() uses
+    from psycopg.adapt import Transformer
+
+    transformer, out = Transformer(None), bytearray()
+    for row in rows:
+        format_row_text(row, transformer, out)
+    return bytes(out)
 
 
 def rows_write(cursor, model, attnames, rows) -> None:

@@ -65,7 +65,10 @@ class Command(BaseCommand):
 
         for app, step in demo.demo_steps():
             self.stdout.write(f"Adding {app} demo data ...")
+            step_started = time.monotonic()
             step(seed=seed, stdout=self.stdout)
+            self.stdout.write(f"  ({app}: {time.monotonic() - step_started:.1f} s)")
+        self.stdout.write(f"Demo loaded in {time.monotonic() - started:.1f} s in all.")
 
         self._print_logins(logins)
 

@@ -84,3 +84,26 @@ def test_it_keeps_a_mix_of_active_and_ended_a_grade_taxpayers():
     assert "removed" not in statuses
     # Listed when the annual evaluation is published (April), like the real list.
     assert {entry.listed_on.month for entry in entries} == {4}
+
+
+def test_its_queries_do_not_grow_with_the_entries():
+    """Set-based: the entries, events and objections go in as whole tables, not row by row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from listings.models import ListEntryEvent
+
+    def queries(enterprises: int) -> tuple[int, int]:
+        savepoint = transaction.savepoint()
+        EnterpriseFactory.create_batch(enterprises)
+        with CaptureQueriesContext(connection) as captured:
+            seed_demo_data(seed=5, stdout=io.StringIO())
+        entries = ListEntry.objects.count()
+        assert ListEntryEvent.objects.filter(kind="listed").count() == entries
+        transaction.savepoint_rollback(savepoint)
+        return len(captured), entries
+
+    small, small_entries = queries(60)
+    large, large_entries = queries(600)
+    assert large_entries > 5 * small_entries
+    assert large == small

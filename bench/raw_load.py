@@ -1,9 +1,9 @@
 """The raw SQL baseline for the demo load: the same rows, loaded by plain COPY, timed.
 
-    .venv/bin/python bench/raw_load.py [--source postgres://.../h7_demo] [--target postgres://.../h7_raw]
+    .venv/bin/python bench/raw_load.py [--source postgres://.../portal_bench] [--target postgres://.../portal_bench_raw]
 
-The source is a database `seed_demo` has just filled (bench/load_demo.py, or seed_demo by
-hand). Its tables of the apps the demo fills (credit, listings, inspections) and the logins
+The source (default BENCH_DATABASE_URL, as bench/load_demo.py) is a database `seed_demo` has
+just filled; the target defaults to the source's name with `_raw` appended. Its tables of the apps the demo fills (credit, listings, inspections) and the logins
 are dumped to files first (not timed). The target database is dropped, re-created and
 migrated (timed apart, as bench/load_demo.py times migrate apart); then, timed: the tables
 are emptied, the files go in by COPY with the same settings the demo loader uses (foreign-key
@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg  # noqa: E402
 
-from bench.common import PYTHON, ROOT, admin_dsn, load_average, machine, save  # noqa: E402
+from bench.common import PYTHON, ROOT, admin_dsn, database_url, load_average, machine, save  # noqa: E402
 
 APPS = ("credit", "listings", "inspections")
 # Logins the demo rows point at (agency staff, enterprise accounts, objections).
@@ -58,10 +58,11 @@ def _columns(conn, table: str) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--source", default=os.environ.get("RAW_SOURCE_URL", "postgres://postgres@127.0.0.1:5432/h7_demo"))
-    parser.add_argument("--target", default=os.environ.get("RAW_TARGET_URL", "postgres://postgres@127.0.0.1:5432/h7_raw"))
+    parser.add_argument("--source", default=database_url())
+    parser.add_argument("--target", default=None)
     parser.add_argument("--out", default="raw_load.json")
     args = parser.parse_args()
+    args.target = args.target or args.source + "_raw"
 
     workdir = Path(tempfile.mkdtemp(prefix="raw_load_"))
     with psycopg.connect(_dsn(args.source)) as src:

@@ -50,6 +50,11 @@ def machine() -> dict[str, str]:
     }
 
 
+def load_average() -> list[float]:
+    with open("/proc/loadavg", encoding="ascii") as fh:
+        return [float(x) for x in fh.read().split()[:3]]
+
+
 def save(name: str, data: dict) -> Path:
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / name

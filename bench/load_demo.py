@@ -21,13 +21,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg  # noqa: E402
 
-from bench.common import PYTHON, ROOT, admin_dsn, database_url, machine, save  # noqa: E402
+from bench.common import PYTHON, ROOT, admin_dsn, database_url, load_average, machine, save  # noqa: E402
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--enterprises", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--processes", type=int, default=None, help="seed_demo --processes (default: one per core)")
+    parser.add_argument("--out", default="load.json")
     args = parser.parse_args()
 
     url = database_url()
@@ -43,10 +45,11 @@ def main() -> int:
     started = time.monotonic()
     subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     migrated = time.monotonic()
-    result = subprocess.run(
-        [PYTHON, "manage.py", "seed_demo", "--enterprises", str(args.enterprises), "--seed", str(args.seed)],
-        cwd=ROOT, env=env, check=True, stdout=subprocess.PIPE, text=True,
-    )
+    load_before = load_average()
+    command = [PYTHON, "manage.py", "seed_demo", "--enterprises", str(args.enterprises), "--seed", str(args.seed)]
+    if args.processes:
+        command += ["--processes", str(args.processes)]
+    result = subprocess.run(command, cwd=ROOT, env=env, check=True, stdout=subprocess.PIPE, text=True)
     finished = time.monotonic()
     print(result.stdout)
 
@@ -63,12 +66,17 @@ def main() -> int:
         "migrate_seconds": round(migrated - started, 1),
         "seed_seconds": round(finished - migrated, 1),
         "total_seconds": round(finished - started, 1),
+        "load_average_before": load_before,
+        "load_average_after": load_average(),
+        # seed_demo's own timings: the credit rows, then each demo step.
+        "steps": [line.strip() for line in result.stdout.splitlines()
+                  if line.startswith("Loaded ") or line.strip().startswith("(") or line.startswith("Demo loaded")],
         "rows": dict(rows),
         "total_rows": sum(n for _, n in rows),
         "database_size": size,
         "machine": machine(),
     }
-    path = save("load.json", data)
+    path = save(args.out, data)
     print(f"seed_demo of {args.enterprises:,} enterprises: {data['seed_seconds']} s "
           f"(migrate {data['migrate_seconds']} s); {data['total_rows']:,} rows, {size}; written to {path}")
     return 0

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from credit.demo import password_hash
 from credit.models import Agency, AgencyKind, AgencyLevel, AgencyStaff, Enterprise
 from inspections import selectors, services
 from inspections.models import InspectionItem, Inspector, Plan, Result, Task
@@ -30,6 +31,8 @@ ITEMS = [
 # follow-up into the abnormal-operations list on the demo site.
 DEMO_AGENCIES = ("MR-110000", "MR-440300")
 MIN_DEMO_FIRMS = 20
+DEMO_INSPECTORS = 8  # per agency, at least
+INSPECTOR_PASSWORD = "demo-Inspector-1"
 DEMO_RESULTS = [Result.NO_PROBLEM] * 12 + [Result.CORRECTED, Result.PROBLEM_PENDING, Result.CLOSED,
                                            Result.FALSE_DISCLOSURE, Result.UNREACHABLE, Result.NOT_DISCLOSED]
 
@@ -76,6 +79,33 @@ def _regions(agency: Agency) -> list[str]:
     return [prefix] if prefix else []
 
 
+def _inspectors_ensure(agency: Agency, items: list[InspectionItem], count: int) -> None:
+    """The agency's demo inspectors JC01..JCnn (each with a staff login; every fourth is also
+    qualified for the key item), creating those missing."""
+    User = get_user_model()
+    for index in range(1, count + 1):
+        code = f"{agency.code}-JC{index:02d}"
+        user, created = User.objects.get_or_create(username=f"inspector-{code.lower()}", defaults={"is_staff": True})
+        if created:
+            user.password = password_hash(INSPECTOR_PASSWORD)  # hashed once for all
+            user.save()
+            AgencyStaff.objects.create(user=user, agency=agency)
+        inspector, created = Inspector.objects.get_or_create(
+            code=code, defaults={"agency": agency, "name": f"检查员{agency.code[-2:]}{index:02d}", "user": user}
+        )
+        if created:
+            inspector.items.set(items[:3] if index % 4 else items)
+
+
+def _inspectors_needed(plan: Plan) -> int:
+    """Inspectors for the plan's draw to give every selected firm a team within the workload cap."""
+    from inspections.draw import algorithm
+
+    counts = selectors.plan_scope_counts(plan)
+    selected = sum(algorithm.quota(counts.get(cls, 0), plan.ratios[cls]) for cls in algorithm.RISK_CLASSES)
+    return max(DEMO_INSPECTORS, -(-selected * plan.team_size // plan.workload_cap) + 2)
+
+
 @transaction.atomic
 def seed_demo_data(*, seed: int, stdout) -> None:
     rnd = random.Random(seed)
@@ -89,20 +119,8 @@ def seed_demo_data(*, seed: int, stdout) -> None:
     if not agencies or not Enterprise.objects.exists():
         stdout.write("inspections: no agencies or enterprises yet, nothing seeded")
         return
-    User = get_user_model()
     for agency in dict.fromkeys(agencies):
-        for index in range(1, 9):
-            code = f"{agency.code}-JC{index:02d}"
-            user, created = User.objects.get_or_create(username=f"inspector-{code.lower()}",
-                                                       defaults={"is_staff": True})
-            if created:
-                user.set_password("demo-Inspector-1")
-                user.save()
-                AgencyStaff.objects.create(user=user, agency=agency)
-            inspector, _ = Inspector.objects.get_or_create(
-                code=code, defaults={"agency": agency, "name": f"检查员{agency.code[-2:]}{index:02d}", "user": user}
-            )
-            inspector.items.set(items[:3] if index % 4 else items)
+        _inspectors_ensure(agency, items, DEMO_INSPECTORS)
 
     today = timezone.localdate()
     checks_end = today - dt.timedelta(days=20)
@@ -119,6 +137,8 @@ def seed_demo_data(*, seed: int, stdout) -> None:
         entropy_available_at=_at(lottery_on, LOTTERY_ANNOUNCED), reveal_policy="on_publication",
         checks_end_on=checks_end,
     )
+    # Enough inspectors for the draw to give every selected firm a team (a large demo selects thousands).
+    _inspectors_ensure(first, items, _inspectors_needed(revealed))
     services.plan_save(plan=revealed, actor=None, items=items[:3])
     # created_at is auto_now_add; the story's draft precedes its backdated commitment.
     Plan.objects.filter(pk=revealed.pk).update(created_at=_at(committed_on - dt.timedelta(days=3), dt.time(9, 0)))
@@ -135,14 +155,13 @@ def seed_demo_data(*, seed: int, stdout) -> None:
     # Two publications: the plan reveals its draw with the second, once every firm has a result.
     first_batch = max(1, len(tasks) * 3 // 4)
     for batch in (tasks[:first_batch], tasks[first_batch:]):
+        results = {}
         for task in batch:
             result = rnd.choice(DEMO_RESULTS)
-            services.task_result_record(
-                task=task, result=result,
-                findings="" if result == Result.NO_PROBLEM else "检查发现的问题及处理情况见检查记录表。",
-                completed_on=checks_end - dt.timedelta(days=rnd.randint(0, 15)), actor=None,
-            )
+            results[task.pk] = (result, "" if result == Result.NO_PROBLEM else "检查发现的问题及处理情况见检查记录表。",
+                                checks_end - dt.timedelta(days=rnd.randint(0, 15)))
         if batch:
+            services.task_results_record(plan=revealed, results=results, actor=None)
             services.plan_results_publish(plan=revealed, actor=None)
 
     committed = Plan(

@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from django.db import connection, transaction
+from django.utils import timezone
+
+from credit.demo import next_ids, rows_write, sequences_reset
 from credit.models import Agency, Enterprise, EnterpriseAccount
 from listings.models import (
     PUBLICATION_TIME_ZONE,
@@ -188,8 +192,9 @@ def _showcase_accounts() -> dict[str, EnterpriseAccount]:
 
 def _showcase_entries(
     accounts: dict[str, EnterpriseAccount], credit_list: CreditList, today: dt.date
-) -> list[tuple[ListEntry, Objection | None]]:
-    """Recent abnormal-operations entries for the demo logins' enterprises, within the 30 objection days."""
+) -> list[tuple[dict, dict | None]]:
+    """Recent abnormal-operations entries for the demo logins' enterprises, within the 30 objection days
+    (as rows: column -> value, like every demo entry)."""
     reasons = {reason.code: reason for reason in credit_list.reasons.all()}
     made = []
     for login, reason_code, listed_days, objection_days in SHOWCASE:
@@ -200,32 +205,25 @@ def _showcase_entries(
         listed_on = today - dt.timedelta(days=listed_days)
         decided_on = listed_on - dt.timedelta(days=2)
         ends_on, repair_from = publication_window(credit_list=credit_list, enterprise=enterprise, listed_on=listed_on)
-        deciding_agency_id = enterprise.registration_authority_id or credit_list.owner_agency_id
-        entry = ListEntry(
-            credit_list=credit_list,
-            enterprise=enterprise,
-            region_code=enterprise.region_code,
-            reason=reasons[reason_code],
-            legal_basis=credit_list.legal_basis,
-            decision_number=f"市监异列〔{decided_on.year}〕{enterprise.pk}号",
-            deciding_agency_id=deciding_agency_id,
-            severity=credit_list.severity,
-            decided_on=decided_on,
-            listed_on=listed_on,
-            publication_ends_on=ends_on,
-            repair_from=repair_from,
-            source_label=credit_list.owner_agency.name,
-            published_at=dt.datetime.combine(listed_on, dt.time(9), tzinfo=PUBLICATION_TIME_ZONE),
-        )
+        entry = {
+            "credit_list_id": credit_list.pk, "enterprise_id": enterprise.pk, "region_code": enterprise.region_code,
+            "reason_id": reasons[reason_code].pk, "legal_basis": credit_list.legal_basis,
+            "decision_number": f"市监异列〔{decided_on.year}〕{enterprise.pk}号",
+            "deciding_agency_id": enterprise.registration_authority_id or credit_list.owner_agency_id,
+            "severity": credit_list.severity, "decided_on": decided_on, "listed_on": listed_on,
+            "publication_ends_on": ends_on, "repair_from": repair_from, "source_label": credit_list.owner_agency.name,
+            "published_at": dt.datetime.combine(listed_on, dt.time(9), tzinfo=PUBLICATION_TIME_ZONE),
+            "_code": credit_list.code,
+        }
         objection = None
         if objection_days is not None:
             submitted_on = today - dt.timedelta(days=objection_days)
             due = add_working_days(submitted_on, OBJECTION_ACCEPTANCE_WORKING_DAYS)
-            objection = Objection(
-                entry=entry, submitted_by=account.user, submitted_on=submitted_on,
-                grounds="企业已在登记住所正常经营，可以通过登记住所联系，请予核实。",
-                acceptance_due=due.date, acceptance_due_provisional=due.provisional,
-            )
+            objection = {
+                "submitted_by_id": account.user_id, "submitted_on": submitted_on,
+                "grounds": "企业已在登记住所正常经营，可以通过登记住所联系，请予核实。",
+                "acceptance_due": due.date, "acceptance_due_provisional": due.provisional,
+            }
         made.append((entry, objection))
     return made
 
@@ -250,9 +248,39 @@ def _memoranda(agencies: dict[str, Agency], lists: dict[str, CreditList]) -> int
     return created_count
 
 
+def _columns(model) -> tuple[str, ...]:
+    return tuple(field.attname for field in model._meta.concrete_fields)
+
+
+def _defaults(model, now: dt.datetime) -> dict:
+    """Each column's value when a demo row does not set it (the model's defaults)."""
+    defaults = {}
+    for field in model._meta.concrete_fields:
+        default = field.get_default()
+        defaults[field.attname] = now if default is not None and callable(field.default) else default
+    return defaults
+
+
+def _rows(model, dicts: list[dict], ids: list[int], now: dt.datetime) -> list[tuple]:
+    defaults = _defaults(model, now)
+    columns = _columns(model)
+    rows = []
+    for pk, values in zip(ids, dicts, strict=True):
+        values["id"] = pk
+        rows.append(tuple(values[c] if c in values else defaults[c] for c in columns))
+    return rows
+
+
+def _at_nine(day: dt.date, tz=dt.timezone.utc) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(9), tzinfo=tz)
+
+
 def seed_demo_data(*, seed: int, stdout) -> None:
+    """The demo entries, events and objections, computed as plain rows (no model instance, no query
+    per entry) and written set-wise: COPY on PostgreSQL, one executemany per table elsewhere."""
     rnd = random.Random(seed)
     today = local_today()
+    now = timezone.now()
     agencies = {agency.code: agency for agency in Agency.objects.filter(code__in=["SAMR", "STA", "SPC", "MEE", "MOF", "NDRC"])}
     lists = {item.code: item for item in CreditList.objects.select_related("owner_agency").prefetch_related("reasons")}
     memoranda = _memoranda(agencies, lists)
@@ -270,14 +298,18 @@ def seed_demo_data(*, seed: int, stdout) -> None:
     accounts = _showcase_accounts()
     showcase = _showcase_entries(accounts, lists["abnormal-operations"], today)
     # The showcase enterprises keep just their showcase entries, so their account pages read as described.
-    showcased = {entry.enterprise_id for entry, _objection in showcase}
+    showcased = {entry["enterprise_id"] for entry, _objection in showcase}
     pool = [row for row in enterprises if row[0] not in showcased] or enterprises
-    entries: list[ListEntry] = []
+    entries: list[dict] = []
     counter = 0
     deadlines: dict[tuple[int, int], dt.date] = {}
+    # publication_window reads the entity type only: one probe per type, windows cached per date.
+    probes = {entity_type: Enterprise(entity_type=entity_type) for entity_type in {row[1] for row in pool}}
+    windows: dict[tuple[str, str, dt.date], tuple[dt.date | None, dt.date]] = {}
     for code, share, number_template in PLAN:
         credit_list = lists[code]
         reasons = list(credit_list.reasons.all())
+        owner_id, owner_name = credit_list.owner_agency_id, credit_list.owner_agency.name
         chosen = rnd.sample(pool, max(2, int(len(pool) * share)) if len(pool) >= 2 else 1)
         for index, (enterprise_id, entity_type, person_id, registration_authority_id, region) in enumerate(chosen):
             counter += 1
@@ -290,83 +322,85 @@ def seed_demo_data(*, seed: int, stdout) -> None:
                 # A spread over five years gives active, expired and removed entries on every list.
                 listed_on = today - dt.timedelta(days=rnd.randint(5, 5 * 365))
                 decided_on = listed_on - dt.timedelta(days=rnd.randint(0, 10))
-            probe = Enterprise(entity_type=entity_type)
-            ends_on, repair_from = publication_window(credit_list=credit_list, enterprise=probe, listed_on=listed_on)
-            deciding_agency_id = (
-                registration_authority_id if code == "abnormal-operations" and index % 2 else credit_list.owner_agency_id
-            )
-            entry = ListEntry(
-                credit_list=credit_list,
-                enterprise_id=enterprise_id,
-                region_code=region,
-                reason=reason,
-                reason_text="",
-                legal_basis=credit_list.legal_basis,
-                decision_number=number_template.format(year=decided_on.year, n=counter),
-                deciding_agency_id=deciding_agency_id,
-                severity=credit_list.severity,
-                decided_on=decided_on,
-                listed_on=listed_on,
-                publication_ends_on=ends_on,
-                repair_from=repair_from,
-                source_label=credit_list.owner_agency.name,
+            key = (code, entity_type, listed_on)
+            if key not in windows:
+                windows[key] = publication_window(credit_list=credit_list, enterprise=probes[entity_type],
+                                                  listed_on=listed_on)
+            ends_on, repair_from = windows[key]
+            deciding_agency_id = registration_authority_id if code == "abnormal-operations" and index % 2 else owner_id
+            number = number_template.format(year=decided_on.year, n=counter)
+            entry = {
+                "credit_list_id": credit_list.pk, "enterprise_id": enterprise_id, "region_code": region,
+                "reason_id": reason.pk, "legal_basis": credit_list.legal_basis, "decision_number": number,
+                "deciding_agency_id": deciding_agency_id, "severity": credit_list.severity,
+                "decided_on": decided_on, "listed_on": listed_on, "publication_ends_on": ends_on,
+                "repair_from": repair_from, "source_label": owner_name,
                 # Published the day it was listed; the objection window counts from this.
-                published_at=dt.datetime.combine(listed_on, dt.time(9), tzinfo=PUBLICATION_TIME_ZONE),
-            )
+                "published_at": _at_nine(listed_on, PUBLICATION_TIME_ZONE), "_code": code,
+            }
             if code == "serious-illegal":
                 # The demo has no penalty decision behind these listings: each names its other basis.
-                entry.other_legal_basis = f"{reason.name}（{entry.decision_number}认定）"
+                entry["other_legal_basis"] = f"{reason.name}（{number}认定）"
             if reason.bars_legal_representative and person_id:
-                entry.barred_person_id = person_id
-                entry.bar_ends_on = legal_representative_bar_end(listed_on)
+                entry["barred_person_id"] = person_id
+                entry["bar_ends_on"] = legal_representative_bar_end(listed_on)
             if ends_on is not None and ends_on < today:
-                entry.state = EntryState.EXPIRED
-                entry.removed_on = ends_on + dt.timedelta(days=1)
-                entry.removal_reason = EXPIRY_REASON
-                entry.removing_agency_id = deciding_agency_id
+                entry.update(state=EntryState.EXPIRED, removed_on=ends_on + dt.timedelta(days=1),
+                             removal_reason=EXPIRY_REASON, removing_agency_id=deciding_agency_id)
             elif code != A_GRADE and rnd.random() < 0.3 and listed_on < today - dt.timedelta(days=30):
                 # A red-list grade runs its year; removal on application is for the blacklists.
-                entry.state = EntryState.REMOVED
-                entry.removed_on = listed_on + dt.timedelta(days=rnd.randint(20, (today - listed_on).days))
-                entry.removal_reason = (
-                    "已补报未报年份的年度报告并公示，申请移出" if code == "abnormal-operations" else "已履行相关义务，申请提前移出"
+                entry.update(
+                    state=EntryState.REMOVED,
+                    removed_on=listed_on + dt.timedelta(days=rnd.randint(20, (today - listed_on).days)),
+                    removal_reason=(
+                        "已补报未报年份的年度报告并公示，申请移出" if code == "abnormal-operations" else "已履行相关义务，申请提前移出"
+                    ),
+                    removing_agency_id=deciding_agency_id,
                 )
-                entry.removing_agency_id = deciding_agency_id
-            if entry.state != EntryState.LISTED:
-                entry.state_changed_at = dt.datetime.combine(entry.removed_on, dt.time(9), tzinfo=dt.timezone.utc)
+            if "state" in entry:
+                entry["state_changed_at"] = _at_nine(entry["removed_on"])
             entries.append(entry)
     entries += [entry for entry, _objection in showcase]
     # One active entry per enterprise, list and reason (the service's rule): drop later duplicates.
     seen, unique = set(), []
     for entry in entries:
-        key = (entry.credit_list.code, entry.enterprise_id, entry.reason_id)
-        if entry.state == EntryState.LISTED and key in seen:
+        listed = entry.get("state", EntryState.LISTED) == EntryState.LISTED
+        key = (entry["_code"], entry["enterprise_id"], entry["reason_id"])
+        if listed and key in seen:
             continue
-        if entry.state == EntryState.LISTED:
+        if listed:
             seen.add(key)
         unique.append(entry)
-    ListEntry.objects.bulk_create(unique, batch_size=2000)
+    entry_ids = next_ids(ListEntry, len(unique))
     events = []
-    for entry in unique:
-        events.append(ListEntryEvent(entry=entry, kind=ListEntryEvent.Kind.LISTED, actor_label="demo",
-                                     occurred_at=dt.datetime.combine(entry.listed_on, dt.time(9), tzinfo=dt.timezone.utc)))
-        if entry.state != EntryState.LISTED:
-            events.append(ListEntryEvent(entry=entry, kind=entry.state, actor_label="demo", note=entry.removal_reason,
-                                         occurred_at=dt.datetime.combine(entry.removed_on, dt.time(9), tzinfo=dt.timezone.utc)))
-    ListEntryEvent.objects.bulk_create(events, batch_size=5000)
+    for pk, entry in zip(entry_ids, unique, strict=True):
+        events.append({"entry_id": pk, "kind": ListEntryEvent.Kind.LISTED, "actor_label": "demo",
+                       "occurred_at": _at_nine(entry["listed_on"])})
+        if "state" in entry:
+            events.append({"entry_id": pk, "kind": entry["state"], "actor_label": "demo",
+                           "note": entry["removal_reason"], "occurred_at": _at_nine(entry["removed_on"])})
     objections = []
-    for entry in unique:
-        if entry.enterprise_id in showcased:
+    for pk, entry in zip(entry_ids, unique, strict=True):
+        if entry["enterprise_id"] in showcased:
             continue
-        if entry.state == EntryState.LISTED and entry.credit_list.code == "abnormal-operations" and rnd.random() < 0.05:
-            submitted_on = entry.listed_on + dt.timedelta(days=rnd.randint(1, 29))
+        if "state" not in entry and entry["_code"] == "abnormal-operations" and rnd.random() < 0.05:
+            submitted_on = entry["listed_on"] + dt.timedelta(days=rnd.randint(1, 29))
             if submitted_on > today:
                 continue
             due = add_working_days(submitted_on, 5)
-            objections.append(Objection(entry=entry, submitted_on=submitted_on, grounds="企业已迁入新址，可以通过新地址联系。",
-                                        acceptance_due=due.date, acceptance_due_provisional=due.provisional))
-    objections += [objection for _entry, objection in showcase if objection is not None]
-    Objection.objects.bulk_create(objections, batch_size=2000)
+            objections.append({"entry_id": pk, "submitted_on": submitted_on, "grounds": "企业已迁入新址，可以通过新地址联系。",
+                               "acceptance_due": due.date, "acceptance_due_provisional": due.provisional})
+    showcase_ids = {id(entry): pk for pk, entry in zip(entry_ids, unique, strict=True)}
+    for entry, objection in showcase:
+        if objection is not None and id(entry) in showcase_ids:
+            objections.append({**objection, "entry_id": showcase_ids[id(entry)]})
+    with transaction.atomic(), connection.cursor() as cursor:
+        rows_write(cursor, ListEntry, _columns(ListEntry), _rows(ListEntry, unique, entry_ids, now))
+        rows_write(cursor, ListEntryEvent, _columns(ListEntryEvent),
+                   _rows(ListEntryEvent, events, next_ids(ListEntryEvent, len(events)), now))
+        rows_write(cursor, Objection, _columns(Objection),
+                   _rows(Objection, objections, next_ids(Objection, len(objections)), now))
+        sequences_reset(cursor, (ListEntry, ListEntryEvent, Objection))
     audit_record(
         action="listings.demo.seeded",
         actor_label="seed_demo",

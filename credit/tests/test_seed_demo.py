@@ -181,3 +181,68 @@ def test_a_load_makes_every_cached_page_old():
     assert loaded != before  # rows written in bulk publish nothing one by one
     seed("--enterprises", "7", "--seed", "4", "--reset")
     assert site_version() not in (before, loaded)
+
+
+def table_digests() -> dict[str, str]:
+    """A digest of every row (all generated columns, ids included) of every table the demo generates."""
+    import hashlib
+
+    # Agencies are made again by --reset, under new ids: compare them by code.
+    agency_codes = dict(m.Agency.objects.values_list("id", "code"))
+    digests = {}
+    for model in demo.TABLE_ORDER:
+        columns = demo.COLUMNS[model]
+        agency = [getattr(model._meta.get_field(c), "related_model", None) is m.Agency for c in columns]
+        rows = [tuple(agency_codes[v] if is_agency and v is not None else v for v, is_agency in zip(row, agency, strict=True))
+                for row in model.objects.order_by("id").values_list(*columns)]
+        digests[model._meta.label] = hashlib.sha256(repr(rows).encode()).hexdigest()
+    return digests
+
+
+def test_the_rows_do_not_depend_on_the_number_of_processes(monkeypatch):
+    import multiprocessing
+
+    pools = []
+    real = multiprocessing.get_context
+
+    def spy(method=None):
+        pools.append(method)
+        return real(method)
+
+    monkeypatch.setattr(demo.multiprocessing, "get_context", spy)
+    seed("--enterprises", "45", "--seed", "21", "--batch", "7", "--processes", "1")
+    one = table_digests()
+    assert pools == []  # one process generates inline
+    seed("--enterprises", "45", "--seed", "21", "--batch", "7", "--processes", "2", "--reset")
+    assert pools == ["fork"]  # two worker processes generated the chunks
+    assert table_digests() == one
+    assert m.Enterprise.objects.count() == 45
+    # Ids are dense across chunks: each chunk starts where the one before ended.
+    ids = list(m.Person.objects.order_by("id").values_list("id", flat=True))
+    assert ids == list(range(ids[0], ids[0] + len(ids)))
+    seed("--enterprises", "45", "--seed", "22", "--batch", "7", "--processes", "2", "--reset")
+    assert table_digests()[m.Enterprise._meta.label] != one[m.Enterprise._meta.label]
+
+
+def test_it_hashes_each_demo_password_once(monkeypatch):
+    from django.contrib.auth import hashers
+
+    demo._password_hash.cache_clear()
+    hashed = []
+
+    def counting(password, *args, **kwargs):
+        hashed.append(password)
+        return hashers.make_password(password, *args, **kwargs)
+
+    monkeypatch.setattr(demo, "make_password", counting)
+    output = seed("--enterprises", str(N), "--seed", "4")
+    # One hash per distinct password, however many logins share it.
+    assert sorted(hashed) == sorted(set(hashed))
+    assert demo.DEMO_PASSWORD in hashed and demo.SUPERUSER[1] in hashed
+    users = get_user_model().objects.filter(username__in=demo.demo_usernames())
+    assert users.count() == len(demo.demo_usernames())
+    for user in users:
+        password = demo.SUPERUSER[1] if user.username == demo.SUPERUSER[0] else demo.DEMO_PASSWORD
+        assert user.check_password(password), user.username
+        assert user.username in output
+    assert get_user_model().objects.get(username="admin").is_superuser

@@ -87,3 +87,25 @@ def test_it_falls_back_to_a_nationwide_national_plan_when_a_region_has_few_firms
     plans = list(Plan.objects.order_by("number").values_list("agency__code", "regions", "state"))
     assert plans == [("SAMR", [], PlanState.PUBLISHED), ("SAMR", [], PlanState.COMMITTED)]
     assert Task.objects.filter(plan__agency=samr).exists()
+
+
+def test_the_draw_teams_every_firm_of_a_large_demo_plan():
+    """More firms drawn than 8 inspectors can take (8 x cap 60 / team 2 = 240): the demo sizes
+    the roster so the draw itself teams every firm, and records all results in one batch."""
+    from inspections.models import Inspector
+    from portal.models import AuditEvent
+
+    beijing = AgencyFactory(code="MR-110000", level="provincial", region_code="110000")
+    shenzhen = AgencyFactory(code="MR-440300", level="municipal", region_code="440300")
+    for index in range(40):
+        EnterpriseFactory(risk_class="ABCD"[index % 4], registration_authority=shenzhen, region_code="440305",
+                          industry="FI"[index % 2])
+    EnterpriseFactory.create_batch(850, risk_class="D", registration_authority=beijing, region_code="110105")
+    seed_demo_data(seed=7, stdout=io.StringIO())
+    revealed = Plan.objects.get(state=PlanState.PUBLISHED)
+    tasks = Task.objects.filter(plan=revealed)
+    assert tasks.count() > 240
+    assert not tasks.filter(inspector_codes="").exists() and not tasks.filter(assigned_manually=True).exists()
+    assert Inspector.objects.filter(agency=beijing).count() > 8
+    assert not tasks.filter(published_at__isnull=True).exists()
+    assert AuditEvent.objects.filter(action="inspections.results.recorded").count() == 2  # two publications

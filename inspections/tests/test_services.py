@@ -540,3 +540,25 @@ def test_a_results_check_names_every_field_it_refuses(setup_plan, today):
     assert set(problem.value.error_dict) == {"completed_on", "findings"}
     task.refresh_from_db()
     assert task.result == ""
+def test_it_records_a_batch_of_results_all_or_none_with_one_audit_event(setup_plan):
+    plan, inspectors, user = drawn(setup_plan, workload_cap=1)
+    assigned = list(Task.objects.filter(plan=plan).exclude(inspector_codes="").order_by("pk"))
+    unassigned = Task.objects.filter(plan=plan, inspector_codes="").first()
+    day = plan.checks_end_on
+    # The rules of task_result_record hold for every task; one bad task records none.
+    with pytest.raises(services.InspectionError) as problem:
+        services.task_results_record(plan=plan, results={assigned[0].pk: (Result.NO_PROBLEM, "", day),
+                                                          unassigned.pk: (Result.NO_PROBLEM, "", day)}, actor=user)
+    assert "without a team" in str(problem.value)
+    with pytest.raises(services.InspectionError):
+        services.task_results_record(plan=plan, results={assigned[0].pk: (Result.CORRECTED, "", day)}, actor=user)
+    assert not Task.objects.filter(plan=plan).exclude(result="").exists()
+    results = {task.pk: (Result.CORRECTED, " 已整改 ", day) for task in assigned}
+    assert services.task_results_record(plan=plan, results=results, actor=user) == len(assigned)
+    recorded = Task.objects.filter(plan=plan, result=Result.CORRECTED)
+    assert set(recorded.values_list("findings", flat=True)) == {"已整改"} and recorded.count() == len(assigned)
+    event = AuditEvent.objects.get(action="inspections.results.recorded")
+    assert event.actor == user and event.payload == {"results": len(assigned), "by_result": {"corrected": len(assigned)}}
+    other = StaffFactory(agency=AgencyFactory(code="MR-OTHER"))
+    with pytest.raises(Exception):  # noqa: B017, PT011 - another agency's staff is refused by portal.access
+        services.task_results_record(plan=plan, results=results, actor=other.user)

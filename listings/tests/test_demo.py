@@ -84,3 +84,36 @@ def test_it_keeps_a_mix_of_active_and_ended_a_grade_taxpayers():
     assert "removed" not in statuses
     # Listed when the annual evaluation is published (April), like the real list.
     assert {entry.listed_on.month for entry in entries} == {4}
+
+
+def test_its_queries_do_not_grow_with_the_entries():
+    """Set-based: the entries, events and objections go in as whole tables, not row by row."""
+    from unittest import mock
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from listings.models import ListEntryEvent
+
+    def queries(enterprises: int) -> tuple[int, int]:
+        savepoint = transaction.savepoint()
+        EnterpriseFactory.create_batch(enterprises)
+        built = []
+        real_init = ListEntry.__init__
+
+        def counting_init(self, *args, **kwargs):
+            built.append(1)
+            real_init(self, *args, **kwargs)
+
+        with CaptureQueriesContext(connection) as captured, mock.patch.object(ListEntry, "__init__", counting_init):
+            seed_demo_data(seed=5, stdout=io.StringIO())
+        assert built == []  # rows, not one model instance per entry
+        entries = ListEntry.objects.count()
+        assert ListEntryEvent.objects.filter(kind="listed").count() == entries
+        transaction.savepoint_rollback(savepoint)
+        return len(captured), entries
+
+    small, small_entries = queries(60)
+    large, large_entries = queries(600)
+    assert large_entries > 3 * small_entries
+    assert large == small

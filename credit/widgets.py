@@ -47,6 +47,11 @@ class EnterprisePicker(AutocompleteSelect):
         attrs["data-placeholder"] = str(_("Name or unified social credit code"))
         return attrs
 
+    @property
+    def media(self):
+        # After the admin's autocomplete.js: names the box while no firm is chosen (picker-name.js).
+        return super().media + forms.Media(js=["admin/js/autocomplete.js", "js/picker-name.js"])
+
     def optgroups(self, name, value, attr=None):
         # A pasted code that failed validation elsewhere on the form is shown as its enterprise.
         parsed = [_pk_or_code(v) for v in value]

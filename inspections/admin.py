@@ -319,6 +319,12 @@ class PlanForm(forms.ModelForm):
             fields["industries"].choices = section_choices()
         if "statuses" in fields:
             fields["statuses"].choices = RegistrationStatus.choices
+        split = getattr(fields.get("entropy_available_at"), "widget", None)
+        if split is not None and len(getattr(split, "widgets", ())) == 2:
+            # The admin's split date/time inputs have no label of their own (axe: label).
+            label = fields["entropy_available_at"].label
+            for widget, part in zip(split.widgets, (_("Date"), _("Time")), strict=True):
+                widget.attrs["aria-label"] = format_lazy("{}: {}", label, part)
         if "items" in fields:
             # The item's name in the reader's language, as on the public pages.
             fields["items"].label_from_instance = lambda item: f"{item.code} {localized_name(item)}"

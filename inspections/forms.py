@@ -19,7 +19,9 @@ class ResultRowForm(forms.Form):
                                choices=[("", _("(not recorded)")), *Result.choices])
     completed_on = forms.DateField(label=_("Completion date"), required=False,
                                    validators=[validate_plausible_date],
-                                   widget=forms.DateInput(attrs={"type": "date"}))
+                                   # ISO, whatever the language: a date input drops any other format,
+                                   # and a recorded date would be lost on the next save.
+                                   widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     findings = forms.CharField(label=_("Findings"), required=False,
                                widget=forms.Textarea(attrs={"rows": 2, "cols": 30}))
     selected = forms.BooleanField(label=_("Select for publication"), required=False)

@@ -192,6 +192,18 @@ def test_the_table_speaks_chinese_by_default(personas):
         assert translation.gettext("Save and publish all recorded results") == "保存并公示全部已录入结果"
 
 
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_recorded_completion_date_is_shown_as_the_date_input_reads_it(personas, today, language):
+    """A date input drops any value not written YYYY-MM-DD: a localized date ("2026年11月16日")
+    was shown empty, so saving the table again lost the recorded date and failed."""
+    plan = plan_with_tasks(personas.agency_a, 1)
+    Task.objects.filter(plan=plan).update(result=Result.NO_PROBLEM, completed_on=today)
+    client = personas.client("staff_a")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    body = client.get(url(plan)).content.decode()
+    assert f'name="rows-0-completed_on" value="{today.isoformat()}"' in body
+
+
 @pytest.mark.parametrize("count", [3, 30])
 def test_the_table_costs_the_same_queries_for_3_or_30_tasks(personas, count):
     plan = plan_with_tasks(personas.agency_a, count)

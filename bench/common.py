@@ -24,6 +24,28 @@ def admin_dsn(url: str) -> tuple[str, str]:
     return base.replace("postgres://", "postgresql://", 1) + "/postgres", name
 
 
+def production_env(database: str, redis: str | None) -> dict[str, str]:
+    """The environment gunicorn serves a benchmark with: bench.settings (the product's settings
+    plus the floor), DEBUG off, a fresh secret key, loopback only, and Redis as broker and cache
+    only when `redis` is named (otherwise the per-process cache, as in production without it)."""
+    import secrets
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DATABASE_URL": database,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "LOG_LEVEL": "ERROR",
+    }
+    env.pop("REDIS_URL", None)
+    if redis:
+        env["REDIS_URL"] = redis
+    return env
+
+
 def machine() -> dict[str, str]:
     mem_kib = 0
     with open("/proc/meminfo", encoding="ascii") as fh:

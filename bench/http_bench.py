@@ -21,7 +21,6 @@ import datetime as dt
 import json
 import os
 import random
-import secrets
 import shutil
 import signal
 import socket
@@ -37,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg  # noqa: E402
 
-from bench.common import ROOT, database_url, load, machine, save  # noqa: E402
+from bench.common import ROOT, database_url, load, machine, production_env, save  # noqa: E402
 
 # wrk reports its own percentiles; the done() hook prints them as one JSON line.
 LUA = """
@@ -228,20 +227,8 @@ def main() -> int:
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DATABASE_URL": url,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
-        "LOG_LEVEL": "ERROR",
-    }
     # The cache is per worker process unless a Redis is named, as in production.
-    env.pop("REDIS_URL", None)
-    if os.environ.get("BENCH_REDIS_URL"):
-        env["REDIS_URL"] = os.environ["BENCH_REDIS_URL"]
+    env = production_env(url, os.environ.get("BENCH_REDIS_URL"))
     python = str(ROOT / ".venv" / "bin" / "python")
     subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     server = subprocess.Popen(

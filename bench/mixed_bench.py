@@ -33,7 +33,6 @@ import argparse
 import datetime as dt
 import os
 import random
-import secrets
 import shutil
 import signal
 import subprocess
@@ -46,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg  # noqa: E402
 
-from bench.common import ROOT, database_url, machine, save  # noqa: E402
+from bench.common import ROOT, database_url, machine, production_env, save  # noqa: E402
 from bench.http_bench import check, free_port, run_wrk, wait_ready  # noqa: E402
 
 FREQUENT_TERMS = ["科技", "北京", "北京市", "网络科技", "环保科技", "有限公司", "贸易", "上海", "信息技术", "科"]
@@ -244,17 +243,7 @@ def main() -> int:
     paths, shares = sample_paths(url, count=args.paths, hot=args.hot, seed=args.seed)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DATABASE_URL": url,
-        "REDIS_URL": redis_url,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
-        "LOG_LEVEL": "ERROR",
-    }
+    env = production_env(url, redis_url)
     python = str(ROOT / ".venv" / "bin" / "python")
     subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "portal.wsgi", "--workers", str(args.workers),

@@ -69,9 +69,6 @@ class EnterpriseField(forms.ModelChoiceField):
             kwargs["help_text"] = PICKER_HELP
         super().__init__(Enterprise.objects.all() if queryset is None else queryset, **kwargs)
 
-    def label_from_instance(self, obj) -> str:
-        return f"{obj.name} ({obj.uscc})"
-
     def to_python(self, value):
         if value in self.empty_values:
             return None

@@ -17,7 +17,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from portal import services
-from portal.models import AuditEvent
+from portal.models import AuditEvent, Notice
 
 
 class _SuperuserReadOnly:
@@ -47,6 +47,18 @@ class AuditEventAdmin(_SuperuserReadOnly, admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = ("created_at", "actor", "actor_label", "action", "object_type", "object_id", "object_repr",
                        "payload")
+    show_full_result_count = False
+
+
+@admin.register(Notice)
+class NoticeAdmin(_SuperuserReadOnly, admin.ModelAdmin):
+    """The e-mails the portal recorded and whether they went out (portal/notices.py)."""
+
+    list_display = ("created_at", "key", "recipient", "sent_at", "attempts", "last_error")
+    list_filter = (("sent_at", admin.EmptyFieldListFilter),)
+    search_fields = ("key", "recipient")
+    date_hierarchy = "created_at"
+    readonly_fields = ("key", "recipient", "subject", "body", "created_at", "sent_at", "attempts", "last_error")
     show_full_result_count = False
 
 

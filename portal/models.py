@@ -55,3 +55,29 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Audit events are append-only")
+
+
+class Notice(models.Model):
+    """One e-mail the portal sends, recorded before it is sent (portal/notices.py).
+
+    `key` says what the e-mail is about ("credit.filing_reminder:2026:30d:<account id>"):
+    it is unique, so a reminder whose task runs twice, or two beat schedulers at once, is
+    recorded once and sent once. `sent_at` stays empty until the mail server took it."""
+
+    key = models.CharField(_("key"), max_length=200, unique=True)
+    recipient = models.CharField(_("recipient"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("e-mail notice")
+        verbose_name_plural = _("e-mail notices")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_at"], name="portal_notice_unsent", condition=models.Q(sent_at=None))]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.recipient}"

@@ -176,6 +176,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 240.0,
         "options": {"expires": 230},
     },
+    # Sends the e-mails a broker or mail-server outage left unsent (portal/notices.py).
+    "portal-notices-retry": {
+        "task": "portal.notices_deliver_pending",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     # Queues again the draws the broker never delivered and those a lost worker left "drawing".
     "inspections-draws-requeue": {
         "task": "inspections.draws_requeue",
@@ -194,6 +200,23 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 5,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+
+# E-mail (portal/notices.py, password reset): printed to the console unless EMAIL_HOST names
+# an SMTP server.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "1")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", "")  # for the file backend (tests of the worker)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@credit-portal.invalid")
+NOTICE_RETRY_MINUTES = int(os.environ.get("NOTICE_RETRY_MINUTES", "10"))
+NOTICE_MAX_ATTEMPTS = int(os.environ.get("NOTICE_MAX_ATTEMPTS", "5"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -105,6 +105,7 @@ def build_world() -> World:
     from listings.models import CreditList
     from listings.tests.factories import MemorandumFactory, make_entry
     from portal.audit import audit_record
+    from portal.models import Notice
     from portal.testing.personas import staff_group
 
     p = build_personas()
@@ -155,6 +156,7 @@ def build_world() -> World:
         "disclosure_order": disclosure_order,
         "plan": committed, "draft_plan": draft, "task": task,
         "auditevent": audit_record(action="portal.matrix.prepared", actor_label="test"),
+        "notice": Notice.objects.create(key="matrix.notice:1", recipient="a@example.cn", subject="s", body="b"),
         "group": staff_group(), "user": p.users["enterprise_b"],
         "intervalschedule": interval,
         "crontabschedule": CrontabSchedule.objects.create(minute="10", hour="0"),
@@ -420,6 +422,7 @@ ADMIN: dict[str, list[AdminRow]] = {
     "axes.accessattempt": [AdminRow("accessattempt", staff_a="D D D D D", staff_b="D D D D D", superuser="O D V O D")],
     "axes.accesslog": [AdminRow("accesslog", staff_a="D D D D D", staff_b="D D D D D", superuser="O D V O D")],
     "portal.auditevent": [AdminRow("auditevent", staff_a="D D D D D", staff_b="D D D D D", superuser="O D V O D")],
+    "portal.notice": [AdminRow("notice", staff_a="D D D D D", staff_b="D D D D D", superuser="O D V O D")],
     "auth.group": [superuser_only("group", deletable=True)],
     "auth.user": [superuser_only("user")],  # deactivated, never deleted (portal.admin.PortalUserAdmin)
     **{f"django_celery_beat.{name}": [superuser_only(name, deletable=True)] for name in [

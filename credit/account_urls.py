@@ -20,4 +20,10 @@ urlpatterns = [
     # Django's LogoutView accepts POST only, so a link or prefetch cannot sign anyone out.
     path("logout/", auth_views.LogoutView.as_view(next_page="/"), name="logout"),
     path("password/", account_views.PasswordChangeView.as_view(), name="password_change"),
+    path("activate/", account_views.activate, name="activate"),
+    path("password-reset/", account_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/sent/", account_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("password-reset/<uidb64>/<token>/", account_views.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
+    path("password-reset/done/", account_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
 ]

@@ -5,6 +5,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -243,6 +244,15 @@ class EnterpriseAccount(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="enterprise_account"
     )
     enterprise = models.ForeignKey(Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="accounts")
+    # A revoked login keeps its row (the audit log names it); its user is deactivated
+    # (credit.services.enterprise_account_revoke).
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("revoked by"), null=True, blank=True, editable=False,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    revoked_reason = models.TextField(_("reason for revocation"), blank=True, editable=False)
 
     class Meta:
         verbose_name = _("enterprise account")
@@ -651,3 +661,64 @@ class PublicationState(models.Model):
 
     def __str__(self) -> str:
         return f"generation {self.generation}"
+
+
+class ActivationCode(models.Model):
+    """A one-time code that lets an enterprise's liaison create a login bound to it
+    (/account/activate/). Only a salted hash is kept (credit.accounts): the plain code is shown
+    once, on the printed letter. Open until it is used, revoked or expired; issuing a new code
+    revokes the enterprise's open ones (credit.services.activation_code_issue)."""
+
+    class RevokedBecause(models.TextChoices):
+        REVOKED = "revoked", _("revoked by staff")
+        REISSUED = "reissued", _("replaced by a new code")
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="activation_codes"
+    )
+    code_salt = models.CharField(_("salt"), max_length=32, editable=False)
+    code_hash = models.CharField(_("code hash"), max_length=64, editable=False)
+    issued_at = models.DateTimeField(_("issued at"), editable=False)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("issued by"), null=True, blank=True, editable=False,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    issued_by_agency = models.ForeignKey(
+        Agency, verbose_name=_("issuing agency"), on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    expires_at = models.DateTimeField(_("expires at"), editable=False)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True, editable=False)
+    account = models.OneToOneField(
+        EnterpriseAccount, verbose_name=_("login created"), null=True, blank=True, editable=False,
+        on_delete=models.PROTECT, related_name="activation_code",
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("revoked by"), null=True, blank=True, editable=False,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    revoked_because = models.CharField(
+        _("revoked because"), max_length=16, choices=RevokedBecause.choices, blank=True, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("activation code")
+        verbose_name_plural = _("activation codes")
+        ordering = ["-issued_at", "-id"]
+        indexes = [models.Index(fields=["enterprise", "-issued_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id}/{self.pk} ({self.issued_at:%Y-%m-%d})"
+
+    def state(self, now=None) -> str:
+        """used, revoked, expired or open."""
+        if self.used_at is not None:
+            return "used"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= (now or timezone.now()):
+            return "expired"
+        return "open"
+
+    def is_open(self, now=None) -> bool:
+        return self.state(now) == "open"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from dateutil.relativedelta import relativedelta
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -271,3 +271,118 @@ def published_record_withdraw(*, record: m.PublishedRecord, actor, reason: str) 
     if isinstance(record, m.AdministrativePenalty):
         penalty_withdrawn.send(sender=m.AdministrativePenalty, penalty=record, reason=record.withdrawal_reason)
     return record
+
+
+# --- Enterprise logins: activation codes, activation, revocation (credit/accounts.py) ---------
+
+ACTIVATION_CODE_REFUSED = _(
+    "Activation code: this code is not valid for this USCC. Check both against your letter; a code "
+    "works once, until the expiry date printed on it, and not after a new letter was issued."
+)
+
+
+def _account_manager(actor, enterprise: m.Enterprise):
+    """The actor's agency if it may manage this enterprise's logins (credit.accounts), else refused."""
+    from credit.accounts import may_manage_accounts
+    from portal.access import who
+
+    agency = who(actor).agency
+    if not may_manage_accounts(agency, enterprise):
+        raise PermissionDenied("Only staff of the registration authority or a national market regulator may do this.")
+    return agency
+
+
+@transaction.atomic
+def activation_code_issue(*, enterprise: m.Enterprise, actor) -> tuple[m.ActivationCode, str]:
+    """Issue a new activation code for `enterprise`; its open codes are revoked (a reissue).
+    Returns the row and the plain code, which is shown once, on the letter, and never stored."""
+    from credit import accounts
+
+    agency = _account_manager(actor, enterprise)
+    m.Enterprise.objects.select_for_update().filter(pk=enterprise.pk).first()  # one issue at a time per enterprise
+    now = timezone.now()
+    open_codes = m.ActivationCode.objects.filter(
+        enterprise=enterprise, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+    )
+    replaced = sorted(open_codes.values_list("pk", flat=True))
+    open_codes.filter(pk__in=replaced).update(
+        revoked_at=now, revoked_by=actor, revoked_because=m.ActivationCode.RevokedBecause.REISSUED
+    )
+    plain = accounts.code_generate()
+    salt = accounts.code_salt()
+    row = m.ActivationCode.objects.create(
+        enterprise=enterprise, code_salt=salt, code_hash=accounts.code_hash(plain, salt), issued_at=now,
+        issued_by=actor, issued_by_agency=agency, expires_at=accounts.code_expiry(now),
+    )
+    audit_record(
+        action="credit.activation_code.reissued" if replaced else "credit.activation_code.issued",
+        actor=actor, obj=row,
+        payload={"enterprise_id": enterprise.pk, "agency_id": agency.pk, "expires_at": row.expires_at.isoformat(),
+                 "revoked_codes": replaced},
+    )
+    return row, plain
+
+
+@transaction.atomic
+def activation_code_revoke(*, code: m.ActivationCode, actor) -> m.ActivationCode:
+    """Revoke an open code (a letter lost or sent to the wrong person)."""
+    _account_manager(actor, code.enterprise)
+    code = m.ActivationCode.objects.select_for_update().get(pk=code.pk)
+    if not code.is_open():
+        raise ValidationError(_("This activation code is no longer open (used, revoked or expired); nothing to revoke."))
+    code.revoked_at = timezone.now()
+    code.revoked_by = actor
+    code.revoked_because = m.ActivationCode.RevokedBecause.REVOKED
+    code.save(update_fields=["revoked_at", "revoked_by", "revoked_because"])
+    audit_record(action="credit.activation_code.revoked", actor=actor, obj=code,
+                 payload={"enterprise_id": code.enterprise_id})
+    return code
+
+
+@transaction.atomic
+def enterprise_account_activate(*, enterprise: m.Enterprise, code: str, username: str, email: str, password: str):
+    """Create a liaison login of `enterprise` with an open activation code, which is used up.
+    The password was validated by the form (Django's validators). Refused alike for a wrong,
+    used, revoked or expired code (ACTIVATION_CODE_REFUSED)."""
+    from django.contrib.auth import get_user_model
+
+    from credit import accounts
+
+    found = accounts.open_code_find(enterprise=enterprise, typed=code)
+    row = m.ActivationCode.objects.select_for_update().filter(pk=found.pk).first() if found else None
+    if row is None or not row.is_open():  # used meanwhile by a concurrent activation
+        raise ValidationError({"code": ACTIVATION_CODE_REFUSED})
+    User = get_user_model()
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": _("User name: this name is taken; choose another.")})
+    user = User(username=username, email=email)
+    user.set_password(password)
+    user.save()
+    account = m.EnterpriseAccount.objects.create(user=user, enterprise=enterprise)
+    row.used_at = timezone.now()
+    row.account = account
+    row.save(update_fields=["used_at", "account"])
+    audit_record(action="credit.enterprise_account.activated", actor=user, obj=account,
+                 payload={"enterprise_id": enterprise.pk, "activation_code_id": row.pk})
+    return user
+
+
+@transaction.atomic
+def enterprise_account_revoke(*, account: m.EnterpriseAccount, actor, reason: str) -> m.EnterpriseAccount:
+    """Revoke a liaison login: its user is deactivated (signed out everywhere), the rows stay."""
+    _account_manager(actor, account.enterprise)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Reason: say why the login is revoked; the enterprise may ask.")})
+    account = m.EnterpriseAccount.objects.select_for_update().select_related("user").get(pk=account.pk)
+    if account.revoked_at is not None:
+        raise ValidationError(_("This login was already revoked."))
+    account.revoked_at = timezone.now()
+    account.revoked_by = actor
+    account.revoked_reason = reason[:1000]
+    account.save(update_fields=["revoked_at", "revoked_by", "revoked_reason"])
+    account.user.is_active = False
+    account.user.save(update_fields=["is_active"])
+    audit_record(action="credit.enterprise_account.revoked", actor=actor, obj=account,
+                 payload={"enterprise_id": account.enterprise_id, "user_id": account.user_id, "reason": account.revoked_reason})
+    return account

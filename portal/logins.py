@@ -6,6 +6,10 @@ user name or address, the right password included, until the cool-off has passed
 the last failure; `lockout_response` says until when. A superuser can release a lock
 earlier (portal.services.login_lock_release, the action in the admin's sign-in
 attempts list).
+
+Activation with a letter's code (/account/activate/) is throttled the same way: a wrong code
+counts as a failure of the user name ``activation:<USCC>`` and of the client address
+(`activation_credentials`), so guessing is locked per USCC and per address.
 """
 
 from __future__ import annotations
@@ -16,6 +20,15 @@ from django.db.models import Max, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+
+# Failed activations (/account/activate/) count under this user name per USCC; Django's user
+# names cannot contain ":", so no sign-in shares it.
+ACTIVATION_USERNAME_PREFIX = "activation:"
+
+
+def activation_credentials(uscc: str) -> dict:
+    """The credentials django-axes counts a failed activation for (with the client address)."""
+    return {"username": f"{ACTIVATION_USERNAME_PREFIX}{uscc}"}
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -51,7 +64,8 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
     """AXES_LOCKOUT_CALLABLE: 429 with the time to try again, in the visitor's language."""
     ends = lockout_ends(request, credentials)
     seconds = max(60, math.ceil((ends - timezone.now()).total_seconds())) if ends else 60
+    activation = str((credentials or {}).get("username", "")).startswith(ACTIVATION_USERNAME_PREFIX)
     response = render(request, "account/locked_out.html",
-                      {"retry_at": ends, "minutes": math.ceil(seconds / 60)}, status=429)
+                      {"retry_at": ends, "minutes": math.ceil(seconds / 60), "activation": activation}, status=429)
     response["Retry-After"] = str(seconds)
     return response

@@ -32,11 +32,12 @@ def login_lock_release(*, username: str = "", ip_address: str = "", actor) -> in
 
 
 @transaction.atomic
-def login_password_change(*, user, password: str) -> None:
-    """Set a login's own new password (already validated by the form); audited without it."""
+def login_password_change(*, user, password: str, via: str = "") -> None:
+    """Set a login's own new password (already validated by the form); audited without it.
+    `via`: "reset" when set through an e-mailed reset link."""
     user.set_password(password)
     user.save(update_fields=["password"])
-    audit_record(action="portal.login.password_changed", actor=user, obj=user, payload={})
+    audit_record(action="portal.login.password_changed", actor=user, obj=user, payload={"via": via} if via else {})
 
 
 @transaction.atomic

@@ -328,3 +328,7 @@ DRAW_PARALLEL_MIN_PAIRS = int(os.environ.get("DRAW_PARALLEL_MIN_PAIRS", "2000000
 # live worker is queued again, and fails visibly after this many starts.
 DRAW_REQUEUE_MINUTES = int(os.environ.get("DRAW_REQUEUE_MINUTES", "2"))
 DRAW_MAX_ATTEMPTS = int(os.environ.get("DRAW_MAX_ATTEMPTS", "3"))
+
+# Enterprise activation codes (credit/accounts.py): days a printed code stays valid; failures
+# at /account/activate/ are throttled by django-axes like sign-ins (per USCC and per address).
+ACTIVATION_CODE_DAYS = int(os.environ.get("ACTIVATION_CODE_DAYS", "30"))

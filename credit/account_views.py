@@ -49,7 +49,7 @@ def activate(request):
     Each wrong code counts as a failed sign-in for the user name ``activation:<USCC>`` and for the
     client address (django-axes, portal/logins.py): after AXES_FAILURE_LIMIT of them the page
     refuses that USCC (from anywhere) and that address, the right code included, and says until when."""
-    form = ActivationForm(request.POST or None)
+    form = ActivationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         form.is_valid()
         if form.code_checkable():

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import hmac
 import itertools
 import multiprocessing
 import os
@@ -946,6 +948,68 @@ def create_enterprise_logins() -> list[Login]:
         m.EnterpriseAccount.objects.create(user=user, enterprise=enterprise)
         logins.append(Login(user.username, DEMO_PASSWORD, f"enterprise: {enterprise.name} ({enterprise.uscc})"))
     return logins
+
+
+@dataclass
+class ActivationLetter:
+    uscc: str
+    code: str  # grouped, as the letter prints it
+    enterprise: str
+
+
+# Demo activation codes are derived from the USCC with this key, so that a later `seed_demo`
+# (already seeded) can print them again; only their salted hashes are stored, as for real codes.
+DEMO_ACTIVATION_KEY = b"credit-portal demo activation letters"
+DEMO_ACTIVATION_LETTERS = 3
+
+
+def demo_activation_code(uscc: str) -> str:
+    from credit.accounts import ALPHABET, CODE_LENGTH
+
+    digest = hmac.new(DEMO_ACTIVATION_KEY, uscc.encode(), hashlib.sha256).digest()
+    return "".join(ALPHABET[byte % len(ALPHABET)] for byte in digest[:CODE_LENGTH])  # 256 = 8 x 32: uniform
+
+
+def create_activation_letters() -> list[ActivationLetter]:
+    """Open activation codes for a few active enterprises without a login, ready to use at
+    /account/activate/ (issued in the name of each one's registration authority)."""
+    from django.utils import timezone
+
+    from credit import accounts
+
+    targets = list(
+        m.Enterprise.objects.filter(status=m.RegistrationStatus.ACTIVE, accounts__isnull=True)
+        .exclude(entity_type=m.EntityType.BRANCH).order_by("id")[:DEMO_ACTIVATION_LETTERS]
+    )
+    now = timezone.now()
+    rows, letters = [], []
+    for enterprise in targets:
+        plain = demo_activation_code(enterprise.uscc)
+        salt = accounts.code_salt()
+        rows.append(m.ActivationCode(
+            enterprise=enterprise, code_salt=salt, code_hash=accounts.code_hash(plain, salt), issued_at=now,
+            issued_by_agency_id=enterprise.registration_authority_id, expires_at=accounts.code_expiry(now),
+        ))
+        letters.append(ActivationLetter(enterprise.uscc, accounts.code_grouped(plain), enterprise.name))
+    m.ActivationCode.objects.bulk_create(rows)
+    return letters
+
+
+def existing_activation_letters() -> list[ActivationLetter]:
+    """The demo's activation letters still open (not used, revoked or expired)."""
+    from django.utils import timezone
+
+    from credit import accounts
+
+    codes = m.ActivationCode.objects.filter(
+        issued_by__isnull=True, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).select_related("enterprise").order_by("enterprise_id")
+    letters = []
+    for row in codes:
+        plain = demo_activation_code(row.enterprise.uscc)
+        if accounts.code_matches(row, plain):
+            letters.append(ActivationLetter(row.enterprise.uscc, accounts.code_grouped(plain), row.enterprise.name))
+    return letters
 
 
 def _start_ids() -> dict[type[models.Model], int]:

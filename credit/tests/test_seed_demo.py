@@ -246,3 +246,23 @@ def test_it_hashes_each_demo_password_once(monkeypatch):
         assert user.check_password(password), user.username
         assert user.username in output
     assert get_user_model().objects.get(username="admin").is_superuser
+
+
+def test_it_prints_activation_letters_that_work_and_prints_them_again():
+    import re
+
+    from django.test import Client
+
+    output = seed("--enterprises", str(N), "--seed", "6")
+    letters = re.findall(r"^  (\w{18})  ([2-9A-HJ-NP-Z]{4}(?:-[2-9A-HJ-NP-Z]{4}){3})  ", output, re.MULTILINE)
+    assert len(letters) == 3
+    assert m.ActivationCode.objects.filter(used_at__isnull=True).count() == 3
+    assert all(code.replace("-", "") not in row.code_hash for _, code in letters for row in m.ActivationCode.objects.all())
+    uscc, code = letters[0]
+    assert letters[0] in re.findall(r"^  (\w{18})  (\S+)  ", seed(), re.MULTILINE)  # already seeded: shown again
+    response = Client().post("/account/activate/", {
+        "uscc": uscc, "code": code, "username": "demo-liaison", "email": "liaison@example.cn",
+        "password1": "correct horse battery staple", "password2": "correct horse battery staple"})
+    assert response.status_code == 302
+    again = re.findall(r"^  (\w{18})  (\S+)  ", seed(), re.MULTILINE)
+    assert (uscc, code) not in again and len(again) == 2  # a used letter is not offered again

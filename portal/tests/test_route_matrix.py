@@ -313,6 +313,28 @@ ROWS: dict[str, list[Case]] = {
     # Any signed-in login may change its own password (an empty POST is a form error, 200).
     "account/password/": [Case(lambda w: "/account/password/", GET=(LOGIN, *(200,) * 7), POST=(LOGIN, *(200,) * 7))],
     "account/logout/": [Case(lambda w: "/account/logout/", GET=METHOD_NOT_ALLOWED, POST=each(REDIRECT))],
+    # Activation with a letter's code and the password reset: public forms (an empty POST is a form error).
+    "account/activate/": [Case(lambda w: "/account/activate/", GET=PUBLIC, POST=PUBLIC)],
+    "account/password-reset/": [Case(lambda w: "/account/password-reset/", GET=PUBLIC, POST=PUBLIC,
+                                     data={"email": ""})],
+    "account/password-reset/sent/": [Case(lambda w: "/account/password-reset/sent/", GET=PUBLIC)],
+    # A link that does not check out is a page that says so.
+    "account/password-reset/<uidb64>/<token>/": [Case(lambda w: "/account/password-reset/MQ/no-such-token/",
+                                                      GET=PUBLIC, POST=PUBLIC)],
+    "account/password-reset/done/": [Case(lambda w: "/account/password-reset/done/", GET=PUBLIC)],
+    # Enterprise logins (credit.accounts.may_manage_accounts): the registration authority's staff (A for
+    # firm A) and a national market regulator's (B, for every firm); another bureau's staff get 404.
+    "staff/enterprises/accounts/": [Case(lambda w: "/staff/enterprises/accounts/", GET=STAFF_PAGE_OF_OWN,
+                                         HEAD=STAFF_PAGE_OF_OWN)],
+    "staff/enterprises/<str:uscc>/accounts/": [
+        # A revocation without its reason: the page with the error, nothing changed.
+        Case(lambda w: f"/staff/enterprises/{w.enterprise.uscc}/accounts/", GET=STAFF_PAGE_OF_B, HEAD=STAFF_PAGE_OF_B,
+             POST=STAFF_PAGE_OF_B, data={"action": "revoke_login", "account": "1"}),
+        Case(lambda w: f"/staff/enterprises/{w.p.firm_a.uscc}/accounts/", GET=STAFF_PAGE_OF_OWN),
+        Case(lambda w: f"/staff/enterprises/{w.p.firm_a.uscc}/accounts/", POST=(LOGIN, 403, 403, 400, 400, 403, 403, 403),
+             data={"action": "no-such-action"}),
+        Case(lambda w: "/staff/enterprises/91110000600037341X/accounts/", GET=(LOGIN, 403, 403, 404, 404, 403, 403, 403)),
+    ],
     "admin/": [Case(lambda w: "/admin/", GET=ADMIN_STAFF)],
     "admin/login/": [Case(lambda w: "/admin/login/", GET=(200, 200, 200, *(REDIRECT,) * 5), POST=PUBLIC,
                           data={"username": "nobody", "password": "wrong"})],

@@ -43,6 +43,7 @@ class Command(BaseCommand):
                     "Demo data is already loaded; nothing changed. Use --reset to remove it and load again."
                 )
                 self._print_logins(demo.existing_logins())
+                self._print_letters(demo.existing_activation_letters())
                 return
             self.stdout.write("Removing the existing demo data ...")
             demo.reset()
@@ -57,6 +58,7 @@ class Command(BaseCommand):
         bar.close()
         with transaction.atomic():
             logins += demo.create_enterprise_logins()
+            letters = demo.create_activation_letters()
             demo.record_seed(enterprises=enterprises, seed=seed, counts=counts)
         elapsed = time.monotonic() - started
         total = sum(counts.values())
@@ -75,6 +77,14 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo loaded in {time.monotonic() - started:.1f} s in all.")
 
         self._print_logins(logins)
+        self._print_letters(letters)
+
+    def _print_letters(self, letters):
+        if not letters:
+            return
+        self.stdout.write("\nDemo activation letters (a new enterprise login at /account/activate/: USCC + code):")
+        for letter in letters:
+            self.stdout.write(f"  {letter.uscc}  {letter.code}  {letter.enterprise}")
 
     def _print_logins(self, logins):
         if not logins:

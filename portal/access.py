@@ -130,7 +130,7 @@ def who(subject) -> Principal:
         principal = Principal(Kind.SUPERUSER, user.pk, agency=agency)
     elif agency is not None:
         principal = Principal(Kind.AGENCY_STAFF, user.pk, agency=agency)
-    elif account is not None:
+    elif account is not None and account.revoked_at is None:  # a revoked login acts for no enterprise
         principal = Principal(Kind.ENTERPRISE, user.pk, enterprise=account.enterprise)
     elif user.is_staff:
         principal = Principal(Kind.STAFF_WITHOUT_AGENCY, user.pk)

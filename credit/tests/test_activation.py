@@ -467,3 +467,14 @@ def test_the_login_page_links_reset_and_activation():
     body = Client(HTTP_ACCEPT_LANGUAGE="en").get("/account/login/").content.decode()
     assert 'href="/account/password-reset/"' in body and 'href="/account/activate/"' in body
 
+
+
+def test_a_revoked_login_reactivated_by_hand_acts_for_no_enterprise(personas, client_as):
+    liaison = personas.users["enterprise_a"]
+    services.enterprise_account_revoke(account=liaison.enterprise_account, actor=personas.users["staff_a"], reason="x")
+    liaison.refresh_from_db()
+    liaison.is_active = True  # say, a superuser's change in the admin
+    liaison.save()
+    client = Client()
+    client.force_login(liaison)
+    assert client.get("/account/").status_code == 403

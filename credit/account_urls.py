@@ -6,7 +6,7 @@ Agency staff keep the admin's own login at /admin/login/.
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from credit import account_views, views
+from credit import account_views, disclosure_views, views
 
 app_name = "account"
 
@@ -20,4 +20,11 @@ urlpatterns = [
     # Django's LogoutView accepts POST only, so a link or prefetch cannot sign anyone out.
     path("logout/", auth_views.LogoutView.as_view(next_page="/"), name="logout"),
     path("password/", account_views.PasswordChangeView.as_view(), name="password_change"),
+]
+
+# Instant disclosures (credit/disclosure_views.py).
+urlpatterns += [
+    path("disclosures/", disclosure_views.disclosure_list, name="disclosures"),
+    path("disclosures/new/<slug:kind>/", disclosure_views.disclosure_new, name="disclosure_new"),
+    path("disclosures/<int:pk>/correct/", disclosure_views.disclosure_correct, name="disclosure_correct"),
 ]

@@ -333,6 +333,9 @@ def _from_json(field: models.Field, value: Any) -> Any:
         return number.quantize(decimal.Decimal(1).scaleb(-field.decimal_places)) if field.decimal_places else number
     if isinstance(field, models.BooleanField):
         return bool(value)
+    if isinstance(field, models.JSONField):
+        # SQLite's json_object passes a JSON column on as its text; PostgreSQL nests it.
+        return json.loads(value) if isinstance(value, str) else value
     return field.to_python(value)
 
 

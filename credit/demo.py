@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
+import json
 import multiprocessing
 import os
 import random
@@ -150,7 +151,8 @@ COLUMNS: dict[type[models.Model], tuple[str, ...]] = {
     m.AnnualReport: ("id", "enterprise_id", "year", "version", "submitted_at", "published_at", "report_public",
                      "operating_status", "address", "postcode", "phone", "email", "headcount", "total_assets",
                      "total_liabilities", "total_revenue", "net_profit", "total_tax"),
-    m.InstantDisclosure: ("id", "enterprise_id", "kind", "summary", "fact_date", "published_at"),
+    m.InstantDisclosure: ("id", "enterprise_id", "kind", "summary", "fact_date", "published_at", "original_id",
+                          "version", "details"),
     m.CommitmentLetter: ("id", "enterprise_id", "kind", "title", "text", "signed_on", "published_at"),
 }
 # Parents first, so that foreign keys always point at rows already written.
@@ -321,6 +323,35 @@ class Generator:
         return pk
 
     # --- the enterprise and its records ---
+
+    def _disclosures(self, t, eid: int, kind: str, day: int, delay: int, summary: str, holder: str, amount: int,
+                     ratio: int) -> None:
+        """An instant disclosure (on time, or about one in four late: published 30-120 days after
+        the fact, past the 20 working days), its kind's structured fields, and now and then a
+        correction. Its own random stream, so that the enterprise's other rows stay as they were."""
+        own = _FastRandom(f"disclosure|{self.seed}|{eid}|{day}")
+        if own.random() < 0.25:
+            delay = own.randint(30, 120)
+        published = min(day + delay, self.span - 1)
+        fact = self.days[day]
+        if kind == "capital":
+            details = {"shareholder": holder, "subscribed_amount": str(amount * 2), "paid_amount": str(amount),
+                       "contributed_on": fact, "form": "money"}
+        else:
+            details = {"shareholder": holder, "ratio_before": str(ratio + 10), "ratio_after": "10",
+                       "changed_on": fact}
+        first = self._id(m.InstantDisclosure)
+        rows = t[m.InstantDisclosure].rows
+        rows.append((first, eid, kind, summary, fact, self._ts(published), None, 1, json.dumps(details)))
+        if own.random() < 0.15 and published + 10 < self.span:  # a correction: a new version, both public
+            corrected = dict(details)
+            if kind == "capital":
+                corrected["paid_amount"] = str(amount * 2)
+                text = summary.replace(f"{amount}万元", f"{amount * 2}万元")
+            else:
+                text = summary + "（更正：转让比例以本版本为准。）"
+            rows.append((self._id(m.InstantDisclosure), eid, kind, text, fact,
+                         self._ts(published + own.randint(3, 60)), first, 2, json.dumps(corrected)))
 
     def chunk(self, index: int, count: int) -> dict[type[models.Model], Table]:
         """The rows of chunk `index` (`count` enterprises), with local ids from 0 in every table."""
@@ -557,11 +588,14 @@ class Generator:
             if shares and rng.random() < 0.1:
                 day = min(est + rng.randint(30, 3000), self.span - 1)
                 kind = rng.choice(("capital", "capital", "equity_transfer"))
-                summary = (f"股东{shares[0][1]}实缴出资{rng.randint(1, 100) * 5}万元，出资方式：货币。" if kind == "capital"
-                           else f"股东{shares[0][1]}将所持{rng.randint(5, 50)}%股权转让给{rng.choice(self.surnames)}"
-                                f"{rng.choice(self.given)}。")
-                t[m.InstantDisclosure].rows.append((self._id(m.InstantDisclosure), eid, kind, summary,
-                                                    self._day(day), self._ts(day + rng.randint(1, 25))))
+                if kind == "capital":
+                    amount, ratio = rng.randint(1, 100) * 5, 0
+                    summary = f"股东{shares[0][1]}实缴出资{amount}万元，出资方式：货币。"
+                else:
+                    amount, ratio = 0, rng.randint(5, 50)
+                    summary = (f"股东{shares[0][1]}将所持{ratio}%股权转让给{rng.choice(self.surnames)}"
+                               f"{rng.choice(self.given)}。")
+                self._disclosures(t, eid, kind, day, rng.randint(1, 25), summary, shares[0][1], amount, ratio)
 
             if rng.random() < 0.15:
                 kind, title, text = rng.choice(COMMITMENT_TEXTS)

@@ -5,6 +5,7 @@ deadlines and late marks, a new disclosure of one of the five kinds, and a corre
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -42,6 +43,7 @@ def _form_errors_from(form: InstantDisclosureForm, error: ValidationError) -> No
 
 
 @never_cache
+@login_required
 def disclosure_list(request: HttpRequest) -> HttpResponse:
     principal, refused = _enterprise_only(request)
     if refused:
@@ -54,6 +56,7 @@ def disclosure_list(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@login_required
 def disclosure_new(request: HttpRequest, kind: str) -> HttpResponse:
     principal, refused = _enterprise_only(request)
     if refused:
@@ -79,12 +82,13 @@ def disclosure_new(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @never_cache
+@login_required
 def disclosure_correct(request: HttpRequest, pk: int) -> HttpResponse:
     principal, refused = _enterprise_only(request)
     if refused:
         return refused
     disclosure = access.owned_or_404(
-        principal, InstantDisclosure.objects.filter(pk=pk).first(), enterprise_path="enterprise_id"
+        principal, InstantDisclosure.objects.filter(pk=pk).first(), enterprise_path="enterprise"
     )
     first_id = disclosure.original_id or disclosure.pk
     # The form starts from the version in force, whichever version the link named.

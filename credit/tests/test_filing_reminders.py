@@ -14,8 +14,16 @@ from credit.reminders import filing_reminder_due, filing_reminders_queue
 from credit.tasks import filing_reminders_queue_task
 from credit.tests import factories as f
 from portal.models import Notice
+from portal.testing.tasks import tasks_in_process
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process():
+    # The services run configures a broker; the tasks these tests hand over still run here.
+    with tasks_in_process():
+        yield
 
 
 def at(clock, day: dt.date) -> None:

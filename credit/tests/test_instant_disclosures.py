@@ -300,3 +300,30 @@ def test_the_disclosure_list_costs_the_same_queries_for_1_and_30(count, django_a
     body = response.content.decode()
     assert body.count('/correct/"') == count  # one "correct" link per disclosure, on its version in force
     assert body.count("更正-") == len(range(0, count, 3))
+
+
+def test_a_published_disclosure_shows_in_the_cached_file_at_once(today):
+    account, client = liaison_client()
+    public = english()
+    url = account.enterprise.get_absolute_url()
+    assert "首次披露内容" not in public.get(url).content.decode()  # now cached for anonymous visitors
+    fact = today - dt.timedelta(days=1)
+    client.post("/account/disclosures/new/capital/", form_data(fact, summary="首次披露内容"))
+    assert "首次披露内容" in public.get(url).content.decode()  # the file's version moved on
+    first = InstantDisclosure.objects.get(enterprise=account.enterprise)
+    client.post(f"/account/disclosures/{first.pk}/correct/", form_data(fact, summary="更正披露内容"))
+    body = public.get(url).content.decode()
+    assert "首次披露内容" in body and "更正披露内容" in body
+
+
+def test_the_pages_speak_chinese(today):
+    account, _ = liaison_client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(account.user)
+    fact = today - dt.timedelta(days=60)
+    disclosures.instant_disclosure_publish(enterprise=account.enterprise, kind=Kind.CAPITAL, fact_date=fact,
+                                           summary="迟报", details=capital(fact))
+    body = client.get("/account/disclosures/").content.decode()
+    assert "逾期公示" in body and "实缴出资额（万元）" in body and "已公示的即时信息" in body
+    form = client.post("/account/disclosures/new/capital/", form_data(fact, paid_amount="-5")).content.decode()
+    assert "实缴出资额（万元）：不能为负数。" in form

@@ -57,6 +57,7 @@ class Command(BaseCommand):
         bar.close()
         with transaction.atomic():
             logins += demo.create_enterprise_logins()
+            demo.create_login_disclosures()
             demo.record_seed(enterprises=enterprises, seed=seed, counts=counts)
         elapsed = time.monotonic() - started
         total = sum(counts.values())

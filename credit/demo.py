@@ -984,30 +984,35 @@ def create_enterprise_logins() -> list[Login]:
 
 def create_login_disclosures() -> int:
     """Instant disclosures of the enterprises the demo logins act for, so that /account/ shows
-    one on time, one late and a correction: the generated ones are spread at random."""
-    rows = []
+    one on time, one late and a correction: the generated ones are spread at random. Written
+    with ids after the table's largest, so that the rows are the same however often the demo
+    is reset (SQLite does not restart its sequences)."""
+    accounts = list(m.EnterpriseAccount.objects.filter(user__username__startswith="enterprise")
+                    .select_related("enterprise").order_by("user__username"))
+    ids = iter(next_ids(m.InstantDisclosure, 3 * len(accounts)))
     reference = dt.datetime.combine(REFERENCE_DATE, dt.time(2), tzinfo=dt.UTC)
-    for account in m.EnterpriseAccount.objects.filter(user__username__startswith="enterprise").select_related(
-        "enterprise"
-    ).order_by("id"):
-        on_time_fact = REFERENCE_DATE - dt.timedelta(days=10)
-        late_fact = REFERENCE_DATE - dt.timedelta(days=75)
-        licence = {"number": f"JY{account.enterprise.uscc[-8:]}", "name": "食品经营许可证",
-                   "valid_from": on_time_fact.isoformat(), "valid_to": "", "authority": "市场监督管理局",
-                   "content": "预包装食品销售"}
-        capital = {"shareholder": account.enterprise.legal_representative_name or "股东", "subscribed_amount": "100",
+    on_time_fact, late_fact = REFERENCE_DATE - dt.timedelta(days=10), REFERENCE_DATE - dt.timedelta(days=75)
+    rows = []
+    for account in accounts:
+        enterprise = account.enterprise
+        licence = {"number": f"JY{enterprise.uscc[-8:]}", "name": "食品经营许可证", "valid_from": on_time_fact.isoformat(),
+                   "valid_to": "", "authority": "市场监督管理局", "content": "预包装食品销售"}
+        capital = {"shareholder": enterprise.legal_representative_name or "股东", "subscribed_amount": "100",
                    "paid_amount": "40", "contributed_on": late_fact.isoformat(), "form": "money"}
-        rows.append(m.InstantDisclosure(enterprise=account.enterprise, kind="licence", summary="取得食品经营许可证。",
+        rows.append(m.InstantDisclosure(pk=next(ids), enterprise=enterprise, kind="licence", summary="取得食品经营许可证。",
                                         fact_date=on_time_fact, published_at=reference - dt.timedelta(days=3),
                                         details=licence))
-        first = m.InstantDisclosure.objects.create(
-            enterprise=account.enterprise, kind="capital", summary="股东实缴出资40万元，出资方式：货币。",
-            fact_date=late_fact, published_at=reference - dt.timedelta(days=20), details=capital)
-        rows.append(m.InstantDisclosure(enterprise=account.enterprise, kind="capital", original=first, version=2,
+        first = m.InstantDisclosure(pk=next(ids), enterprise=enterprise, kind="capital",
+                                    summary="股东实缴出资40万元，出资方式：货币。", fact_date=late_fact,
+                                    published_at=reference - dt.timedelta(days=20), details=capital)
+        rows.append(first)
+        rows.append(m.InstantDisclosure(pk=next(ids), enterprise=enterprise, kind="capital", original=first, version=2,
                                         summary="股东实缴出资50万元，出资方式：货币（更正）。", fact_date=late_fact,
                                         published_at=reference - dt.timedelta(days=5),
                                         details={**capital, "paid_amount": "50"}))
     m.InstantDisclosure.objects.bulk_create(rows)
+    with connection.cursor() as cursor:
+        sequences_reset(cursor, [m.InstantDisclosure])
     return len(rows)
 
 

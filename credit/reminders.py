@@ -8,9 +8,9 @@ credit.filing (non_filers); who receives is credit.liaisons. Each e-mail has a u
 `credit.filing_reminder:<year>:<30|7>:<user id>`, recorded before sending (portal.notices): a
 second run, or a second beat, records and sends nothing more.
 
-Set-based: one SELECT of the liaisons not yet reminded (the already-recorded keys are excluded in
-the query), and per thousand recipients one INSERT and one SELECT of the new ids, whatever the
-number of enterprises.
+Set-based: one INSERT ... SELECT of the liaisons not yet reminded (the keys already recorded are
+left out in the query, and ON CONFLICT covers a run at the same moment), returning the new ids,
+whatever the number of enterprises.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import CharField, Exists, OuterRef, Value
-from django.db.models.functions import Cast, Concat
+from django.db import connection, transaction
+from django.db.models import CharField, Exists, F, OuterRef, Value
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
@@ -34,7 +34,6 @@ from portal.notices import notices_hand_over
 
 # (code, first day: days before 30 June, last day: days before 30 June)
 WINDOWS = (("30", 30, 8), ("7", 7, 0))
-INSERT_BATCH = 1000
 LANGUAGES = ("zh-hans", "en")  # the liaison's language is unknown: Chinese first, then English
 
 
@@ -61,14 +60,20 @@ def filing_reminder_due(today: dt.date) -> ReminderDue | None:
     return None
 
 
+# Stand for each row's values in the texts; replaced in SQL (the code first: a name may hold anything).
+NAME, NAME_EN, USCC = "{name}", "{name_en}", "{uscc}"
+
+
 def _texts(due: ReminderDue) -> tuple[str, str]:
-    """(subject, body) with %(name)s, %(uscc)s left in, in both languages."""
+    """(subject, body) in both languages, with NAME (NAME_EN in English) and USCC left for each
+    enterprise's values."""
     subjects, bodies = [], []
     for language in LANGUAGES:
         with translation.override(language):
             values = {
                 "year": due.year, "deadline": date_format(due.deadline), "days": due.days_left,
-                "url": f"{settings.SITE_URL}/account/", "name": "%(name)s", "uscc": "%(uscc)s",
+                "url": f"{settings.SITE_URL}/account/", "name": NAME_EN if language == "en" else NAME,
+                "uscc": USCC,
             }
             subjects.append(gettext("Annual report %(year)s not filed: due by %(deadline)s") % values)
             bodies.append((
@@ -87,41 +92,42 @@ def _texts(due: ReminderDue) -> tuple[str, str]:
 
 
 def _recipients(due: ReminderDue):
-    """(user id, e-mail, enterprise name, USCC) of every active liaison of a non-filer not yet reminded."""
+    """(key, e-mail, enterprise name, USCC) of every active liaison of a non-filer not yet reminded."""
     return (
         EnterpriseAccount.objects.filter(active_liaison_q(), enterprise__in=non_filers(due.year).values("pk"))
-        .annotate(notice_key=Concat(Value(due.key_prefix), Cast("user_id", CharField())))
+        .annotate(notice_key=Concat(Value(due.key_prefix), Cast("user_id", CharField())), email=F("user__email"),
+                  name=F("enterprise__name"), uscc=F("enterprise__uscc"),
+                  # The English text names the English name where there is one (portal.i18n's rule).
+                  name_en=Coalesce(NullIf("enterprise__name_en", Value("")), "enterprise__name"))
         .exclude(Exists(Notice.objects.filter(key=OuterRef("notice_key"))))
-        .order_by("user_id")
-        .values_list("user_id", "user__email", "enterprise__name", "enterprise__uscc")
+        .order_by()
+        .values_list("notice_key", "email", "name", "uscc", "name_en")
     )
 
 
 @transaction.atomic
 def filing_reminders_queue(*, today: dt.date | None = None) -> int:
-    """Record today's filing reminder for every liaison not reminded yet and hand them to delivery;
-    the number recorded (0 outside the windows, and on a second run)."""
+    """Record today's filing reminder for every liaison not reminded yet, in one INSERT ... SELECT,
+    and hand them to delivery; the number recorded (0 outside the windows, and on a second run)."""
     due = filing_reminder_due(today or timezone.localdate())
     if due is None:
         return 0
     subject, body = _texts(due)
-    recorded = 0
-    batch: list[Notice] = []
-
-    def flush() -> int:
-        keys = [notice.key for notice in batch]
-        Notice.objects.bulk_create(batch, ignore_conflicts=True)
-        ids = list(Notice.objects.filter(key__in=keys, sent_at=None).values_list("pk", flat=True))
-        notices_hand_over(ids)
-        batch.clear()
-        return len(ids)
-
-    for user_id, email, name, uscc in _recipients(due).iterator(chunk_size=INSERT_BATCH):
-        names = {"name": name, "uscc": uscc}
-        batch.append(Notice(key=f"{due.key_prefix}{user_id}", recipient=email, subject=subject % names,
-                            body=body % names))
-        if len(batch) >= INSERT_BATCH:
-            recorded += flush()
-    if batch:
-        recorded += flush()
-    return recorded
+    select_sql, select_params = _recipients(due).query.sql_with_params()
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(c) for c in ("key", "recipient", "subject", "body", "created_at", "attempts", "last_error"))
+    text = "REPLACE(REPLACE(REPLACE(%s, %s, r.uscc), %s, r.name_en), %s, r.name)"
+    # WHERE true: SQLite would read ON CONFLICT as part of the SELECT's join otherwise.
+    sql = (
+        f"INSERT INTO {qn(Notice._meta.db_table)} ({columns}) "  # noqa: S608 - identifiers quoted, values bound
+        f"SELECT r.notice_key, r.email, {text}, {text}, %s, 0, '' "
+        f"FROM ({select_sql}) AS r WHERE true "
+        f"ON CONFLICT ({qn('key')}) DO NOTHING RETURNING {qn('id')}"
+    )
+    created_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    params = (subject, USCC, NAME_EN, NAME, body, USCC, NAME_EN, NAME, created_at, *select_params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = [row[0] for row in cursor.fetchall()]
+    notices_hand_over(ids)
+    return len(ids)

@@ -38,7 +38,12 @@ class InstantDisclosureForm(forms.Form):
                                         else forms.TextInput())
             if spec.type == "text":
                 field.widget.attrs["maxlength"] = str(spec.max_length)
-            field.detail_required = spec.required  # the template marks it
+            if spec.required:
+                # Required by the service's check, not by the browser: a partial form still reaches the
+                # server and comes back with every field's rule at once.
+                field.widget.attrs["aria-required"] = "true"
+            else:
+                field.help_text = _("Optional: leave empty when there is no end date.")
             self.fields[spec.name] = field
 
     @property

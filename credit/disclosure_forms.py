@@ -59,7 +59,8 @@ class InstantDisclosureForm(forms.Form):
             # A missing or malformed date has its own error already; the other fields are still checked.
             disclosures.instant_disclosure_check(
                 kind=self.kind, fact_date=cleaned.get("fact_date") or timezone.localdate(),
-                summary=cleaned.get("summary", "x"),
+                # A missing summary has the form's own error already: not reported twice.
+                summary=cleaned.get("summary", "-"),
                 details=self.details(), today=timezone.localdate(),
             )
         except ValidationError as error:

@@ -133,7 +133,7 @@ def _clean_value(field: DetailField, raw: Any, today: dt.date):
             raise _field_error(field, field.name, _("%(field)s: at most 12 digits and 4 decimals."), "digits")
         return str(number)
     if field.type == "date":
-        day = raw if isinstance(raw, dt.date) else parse_date(str(raw)) if _looks_like_date(raw) else None
+        day = raw if isinstance(raw, dt.date) else _date_or_none(str(raw))
         if day is None:
             raise _field_error(field, field.name, _("%(field)s: enter a real date as YYYY-MM-DD."), "invalid")
         try:
@@ -152,11 +152,11 @@ def _clean_value(field: DetailField, raw: Any, today: dt.date):
     raise ValueError(f"unknown detail field type {field.type!r}")
 
 
-def _looks_like_date(raw: Any) -> bool:
+def _date_or_none(raw: str) -> dt.date | None:
     try:
-        return parse_date(str(raw)) is not None
+        return parse_date(raw)
     except ValueError:  # well formed but not a calendar day (2026-02-30)
-        return False
+        return None
 
 
 def details_clean(*, kind: str, details: dict[str, Any], today: dt.date | None = None) -> dict[str, str]:

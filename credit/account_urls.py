@@ -6,7 +6,7 @@ Agency staff keep the admin's own login at /admin/login/.
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from credit import account_views, views
+from credit import account_views, disclosure_views, views
 
 app_name = "account"
 
@@ -26,4 +26,11 @@ urlpatterns = [
     path("password-reset/<uidb64>/<token>/", account_views.PasswordResetConfirmView.as_view(),
          name="password_reset_confirm"),
     path("password-reset/done/", account_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+]
+
+# Instant disclosures (credit/disclosure_views.py).
+urlpatterns += [
+    path("disclosures/", disclosure_views.disclosure_list, name="disclosures"),
+    path("disclosures/new/<slug:kind>/", disclosure_views.disclosure_new, name="disclosure_new"),
+    path("disclosures/<int:pk>/correct/", disclosure_views.disclosure_correct, name="disclosure_correct"),
 ]

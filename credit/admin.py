@@ -435,8 +435,9 @@ class AnnualReportAdmin(EnterpriseInformationAdmin):
 
 @admin.register(m.InstantDisclosure)
 class InstantDisclosureAdmin(EnterpriseInformationAdmin):
-    list_display = ("enterprise", "kind", "fact_date", "published_at")
+    list_display = ("enterprise", "kind", "fact_date", "published_at", "version")
     list_filter = ("kind",)
+    raw_id_fields = ("original",)  # a select of every disclosure would not load
 
 
 @admin.register(m.CommitmentLetter)

@@ -17,6 +17,7 @@ import functools
 import hashlib
 import hmac
 import itertools
+import json
 import multiprocessing
 import os
 import random
@@ -152,7 +153,8 @@ COLUMNS: dict[type[models.Model], tuple[str, ...]] = {
     m.AnnualReport: ("id", "enterprise_id", "year", "version", "submitted_at", "published_at", "report_public",
                      "operating_status", "address", "postcode", "phone", "email", "headcount", "total_assets",
                      "total_liabilities", "total_revenue", "net_profit", "total_tax"),
-    m.InstantDisclosure: ("id", "enterprise_id", "kind", "summary", "fact_date", "published_at"),
+    m.InstantDisclosure: ("id", "enterprise_id", "kind", "summary", "fact_date", "published_at", "original_id",
+                          "version", "details"),
     m.CommitmentLetter: ("id", "enterprise_id", "kind", "title", "text", "signed_on", "published_at"),
 }
 # Parents first, so that foreign keys always point at rows already written.
@@ -323,6 +325,35 @@ class Generator:
         return pk
 
     # --- the enterprise and its records ---
+
+    def _disclosures(self, t, eid: int, kind: str, day: int, delay: int, summary: str, holder: str, amount: int,
+                     ratio: int) -> None:
+        """An instant disclosure (on time, or about one in four late: published 30-120 days after
+        the fact, past the 20 working days), its kind's structured fields, and now and then a
+        correction. Its own random stream, so that the enterprise's other rows stay as they were."""
+        own = _FastRandom(f"disclosure|{self.seed}|{eid}|{day}")
+        if own.random() < 0.25:
+            delay = own.randint(30, 120)
+        published = min(day + delay, self.span - 1)
+        fact = self.days[day]
+        if kind == "capital":
+            details = {"shareholder": holder, "subscribed_amount": str(amount * 2), "paid_amount": str(amount),
+                       "contributed_on": fact, "form": "money"}
+        else:
+            details = {"shareholder": holder, "ratio_before": str(ratio + 10), "ratio_after": "10",
+                       "changed_on": fact}
+        first = self._id(m.InstantDisclosure)
+        rows = t[m.InstantDisclosure].rows
+        rows.append((first, eid, kind, summary, fact, self._ts(published), None, 1, json.dumps(details)))
+        if own.random() < 0.15 and published + 10 < self.span:  # a correction: a new version, both public
+            corrected = dict(details)
+            if kind == "capital":
+                corrected["paid_amount"] = str(amount * 2)
+                text = summary.replace(f"{amount}万元", f"{amount * 2}万元")
+            else:
+                text = summary + "（更正：转让比例以本版本为准。）"
+            rows.append((self._id(m.InstantDisclosure), eid, kind, text, fact,
+                         self._ts(published + own.randint(3, 60)), first, 2, json.dumps(corrected)))
 
     def chunk(self, index: int, count: int) -> dict[type[models.Model], Table]:
         """The rows of chunk `index` (`count` enterprises), with local ids from 0 in every table."""
@@ -559,11 +590,14 @@ class Generator:
             if shares and rng.random() < 0.1:
                 day = min(est + rng.randint(30, 3000), self.span - 1)
                 kind = rng.choice(("capital", "capital", "equity_transfer"))
-                summary = (f"股东{shares[0][1]}实缴出资{rng.randint(1, 100) * 5}万元，出资方式：货币。" if kind == "capital"
-                           else f"股东{shares[0][1]}将所持{rng.randint(5, 50)}%股权转让给{rng.choice(self.surnames)}"
-                                f"{rng.choice(self.given)}。")
-                t[m.InstantDisclosure].rows.append((self._id(m.InstantDisclosure), eid, kind, summary,
-                                                    self._day(day), self._ts(day + rng.randint(1, 25))))
+                if kind == "capital":
+                    amount, ratio = rng.randint(1, 100) * 5, 0
+                    summary = f"股东{shares[0][1]}实缴出资{amount}万元，出资方式：货币。"
+                else:
+                    amount, ratio = 0, rng.randint(5, 50)
+                    summary = (f"股东{shares[0][1]}将所持{ratio}%股权转让给{rng.choice(self.surnames)}"
+                               f"{rng.choice(self.given)}。")
+                self._disclosures(t, eid, kind, day, rng.randint(1, 25), summary, shares[0][1], amount, ratio)
 
             if rng.random() < 0.15:
                 kind, title, text = rng.choice(COMMITMENT_TEXTS)
@@ -1010,6 +1044,38 @@ def existing_activation_letters() -> list[ActivationLetter]:
         if accounts.code_matches(row, plain):
             letters.append(ActivationLetter(row.enterprise.uscc, accounts.code_grouped(plain), row.enterprise.name))
     return letters
+def create_login_disclosures() -> int:
+    """Instant disclosures of the enterprises the demo logins act for, so that /account/ shows
+    one on time, one late and a correction: the generated ones are spread at random. Written
+    with ids after the table's largest, so that the rows are the same however often the demo
+    is reset (SQLite does not restart its sequences)."""
+    accounts = list(m.EnterpriseAccount.objects.filter(user__username__startswith="enterprise")
+                    .select_related("enterprise").order_by("user__username"))
+    ids = iter(next_ids(m.InstantDisclosure, 3 * len(accounts)))
+    reference = dt.datetime.combine(REFERENCE_DATE, dt.time(2), tzinfo=dt.UTC)
+    on_time_fact, late_fact = REFERENCE_DATE - dt.timedelta(days=10), REFERENCE_DATE - dt.timedelta(days=75)
+    rows = []
+    for account in accounts:
+        enterprise = account.enterprise
+        licence = {"number": f"JY{enterprise.uscc[-8:]}", "name": "食品经营许可证", "valid_from": on_time_fact.isoformat(),
+                   "valid_to": "", "authority": "市场监督管理局", "content": "预包装食品销售"}
+        capital = {"shareholder": enterprise.legal_representative_name or "股东", "subscribed_amount": "100",
+                   "paid_amount": "40", "contributed_on": late_fact.isoformat(), "form": "money"}
+        rows.append(m.InstantDisclosure(pk=next(ids), enterprise=enterprise, kind="licence", summary="取得食品经营许可证。",
+                                        fact_date=on_time_fact, published_at=reference - dt.timedelta(days=3),
+                                        details=licence))
+        first = m.InstantDisclosure(pk=next(ids), enterprise=enterprise, kind="capital",
+                                    summary="股东实缴出资40万元，出资方式：货币。", fact_date=late_fact,
+                                    published_at=reference - dt.timedelta(days=20), details=capital)
+        rows.append(first)
+        rows.append(m.InstantDisclosure(pk=next(ids), enterprise=enterprise, kind="capital", original=first, version=2,
+                                        summary="股东实缴出资50万元，出资方式：货币（更正）。", fact_date=late_fact,
+                                        published_at=reference - dt.timedelta(days=5),
+                                        details={**capital, "paid_amount": "50"}))
+    m.InstantDisclosure.objects.bulk_create(rows)
+    with connection.cursor() as cursor:
+        sequences_reset(cursor, [m.InstantDisclosure])
+    return len(rows)
 
 
 def _start_ids() -> dict[type[models.Model], int]:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from typing import NamedTuple
+import datetime as dt
+import functools
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -604,16 +606,73 @@ class InstantDisclosure(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     summary = models.TextField(_("content"))
-    fact_date = models.DateField(_("date of the fact"))
+    fact_date = models.DateField(_("date of the fact"), validators=[validate_plausible_date])
     published_at = models.DateTimeField(_("publication time"))
+    # A correction is a new version of the same disclosure; every version stays public.
+    # `original` is the first version (empty on the first version itself).
+    original = models.ForeignKey(
+        "self", verbose_name=_("first version"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="corrections",
+    )
+    version = models.PositiveSmallIntegerField(_("version"), default=1, db_default=1)
+    # The kind's structured fields (credit.disclosures.DETAIL_FIELDS, validated there).
+    details = models.JSONField(_("details"), default=dict, db_default={}, blank=True)
 
     class Meta:
         verbose_name = _("instant disclosure")
         verbose_name_plural = _("instant disclosures")
         ordering = ["-published_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["original", "version"], name="instant_disclosure_version"),
+            models.CheckConstraint(
+                condition=models.Q(original__isnull=True, version=1) | models.Q(original__isnull=False, version__gt=1),
+                name="instant_disclosure_first_version",
+            ),
+        ]
+        indexes = [models.Index(fields=["enterprise", "-published_at"], name="instant_disclosure_recent")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.fact_date}"
+
+    @property
+    def series_id(self) -> int:
+        return self.original_id or self.pk
+
+    @property
+    def first_published_at(self) -> dt.datetime:
+        """When the disclosure was first made: what lateness is judged by (a correction is not late)."""
+        return self.original.published_at if self.original_id else self.published_at
+
+    @functools.cached_property
+    def deadline(self):
+        return disclosure_deadline(self.fact_date)
+
+    @property
+    def late(self) -> bool:
+        return disclosure_late(fact_date=self.fact_date, published_at=self.first_published_at)
+
+    @property
+    def detail_rows(self) -> list[tuple[Any, str]]:
+        from credit.disclosures import detail_rows
+
+        return detail_rows(self.kind, self.details)
+
+
+# Reg. Art. 10: an instant disclosure is made within 20 working days of the fact.
+DISCLOSURE_WORKING_DAYS = 20
+
+
+def disclosure_deadline(fact_date: dt.date):
+    """The last day (a portal.workdays.Deadline, provisional when a day counted lies in a year
+    whose official calendar is not published yet) to disclose a fact of `fact_date`."""
+    from portal.workdays import add_working_days
+
+    return add_working_days(fact_date, DISCLOSURE_WORKING_DAYS)
+
+
+def disclosure_late(*, fact_date: dt.date, published_at: dt.datetime) -> bool:
+    """A disclosure first published after its deadline (local day in Beijing) is late, publicly."""
+    return timezone.localdate(published_at) > disclosure_deadline(fact_date).date
 
 
 class CommitmentLetter(models.Model):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Exists, OuterRef
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from credit import models as m
@@ -64,6 +65,14 @@ def _penalties_load(section: Section, subject: FileSubject) -> dict[str, Any]:
     today = subject.today
     shown = [p for p in penalties if not p.publication_ends_on or p.publication_ends_on >= today]
     return {section.key: shown, "penalties_ended": len(penalties) - len(shown)}
+
+
+def _instant_disclosure_rows(subject: FileSubject):
+    # Every version of each disclosure, newest disclosure first and its latest version on top
+    # (the template marks the first row of each series as the current one).
+    return m.InstantDisclosure.objects.filter(enterprise_id=subject.enterprise_id).annotate(
+        series=Coalesce("original_id", "id")
+    ).order_by("-series", "-version")
 
 
 def _template(key: str) -> str:
@@ -125,7 +134,7 @@ CREDIT_SECTIONS = (
     ),
     Section(
         key="instant_disclosures", order=210, template=_template("instant_disclosures"), self_disclosed=True,
-        rows=_rows(m.InstantDisclosure, "-published_at", "-id"),
+        rows=_instant_disclosure_rows, related=(("original", ("published_at",)),),
         contents=(("instant-disclosures", _("Instant disclosures")),),
     ),
     Section(
@@ -147,7 +156,20 @@ ANNUAL_REPORT_PANEL = sections.AccountPanel(
 )
 
 
+def _instant_disclosure_panel(*, enterprise: m.Enterprise, today) -> dict[str, Any]:
+    from credit.selectors.disclosures import recent_disclosures
+
+    return {"recent_disclosures": recent_disclosures(enterprise=enterprise)}
+
+
+INSTANT_DISCLOSURE_PANEL = sections.AccountPanel(
+    key="instant_disclosures", order=15, template="credit/account/instant_disclosures.html",
+    load=_instant_disclosure_panel,
+)
+
+
 def register() -> None:
     for section in CREDIT_SECTIONS:
         sections.section_register(section)
     sections.account_panel_register(ANNUAL_REPORT_PANEL)
+    sections.account_panel_register(INSTANT_DISCLOSURE_PANEL)

@@ -333,6 +333,9 @@ def _from_json(field: models.Field, value: Any) -> Any:
         return number.quantize(decimal.Decimal(1).scaleb(-field.decimal_places)) if field.decimal_places else number
     if isinstance(field, models.BooleanField):
         return bool(value)
+    if isinstance(field, models.JSONField):
+        # SQLite's json_object passes a JSON column on as its text; PostgreSQL nests it.
+        return json.loads(value) if isinstance(value, str) else value
     return field.to_python(value)
 
 
@@ -340,11 +343,19 @@ def _decode(row_set: _RowSet, text: str) -> list:
     model = row_set.model
     fields = [model._meta.get_field(f.name) for f in model._meta.concrete_fields if f.column in row_set.columns]
     attnames = [f.attname for f in fields]
+    # A joined field comes as JSON gave it too: typed as the related model's field holds it.
+    joined = {
+        _related_alias(foreign_key, name): model._meta.get_field(foreign_key).related_model._meta.get_field(name)
+        for foreign_key, names in row_set.related
+        for name in names
+    }
     rows = []
     for item in sorted(json.loads(text, parse_float=decimal.Decimal), key=lambda item: item[_SEQ]):
         instance = model.from_db(connection.alias, attnames, [_from_json(f, item[f.column]) for f in fields])
         for name in row_set.annotations:
-            if name != _SEQ:
+            if name in joined:
+                setattr(instance, name, _from_json(joined[name], item[name]))
+            elif name != _SEQ:
                 setattr(instance, name, item[name])
         rows.append(instance)
     attach_related(model, rows, row_set.related)

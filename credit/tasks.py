@@ -13,3 +13,13 @@ def home_counts_refresh_task() -> dict | None:
     and queued by a home page that found them old). Safe to run twice; a run started while
     another is in progress is skipped (None)."""
     return home_counts_refresh()
+
+
+@shared_task(name="credit.filing_reminders_queue", ignore_result=True)
+@single_run("credit.filing_reminders_queue")
+def filing_reminders_queue_task() -> int | None:
+    """Daily (beat: CELERY_BEAT_SCHEDULE["credit-filing-reminders"]): the filing reminders due today,
+    each recorded and sent once however often the task runs (credit/reminders.py)."""
+    from credit.reminders import filing_reminders_queue
+
+    return filing_reminders_queue()

@@ -82,3 +82,32 @@ def notices_deliver_pending(*, now: dt.datetime | None = None) -> int:
         attempts__lt=settings.NOTICE_MAX_ATTEMPTS,
     ).order_by("created_at").values_list("pk", flat=True)[:500]
     return sum(notice_deliver(notice_id=pk) for pk in list(due))
+
+
+# Ids per delivery task when many notices are recorded at once (the filing reminders).
+BATCH_SIZE = 200
+
+
+def notices_hand_over(notice_ids: list[int]) -> None:
+    """Once the caller's transaction commits, hand notices recorded in bulk (bulk_create with a
+    unique key, ignore_conflicts) to `portal.notices_deliver` in batches."""
+    ids = list(notice_ids)
+    if ids:
+        transaction.on_commit(lambda: _hand_over_batches(ids))
+
+
+def _hand_over_batches(ids: list[int]) -> None:
+    from portal.tasks import notices_deliver_task
+
+    for start in range(0, len(ids), BATCH_SIZE):
+        batch = ids[start : start + BATCH_SIZE]
+        try:
+            notices_deliver_task.delay(batch)
+        except Exception:  # a broker outage: notices_deliver_pending sends them later
+            logger.warning("%s notices not handed to the broker; the retry sweep sends them", len(batch))
+            return
+
+
+def notices_deliver(*, notice_ids: list[int]) -> int:
+    """Send each of the recorded notices not sent yet (one by one, each exactly once); the number sent."""
+    return sum(notice_deliver(notice_id=pk) for pk in notice_ids)

@@ -182,6 +182,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 290},
     },
+    # E-mails the liaisons of non-filers 30 and 7 days before 30 June (credit/reminders.py; each once).
+    "credit-filing-reminders": {
+        "task": "credit.filing_reminders_queue",
+        "schedule": crontab(hour=9, minute=0),
+    },
+    # E-mails the liaisons of newly listed enterprises, one per entry (listings/notices.py; each once).
+    "listings-listed-notices": {
+        "task": "listings.listed_notices_queue",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     # Queues again the draws the broker never delivered and those a lost worker left "drawing".
     "inspections-draws-requeue": {
         "task": "inspections.draws_requeue",
@@ -217,6 +228,10 @@ EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", "")  # for the file backend 
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@credit-portal.invalid")
 NOTICE_RETRY_MINUTES = int(os.environ.get("NOTICE_RETRY_MINUTES", "10"))
 NOTICE_MAX_ATTEMPTS = int(os.environ.get("NOTICE_MAX_ATTEMPTS", "5"))
+# The site's address as e-mails written by beat tasks name it (no request to take it from).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Entries published this many days back still get their "listed" e-mail (listings/notices.py).
+LISTED_NOTICE_DAYS = int(os.environ.get("LISTED_NOTICE_DAYS", "7"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

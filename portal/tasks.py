@@ -18,3 +18,9 @@ def notices_deliver_pending_task() -> int | None:
     """Every few minutes (beat: CELERY_BEAT_SCHEDULE["portal-notices-retry"]): send what the
     broker or the mail server left unsent."""
     return notices.notices_deliver_pending()
+
+
+@shared_task(name="portal.notices_deliver", acks_late=True, ignore_result=True)
+def notices_deliver_task(notice_ids: list[int]) -> int:
+    """Send a batch of recorded e-mails (portal.notices.notices_hand_over); safe to run twice."""
+    return notices.notices_deliver(notice_ids=notice_ids)

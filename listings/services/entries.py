@@ -24,6 +24,7 @@ from listings.models import (
     local_today,
     validate_source_address,
 )
+from listings.notices import listed_notices_hand_over
 from listings.services.common import (
     ABNORMAL_OPERATIONS,
     SERIOUS_ILLEGAL,
@@ -180,6 +181,7 @@ def list_entry_create(
                  "decision_number": entry.decision_number, "listed_on": listed_on.isoformat()},
         enterprises=_files_showing(entry),
     )
+    listed_notices_hand_over(entry.pk)  # the liaisons' e-mail, once committed (listings/notices.py)
     return entry
 
 

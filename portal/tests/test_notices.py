@@ -9,8 +9,16 @@ from django.core import mail
 
 from portal import notices
 from portal.models import Notice
+from portal.testing.tasks import tasks_in_process
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process():
+    # The services run configures a broker; the tasks these tests hand over still run here.
+    with tasks_in_process():
+        yield
 
 
 def _queue(key="test.notice:1", to="liaison@example.cn"):

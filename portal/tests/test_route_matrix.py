@@ -335,6 +335,16 @@ ROWS: dict[str, list[Case]] = {
              data={"action": "no-such-action"}),
         Case(lambda w: "/staff/enterprises/91110000600037341X/accounts/", GET=(LOGIN, 403, 403, 404, 404, 403, 403, 403)),
     ],
+    # Instant disclosures: enterprise logins only; an empty POST is a form error (200); B's disclosure is 404 to A.
+    "account/disclosures/": [Case(lambda w: "/account/disclosures/", GET=ACCOUNT_AREA)],
+    "account/disclosures/new/<slug:kind>/": [
+        Case(lambda w: "/account/disclosures/new/capital/", GET=ACCOUNT_AREA, POST=ACCOUNT_AREA),
+        Case(lambda w: "/account/disclosures/new/no-such-kind/", GET=(LOGIN, 404, 404, *(403,) * 5)),
+    ],
+    "account/disclosures/<int:pk>/correct/": [
+        Case(lambda w: f"/account/disclosures/{w.instantdisclosure.pk}/correct/", GET=(LOGIN, 404, 200, *(403,) * 5),
+             POST=(LOGIN, 404, 200, *(403,) * 5)),
+    ],
     "admin/": [Case(lambda w: "/admin/", GET=ADMIN_STAFF)],
     "admin/login/": [Case(lambda w: "/admin/login/", GET=(200, 200, 200, *(REDIRECT,) * 5), POST=PUBLIC,
                           data={"username": "nobody", "password": "wrong"})],

@@ -59,6 +59,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             logins += demo.create_enterprise_logins()
             letters = demo.create_activation_letters()
+            demo.create_login_disclosures()
             demo.record_seed(enterprises=enterprises, seed=seed, counts=counts)
         elapsed = time.monotonic() - started
         total = sum(counts.values())

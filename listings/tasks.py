@@ -12,3 +12,11 @@ def list_entries_expire_task() -> int | None:
     """Daily (beat: CELERY_BEAT_SCHEDULE["listings-expire-daily"]); a second run the same day changes nothing,
     and a run started while another is in progress is skipped (None)."""
     return services.list_entries_expire()
+
+
+@shared_task(name="listings.non_filers_sweep")
+@single_run("listings.non_filers_sweep")
+def non_filers_sweep_task() -> int | None:
+    """Daily (beat: CELERY_BEAT_SCHEDULE["listings-non-filers-sweep"]): from the sweep day of the year
+    on, lists last year's non-filers unless that year's sweep has run (listings.services.sweep)."""
+    return services.non_filers_sweep_due()

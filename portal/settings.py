@@ -165,6 +165,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "listings.entries_expire",
         "schedule": crontab(hour=0, minute=10),
     },
+    # From NON_FILER_SWEEP_WORKING_DAYS working days after 30 June, lists last year's non-filers
+    # once (the year's sweep is recorded; a missed day is caught up; 00:30 Beijing time).
+    "listings-non-filers-sweep": {
+        "task": "listings.non_filers_sweep",
+        "schedule": crontab(hour=0, minute=30),
+    },
     # Lists the firms whose order to disclose passed uncured (idempotent; 00:20 Beijing time).
     "inspections-disclosure-orders-lapse": {
         "task": "inspections.disclosure_orders_lapse",
@@ -328,3 +334,6 @@ DRAW_PARALLEL_MIN_PAIRS = int(os.environ.get("DRAW_PARALLEL_MIN_PAIRS", "2000000
 # live worker is queued again, and fails visibly after this many starts.
 DRAW_REQUEUE_MINUTES = int(os.environ.get("DRAW_REQUEUE_MINUTES", "2"))
 DRAW_MAX_ATTEMPTS = int(os.environ.get("DRAW_MAX_ATTEMPTS", "3"))
+# The non-filer sweep (listings.services.sweep) runs this many working days after 30 June
+# (1-10: SAMR Order 101 Art. 7 allows 10; checked by the system check listings.E001).
+NON_FILER_SWEEP_WORKING_DAYS = int(os.environ.get("NON_FILER_SWEEP_WORKING_DAYS", "5"))

@@ -304,7 +304,8 @@ def account_removal_apply(request: HttpRequest, pk: int) -> HttpResponse:
     entry = access.owned_or_404(principal, selectors.list_entry_get_by_pk(pk=pk), enterprise_path="enterprise")
     today = local_today()
     needs_address = entry.reason.code == UNREACHABLE
-    form = RemovalApplicationForm(request.POST or None, needs_address=needs_address)
+    # Bound on every POST: the form may have no field at all (the cure is the portal's to check).
+    form = RemovalApplicationForm(request.POST if request.method == "POST" else None, needs_address=needs_address)
     if request.method == "POST" and form.is_valid():
         try:
             services.removal_application_submit(

@@ -166,3 +166,20 @@ def test_the_management_command_runs_the_sweep_for_a_year(today, capsys):
     assert f"Report year {year}" in out and "Listed 1 enterprises" in out
     call_command("sweep_non_filers", "--year", str(year), "--today", today.isoformat())
     assert "Listed 0 enterprises" in capsys.readouterr().out
+
+
+def test_a_large_run_invalidates_every_file_at_once(today, monkeypatch):
+    from credit.cache import publication_generation
+    from listings.services import sweep
+
+    monkeypatch.setattr(sweep, "SWEEP_FILE_TOUCH_MAX", 1)
+    firms = EnterpriseFactory.create_batch(2)
+    before = publication_generation()
+    page = Client().get(firms[0].get_absolute_url()).content.decode()
+    assert services.non_filers_list(year=today.year - 1, today=today) == 2
+    assert publication_generation() == before + 1
+    [event] = AuditEvent.objects.filter(action=services.SWEEP_ACTION)
+    assert event.payload["entries"] == 2
+    entry = ListEntry.objects.get(enterprise=firms[0])
+    fresh = Client().get(firms[0].get_absolute_url()).content.decode()
+    assert entry.get_absolute_url() not in page and entry.get_absolute_url() in fresh

@@ -42,49 +42,29 @@ from listings.models import ListEntry, ListReason, local_today  # noqa: E402
 
 def clean(year: int) -> int:
     reason = ListReason.objects.get(credit_list__code="abnormal-operations", code=services.NON_FILER_REASON)
+    earlier = ListEntry.objects.filter(reason=reason, report_year=year).count()
     with connection.cursor() as cursor:
         cursor.execute(
             "DELETE FROM listings_listentryevent WHERE entry_id IN "
             "(SELECT id FROM listings_listentry WHERE reason_id = %s AND report_year = %s)", [reason.pk, year])
         cursor.execute("DELETE FROM listings_listentry WHERE reason_id = %s AND report_year = %s", [reason.pk, year])
-        deleted = cursor.rowcount
-    return deleted
+    return earlier
 
 
 def explain(year: int, today: dt.date) -> str:
-    """EXPLAIN ANALYZE of the INSERT ... SELECT, rolled back."""
+    """EXPLAIN ANALYZE of the entries' INSERT ... SELECT, rolled back."""
     lines: list[str] = []
-    original = connection.cursor
 
-    class Spy:
-        def __init__(self, cursor):
-            self.cursor = cursor
+    def wrapper(execute, statement, params, many, context):
+        if statement.lstrip().startswith("INSERT INTO listings_listentry ("):
+            result = execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, params, many, context)
+            lines.extend(row[0] for row in context["cursor"].fetchall())
+            return result
+        return execute(statement, params, many, context)
 
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.cursor.close()
-
-        def execute(self, statement, params=None):
-            if statement.lstrip().startswith("INSERT INTO listings_listentry ("):
-                self.cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, params)
-                lines.extend(row[0] for row in self.cursor.fetchall())
-                self.rowcount = 0
-                return
-            self.cursor.execute(statement, params)
-            self.rowcount = self.cursor.rowcount
-
-    try:
-        with transaction.atomic():
-            connection.cursor = lambda: Spy(original())
-            try:
-                services.non_filers_list(year=year, today=today)
-            finally:
-                connection.cursor = original
-            transaction.set_rollback(True)
-    finally:
-        connection.cursor = original
+    with transaction.atomic(), connection.execute_wrapper(wrapper):
+        services.non_filers_list(year=year, today=today)
+        transaction.set_rollback(True)
     return "\n".join(lines)
 
 

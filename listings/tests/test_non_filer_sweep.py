@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
-from credit.models import EntityType, Enterprise, RegistrationStatus
+from credit.models import Enterprise, EntityType, RegistrationStatus
 from credit.tests.factories import AgencyFactory, AnnualReportFactory, EnterpriseFactory, local_time
 from listings import services, tasks
 from listings.apps import sweep_day_check

@@ -5,7 +5,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from listings.models import EntryStatus, Objection, status_q
+from listings.models import EntryStatus, Objection, RemovalApplication, status_q
 
 
 class ListEntryFilter(django_filters.FilterSet):
@@ -53,3 +53,18 @@ class ObjectionQueueFilter(django_filters.FilterSet):
         if value == self.DECIDED:
             return queryset.exclude(state__in=Objection.OPEN_STATES)
         return queryset.open()
+
+
+class RemovalQueueFilter(django_filters.FilterSet):
+    """The staff removal queue: pending applications unless `state` asks for the decided ones."""
+
+    PENDING, DECIDED = "pending", "decided"
+    state = django_filters.ChoiceFilter(
+        label=_("Applications"), method="filter_state", empty_label=None,
+        choices=[(PENDING, _("Pending decision")), (DECIDED, _("Decided"))],
+    )
+
+    def filter_state(self, queryset, name, value):
+        if value == self.DECIDED:
+            return queryset.exclude(state=RemovalApplication.State.PENDING)
+        return queryset.pending()

@@ -136,3 +136,39 @@ def legal_representative_bar_refusal(*, person, enterprise=None) -> str:
             "number": bar.decision_number,
         }
     )
+
+
+class RemovalApplicationForm(forms.Form):
+    """The enterprise's application; the address only for an entry for an unreachable address."""
+
+    stated_address = forms.CharField(
+        label=_("Reachable address"), max_length=300, required=False,
+        help_text=_("The address at which the registration authority can now reach your enterprise."),
+    )
+
+    def __init__(self, *args, needs_address: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not needs_address:
+            del self.fields["stated_address"]
+
+
+class RemovalDecisionForm(forms.Form):
+    APPROVE, REFUSE = "approve", "refuse"
+    decision = forms.ChoiceField(
+        label=_("Decision"), widget=forms.RadioSelect,
+        choices=[(APPROVE, _("Approve: remove the entry today")), (REFUSE, _("Refuse"))],
+        error_messages={"required": _("Decision: choose whether to approve or refuse the application.")},
+    )
+    reasons = forms.CharField(
+        label=_("Reasons for a refusal"), widget=forms.Textarea(attrs={"rows": 4}), required=False,
+        help_text=_("The enterprise reads them in its account."),
+    )
+    address_confirmed = forms.BooleanField(
+        label=_("Address confirmed"), required=False,
+        help_text=_("The enterprise can be reached at the address it stated."),
+    )
+
+    def __init__(self, *args, needs_address: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not needs_address:
+            del self.fields["address_confirmed"]

@@ -171,6 +171,13 @@ def active_q(today: dt.date, prefix: str = "") -> Q:
     )
 
 
+def already_listed_q(*, enterprise, reason, today: dt.date, prefix: str = "") -> Q:
+    """The entries that make a new listing of `enterprise` (an Enterprise, a pk or an OuterRef)
+    for `reason` a duplicate: on the list today for the same reason. The one rule of
+    list_entry_create's check and of the non-filer sweep."""
+    return active_q(today, prefix) & Q(**{f"{prefix}enterprise": enterprise, f"{prefix}reason": reason})
+
+
 def status_q(status: str, today: dt.date) -> Q:
     if status == EntryStatus.ACTIVE:
         return active_q(today)
@@ -260,6 +267,13 @@ class SystemText(models.TextChoices):
     OBJECTION_SUBMITTED = "异议已提交", _("Objection submitted")
     OBJECTION_REJECTED = "异议不予支持", _("Objection rejected")
     OBJECTION_UPHELD = "异议成立，撤销列入", _("Objection upheld: listing revoked")
+    # Removal on cure (listings.services.removals), in the words of SAMR Order 101 Arts. 13-15.
+    CURED_ANNUAL_REPORT = "已补报未报年份的年度报告并公示，申请移出", _(
+        "The missing annual report was filed and published; removed on application")
+    CURED_DISCLOSURE = "已依照责令履行公示义务，申请移出", _(
+        "The ordered information was published; removed on application")
+    CURED_REACHABLE = "通过登记的住所或者经营场所可以重新取得联系，申请移出", _(
+        "The enterprise can again be contacted at its stated address; removed on application")
 
 
 # Notes stored before the texts were fixed, in whichever language the request happened to use.
@@ -336,6 +350,9 @@ class ListEntry(models.Model):
         _("source address"), max_length=200, blank=True, validators=[validate_source_address]
     )
     published_at = models.DateTimeField(_("publication time"), default=timezone.now)
+    # The report year a non-filer listing is for (listings.services.sweep): one entry per
+    # enterprise, reason and year, even after it was removed or revoked.
+    report_year = models.PositiveSmallIntegerField(_("report year"), null=True, blank=True)
 
     objects = ListEntryQuerySet.as_manager()
 
@@ -352,6 +369,12 @@ class ListEntry(models.Model):
             ),
             models.Index(fields=["state_changed_at"], name="listings_entry_changed"),
             models.Index(fields=["barred_person", "bar_ends_on"], name="listings_entry_bar"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "reason", "report_year"], condition=Q(report_year__isnull=False),
+                name="listings_entry_report_year",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -598,3 +621,65 @@ class Measure(models.Model):
 
     def __str__(self) -> str:
         return self.description[:80]
+
+
+class RemovalApplicationQuerySet(models.QuerySet):
+    def pending(self) -> RemovalApplicationQuerySet:
+        return self.filter(state=RemovalApplication.State.PENDING)
+
+    def actionable_by(self, agency: Agency | None) -> RemovalApplicationQuerySet:
+        """The applications `agency` decides: for the entries it decides on (actionable_q)."""
+        return self.filter(actionable_q(agency, "entry__"))
+
+
+class RemovalApplication(models.Model):
+    """An enterprise's application to be taken off the abnormal-operations list once it has cured
+    the cause (listings.cure: the portal checks the cure itself before filing the application). The
+    deciding authority decides within REMOVAL_DECISION_WORKING_DAYS working days of submission."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending decision")
+        APPROVED = "approved", _("Approved: removed from the list")
+        REFUSED = "refused", _("Refused")
+
+    entry = models.ForeignKey(
+        ListEntry, verbose_name=_("entry"), on_delete=models.PROTECT, related_name="removal_applications"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    submitted_on = models.DateField(_("submitted on"))
+    # An entry for an unreachable address is cured by the address the enterprise states here,
+    # which the authority confirms when it decides.
+    stated_address = models.CharField(_("reachable address stated"), max_length=300, blank=True)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.PENDING)
+    decision_due = models.DateField(_("decision due"))
+    decision_due_provisional = models.BooleanField(_("decision deadline provisional"), default=False)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    refusal_reasons = models.TextField(_("reasons for the refusal"), blank=True)
+
+    objects = RemovalApplicationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("removal application")
+        verbose_name_plural = _("removal applications")
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry"], condition=Q(state="pending"), name="listings_removal_one_pending"
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "decision_due"], name="listings_removal_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} {self.submitted_on}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == self.State.PENDING

@@ -14,18 +14,21 @@ from django.utils.translation import gettext_lazy as _
 
 from credit import sections
 from credit.sections import FileSubject, Notice, Section
+from listings.cure import UNREACHABLE, is_curable
 from listings.models import (
     ABNORMAL_OPERATIONS,
     EntryState,
     ListEntry,
     Memorandum,
     Objection,
+    RemovalApplication,
     active_q,
     status_annotation,
 )
 from listings.selectors import _MEASURES, SERIOUS_ILLEGAL, list_entry_measures
 from portal import workbench
 from portal.i18n import localized_name
+from portal.workdays import deadline_status
 
 
 def _bar_rows(subject: FileSubject):
@@ -128,18 +131,34 @@ LIST_ENTRIES = Section(
 def account_entries(*, enterprise, today) -> dict[str, Any]:
     """The enterprise's entries that are on a list today, with what it may do about each.
 
-    Two queries whatever the number of entries: the entries with their list, reason and
-    deciding authority, and their objections. Each entry gets `open_objection`,
-    `last_objection`, `may_object` (ListEntry.objection_refusal, the rule the objection
-    service applies) and `repair_open`.
+    Four queries whatever the number of entries: the entries with their list, reason and
+    deciding authority, their objections, their removal applications, and the lists'
+    memoranda with measures. Each entry gets `open_objection`, `last_objection`, `may_object`
+    (ListEntry.objection_refusal, the rule the objection service applies), `repair_open`,
+    `measures` (what the listing means in practice), and for an entry removed on cure
+    (listings.cure) `removal_applicable`, `pending_removal` (with its `deadline`) and
+    `last_removal` (a refusal's reasons).
     """
     entries = list(
         ListEntry.objects.filter(active_q(today), enterprise=enterprise)
         .select_related("credit_list", "reason", "deciding_agency")
-        .prefetch_related(Prefetch("objections", queryset=Objection.objects.order_by("-submitted_on", "-id")))
+        .prefetch_related(
+            Prefetch("objections", queryset=Objection.objects.order_by("-submitted_on", "-id")),
+            Prefetch("removal_applications", queryset=RemovalApplication.objects.order_by("-submitted_at", "-id")),
+            Prefetch("credit_list__memoranda", queryset=Memorandum.objects.prefetch_related(_MEASURES)),
+        )
         .order_by("-listed_on", "-id")
     )
     for entry in entries:
+        entry.measures = list_entry_measures(entry=entry)
+        applications = list(entry.removal_applications.all())
+        entry.last_removal = applications[0] if applications else None
+        entry.pending_removal = next((a for a in applications if a.is_pending), None)
+        if entry.pending_removal is not None:
+            entry.pending_removal.deadline = deadline_status(
+                entry.pending_removal.decision_due, today, provisional=entry.pending_removal.decision_due_provisional)
+        entry.removal_applicable = is_curable(entry)
+        entry.removal_needs_address = entry.reason.code == UNREACHABLE
         objections = list(entry.objections.all())
         entry.last_objection = objections[0] if objections else None
         entry.open_objection = next((o for o in objections if o.is_open), None)
@@ -190,8 +209,43 @@ OBJECTION_QUEUE = workbench.QueueSource(
 )
 
 
+def removal_queue_items(principal, today) -> list[workbench.QueueItem]:
+    """The staff home's queue of the pending removal applications the agency decides (one query:
+    RemovalApplication.objects.actionable_by, as on /lists/staff/removals/), due within
+    5 working days of submission (listings.services.removals)."""
+    applications = (
+        RemovalApplication.objects.actionable_by(principal.agency).pending()
+        .select_related("entry__enterprise", "entry__credit_list")
+        .order_by("decision_due", "id")
+    )
+    return [
+        workbench.QueueItem(
+            kind=gettext("Removal application"),
+            title=gettext("Decide on the application for removal (%(list)s)") % {
+                "list": localized_name(application.entry.credit_list)},
+            enterprise_name=localized_name(application.entry.enterprise),
+            enterprise_uscc=application.entry.enterprise.uscc,
+            deadline=application.decision_due,
+            provisional=application.decision_due_provisional,
+            url=reverse("listings:staff_removal", args=[application.pk]),
+        )
+        for application in applications
+    ]
+
+
+def removal_queue_links(principal) -> list[tuple[str, str]]:
+    return [(gettext("Every removal application, pending and decided"), reverse("listings:staff_removals"))]
+
+
+REMOVAL_QUEUE = workbench.QueueSource(
+    key="removals", title=_("Removal applications"), order=11, items=removal_queue_items,
+    perms=("listings.view_removalapplication", "listings.change_removalapplication"), links=removal_queue_links,
+)
+
+
 def register() -> None:
     sections.section_register(LEGAL_REPRESENTATIVE_BAR)
     sections.section_register(LIST_ENTRIES)
     sections.account_panel_register(ENTRIES_PANEL)
     workbench.queue_source_register(OBJECTION_QUEUE)
+    workbench.queue_source_register(REMOVAL_QUEUE)

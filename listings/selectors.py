@@ -8,7 +8,7 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext
 
 from credit.models import Person
-from listings.filters import ListEntryFilter, ObjectionQueueFilter
+from listings.filters import ListEntryFilter, ObjectionQueueFilter, RemovalQueueFilter
 from listings.models import (
     CreditList,
     EntryState,
@@ -17,6 +17,7 @@ from listings.models import (
     Measure,
     Memorandum,
     Objection,
+    RemovalApplication,
     active_q,
     local_today,
 )
@@ -115,6 +116,11 @@ def list_entry_page(*, ids: list[int]) -> list[dict]:
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
+def list_entry_get_by_pk(*, pk: int) -> ListEntry | None:
+    return ListEntry.objects.select_related("credit_list", "enterprise", "reason", "deciding_agency").filter(
+        pk=pk).first()
+
+
 def list_entry_get(*, code: str, pk: int) -> ListEntry | None:
     return (
         ListEntry.objects.select_related(
@@ -184,4 +190,37 @@ def objection_rows(objections, *, today: dt.date | None = None) -> list[Objectio
         due = objection.due_on
         objection.deadline = (deadline_status(due, today, provisional=objection.due_provisional)
                               if due is not None else None)
+    return rows
+
+
+_REMOVAL_RELATED = ("entry__credit_list__owner_agency", "entry__enterprise", "entry__reason", "entry__deciding_agency")
+
+
+def removal_application_get(*, pk: int) -> RemovalApplication | None:
+    return RemovalApplication.objects.select_related(*_REMOVAL_RELATED, "decided_by").filter(pk=pk).first()
+
+
+def removal_queue(*, agency, filters) -> tuple[RemovalQueueFilter, QuerySet[RemovalApplication]]:
+    """The removal applications `agency` decides (RemovalApplication.objects.actionable_by), pending
+    ones unless the filter asks for the decided ones, the nearest deadline first."""
+    data = filters.copy()
+    data.setdefault("state", RemovalQueueFilter.PENDING)
+    base = (
+        RemovalApplication.objects.actionable_by(agency)
+        .select_related(*_REMOVAL_RELATED)
+        .order_by("decision_due", F("decided_at").desc(nulls_last=True), "-id")
+    )
+    filterset = RemovalQueueFilter(data, queryset=base)
+    return filterset, (filterset.qs if filterset.is_valid() else base.pending())
+
+
+def removal_rows(applications, *, today: dt.date | None = None) -> list[RemovalApplication]:
+    """The queue's rows, each pending one with `deadline` (portal.workdays.deadline_status)."""
+    today = today or local_today()
+    rows = list(applications)
+    for application in rows:
+        application.deadline = (
+            deadline_status(application.decision_due, today, provisional=application.decision_due_provisional)
+            if application.is_pending else None
+        )
     return rows

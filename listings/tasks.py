@@ -22,3 +22,9 @@ def listed_notices_queue_task(entry_ids: list[int] | None = None) -> int:
     from listings.notices import listed_notices_queue
 
     return listed_notices_queue(entry_ids=entry_ids)
+@shared_task(name="listings.non_filers_sweep")
+@single_run("listings.non_filers_sweep")
+def non_filers_sweep_task() -> int | None:
+    """Daily (beat: CELERY_BEAT_SCHEDULE["listings-non-filers-sweep"]): from the sweep day of the year
+    on, lists last year's non-filers unless that year's sweep has run (listings.services.sweep)."""
+    return services.non_filers_sweep_due()

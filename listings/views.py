@@ -10,7 +10,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from listings import selectors, services
-from listings.forms import EntryCreateForm, EntryRemoveForm, EntryRevokeForm, ObjectionDecisionForm, ObjectionForm
+from listings.cure import UNREACHABLE, entry_cure
+from listings.forms import (
+    EntryCreateForm,
+    EntryRemoveForm,
+    EntryRevokeForm,
+    ObjectionDecisionForm,
+    ObjectionForm,
+    RemovalApplicationForm,
+    RemovalDecisionForm,
+)
 from listings.models import CreditList, ListEntry, ListEntryEvent, Objection, local_today
 from portal import access
 from portal.pagecache import site_page
@@ -51,6 +60,7 @@ ADD_ENTRY = "listings.add_listentry"
 CHANGE_ENTRY = "listings.change_listentry"
 ADD_OBJECTION = "listings.add_objection"
 DECIDE_OBJECTION = "listings.change_objection"
+DECIDE_REMOVAL = "listings.change_removalapplication"
 
 
 # A service's name for an input where the form calls it otherwise.
@@ -280,3 +290,83 @@ def staff_objections(request: HttpRequest) -> HttpResponse:
         {"filter": filterset, "page": page, "objections": selectors.objection_rows(page.object_list),
          "query": query.urlencode()},
     )
+
+
+@never_cache
+@login_required
+def account_removal_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    """The listed enterprise applies to leave the list once it has cured the cause; the page says
+    what is still missing (listings.cure) and the service refuses an application that is not cured.
+    Another enterprise's entry is not found."""
+    principal = access.who(request)
+    if principal.kind is not access.Kind.ENTERPRISE:
+        return render(request, "account/no_enterprise.html", status=403)
+    entry = access.owned_or_404(principal, selectors.list_entry_get_by_pk(pk=pk), enterprise_path="enterprise")
+    today = local_today()
+    needs_address = entry.reason.code == UNREACHABLE
+    # Bound on every POST: the form may have no field at all (the cure is the portal's to check).
+    form = RemovalApplicationForm(request.POST if request.method == "POST" else None, needs_address=needs_address)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.removal_application_submit(
+                entry=entry, actor=request.user, stated_address=form.cleaned_data.get("stated_address", "")
+            )
+        except services.ListingError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, _("Your application for removal was filed."))
+            return redirect("account:home")
+    pending = entry.removal_applications.pending().first()
+    cure = entry_cure(entry, today=today)
+    context = {"entry": entry, "form": form, "pending": pending, "needs_address": needs_address,
+               "applicable": cure.applicable,
+               # An unreachable-address entry is cured by the form itself: its one missing item is the address.
+               "missing": [] if needs_address else cure.missing}
+    return render(request, "listings/account/removal_apply.html", context)
+
+
+@never_cache
+@login_required
+def staff_removals(request: HttpRequest) -> HttpResponse:
+    """The removal applications the staff member's agency decides: pending ones by default, the nearest deadline first."""
+    principal = access.require_agency_staff(request, DECIDE_REMOVAL)
+    filterset, applications = selectors.removal_queue(agency=principal.agency, filters=request.GET)
+    page = BoundedPaginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "listings/staff_removals.html",
+        {"filter": filterset, "page": page, "applications": selectors.removal_rows(page.object_list),
+         "query": query.urlencode()},
+    )
+
+
+@never_cache
+@login_required
+def staff_removal(request: HttpRequest, pk: int) -> HttpResponse:
+    principal = access.require_agency_staff(request, DECIDE_REMOVAL)
+    application = selectors.removal_application_get(pk=pk)
+    _decided_by_or_404(principal, application.entry if application is not None else None)
+    entry = application.entry
+    needs_address = entry.reason.code == UNREACHABLE
+    form = RemovalDecisionForm(request.POST or None, needs_address=needs_address) if application.is_pending else None
+    if form is not None and request.method == "POST" and form.is_valid():
+        try:
+            services.removal_application_decide(
+                application=application, approve=form.cleaned_data["decision"] == form.APPROVE,
+                reasons=form.cleaned_data["reasons"], address_confirmed=form.cleaned_data.get("address_confirmed", False),
+                actor=request.user,
+            )
+        except services.ListingError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, _("The decision was recorded."))
+            return redirect("listings:staff_removal", pk=application.pk)
+    today = local_today()
+    context = {
+        "application": application, "entry": entry, "form": form, "needs_address": needs_address,
+        "cure": entry_cure(entry, today=today, stated_address=application.stated_address),
+        "deadline": selectors.removal_rows([application], today=today)[0].deadline,
+    }
+    return render(request, "listings/staff_removal.html", context)

@@ -165,6 +165,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "listings.entries_expire",
         "schedule": crontab(hour=0, minute=10),
     },
+    # From NON_FILER_SWEEP_WORKING_DAYS working days after 30 June, lists last year's non-filers
+    # once (the year's sweep is recorded; a missed day is caught up; 00:30 Beijing time).
+    "listings-non-filers-sweep": {
+        "task": "listings.non_filers_sweep",
+        "schedule": crontab(hour=0, minute=30),
+    },
     # Lists the firms whose order to disclose passed uncured (idempotent; 00:20 Beijing time).
     "inspections-disclosure-orders-lapse": {
         "task": "inspections.disclosure_orders_lapse",
@@ -347,3 +353,6 @@ DRAW_MAX_ATTEMPTS = int(os.environ.get("DRAW_MAX_ATTEMPTS", "3"))
 # Enterprise activation codes (credit/accounts.py): days a printed code stays valid; failures
 # at /account/activate/ are throttled by django-axes like sign-ins (per USCC and per address).
 ACTIVATION_CODE_DAYS = int(os.environ.get("ACTIVATION_CODE_DAYS", "30"))
+# The non-filer sweep (listings.services.sweep) runs this many working days after 30 June
+# (1-10: SAMR Order 101 Art. 7 allows 10; checked by the system check listings.E001).
+NON_FILER_SWEEP_WORKING_DAYS = int(os.environ.get("NON_FILER_SWEEP_WORKING_DAYS", "5"))

@@ -14,6 +14,7 @@ urlpatterns = [
     path("inspections/", include("inspections.urls")),
     path("account/", include("credit.account_urls")),
     path("staff/enterprises/", include("credit.staff_urls")),
+    path("account/", include("listings.account_urls")),
     path("staff/", include(([path("", views.staff_home, name="staff_home")], "portal"))),
     # Before the admin's own pattern of the same address: only rows the model's admin shows.
     path("admin/r/<path:content_type_id>/<path:object_id>/", admin.site.admin_view(access.admin_view_on_site),

@@ -1,5 +1,5 @@
 """Every write to lists, entries and objections, by concern: entries (listing, removal,
-revocation), objections, the expiry sweep, and the catalogue (lists, reasons, memoranda,
+revocation), objections, the expiry sweep, the non-filer sweep, removal on cure, and the catalogue (lists, reasons, memoranda,
 measures). The names below are the ones the admin, views, tasks and other apps use."""
 
 from listings.services.catalogue import (
@@ -29,6 +29,18 @@ from listings.services.entries import (
 )
 from listings.services.expiry import EXPIRY_REASON, list_entries_expire
 from listings.services.objections import objection_accept, objection_decide, objection_submit
+from listings.services.removals import (
+    REMOVAL_DECISION_WORKING_DAYS,
+    removal_application_decide,
+    removal_application_submit,
+)
+from listings.services.sweep import (
+    NON_FILER_REASON,
+    SWEEP_ACTION,
+    non_filer_sweep_day,
+    non_filers_list,
+    non_filers_sweep_due,
+)
 
 __all__ = [
     "ABNORMAL_OPERATIONS",
@@ -55,4 +67,12 @@ __all__ = [
     "objection_submit",
     "publication_months_check",
     "publication_window",
+    "NON_FILER_REASON",
+    "REMOVAL_DECISION_WORKING_DAYS",
+    "SWEEP_ACTION",
+    "non_filer_sweep_day",
+    "non_filers_list",
+    "non_filers_sweep_due",
+    "removal_application_decide",
+    "removal_application_submit",
 ]

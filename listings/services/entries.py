@@ -20,6 +20,7 @@ from listings.models import (
     ListEntryEvent,
     ListReason,
     Objection,
+    already_listed_q,
     legal_representative_bar_end,
     local_today,
     validate_source_address,
@@ -137,10 +138,7 @@ def list_entry_create(
     # Lock the enterprise so that two concurrent listings for the same reason cannot both pass the check.
     enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
     ends_on, repair_from = publication_window(credit_list=credit_list, enterprise=enterprise, listed_on=listed_on)
-    duplicate = ListEntry.objects.filter(
-        enterprise=enterprise, credit_list=credit_list, reason=reason, state=EntryState.LISTED
-    ).exclude(publication_ends_on__lt=today)
-    if duplicate.exists():
+    if ListEntry.objects.filter(already_listed_q(enterprise=enterprise, reason=reason, today=today)).exists():
         raise ListingError(
             _("This enterprise is already on the list %(list)s for this reason."),
             code="duplicate",

@@ -102,7 +102,7 @@ def build_world() -> World:
     from inspections.models import Conflict, DisclosureOrder, Result, SpotCheck, Task
     from inspections.tests.factories import InspectionItemFactory, InspectorFactory, PlanFactory
     from listings import services as listing_services
-    from listings.models import CreditList
+    from listings.models import CreditList, RemovalApplication
     from listings.tests.factories import MemorandumFactory, make_entry
     from portal.audit import audit_record
     from portal.models import Notice
@@ -132,6 +132,9 @@ def build_world() -> World:
         entry=entry, grounds="地址可以联系", submitted_on=dt.date(2025, 9, 20), actor=p.users["enterprise_b"]
     )
     memorandum = MemorandumFactory(signatories=[b], lists=[abnormal])
+    # Enterprise B applied for the entry's removal (no_annual_report); agency B decides it.
+    removal = RemovalApplication.objects.create(entry=entry, submitted_on=dt.date(2025, 9, 25),
+                                                decision_due=dt.date(2025, 10, 9))
 
     # Inspections of agency B: a committed plan (public) and a draft (private), an unrevealed task,
     # inspectors and a declared conflict (private), a published spot check (public).
@@ -152,6 +155,7 @@ def build_world() -> World:
     interval = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.DAYS)
     objects = {
         **records, "credit_list": abnormal, "entry": entry, "objection": objection, "memorandum": memorandum,
+        "removal": removal,
         "item": item, "inspector": inspectors[0], "conflict": conflict, "spot_check": spot_check,
         "disclosure_order": disclosure_order,
         "plan": committed, "draft_plan": draft, "task": task,
@@ -267,6 +271,15 @@ ROWS: dict[str, list[Case]] = {
     "lists/staff/objections/": [Case(lambda w: "/lists/staff/objections/", GET=STAFF_PAGE_OF_OWN)],
     "lists/staff/objections/<int:pk>/": [
         Case(lambda w: f"/lists/staff/objections/{w.objection.pk}/", GET=STAFF_PAGE_OF_B, POST=STAFF_PAGE_OF_B),
+    ],
+    "lists/staff/removals/": [Case(lambda w: "/lists/staff/removals/", GET=STAFF_PAGE_OF_OWN)],
+    "lists/staff/removals/<int:pk>/": [
+        Case(lambda w: f"/lists/staff/removals/{w.removal.pk}/", GET=STAFF_PAGE_OF_B, POST=STAFF_PAGE_OF_B),
+    ],
+    # Enterprise B's entry: its own liaison applies (a POST while one is pending answers with the error).
+    "account/entries/<int:pk>/removal/": [
+        Case(lambda w: f"/account/entries/{w.entry.pk}/removal/", GET=(LOGIN, 404, 200, 403, 403, 403, 403, 403),
+             POST=(LOGIN, 404, 200, 403, 403, 403, 403, 403)),
     ],
     "inspections/staff/disclosure-orders/": [
         Case(lambda w: "/inspections/staff/disclosure-orders/", GET=STAFF_PAGE_OF_OWN, HEAD=STAFF_PAGE_OF_OWN),

@@ -1,0 +1,11 @@
+"""The listings app's addresses in the enterprise's own area (/account/, docs/addresses.md)."""
+
+from django.urls import path
+
+from listings import views
+
+app_name = "listings_account"
+
+urlpatterns = [
+    path("entries/<int:pk>/removal/", views.account_removal_apply, name="removal_apply"),
+]

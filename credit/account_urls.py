@@ -20,4 +20,6 @@ urlpatterns = [
     # Django's LogoutView accepts POST only, so a link or prefetch cannot sign anyone out.
     path("logout/", auth_views.LogoutView.as_view(next_page="/"), name="logout"),
     path("password/", account_views.PasswordChangeView.as_view(), name="password_change"),
+    path("annual-reports/", account_views.annual_reports, name="annual_reports"),
+    path("annual-reports/<int:year>/", account_views.annual_report_edit, name="annual_report_edit"),
 ]

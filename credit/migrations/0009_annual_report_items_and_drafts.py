@@ -14,6 +14,8 @@ def items_into_data(apps, schema_editor):
     """The report's scalar columns become its items (credit/annual_reports.py); an empty optional
     figure meant "not disclosed", so it is recorded as withheld."""
     report_model = apps.get_model("credit", "AnnualReport")
+    if not report_model.objects.exists():
+        return  # nothing to move (also when the demo's reset replays the data migrations on empty tables)
     optional = ("headcount", "total_assets", "total_liabilities", "total_revenue", "net_profit", "total_tax")
     changed = []
     for report in report_model.objects.all().iterator(chunk_size=2000):

@@ -334,6 +334,18 @@ class DateField(BoundedDateField):
     pass
 
 
+class _BoundField(forms.BoundField):
+    """Shows no errors (no aria-invalid, no error text) while the report form says not to: a
+    page opened on a draft or the pre-filled values is bound, but nobody has submitted it yet."""
+
+    @property
+    def errors(self):
+        report = getattr(self.form, "report_form", self.form)
+        if not getattr(report, "show_errors", True):
+            return self.form.error_class(renderer=self.form.renderer)
+        return super().errors
+
+
 def _field(kind: str, label, required: bool) -> forms.Field:
     simple = {
         "text": lambda: TextField(label=label, required=required),
@@ -371,7 +383,8 @@ def _row_form(item: Item) -> type[forms.Form]:
                         "amount": data["subscribed_amount"]}))
         return data
 
-    return type(f"{item.key.title()}RowForm", (forms.Form,), {**fields, "clean": clean})
+    return type(f"{item.key.title()}RowForm", (forms.Form,),
+                {**fields, "clean": clean, "bound_field_class": _BoundField})
 
 
 ROW_FORMSETS = {item.key: forms.formset_factory(_row_form(item), extra=2) for item in ITEMS if item.repeating}
@@ -383,6 +396,7 @@ class ReportForm(forms.Form):
     Always bound (to a draft's raw input or the pre-filled values); `show_errors` decides
     whether the page shows the errors yet."""
 
+    bound_field_class = _BoundField
     keep_private = forms.BooleanField(label=_("Keep the whole report private"), required=False)
     withheld = forms.MultipleChoiceField(
         label=_("Items not to publish"), required=False, choices=[(item.key, item.label) for item in ITEMS],
@@ -396,7 +410,9 @@ class ReportForm(forms.Form):
         self.formsets: dict[str, forms.BaseFormSet] = {}
         for item in variant.items:
             if item.repeating:
-                self.formsets[item.key] = ROW_FORMSETS[item.key](data, prefix=item.key)
+                self.formsets[item.key] = formset = ROW_FORMSETS[item.key](data, prefix=item.key)
+                for row in formset.forms:
+                    row.report_form = self
             else:
                 self.fields[item.key] = _field(item.kind, item.label, required=item.required)
 

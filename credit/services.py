@@ -12,6 +12,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from credit import models as m
+from credit.annual_reports import ReportForm, raw_as_querydict, raw_changed_fields, raw_from_data, variant_for
+from credit.filing import report_refusal
 from credit.hooks import legal_representative_refusals, penalty_withdrawn
 from credit.publication import publication_record
 from portal.audit import audit_changes, audit_record
@@ -298,8 +300,6 @@ class AnnualReportConflict(Exception):
 
 
 def _report_refusal_check(*, enterprise: m.Enterprise, year: int, filed: bool) -> None:
-    from credit.filing import report_refusal
-
     refusal = report_refusal(established_on=enterprise.established_on, status=enterprise.status, year=year,
                              today=timezone.localdate(), filed=filed)
     if refusal:
@@ -309,8 +309,6 @@ def _report_refusal_check(*, enterprise: m.Enterprise, year: int, filed: bool) -
 def _draft_lock(*, enterprise: m.Enterprise, year: int, revision: int, raw: dict) -> m.AnnualReportDraft | None:
     """The draft row, locked; refuses a page that showed another revision than the stored one
     (0: no draft yet). A draft submitted meanwhile counts as a change too."""
-    from credit.annual_reports import raw_changed_fields, raw_from_data
-
     draft = m.AnnualReportDraft.objects.select_for_update().filter(enterprise=enterprise, year=year).first()
     stored = draft.revision if draft else 0
     if draft is None and revision:
@@ -345,8 +343,6 @@ def annual_report_submit(*, enterprise: m.Enterprise, year: int, raw: dict, revi
     then corrections until 30 June of the filing year), with the time of submission; the
     draft is gone afterwards. One publication event, so the credit file and the report's
     page show it at once."""
-    from credit.annual_reports import ReportForm, raw_as_querydict, variant_for
-
     # The enterprise row serialises submissions for it, so two versions never get one number.
     enterprise = m.Enterprise.objects.select_for_update().get(pk=enterprise.pk)
     latest = m.AnnualReport.objects.filter(enterprise=enterprise, year=year).order_by("-version").first()

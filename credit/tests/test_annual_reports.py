@@ -254,9 +254,13 @@ def test_it_accepts_a_loss_and_normalises_a_phone_with_spaces():
 def test_it_shows_the_error_on_the_field_in_the_page(clock, today):
     year = in_window(clock, today)
     _enterprise, client = liaison()
+    opened = client.get(url(year)).content.decode()  # bound to the pre-filled values, not yet checked
+    assert "aria-invalid" not in opened and "field-error" not in opened
     body = client.post(url(year), post_data(valid_data(main_revenue="900"), action="submit")).content.decode()
-    field = body.split('id="id_main_revenue"')[1].split("</div>")[0]
+    field = body.split('id="id_main_revenue"')[1].split("</div>\n")[0]
     assert "may not be more than the total revenue" in field
+    assert 'aria-invalid="true" aria-describedby="id_main_revenue_error"' in body
+    assert '<div id="id_main_revenue_error">' in body
 
 
 # --- two tabs ------------------------------------------------------------------------------------------

@@ -347,3 +347,25 @@ def test_the_account_page_reads_in_constant_queries(reports, today, django_asser
     with django_assert_max_num_queries(6):
         body = client.get("/account/annual-reports/").content.decode()
     assert "Draft in progress" in body
+
+
+def test_one_enterprise_never_sees_another_ones_draft(clock, today):
+    year = in_window(clock, today)
+    owner, owner_client = liaison()
+    _other, other_client = liaison()
+    owner_client.post(url(year), post_data(valid_data(address="甲公司的草稿地址"), action="save"))
+    assert AnnualReportDraft.objects.get().enterprise == owner
+    page = other_client.get(url(year))
+    assert page.status_code == 200 and "甲公司的草稿地址" not in page.content.decode()
+    assert 'name="revision" value="0"' in page.content.decode()
+    # Its own save starts its own draft; the owner's is untouched.
+    assert other_client.post(url(year), post_data(action="save")).status_code == 302
+    assert AnnualReportDraft.objects.get(enterprise=owner).data["address"] == ["甲公司的草稿地址"]
+
+
+def test_the_account_page_shows_the_days_left_and_the_link_to_file(clock, today):
+    clock.move_to(dt.datetime(today.year + 1, 6, 20, 10, 0, tzinfo=BEIJING))
+    _enterprise, client = liaison()
+    body = client.get("/account/").content.decode()
+    assert f"The report for {today.year} is due by June 30, {today.year + 1} (10 days left)." in body
+    assert f'href="/account/annual-reports/{today.year}/"' in body

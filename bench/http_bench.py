@@ -4,6 +4,7 @@
 
 - credit file:  /enterprises/<USCC>/ of random enterprises
 - name search:  /search/?q=<two characters> drawn at random from real names
+- annual report: /enterprises/<USCC>/annual-reports/<year>/ of the same enterprises' filed years
 - floor:        /bench/floor/, a trivial view behind the same middleware (bench/urls.py)
 
 gunicorn runs with 2 sync workers, DJANGO_DEBUG=0, a generated secret key, on
@@ -61,6 +62,17 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def sample_reports(url: str, usccs: list[str], seed: int) -> list[str]:
+    """The report pages (every version of one year) of the sampled enterprises that filed."""
+    with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as conn:
+        rows = conn.execute(
+            "SELECT DISTINCT e.uscc, r.year FROM credit_annualreport r JOIN credit_enterprise e ON e.id = r.enterprise_id"
+            " WHERE e.uscc = ANY(%s)", [usccs]).fetchall()
+    paths = sorted(f"/enterprises/{uscc}/annual-reports/{year}/" for uscc, year in rows)
+    random.Random(seed).shuffle(paths)
+    return paths
 
 
 def sample_inputs(url: str, count: int, seed: int) -> tuple[list[str], list[str]]:
@@ -211,6 +223,7 @@ def main() -> int:
     parser.add_argument("--sample", type=int, default=2000, help="random enterprises to draw inputs from")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--label", default="", help="a note written with the figures")
+    parser.add_argument("--no-write", action="store_true", help="print the figures only (a smaller or partial run)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("wrk is not installed (Debian: apt-get install wrk)", file=sys.stderr)
@@ -222,6 +235,7 @@ def main() -> int:
     endpoints = {
         "credit file": [f"/enterprises/{u}/" for u in usccs],
         "name search": [f"/search/?q={urllib.parse.quote(t)}" for t in terms],
+        "annual report": sample_reports(url, usccs, args.seed),
         "floor": ["/bench/floor/"],
     }
 
@@ -272,6 +286,8 @@ def main() -> int:
         "loadavg_before": [round(x, 2) for x in load_before],
         "cache": "redis" if env.get("REDIS_URL") else "per-process memory",
     }
+    if args.no_write:
+        return 0
     save("http.json", result)
     print(f"written to {write_results(result, load('load.json'))}")
     return 0

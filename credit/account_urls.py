@@ -28,9 +28,11 @@ urlpatterns = [
     path("password-reset/done/", account_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
 ]
 
-# Instant disclosures (credit/disclosure_views.py).
+# Instant disclosures (credit/disclosure_views.py) and annual reports (credit/account_views.py).
 urlpatterns += [
     path("disclosures/", disclosure_views.disclosure_list, name="disclosures"),
     path("disclosures/new/<slug:kind>/", disclosure_views.disclosure_new, name="disclosure_new"),
     path("disclosures/<int:pk>/correct/", disclosure_views.disclosure_correct, name="disclosure_correct"),
+    path("annual-reports/", account_views.annual_reports, name="annual_reports"),
+    path("annual-reports/<int:year>/", account_views.annual_report_edit, name="annual_report_edit"),
 ]

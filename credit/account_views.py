@@ -1,5 +1,6 @@
-"""The enterprise login's own pages: password change (/account/password/), activation with a
-letter's code (/account/activate/) and password reset by e-mail (/account/password-reset/)."""
+"""The enterprise login's own pages beyond /account/ itself: its password (/account/password/),
+activation with a letter's code (/account/activate/), password reset by e-mail
+(/account/password-reset/) and its annual reports (/account/annual-reports/); docs/addresses.md."""
 
 from __future__ import annotations
 
@@ -7,18 +8,25 @@ from axes.handlers.proxy import AxesProxyHandler
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
-from credit import accounts, services
+from credit import accounts, filing, services
+from credit import annual_reports as rules
 from credit.account_forms import ActivationForm, EnterprisePasswordResetForm
+from credit.models import AnnualReport, AnnualReportDraft
+from credit.selectors.annual_reports import filing_overview, report_prefill, report_preview
+from portal import access
 from portal.logins import activation_credentials, lockout_response
 from portal.services import login_password_change
 
@@ -112,3 +120,97 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 @method_decorator(never_cache, name="dispatch")
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "account/password_reset_complete.html"
+def _enterprise_principal(request: HttpRequest):
+    principal = access.who(request)
+    return principal if principal.kind is access.Kind.ENTERPRISE else None
+
+
+@never_cache
+@login_required
+def annual_reports(request: HttpRequest) -> HttpResponse:
+    principal = _enterprise_principal(request)
+    if principal is None:
+        return render(request, "account/no_enterprise.html", status=403)
+    today = timezone.localdate()
+    return render(request, "account/annual_reports.html", {
+        "enterprise": principal.enterprise, "today": today,
+        "reports": filing_overview(enterprise=principal.enterprise, today=today),
+        "years_limit": filing.YEARS_DUE_LIMIT,
+    })
+
+
+ACTIONS = ("save", "preview", "submit")
+
+
+@never_cache
+@login_required
+def annual_report_edit(request: HttpRequest, year: int) -> HttpResponse:
+    """The report for `year`: a draft saved at any time, a preview of the public page, the
+    submission (or a correction, until 30 June of the filing year). Only this login's own
+    enterprise's years exist here: any other year is 404."""
+    principal = _enterprise_principal(request)
+    if principal is None:
+        return render(request, "account/no_enterprise.html", status=403)
+    enterprise = principal.enterprise
+    latest = AnnualReport.objects.filter(enterprise=enterprise, year=year).order_by("-version").first()
+    refusal = filing.report_refusal(established_on=enterprise.established_on, status=enterprise.status, year=year,
+                                    today=timezone.localdate(), filed=latest is not None)
+    if refusal and latest is None:
+        raise Http404("no report for that year can be filed")
+    variant = rules.variant_for(enterprise.entity_type)
+    context = {"enterprise": enterprise, "year": year, "latest": latest, "refusal": refusal, "variant": variant,
+               "next_version": latest.version + 1 if latest else 1}
+    if refusal:
+        # Past the correction window: the page says why, and nothing can be saved.
+        return render(request, "account/annual_report_edit.html", context, status=409 if request.method == "POST" else 200)
+    if request.method != "POST":
+        draft = AnnualReportDraft.objects.filter(enterprise=enterprise, year=year).first()
+        raw = draft.data if draft else report_prefill(enterprise=enterprise, year=year)
+        form = rules.ReportForm(rules.raw_as_querydict(raw), variant=variant, show_errors=False)
+        return _edit_page(request, context, form, revision=draft.revision if draft else 0, draft=draft)
+
+    raw = rules.raw_from_post(request.POST)
+    action = request.POST.get("action")
+    action = action if action in ACTIONS else "save"
+    try:
+        revision = max(0, int(request.POST.get("revision", "0")))
+    except ValueError:
+        revision = 0
+    form = rules.ReportForm(rules.raw_as_querydict(raw), variant=variant)
+    try:
+        if action == "submit":
+            try:
+                report = services.annual_report_submit(enterprise=enterprise, year=year, raw=raw, revision=revision,
+                                                       actor=request.user)
+            except services.AnnualReportInvalid as invalid:
+                form = invalid.form
+                # Nothing typed is lost: the input is kept as the draft, and the errors are shown on it.
+                draft = services.annual_report_draft_save(enterprise=enterprise, year=year, raw=raw,
+                                                          revision=revision, actor=request.user)
+                return _edit_page(request, context, form, revision=draft.revision, draft=draft, status=422)
+            messages.success(request, gettext("The annual report for %(year)s has been published (version %(v)s).")
+                             % {"year": year, "v": report.version})
+            return redirect("credit:annual_report_detail", uscc=enterprise.uscc, year=year)
+        draft = services.annual_report_draft_save(enterprise=enterprise, year=year, raw=raw, revision=revision,
+                                                  actor=request.user)
+    except services.AnnualReportConflict as conflict:
+        context["conflict"] = conflict
+        form.show_errors = False
+        return _edit_page(request, context, form, revision=conflict.revision, draft=None, status=409)
+    except services.AnnualReportRefused as refused:
+        context["refusal"] = str(refused)
+        return render(request, "account/annual_report_edit.html", context, status=409)
+    if action == "preview":
+        if form.is_valid():
+            context["preview"] = report_preview(enterprise=enterprise, year=year, form=form,
+                                                next_version=context["next_version"])
+        return _edit_page(request, context, form, revision=draft.revision, draft=draft,
+                          status=200 if "preview" in context else 422)
+    messages.success(request, gettext("Draft saved. It is kept until you submit the report."))
+    return redirect(reverse("account:annual_report_edit", args=[year]))
+
+
+def _edit_page(request, context, form, *, revision: int, draft, status: int = 200) -> HttpResponse:
+    context.update(form=form, layout=rules.form_layout(form), revision=revision, draft=draft,
+                   withheld_values=set(form.data.getlist("withheld")))
+    return render(request, "account/annual_report_edit.html", context, status=status)

@@ -429,8 +429,17 @@ class EnterpriseInformationAdmin(SuperuserWritesMixin, AgencyScopedAdmin):
 
 @admin.register(m.AnnualReport)
 class AnnualReportAdmin(EnterpriseInformationAdmin):
+    """Submitted versions are what the enterprise published and are never changed: read-only
+    for everyone; the enterprise files and corrects them at /account/annual-reports/."""
+
     list_display = ("enterprise", "year", "version", "submitted_at", "report_public")
     list_filter = ("year", "report_public")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(m.InstantDisclosure)

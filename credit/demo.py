@@ -31,9 +31,11 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from faker import Faker
 
+from credit import filing
 from credit import models as m
 from credit import uscc as uscc_rules
 from credit.demo_tables import (
@@ -151,8 +153,8 @@ COLUMNS: dict[type[models.Model], tuple[str, ...]] = {
     m.JudicialAssistance: _RECORD + ("subject_name", "equity_amount", "ruling_number", "kind", "status",
                                      "frozen_from", "frozen_to"),
     m.AnnualReport: ("id", "enterprise_id", "year", "version", "submitted_at", "published_at", "report_public",
-                     "operating_status", "address", "postcode", "phone", "email", "headcount", "total_assets",
-                     "total_liabilities", "total_revenue", "net_profit", "total_tax"),
+                     "data", "withheld"),
+    m.AnnualReportDraft: ("id", "enterprise_id", "year", "data", "revision", "updated_at", "updated_by_id"),
     m.InstantDisclosure: ("id", "enterprise_id", "kind", "summary", "fact_date", "published_at", "original_id",
                           "version", "details"),
     m.CommitmentLetter: ("id", "enterprise_id", "kind", "title", "text", "signed_on", "published_at"),
@@ -354,6 +356,63 @@ class Generator:
                 text = summary + "（更正：转让比例以本版本为准。）"
             rows.append((self._id(m.InstantDisclosure), eid, kind, text, fact,
                          self._ts(published + own.randint(3, 60)), first, 2, json.dumps(corrected)))
+    def _annual_reports(self, t, rng, *, eid, etype, est_year, year_now, div, domicile, holdings) -> None:
+        """Reports over three years with the items of credit/annual_reports.py (some optional ones
+        withheld, individual businesses sometimes private), a few corrections before 30 June,
+        a few years missing (some with a draft in progress)."""
+        reports = t[m.AnnualReport].rows
+        company = etype in (m.EntityType.LLC, m.EntityType.JOINT_STOCK, m.EntityType.FOREIGN_INVESTED)
+        for year in (year_now - 3, year_now - 2, year_now - 1):
+            if year <= est_year:
+                continue
+            if rng.random() < 0.08:  # a few miss the deadline; some have started a draft
+                if year == year_now - 1 and rng.random() < 0.3:
+                    raw = {"address": [domicile], "postcode": [f"{div.postcode}{rng.randint(0, 999):03d}"],
+                           "phone": [""], "operating_status": ["operating"]}
+                    t[m.AnnualReportDraft].rows.append((self._id(m.AnnualReportDraft), eid, year, json.dumps(raw),
+                                                        1, self.reference_ts, None))
+                continue
+            filed = (dt.date(year + 1, 1, 2) - FIRST_DAY).days + rng.randint(0, 175)
+            if rng.random() < 0.04:  # filed late, after 30 June
+                filed += 180 + rng.randint(1, 120)
+            private = etype == m.EntityType.INDIVIDUAL_BUSINESS and rng.random() < 0.4
+            assets = Decimal(rng.randint(10, 50000))
+            staff = rng.randint(1, 300)
+            data = {
+                "address": domicile, "postcode": f"{div.postcode}{rng.randint(0, 999):03d}",
+                "phone": (f"{div.area_code}-{rng.randint(2000_0000, 8999_9999)}" if rng.random() < 0.5
+                          else f"1{rng.choice((3, 5, 8))}{rng.randint(0, 999_999_999):09d}"),
+                "email": None, "operating_status": "operating", "investments": [], "websites": [],
+                "headcount": staff, "total_assets": str(assets), "total_revenue": str(assets * Decimal("1.3")),
+                "total_tax": str(assets * Decimal("0.02")),
+            }
+            if etype != m.EntityType.INDIVIDUAL_BUSINESS:
+                data.update({
+                    "female_employees": staff // 2, "disabled_employees": 0,
+                    "total_liabilities": str(assets * Decimal("0.4")), "owners_equity": str(assets * Decimal("0.6")),
+                    "main_revenue": str(assets * Decimal("1.2")), "total_profit": str(assets * Decimal("0.06")),
+                    "net_profit": str(assets * Decimal("0.05")), "guarantees": [],
+                })
+            if company:
+                data["shareholders"] = [
+                    {"shareholder": name, "subscribed_amount": subscribed, "subscribed_on": f"{est_year}-01-01",
+                     "subscribed_form": "money", "paid_amount": paid, "paid_on": f"{est_year}-06-30" if paid != "0" else None,
+                     "paid_form": "money" if paid != "0" else None} for name, subscribed, paid in holdings]
+                data["equity_transfers"] = []
+            if rng.random() < 0.1:
+                data["websites"] = [{"kind": "website", "name": "官网", "url": f"https://www.demo{eid}.cn/"}]
+            # Half withhold their figures: the page shows them as "not disclosed by the enterprise".
+            optional = ("headcount", "total_assets", "total_liabilities", "total_revenue", "net_profit", "total_tax")
+            withheld = [k for k in optional if k in data] if rng.random() < 0.5 else []
+            row = [self._id(m.AnnualReport), eid, year, 1, self._ts(filed), self._ts(filed), not private,
+                   json.dumps(data, ensure_ascii=False), json.dumps(withheld)]
+            reports.append(tuple(row))
+            if rng.random() < 0.03:  # a correction before 30 June keeps both versions public
+                data["phone"] = f"{div.area_code}-{rng.randint(2000_0000, 8999_9999)}"
+                row[0], row[3] = self._id(m.AnnualReport), 2
+                row[4] = row[5] = self._ts(filed + 20)
+                row[7] = json.dumps(data, ensure_ascii=False)
+                reports.append(tuple(row))
 
     def chunk(self, index: int, count: int) -> dict[type[models.Model], Table]:
         """The rows of chunk `index` (`count` enterprises), with local ids from 0 in every table."""
@@ -424,6 +483,7 @@ class Generator:
 
         # Records first (their facts feed the enterprise row: risk class, approval date).
         shares: list[tuple[int, str, int | None]] = []
+        holdings: list[tuple[str, str, str]] = []  # (name, subscribed, paid) for the annual reports
         if etype not in (m.EntityType.BRANCH, m.EntityType.INDIVIDUAL_BUSINESS):
             holders = 1 if etype == m.EntityType.SOLE_PROPRIETORSHIP else rng.choice((1, 1, 2, 2, 3))
             if etype == m.EntityType.FARMER_COOPERATIVE:
@@ -445,6 +505,7 @@ class Generator:
                 sid = self._record(t[m.Shareholder], eid, reg_id, "", est, htype, hname, pid, licence, str(amount),
                                    str(paid))
                 shares.append((sid, hname, pid))
+                holdings.append((hname, str(amount), str(paid) if paid else "0"))
                 contributions = t[m.CapitalContribution].rows
                 contributions.append((self._id(m.CapitalContribution), sid, "subscribed", "money", str(amount),
                                       self.days[est + 365 * rng.choice((5, 10, 20))]))
@@ -562,30 +623,8 @@ class Generator:
         alive = status in (m.RegistrationStatus.ACTIVE, m.RegistrationStatus.SUSPENDED,
                            m.RegistrationStatus.LIQUIDATION)
         if alive:
-            reports = t[m.AnnualReport].rows
-            for year in (year_now - 2, year_now - 1):
-                if year <= est_year or rng.random() < 0.08:  # a few miss the deadline
-                    continue
-                filed = (dt.date(year + 1, 1, 2) - FIRST_DAY).days + rng.randint(0, 175)
-                private = etype == m.EntityType.INDIVIDUAL_BUSINESS and rng.random() < 0.4
-                shown = rng.random() < 0.5
-                assets = Decimal(rng.randint(10, 50000)) if shown else None
-                row = [None, eid, year, 1, self._ts(filed), self._ts(filed), not private, "开业", domicile,
-                       f"{div.postcode}{rng.randint(0, 999):03d}",
-                       f"{div.area_code}-{rng.randint(2000_0000, 8999_9999)}" if rng.random() < 0.5
-                       else f"1{rng.choice((3, 5, 8))}{rng.randint(0, 999_999_999):09d}",
-                       "", rng.randint(1, 300) if shown else None,
-                       str(assets) if shown else None, str(assets * Decimal("0.4")) if shown else None,
-                       str(assets * Decimal("1.3")) if shown else None,
-                       str(assets * Decimal("0.05")) if shown else None,
-                       str(assets * Decimal("0.02")) if shown else None]
-                row[0] = self._id(m.AnnualReport)
-                reports.append(tuple(row))
-                if rng.random() < 0.03:  # a correction before 30 June keeps both versions public
-                    row[0], row[3] = self._id(m.AnnualReport), 2
-                    row[4] = row[5] = self._ts(filed + 20)
-                    row[10] = f"{div.area_code}-{rng.randint(2000_0000, 8999_9999)}"
-                    reports.append(tuple(row))
+            self._annual_reports(t, rng, eid=eid, etype=etype, est_year=est_year, year_now=year_now, div=div,
+                                 domicile=domicile, holdings=holdings)
 
             if shares and rng.random() < 0.1:
                 day = min(est + rng.randint(30, 3000), self.span - 1)
@@ -973,14 +1012,22 @@ def create_agencies_and_logins() -> list[Login]:
 
 
 def create_enterprise_logins() -> list[Login]:
-    logins = []
-    targets = m.Enterprise.objects.filter(status=m.RegistrationStatus.ACTIVE).exclude(
+    """Three liaison logins; the first one's enterprise has a report it can file today (the demo
+    runs on the real date): last year's while the window is open (January to June), otherwise
+    last year's, overdue, which may still be filed late (credit/filing.py)."""
+    today = timezone.localdate()
+    year = today.year - 1
+    candidates = m.Enterprise.objects.filter(status=m.RegistrationStatus.ACTIVE, entity_type=m.EntityType.LLC)
+    filer = filing.non_filers(year).filter(pk__in=candidates.values("pk")).order_by("id").first()
+    others = m.Enterprise.objects.filter(status=m.RegistrationStatus.ACTIVE).exclude(
         entity_type=m.EntityType.BRANCH
-    ).order_by("id")[:3]
+    ).exclude(pk=getattr(filer, "pk", None)).order_by("id")
+    targets = ([filer] if filer else []) + list(others[: 3 - bool(filer)])
+    logins = []
     for i, enterprise in enumerate(targets, start=1):
         user = demo_user(f"enterprise{i}", DEMO_PASSWORD)
         m.EnterpriseAccount.objects.create(user=user, enterprise=enterprise)
-        logins.append(Login(user.username, DEMO_PASSWORD, f"enterprise: {enterprise.name} ({enterprise.uscc})"))
+        logins.append(Login(user.username, DEMO_PASSWORD, _enterprise_role(enterprise, today)))
     return logins
 
 
@@ -1076,6 +1123,14 @@ def create_login_disclosures() -> int:
     with connection.cursor() as cursor:
         sequences_reset(cursor, [m.InstantDisclosure])
     return len(rows)
+def _enterprise_role(enterprise: m.Enterprise, today: dt.date) -> str:
+    role = f"enterprise: {enterprise.name} ({enterprise.uscc})"
+    year = today.year - 1
+    if filing.non_filers(year).filter(pk=enterprise.pk).exists():
+        closes = filing.filing_window(year)[1]
+        state = f"due by {closes}" if today <= closes else f"overdue since {closes}, may be filed late"
+        role += f"; can file its {year} annual report at /account/annual-reports/{year}/ ({state})"
+    return role
 
 
 def _start_ids() -> dict[type[models.Model], int]:
@@ -1165,6 +1220,7 @@ def existing_logins() -> list[Login]:
     logins = [Login(SUPERUSER[0], SUPERUSER[1], "superuser")] if SUPERUSER[0] in present else []
     logins += [Login(u, DEMO_PASSWORD, f"staff: {role}") for u, _, role in STAFF_LOGINS if u in present]
     accounts = m.EnterpriseAccount.objects.filter(user__username__in=present).select_related("user", "enterprise")
-    logins += [Login(a.user.username, DEMO_PASSWORD, f"enterprise: {a.enterprise.name} ({a.enterprise.uscc})")
+    today = timezone.localdate()
+    logins += [Login(a.user.username, DEMO_PASSWORD, _enterprise_role(a.enterprise, today))
                for a in accounts.order_by("user__username")]
     return logins

@@ -16,6 +16,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from credit.models import AnnualReport, Enterprise, RegistrationStatus
 
@@ -43,3 +46,53 @@ def report_filed_q(year: int, outer: str = "pk") -> Exists:
 def non_filers(year: int) -> QuerySet[Enterprise]:
     """Enterprises that had to file the report for `year` and filed no version of it."""
     return Enterprise.objects.filter(filing_required_q(year)).exclude(report_filed_q(year))
+
+
+# How many past report years /account/ offers for filing: the oldest years beyond it are
+# settled with the registration authority rather than filed online (a portal choice, not a
+# rule of the regulations; docs/rules.md section 3).
+YEARS_DUE_LIMIT = 3
+
+
+def filing_required(*, established_on: dt.date, status: str, year: int) -> bool:
+    """`filing_required_q` for one enterprise already loaded."""
+    return established_on < dt.date(year + 1, 1, 1) and status not in NOT_FILING_STATUSES
+
+
+def report_years_open(*, established_on: dt.date, status: str, today: dt.date) -> list[int]:
+    """The report years an enterprise may file on `today`, oldest first: every year whose
+    window has opened (the year is over) and that it had to file, at most the last
+    YEARS_DUE_LIMIT. Late filing is allowed: it is the cure of a non-filer listing."""
+    last = today.year - 1
+    return [year for year in range(last - YEARS_DUE_LIMIT + 1, last + 1)
+            if filing_required(established_on=established_on, status=status, year=year)]
+
+
+def filed_late(year: int, submitted_at: dt.datetime) -> bool:
+    """A first filing after the window closed (shown publicly with the filing date)."""
+    return timezone.localdate(submitted_at) > filing_window(year)[1]
+
+
+def correction_refusal(year: int, today: dt.date) -> str | None:
+    """Why a report for `year` can no longer be corrected on `today`, naming the rule, or None:
+    corrections are made until 30 June of the filing year (Reg. Art. 12)."""
+    closes = filing_window(year)[1]
+    if today <= closes:
+        return None
+    return gettext(
+        "The report for %(year)s can no longer be corrected: corrections are made until %(closes)s, "
+        "30 June of the year after the report year (Reg. Art. 12)."
+    ) % {"year": year, "closes": date_format(closes)}
+
+
+def report_refusal(*, established_on: dt.date, status: str, year: int, today: dt.date, filed: bool) -> str | None:
+    """Why the enterprise cannot file (or, once `filed`, correct) the report for `year` on
+    `today`, naming the rule; None when it can. The one check of the filing pages and services."""
+    if filed:
+        return correction_refusal(year, today)
+    if year not in report_years_open(established_on=established_on, status=status, today=today):
+        return gettext(
+            "No report for %(year)s can be filed here: the portal takes the reports of the last %(limit)s "
+            "years whose year is over and which the enterprise had to file (Reg. Art. 8)."
+        ) % {"year": year, "limit": YEARS_DUE_LIMIT}
+    return None

@@ -559,6 +559,11 @@ class JudicialAssistance(PublishedRecord):
 
 
 class AnnualReport(models.Model):
+    """One submitted (published) version of an enterprise's report for a year: version 1 is
+    the original, 2.. the corrections (Reg. Art. 12; every version stays public). Submitted
+    versions are never changed. What the report contains per entity type, and how it is
+    checked, is credit/annual_reports.py; `data` holds its cleaned values by item key."""
+
     enterprise = models.ForeignKey(
         Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="annual_reports"
     )
@@ -566,22 +571,11 @@ class AnnualReport(models.Model):
     version = models.PositiveSmallIntegerField(_("version"), default=1)
     submitted_at = models.DateTimeField(_("submitted at"))
     published_at = models.DateTimeField(_("publication time"), null=True, blank=True)
-    # Sole proprietors may keep the report itself private; only the filing is public.
+    # Individual businesses may keep the report itself private; only the filing is public.
     report_public = models.BooleanField(_("report published"), default=True)
-    operating_status = models.CharField(_("operating status"), max_length=100, blank=True)
-    address = models.CharField(_("mailing address"), max_length=300, blank=True)
-    postcode = models.CharField(_("postcode"), max_length=6, blank=True)
-    phone = models.CharField(_("phone"), max_length=32, blank=True)
-    email = models.EmailField(_("e-mail"), blank=True)
-    # Optional figures; None means the enterprise chose not to publish them.
-    headcount = models.PositiveIntegerField(_("employees"), null=True, blank=True)
-    total_assets = models.DecimalField(_("total assets (10,000)"), max_digits=16, decimal_places=4, null=True, blank=True)
-    total_liabilities = models.DecimalField(
-        _("total liabilities (10,000)"), max_digits=16, decimal_places=4, null=True, blank=True
-    )
-    total_revenue = models.DecimalField(_("total revenue (10,000)"), max_digits=16, decimal_places=4, null=True, blank=True)
-    net_profit = models.DecimalField(_("net profit (10,000)"), max_digits=16, decimal_places=4, null=True, blank=True)
-    total_tax = models.DecimalField(_("total tax (10,000)"), max_digits=16, decimal_places=4, null=True, blank=True)
+    data = models.JSONField(_("report items"), default=dict, blank=True)
+    # Keys of the optional items the enterprise chose not to publish.
+    withheld = models.JSONField(_("items not published"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("annual report")
@@ -591,6 +585,42 @@ class AnnualReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise.uscc} {self.year} v{self.version}"
+
+    @property
+    def is_correction(self) -> bool:
+        return self.version > 1
+
+    @property
+    def filed_late(self) -> bool:
+        from credit.filing import filed_late
+
+        return filed_late(self.year, self.submitted_at)
+
+
+class AnnualReportDraft(models.Model):
+    """The report an enterprise is preparing for a year: its raw form input, kept as typed
+    (also when invalid) until it is submitted. `revision` rises with every save, so a save
+    from a page that showed an older revision (another tab) is refused, not merged."""
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="annual_report_drafts"
+    )
+    year = models.PositiveSmallIntegerField(_("report year"))
+    data = models.JSONField(_("form input"), default=dict, blank=True)
+    revision = models.PositiveIntegerField(_("revision"), default=0)
+    updated_at = models.DateTimeField(_("last saved"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("last saved by"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("annual report draft")
+        verbose_name_plural = _("annual report drafts")
+        constraints = [models.UniqueConstraint(fields=["enterprise", "year"], name="annual_report_draft_year")]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.year} r{self.revision}"
 
 
 class InstantDisclosure(models.Model):

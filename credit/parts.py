@@ -73,6 +73,22 @@ def _instant_disclosure_rows(subject: FileSubject):
     return m.InstantDisclosure.objects.filter(enterprise_id=subject.enterprise_id).annotate(
         series=Coalesce("original_id", "id")
     ).order_by("-series", "-version")
+def _annual_reports_load(section: Section, subject: FileSubject) -> dict[str, Any]:
+    """The reports by year, newest first: when the original was filed (late or not), when
+    the latest correction was, and whether the report is public."""
+    from credit.filing import filed_late
+
+    years: dict[int, dict[str, Any]] = {}
+    for report in sections.load_rows(section, subject):
+        year = years.setdefault(report.year, {"year": report.year, "versions": []})
+        year["versions"].append(report)
+    for year in years.values():
+        versions = sorted(year["versions"], key=lambda r: r.version)
+        original, latest = versions[0], versions[-1]
+        year.update(filed_at=original.submitted_at, late=filed_late(original.year, original.submitted_at),
+                    corrected_at=latest.submitted_at if latest.version > 1 else None,
+                    corrections=len(versions) - 1, public=latest.report_public)
+    return {section.key: sorted(years.values(), key=lambda y: -y["year"])}
 
 
 def _template(key: str) -> str:
@@ -130,7 +146,7 @@ CREDIT_SECTIONS = (
     Section(
         key="annual_reports", order=200, template=_template("annual_reports"), self_disclosed=True,
         rows=_rows(m.AnnualReport, "-year", "-version", published_at__isnull=False),
-        contents=(("annual-reports", _("Annual reports")),),
+        contents=(("annual-reports", _("Annual reports")),), load=_annual_reports_load, preload=True,
     ),
     Section(
         key="instant_disclosures", order=210, template=_template("instant_disclosures"), self_disclosed=True,
@@ -146,9 +162,10 @@ CREDIT_SECTIONS = (
 
 
 def _annual_report_panel(*, enterprise: m.Enterprise, today) -> dict[str, Any]:
-    from credit.selectors.account import annual_report_reminder
+    from credit.selectors.annual_reports import filing_overview
 
-    return {"filing": annual_report_reminder(enterprise=enterprise, today=today)}
+    overview = filing_overview(enterprise=enterprise, today=today)
+    return {"filing": overview.reminder, "reports": overview}
 
 
 ANNUAL_REPORT_PANEL = sections.AccountPanel(

@@ -12,6 +12,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from credit import models as m
+from credit.annual_reports import ReportForm, raw_as_querydict, raw_changed_fields, raw_from_data, variant_for
+from credit.filing import report_refusal
 from credit.hooks import legal_representative_refusals, penalty_withdrawn
 from credit.publication import publication_record
 from portal.audit import audit_changes, audit_record
@@ -386,3 +388,93 @@ def enterprise_account_revoke(*, account: m.EnterpriseAccount, actor, reason: st
     audit_record(action="credit.enterprise_account.revoked", actor=actor, obj=account,
                  payload={"enterprise_id": account.enterprise_id, "user_id": account.user_id, "reason": account.revoked_reason})
     return account
+# --- annual reports filed by the enterprise (credit/annual_reports.py has what they contain) ---
+
+
+class AnnualReportRefused(Exception):
+    """The report cannot be filed or corrected now; the message names the rule."""
+
+
+class AnnualReportInvalid(Exception):
+    """The input fails the report's checks; `form` carries the errors on their fields."""
+
+    def __init__(self, form):
+        super().__init__("invalid annual report")
+        self.form = form
+
+
+class AnnualReportConflict(Exception):
+    """The draft was saved meanwhile from another page (tab); `changed` are the labels of the
+    items whose input differs from this page's, `revision` the draft's revision now."""
+
+    def __init__(self, *, changed: list[str], revision: int):
+        super().__init__("the draft changed meanwhile")
+        self.changed, self.revision = changed, revision
+
+
+def _report_refusal_check(*, enterprise: m.Enterprise, year: int, filed: bool) -> None:
+    refusal = report_refusal(established_on=enterprise.established_on, status=enterprise.status, year=year,
+                             today=timezone.localdate(), filed=filed)
+    if refusal:
+        raise AnnualReportRefused(refusal)
+
+
+def _draft_lock(*, enterprise: m.Enterprise, year: int, revision: int, raw: dict) -> m.AnnualReportDraft | None:
+    """The draft row, locked; refuses a page that showed another revision than the stored one
+    (0: no draft yet). A draft submitted meanwhile counts as a change too."""
+    draft = m.AnnualReportDraft.objects.select_for_update().filter(enterprise=enterprise, year=year).first()
+    stored = draft.revision if draft else 0
+    if draft is None and revision:
+        latest = m.AnnualReport.objects.filter(enterprise=enterprise, year=year).order_by("-version").first()
+        theirs = raw_from_data(latest.data, latest.withheld, not latest.report_public) if latest else {}
+        raise AnnualReportConflict(changed=raw_changed_fields(raw, theirs), revision=0)
+    if stored != revision:
+        raise AnnualReportConflict(changed=raw_changed_fields(raw, draft.data), revision=stored)
+    return draft
+
+
+@transaction.atomic
+def annual_report_draft_save(*, enterprise: m.Enterprise, year: int, raw: dict, revision: int,
+                             actor) -> m.AnnualReportDraft:
+    """Keep the input as typed (valid or not) as the draft of `year`, if the page showed the
+    draft's current revision. Private to the enterprise: audited, not published."""
+    filed = m.AnnualReport.objects.filter(enterprise=enterprise, year=year).exists()
+    _report_refusal_check(enterprise=enterprise, year=year, filed=filed)
+    draft = _draft_lock(enterprise=enterprise, year=year, revision=revision, raw=raw)
+    if draft is None:
+        draft = m.AnnualReportDraft(enterprise=enterprise, year=year)
+    draft.data, draft.revision, draft.updated_by = raw, draft.revision + 1, actor
+    draft.save()
+    audit_record(action="credit.annual_report_draft.saved", actor=actor, obj=draft,
+                 payload={"enterprise": enterprise.pk, "year": year, "revision": draft.revision})
+    return draft
+
+
+@transaction.atomic
+def annual_report_submit(*, enterprise: m.Enterprise, year: int, raw: dict, revision: int, actor) -> m.AnnualReport:
+    """Publish the report for `year` from the form input: the next version (1 the original,
+    then corrections until 30 June of the filing year), with the time of submission; the
+    draft is gone afterwards. One publication event, so the credit file and the report's
+    page show it at once."""
+    # The enterprise row serialises submissions for it, so two versions never get one number.
+    enterprise = m.Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+    latest = m.AnnualReport.objects.filter(enterprise=enterprise, year=year).order_by("-version").first()
+    _report_refusal_check(enterprise=enterprise, year=year, filed=latest is not None)
+    draft = _draft_lock(enterprise=enterprise, year=year, revision=revision, raw=raw)
+    form = ReportForm(raw_as_querydict(raw), variant=variant_for(enterprise.entity_type))
+    if not form.is_valid():
+        raise AnnualReportInvalid(form)
+    data, withheld, private = form.report_data()
+    now = timezone.now()
+    report = m.AnnualReport.objects.create(
+        enterprise=enterprise, year=year, version=latest.version + 1 if latest else 1, submitted_at=now,
+        published_at=now, report_public=not private, data=data, withheld=withheld,
+    )
+    if draft is not None:
+        draft.delete()
+    publication_record(
+        action="credit.annual_report.corrected" if report.is_correction else "credit.annual_report.submitted",
+        actor=actor, obj=report, enterprises=[enterprise.pk],
+        payload={"year": year, "version": report.version, "public": report.report_public},
+    )
+    return report

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from credit import selectors
 from credit import uscc as uscc_rules
 from credit.cache import credit_file_cache_key, credit_file_version
+from credit.selectors.annual_reports import report_versions
 from portal import access
 from portal.pagecache import public_page
 
@@ -52,6 +53,30 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
         body = render_to_string("credit/file_body.html", selectors.credit_file(enterprise=enterprise, today=today))
         cache.set(key, body, settings.CREDIT_FILE_CACHE_SECONDS)
     return render(request, "credit/enterprise_detail.html", {"enterprise": enterprise, "file_body": mark_safe(body)})
+
+
+def _report_version(request: HttpRequest, uscc: str, year: int) -> str | None:
+    return _file_version(request, uscc)
+
+
+@public_page(_report_version)
+def annual_report_detail(request: HttpRequest, uscc: str, year: int) -> HttpResponse:
+    """Every published version of one year's report (latest first), cached whole for anonymous
+    visitors under the file's version, which each submission raises."""
+    code = uscc_rules.normalise(uscc)
+    problem = selectors.uscc_problem(code)
+    if problem:
+        return render(request, "404.html", {"uscc": uscc, "uscc_problem": problem}, status=404)
+    if code != uscc:
+        return redirect("credit:annual_report_detail", uscc=code, year=year, permanent=True)
+    enterprise = getattr(request, "credit_file_enterprise", None) or selectors.enterprise_get(uscc=code)
+    if enterprise is None:
+        return render(request, "404.html", {"uscc": code, "uscc_unknown": True}, status=404)
+    versions = report_versions(enterprise=enterprise, year=year)
+    if not versions:
+        raise Http404("no annual report for that year")
+    return render(request, "credit/annual_report_detail.html",
+                  {"enterprise": enterprise, "year": year, "versions": versions})
 
 
 @never_cache

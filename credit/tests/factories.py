@@ -252,10 +252,13 @@ class AnnualReportFactory(factory.django.DjangoModelFactory):
     year = factory.LazyFunction(lambda: today().year - 2)
     submitted_at = factory.LazyAttribute(lambda o: dt.datetime(o.year + 1, 4, 1, 9, 0, tzinfo=TZ))
     published_at = factory.LazyAttribute(lambda o: o.submitted_at)
-    operating_status = "开业"
-    address = "北京市海淀区中关村大街1号"
-    postcode = "100080"
-    phone = "010-12345678"
+    # Items by key (credit/annual_reports.py); the optional figures are withheld unless given.
+    data = factory.LazyFunction(lambda: {
+        "address": "北京市海淀区中关村大街1号", "postcode": "100080", "phone": "010-12345678",
+        "email": "info@example.cn", "operating_status": "operating", "investments": [], "websites": [],
+        "shareholders": [], "equity_transfers": [], "headcount": 12, "total_assets": "1250.5",
+    })
+    withheld = factory.LazyFunction(list)
 
 
 class InstantDisclosureFactory(factory.django.DjangoModelFactory):

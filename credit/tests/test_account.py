@@ -339,9 +339,9 @@ def test_it_renders_the_area_in_constant_queries(entries, django_assert_num_quer
     # 4 current list entries + list + reason + deciding authority   5 their objections
     # 6 their removal applications   7 their lists' memoranda (their measures: one more, when any)
     # 8 public inspection tasks + plan + agency                      9 spot checks + agency
-    # 10 the first submission of last year's annual report
-    # 11 the recent instant disclosures with their corrections (credit.selectors.disclosures)
-    with django_assert_num_queries(11):
+    # 10 the annual reports of the years the enterprise may still file or correct   11 its drafts
+    # 12 the recent instant disclosures with their corrections (credit.selectors.disclosures)
+    with django_assert_num_queries(12):
         response = client.get("/account/")
     assert response.status_code == 200
     assert response.content.decode().count("Q-决定-") == entries

@@ -156,7 +156,7 @@ def test_it_shows_records_of_each_section_with_provenance(client):
         assert f"京市监处罚〔{penalty.decided_on.year}〕" in html, anchor
     assert "股东张三实缴出资50万元" in section(body, "instant-disclosures")
     assert "本企业承诺所提交材料真实" in section(body, "commitment-letters")
-    assert "Original" in section(body, "annual-reports")
+    assert "/annual-reports/" in section(body, "annual-reports")
 
 
 def test_it_shows_withdrawn_records_with_their_reason(client):
@@ -189,7 +189,9 @@ def test_it_shows_annual_report_versions_and_private_sole_proprietor_reports(cli
     f.AnnualReportFactory(enterprise=enterprise, year=2024, report_public=False)
     f.AnnualReportFactory(enterprise=enterprise, year=2025, published_at=None)
     html = section(page(client, enterprise, HTTP_ACCEPT_LANGUAGE="en"), "annual-reports")
-    assert "Original" in html and "Correction 1" in html
+    # By year: the filing date of the original, the date of the latest correction, the link.
+    assert "Corrected on April 1, 2024 (1 correction)" in html
+    assert f"/enterprises/{enterprise.uscc}/annual-reports/2023/" in html
     assert "chose not to publish" in html
     assert "<td>2025</td>" not in html
 

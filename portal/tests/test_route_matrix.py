@@ -157,7 +157,7 @@ def build_world() -> World:
         **records, "credit_list": abnormal, "entry": entry, "objection": objection, "memorandum": memorandum,
         "removal": removal,
         "item": item, "inspector": inspectors[0], "conflict": conflict, "spot_check": spot_check,
-        "disclosure_order": disclosure_order,
+        "disclosure_order": disclosure_order, "report_year": f.today().year - 1,
         "plan": committed, "draft_plan": draft, "task": task,
         "auditevent": audit_record(action="portal.matrix.prepared", actor_label="test"),
         "notice": Notice.objects.create(key="matrix.notice:1", recipient="a@example.cn", subject="s", body="b"),
@@ -244,6 +244,11 @@ ROWS: dict[str, list[Case]] = {
     "favicon.ico": [Case(lambda w: "/favicon.ico", GET=each(REDIRECT), HEAD=each(REDIRECT))],
     "i18n/setlang/": [Case(lambda w: "/i18n/setlang/", GET=each(REDIRECT), POST=each(REDIRECT),
                            data={"language": "en", "next": "/"})],
+    "enterprises/<str:uscc>/annual-reports/<int:year>/": [
+        Case(lambda w: f"/enterprises/{w.enterprise.uscc}/annual-reports/{w.annualreport.year}/", GET=PUBLIC,
+             HEAD=PUBLIC),
+        Case(lambda w: f"/enterprises/{w.enterprise.uscc}/annual-reports/1999/", GET=each(404)),
+    ],
     "enterprises/<str:uscc>/": [
         Case(lambda w: f"/enterprises/{w.enterprise.uscc}/", GET=PUBLIC, HEAD=PUBLIC),
         Case(lambda w: "/enterprises/91110000600037341X/", GET=each(404)),  # fails the check digit
@@ -358,6 +363,15 @@ ROWS: dict[str, list[Case]] = {
         Case(lambda w: f"/account/disclosures/{w.instantdisclosure.pk}/correct/", GET=(LOGIN, 404, 200, *(403,) * 5),
              POST=(LOGIN, 404, 200, *(403,) * 5)),
     ],
+    "account/annual-reports/": [Case(lambda w: "/account/annual-reports/", GET=ACCOUNT_AREA, HEAD=ACCOUNT_AREA)],
+    # The login's own enterprise's years only: a year it cannot file is 404 (there is no address of
+    # another enterprise's draft). A POST saves a draft and redirects to the page (PRG).
+    "account/annual-reports/<int:year>/": [
+        Case(lambda w: f"/account/annual-reports/{w.report_year}/", GET=ACCOUNT_AREA, HEAD=ACCOUNT_AREA,
+             POST=(LOGIN, REDIRECT, REDIRECT, 403, 403, 403, 403, 403), data={"action": "save", "address": "x"}),
+        Case(lambda w: "/account/annual-reports/1999/", GET=(LOGIN, 404, 404, 403, 403, 403, 403, 403),
+             POST=(LOGIN, 404, 404, 403, 403, 403, 403, 403), data={"action": "save"}),
+    ],
     "admin/": [Case(lambda w: "/admin/", GET=ADMIN_STAFF)],
     "admin/login/": [Case(lambda w: "/admin/login/", GET=(200, 200, 200, *(REDIRECT,) * 5), POST=PUBLIC,
                           data={"username": "nobody", "password": "wrong"})],
@@ -438,7 +452,8 @@ ADMIN: dict[str, list[AdminRow]] = {
         "chattelmortgage", "equitypledge", "judicialassistance"]},
     "credit.enterprise": [published("enterprise")],  # owned by its registration authority
     "credit.person": [AdminRow("person", staff_a="O O V O D", staff_b="O O V O D", superuser="O O E O D")],
-    "credit.annualreport": [staff_read("annualreport")],
+    # Submitted versions are immutable: read by staff and the superuser alike.
+    "credit.annualreport": [AdminRow("annualreport", staff_a="O D V O D", staff_b="O D V O D", superuser="O D V O D")],
     "credit.instantdisclosure": [staff_read("instantdisclosure")],
     "credit.commitmentletter": [staff_read("commitmentletter")],
     "credit.agency": [staff_read("agency")],

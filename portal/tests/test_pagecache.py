@@ -75,7 +75,7 @@ def test_an_anonymous_page_says_how_it_may_be_cached(world):
 def test_the_next_anonymous_request_is_served_whole_from_the_cache(world, django_assert_num_queries):
     address = world["enterprise"].get_absolute_url()
     first = Client().get(address)
-    with django_assert_num_queries(1):  # the file's version, with the enterprise
+    with django_assert_num_queries(1):  # the file's version
         again = Client().get(address)
     assert again[STATUS] == "hit" and again.content == first.content and again["ETag"] == first["ETag"]
     Client().get("/lists/")

@@ -30,6 +30,10 @@ class SharedRedisCache(RedisCache):
     the cache at the broker's database, every queued and unacknowledged Celery task (a
     draw waiting for redelivery after a worker died, say)."""
 
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = ReusedClientRedisCacheClient
+
     def clear(self) -> bool:
         client = self._cache.get_client(None, write=True)
         # Every version of every key: the default key function writes "prefix:version:key".

@@ -18,7 +18,8 @@ Phases, in one sitting: the framework floor (`/bench/floor/`, a trivial view beh
 middleware), the mix from an empty cache ("cold": the cache database is flushed first), and the
 mix again once every distinct address has been requested once ("warm"). For each phase: requests/s, p50/p95/p99, errors (non-2xx/3xx
 and socket errors) and CPU seconds per request spent by gunicorn (master and workers), by
-PostgreSQL (every server process) and by Redis, read from /proc before and after.
+PostgreSQL (the server processes of the benchmark's database, named in their process titles:
+other jobs' queries on a shared machine are not counted) and by Redis, read from /proc before and after.
 
 gunicorn serves `bench.settings` (the product's settings plus the floor) with DJANGO_DEBUG=0, a
 generated secret key, on 127.0.0.1, against BENCH_DATABASE_URL (default portal_bench) with Redis
@@ -55,6 +56,21 @@ TICKS = os.sysconf("SC_CLK_TCK")
 def _pids(name: str) -> list[int]:
     out = subprocess.run(["pgrep", "-x", name], capture_output=True, text=True, check=False).stdout
     return [int(p) for p in out.split()]
+
+
+def _backends(database: str) -> list[int]:
+    """The PostgreSQL server processes serving `database` (their process title names it): on
+    a machine shared with other jobs, every postgres process would count their queries too."""
+    pids = []
+    for pid in _pids("postgres"):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                title = fh.read().decode("utf-8", "replace")
+        except OSError:
+            continue
+        if f" {database} " in title:
+            pids.append(pid)
+    return pids
 
 
 def _tree(root: int) -> list[int]:
@@ -126,15 +142,16 @@ def sample_paths(url: str, *, count: int, hot: int, seed: int) -> tuple[list[str
 
 def run_phase(base: str, paths: list[str], *, duration: int, connections: int, threads: int,
               server_pid: int) -> dict:
+    database = database_url().rsplit("/", 1)[1]
     gunicorn_before = cpu_seconds(_tree(server_pid))
-    pg_before = cpu_seconds(_pids("postgres"))
+    pg_before = cpu_seconds(_backends(database))
     redis_before = cpu_seconds(_pids("redis-server"))
     wall = time.monotonic()
     data = run_wrk(base, paths, duration=duration, connections=connections, threads=threads)
     data["wall_s"] = round(time.monotonic() - wall, 1)
     requests = max(data["requests"], 1)
     data["gunicorn_cpu_ms_per_request"] = round((cpu_seconds(_tree(server_pid)) - gunicorn_before) * 1000 / requests, 3)
-    data["postgres_cpu_ms_per_request"] = round((cpu_seconds(_pids("postgres")) - pg_before) * 1000 / requests, 3)
+    data["postgres_cpu_ms_per_request"] = round((cpu_seconds(_backends(database)) - pg_before) * 1000 / requests, 3)
     data["redis_cpu_ms_per_request"] = round((cpu_seconds(_pids("redis-server")) - redis_before) * 1000 / requests, 3)
     return data
 

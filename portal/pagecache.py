@@ -38,7 +38,10 @@ SecurityMiddleware and WhiteNoise stay outside, so their headers are added to ev
 answer as they are made. On a miss the request goes the whole way; the decorator marks
 the view's own answer as storable, and on the way out the middleware stores the body and
 every header the inner middleware added, provided nothing set a cookie or asked for
-privacy on the way.
+privacy on the way. Skipping the input checks (portal.middleware.InputSanityMiddleware,
+CommonMiddleware's redirects) on a hit refuses nothing they would: a stored page's key
+holds its path and parsed query, which passed them when it was rendered, and a version
+function sends nothing to the database that no stored row could match (credit.cache).
 """
 
 from __future__ import annotations
@@ -52,9 +55,9 @@ from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers, get_conditional_response, patch_vary_headers
-from django.urls import Resolver404, resolve
 from django.utils.http import http_date
 
 from portal.middleware import DATABASE_ERRORS

@@ -173,7 +173,9 @@ class PageCacheMiddleware:
         # What LocaleMiddleware will activate for this request (no language in the paths).
         key = page_key(request, token, translation.get_language_from_request(request))
         stored = cache.get(key)
-        if isinstance(stored, tuple) and len(stored) == len(Stored._fields):
+        # An entry of another shape (one stored by an older release: body, content type, ...)
+        # is a miss and is replaced.
+        if isinstance(stored, tuple) and len(stored) == len(Stored._fields) and isinstance(stored[1], tuple):
             return _answer(request, Stored(*stored), "hit")
         response = self.get_response(request)
         if not _still_storable(response):

@@ -338,3 +338,14 @@ def test_the_redis_cache_keeps_one_client_per_pool():
     backend = ResilientRedisCache("redis://127.0.0.1:1/0", {})
     client = backend._cache.get_client(None, write=True)
     assert backend._cache.get_client(None) is client  # no connection is made to build one
+
+
+def test_an_entry_stored_by_the_previous_release_is_a_miss(world, monkeypatch):
+    from portal import pagecache
+
+    # (body, content type, ETag, Last-Modified): the shape before the headers were stored.
+    old, real_get = (b"old", "text/html", '"x"', 0), pagecache.cache.get
+    monkeypatch.setattr(pagecache.cache, "get",
+                        lambda key, default=None: old if key.startswith("page:") else real_get(key, default))
+    response = Client().get("/lists/")
+    assert response.status_code == 200 and response[STATUS] == "miss" and response.content != b"old"

@@ -18,7 +18,8 @@ Phases, in one sitting: the framework floor (`/bench/floor/`, a trivial view beh
 middleware), the mix from an empty cache ("cold": the cache database is flushed first), and the
 mix again once every distinct address has been requested once ("warm"). For each phase: requests/s, p50/p95/p99, errors (non-2xx/3xx
 and socket errors) and CPU seconds per request spent by gunicorn (master and workers), by
-PostgreSQL (every server process) and by Redis, read from /proc before and after.
+PostgreSQL (the server processes of the benchmark's database, named in their process titles:
+other jobs' queries on a shared machine are not counted) and by Redis, read from /proc before and after.
 
 gunicorn serves `bench.settings` (the product's settings plus the floor) with DJANGO_DEBUG=0, a
 generated secret key, on 127.0.0.1, against BENCH_DATABASE_URL (default portal_bench) with Redis
@@ -57,22 +58,49 @@ def _pids(name: str) -> list[int]:
     return [int(p) for p in out.split()]
 
 
+def _backends(database: str) -> list[int]:
+    """The PostgreSQL server processes serving `database` (their process title names it): on
+    a machine shared with other jobs, every postgres process would count their queries too."""
+    pids = []
+    for pid in _pids("postgres"):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                title = fh.read().decode("utf-8", "replace")
+        except OSError:
+            continue
+        if f" {database} " in title:
+            pids.append(pid)
+    return pids
+
+
 def _tree(root: int) -> list[int]:
     out = subprocess.run(["pgrep", "-P", str(root)], capture_output=True, text=True, check=False).stdout
     return [root, *(int(p) for p in out.split())]
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """utime + stime of the processes, children they waited for included (gunicorn restarts none here)."""
-    total = 0
+def cpu_by_process(pids: list[int]) -> dict[int, float]:
+    """utime + stime per process, children they waited for included (gunicorn restarts none here)."""
+    seconds = {}
     for pid in pids:
         try:
             with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
                 fields = fh.read().rsplit(")", 1)[1].split()
         except OSError:
             continue  # a PostgreSQL backend that ended between the listing and the read
-        total += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
-    return total / TICKS
+        seconds[pid] = (int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])) / TICKS
+    return seconds
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    return sum(cpu_by_process(pids).values())
+
+
+def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU spent between two readings: per process alive at the end, what it spent since the
+    first reading (all of it if it started since). A process that ended in between (a
+    PostgreSQL backend closed at CONN_MAX_AGE) is not counted: an undercount, never the
+    negative sum a total over a changing set of processes gives."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def sample_paths(url: str, *, count: int, hot: int, seed: int) -> tuple[list[str], dict[str, int]]:
@@ -126,15 +154,17 @@ def sample_paths(url: str, *, count: int, hot: int, seed: int) -> tuple[list[str
 
 def run_phase(base: str, paths: list[str], *, duration: int, connections: int, threads: int,
               server_pid: int) -> dict:
+    database = database_url().rsplit("/", 1)[1]
     gunicorn_before = cpu_seconds(_tree(server_pid))
-    pg_before = cpu_seconds(_pids("postgres"))
+    pg_before = cpu_by_process(_backends(database))
     redis_before = cpu_seconds(_pids("redis-server"))
     wall = time.monotonic()
     data = run_wrk(base, paths, duration=duration, connections=connections, threads=threads)
     data["wall_s"] = round(time.monotonic() - wall, 1)
     requests = max(data["requests"], 1)
     data["gunicorn_cpu_ms_per_request"] = round((cpu_seconds(_tree(server_pid)) - gunicorn_before) * 1000 / requests, 3)
-    data["postgres_cpu_ms_per_request"] = round((cpu_seconds(_pids("postgres")) - pg_before) * 1000 / requests, 3)
+    data["postgres_cpu_ms_per_request"] = round(cpu_spent(pg_before, cpu_by_process(_backends(database))) * 1000
+                                                / requests, 3)
     data["redis_cpu_ms_per_request"] = round((cpu_seconds(_pids("redis-server")) - redis_before) * 1000 / requests, 3)
     return data
 

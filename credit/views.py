@@ -13,20 +13,15 @@ from django.views.decorators.cache import never_cache
 
 from credit import selectors
 from credit import uscc as uscc_rules
-from credit.cache import credit_file_cache_key, credit_file_version
+from credit.cache import credit_file_cache_key, file_version_by_code
 from credit.selectors.annual_reports import report_versions
 from portal import access
 from portal.pagecache import public_page
 
 
 def _file_version(request: HttpRequest, uscc: str) -> str | None:
-    """The file's version from the one query of the file's enterprise, which the view then
-    uses as it is (a cached page costs that query alone). None (not cached) for an address
-    that redirects or is not found."""
-    if uscc_rules.normalise(uscc) != uscc or selectors.uscc_problem(uscc):
-        return None
-    request.credit_file_enterprise = enterprise = selectors.enterprise_get(uscc=uscc)
-    return None if enterprise is None else credit_file_version(enterprise)
+    """The file's version, None (not cached) for an address that redirects or is not found."""
+    return file_version_by_code(uscc)
 
 
 @public_page(_file_version)
@@ -37,7 +32,7 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
         return render(request, "404.html", {"uscc": uscc, "uscc_problem": problem}, status=404)
     if code != uscc:
         return redirect("credit:enterprise_detail", uscc=code, permanent=True)
-    enterprise = getattr(request, "credit_file_enterprise", None) or selectors.enterprise_get(uscc=code)
+    enterprise = selectors.enterprise_get(uscc=code)
     if enterprise is None:
         return render(request, "404.html", {"uscc": code, "uscc_unknown": True}, status=404)
     # Anonymous visitors get the whole page from portal.pagecache. For everyone else the
@@ -69,7 +64,7 @@ def annual_report_detail(request: HttpRequest, uscc: str, year: int) -> HttpResp
         return render(request, "404.html", {"uscc": uscc, "uscc_problem": problem}, status=404)
     if code != uscc:
         return redirect("credit:annual_report_detail", uscc=code, year=year, permanent=True)
-    enterprise = getattr(request, "credit_file_enterprise", None) or selectors.enterprise_get(uscc=code)
+    enterprise = selectors.enterprise_get(uscc=code)
     if enterprise is None:
         return render(request, "404.html", {"uscc": code, "uscc_unknown": True}, status=404)
     versions = report_versions(enterprise=enterprise, year=year)

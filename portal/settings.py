@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside everything that may read the database: its failure answers 503, not 500.
     "portal.middleware.DatabaseUnavailableMiddleware",
+    # Anonymous cache hits are answered here, before the session and everything after it.
+    "portal.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Before any view, filter or form sees a parameter (its message is in the visitor's language).

@@ -75,7 +75,7 @@ def test_an_anonymous_page_says_how_it_may_be_cached(world):
 def test_the_next_anonymous_request_is_served_whole_from_the_cache(world, django_assert_num_queries):
     address = world["enterprise"].get_absolute_url()
     first = Client().get(address)
-    with django_assert_num_queries(1):  # the file's version, with the enterprise
+    with django_assert_num_queries(1):  # the file's version
         again = Client().get(address)
     assert again[STATUS] == "hit" and again.content == first.content and again["ETag"] == first["ETag"]
     Client().get("/lists/")
@@ -228,3 +228,124 @@ def test_a_renamed_list_reaches_the_index(world, personas):
     credit_list.name = "改名后的名录"
     listing_services.credit_list_update(credit_list=credit_list, actor=personas.user("superuser"))
     assert "改名后的名录" in body("/lists/")
+
+
+# --- the early path: hits answered before the session (PageCacheMiddleware) ----------------
+
+# Set per answer by the WSGI side or this module, not part of what is compared.
+PER_ANSWER = {"Date", STATUS}
+
+
+def test_a_hit_is_answered_before_the_session_with_every_header_of_the_miss(world):
+    for address in public_addresses(world):
+        miss = Client().get(address)
+        hit = Client().get(address)
+        assert (miss[STATUS], hit[STATUS]) == ("miss", "hit"), address
+        # Nothing after the page cache ran: no session, no user, no CSRF state.
+        request = hit.wsgi_request
+        assert not hasattr(request, "session") and not hasattr(request, "user"), address
+        headers = {name: value for name, value in miss.items() if name not in PER_ANSWER}
+        assert {name: value for name, value in hit.items() if name not in PER_ANSWER} == headers, address
+        # What the skipped middleware adds on a miss is on the hit too, and what
+        # SecurityMiddleware adds (outside the page cache) as well.
+        for name in ("Content-Security-Policy", "X-Frame-Options", "Content-Language", "Vary", "ETag",
+                     "Last-Modified", "Cache-Control", "Content-Length", "X-Content-Type-Options",
+                     "Referrer-Policy", "Cross-Origin-Opener-Policy"):
+            assert hit.has_header(name), (address, name)
+        assert "script-src 'self'" in hit["Content-Security-Policy"] and hit["X-Frame-Options"] == "DENY"
+        assert int(hit["Content-Length"]) == len(hit.content) and hit.content == miss.content
+        assert not hit.cookies
+
+
+def test_a_304_is_answered_before_the_session(world):
+    address = world["enterprise"].get_absolute_url()
+    etag = Client().get(address)["ETag"]
+    not_modified = Client().get(address, HTTP_IF_NONE_MATCH=etag)
+    assert not_modified.status_code == 304 and not hasattr(not_modified.wsgi_request, "session")
+    assert not_modified["ETag"] == etag and "public" in not_modified["Cache-Control"]
+
+
+def test_any_session_cookie_gets_its_own_page_even_one_that_names_no_session(world):
+    address = world["enterprise"].get_absolute_url()
+    Client().get(address)
+    assert Client().get(address)[STATUS] == "hit"
+    stale = Client()
+    stale.cookies["sessionid"] = "expired-or-made-up"
+    response = stale.get(address)
+    assert STATUS not in response and "no-store" in response["Cache-Control"]
+    assert hasattr(response.wsgi_request, "session")
+
+
+def test_a_publication_reaches_the_next_request_after_hits(world):
+    enterprise = world["enterprise"]
+    address = enterprise.get_absolute_url()
+    for page in (address, "/"):
+        Client().get(page)
+        assert Client().get(page)[STATUS] == "hit", page
+    penalty = f.PenaltyFactory.build(enterprise=enterprise, source_agency=f.AgencyFactory(), published_at=None,
+                                     publication_ends_on=None, severity=Severity.SERIOUS,
+                                     violation_type="命中之后发布的处罚", decided_on=f.ago(days=2))
+    credit_services.credit_object_save(obj=penalty, actor=None)
+    for page in (address, "/"):
+        response = Client().get(page)
+        assert response[STATUS] == "miss" and "命中之后发布的处罚" in response.content.decode(), page
+
+
+@pytest.fixture
+def test_pages(settings):
+    settings.ROOT_URLCONF = "portal.tests.pagecache_urls"
+
+
+@pytest.mark.parametrize(("address", "cookie"), [
+    ("/test-pages/token/", "csrftoken"),
+    ("/test-pages/message/", "messages"),
+])
+def test_a_page_that_sets_a_visitors_cookie_on_the_way_out_is_never_stored(test_pages, address, cookie):
+    first = Client().get(address)
+    second = Client().get(address)
+    for response in (first, second):
+        assert response.status_code == 200 and cookie in response.cookies
+        assert STATUS not in response and "ETag" not in response
+    if cookie == "csrftoken":  # each visitor got a token of their own
+        assert first.cookies[cookie].value != second.cookies[cookie].value
+    # A page of the same kind that adds nothing per visitor is stored.
+    Client().get("/test-pages/plain/")
+    assert Client().get("/test-pages/plain/")[STATUS] == "hit"
+
+
+def test_a_code_with_a_control_character_is_refused_not_sent_to_the_database(world):
+    response = Client().get("/enterprises/9111%00000000000000/")
+    assert response.status_code == 400
+
+
+def test_the_page_cache_sits_before_the_session_and_after_the_outage_handler(settings):
+    order = list(settings.MIDDLEWARE)
+    at = order.index("portal.pagecache.PageCacheMiddleware")
+    assert order[:at] == ["django.middleware.security.SecurityMiddleware",
+                          "whitenoise.middleware.WhiteNoiseMiddleware",
+                          "portal.middleware.DatabaseUnavailableMiddleware"]
+    for skipped in ("django.contrib.sessions.middleware.SessionMiddleware",
+                    "django.middleware.locale.LocaleMiddleware", "django.middleware.csrf.CsrfViewMiddleware",
+                    "django.contrib.auth.middleware.AuthenticationMiddleware",
+                    "django.contrib.messages.middleware.MessageMiddleware",
+                    "django.middleware.clickjacking.XFrameOptionsMiddleware", "csp.middleware.CSPMiddleware"):
+        assert order.index(skipped) > at, skipped
+
+
+def test_the_redis_cache_keeps_one_client_per_pool():
+    from portal.cache import ResilientRedisCache
+
+    backend = ResilientRedisCache("redis://127.0.0.1:1/0", {})
+    client = backend._cache.get_client(None, write=True)
+    assert backend._cache.get_client(None) is client  # no connection is made to build one
+
+
+def test_an_entry_stored_by_the_previous_release_is_a_miss(world, monkeypatch):
+    from portal import pagecache
+
+    # (body, content type, ETag, Last-Modified): the shape before the headers were stored.
+    old, real_get = (b"old", "text/html", '"x"', 0), pagecache.cache.get
+    monkeypatch.setattr(pagecache.cache, "get",
+                        lambda key, default=None: old if key.startswith("page:") else real_get(key, default))
+    response = Client().get("/lists/")
+    assert response.status_code == 200 and response[STATUS] == "miss" and response.content != b"old"

@@ -1,5 +1,6 @@
 """Filing an annual report in a real browser, in Chinese and in English, with an axe-core check
-(no serious or critical violation) on every page: sign in, file with one financial item withheld,
+(no serious or critical violation) on every page: activate the liaison's login with the code of
+an activation letter, sign out and in again, file with one financial item withheld,
 preview, submit, find the report on its public page with the item marked as not disclosed, then
 correct it and find both versions.
 
@@ -19,6 +20,7 @@ from django.utils.translation import gettext
 from conftest import BEIJING
 from credit.models import AnnualReport
 from credit.tests import factories as f
+from portal.testing.activation import issue_activation_code
 from portal.tests.test_browser import serious_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -39,10 +41,30 @@ class Journey:
     username: str
     uscc: str
     year: int
+    code: str = ""  # the activation letter's code
 
 
 def assert_accessible(page) -> None:
     assert serious_violations(page) == [], page.url
+
+
+def activate(page, j: Journey) -> None:
+    page.goto(j.base + "/account/activate/")
+    assert_accessible(page)
+    page.get_by_label(text(j.language, "Unified social credit code")).fill(j.uscc)
+    page.get_by_label(text(j.language, "Activation code")).fill(j.code)
+    page.get_by_label(text(j.language, "User name")).fill(j.username)
+    page.get_by_label(text(j.language, "E-mail address")).fill(f"{j.username}@example.cn")
+    page.locator("#id_password1").fill(PASSWORD)
+    page.get_by_label(text(j.language, "Password again")).fill(PASSWORD)
+    page.get_by_role("button", name=text(j.language, "Activate")).click()
+    page.wait_for_url("**/account/")
+    assert_accessible(page)
+
+
+def sign_out(page, j: Journey) -> None:
+    page.locator("form[action='/account/logout/'] button").click()
+    page.wait_for_url(j.base + "/")
 
 
 def sign_in(page, j: Journey) -> None:
@@ -113,7 +135,7 @@ def find_both_versions(page, j: Journey) -> None:
     assert_accessible(page)
 
 
-STEPS = [sign_in, file_with_a_withheld_item, preview, submit, find_it_public_with_the_item_not_disclosed, correct,
+STEPS = [activate, sign_out, sign_in, file_with_a_withheld_item, preview, submit, find_it_public_with_the_item_not_disclosed, correct,
          find_both_versions]
 
 
@@ -122,14 +144,13 @@ def test_a_liaison_files_a_report_and_corrects_it(live_server, browser, clock, t
     clock.move_to(dt.datetime(today.year + 1, 3, 2, 10, 0, tzinfo=BEIJING))
     for locale, language in LANGUAGES:
         enterprise = f.EnterpriseFactory(name=f"北京鑫源科技有限公司{language}")
-        user = f.EnterpriseAccountFactory(enterprise=enterprise, user__username=f"liaison-{language}").user
-        user.set_password(PASSWORD)
-        user.save()
-        journey = Journey(live_server.url, language, user.username, enterprise.uscc, today.year)
+        journey = Journey(live_server.url, language, f"liaison-{language}", enterprise.uscc, today.year,
+                          code=issue_activation_code(enterprise))
         context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
         page = context.new_page()
         for step in STEPS:
             step(page, journey)
         context.close()
+        assert enterprise.accounts.get().user.username == journey.username
         reports = AnnualReport.objects.filter(enterprise=enterprise).order_by("version")
         assert [(r.version, r.withheld) for r in reports] == [(1, ["total_assets"]), (2, ["total_assets"])]

@@ -4,7 +4,6 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-
 SCALARS = ("operating_status", "address", "postcode", "phone", "email", "headcount", "total_assets",
            "total_liabilities", "total_revenue", "net_profit", "total_tax")
 STATUS = {"开业": "operating", "歇业": "suspended", "清算": "liquidation", "": None}
@@ -16,7 +15,10 @@ def items_into_data(apps, schema_editor):
     report_model = apps.get_model("credit", "AnnualReport")
     if not report_model.objects.exists():
         return  # nothing to move (also when the demo's reset replays the data migrations on empty tables)
-    optional = ("headcount", "total_assets", "total_liabilities", "total_revenue", "net_profit", "total_tax")
+    if schema_editor.connection.vendor == "postgresql":
+        # One UPDATE: at national scale (1.5 million reports) a Python pass takes many minutes.
+        _items_into_data_sql(schema_editor, report_model._meta.db_table)
+        return
     changed = []
     for report in report_model.objects.all().iterator(chunk_size=2000):
         data = {}
@@ -26,12 +28,34 @@ def items_into_data(apps, schema_editor):
                 value = STATUS.get(value, value or None)
             data[name] = None if value in (None, "") else str(value)
         report.data = data
-        report.withheld = [name for name in optional if data[name] is None]
+        report.withheld = [name for name in OPTIONAL if data[name] is None]
         changed.append(report)
         if len(changed) >= 2000:
             report_model.objects.bulk_update(changed, ["data", "withheld"])
             changed = []
     report_model.objects.bulk_update(changed, ["data", "withheld"])
+
+
+OPTIONAL = ("headcount", "total_assets", "total_liabilities", "total_revenue", "net_profit", "total_tax")
+
+
+def _items_into_data_sql(schema_editor, table):
+    """The same move as the Python pass below, as one statement: numbers as their text (numeric's
+    text keeps the column's scale, as str(Decimal) does), empty text as null, the status as its key."""
+    status = " ".join(f"WHEN '{old}' THEN " + (f"'{new}'" if new else "NULL") for old, new in STATUS.items())
+    values = []
+    for name in SCALARS:
+        if name == "operating_status":
+            values.append(f"'{name}', CASE operating_status {status} ELSE operating_status END")
+        elif name in OPTIONAL:
+            values.append(f"'{name}', {name}::text")
+        else:
+            values.append(f"'{name}', NULLIF({name}, '')")
+    withheld = ", ".join(f"CASE WHEN {name} IS NULL THEN '{name}' END" for name in OPTIONAL)
+    schema_editor.execute(
+        f"UPDATE {table} SET data = jsonb_build_object({', '.join(values)}), "  # noqa: S608 - our own names
+        f"withheld = to_jsonb(array_remove(ARRAY[{withheld}]::text[], NULL))"
+    )
 
 
 class Migration(migrations.Migration):

@@ -176,12 +176,16 @@ def annual_report_edit(request: HttpRequest, year: int) -> HttpResponse:
         revision = max(0, int(request.POST.get("revision", "0")))
     except ValueError:
         revision = 0
+    try:  # the latest published version the page showed (services._draft_lock)
+        based_on = max(0, int(request.POST["based_on"]))
+    except (KeyError, ValueError):
+        based_on = None
     form = rules.ReportForm(rules.raw_as_querydict(raw), variant=variant)
     try:
         if action == "submit":
             try:
                 report = services.annual_report_submit(enterprise=enterprise, year=year, raw=raw, revision=revision,
-                                                       actor=request.user)
+                                                       actor=request.user, based_on=based_on)
             except services.AnnualReportInvalid as invalid:
                 form = invalid.form
                 # Nothing typed is lost: the input is kept as the draft, and the errors are shown on it.
@@ -192,7 +196,7 @@ def annual_report_edit(request: HttpRequest, year: int) -> HttpResponse:
                              % {"year": year, "v": report.version})
             return redirect("credit:annual_report_detail", uscc=enterprise.uscc, year=year)
         draft = services.annual_report_draft_save(enterprise=enterprise, year=year, raw=raw, revision=revision,
-                                                  actor=request.user)
+                                                  actor=request.user, based_on=based_on)
     except services.AnnualReportConflict as conflict:
         context["conflict"] = conflict
         form.show_errors = False

@@ -419,11 +419,20 @@ def _report_refusal_check(*, enterprise: m.Enterprise, year: int, filed: bool) -
         raise AnnualReportRefused(refusal)
 
 
-def _draft_lock(*, enterprise: m.Enterprise, year: int, revision: int, raw: dict) -> m.AnnualReportDraft | None:
+def _draft_lock(*, enterprise: m.Enterprise, year: int, revision: int, raw: dict,
+                based_on: int | None = None) -> m.AnnualReportDraft | None:
     """The draft row, locked; refuses a page that showed another revision than the stored one
-    (0: no draft yet). A draft submitted meanwhile counts as a change too."""
+    (0: no draft yet). A draft submitted meanwhile counts as a change too, and so does a version
+    published since the page was built (`based_on`: the latest version it showed, 0 for none):
+    two tabs opened before any draft existed would otherwise both pass the revision check, and the
+    second would publish over the first as a silent correction."""
     draft = m.AnnualReportDraft.objects.select_for_update().filter(enterprise=enterprise, year=year).first()
     stored = draft.revision if draft else 0
+    if based_on is not None:
+        latest = m.AnnualReport.objects.filter(enterprise=enterprise, year=year).order_by("-version").first()
+        if (latest.version if latest else 0) != based_on:
+            theirs = raw_from_data(latest.data, latest.withheld, not latest.report_public) if latest else {}
+            raise AnnualReportConflict(changed=raw_changed_fields(raw, theirs), revision=stored)
     if draft is None and revision:
         latest = m.AnnualReport.objects.filter(enterprise=enterprise, year=year).order_by("-version").first()
         theirs = raw_from_data(latest.data, latest.withheld, not latest.report_public) if latest else {}
@@ -435,12 +444,12 @@ def _draft_lock(*, enterprise: m.Enterprise, year: int, revision: int, raw: dict
 
 @transaction.atomic
 def annual_report_draft_save(*, enterprise: m.Enterprise, year: int, raw: dict, revision: int,
-                             actor) -> m.AnnualReportDraft:
+                             actor, based_on: int | None = None) -> m.AnnualReportDraft:
     """Keep the input as typed (valid or not) as the draft of `year`, if the page showed the
     draft's current revision. Private to the enterprise: audited, not published."""
     filed = m.AnnualReport.objects.filter(enterprise=enterprise, year=year).exists()
     _report_refusal_check(enterprise=enterprise, year=year, filed=filed)
-    draft = _draft_lock(enterprise=enterprise, year=year, revision=revision, raw=raw)
+    draft = _draft_lock(enterprise=enterprise, year=year, revision=revision, raw=raw, based_on=based_on)
     if draft is None:
         draft = m.AnnualReportDraft(enterprise=enterprise, year=year)
     draft.data, draft.revision, draft.updated_by = raw, draft.revision + 1, actor
@@ -451,7 +460,8 @@ def annual_report_draft_save(*, enterprise: m.Enterprise, year: int, raw: dict, 
 
 
 @transaction.atomic
-def annual_report_submit(*, enterprise: m.Enterprise, year: int, raw: dict, revision: int, actor) -> m.AnnualReport:
+def annual_report_submit(*, enterprise: m.Enterprise, year: int, raw: dict, revision: int, actor,
+                         based_on: int | None = None) -> m.AnnualReport:
     """Publish the report for `year` from the form input: the next version (1 the original,
     then corrections until 30 June of the filing year), with the time of submission; the
     draft is gone afterwards. One publication event, so the credit file and the report's
@@ -460,7 +470,7 @@ def annual_report_submit(*, enterprise: m.Enterprise, year: int, raw: dict, revi
     enterprise = m.Enterprise.objects.select_for_update().get(pk=enterprise.pk)
     latest = m.AnnualReport.objects.filter(enterprise=enterprise, year=year).order_by("-version").first()
     _report_refusal_check(enterprise=enterprise, year=year, filed=latest is not None)
-    draft = _draft_lock(enterprise=enterprise, year=year, revision=revision, raw=raw)
+    draft = _draft_lock(enterprise=enterprise, year=year, revision=revision, raw=raw, based_on=based_on)
     form = ReportForm(raw_as_querydict(raw), variant=variant_for(enterprise.entity_type))
     if not form.is_valid():
         raise AnnualReportInvalid(form)

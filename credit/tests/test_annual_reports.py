@@ -284,6 +284,31 @@ def test_a_stale_tab_is_told_what_the_other_changed_and_keeps_its_input(clock, t
     assert revision(enterprise, year) == 1
 
 
+def test_two_tabs_opened_before_any_draft_never_publish_over_each_other(clock, today):
+    """Both tabs show revision 0 and no published version: the first submission publishes, the
+    second is refused and told what differs, instead of becoming a silent correction."""
+    year = in_window(clock, today)
+    enterprise, client = liaison()
+    page = client.get(url(year)).content.decode()
+    assert 'name="based_on" value="0"' in page
+    first = client.post(url(year), {**post_data(valid_data(phone="13900000000"), action="submit"), "based_on": 0})
+    assert first.status_code == 302
+    second = client.post(url(year), {**post_data(valid_data(email="mine@example.cn"), action="submit"), "based_on": 0})
+    assert second.status_code == 409
+    body = second.content.decode()
+    notice = body.split("Items that differ in the other version:")[1].split("</ul>")[0]
+    assert "Phone" in notice and "E-mail" in notice
+    assert "mine@example.cn" in body and 'name="based_on" value="1"' in body  # kept, and now based on version 1
+    assert list(AnnualReport.objects.filter(enterprise=enterprise).values_list("version", flat=True)) == [1]
+    # Saving a draft from the stale tab is refused the same way; resubmitting from the refreshed page
+    # is a deliberate correction.
+    stale_save = client.post(url(year), {**post_data(action="save"), "based_on": 0})
+    assert stale_save.status_code == 409
+    again = client.post(url(year), {**post_data(valid_data(email="mine@example.cn"), action="submit"), "based_on": 1})
+    assert again.status_code == 302
+    assert AnnualReport.objects.filter(enterprise=enterprise).count() == 2
+
+
 # --- the public page ------------------------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from credit import annual_reports as rules
 from credit import filing
 from credit.models import AnnualReport, AnnualReportDraft, Enterprise, RegistrationStatus
 from credit.selectors.account import FilingReminder, annual_report_filing
+from portal.workdays import DeadlineStatus, deadline_status
 
 
 @dataclass
@@ -48,9 +49,10 @@ def report_preview(*, enterprise: Enterprise, year: int, form: rules.ReportForm,
 class YearDue:
     year: int
     closes_on: dt.date
-    days_left: int | None  # calendar days to 30 June; None once it has passed
+    days_left: int | None  # working days to 30 June (portal.workdays); None once it has passed
     overdue_since: dt.date | None
     draft: AnnualReportDraft | None = None
+    deadline: DeadlineStatus | None = None  # the one reading of a deadline, shown by portal/_deadline.html
 
 
 @dataclass(frozen=True)
@@ -91,9 +93,9 @@ def filing_overview(*, enterprise: Enterprise, today: dt.date) -> FilingOverview
         closes = filing.filing_window(year)[1]
         if year in by_year:
             continue
-        overdue = today > closes
-        overview.due.append(YearDue(year, closes, None if overdue else (closes - today).days,
-                                    closes + dt.timedelta(days=1) if overdue else None, drafts.get(year)))
+        deadline = deadline_status(closes, today)
+        overview.due.append(YearDue(year, closes, deadline.days_left, deadline.overdue_since, drafts.get(year),
+                                    deadline))
     for year, versions in sorted(by_year.items(), reverse=True):
         closes = filing.filing_window(year)[1]
         overview.filed.append(YearFiled(

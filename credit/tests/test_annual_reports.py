@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from conftest import BEIJING
 from credit import annual_reports as rules
@@ -16,6 +17,7 @@ from credit.models import AnnualReport, AnnualReportDraft, EntityType
 from credit.tests import factories as f
 from portal.models import AuditEvent
 from portal.pagecache import STATUS_HEADER
+from portal.workdays import deadline_status
 
 pytestmark = pytest.mark.django_db
 
@@ -70,13 +72,15 @@ def url(year) -> str:
 
 
 def form_errors(data: dict, entity_type=EntityType.LLC, withheld=(), private=False) -> list[str]:
-    form = rules.ReportForm(rules.raw_as_querydict(rules.raw_from_data(data, withheld, private)),
-                            variant=rules.variant_for(entity_type))
-    assert not form.is_valid()
-    errors = [str(e) for errs in form.errors.values() for e in errs]
-    for formset in form.formsets.values():
-        errors += [str(e) for e in formset.non_form_errors()]
-        errors += [str(e) for row in formset.errors for errs in row.values() for e in errs]
+    """The form's messages in English (whatever language an earlier test's request left active)."""
+    with translation.override("en"):
+        form = rules.ReportForm(rules.raw_as_querydict(rules.raw_from_data(data, withheld, private)),
+                                variant=rules.variant_for(entity_type))
+        assert not form.is_valid()
+        errors = [str(e) for errs in form.errors.values() for e in errs]
+        for formset in form.formsets.values():
+            errors += [str(e) for e in formset.non_form_errors()]
+            errors += [str(e) for row in formset.errors for errs in row.values() for e in errs]
     return errors
 
 
@@ -389,9 +393,12 @@ def test_one_enterprise_never_sees_another_ones_draft(clock, today):
     assert AnnualReportDraft.objects.get(enterprise=owner).data["address"] == ["甲公司的草稿地址"]
 
 
-def test_the_account_page_shows_the_days_left_and_the_link_to_file(clock, today):
+def test_the_account_page_shows_the_working_days_left_and_the_link_to_file(clock, today):
     clock.move_to(dt.datetime(today.year + 1, 6, 20, 10, 0, tzinfo=BEIJING))
     _enterprise, client = liaison()
     body = client.get("/account/").content.decode()
-    assert f"The report for {today.year} is due by June 30, {today.year + 1} (10 days left)." in body
+    closes = dt.date(today.year + 1, 6, 30)
+    left = deadline_status(closes, dt.date(today.year + 1, 6, 20)).days_left
+    assert 0 < left < 10  # working days on the official calendar, not the 10 calendar days
+    assert f"The report for {today.year} is due by June 30, {today.year + 1}: {left} working days left" in body
     assert f'href="/account/annual-reports/{today.year}/"' in body

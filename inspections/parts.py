@@ -52,8 +52,8 @@ DOUBLE_RANDOM = Section(
 def account_inspections(*, enterprise, today) -> dict[str, Any]:
     """The enterprise's double-random tasks that are public (those of revealed plans and
     those whose result is published: a plan that keeps its draw secret until publication
-    does so that firms are not forewarned, so its tasks stay hidden here too), and its
-    spot checks."""
+    does so that firms are not forewarned, so its tasks stay hidden here too), its
+    spot checks, and its open orders to disclose (three queries)."""
     tasks = list(
         Task.objects.publicly_visible()
         .filter(enterprise=enterprise)
@@ -66,7 +66,11 @@ def account_inspections(*, enterprise, today) -> dict[str, Any]:
     spot_checks = list(
         SpotCheck.objects.filter(enterprise=enterprise).select_related("agency").order_by("-checked_on", "-id")
     )
-    return {"tasks": tasks, "spot_checks": spot_checks}
+    # Open orders to disclose, each with its working-day `deadline`: once it passes uncured the
+    # enterprise is put on the abnormal-operations list (inspections.followups).
+    disclosure_orders = selectors.disclosure_order_rows(
+        selectors.enterprise_disclosure_orders_open(enterprise), today=today)
+    return {"tasks": tasks, "spot_checks": spot_checks, "disclosure_orders": disclosure_orders}
 
 
 INSPECTIONS_PANEL = sections.AccountPanel(

@@ -282,12 +282,25 @@ def plan_public_tasks(plan: Plan) -> QuerySet[Task]:
     return plan.tasks.publicly_visible().select_related("enterprise").order_by("position")
 
 
+# An order is open until the firm discloses (cured_on) or the deadline lapses into a listing (listed_at).
+DISCLOSURE_ORDER_OPEN = Q(cured_on__isnull=True, listed_at__isnull=True)
+
+
 def disclosure_orders_open(agency) -> QuerySet[DisclosureOrder]:
     """The orders to disclose `agency` made that are still open (neither disclosed nor lapsed into a
     listing), the nearest deadline first: its staff follow them up on /inspections/staff/disclosure-orders/."""
     return (
-        DisclosureOrder.objects.filter(agency=agency, cured_on__isnull=True, listed_at__isnull=True)
+        DisclosureOrder.objects.filter(DISCLOSURE_ORDER_OPEN, agency=agency)
         .select_related("enterprise")
+        .order_by("due_on", "id")
+    )
+
+
+def enterprise_disclosure_orders_open(enterprise) -> QuerySet[DisclosureOrder]:
+    """The enterprise's own open orders to disclose, the nearest deadline first (its /account/)."""
+    return (
+        DisclosureOrder.objects.filter(DISCLOSURE_ORDER_OPEN, enterprise=enterprise)
+        .select_related("agency")
         .order_by("due_on", "id")
     )
 

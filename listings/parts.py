@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -23,6 +23,7 @@ from listings.models import (
     Objection,
     RemovalApplication,
     active_q,
+    person_barred_q,
     status_annotation,
 )
 from listings.selectors import _MEASURES, SERIOUS_ILLEGAL, list_entry_measures
@@ -137,11 +138,21 @@ def account_entries(*, enterprise, today) -> dict[str, Any]:
     (ListEntry.objection_refusal, the rule the objection service applies), `repair_open`,
     `measures` (what the listing means in practice), and for an entry removed on cure
     (listings.cure) `removal_applicable`, `pending_removal` (with its `deadline`) and
-    `last_removal` (a refusal's reasons).
+    `last_removal` (a refusal's reasons), and `bars_representative` when the entry bars the
+    enterprise's legal representative. `representative_bars`: the entries (this enterprise's or
+    another's, each with `is_own`) that bar the legal representative today (person_barred_q),
+    read by the same first query.
     """
-    entries = list(
-        ListEntry.objects.filter(active_q(today), enterprise=enterprise)
-        .select_related("credit_list", "reason", "deciding_agency")
+    mine = Q(active_q(today), enterprise=enterprise)
+    representative = enterprise.legal_representative_id
+    if representative is not None:
+        # The bars on the representative come in the same query as the entries (no query of its own).
+        mine |= person_barred_q(representative, today)
+    rows = list(
+        ListEntry.objects.filter(mine)
+        .select_related("credit_list", "reason", "deciding_agency", "enterprise")
+        .annotate(on_list_for_account=ExpressionWrapper(
+            Q(active_q(today), enterprise=enterprise), output_field=BooleanField()))
         .prefetch_related(
             Prefetch("objections", queryset=Objection.objects.order_by("-submitted_on", "-id")),
             Prefetch("removal_applications", queryset=RemovalApplication.objects.order_by("-submitted_at", "-id")),
@@ -149,7 +160,13 @@ def account_entries(*, enterprise, today) -> dict[str, Any]:
         )
         .order_by("-listed_on", "-id")
     )
+    # A bar runs three years from the listing, so it may outlast the entry (removed, expired).
+    bars = [row for row in rows if row.bars(representative, today)]
+    for bar in bars:
+        bar.is_own = bar.enterprise_id == enterprise.pk
+    entries = [row for row in rows if row.on_list_for_account]
     for entry in entries:
+        entry.bars_representative = entry.bars(representative, today)
         entry.measures = list_entry_measures(entry=entry)
         applications = list(entry.removal_applications.all())
         entry.last_removal = applications[0] if applications else None
@@ -164,7 +181,7 @@ def account_entries(*, enterprise, today) -> dict[str, Any]:
         entry.open_objection = next((o for o in objections if o.is_open), None)
         entry.may_object = not entry.objection_refusal(today, objection_open=entry.open_objection is not None)
         entry.repair_open = today >= entry.repair_from
-    return {"entries": entries}
+    return {"entries": entries, "representative_bars": bars}
 
 
 ENTRIES_PANEL = sections.AccountPanel(

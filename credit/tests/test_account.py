@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 from credit.models import RegistrationStatus
 from credit.selectors import FilingState, annual_report_filing
 from credit.tests import factories as f
-from inspections.models import SpotCheck, Task
+from inspections.models import DisclosureOrder, SpotCheck, Task
 from inspections.tests.factories import PlanFactory
 from listings import services as listing_services
 from listings.models import ListReason
@@ -332,19 +332,32 @@ def test_it_renders_the_area_in_constant_queries(entries, django_assert_num_quer
     account = liaison()
     fill(account.enterprise, entries=entries, tag="Q", now=now)
     f.AnnualReportFactory(enterprise=account.enterprise, year=today.year - 1)
+    # The legal representative barred by another enterprise's listing, and open orders to disclose.
+    elsewhere = f.EnterpriseFactory(legal_representative=account.enterprise.legal_representative)
+    make_entry(list_code="serious-illegal", enterprise=elsewhere, reason_code="false_disclosure",
+               listed_on=today - dt.timedelta(days=30))
+    for i in range(entries):
+        DisclosureOrder.objects.create(
+            enterprise=account.enterprise, agency=f.AgencyFactory(), number=f"Q-责令-{i}", source_label="抽查",
+            ordered_on=today - dt.timedelta(days=i), due_on=today + dt.timedelta(days=10 - i),
+        )
     client = english()
     client.force_login(account.user)
     # 1 session, 2 user (authentication middleware)
     # 3 the enterprise login + enterprise + registration authority (one join)
-    # 4 current list entries + list + reason + deciding authority   5 their objections
+    # 4 current list entries + list + reason + deciding authority, and in the same query the
+    #   entries that bar the legal representative (the bar panel)   5 their objections
     # 6 their removal applications   7 their lists' memoranda (their measures: one more, when any)
     # 8 public inspection tasks + plan + agency                      9 spot checks + agency
-    # 10 the annual reports of the years the enterprise may still file or correct   11 its drafts
-    # 12 the recent instant disclosures with their corrections (credit.selectors.disclosures)
-    with django_assert_num_queries(12):
+    # 10 open orders to disclose + ordering agency
+    # 11 the annual reports of the years the enterprise may still file or correct   12 its drafts
+    # 13 the recent instant disclosures with their corrections (credit.selectors.disclosures)
+    with django_assert_num_queries(13):
         response = client.get("/account/")
     assert response.status_code == 200
-    assert response.content.decode().count("Q-决定-") == entries
+    body = response.content.decode()
+    assert body.count("Q-决定-") == entries
+    assert body.count("Q-责令-") == entries and 'id="legal-representative-bar"' in body
 
 
 # --- the annual report reminder ---------------------------------------------------------------

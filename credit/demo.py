@@ -38,6 +38,7 @@ from faker import Faker
 from credit import filing
 from credit import models as m
 from credit import uscc as uscc_rules
+from credit.annual_reports import COMPANY_TYPES
 from credit.demo_tables import (
     BANKS,
     CHANGE_ITEMS,
@@ -61,6 +62,7 @@ from credit.demo_tables import (
 from credit.search import name_tokens
 from portal.audit import audit_record
 from portal.models import AuditEvent
+from portal.workdays import deadline_status
 
 # Fixed so that the data does not depend on the day it is generated.
 REFERENCE_DATE = dt.date(2026, 11, 20)
@@ -361,7 +363,7 @@ class Generator:
         withheld, individual businesses sometimes private), a few corrections before 30 June,
         a few years missing (some with a draft in progress)."""
         reports = t[m.AnnualReport].rows
-        company = etype in (m.EntityType.LLC, m.EntityType.JOINT_STOCK, m.EntityType.FOREIGN_INVESTED)
+        company = etype in COMPANY_TYPES
         for year in (year_now - 3, year_now - 2, year_now - 1):
             if year <= est_year:
                 continue
@@ -1022,13 +1024,41 @@ def create_enterprise_logins() -> list[Login]:
     others = m.Enterprise.objects.filter(status=m.RegistrationStatus.ACTIVE).exclude(
         entity_type=m.EntityType.BRANCH
     ).exclude(pk=getattr(filer, "pk", None)).order_by("id")
-    targets = ([filer] if filer else []) + list(others[: 3 - bool(filer)])
+    # The second login shows removal on cure (listings.demo): its enterprise filed the last two
+    # years, so the year its listing names is filed whichever part of the year the demo runs in.
+    cured = others.filter(filing.report_filed_q(year), filing.report_filed_q(year - 1)).first()
+    rest = [enterprise for enterprise in others.exclude(pk=getattr(cured, "pk", None))[:3]]
+    targets = ([filer] if filer else []) + ([cured] if cured else []) + rest
     logins = []
-    for i, enterprise in enumerate(targets, start=1):
+    for i, enterprise in enumerate(targets[:3], start=1):
         user = demo_user(f"enterprise{i}", DEMO_PASSWORD)
         m.EnterpriseAccount.objects.create(user=user, enterprise=enterprise)
         logins.append(Login(user.username, DEMO_PASSWORD, _enterprise_role(enterprise, today)))
+        if i == 1 and enterprise is filer:
+            _login_draft(enterprise, year)
     return logins
+
+
+def _login_draft(enterprise: m.Enterprise, year: int) -> None:
+    """A draft in progress for the first login's report: pre-filled as /account/ pre-fills it,
+    with a phone number typed in (the generator may have started one already: saved on). Written
+    as the generator writes its drafts (an id after the table's largest, the reference time, no
+    login), so that a reset gives the same rows."""
+    from credit.selectors.annual_reports import report_prefill
+
+    draft = m.AnnualReportDraft.objects.filter(enterprise=enterprise, year=year).first()
+    if draft is None:
+        draft = m.AnnualReportDraft(pk=next_ids(m.AnnualReportDraft, 1)[0], enterprise=enterprise, year=year)
+    raw = {**report_prefill(enterprise=enterprise, year=year), **draft.data}
+    if not any(raw.get("phone", [])):
+        raw["phone"] = ["010-62345678"]
+    draft.data, draft.revision = raw, draft.revision + 1
+    draft.save()
+    # updated_at is auto_now: set to the reference time afterwards.
+    m.AnnualReportDraft.objects.filter(pk=draft.pk).update(
+        updated_at=dt.datetime.combine(REFERENCE_DATE, dt.time(2), tzinfo=dt.UTC))
+    with connection.cursor() as cursor:
+        sequences_reset(cursor, [m.AnnualReportDraft])
 
 
 @dataclass
@@ -1127,8 +1157,10 @@ def _enterprise_role(enterprise: m.Enterprise, today: dt.date) -> str:
     role = f"enterprise: {enterprise.name} ({enterprise.uscc})"
     year = today.year - 1
     if filing.non_filers(year).filter(pk=enterprise.pk).exists():
-        closes = filing.filing_window(year)[1]
-        state = f"due by {closes}" if today <= closes else f"overdue since {closes}, may be filed late"
+        # The one reading of a deadline (portal.workdays): overdue from the day after 30 June.
+        status = deadline_status(filing.filing_window(year)[1], today)
+        state = (f"overdue since {status.overdue_since}, may be filed late" if status.overdue
+                 else f"due by {status.due}")
         role += f"; can file its {year} annual report at /account/annual-reports/{year}/ ({state})"
     return role
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from celery import shared_task
 
 from credit.selectors.home import home_counts_refresh
@@ -17,9 +19,11 @@ def home_counts_refresh_task() -> dict | None:
 
 @shared_task(name="credit.filing_reminders_queue", ignore_result=True)
 @single_run("credit.filing_reminders_queue")
-def filing_reminders_queue_task() -> int | None:
+def filing_reminders_queue_task(today: str | None = None) -> int | None:
     """Daily (beat: CELERY_BEAT_SCHEDULE["credit-filing-reminders"]): the filing reminders due today,
-    each recorded and sent once however often the task runs (credit/reminders.py)."""
+    each recorded and sent once however often the task runs (credit/reminders.py). `today` (ISO
+    date) stands for the local date: the beat leaves it out; a caller whose clock is not the
+    worker's (the services test) names the day."""
     from credit.reminders import filing_reminders_queue
 
-    return filing_reminders_queue()
+    return filing_reminders_queue(today=dt.date.fromisoformat(today) if today else None)

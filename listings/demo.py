@@ -9,7 +9,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from credit.demo import next_ids, rows_write, sequences_reset
-from credit.models import Agency, Enterprise, EnterpriseAccount
+from credit.filing import filing_window, report_filed_q
+from credit.models import Agency, AnnualReportDraft, Enterprise, EnterpriseAccount
+from listings.cure import last_closed_report_year
 from listings.models import (
     PUBLICATION_TIME_ZONE,
     CreditList,
@@ -27,6 +29,7 @@ from listings.services import (
     OBJECTION_ACCEPTANCE_WORKING_DAYS,
     publication_window,
 )
+from listings.services.removals import removal_application_submit
 from portal.audit import audit_record
 from portal.workdays import add_working_days
 
@@ -201,20 +204,8 @@ def _showcase_entries(
         account = accounts.get(login)
         if account is None:
             continue
-        enterprise = account.enterprise
-        listed_on = today - dt.timedelta(days=listed_days)
-        decided_on = listed_on - dt.timedelta(days=2)
-        ends_on, repair_from = publication_window(credit_list=credit_list, enterprise=enterprise, listed_on=listed_on)
-        entry = {
-            "credit_list_id": credit_list.pk, "enterprise_id": enterprise.pk, "region_code": enterprise.region_code,
-            "reason_id": reasons[reason_code].pk, "legal_basis": credit_list.legal_basis,
-            "decision_number": f"市监异列〔{decided_on.year}〕{enterprise.pk}号",
-            "deciding_agency_id": enterprise.registration_authority_id or credit_list.owner_agency_id,
-            "severity": credit_list.severity, "decided_on": decided_on, "listed_on": listed_on,
-            "publication_ends_on": ends_on, "repair_from": repair_from, "source_label": credit_list.owner_agency.name,
-            "published_at": dt.datetime.combine(listed_on, dt.time(9), tzinfo=PUBLICATION_TIME_ZONE),
-            "_code": credit_list.code,
-        }
+        entry = _showcase_entry(account.enterprise, credit_list, reasons[reason_code],
+                                today - dt.timedelta(days=listed_days))
         objection = None
         if objection_days is not None:
             submitted_on = today - dt.timedelta(days=objection_days)
@@ -226,6 +217,58 @@ def _showcase_entries(
             }
         made.append((entry, objection))
     return made
+
+
+def _showcase_entry(enterprise: Enterprise, credit_list: CreditList, reason, listed_on: dt.date, **more) -> dict:
+    decided_on = listed_on - dt.timedelta(days=2)
+    ends_on, repair_from = publication_window(credit_list=credit_list, enterprise=enterprise, listed_on=listed_on)
+    return {
+        "credit_list_id": credit_list.pk, "enterprise_id": enterprise.pk, "region_code": enterprise.region_code,
+        "reason_id": reason.pk, "legal_basis": credit_list.legal_basis,
+        "decision_number": f"市监异列〔{decided_on.year}〕{enterprise.pk}-{reason.pk}号",
+        "deciding_agency_id": enterprise.registration_authority_id or credit_list.owner_agency_id,
+        "severity": credit_list.severity, "decided_on": decided_on, "listed_on": listed_on,
+        "publication_ends_on": ends_on, "repair_from": repair_from, "source_label": credit_list.owner_agency.name,
+        "published_at": dt.datetime.combine(listed_on, dt.time(9), tzinfo=PUBLICATION_TIME_ZONE),
+        "_code": credit_list.code, **more,
+    }
+
+
+# The login whose enterprise was listed for not filing a year's report, has filed it since (credit.demo
+# picks an enterprise that filed the last years) and applied for removal: the staff removals queue and
+# the pending application on /account/ show it.
+CURED_LOGIN = "enterprise2"
+
+
+def _cured_entry(accounts: dict[str, EnterpriseAccount], credit_list: CreditList, today: dt.date) -> dict | None:
+    account = accounts.get(CURED_LOGIN)
+    year = last_closed_report_year(today)
+    if account is None:
+        return None
+    if not Enterprise.objects.filter(report_filed_q(year), pk=account.enterprise_id).exists():
+        # The demo run later than its generated years: the report is filed late now, as the login would.
+        from credit.selectors.annual_reports import report_prefill
+        from credit.services import AnnualReportInvalid, AnnualReportRefused, annual_report_submit
+
+        draft = AnnualReportDraft.objects.filter(enterprise=account.enterprise, year=year).first()
+        try:
+            annual_report_submit(enterprise=account.enterprise, year=year, actor=account.user,
+                                 raw=report_prefill(enterprise=account.enterprise, year=year),
+                                 revision=draft.revision if draft else 0)
+        except (AnnualReportInvalid, AnnualReportRefused):
+            return None
+    # Listed by the sweep after 30 June, within the last weeks where the calendar allows.
+    listed_on = max(today - dt.timedelta(days=20), filing_window(year)[1] + dt.timedelta(days=1))
+    reason = credit_list.reasons.get(code=NO_ANNUAL_REPORT)
+    return _showcase_entry(account.enterprise, credit_list, reason, listed_on, report_year=year)
+
+
+def _removal_applications(accounts: dict[str, EnterpriseAccount], entry_id: int | None) -> int:
+    """The cured login's application, through the service (it checks the cure and audits it)."""
+    if entry_id is None:
+        return 0
+    removal_application_submit(entry=ListEntry.objects.get(pk=entry_id), actor=accounts[CURED_LOGIN].user)
+    return 1
 
 
 def _memoranda(agencies: dict[str, Agency], lists: dict[str, CreditList]) -> int:
@@ -297,6 +340,9 @@ def seed_demo_data(*, seed: int, stdout) -> None:
         return
     accounts = _showcase_accounts()
     showcase = _showcase_entries(accounts, lists["abnormal-operations"], today)
+    cured = _cured_entry(accounts, lists["abnormal-operations"], today)
+    if cured is not None:
+        showcase.append((cured, None))
     # The showcase enterprises keep just their showcase entries, so their account pages read as described.
     showcased = {entry["enterprise_id"] for entry, _objection in showcase}
     pool = [row for row in enterprises if row[0] not in showcased] or enterprises
@@ -401,9 +447,12 @@ def seed_demo_data(*, seed: int, stdout) -> None:
         rows_write(cursor, Objection, _columns(Objection),
                    _rows(Objection, objections, next_ids(Objection, len(objections)), now))
         sequences_reset(cursor, (ListEntry, ListEntryEvent, Objection))
+    applications = _removal_applications(accounts, showcase_ids.get(id(cured)) if cured is not None else None)
     audit_record(
         action="listings.demo.seeded",
         actor_label="seed_demo",
-        payload={"seed": seed, "entries": len(unique), "objections": len(objections), "memoranda": memoranda},
+        payload={"seed": seed, "entries": len(unique), "objections": len(objections), "memoranda": memoranda,
+                 "removal_applications": applications},
     )
-    stdout.write(f"listings: {memoranda} memoranda, {len(unique)} entries, {len(objections)} objections\n")
+    stdout.write(f"listings: {memoranda} memoranda, {len(unique)} entries, {len(objections)} objections, "
+                 f"{applications} removal application\n")

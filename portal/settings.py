@@ -219,6 +219,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 5,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# The queue of tasks sent without one (a task's hand-over to the next, e.g. the reminders to
+# portal.notices_deliver): a worker started on a queue of its own (the services tests) keeps them there.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
 
 # E-mail (portal/notices.py, password reset): printed to the console unless EMAIL_HOST names
 # an SMTP server.

@@ -117,3 +117,35 @@ def test_its_queries_do_not_grow_with_the_entries():
     large, large_entries = queries(600)
     assert large_entries > 3 * small_entries
     assert large == small
+
+
+def test_make_demo_gives_the_first_login_a_draft_and_the_second_a_pending_removal_on_cure(today, client):
+    from django.core.management import call_command
+
+    from credit.models import AnnualReport, AnnualReportDraft, EnterpriseAccount
+    from listings.cure import last_closed_report_year
+    from listings.models import RemovalApplication
+
+    out = io.StringIO()
+    call_command("seed_demo", "--no-progress", "--enterprises", "60", "--seed", "3", stdout=out)
+    first = EnterpriseAccount.objects.get(user__username="enterprise1")
+    year = today.year - 1
+    draft = AnnualReportDraft.objects.get(enterprise=first.enterprise, year=year)
+    assert draft.revision >= 1 and draft.data["phone"] != [""]
+    assert not AnnualReport.objects.filter(enterprise=first.enterprise, year=year).exists()
+    # The printed state comes from the deadline rule: late from the day after 30 June.
+    closes = dt.date(year + 1, 6, 30)
+    state = f"due by {closes}" if today <= closes else f"overdue since {closes + dt.timedelta(days=1)}"
+    assert f"can file its {year} annual report at /account/annual-reports/{year}/ ({state}" in out.getvalue()
+
+    second = EnterpriseAccount.objects.get(user__username="enterprise2")
+    application = RemovalApplication.objects.select_related("entry__reason").get(
+        entry__enterprise=second.enterprise)
+    assert application.state == RemovalApplication.State.PENDING
+    assert application.entry.reason.code == "no_annual_report"
+    assert application.entry.report_year == last_closed_report_year(today)
+    assert AnnualReport.objects.filter(enterprise=second.enterprise, year=application.entry.report_year).exists()
+    assert RemovalApplication.objects.actionable_by(application.entry.deciding_agency).filter(pk=application.pk).exists()
+    client.force_login(second.user)
+    page = client.get("/account/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "is pending; the authority decides by" in page

@@ -1,8 +1,10 @@
 """E-mails sent exactly once through a real Celery worker on PostgreSQL and Redis (services run
-only): the delivery task sent twice, and the batch task as well, leave one mail file."""
+only): the delivery task sent twice, and the batch task as well, leave one mail file; the filing
+reminder beat task run twice leaves one mail per liaison."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -13,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from portal.models import Notice
 from portal.tasks import notice_deliver_task, notices_deliver_task
@@ -45,6 +48,8 @@ def worker(tmp_path):
         REDIS_URL=settings.REDIS_URL,
         EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
         EMAIL_FILE_PATH=str(mail_dir),
+        # What the worker's tasks hand on (the reminders to portal.notices_deliver) stays on this queue.
+        CELERY_TASK_DEFAULT_QUEUE=queue,
     )
     log = tmp_path / "worker.log"
     proc = subprocess.Popen(
@@ -79,3 +84,36 @@ def test_a_notice_sent_twice_through_the_worker_is_one_mail(worker):
     assert "liaison@example.cn" in files[0].read_text()
     notice.refresh_from_db()
     assert notice.sent_at is not None and notice.attempts == 1
+
+
+def test_the_filing_reminder_task_run_twice_through_the_worker_mails_each_liaison_once(worker, today):
+    from credit.tasks import filing_reminders_queue_task
+    from credit.tests import factories as f
+
+    queue, mail_dir, log = worker
+    # 20 days before 30 June: the "30 days" reminder for last year's report. The worker's clock is
+    # the real one, so the day is named to the task.
+    day = dt.date(today.year, 6, 10)
+    year = day.year - 1
+    non_filer = f.EnterpriseFactory()
+    liaisons = [f.EnterpriseAccountFactory(enterprise=non_filer) for _ in range(2)]
+    revoked = f.EnterpriseAccountFactory(enterprise=non_filer, revoked_at=timezone.now())
+    filer = f.EnterpriseFactory()
+    filer_liaison = f.EnterpriseAccountFactory(enterprise=filer)
+    f.AnnualReportFactory(enterprise=filer, year=year)
+    for account in [*liaisons, revoked, filer_liaison]:
+        account.user.email = f"{account.user.username}@example.cn"
+        account.user.save()
+    for _ in range(2):
+        filing_reminders_queue_task.apply_async(kwargs={"today": day.isoformat()}, queue=queue)
+    wait_for(lambda: log.read_bytes().count(b"credit.filing_reminders_queue[") >= 4, "both reminder runs", log)
+    wait_for(lambda: Notice.objects.filter(sent_at=None).count() == 0 and len(list(mail_dir.iterdir())) == 2,
+             "two mails", log)
+    time.sleep(2)  # a second delivery, were there one, would have written by now
+    files = sorted(mail_dir.iterdir())
+    recipients = sorted(next(line for line in path.read_text().splitlines() if line.startswith("To: "))
+                        for path in files)
+    assert recipients == sorted(f"To: {account.user.email}" for account in liaisons), recipients
+    assert sorted(Notice.objects.values_list("key", flat=True)) == sorted(
+        f"credit.filing_reminder:{year}:30:{account.user_id}" for account in liaisons)
+    assert not Notice.objects.filter(attempts__gt=1).exists()

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from credit.demo import next_ids, rows_write, sequences_reset
 from credit.filing import filing_window, report_filed_q
-from credit.models import Agency, AnnualReportDraft, Enterprise, EnterpriseAccount
+from credit.models import Agency, AnnualReport, AnnualReportDraft, Enterprise, EnterpriseAccount
 from listings.cure import last_closed_report_year
 from listings.models import (
     PUBLICATION_TIME_ZONE,
@@ -251,12 +251,18 @@ def _cured_entry(accounts: dict[str, EnterpriseAccount], credit_list: CreditList
         from credit.services import AnnualReportInvalid, AnnualReportRefused, annual_report_submit
 
         draft = AnnualReportDraft.objects.filter(enterprise=account.enterprise, year=year).first()
+        report_id = next_ids(AnnualReport, 1)[0]  # SQLite does not restart its sequence on --reset
         try:
-            annual_report_submit(enterprise=account.enterprise, year=year, actor=account.user,
-                                 raw=report_prefill(enterprise=account.enterprise, year=year),
-                                 revision=draft.revision if draft else 0)
+            report = annual_report_submit(enterprise=account.enterprise, year=year, actor=account.user,
+                                          raw=report_prefill(enterprise=account.enterprise, year=year),
+                                          revision=draft.revision if draft else 0)
         except (AnnualReportInvalid, AnnualReportRefused):
             return None
+        # Stamped at the start of the demo's day, not the second it ran: the same seed gives the same rows.
+        moment = dt.datetime.combine(today, dt.time(0, 5), tzinfo=PUBLICATION_TIME_ZONE)
+        AnnualReport.objects.filter(pk=report.pk).update(id=report_id, submitted_at=moment, published_at=moment)
+        with connection.cursor() as cursor:
+            sequences_reset(cursor, [AnnualReport])
     # Listed by the sweep after 30 June, within the last weeks where the calendar allows.
     listed_on = max(today - dt.timedelta(days=20), filing_window(year)[1] + dt.timedelta(days=1))
     reason = credit_list.reasons.get(code=NO_ANNUAL_REPORT)

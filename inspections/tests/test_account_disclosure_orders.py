@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from credit.tests.factories import AgencyFactory, EnterpriseAccountFactory, EnterpriseFactory, ago
 from inspections.models import DisclosureOrder
@@ -30,12 +29,12 @@ def _body(account, language: str = "en") -> str:
     return client.get("/account/").content.decode()
 
 
-def test_it_shows_the_open_orders_with_their_deadlines_and_the_way_to_disclose(today):
+def test_it_shows_the_open_orders_with_their_deadlines_and_the_way_to_disclose(today, now):
     account = EnterpriseAccountFactory()
     fresh = _order(account.enterprise, ordered_days_ago=1, number="责令-近")
     late = _order(account.enterprise, ordered_days_ago=30, number="责令-逾")
     _order(account.enterprise, ordered_days_ago=40, number="责令-已公示", cured_on=ago(days=20))
-    _order(account.enterprise, ordered_days_ago=40, number="责令-已列入", listed_at=timezone.now())
+    _order(account.enterprise, ordered_days_ago=40, number="责令-已列入", listed_at=now)
     _order(EnterpriseFactory(), ordered_days_ago=1, number="责令-别家")
     body = _body(account)
     assert 'id="disclosure-orders-h"' in body

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
 
 from portal.models import Notice
 from portal.tasks import notice_deliver_task, notices_deliver_task
@@ -86,7 +85,7 @@ def test_a_notice_sent_twice_through_the_worker_is_one_mail(worker):
     assert notice.sent_at is not None and notice.attempts == 1
 
 
-def test_the_filing_reminder_task_run_twice_through_the_worker_mails_each_liaison_once(worker, today):
+def test_the_filing_reminder_task_run_twice_through_the_worker_mails_each_liaison_once(worker, today, now):
     from credit.tasks import filing_reminders_queue_task
     from credit.tests import factories as f
 
@@ -97,7 +96,7 @@ def test_the_filing_reminder_task_run_twice_through_the_worker_mails_each_liaiso
     year = day.year - 1
     non_filer = f.EnterpriseFactory()
     liaisons = [f.EnterpriseAccountFactory(enterprise=non_filer) for _ in range(2)]
-    revoked = f.EnterpriseAccountFactory(enterprise=non_filer, revoked_at=timezone.now())
+    revoked = f.EnterpriseAccountFactory(enterprise=non_filer, revoked_at=now)
     filer = f.EnterpriseFactory()
     filer_liaison = f.EnterpriseAccountFactory(enterprise=filer)
     f.AnnualReportFactory(enterprise=filer, year=year)

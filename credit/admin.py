@@ -451,7 +451,7 @@ class InstantDisclosureAdmin(EnterpriseInformationAdmin):
 
 @admin.register(m.CommitmentLetter)
 class CommitmentLetterAdmin(EnterpriseInformationAdmin):
-    list_display = ("title", "enterprise", "kind", "signed_on", "breached_on")
+    list_display = ("title", "enterprise", "kind", "signed_on", "agency")
     list_filter = ("kind",)
 
 

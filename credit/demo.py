@@ -21,10 +21,12 @@ import json
 import multiprocessing
 import os
 import random
+import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -35,7 +37,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from faker import Faker
 
-from credit import filing
+from credit import commitments, filing
 from credit import models as m
 from credit import uscc as uscc_rules
 from credit.annual_reports import COMPANY_TYPES
@@ -68,6 +70,7 @@ from portal.workdays import deadline_status
 REFERENCE_DATE = dt.date(2026, 11, 20)
 FIRST_DAY = dt.date(1995, 1, 1)
 NATIONAL_MARKET_AGENCY = "SAMR"
+BEIJING = zoneinfo.ZoneInfo("Asia/Shanghai")
 DEMO_MARKER_COUNTY = "MR-110105"  # only the demo creates county-level agencies
 STAFF_GROUP = "Agency staff (demo)"
 DEMO_PASSWORD = "demo-Portal-2026"
@@ -159,7 +162,9 @@ COLUMNS: dict[type[models.Model], tuple[str, ...]] = {
     m.AnnualReportDraft: ("id", "enterprise_id", "year", "data", "revision", "updated_at", "updated_by_id"),
     m.InstantDisclosure: ("id", "enterprise_id", "kind", "summary", "fact_date", "published_at", "original_id",
                           "version", "details"),
-    m.CommitmentLetter: ("id", "enterprise_id", "kind", "title", "text", "signed_on", "published_at"),
+    m.CommitmentLetter: ("id", "enterprise_id", "kind", "template_version", "language", "agency_id",
+                         "approval_matter", "title", "text", "signatory_name", "signatory_title", "signed_at",
+                         "signed_on", "valid_until", "text_sha256", "published_at"),
 }
 # Parents first, so that foreign keys always point at rows already written.
 TABLE_ORDER = tuple(COLUMNS)
@@ -296,6 +301,29 @@ class Generator:
     def _ts(self, offset: int) -> str:
         # Times are UTC; 01:00-09:59 UTC is office hours in Beijing.
         return self._day(offset) + self.rng.choice(self.times)
+
+    def _letter(self, t, eid: int, uscc: str, name: str, signatory: str, agency_id: int, division: str,
+                day: int) -> None:
+        """A letter signed with the current template of its kind (credit.commitments), its
+        canonical document's SHA-256 computed as signing computes it."""
+        kind, matter = self.rng.choice(COMMITMENT_TEXTS)
+        template = commitments.current_template(kind)
+        agency_name = self.agencies.county_market[division][1]
+        text = template.render("zh-hans", enterprise=name, uscc=uscc, agency=agency_name, matter=matter)
+        signed_at = dt.datetime.fromisoformat(self._ts(day) + "+00:00")
+        title = template.title("zh-hans")
+        digest = commitments.document_sha256(commitments.canonical_document(
+            uscc=uscc, kind=kind, template_version=template.version, language="zh-hans",
+            agency_code=f"MR-{division}", matter=matter, signatory_name=signatory, signatory_title="法定代表人",
+            signed_at=signed_at, title=title, text=text,
+        ))
+        signed_on = signed_at.astimezone(BEIJING).date()
+        valid_until = signed_on + relativedelta(months=template.validity_months) - dt.timedelta(days=1)
+        t[m.CommitmentLetter].rows.append((
+            self._id(m.CommitmentLetter), eid, kind, template.version, "zh-hans", agency_id, matter, title, text,
+            signatory, "法定代表人", signed_at.strftime("%Y-%m-%d %H:%M:%S"), signed_on.isoformat(),
+            valid_until.isoformat(), digest, signed_at.strftime("%Y-%m-%d %H:%M:%S"),
+        ))
 
     def new_uscc(self, division: str, category: str = "1") -> str:
         n = (self.code_index * ORG_STEP + self.org_offset) % ORG_SPACE
@@ -641,10 +669,8 @@ class Generator:
                 self._disclosures(t, eid, kind, day, rng.randint(1, 25), summary, shares[0][1], amount, ratio)
 
             if rng.random() < 0.15:
-                kind, title, text = rng.choice(COMMITMENT_TEXTS)
-                day = min(est + rng.randint(0, 3000), self.span - 1)
-                t[m.CommitmentLetter].rows.append((self._id(m.CommitmentLetter), eid, kind, title, text,
-                                                   self._day(day), self._ts(day + 1)))
+                self._letter(t, eid, uscc, name, rep_name, reg_id, div.code,
+                             min(est + rng.randint(0, 3000), self.span - 1))
 
         if has_serious and risk in ("A", "B"):
             risk = rng.choice(("C", "D"))

@@ -195,8 +195,11 @@ CHANGE_ITEMS = ("住所变更", "注册资本变更", "经营范围变更", "法
 
 INSTANT_KINDS = ("capital", "equity_transfer", "licence", "penalty")
 
+# (kind, approval matter) of the demo's letters; the text is the kind's current template.
 COMMITMENT_TEXTS = (
-    ("market_entry", "市场主体登记信用承诺书", "本企业承诺所提交的登记材料真实、合法、有效，如有虚假愿承担相应法律责任。"),
-    ("licensing", "告知承诺制审批信用承诺书", "本企业已知晓审批条件，承诺符合条件并在规定期限内提交相关材料，接受监督检查。"),
-    ("industry", "行业自律信用承诺书", "本企业承诺诚信经营、依法纳税、保证商品和服务质量，自觉接受社会监督。"),
+    ("general", ""),
+    ("general", ""),
+    ("licensing", "食品经营许可（仅销售预包装食品备案）"),
+    ("licensing", "公共场所卫生许可"),
+    ("industry", ""),
 )

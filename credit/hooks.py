@@ -27,3 +27,26 @@ def legal_representative_refusals(*, person, enterprise=None) -> list[str]:
     """Every registered app's reason for refusing `person` as legal representative of `enterprise`."""
     reasons = (check(person=person, enterprise=enterprise) for check in _legal_representative_checks)
     return [reason for reason in reasons if reason]
+
+
+# (enterprise, kind, today) -> the reason the enterprise may not sign a commitment letter of
+# `kind` today, or "" (listings: no notification-and-commitment approval while on the serious
+# illegal and dishonest list, SAMR Order 44 Art. 15(3), saying until when).
+CommitmentCheck = Callable[..., str]
+_commitment_checks: list[CommitmentCheck] = []
+
+
+def commitment_check_register(check: CommitmentCheck) -> None:
+    if check not in _commitment_checks:
+        _commitment_checks.append(check)
+
+
+def commitment_refusals(*, enterprise, kind: str, today) -> list[str]:
+    """Every registered app's reason for refusing `enterprise` a letter of `kind` on `today`."""
+    reasons = (check(enterprise=enterprise, kind=kind, today=today) for check in _commitment_checks)
+    return [reason for reason in reasons if reason]
+
+
+# Sent inside the transaction that records a breach of a commitment letter, with `breach`
+# (credit.models.CommitmentBreach): listings lists the enterprise where the rules say so.
+commitment_breached = Signal()

@@ -454,6 +454,12 @@ class AdministrativeLicence(PublishedRecord):
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     content = models.TextField(_("licensed content"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.VALID)
+    # Granted on a notification-and-commitment letter in place of certificates: a breach of the
+    # letter revokes the licence (credit.services).
+    commitment_letter = models.ForeignKey(
+        "CommitmentLetter", verbose_name=_("granted on the commitment letter"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="licences",
+    )
 
     class Meta(PublishedRecord.Meta):
         verbose_name = _("administrative licence")
@@ -706,29 +712,89 @@ def disclosure_late(*, fact_date: dt.date, published_at: dt.datetime) -> bool:
 
 
 class CommitmentLetter(models.Model):
+    """A credit commitment letter the enterprise signed from /account/ (credit.commitments for
+    the templates and the canonical form). The letter keeps the exact title and text it was
+    signed with and the SHA-256 of its canonical document; nothing of it changes after signing.
+    Its state (in force, fulfilled, breached, expired) is derived from its dates and the events
+    recorded about it, never stored (credit.commitments.letter_state)."""
+
     class Kind(models.TextChoices):
-        MARKET_ENTRY = "market_entry", _("Market entry")
-        LICENSING = "licensing", _("Notification and commitment approval")
-        CREDIT_REPAIR = "credit_repair", _("Credit repair")
-        INDUSTRY = "industry", _("Industry self-discipline")
+        GENERAL = "general", _("General good-faith commitment")
+        INDUSTRY = "industry", _("Industry self-discipline commitment")
+        LICENSING = "licensing", _("Notification-and-commitment approval")
+        CREDIT_REPAIR = "credit_repair", _("Credit repair commitment")
+
+    class Language(models.TextChoices):
+        ZH = "zh-hans", "中文"
+        EN = "en", "English"
 
     enterprise = models.ForeignKey(
         Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="commitment_letters"
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    template_version = models.PositiveSmallIntegerField(_("template version"), default=1, db_default=1)
+    language = models.CharField(_("language signed in"), max_length=8, choices=Language.choices,
+                                default=Language.ZH, db_default="zh-hans")
+    # The agency the letter is made to: the approving agency of a notification-and-commitment
+    # letter, the deciding authority of a repair letter, else the registration authority. Its
+    # staff record breaches and fulfilment.
+    agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="+")
+    approval_matter = models.CharField(_("approval matter"), max_length=200, blank=True, default="", db_default="")
     title = models.CharField(_("title"), max_length=200)
     text = models.TextField(_("text"))
+    signatory_name = models.CharField(_("signatory"), max_length=100, blank=True, default="", db_default="")
+    signatory_title = models.CharField(_("signatory's title"), max_length=100, blank=True, default="", db_default="")
+    signed_at = models.DateTimeField(_("signed at"))
+    # The local (Beijing) day of signed_at, kept for the date filter and the order.
     signed_on = models.DateField(_("signed on"))
+    valid_until = models.DateField(_("in force until"), null=True, blank=True)
+    text_sha256 = models.CharField(_("SHA-256 of the signed document"), max_length=64)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("signed by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
     published_at = models.DateTimeField(_("publication time"))
-    breached_on = models.DateField(_("breach recorded on"), null=True, blank=True)
+    # Recorded by staff of `agency` (credit.services): a fulfilment ends the letter as kept.
+    fulfilled_on = models.DateField(_("fulfilment recorded on"), null=True, blank=True)
+    fulfilment_note = models.TextField(_("fulfilment note"), blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("credit commitment letter")
         verbose_name_plural = _("credit commitment letters")
         ordering = ["-signed_on", "-id"]
+        indexes = [
+            models.Index(fields=["-signed_on", "-id"], name="commitment_recent"),
+            models.Index(fields=["kind", "-signed_on", "-id"], name="commitment_kind_recent"),
+            models.Index(fields=["agency", "-signed_on", "-id"], name="commitment_agency_recent"),
+            models.Index(fields=["enterprise", "-signed_on"], name="commitment_enterprise"),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return f"/commitments/{self.pk}/"
+
+
+class CommitmentBreach(PublishedRecord):
+    """A breach of a commitment letter, recorded by staff of the agency the letter names: a
+    negative record of the credit file with its provenance (agency, document number, date).
+    Withdrawn, not deleted, if it was recorded in error."""
+
+    letter = models.ForeignKey(CommitmentLetter, verbose_name=_("commitment letter"), on_delete=models.PROTECT,
+                               related_name="breaches")
+    facts = models.TextField(_("facts of the breach"))
+    evidence = models.TextField(_("evidence"))
+    # The enterprise committed falsely (it never met the conditions): what the rules punish hardest.
+    false_commitment = models.BooleanField(_("false commitment"), default=False)
+
+    class Meta(PublishedRecord.Meta):
+        verbose_name = _("breach of a commitment")
+        verbose_name_plural = _("breaches of commitments")
+        default_related_name = "commitment_breaches"
+
+    def __str__(self) -> str:
+        return self.document_number
 
 
 class PublicationState(models.Model):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from credit import models as m
 from credit.annual_reports import ReportForm, raw_as_querydict, raw_changed_fields, raw_from_data, variant_for
 from credit.filing import report_refusal
-from credit.hooks import legal_representative_refusals, penalty_withdrawn
+from credit.hooks import commitment_refusals, legal_representative_refusals, penalty_withdrawn
 from credit.publication import publication_record
 from portal.audit import audit_changes, audit_record
 
@@ -488,3 +488,83 @@ def annual_report_submit(*, enterprise: m.Enterprise, year: int, raw: dict, revi
         payload={"year": year, "version": report.version, "public": report.report_public},
     )
     return report
+
+
+# --- Credit commitment letters (credit/commitments.py) ------------------------------------
+
+
+@transaction.atomic
+def commitment_letter_sign(
+    *, enterprise: m.Enterprise, kind: str, language: str, signatory_name: str, signatory_title: str,
+    actor, agency: m.Agency | None = None, approval_matter: str = "", confirmed: bool,
+) -> m.CommitmentLetter:
+    """Sign and publish a letter of `kind` on its current template (credit.commitments): the
+    letter keeps the exact text, the signing time and the SHA-256 of its canonical document.
+    `agency` is the agency the letter is made to (required for notification-and-commitment and
+    repair letters; otherwise the registration authority). Refused, naming the field, without an
+    explicit confirmation, a signatory's name and title, a matter for a notification-and-
+    commitment letter, or when a registered rule bars the kind (credit.hooks.commitment_refusals)."""
+    from credit import commitments
+
+    errors: dict[str, str] = {}
+    if kind not in m.CommitmentLetter.Kind.values:
+        errors["kind"] = _("Kind: choose one of the kinds of commitment letter offered.")
+    if language not in commitments.LANGUAGES:
+        errors["language"] = _("Language: sign in Chinese or English.")
+    signatory_name, signatory_title = (signatory_name or "").strip(), (signatory_title or "").strip()
+    approval_matter = (approval_matter or "").strip()
+    if not signatory_name:
+        errors["signatory_name"] = _("Signatory: enter the name of the person signing for the enterprise.")
+    elif len(signatory_name) > 100:
+        errors["signatory_name"] = _("Signatory: at most 100 characters.")
+    if not signatory_title:
+        errors["signatory_title"] = _("Signatory's title: enter the signatory's position, e.g. legal representative.")
+    elif len(signatory_title) > 100:
+        errors["signatory_title"] = _("Signatory's title: at most 100 characters.")
+    if kind in (m.CommitmentLetter.Kind.LICENSING, m.CommitmentLetter.Kind.CREDIT_REPAIR):
+        if not approval_matter:
+            errors["approval_matter"] = (
+                _("Approval matter: name the approval applied for.") if kind == m.CommitmentLetter.Kind.LICENSING
+                else _("Approval matter: name the record whose repair is applied for."))
+        elif len(approval_matter) > 200:
+            errors["approval_matter"] = _("Approval matter: at most 200 characters.")
+        if agency is None:
+            errors["agency"] = _("Agency: choose the agency the letter is made to.")
+    else:
+        approval_matter = ""
+        agency = agency or enterprise.registration_authority
+    if not confirmed:
+        errors["confirmed"] = _("Confirmation: confirm that you have read the text and sign it for the enterprise.")
+    if errors:
+        raise ValidationError(errors, code="invalid")
+    today = timezone.localdate()
+    refusals = commitment_refusals(enterprise=enterprise, kind=kind, today=today)
+    if refusals:
+        raise ValidationError({"kind": refusals}, code="commitment_refused")
+    template = commitments.current_template(kind)
+    agency_name = agency.name_en or agency.name if language == "en" else agency.name
+    enterprise_name = enterprise.name_en or enterprise.name if language == "en" else enterprise.name
+    text = template.render(language, enterprise=enterprise_name, uscc=enterprise.uscc, agency=agency_name,
+                           matter=approval_matter)
+    title = template.title(language)
+    signed_at = timezone.now().replace(microsecond=0)
+    signed_on = timezone.localdate(signed_at)
+    document = commitments.canonical_document(
+        uscc=enterprise.uscc, kind=kind, template_version=template.version, language=language,
+        agency_code=agency.code, matter=approval_matter, signatory_name=signatory_name,
+        signatory_title=signatory_title, signed_at=signed_at, title=title, text=text,
+    )
+    letter = m.CommitmentLetter.objects.create(
+        enterprise=enterprise, kind=kind, template_version=template.version, language=language, agency=agency,
+        approval_matter=approval_matter, title=title, text=text, signatory_name=signatory_name,
+        signatory_title=signatory_title, signed_at=signed_at, signed_on=signed_on,
+        valid_until=signed_on + relativedelta(months=template.validity_months) - dt.timedelta(days=1),
+        text_sha256=commitments.document_sha256(document), signed_by=actor, published_at=signed_at,
+    )
+    publication_record(
+        action="credit.commitment.signed", actor=actor, obj=letter,
+        payload={"kind": kind, "template": f"{kind}/{template.version}", "sha256": letter.text_sha256,
+                 "agency": agency.code},
+        enterprises=[enterprise.pk],
+    )
+    return letter

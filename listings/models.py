@@ -683,3 +683,134 @@ class RemovalApplication(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.state == self.State.PENDING
+
+
+class RepairApplicationQuerySet(models.QuerySet):
+    def open(self) -> RepairApplicationQuerySet:
+        """Applications still being handled (RepairApplication.is_open as a query)."""
+        return self.filter(state__in=RepairApplication.OPEN_STATES)
+
+    def decided_by_agency(self, agency: Agency | None) -> RepairApplicationQuerySet:
+        """The applications `agency` decides: whoever recorded the information repairs it."""
+        if agency is None:
+            return self.none()
+        return self.filter(deciding_agency=agency)
+
+
+class RepairApplication(models.Model):
+    """An enterprise's application to repair one negative record (SAMR Order 107, NDRC Order 36):
+    a penalty, a list entry or a negative inspection result, named by its kind in the repair
+    registry (listings.repair) and its id. The authority that recorded it decides. Approval ends
+    the record's publication; a repair found to rest on a false commitment is revoked, the record
+    is published again and no new application for it is accepted for 3 years."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted, awaiting acceptance")
+        INCOMPLETE = "incomplete", _("Materials missing")
+        ACCEPTED = "accepted", _("Accepted, under review")
+        APPROVED = "approved", _("Approved: publication ended")
+        REJECTED = "rejected", _("Rejected")
+        REVOKED = "revoked", _("Repair revoked: false commitment")
+
+    OPEN_STATES = (State.SUBMITTED, State.INCOMPLETE, State.ACCEPTED)
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="repair_applications"
+    )
+    record_kind = models.CharField(_("kind of record"), max_length=32)
+    record_id = models.PositiveBigIntegerField(_("record"))
+    # What the record was when the application was made, as the enterprise saw it.
+    record_label = models.CharField(_("record repaired"), max_length=300)
+    deciding_agency = models.ForeignKey(
+        Agency, verbose_name=_("deciding authority"), on_delete=models.PROTECT, related_name="+"
+    )
+    commitment_letter = models.ForeignKey(
+        "credit.CommitmentLetter", verbose_name=_("repair commitment letter"), on_delete=models.PROTECT,
+        related_name="repair_applications",
+    )
+    statement = models.TextField(_("correction and performance"))
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.SUBMITTED)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    acceptance_due = models.DateField(_("acceptance due"))
+    acceptance_due_provisional = models.BooleanField(_("acceptance deadline provisional"), default=False)
+    # The one notice listing everything missing (SAMR Order 107 Art. 14).
+    missing_materials = models.TextField(_("materials missing"), blank=True)
+    missing_notified_at = models.DateTimeField(_("missing materials notified at"), null=True, blank=True)
+    supplemented_at = models.DateTimeField(_("materials supplemented at"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    decision_due = models.DateField(_("decision due"), null=True, blank=True)
+    decision_due_provisional = models.BooleanField(_("decision deadline provisional"), default=False)
+    extended_at = models.DateTimeField(_("deadline extended at"), null=True, blank=True)
+    extension_reason = models.TextField(_("reason for the extension"), blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decision_reasons = models.TextField(_("reasons for the decision"), blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("revoked by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revocation_reason = models.TextField(_("reason for the revocation"), blank=True)
+    revocation_document_number = models.CharField(_("revocation document number"), max_length=100, blank=True)
+    # The record's publication fields before approval ended them, restored by a revocation.
+    publication_before = models.JSONField(_("publication before the repair"), default=dict, blank=True)
+
+    objects = RepairApplicationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("credit repair application")
+        verbose_name_plural = _("credit repair applications")
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record_kind", "record_id"], condition=Q(state__in=["submitted", "incomplete", "accepted"]),
+                name="listings_repair_one_open",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["deciding_agency", "state"], name="listings_repair_queue"),
+            models.Index(fields=["enterprise", "-submitted_at"], name="listings_repair_enterprise"),
+            models.Index(fields=["record_kind", "record_id"], name="listings_repair_record"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_kind}:{self.record_id} {self.state}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+
+class RepairFile(models.Model):
+    """A proof-of-correction file of a repair application: checked by content (portal.uploads),
+    stored under MEDIA_ROOT with an unguessable name, served only as an attachment to the
+    applying enterprise and the deciding agency's staff."""
+
+    application = models.ForeignKey(
+        RepairApplication, verbose_name=_("application"), on_delete=models.PROTECT, related_name="files"
+    )
+    original_name = models.CharField(_("file name"), max_length=200)
+    stored_name = models.CharField(_("stored as"), max_length=100, unique=True, editable=False)
+    content_type = models.CharField(_("content type"), max_length=50)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("proof-of-correction file")
+        verbose_name_plural = _("proof-of-correction files")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -273,12 +273,32 @@ class InstantDisclosureFactory(factory.django.DjangoModelFactory):
 
 
 class CommitmentLetterFactory(factory.django.DjangoModelFactory):
+    """A letter signed on the current general template, with its canonical document's hash."""
+
     class Meta:
         model = models.CommitmentLetter
 
     enterprise = factory.SubFactory(EnterpriseFactory)
-    kind = models.CommitmentLetter.Kind.MARKET_ENTRY
+    kind = models.CommitmentLetter.Kind.GENERAL
+    template_version = 1
+    language = "zh-hans"
+    agency = factory.LazyAttribute(lambda o: o.enterprise.registration_authority)
     title = "信用承诺书"
     text = "本企业承诺所提交材料真实、合法、有效。"
+    signatory_name = "张三"
+    signatory_title = "法定代表人"
     signed_on = factory.LazyFunction(lambda: ago(years=2, months=4))
-    published_at = factory.LazyAttribute(lambda o: local_time(o.signed_on + dt.timedelta(days=1), 9))
+    signed_at = factory.LazyAttribute(lambda o: local_time(o.signed_on, 10))
+    valid_until = factory.LazyAttribute(lambda o: o.signed_on + dt.timedelta(days=364))
+    published_at = factory.LazyAttribute(lambda o: o.signed_at)
+    text_sha256 = factory.LazyAttribute(lambda o: _letter_sha256(o))
+
+
+def _letter_sha256(o) -> str:
+    from credit.commitments import canonical_document, document_sha256
+
+    return document_sha256(canonical_document(
+        uscc=o.enterprise.uscc, kind=o.kind, template_version=o.template_version, language=o.language,
+        agency_code=o.agency.code, matter=getattr(o, "approval_matter", ""), signatory_name=o.signatory_name,
+        signatory_title=o.signatory_title, signed_at=o.signed_at, title=o.title, text=o.text,
+    ))

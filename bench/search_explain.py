@@ -13,7 +13,8 @@ Nothing is written to the database. The JSON goes to bench/out/search_explain-<s
 Shapes:
 - after: what credit.selectors.search.bounded_page runs: the planner settings, then ONE
   query that takes at most SEARCH_COUNT_LIMIT + 1 candidate ids from the indexes (no ORDER
-  BY), counts and numbers them by id, and reads the page's rows by primary key.
+  BY), or for a frequent name term from the first rows in id order by substring tests,
+  counts and numbers them by id, and reads the page's rows by primary key.
 - before: the search as it was until this script (commit 9adb82c): a COUNT(*) over a
   LIMIT 1001 subquery, then the page ordered by id (bounded) or by id + 0 (not bounded).
 """
@@ -77,9 +78,12 @@ def cases() -> list[tuple[str, dict[str, str]]]:
         ("3 characters, mid: 北京市", {"q": "北京市"}),
         ("4 characters, mid: 网络科技", {"q": "网络科技"}),
         ("4 characters, mid: 环保科技", {"q": "环保科技"}),
+        ("4 characters, frequent: 有限公司", {"q": "有限公司"}),
+        ("4 characters, frequent: 科技有限", {"q": "科技有限"}),
         (f"4 characters, rare: {t['rare']}", {"q": t["rare"]}),
         ("2 terms: 北京 科技", {"q": "北京 科技"}),
         ("2 terms, rarely together: 餐饮 网络", {"q": "餐饮 网络"}),
+        ("2 frequent terms, rarely together: 公司 店", {"q": "公司 店"}),
         ("科技 + province 44", {"q": "科技", "province": "44"}),
         ("科技 + status revoked + risk D", {"q": "科技", "status": "revoked", "risk_class": "D"}),
         ("province 11 alone", {"province": "11"}),
@@ -101,7 +105,13 @@ def filtered(params: dict[str, str]):
 
 
 def statements_after(params: dict[str, str]) -> list[tuple[str, list]]:
-    return [search.bounded_page_sql(filtered(params), page=1, columns=search.SEARCH_COLUMNS)]
+    """The search's own statements as it sends them for page 1 (through enterprise_search: the
+    substring scan of a frequent term, and the index query after it where the scan fell short),
+    without the planner statement, which `explain` repeats."""
+    filtered(params)  # a bad case stops here, with the form's message
+    with CaptureQueriesContext(connection) as ctx:
+        search.enterprise_search(data=params)
+    return [(q["sql"], None) for q in ctx.captured_queries if "WITH candidates" in q["sql"]]
 
 
 def statements_before(params: dict[str, str]) -> list[tuple[str, list]]:

@@ -75,8 +75,11 @@ class EnterpriseFilter(django_filters.FilterSet):
         fields = ["q", "province", "entity_type", "status", "risk_class"]
         form = EnterpriseSearchForm
 
+    # Set by the search for its substring scan of a frequent term (credit.selectors.search.bounded_page).
+    name_match_substring = False
+
     def filter_q(self, queryset, name, value):
-        return selectors.enterprise_name_match(queryset, value)
+        return selectors.enterprise_name_match(queryset, value, substring=self.name_match_substring)
 
     def filter_province(self, queryset, name, value):
         low, high = regions.province_range(value)

@@ -3,6 +3,7 @@ by legal representative, or straight to a file by its code."""
 
 from __future__ import annotations
 
+import json
 import math
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -66,7 +67,7 @@ def uscc_prefix_q(query: str) -> Q:
     return Q(uscc__startswith=code)
 
 
-def enterprise_name_match(queryset: QuerySet[Enterprise], query: str) -> QuerySet[Enterprise]:
+def enterprise_name_match(queryset: QuerySet[Enterprise], query: str, *, substring: bool = False) -> QuerySet[Enterprise]:
     """Enterprises whose name (or English name) contains every term of the query, whose
     legal representative is named exactly `query`, or whose code starts with it.
 
@@ -78,14 +79,18 @@ def enterprise_name_match(queryset: QuerySet[Enterprise], query: str) -> QuerySe
     planner cannot estimate LIKE '%..%' well, and multiplying it into a common term's
     estimate makes it choose a bitmap over hundreds of thousands of rows instead of a
     scan that stops after SEARCH_COUNT_LIMIT + 1 matches (bounded_page).
+
+    `substring`: the same matches by plain substring tests only (what SQLite always runs),
+    for the substring scan of a frequent term (bounded_page), where the token test would
+    only cost time.
     """
     terms = search_terms(query)
     if not terms:
         return queryset.none()
-    if connection.vendor != "postgresql":
+    if substring or connection.vendor != "postgresql":
         name_q = Q()
         for term in terms:
-            name_q &= Q(name__icontains=term)
+            name_q &= Q(name__contains=term) if term.lower() == term.upper() else Q(name__icontains=term)
         return queryset.filter(
             name_q | english_name_q(terms) | Q(legal_representative_name=" ".join(terms)) | uscc_prefix_q(query)
         )
@@ -167,6 +172,54 @@ def search_estimate_is_sound(query: str) -> bool:
     return len(terms) == 1 and len(normalise_text(terms[0])) <= 2 and not terms[0].isascii()
 
 
+# A name query whose estimated share of matching names is at least this is read by the
+# substring scan (bounded_page) instead of the token GIN: a GIN query intersects the whole
+# posting lists of its tokens, which for frequent tokens (北京市: 170,000 entries) costs far
+# more than reading names in id order until N + 1 match (about 6,000 for 北京市). Below it the
+# GIN is cheaper (环保科技, 1.4%: 14,000 entries against 72,000 names read). Measured at
+# 1,000,000 enterprises, bench/RESULTS.md "Frequent name terms". A frequent single token (科)
+# is found faster this way too: a substring test costs a third of splitting search_tokens.
+SUBSTRING_SCAN_MIN_SHARE = 0.03
+# The substring scan reads at most this many times the names the estimate says hold N + 1
+# matches; if it finds fewer, the estimate was wrong and the GIN query answers instead.
+SUBSTRING_SCAN_MARGIN = 2
+# The GIN's statistics (ANALYZE of the expression index of migration 0002): the most common
+# tokens and their shares of names.
+TOKEN_STATISTICS_SQL = """(SELECT json_object_agg(u.token, u.share) FROM pg_stats s,
+    unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(token, share)
+    WHERE s.schemaname = current_schema() AND s.tablename = 'credit_enterprise_tokens_gin' AND u.token = ANY(%s)),
+    (SELECT reltuples FROM pg_class WHERE oid = 'credit_enterprise'::regclass)"""
+
+
+@dataclass(frozen=True)
+class TokenStatistics:
+    """What the GIN's statistics say of a query's tokens: the share of names holding each
+    token they know, and the table's row count when they were taken (0: never)."""
+
+    shares: dict[str, float]
+    rows: float = 0.0
+
+
+def name_term_tokens(query: str) -> list[list[str]]:
+    """The GIN tokens of each term of a name query that only Chinese text can match (every
+    term non-ASCII), or [] for any other query."""
+    terms = search_terms(query)
+    if not terms or any(term.isascii() for term in terms):
+        return []
+    return [query_tokens(term) for term in terms]
+
+
+def match_share(term_tokens: list[list[str]], shares: dict[str, float]) -> float:
+    """The estimated share of names matching every term: a term holds all its tokens, so it
+    is at most as frequent as its rarest token, and a chain of adjacent bigrams is rarely much
+    rarer than its rarest link (网络科技: 络科 4.1%, the phrase 4.2%); a token missing from the
+    statistics is rarer than all of them (0). Terms are taken as independent."""
+    share = 1.0
+    for tokens in term_tokens:
+        share *= min((shares.get(token, 0.0) for token in tokens), default=0.0)
+    return share
+
+
 # One scan for the page and the count: at most BOUND + 1 candidate ids, in no order (an
 # index scan under a LIMIT without ORDER BY stops as soon as it has them), then numbered by
 # id; the page number is clamped to the pages there are, and only the page's rows are read.
@@ -191,30 +244,46 @@ ORDER BY shown.position
 
 
 @contextmanager
-def planner_proof(using: str, *, sequential_scan: bool = False):
+def planner_proof(using: str, *, sequential_scan: bool = False, tokens: list[str] = ()):
     """Queries in the block run under PLANNER_SETTINGS (and NO_SEQSCAN unless
     `sequential_scan`) on PostgreSQL, set in a transaction of their own (or a savepoint)
     that is rolled back at the end: the block only reads, and the rollback ends the
-    settings with it, also inside a caller's transaction."""
+    settings with it, also inside a caller's transaction.
+
+    Yields the TokenStatistics of `tokens` (empty elsewhere), read by the same statement
+    that sets the planner: no query more."""
     db_connection = connections[using]
     planner_settings = PLANNER_SETTINGS if sequential_scan else {**PLANNER_SETTINGS, **NO_SEQSCAN}
     if db_connection.vendor != "postgresql":
-        yield
+        yield TokenStatistics({})
         return
     with transaction.atomic(using=using):
+        params = [value for item in planner_settings.items() for value in item]
+        sql = "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in planner_settings)
+        if tokens:
+            sql += ", " + TOKEN_STATISTICS_SQL
+            params.append(list(tokens))
         with db_connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in planner_settings),
-                [value for item in planner_settings.items() for value in item],
-            )
-        yield
+            cursor.execute(sql, params)
+            answer = cursor.fetchone()
+        statistics = TokenStatistics({})
+        if tokens:
+            shares, rows = answer[-2], answer[-1]
+            if isinstance(shares, str):
+                shares = json.loads(shares)
+            statistics = TokenStatistics({t: float(v) for t, v in (shares or {}).items()}, max(float(rows or 0), 0.0))
+        yield statistics
         transaction.set_rollback(True, using=using)
 
 
 def bounded_page_sql(
-    queryset: QuerySet[Enterprise], *, page: Any, per_page: int = SEARCH_PAGE_SIZE, columns: tuple[str, ...] = ()
+    queryset: QuerySet[Enterprise], *, page: Any, per_page: int = SEARCH_PAGE_SIZE, columns: tuple[str, ...] = (),
+    scan_rows: int | None = None,
 ) -> tuple[str, list[Any]]:
-    """The one query of `bounded_page` (also what bench/search_explain.py explains)."""
+    """The one query of `bounded_page` (also what bench/search_explain.py explains).
+
+    `scan_rows`: the candidates are looked for only among the first `scan_rows` rows in id
+    order (the substring scan: a primary-key scan that reads no more than that)."""
     limit = settings.SEARCH_COUNT_LIMIT
     try:
         requested = max(int(page), 1)
@@ -228,6 +297,17 @@ def bounded_page_sql(
     candidates_sql, candidates_params = candidates.query.get_compiler(queryset.db).as_sql()
     quote = connections[queryset.db].ops.quote_name
     table = quote(opts.db_table)
+    if scan_rows is not None:
+        # The table's rows in id order, at most scan_rows of them, under the table's own name,
+        # so that the WHERE clause reads as before. The select list has no parameter, so the
+        # LIMIT's comes first.
+        source = f"FROM {table} "
+        if source not in candidates_sql:
+            raise ValueError(f"a substring scan reads {table} alone: {candidates_sql}")
+        candidates_sql = candidates_sql.replace(
+            source, f"FROM (SELECT * FROM {table} ORDER BY {table}.{quote(opts.pk.column)} LIMIT %s) {table} ", 1
+        )
+        candidates_params = (scan_rows, *candidates_params)
     sql = BOUNDED_PAGE_SQL.format(
         candidates=candidates_sql,
         columns=", ".join(f"{table}.{quote(field.column)}" for field in fields),
@@ -245,6 +325,8 @@ def bounded_page(
     per_page: int = SEARCH_PAGE_SIZE,
     columns: tuple[str, ...] = (),
     sequential_scan: bool = False,
+    term_tokens: list[list[str]] = (),
+    substring=None,
 ) -> SearchPage:
     """One page of the matches of `queryset` with a count that is exact up to
     SEARCH_COUNT_LIMIT and "more than SEARCH_COUNT_LIMIT" beyond it, from ONE query that
@@ -258,11 +340,33 @@ def bounded_page(
     order), sorted by id; pages stop at the bound and the user is asked to narrow the
     search. `columns` are the fields to load (all of them if empty); `sequential_scan`
     lets the planner choose a sequential scan (see search_estimate_is_sound).
+
+    `term_tokens` (name_term_tokens) and `substring` (a function giving the same matches by
+    substring tests alone) let a frequent name query skip the GIN: when the GIN's statistics
+    put the share of matching names at SUBSTRING_SCAN_MIN_SHARE or more, the candidates are
+    the first N + 1 matches among the first rows in id order (at most SUBSTRING_SCAN_MARGIN
+    times the rows the share says hold them); if those rows hold fewer, the index query
+    answers after all (one query more, only when the statistics misled).
     """
     limit = settings.SEARCH_COUNT_LIMIT
-    sql, params = bounded_page_sql(queryset, page=page, per_page=per_page, columns=columns)
-    with planner_proof(queryset.db, sequential_scan=sequential_scan):
-        rows = list(queryset.model._default_manager.db_manager(queryset.db).raw(sql, params))
+    manager = queryset.model._default_manager.db_manager(queryset.db)
+    tokens = list(dict.fromkeys(token for term in term_tokens for token in term))
+    rows = None
+    with planner_proof(queryset.db, sequential_scan=sequential_scan, tokens=tokens) as statistics:
+        share = match_share(term_tokens, statistics.shares) if term_tokens and substring is not None else 0.0
+        if share >= SUBSTRING_SCAN_MIN_SHARE:
+            scan_rows = math.ceil((limit + 1) * SUBSTRING_SCAN_MARGIN / share)
+            # Where the cap would not stop before the table's end, the scan reads it all and
+            # its answer is complete (a frequent term still stops at N + 1 matches).
+            capped = scan_rows < statistics.rows
+            sql, params = bounded_page_sql(substring(), page=page, per_page=per_page, columns=columns,
+                                           scan_rows=scan_rows if capped else None)
+            rows = list(manager.raw(sql, params))
+            if capped and (not rows or rows[0].found <= limit):
+                rows = None  # fewer matches than the estimate promised: the index query answers
+        if rows is None:
+            sql, params = bounded_page_sql(queryset, page=page, per_page=per_page, columns=columns)
+            rows = list(manager.raw(sql, params))
     found, number = (rows[0].found, rows[0].number) if rows else (0, 1)
     bounded = found > limit
     count = limit if bounded else found
@@ -308,8 +412,19 @@ def enterprise_search(*, data) -> SearchResult:
                 return result
             result.uscc_unknown = code
     result.searched = True
+    # The substring scan is for the name alone: a filter's selectivity is not in the estimate,
+    # and with one the scan would mostly fall short.
+    filtered = any(value for name, value in filterset.form.cleaned_data.items() if name != "q")
+    term_tokens = name_term_tokens(query) if connection.vendor == "postgresql" and not filtered else []
+
+    def substring() -> QuerySet[Enterprise]:
+        same = EnterpriseFilter(data=data, queryset=Enterprise.objects.all())
+        same.name_match_substring = True
+        return same.qs
+
     result.page = bounded_page(
-        filterset.qs, page=data.get("page"), columns=SEARCH_COLUMNS, sequential_scan=search_estimate_is_sound(query)
+        filterset.qs, page=data.get("page"), columns=SEARCH_COLUMNS, sequential_scan=search_estimate_is_sound(query),
+        term_tokens=term_tokens, substring=substring if term_tokens else None,
     )
     return result
 

@@ -191,3 +191,80 @@ def test_a_sequential_scan_is_forbidden_unless_the_estimate_is_sound(client, que
     settings_sql = next(q["sql"] for q in ctx.captured_queries if "set_config" in q["sql"])
     assert "'jit'" in settings_sql and "'synchronize_seqscans'" in settings_sql
     assert ("'enable_seqscan'" in settings_sql) is seqscan_forbidden
+
+
+# --- Frequent name terms: the substring scan in id order instead of the GIN ----------------
+
+SUBSTRING_SCAN = 'ORDER BY "credit_enterprise"."id" LIMIT'
+
+
+def analysed_search(client, query: str, **params):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get("/search/", {"q": query, **params}).context["result"].page
+    searches = [q["sql"] for q in ctx.captured_queries if "WITH candidates" in q["sql"]]
+    return page, searches
+
+
+@pytest.fixture
+def analysed(corpus):
+    """The corpus with the GIN's statistics taken (ANALYZE runs inside the test's transaction)."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE credit_enterprise")
+
+
+@pytest.mark.parametrize("query", ["科", "科技", "网络科技", "北京 科技", "有限公司", "科技有限"])
+def test_a_frequent_term_is_read_in_id_order_by_substring_and_stays_correct(client, analysed, query):
+    expected = plain_matches(query)
+    page, searches = analysed_search(client, query)
+    # By substring tests over the names in id order (capped or not: the table is small).
+    assert "search_tokens" not in searches[0] and 'LIKE' in searches[0], searches
+    shown = []
+    for number in range(1, page.num_pages + 1):
+        shown.extend(e.id for e in analysed_search(client, query, page=number)[0].rows)
+    if len(expected) <= LIMIT:
+        assert (page.count, page.bounded, shown) == (len(expected), False, expected)
+    else:
+        # The first LIMIT matches in id order.
+        assert (page.count, page.bounded, shown) == (LIMIT, True, expected[:LIMIT])
+
+
+def test_the_substring_scan_reads_only_the_first_rows_when_the_table_is_large(client, analysed, settings, monkeypatch):
+    """Where the statistics say the table is larger than the rows that should hold N + 1
+    matches, the scan is capped to those rows; a term that keeps its promise is answered by it."""
+    from credit.selectors import search as search_module
+
+    settings.SEARCH_COUNT_LIMIT = 5
+    monkeypatch.setattr(search_module, "SUBSTRING_SCAN_MARGIN", 3)
+    page, searches = analysed_search(client, "科技有限")
+    assert len(searches) == 1 and SUBSTRING_SCAN in searches[0], searches
+    assert (page.count, page.bounded) == (5, True)
+    assert [e.id for e in page.rows] == plain_matches("科技有限")[:5]
+
+
+def test_a_term_rarer_than_its_tokens_falls_back_to_the_index(client, analysed, settings, monkeypatch):
+    """北京 and 发展 are each frequent but never together: the capped scan finds fewer than
+    N + 1 and the index query answers, exactly."""
+    from credit.selectors import search as search_module
+
+    settings.SEARCH_COUNT_LIMIT = 5
+    monkeypatch.setattr(search_module, "SUBSTRING_SCAN_MARGIN", 1)
+    page, searches = analysed_search(client, "北京 发展")
+    assert len(searches) == 2 and SUBSTRING_SCAN in searches[0] and SUBSTRING_SCAN not in searches[1], searches
+    assert (page.count, page.bounded, page.rows) == (0, False, [])
+    page, _ = analysed_search(client, "某某1 发展")
+    assert [e.id for e in page.rows] == plain_matches("某某1 发展")[:5]
+
+
+def test_rare_terms_keep_the_index(client, analysed):
+    page, searches = analysed_search(client, "鑫源科技")
+    assert len(searches) == 1 and "search_tokens" in searches[0]
+    assert [e.id for e in page.rows] == plain_matches("鑫源科技")
+
+
+def test_a_filter_keeps_the_index_or_the_planner(client, analysed):
+    """With a filter the share of matches is not known: no substring scan."""
+    page, searches = analysed_search(client, "网络科技", province="11")
+    assert len(searches) == 1 and SUBSTRING_SCAN not in searches[0] and "search_tokens" in searches[0]
+    assert [e.id for e in page.rows] == plain_matches("网络科技", region_code__startswith="11")[:20]

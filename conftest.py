@@ -40,9 +40,16 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(scope="session")
+def _media_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("media")
+
+
 @pytest.fixture(autouse=True)
-def _fast_hasher(settings):
+def _fast_hasher(settings, _media_dir):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Uploaded files of every test go to a temporary MEDIA_ROOT, never into the checkout.
+    settings.MEDIA_ROOT = _media_dir
 
 
 def _isolate_redis_cache() -> None:

@@ -40,16 +40,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
-def _media_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("media")
+@pytest.fixture(scope="session", autouse=True)
+def _media_root(tmp_path_factory):
+    """Uploaded files of every test (module-scoped worlds included) go to a temporary MEDIA_ROOT,
+    never into the checkout."""
+    from django.test import override_settings
+
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
+        yield
 
 
 @pytest.fixture(autouse=True)
-def _fast_hasher(settings, _media_dir):
+def _fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Uploaded files of every test go to a temporary MEDIA_ROOT, never into the checkout.
-    settings.MEDIA_ROOT = _media_dir
 
 
 def _isolate_redis_cache() -> None:

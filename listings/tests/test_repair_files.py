@@ -93,3 +93,19 @@ def test_the_file_is_never_put_in_the_page_cache(personas, proof):
     second = client.get(account_url(proof))
     assert first.status_code == second.status_code == 200
     assert "public" not in second["Cache-Control"]
+
+
+@pytest.mark.parametrize("others", [0, 30])
+def test_a_download_costs_a_constant_number_of_queries(personas, proof, others, django_assert_num_queries):
+    # Other files of the same application change nothing: the file is read by its name.
+    for _ in range(others):
+        make_repair_file(enterprise=personas.firm_b, deciding_agency=personas.agency_b, application=proof.application,
+                         data=png_bytes())
+    client = personas.client("enterprise_b")
+    # The session, the user, who() (the login's link), the file with its application.
+    with django_assert_num_queries(4):
+        assert client.get(account_url(proof)).status_code == 200
+    staff = personas.client("staff_b")
+    # The session, the user, who(), the permissions (group and user), the file, the audit event.
+    with django_assert_num_queries(7):
+        assert staff.get(staff_url(proof)).status_code == 200

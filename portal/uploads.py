@@ -357,6 +357,23 @@ def validate_uploads(files, rules: UploadRules | None = None) -> list[CheckedUpl
 # --- storing and serving ----------------------------------------------------------------
 
 
+def media_root_check(app_configs=None, **kwargs):
+    """portal.E010: MEDIA_ROOT (where uploads are stored) must not be inside, or contain, a folder
+    whose files are served as they are (STATIC_ROOT, STATICFILES_DIRS)."""
+    from django.core import checks
+
+    media = Path(settings.MEDIA_ROOT).resolve()
+    served = [Path(settings.STATIC_ROOT), *(Path(d if isinstance(d, str | Path) else d[1]) for d in
+                                            settings.STATICFILES_DIRS)]
+    for folder in served:
+        folder = folder.resolve()
+        if media == folder or media.is_relative_to(folder) or folder.is_relative_to(media):
+            return [checks.Error(f"MEDIA_ROOT ({media}) overlaps a static folder ({folder}): uploaded files "
+                                 "would be served as they are", id="portal.E010")]
+    return []
+
+
+
 def upload_dir() -> Path:
     return Path(settings.MEDIA_ROOT) / UPLOAD_DIR
 

@@ -274,6 +274,12 @@ def test_the_default_media_root_is_outside_the_static_area_and_ignored_by_git():
     assert not (root / "media").is_relative_to(Path(settings.STATIC_ROOT))
 
 
+def test_a_media_root_inside_the_static_area_is_refused_at_startup(settings):
+    assert uploads.media_root_check() == []
+    settings.MEDIA_ROOT = Path(settings.STATIC_ROOT) / "media"
+    assert [error.id for error in uploads.media_root_check()] == ["portal.E010"]
+
+
 # --- serving --------------------------------------------------------------------------------
 
 

@@ -137,6 +137,8 @@ CREDIT_SECTIONS = (
         rows=_rows(m.AdministrativePenalty, "-decided_on", "-id", warning_only=False),
         contents=(("penalties", _("Administrative penalties")),), related=(_SOURCE_AGENCY,),
         load=_penalties_load, empty=lambda: {"penalties": [], "penalties_ended": 0}, preload=True,
+        # Not published once the enterprise is deregistered (SAMR Order 107 Art. 20).
+        negative=True,
     ),
     Section(
         key="judicial_assistance", order=120, template=_template("judicial_assistance"),

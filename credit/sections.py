@@ -23,7 +23,7 @@ import functools
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import connection, models
@@ -41,6 +41,9 @@ class FileSubject:
     enterprise_id: int
     legal_representative_id: int | None
     today: dt.date
+    # The enterprise is deregistered: its negative records are no longer published (SAMR Order
+    # 107 Art. 20), so the file is assembled from file_sections(deregistered=True).
+    deregistered: bool = False
 
 
 # Stand for the subject's values while the ORM writes a section's SQL once per process;
@@ -95,6 +98,12 @@ class Section:
                  always does): the file's one probe brings them (see file_rows)
     companions:  other row sets its `load` reads with `load_rows` (a shareholder's
                  contributions): the probe brings them too when the section has rows
+    negative:    its rows are negative records (penalties, blacklist entries, inspections
+                 that found a problem): once the enterprise is deregistered they are no longer
+                 published (SAMR Order 107 Art. 20) and the section is not loaded or shown
+    kept_rows:   for a negative section some of whose rows are not negative (red-list
+                 entries, inspections that found nothing): the rows still shown once the
+                 enterprise is deregistered; the section then runs on them in place of `rows`
     """
 
     key: str
@@ -109,6 +118,8 @@ class Section:
     notices: Callable[[dict[str, Any]], list[Notice]] | None = None
     preload: bool = False
     companions: tuple[Section, ...] = ()
+    negative: bool = False
+    kept_rows: Callable[[FileSubject], QuerySet] | None = None
 
     @property
     def preloaded(self) -> bool:
@@ -141,16 +152,22 @@ _panels: dict[str, AccountPanel] = {}
 def section_register(section: Section) -> None:
     if section.key in _sections and _sections[section.key] != section:
         raise ValueError(f"credit-file section {section.key!r} is registered twice")
+    if section.kept_rows is not None and not section.negative:
+        raise ValueError(f"credit-file section {section.key!r} keeps rows after deregistration but is not negative")
     _sections[section.key] = section
-    _ordered_sections.cache_clear()
-    _rows_queries.pop(section.key, None)
-    probe_sql.cache_clear()
+    _forget(section.key)
 
 
 def section_unregister(key: str) -> None:
     _sections.pop(key, None)
+    _forget(key)
+
+
+def _forget(key: str) -> None:
     _ordered_sections.cache_clear()
-    _rows_queries.pop(key, None)
+    _file_sections.cache_clear()
+    for cached in [k for k in _rows_queries if k[0] == key]:
+        del _rows_queries[cached]
     probe_sql.cache_clear()
 
 
@@ -168,6 +185,30 @@ def _ordered_sections() -> tuple[Section, ...]:
 def sections() -> tuple[Section, ...]:
     """Every registered section in the file's order."""
     return _ordered_sections()
+
+
+@functools.cache
+def _file_sections(deregistered: bool) -> tuple[Section, ...]:
+    if not deregistered:
+        return _ordered_sections()
+    return tuple(
+        replace(section, rows=section.kept_rows, kept_rows=None, negative=False)
+        if section.negative else section
+        for section in _ordered_sections()
+        if not section.negative or section.kept_rows is not None
+    )
+
+
+def file_sections(*, deregistered: bool = False) -> tuple[Section, ...]:
+    """The sections of one enterprise's file, in order. For a deregistered enterprise the
+    negative sections are left out, and a negative section with `kept_rows` runs on those rows
+    only (the same key, template and load): SAMR Order 107 Art. 20."""
+    return _file_sections(bool(deregistered))
+
+
+def negative_sections() -> tuple[Section, ...]:
+    """The registered sections whose rows are (at least partly) negative records."""
+    return tuple(section for section in _ordered_sections() if section.negative)
 
 
 def account_panels() -> tuple[AccountPanel, ...]:
@@ -246,7 +287,8 @@ def attach_related(model: type, rows: list, related: Related) -> None:
             fk.set_cached_value(row, None if pk is None else related_model.from_db(row._state.db, attnames, values))
 
 
-_rows_queries: dict[str, tuple[type, CompiledQuery]] = {}
+# Per (section key, its rows function): a section runs on its kept_rows for a deregistered enterprise.
+_rows_queries: dict[tuple[str, Callable], tuple[type, CompiledQuery]] = {}
 # The rows the current credit file's probe brought, per section key (file_rows).
 _preloaded: contextvars.ContextVar[tuple[FileSubject, dict[str, list]] | None] = contextvars.ContextVar(
     "credit_file_preloaded", default=None
@@ -259,11 +301,12 @@ def load_rows(section: Section, subject: FileSubject) -> list:
     preloaded = _preloaded.get()
     if preloaded is not None and preloaded[0] == subject and section.key in preloaded[1]:
         return list(preloaded[1][section.key])
-    if section.key not in _rows_queries:
+    cache_key = (section.key, section.rows)
+    if cache_key not in _rows_queries:
         queryset = section.rows(_PLACEHOLDER)
         query = compile_query(lambda subject: section.rows(subject).annotate(**related_annotations(section.related)))
-        _rows_queries[section.key] = (queryset.model, query)
-    model, query = _rows_queries[section.key]
+        _rows_queries[cache_key] = (queryset.model, query)
+    model, query = _rows_queries[cache_key]
     rows = list(model.objects.raw(query.sql, query.bind(subject)))
     attach_related(model, rows, section.related)
     return rows
@@ -371,9 +414,9 @@ class _Probe:
 
 
 @functools.cache
-def _probe() -> _Probe:
+def _probe(deregistered: bool = False) -> _Probe:
     parts, params, columns = [], [], []
-    for section in sections():
+    for section in file_sections(deregistered=deregistered):
         if not section.preloaded:
             exists = compile_query(lambda subject, section=section: section.rows(subject).order_by().values("pk")[:1])
             parts.append(f"EXISTS ({exists.sql})")
@@ -388,18 +431,19 @@ def _probe() -> _Probe:
     return _Probe(CompiledQuery("SELECT " + ", ".join(parts), tuple(params)), tuple(columns))
 
 
-def probe_sql() -> CompiledQuery:
+def probe_sql(*, deregistered: bool = False) -> CompiledQuery:
     """One query answering, for every section, whether it has a row (EXISTS over each
     section's own queryset, so that each filter is written once) and, for the sections
-    whose rows come through load_rows, the rows themselves as JSON."""
-    return _probe().query
+    whose rows come through load_rows, the rows themselves as JSON. A deregistered
+    enterprise's probe asks only the sections of file_sections(deregistered=True)."""
+    return _probe(bool(deregistered)).query
 
 
 probe_sql.cache_clear = _probe.cache_clear  # section_register clears the compiled probe
 
 
 def _run_probe(subject: FileSubject) -> tuple[dict[str, bool], dict[str, list]]:
-    probe = _probe()
+    probe = _probe(subject.deregistered)
     with connection.cursor() as cursor:
         cursor.execute(probe.query.sql, probe.query.bind(subject))
         values = cursor.fetchone()

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from credit.models import Agency, Enterprise, RiskClass
+from credit.models import Agency, Enterprise, RegistrationStatus, RiskClass
 from inspections.draw import algorithm
 
 code_validator = RegexValidator(
@@ -359,6 +359,13 @@ class Task(models.Model):
     @property
     def result_is_public(self) -> bool:
         return self.published_at is not None
+
+    @property
+    def result_withheld(self) -> bool:
+        """A result that found a problem, of an enterprise since deregistered: no longer published
+        (SAMR Order 107 Art. 20; the credit file's inspection sections keep only "no problem
+        found"). Reads the enterprise: select it with the task."""
+        return self.result != Result.NO_PROBLEM and self.enterprise.status == RegistrationStatus.DEREGISTERED
 
     @property
     def is_public(self) -> bool:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from credit import sections
 from credit.sections import FileSubject, Section
 from inspections import selectors
-from inspections.models import SpotCheck, Task
+from inspections.models import Result, SpotCheck, Task
 from inspections.selectors import result_deadline
 from portal import workbench
 from portal.i18n import localized_name
@@ -31,6 +31,14 @@ def _result_rows(subject: FileSubject):
     )
 
 
+def _spot_checks_without_problem(subject: FileSubject):
+    return _spot_check_rows(subject).filter(result=Result.NO_PROBLEM)
+
+
+def _results_without_problem(subject: FileSubject):
+    return _result_rows(subject).filter(result=Result.NO_PROBLEM)
+
+
 def _results_load(section: Section, subject: FileSubject) -> dict[str, Any]:
     """Two queries whatever the number of rows: tasks with their plans and agencies, and
     the plans' items (for the task names)."""
@@ -42,10 +50,14 @@ SPOT_CHECKS = Section(
     key="inspection_spot_checks", order=100, template="inspections/sections/spot_checks.html",
     rows=_spot_check_rows, related=(("agency", ("name", "name_en")),),
     contents=(("spot-checks", _("Spot-check results")),),
+    # A result other than "no problem found" is a negative record: not published once the
+    # enterprise is deregistered (SAMR Order 107 Art. 20); the checks that found nothing stay.
+    negative=True, kept_rows=_spot_checks_without_problem,
 )
 DOUBLE_RANDOM = Section(
     key="inspection_results", order=110, template="inspections/sections/double_random.html",
     rows=_result_rows, load=_results_load, contents=(("double-random", _("Double-random inspection results")),),
+    negative=True, kept_rows=_results_without_problem,
 )
 
 

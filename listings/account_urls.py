@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from listings import views
+from listings import repair_files, views
 
 app_name = "listings_account"
 
 urlpatterns = [
     path("entries/<int:pk>/removal/", views.account_removal_apply, name="removal_apply"),
+    path("repairs/files/<str:stored_name>/", repair_files.account_repair_file, name="repair_file"),
 ]

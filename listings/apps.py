@@ -43,8 +43,9 @@ def _revoke_followers(*, penalty, reason: str, **kwargs) -> None:
 
 
 def _drop_counts(*, action: str, **kwargs) -> None:
-    # The lists' entry counts are cached for the day; any listings publication may change them.
-    if action.startswith("listings."):
+    # The lists' entry counts are cached for the day; any listings publication may change them,
+    # and so may an enterprise's registration (a deregistered one's blacklist entries are not counted).
+    if action.startswith(("listings.", "credit.enterprise.")):
         from listings.services import active_counts_invalidate
 
         active_counts_invalidate()

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from credit.models import AdministrativePenalty, Agency, AgencyKind, Enterprise, Person, Severity
+from credit.models import AdministrativePenalty, Agency, AgencyKind, Enterprise, Person, RegistrationStatus, Severity
 
 # The portal publishes on Beijing time whatever the server's zone.
 PUBLICATION_TIME_ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -169,6 +169,13 @@ def active_q(today: dt.date, prefix: str = "") -> Q:
     return Q(**{f"{prefix}state": EntryState.LISTED}) & (
         Q(**{f"{prefix}publication_ends_on__isnull": True}) | Q(**{f"{prefix}publication_ends_on__gte": today})
     )
+
+
+def withheld_q(prefix: str = "") -> Q:
+    """Entries of deregistered enterprises: on a blacklist (every list but the red lists) no
+    longer published (SAMR Order 107 Art. 20). ListEntry.is_withheld is the same rule for one
+    entry; the credit file applies it through its sections' `negative` flag."""
+    return Q(**{f"{prefix}enterprise__status": RegistrationStatus.DEREGISTERED})
 
 
 def already_listed_q(*, enterprise, reason, today: dt.date, prefix: str = "") -> Q:
@@ -382,6 +389,11 @@ class ListEntry(models.Model):
 
     def get_absolute_url(self) -> str:
         return f"/lists/{self.credit_list.code}/{self.pk}/"
+
+    @property
+    def is_withheld(self) -> bool:
+        """A blacklist entry of a deregistered enterprise: no longer published (withheld_q)."""
+        return not self.credit_list.is_red and self.enterprise.status == RegistrationStatus.DEREGISTERED
 
     @property
     def reason_code(self) -> str:

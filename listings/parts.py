@@ -18,6 +18,7 @@ from listings.cure import UNREACHABLE, is_curable
 from listings.models import (
     ABNORMAL_OPERATIONS,
     EntryState,
+    ListColour,
     ListEntry,
     Memorandum,
     Objection,
@@ -52,6 +53,12 @@ def _entry_rows(subject: FileSubject):
         .exclude(state=EntryState.REVOKED)
         .order_by("-listed_on", "-id")
     )
+
+
+def _red_entry_rows(subject: FileSubject):
+    # Once the enterprise is deregistered only its red-list entries stay published: the other
+    # lists' entries are negative records (SAMR Order 107 Art. 20).
+    return _entry_rows(subject).filter(credit_list__colour=ListColour.RED)
 
 
 def _entries_empty() -> dict[str, Any]:
@@ -126,6 +133,7 @@ LIST_ENTRIES = Section(
         ("other-lists", _("Other lists (red lists and agency blacklists)")),
     ),
     load=_entries_load, empty=_entries_empty, notices=_entries_notices,
+    negative=True, kept_rows=_red_entry_rows,
 )
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.cache import cache
-from django.db.models import Count, F, Prefetch, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext
 
@@ -13,6 +13,7 @@ from listings.models import (
     CreditList,
     EntryState,
     EntryStatus,
+    ListColour,
     ListEntry,
     Measure,
     Memorandum,
@@ -20,6 +21,7 @@ from listings.models import (
     RemovalApplication,
     active_q,
     local_today,
+    withheld_q,
 )
 from portal.i18n import localized
 from portal.workdays import deadline_status
@@ -49,6 +51,7 @@ def credit_list_index(*, today: dt.date | None = None) -> list[CreditList]:
     if counts is None:
         counts = dict(
             ListEntry.objects.filter(active_q(today))
+            .exclude(Q(withheld_q(), ~Q(credit_list__colour=ListColour.RED)))
             .order_by()
             .values_list("credit_list_id")
             .annotate(count=Count("id"))
@@ -80,6 +83,8 @@ def list_entry_list(*, credit_list: CreditList, filters, today: dt.date | None =
     """
     today = today or local_today()
     queryset = ListEntry.objects.filter(credit_list=credit_list).order_by("-listed_on", "-id")
+    if not credit_list.is_red:
+        queryset = queryset.exclude(withheld_q())
     return ListEntryFilter(filters, queryset=queryset, today=today)
 
 

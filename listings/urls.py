@@ -1,6 +1,6 @@
 from django.urls import path
 
-from listings import views
+from listings import repair_files, views
 
 app_name = "listings"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("staff/objections/<int:pk>/", views.staff_objection, name="staff_objection"),
     path("staff/removals/", views.staff_removals, name="staff_removals"),
     path("staff/removals/<int:pk>/", views.staff_removal, name="staff_removal"),
+    path("staff/repairs/files/<str:stored_name>/", repair_files.staff_repair_file, name="repair_file_staff"),
     path("staff/<slug:code>/add/", views.staff_entry_add, name="staff_entry_add"),
     path("staff/<slug:code>/<int:pk>/remove/", views.staff_entry_remove, name="staff_entry_remove"),
     path("staff/<slug:code>/<int:pk>/revoke/", views.staff_entry_revoke, name="staff_entry_revoke"),

@@ -116,6 +116,10 @@ def list_detail(request: HttpRequest, code: str) -> HttpResponse:
 @site_page
 def entry_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     entry = _entry_or_404(code, pk)
+    if entry.is_withheld:
+        # No longer published (SAMR Order 107 Art. 20): the page says why, as a 404 (not public).
+        return render(request, "listings/entry_withheld.html", {"entry": entry, "credit_list": entry.credit_list},
+                      status=404)
     today = local_today()
     context = {
         "entry": entry,

@@ -19,3 +19,9 @@ class PortalConfig(AppConfig):
 
         for model_admin in admin.site._registry.values():
             access.declared_lookups_only(model_admin)
+
+        from django.core import checks
+
+        from portal.uploads import media_root_check
+
+        checks.register(media_root_check)

@@ -18,6 +18,7 @@ import re
 import sys
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
@@ -99,6 +100,10 @@ def input_problem(request: HttpRequest) -> str | None:
     if request.method == "POST" and request.content_type in FORM_CONTENT_TYPES:
         try:
             sources.append((request.POST, None))
+        except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
+            # Django's 400 (templates/400.html; RequestSizeMiddleware turns a body too large into
+            # 413), not an empty form: the parser stopped half-way and the body is gone.
+            raise
         except Exception:  # noqa: BLE001 - a malformed body is the view's (and Django's) to answer
             pass
     for data, longest in sources:
@@ -123,4 +128,36 @@ class InputSanityMiddleware:
         problem = input_problem(request)
         if problem is not None:
             return HttpResponseBadRequest(problem, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+
+def request_too_large_response(request: HttpRequest, limit: int) -> HttpResponse:
+    """The 413 page: how much may be sent at once, and that nothing was saved."""
+    from portal.uploads import _mb
+
+    response = HttpResponse(
+        loader.render_to_string("413.html", {"limit_mb": _mb(limit)}, request=request), status=413,
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+class RequestSizeMiddleware:
+    """A request whose declared body (Content-Length) is larger than REQUEST_MAX_BODY_BYTES is
+    answered 413 with a page saying the limit, before anything reads the body (Django's
+    DATA_UPLOAD_MAX_MEMORY_SIZE does not count uploaded files). The per-file and per-form
+    limits are the forms' (portal.uploads), with messages naming the file."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.REQUEST_MAX_BODY_BYTES
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return HttpResponseBadRequest(_("The request's Content-Length is not a number."),
+                                          content_type="text/plain; charset=utf-8")
+        if length > limit:
+            return request_too_large_response(request, limit)
         return self.get_response(request)

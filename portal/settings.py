@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "portal.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before anything reads the body: a body over REQUEST_MAX_BODY_BYTES is a 413 page.
+    "portal.middleware.RequestSizeMiddleware",
     # Before any view, filter or form sees a parameter (its message is in the visitor's language).
     "portal.middleware.InputSanityMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -271,8 +273,22 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(BASE_DIR / "media")))
-MEDIA_URL = "/media/"
+# Uploaded files (portal/uploads.py): under MEDIA_ROOT/uploads/, outside STATIC_ROOT, never served
+# by a static or media URL -- only by the views that check who asks (docs/rules.md, "Uploads").
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", "") or os.environ.get("MEDIA_ROOT", "") or str(BASE_DIR / "media"))
+UPLOAD_MAX_FILE_BYTES = int(os.environ.get("UPLOAD_MAX_FILE_BYTES", str(5 * 1024 * 1024)))
+UPLOAD_MAX_TOTAL_BYTES = int(os.environ.get("UPLOAD_MAX_TOTAL_BYTES", str(20 * 1024 * 1024)))
+UPLOAD_MAX_FILES = int(os.environ.get("UPLOAD_MAX_FILES", "10"))
+UPLOAD_MAX_IMAGE_PIXELS = int(os.environ.get("UPLOAD_MAX_IMAGE_PIXELS", "50000000"))
+# A request body larger than this is refused with 413 before anything reads it
+# (portal.middleware.RequestSizeMiddleware): the uploads' total and room for the form's fields.
+REQUEST_MAX_BODY_BYTES = int(os.environ.get("REQUEST_MAX_BODY_BYTES", str(UPLOAD_MAX_TOTAL_BYTES + 1024 * 1024)))
+# Uploads up to this size stay in memory; larger ones go to a temporary file while checked.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# The form fields of one request without its files (Django's default, stated).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # Enterprise logins sign in at their own area; the admin keeps its own login page for staff.
 LOGIN_URL = "/account/login/"

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from credit import sections
 from credit import uscc as uscc_rules
-from credit.models import Enterprise, PublicationState
+from credit.models import Enterprise, PublicationState, RegistrationStatus
 
 _ENTERPRISE_RELATED = (("registration_authority", ("name", "name_en")),)
 # Stands for the code while the ORM writes the enterprise's SQL.
@@ -53,6 +53,7 @@ def file_subject(enterprise: Enterprise, today: dt.date | None = None) -> sectio
         enterprise_id=enterprise.pk,
         legal_representative_id=enterprise.legal_representative_id,
         today=today or timezone.localdate(),
+        deregistered=enterprise.status == RegistrationStatus.DEREGISTERED,
     )
 
 
@@ -70,8 +71,17 @@ def credit_file(*, enterprise: Enterprise, today: dt.date | None = None) -> dict
     subject = file_subject(enterprise, today)
     context: dict[str, Any] = {"enterprise": enterprise, "today": subject.today}
     agency_sections, self_disclosed, notices = [], [], []
-    with sections.file_rows(subject) as present:
+    # A deregistered enterprise's negative records are no longer published (SAMR Order 107
+    # Art. 20): its file is built from the sections that remain and says so.
+    context["negative_records_withheld"] = subject.deregistered and bool(sections.negative_sections())
+    shown = sections.file_sections(deregistered=subject.deregistered)
+    if subject.deregistered:
+        kept = {section.key for section in shown}
         for section in sections.sections():
+            if section.key not in kept:
+                context.update(section.empty_context())  # left out: not loaded, not shown
+    with sections.file_rows(subject) as present:
+        for section in shown:
             if present[section.key]:
                 section_context = section.context(subject)
                 if section.notices is not None:

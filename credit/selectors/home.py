@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from credit.models import AdministrativeLicence, AdministrativePenalty, Enterprise
+from credit.models import AdministrativeLicence, AdministrativePenalty, Enterprise, RegistrationStatus
 
 logger = logging.getLogger("credit.home")
 
@@ -23,9 +23,15 @@ _REFRESH_QUEUED_KEY = "portal:home:counts:queued"
 
 
 def _penalty_shown_q() -> Q:
-    """Penalties the public sees: not a warning only, not withdrawn, publication period not over."""
+    """Penalties the public sees: not a warning only, not withdrawn, publication period not over,
+    and not of a deregistered enterprise (SAMR Order 107 Art. 20: its negative records are no
+    longer published)."""
     today = timezone.localdate()
-    return Q(warning_only=False, withdrawn_at__isnull=True) & (Q(publication_ends_on__isnull=True) | Q(publication_ends_on__gte=today))
+    return (
+        Q(warning_only=False, withdrawn_at__isnull=True)
+        & (Q(publication_ends_on__isnull=True) | Q(publication_ends_on__gte=today))
+        & ~Q(enterprise__status=RegistrationStatus.DEREGISTERED)
+    )
 
 
 def home_counts_compute() -> dict[str, int]:

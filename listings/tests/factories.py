@@ -90,3 +90,28 @@ def make_entry(
     entry.published_at = published_at or dt.datetime.combine(listed_on, dt.time(9), tzinfo=PUBLICATION_TIME_ZONE)
     ListEntry.objects.filter(pk=entry.pk).update(published_at=entry.published_at)
     return entry
+
+
+def make_repair_file(*, enterprise, deciding_agency, name: str = "整改报告.pdf", data: bytes | None = None,
+                     application=None):
+    """A proof-of-correction file of a repair application (one is made for `enterprise`, decided
+    by `deciding_agency`, unless given), checked and stored through portal.uploads as the
+    application form does."""
+    from django.utils import timezone
+
+    from credit.tests.factories import CommitmentLetterFactory
+    from listings.models import RepairApplication, RepairFile
+    from portal.testing.uploads import pdf_bytes, upload
+    from portal.uploads import store_upload, validate_uploads
+
+    if application is None:
+        application = RepairApplication.objects.create(
+            enterprise=enterprise, record_kind="penalty", record_id=1, record_label="行政处罚",
+            deciding_agency=deciding_agency, commitment_letter=CommitmentLetterFactory(enterprise=enterprise),
+            statement="已履行处罚决定并完成整改。", submitted_at=timezone.now(), acceptance_due=timezone.localdate(),
+        )
+    [checked] = validate_uploads([upload(name, data if data is not None else pdf_bytes())])
+    return RepairFile.objects.create(
+        application=application, original_name=checked.name, stored_name=store_upload(checked),
+        content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
+    )

@@ -103,7 +103,7 @@ def build_world() -> World:
     from inspections.tests.factories import InspectionItemFactory, InspectorFactory, PlanFactory
     from listings import services as listing_services
     from listings.models import CreditList, RemovalApplication
-    from listings.tests.factories import MemorandumFactory, make_entry
+    from listings.tests.factories import MemorandumFactory, make_entry, make_repair_file
     from portal.audit import audit_record
     from portal.models import Notice
     from portal.testing.personas import staff_group
@@ -152,10 +152,13 @@ def build_world() -> World:
         enterprise=firm_b, agency=b, number="责令公示-0001", ordered_on=dt.date(2026, 2, 2), due_on=dt.date(2026, 2, 13),
     )
 
+    # Enterprise B's repair application, decided by agency B, with its proof file.
+    repair_file = make_repair_file(enterprise=firm_b, deciding_agency=b)
+
     interval = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.DAYS)
     objects = {
         **records, "credit_list": abnormal, "entry": entry, "objection": objection, "memorandum": memorandum,
-        "removal": removal,
+        "removal": removal, "repair_file": repair_file,
         "item": item, "inspector": inspectors[0], "conflict": conflict, "spot_check": spot_check,
         "disclosure_order": disclosure_order, "report_year": f.today().year - 1,
         "plan": committed, "draft_plan": draft, "task": task,
@@ -285,6 +288,19 @@ ROWS: dict[str, list[Case]] = {
     "account/entries/<int:pk>/removal/": [
         Case(lambda w: f"/account/entries/{w.entry.pk}/removal/", GET=(LOGIN, 404, 200, 403, 403, 403, 403, 403),
              POST=(LOGIN, 404, 200, 403, 403, 403, 403, 403)),
+    ],
+    # Repair applications' proof files: the applying enterprise B at its address, agency B's staff at
+    # theirs; everyone else (anonymous, enterprise A, another agency, a superuser) the 404 of a missing file.
+    "account/repairs/files/<str:stored_name>/": [
+        Case(lambda w: f"/account/repairs/files/{w.repair_file.stored_name}/", GET=(404, 404, 200, *(404,) * 5),
+             HEAD=(404, 404, 200, *(404,) * 5), POST=METHOD_NOT_ALLOWED),
+        Case(lambda w: "/account/repairs/files/..%2F..%2Fetc%2Fpasswd/", GET=each(404)),
+    ],
+    "lists/staff/repairs/files/<str:stored_name>/": [
+        Case(lambda w: f"/lists/staff/repairs/files/{w.repair_file.stored_name}/",
+             GET=(404, 404, 404, 404, 200, 404, 404, 404), HEAD=(404, 404, 404, 404, 200, 404, 404, 404),
+             POST=METHOD_NOT_ALLOWED),
+        Case(lambda w: "/lists/staff/repairs/files/" + "A" * 32 + "/", GET=each(404)),
     ],
     "inspections/staff/disclosure-orders/": [
         Case(lambda w: "/inspections/staff/disclosure-orders/", GET=STAFF_PAGE_OF_OWN, HEAD=STAFF_PAGE_OF_OWN),

@@ -95,6 +95,10 @@ class Section:
                  always does): the file's one probe brings them (see file_rows)
     companions:  other row sets its `load` reads with `load_rows` (a shareholder's
                  contributions): the probe brings them too when the section has rows
+    finish:      (context) -> context: called once every section is loaded, with or without
+                 rows of its own, for a section about the rows other sections loaded (credit
+                 repair says, for each negative record shown, from when it may be repaired):
+                 it reads the file's context and must cost no query
     """
 
     key: str
@@ -109,6 +113,7 @@ class Section:
     notices: Callable[[dict[str, Any]], list[Notice]] | None = None
     preload: bool = False
     companions: tuple[Section, ...] = ()
+    finish: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
     @property
     def preloaded(self) -> bool:

@@ -84,14 +84,13 @@ def repair_records(*, enterprise, today: dt.date | None = None,
 
 
 def account_repairs(*, enterprise, today) -> dict[str, Any]:
-    """The /account/ panel: the records that may be repaired today, those that will be and from
-    when, and the open applications with their deadlines (one query per kind and one for the
+    """The /account/ panel: each negative record with the link to apply or why it cannot be
+    repaired yet (the rule's message: from when, or the reason), and the open applications with their deadlines (one query per kind and one for the
     applications)."""
     applications = enterprise_applications(enterprise=enterprise, today=today)
     rows = repair_records(enterprise=enterprise, today=today, applications=applications)
     return {
         "repair_rows": rows,
-        "repair_repairable": [row for row in rows if row.eligibility.repairable],
         "repair_open": [a for a in applications if a.is_open],
     }
 

@@ -294,6 +294,13 @@ def test_an_inspection_result_repair_ends_its_publication_on_the_file_and_the_pl
     assert credit_file(enterprise=enterprise)["inspection_results"] == []
     task.refresh_from_db()
     assert task.publication_ended
+    # The public plan page no longer shows the result (a published plan: not a draft).
+    from inspections.models import Plan, PlanState
+    Plan.objects.filter(pk=task.plan_id).update(state=PlanState.PUBLISHED)
+    cache.clear()
+    with translation.override("en"):
+        body = Client().get(f"/inspections/plans/{task.plan.number}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "publication ended (credit repair)" in body and "Disclosed information false" not in body
 
 
 # --- deadlines on the official calendar -------------------------------------------------------

@@ -104,6 +104,10 @@ class Section:
     kept_rows:   for a negative section some of whose rows are not negative (red-list
                  entries, inspections that found nothing): the rows still shown once the
                  enterprise is deregistered; the section then runs on them in place of `rows`
+    finish:      (context) -> context: called once every section is loaded, with or without
+                 rows of its own, for a section about the rows other sections loaded (credit
+                 repair says, for each negative record shown, from when it may be repaired):
+                 it reads the file's context and must cost no query
     """
 
     key: str
@@ -120,6 +124,7 @@ class Section:
     companions: tuple[Section, ...] = ()
     negative: bool = False
     kept_rows: Callable[[FileSubject], QuerySet] | None = None
+    finish: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
     @property
     def preloaded(self) -> bool:

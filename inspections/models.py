@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from credit.models import Agency, Enterprise, RegistrationStatus, RiskClass
@@ -304,6 +305,16 @@ def task_public_q(prefix: str = "") -> Q:
     return Q(**{f"{prefix}plan__revealed_at__isnull": False}) | Q(**{f"{prefix}published_at__isnull": False})
 
 
+# The results that are negative information (SAMR Order 107 Art. 2: 抽查检查结果负面信息): every
+# result but "no problem found" and "corrected on order" (listings.repair, inspections.parts).
+NEGATIVE_RESULTS = frozenset(r.value for r in Result) - {Result.NO_PROBLEM.value, Result.CORRECTED.value}
+
+
+def publication_current_q(today, prefix: str = "") -> Q:
+    """Results whose publication has not ended by `today` (publication_ends_on empty or not passed)."""
+    return Q(**{f"{prefix}publication_ends_on__isnull": True}) | Q(**{f"{prefix}publication_ends_on__gte": today})
+
+
 def task_result_public_q(prefix: str = "") -> Q:
     """Tasks whose result is public: published (Task.result_is_public as a query)."""
     return Q(**{f"{prefix}published_at__isnull": False})
@@ -336,6 +347,9 @@ class Task(models.Model):
     completed_on = models.DateField(_("completion date"), null=True, blank=True)
     recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, db_index=True)
+    # The last day a published result is shown: set when a credit repair of it is approved
+    # (listings.repair), cleared when the repair is revoked; empty: no end.
+    publication_ends_on = models.DateField(_("publication ends"), null=True, blank=True)
 
     objects = TaskQuerySet.as_manager()
 
@@ -362,10 +376,13 @@ class Task(models.Model):
 
     @property
     def result_withheld(self) -> bool:
-        """A result that found a problem, of an enterprise since deregistered: no longer published
-        (SAMR Order 107 Art. 20; the credit file's inspection sections keep only "no problem
-        found"). Reads the enterprise: select it with the task."""
-        return self.result != Result.NO_PROBLEM and self.enterprise.status == RegistrationStatus.DEREGISTERED
+        """A negative result (NEGATIVE_RESULTS), of an enterprise since deregistered: no longer
+        published (SAMR Order 107 Art. 20; the credit file's inspection sections keep only the
+        results that are not negative). Reads the enterprise: select it with the task."""
+        return self.result in NEGATIVE_RESULTS and self.enterprise.status == RegistrationStatus.DEREGISTERED
+    def publication_ended(self) -> bool:
+        """The result's publication ended (an approved credit repair): the plan page no longer shows it."""
+        return self.publication_ends_on is not None and self.publication_ends_on < timezone.localdate()
 
     @property
     def is_public(self) -> bool:
@@ -399,6 +416,8 @@ class SpotCheck(models.Model):
     checked_on = models.DateField(_("date"))
     result = models.CharField(_("result"), max_length=24, choices=Result.choices)
     published_at = models.DateTimeField(_("published at"))
+    # As Task.publication_ends_on: the last day shown after an approved credit repair.
+    publication_ends_on = models.DateField(_("publication ends"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("spot check")

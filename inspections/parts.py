@@ -4,39 +4,46 @@ enterprise's own inspections."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Prefetch
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from credit import sections
 from credit.sections import FileSubject, Section
 from inspections import selectors
-from inspections.models import Result, SpotCheck, Task
+from inspections.models import NEGATIVE_RESULTS, SpotCheck, Task, publication_current_q
 from inspections.selectors import result_deadline
+from listings.repair import registry as repair_registry
+from listings.repair.registry import KindRule, RepairableKind
+from listings.repair.rules import DECISION_WORKING_DAYS, months_after
 from portal import workbench
 from portal.i18n import localized_name
 
 
 def _spot_check_rows(subject: FileSubject):
-    return SpotCheck.objects.filter(enterprise_id=subject.enterprise_id).order_by("-checked_on", "-id")
+    # A result whose publication ended (an approved credit repair) is no longer part of the file.
+    return SpotCheck.objects.filter(publication_current_q(subject.today), enterprise_id=subject.enterprise_id
+                                    ).order_by("-checked_on", "-id")
 
 
 def _result_rows(subject: FileSubject):
-    # Only published results are part of the file, revealed plan or not.
-    return Task.objects.results_published().filter(enterprise_id=subject.enterprise_id).order_by(
-        "-completed_on", "-id"
-    )
+    # Only published results are part of the file, revealed plan or not, until a repair ends them.
+    return Task.objects.results_published().filter(
+        publication_current_q(subject.today), enterprise_id=subject.enterprise_id).order_by("-completed_on", "-id")
 
 
 def _spot_checks_without_problem(subject: FileSubject):
-    return _spot_check_rows(subject).filter(result=Result.NO_PROBLEM)
+    return _spot_check_rows(subject).exclude(result__in=sorted(NEGATIVE_RESULTS))
 
 
 def _results_without_problem(subject: FileSubject):
-    return _result_rows(subject).filter(result=Result.NO_PROBLEM)
+    return _result_rows(subject).exclude(result__in=sorted(NEGATIVE_RESULTS))
 
 
 def _results_load(section: Section, subject: FileSubject) -> dict[str, Any]:
@@ -157,7 +164,75 @@ DISCLOSURE_ORDER_QUEUE = workbench.QueueSource(
 )
 
 
+# --- Credit repair of negative inspection results (listings.repair; docs/rules.md) -------------
+# SAMR Order 107 Art. 2 brings negative spot-check results into repair; Art. 10 stops their
+# publication after 3 months where no penalty, or only a minor one, followed. The portal's rule:
+# a negative result (NEGATIVE_RESULTS) may be repaired from 3 months after the check (the task's
+# completion date, the spot check's date), the same minimum as a general penalty; the inspecting
+# agency decides within 7 working days; approval ends its publication the day before.
+
+
+def _result_rule(day_checked):
+    def rule(record, today) -> KindRule:
+        published = (record.published_at is not None and record.result in NEGATIVE_RESULTS
+                     and (record.publication_ends_on is None or record.publication_ends_on >= today))
+        if not published:
+            return KindRule(published=False, repairable_from=None)
+        checked = day_checked(record) or timezone.localdate(record.published_at)
+        return KindRule(published=True, repairable_from=months_after(checked, 3))
+
+    return rule
+
+
+def _ending(model):
+    def end(record, today, actor, agency) -> dict:
+        before = {"publication_ends_on": record.publication_ends_on.isoformat() if record.publication_ends_on else None}
+        model.objects.filter(pk=record.pk).update(publication_ends_on=today - dt.timedelta(days=1))
+        return before
+
+    def restore(record, before, actor, agency) -> None:
+        value = before.get("publication_ends_on")
+        model.objects.filter(pk=record.pk).update(publication_ends_on=dt.date.fromisoformat(value) if value else None)
+
+    return end, restore
+
+
+_task_end, _task_restore = _ending(Task)
+_check_end, _check_restore = _ending(SpotCheck)
+
+INSPECTION_TASK = RepairableKind(
+    key="inspection_task", label=_("Double-random inspection result"), order=30,
+    records=lambda enterprise_id, today: Task.objects.results_published().filter(
+        publication_current_q(today), enterprise_id=enterprise_id, result__in=sorted(NEGATIVE_RESULTS)
+    ).select_related("plan__agency").order_by("-completed_on", "-id"),
+    get=lambda pk: Task.objects.select_related("plan__agency", "enterprise").filter(pk=pk).first(),
+    label_of=lambda t: gettext("Inspection result of plan %(plan)s: %(result)s") % {
+        "plan": t.plan.number, "result": t.get_result_display()},
+    url_of=lambda t, uscc: f"/inspections/plans/{t.plan.number}/#tasks",
+    deciding_agency=lambda t: t.plan.agency,
+    decision_days=lambda t: DECISION_WORKING_DAYS,
+    rule=_result_rule(lambda t: t.completed_on), end_publication=_task_end, restore=_task_restore,
+    file_records=lambda context: [t for t in context.get("inspection_results", []) if t.result in NEGATIVE_RESULTS],
+)
+SPOT_CHECK = RepairableKind(
+    key="spot_check", label=_("Spot-check result"), order=40,
+    records=lambda enterprise_id, today: SpotCheck.objects.filter(
+        publication_current_q(today), enterprise_id=enterprise_id, result__in=sorted(NEGATIVE_RESULTS)
+    ).select_related("agency").order_by("-checked_on", "-id"),
+    get=lambda pk: SpotCheck.objects.select_related("agency", "enterprise").filter(pk=pk).first(),
+    label_of=lambda c: gettext("Spot check of %(date)s (%(kind)s): %(result)s") % {
+        "date": date_format(c.checked_on), "kind": c.kind, "result": c.get_result_display()},
+    url_of=lambda c, uscc: f"/enterprises/{uscc}/#spot-checks",
+    deciding_agency=lambda c: c.agency,
+    decision_days=lambda c: DECISION_WORKING_DAYS,
+    rule=_result_rule(lambda c: c.checked_on), end_publication=_check_end, restore=_check_restore,
+    file_records=lambda context: [c for c in context.get("inspection_spot_checks", []) if c.result in NEGATIVE_RESULTS],
+)
+
+
 def register() -> None:
+    repair_registry.kind_register(INSPECTION_TASK)
+    repair_registry.kind_register(SPOT_CHECK)
     sections.section_register(SPOT_CHECKS)
     sections.section_register(DOUBLE_RANDOM)
     sections.account_panel_register(INSPECTIONS_PANEL)

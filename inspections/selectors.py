@@ -22,6 +22,7 @@ from inspections.models import (
     PlanState,
     Task,
     TaskMember,
+    publication_current_q,
     task_public_q,
 )
 from portal.workdays import Deadline, add_working_days, deadline_status
@@ -269,8 +270,9 @@ def plan_files(plan: Plan) -> list[PlanFile]:
 
 
 def published_results() -> QuerySet[Task]:
+    """Published results whose publication has not ended (an approved credit repair ends it)."""
     return (
-        Task.objects.results_published()
+        Task.objects.results_published().filter(publication_current_q(timezone.localdate()))
         .select_related("plan", "plan__agency", "enterprise")
         .order_by("-published_at", "plan_id", "position")
     )

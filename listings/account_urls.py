@@ -3,10 +3,14 @@
 from django.urls import path
 
 from listings import repair_files, views
+from listings.repair import views as repair_views
 
 app_name = "listings_account"
 
 urlpatterns = [
     path("entries/<int:pk>/removal/", views.account_removal_apply, name="removal_apply"),
     path("repairs/files/<str:stored_name>/", repair_files.account_repair_file, name="repair_file"),
+    path("repairs/", repair_views.account_repairs, name="repairs"),
+    path("repairs/apply/<slug:kind>/<int:record_id>/", repair_views.account_repair_apply, name="repair_apply"),
+    path("repairs/<int:pk>/supplement/", repair_views.account_repair_supplement, name="repair_supplement"),
 ]

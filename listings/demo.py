@@ -24,6 +24,7 @@ from listings.models import (
     legal_representative_bar_end,
     local_today,
 )
+from listings.repair.demo import seed_repairs
 from listings.services import (
     EXPIRY_REASON,
     OBJECTION_ACCEPTANCE_WORKING_DAYS,
@@ -454,11 +455,12 @@ def seed_demo_data(*, seed: int, stdout) -> None:
                    _rows(Objection, objections, next_ids(Objection, len(objections)), now))
         sequences_reset(cursor, (ListEntry, ListEntryEvent, Objection))
     applications = _removal_applications(accounts, showcase_ids.get(id(cured)) if cured is not None else None)
+    repairs = seed_repairs(today=today)
     audit_record(
         action="listings.demo.seeded",
         actor_label="seed_demo",
         payload={"seed": seed, "entries": len(unique), "objections": len(objections), "memoranda": memoranda,
-                 "removal_applications": applications},
+                 "removal_applications": applications, "repair_applications": repairs},
     )
     stdout.write(f"listings: {memoranda} memoranda, {len(unique)} entries, {len(objections)} objections, "
-                 f"{applications} removal application\n")
+                 f"{applications} removal application, {repairs} repair applications\n")

@@ -5,7 +5,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from listings.models import EntryStatus, Objection, RemovalApplication, status_q
+from listings.models import EntryStatus, Objection, RemovalApplication, RepairApplication, status_q
 
 
 class ListEntryFilter(django_filters.FilterSet):
@@ -68,3 +68,18 @@ class RemovalQueueFilter(django_filters.FilterSet):
         if value == self.DECIDED:
             return queryset.exclude(state=RemovalApplication.State.PENDING)
         return queryset.pending()
+
+
+class RepairQueueFilter(django_filters.FilterSet):
+    """The staff repair queue: applications being handled unless `state` asks for the decided ones."""
+
+    OPEN, DECIDED = "open", "decided"
+    state = django_filters.ChoiceFilter(
+        label=_("Applications"), method="filter_state", empty_label=None,
+        choices=[(OPEN, _("Being handled")), (DECIDED, _("Decided"))],
+    )
+
+    def filter_state(self, queryset, name, value):
+        if value == self.DECIDED:
+            return queryset.exclude(state__in=RepairApplication.OPEN_STATES)
+        return queryset.open()

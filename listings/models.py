@@ -281,6 +281,12 @@ class SystemText(models.TextChoices):
         "The ordered information was published; removed on application")
     CURED_REACHABLE = "通过登记的住所或者经营场所可以重新取得联系，申请移出", _(
         "The enterprise can again be contacted at its stated address; removed on application")
+    # Credit repair (listings.repair): approval ends the entry's publication; a repair revoked
+    # for a false commitment puts it back (SAMR Order 107 Arts. 16, 23).
+    CREDIT_REPAIRED = "信用修复申请经审核通过，停止公示", _(
+        "Credit repair approved; publication ended")
+    REPAIR_REVOKED = "信用修复因虚假承诺被撤销，恢复公示", _(
+        "Credit repair revoked for a false commitment; published again")
 
 
 # Notes stored before the texts were fixed, in whichever language the request happened to use.
@@ -485,6 +491,7 @@ class ListEntryEvent(models.Model):
         EXPIRED = "expired", _("Publication ended")
         REVOKED = "revoked", _("Revoked")
         OBJECTION = "objection", _("Objection")
+        RESTORED = "restored", _("Published again")
 
     entry = models.ForeignKey(ListEntry, verbose_name=_("entry"), on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("event"), max_length=16, choices=Kind.choices)
@@ -771,6 +778,9 @@ class RepairApplication(models.Model):
     )
     revocation_reason = models.TextField(_("reason for the revocation"), blank=True)
     revocation_document_number = models.CharField(_("revocation document number"), max_length=100, blank=True)
+    # The last day the revocation is published, and of the bar on a new application for the
+    # record: 3 years from the revocation (Order 107 Art. 23; listings.repair.rules).
+    revocation_published_until = models.DateField(_("revocation published until"), null=True, blank=True)
     # The record's publication fields before approval ended them, restored by a revocation.
     publication_before = models.JSONField(_("publication before the repair"), default=dict, blank=True)
 

@@ -23,10 +23,15 @@ from listings.models import (
     Memorandum,
     Objection,
     RemovalApplication,
+    RepairApplication,
     active_q,
     person_barred_q,
     status_annotation,
 )
+from listings.repair import registry as repair_registry
+from listings.repair.kinds import LIST_ENTRY, PENALTY
+from listings.repair.rules import eligibility
+from listings.repair.selectors import account_repairs
 from listings.selectors import _MEASURES, SERIOUS_ILLEGAL, list_entry_measures
 from portal import workbench
 from portal.i18n import localized_name
@@ -268,7 +273,88 @@ REMOVAL_QUEUE = workbench.QueueSource(
 )
 
 
+def _repair_rows(subject: FileSubject):
+    # The revocations of repairs for a false commitment, published for 3 years (Order 107 Art. 23).
+    return RepairApplication.objects.filter(
+        enterprise_id=subject.enterprise_id, state=RepairApplication.State.REVOKED,
+        revocation_published_until__gte=subject.today,
+    ).order_by("-revoked_at", "-id")
+
+
+def _repair_finish(context: dict[str, Any]) -> dict[str, Any]:
+    """For each negative record the file shows (the rows the other sections loaded, through
+    each repairable kind's file_records), from when repair may be requested or why it cannot
+    be (listings.repair.rules), read against the published revocations: no query."""
+    enterprise, today = context["enterprise"], context["today"]
+    revoked: dict[tuple[str, int], list] = {}
+    for application in context.get("credit_repair", []):
+        revoked.setdefault((application.record_kind, application.record_id), []).append(application)
+    lines = []
+    for kind in repair_registry.kinds():
+        for record in kind.file_records(context):
+            verdict = eligibility(kind, record, today, applications=revoked.get((kind.key, record.pk), []),
+                                  enterprise_status=enterprise.status)
+            if verdict.code == "not_published":
+                continue
+            lines.append({"label": kind.label_of(record), "url": kind.url_of(record, enterprise.uscc),
+                          "eligibility": verdict})
+    return {"credit_repair_lines": lines}
+
+
+CREDIT_REPAIR = Section(
+    key="credit_repair", order=115, template="listings/sections/credit_repair.html", rows=_repair_rows,
+    related=(("deciding_agency", ("name", "name_en")),),
+    contents=(("credit-repair", _("Credit repair")),), finish=_repair_finish,
+    # Revoked repairs are negative information too: not published once the firm is deregistered.
+    negative=True,
+)
+
+REPAIR_PANEL = sections.AccountPanel(
+    key="credit_repair", order=25, template="listings/repair/account_panel.html", load=account_repairs
+)
+
+
+def repair_queue_items(principal, today) -> list[workbench.QueueItem]:
+    """The staff home's queue of the repair applications the agency decides that are waiting for
+    it (one query: acceptance while submitted, the decision once accepted, in working days)."""
+    from listings.repair.selectors import repair_rows
+
+    applications = (
+        RepairApplication.objects.decided_by_agency(principal.agency)
+        .filter(state__in=[RepairApplication.State.SUBMITTED, RepairApplication.State.ACCEPTED])
+        .select_related("enterprise").order_by("acceptance_due", "id")
+    )
+    items = []
+    for application in repair_rows(applications, today=today):
+        accepted = application.state == RepairApplication.State.ACCEPTED
+        items.append(workbench.QueueItem(
+            kind=gettext("Credit repair"),
+            title=(gettext("Decide on the repair of %(record)s") if accepted
+                   else gettext("Decide whether to accept the repair application for %(record)s")) % {
+                "record": application.record_label},
+            enterprise_name=localized_name(application.enterprise),
+            enterprise_uscc=application.enterprise.uscc,
+            deadline=application.due,
+            provisional=application.deadline.provisional,
+            url=reverse("listings:staff_repair", args=[application.pk]),
+        ))
+    return sorted(items, key=lambda item: item.deadline)
+
+
+REPAIR_QUEUE = workbench.QueueSource(
+    key="repairs", title=_("Credit repair applications"), order=12, items=repair_queue_items,
+    perms=("listings.view_repairapplication", "listings.change_repairapplication"),
+    links=lambda principal: [(gettext("Every repair application, open and decided"),
+                              reverse("listings:staff_repairs"))],
+)
+
+
 def register() -> None:
+    repair_registry.kind_register(PENALTY)
+    repair_registry.kind_register(LIST_ENTRY)
+    sections.section_register(CREDIT_REPAIR)
+    sections.account_panel_register(REPAIR_PANEL)
+    workbench.queue_source_register(REPAIR_QUEUE)
     sections.section_register(LEGAL_REPRESENTATIVE_BAR)
     sections.section_register(LIST_ENTRIES)
     sections.account_panel_register(ENTRIES_PANEL)

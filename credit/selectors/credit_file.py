@@ -90,6 +90,9 @@ def credit_file(*, enterprise: Enterprise, today: dt.date | None = None) -> dict
                 section_context = section.empty_context()
             context.update(section_context)
             (self_disclosed if section.self_disclosed else agency_sections).append(section)
+    for section in shown:
+        if section.finish is not None:
+            context.update(section.finish(context))
     # Alerts (blacklists, bars) before statuses (red lists), each group in section order.
     context["notices"] = sorted(notices, key=lambda n: n.kind != "alert")
     context["agency_sections"] = agency_sections

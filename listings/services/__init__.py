@@ -23,6 +23,7 @@ from listings.services.common import (
 from listings.services.entries import (
     list_entry_create,
     list_entry_remove,
+    list_entry_restore,
     list_entry_revoke,
     penalty_entries_revoke,
     publication_window,
@@ -58,6 +59,7 @@ __all__ = [
     "list_entry_create",
     "penalty_entries_revoke",
     "list_entry_remove",
+    "list_entry_restore",
     "list_entry_revoke",
     "list_reason_save",
     "measure_save",

@@ -300,3 +300,30 @@ def list_entry_revoke(*, entry: ListEntry, revoked_on: dt.date, reason: str, act
         )
     _revoke(entry=entry, revoked_on=revoked_on, reason=reason, agency=agency, actor=actor)
     return entry
+
+
+@transaction.atomic
+def list_entry_restore(*, entry: ListEntry, reason: str, actor=None) -> ListEntry:
+    """Put a removed entry back on the list: a credit repair that removed it was revoked for a
+    false commitment (listings.repair, SAMR Order 107 Art. 23). The removal's date and reason stay
+    in the entry's history (a RESTORED event follows the REMOVED one); only the deciding authority."""
+    entry = _lock_entry(entry)
+    _require_decider(actor=actor, entry=entry)
+    if entry.state != EntryState.REMOVED:
+        raise ListingError(_("Only a removed entry can be put back on the list."), code="not_removed")
+    if not reason.strip():
+        raise ListingError(_("The reason is required."), code="required", field="reason")
+    entry.state = EntryState.LISTED
+    entry.state_changed_at = timezone.now()
+    entry.removed_on = None
+    entry.removal_reason = ""
+    entry.removal_decision_number = ""
+    entry.removing_agency = None
+    entry.save(update_fields=["state", "state_changed_at", "removed_on", "removal_reason", "removal_decision_number",
+                              "removing_agency"])
+    ListEntryEvent.objects.create(
+        entry=entry, kind=ListEntryEvent.Kind.RESTORED, actor_label=_actor_label(actor), note=reason.strip()[:500]
+    )
+    publication_record(action="listings.entry.restored", actor=actor, actor_label=_actor_label(actor), obj=entry,
+                       payload={"reason": reason.strip()}, enterprises=_files_showing(entry))
+    return entry

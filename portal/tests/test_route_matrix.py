@@ -102,7 +102,7 @@ def build_world() -> World:
     from inspections.models import Conflict, DisclosureOrder, Result, SpotCheck, Task
     from inspections.tests.factories import InspectionItemFactory, InspectorFactory, PlanFactory
     from listings import services as listing_services
-    from listings.models import CreditList, RemovalApplication
+    from listings.models import CreditList, RemovalApplication, RepairApplication
     from listings.tests.factories import MemorandumFactory, make_entry, make_repair_file
     from portal.audit import audit_record
     from portal.models import Notice
@@ -135,6 +135,13 @@ def build_world() -> World:
     # Enterprise B applied for the entry's removal (no_annual_report); agency B decides it.
     removal = RemovalApplication.objects.create(entry=entry, submitted_on=dt.date(2025, 9, 25),
                                                 decision_due=dt.date(2025, 10, 9))
+    # Enterprise B applied to repair agency B's penalty; agency B decides it (whoever recorded it).
+    repair = RepairApplication.objects.create(
+        enterprise=firm_b, record_kind="penalty", record_id=records["administrativepenalty"].pk,
+        record_label=records["administrativepenalty"].document_number, deciding_agency=b,
+        commitment_letter=records["commitmentletter"], statement="已改正", submitted_at=FIXED,
+        acceptance_due=dt.date(2026, 2, 4),
+    )
 
     # Inspections of agency B: a committed plan (public) and a draft (private), an unrevealed task,
     # inspectors and a declared conflict (private), a published spot check (public).
@@ -158,7 +165,7 @@ def build_world() -> World:
     interval = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.DAYS)
     objects = {
         **records, "credit_list": abnormal, "entry": entry, "objection": objection, "memorandum": memorandum,
-        "removal": removal, "repair_file": repair_file,
+        "removal": removal, "repair_file": repair_file, "repair": repair,
         "item": item, "inspector": inspectors[0], "conflict": conflict, "spot_check": spot_check,
         "disclosure_order": disclosure_order, "report_year": f.today().year - 1,
         "plan": committed, "draft_plan": draft, "task": task,
@@ -283,6 +290,23 @@ ROWS: dict[str, list[Case]] = {
     "lists/staff/removals/": [Case(lambda w: "/lists/staff/removals/", GET=STAFF_PAGE_OF_OWN)],
     "lists/staff/removals/<int:pk>/": [
         Case(lambda w: f"/lists/staff/removals/{w.removal.pk}/", GET=STAFF_PAGE_OF_B, POST=STAFF_PAGE_OF_B),
+    ],
+    "lists/staff/repairs/": [Case(lambda w: "/lists/staff/repairs/", GET=STAFF_PAGE_OF_OWN)],
+    # The deciding agency's (B's) staff only; an empty POST is answered with the form's errors.
+    "lists/staff/repairs/<int:pk>/": [
+        Case(lambda w: f"/lists/staff/repairs/{w.repair.pk}/", GET=STAFF_PAGE_OF_B, POST=STAFF_PAGE_OF_B),
+    ],
+    "account/repairs/": [Case(lambda w: "/account/repairs/", GET=ACCOUNT_AREA)],
+    # Enterprise B's penalty: its own liaison sees the form; enterprise A gets the 404 of a missing record.
+    "account/repairs/apply/<slug:kind>/<int:record_id>/": [
+        Case(lambda w: f"/account/repairs/apply/penalty/{w.administrativepenalty.pk}/",
+             GET=(LOGIN, 404, 200, 403, 403, 403, 403, 403), POST=(LOGIN, 404, 200, 403, 403, 403, 403, 403)),
+        Case(lambda w: f"/account/repairs/apply/no-such-kind/{w.administrativepenalty.pk}/",
+             GET=(LOGIN, 404, 404, 403, 403, 403, 403, 403)),
+    ],
+    "account/repairs/<int:pk>/supplement/": [
+        Case(lambda w: f"/account/repairs/{w.repair.pk}/supplement/", GET=(LOGIN, 404, 200, 403, 403, 403, 403, 403),
+             POST=(LOGIN, 404, 200, 403, 403, 403, 403, 403)),
     ],
     # Enterprise B's entry: its own liaison applies (a POST while one is pending answers with the error).
     "account/entries/<int:pk>/removal/": [

@@ -71,7 +71,7 @@ def test_it_merges_the_agencys_queues_in_deadline_order(personas, today, now):
     assert f"/inspections/staff/plans/{far.number}/results/#task-" not in body
     assert objection.entry.enterprise.uscc in body
     assert [(source.key, count) for source, count, _ in response.context["queue"].counts] == [
-        ("objections", 1), ("removals", 0), ("inspection_results", 1), ("disclosure_orders", 0)]
+        ("objections", 1), ("removals", 0), ("repairs", 0), ("inspection_results", 1), ("disclosure_orders", 0)]
     # Every plan still taking results links its results table, due soon or not.
     assert f"/inspections/staff/plans/{far.number}/results/" in body
 
@@ -111,9 +111,9 @@ def test_the_page_costs_the_same_queries_however_many_rows(personas, today, obje
         assert len(second.context["page"].object_list) == min(50, objections + 2 * tasks - 50)
 
 
-# session, user, principal, permissions (user, groups), objections, removal applications, plans,
-# their tasks, the plans taking results (links), open orders to disclose.
-STAFF_HOME_QUERIES = 11
+# session, user, principal, permissions (user, groups), objections, removal applications, credit
+# repair applications, plans, their tasks, the plans taking results (links), open orders to disclose.
+STAFF_HOME_QUERIES = 12
 
 
 def test_a_deadline_on_a_calendar_not_yet_published_is_marked_provisional(personas, today):

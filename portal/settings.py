@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
     "django_celery_beat",
     "axes",
     "portal",
@@ -201,6 +203,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 290},
     },
+    # Records the change feed's head at the end of the day that just ended (credit/changes.py; idempotent).
+    "credit-change-head-daily": {
+        "task": "credit.change_head_record",
+        "schedule": crontab(hour=0, minute=0),
+    },
+    # Writes the day's bulk files and manifest at /data/ after the night's sweeps (credit/bulk.py;
+    # a second run the same day changes nothing; 01:00 Beijing time).
+    "credit-bulk-export-daily": {
+        "task": "credit.bulk_export",
+        "schedule": crontab(hour=1, minute=0),
+    },
     # Queues again the draws the broker never delivered and those a lost worker left "drawing".
     "inspections-draws-requeue": {
         "task": "inspections.draws_requeue",
@@ -273,6 +286,14 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
+# The bulk files published at /data/ (credit/bulk.py): daily snapshots, deltas and manifests.
+DATA_ROOT = Path(os.environ.get("DJANGO_DATA_ROOT", str(BASE_DIR / "var" / "data")))
+
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
 
 # Enterprise logins sign in at their own area; the admin keeps its own login page for staff.
 LOGIN_URL = "/account/login/"

@@ -235,3 +235,18 @@ def test_the_management_command_checks_the_database_chain(feed, capsys):
         call_command("verify_changes")
     assert exit_.value.code == 1
     assert "FAIL at sequence 4" in capsys.readouterr().out
+
+
+def test_the_worked_example_of_docs_changes_md():
+    event = {"sequence": 1, "occurred_at": "2026-11-16T02:00:00.000000Z", "action": "credit.penalty.published",
+             "kind": "published", "object_type": "credit.administrativepenalty", "object_id": "7",
+             "address": "/enterprises/91110000600037341L/#penalties",
+             "state": {"uscc": "91110000600037341L", "content": "罚款", "fine_amount": "50000.00"}}
+    first = chain_hash(GENESIS_HASH, canonical_bytes(event))
+    assert first == "506178e22e9d144d71d00e27e169b0cada5c4ae29313b6fb6538184cb9d06b48"
+    withdrawal = {**event, "sequence": 2, "occurred_at": "2026-11-16T03:00:00.000000Z",
+                  "action": "credit.penalty.withdrawn", "kind": "withdrawn", "state": None}
+    assert chain_hash(first, canonical_bytes(withdrawal)) == (
+        "ee3f6ec7e7c8d5087694e36ab285b6a05a71199828de7610351c2304a7bf5ca4")
+    text = (Path(settings.BASE_DIR) / "docs" / "changes.md").read_text(encoding="utf-8")
+    assert first in text and "ee3f6ec7e7c8d5087694e36ab285b6a05a71199828de7610351c2304a7bf5ca4" in text

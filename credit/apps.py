@@ -19,3 +19,5 @@ class CreditConfig(AppConfig):
             m.ChattelMortgage, m.EquityPledge, m.AdministrativeLicence, m.AdministrativePenalty,
             m.JudicialAssistance, m.AnnualReport, m.InstantDisclosure, m.CommitmentLetter,
         )
+        # The change feed is append-only: its events and daily heads are never deleted.
+        refuse_hard_delete(m.ChangeEvent, m.ChangeHead)

@@ -139,12 +139,12 @@ def test_the_same_rows_give_the_same_bytes(root, tmp_path_factory, today):
 
 def test_the_data_page_lists_the_files_and_serves_only_published_names(client, root, today):
     with translation.override("en"):
-        empty = client.get("/data/")
+        empty = client.get("/data/", HTTP_ACCEPT_LANGUAGE="en")
         assert empty.status_code == 200 and "No bulk files have been published yet." in empty.content.decode()
     _penalty(EnterpriseFactory())
     manifest, _ = export_bulk(day=today)
     with translation.override("en"):
-        page = client.get("/data/").content.decode()
+        page = client.get("/data/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     entry = next(f for f in manifest["files"] if f["name"].endswith("penalties.csv.gz"))
     assert entry["sha256"] in page and "CC BY 4.0" in page
     response = client.get(f"/data/{entry['name']}")

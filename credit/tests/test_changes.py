@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import ProtectedError
 from django.test.utils import CaptureQueriesContext
 
 from credit import services
@@ -250,3 +251,14 @@ def test_the_worked_example_of_docs_changes_md():
         "ee3f6ec7e7c8d5087694e36ab285b6a05a71199828de7610351c2304a7bf5ca4")
     text = (Path(settings.BASE_DIR) / "docs" / "changes.md").read_text(encoding="utf-8")
     assert first in text and "ee3f6ec7e7c8d5087694e36ab285b6a05a71199828de7610351c2304a7bf5ca4" in text
+
+
+def test_events_and_heads_are_never_deleted(today):
+    _penalty()
+    change_head_record(day=today)
+    event, head = ChangeEvent.objects.get(sequence=1), ChangeHead.objects.get(day=today)
+    with pytest.raises(ProtectedError), transaction.atomic():
+        event.delete()
+    with pytest.raises(ProtectedError), transaction.atomic():
+        head.delete()
+    assert ChangeEvent.objects.count() == 1 and ChangeHead.objects.count() == 1

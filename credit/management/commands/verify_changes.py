@@ -20,13 +20,15 @@ class Command(BaseCommand):
         parser.add_argument("--after", type=int, default=0, help="database: start after this sequence")
 
     def handle(self, *args, **options):
+        rows = None
         try:
             head = verifier.parse_head(options["head"]) if options["head"] else None
             if options["files"]:
                 events = verifier.read_events(options["files"])
             else:
-                events = (event_document(row) for row in ChangeEvent.objects.filter(
-                    sequence__gt=options["after"]).order_by("sequence").iterator(chunk_size=5000))
+                rows = ChangeEvent.objects.filter(sequence__gt=options["after"]).order_by("sequence").iterator(
+                    chunk_size=5000)
+                events = (event_document(row) for row in rows)
             prev_hash = options["prev_hash"]
             if prev_hash is None and not options["files"] and options["after"]:
                 prev_hash = ChangeEvent.objects.filter(sequence=options["after"]).values_list("hash", flat=True).first()
@@ -37,4 +39,7 @@ class Command(BaseCommand):
         except verifier.Mismatch as error:
             self.stdout.write(f"FAIL at sequence {error.sequence}: {error.message}")
             raise SystemExit(1) from error
+        finally:
+            if rows is not None:
+                rows.close()  # the server-side cursor, now, while its transaction lives
         self.stdout.write(verifier.report(summary))

@@ -206,6 +206,10 @@ def change_events_emit(*, action: str, changed: Iterable, occurred_at: dt.dateti
     stays bounded whatever their number. Returns the number of events written."""
     from credit.models import ChangeEvent, PublicationState
 
+    changed = [item for item in changed if item is not None and serializer_for(
+        item.model if isinstance(item, QuerySet) else type(item)) is not None]
+    if not changed:
+        return 0  # nothing the feed carries: not even the head is read
     occurred_at = (occurred_at or timezone.now())
     stamp = timestamp(occurred_at)
     head = PublicationState.objects.select_for_update().only("feed_sequence", "feed_hash").get(pk=1)

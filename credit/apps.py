@@ -7,14 +7,17 @@ class CreditConfig(AppConfig):
     verbose_name = _("Credit")
 
     def ready(self) -> None:
+        from credit import feed, parts
         from credit import models as m
-        from credit import parts
         from portal.permanence import refuse_hard_delete
 
         parts.register()
+        feed.register()
         # Published registry data and what enterprises disclosed: withdrawn or corrected, never deleted.
         refuse_hard_delete(
             m.Agency, m.Enterprise, m.Shareholder, m.CapitalContribution, m.KeyPerson, m.Branch, m.ChangeRecord,
             m.ChattelMortgage, m.EquityPledge, m.AdministrativeLicence, m.AdministrativePenalty,
             m.JudicialAssistance, m.AnnualReport, m.InstantDisclosure, m.CommitmentLetter,
         )
+        # The change feed is append-only: its events and daily heads are never deleted.
+        refuse_hard_delete(m.ChangeEvent, m.ChangeHead)

@@ -809,6 +809,11 @@ class PublicationState(models.Model):
 
     generation = models.PositiveBigIntegerField(default=0)
     changes = models.PositiveBigIntegerField(default=0, db_default=0)
+    # The head of the change feed (credit/changes.py): the last event's sequence and hash. Read
+    # and raised under the lock of this row, which every publication takes first, so the feed's
+    # sequence has no gaps and its hash chain no forks.
+    feed_sequence = models.PositiveBigIntegerField(default=0, db_default=0)
+    feed_hash = models.CharField(max_length=64, default="0" * 64, db_default="0" * 64)
 
     class Meta:
         verbose_name = _("publication state")
@@ -877,3 +882,53 @@ class ActivationCode(models.Model):
 
     def is_open(self, now=None) -> bool:
         return self.state(now) == "open"
+
+
+class ChangeEvent(models.Model):
+    """One event of the public change feed (/api/v1/changes/, docs/changes.md): what changed
+    (the object's type, id and public address), how (`kind`), and its new public state, or
+    null when it left the public record. `sequence` counts from 1 without gaps; `hash` chains
+    every event to the one before (credit.changes.chain_hash). Append-only: written by
+    credit.publication.publication_record in the transaction of the change, never changed."""
+
+    sequence = models.PositiveBigIntegerField(_("sequence"), unique=True)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    action = models.CharField(_("action"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16)
+    object_type = models.CharField(_("object type"), max_length=100)
+    object_id = models.CharField(_("object id"), max_length=64)
+    address = models.CharField(_("address"), max_length=300)
+    state = models.JSONField(_("public state"), null=True, blank=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64)
+
+    class Meta:
+        verbose_name = _("change event")
+        verbose_name_plural = _("change events")
+        ordering = ["sequence"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "sequence"], name="credit_change_object"),
+            models.Index(fields=["occurred_at"], name="credit_change_occurred"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.action}"
+
+
+class ChangeHead(models.Model):
+    """The feed's head at the end of a local day: the last event before midnight (Asia/Shanghai)
+    and its hash, published at /data/ and /api/v1/changes/heads/ so that anyone can hold it and
+    later check a downloaded feed against it (credit/verify_changes.py)."""
+
+    day = models.DateField(_("day"), unique=True)
+    sequence = models.PositiveBigIntegerField(_("sequence"))
+    hash = models.CharField(_("hash"), max_length=64)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("daily head of the change feed")
+        verbose_name_plural = _("daily heads of the change feed")
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"{self.day}: #{self.sequence}"

@@ -9,8 +9,14 @@ committed change is never served stale, and nothing is lost when the cache is do
 the moment of the write: there is nothing to delete, only a key that is no longer asked
 for.
 
-After commit, `published` is sent so that other caches (the lists' counts, later the
-change feed) can follow without the services knowing them.
+In the same transaction it appends the change feed's events (credit/changes.py): one per
+changed object whose model has a registered serializer, with its new public state, chained by
+hash. `changed` defaults to `obj`; a service whose audited object is not the thing the public
+sees change (a plan whose results are published, a person whose name shows in the files of the
+enterprises they represent) names those objects, and set-based jobs pass querysets.
+
+After commit, `published` is sent so that other caches (the lists' counts) can follow without
+the services knowing them.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from django.db import models, transaction
 from django.db.models import F, QuerySet
 from django.dispatch import Signal
 
+from credit.changes import change_events_emit
 from credit.models import Enterprise, PublicationState
 from portal.audit import audit_record
 from portal.models import AuditEvent
@@ -76,11 +83,15 @@ def publication_record(
     payload: dict[str, Any] | None = None,
     enterprises: Iterable[int] | QuerySet = (),
     site_wide: bool = False,
+    changed: Iterable | None = None,
 ) -> AuditEvent:
     """Record a change the public sees: one audit event, and the new version of every
     credit file that shows it (`enterprises`: ids or a queryset), or of every public page
     (`site_wide`: renames of agencies, lists, reasons, items and memoranda). With neither,
-    only the pages beyond the credit files follow (a plan committed or drawn)."""
+    only the pages beyond the credit files follow (a plan committed or drawn).
+
+    `changed`: the objects whose public state changed (instances and querysets, in the order
+    their events are to be numbered); by default `obj`. Each yields one change-feed event."""
     payload = dict(payload or {})
     enterprise_ids: tuple[int, ...] = ()
     # Every publication changes some page that lists many enterprises (the home page's
@@ -94,6 +105,8 @@ def publication_record(
     else:
         enterprise_ids = tuple(sorted({pk for pk in enterprises if pk is not None}))
         enterprise_files_touch(enterprises=enterprise_ids)
+    # The state row is locked by the UPDATE above until the commit: the feed's head moves under it.
+    change_events_emit(action=action, changed=[obj] if changed is None else changed)
     event = audit_record(action=action, actor=actor, actor_label=actor_label, obj=obj, payload=payload)
     transaction.on_commit(
         lambda: published.send(sender=publication_record, action=action, enterprise_ids=enterprise_ids,

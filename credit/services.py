@@ -233,9 +233,14 @@ def credit_object_save(
     if isinstance(obj, m.Person) and not created:
         payload["enterprises_renamed"] = _person_name_propagate(person=obj)
     enterprise_ids, site_wide = _files_showing(obj, created=created, changed=changes)
+    changed = None
+    if isinstance(obj, m.Person) and not created:
+        # A person's name shows in the registration of the enterprises they represent and among
+        # key personnel: the feed carries those objects' new states (credit/feed.py).
+        changed = [m.Enterprise.objects.filter(legal_representative=obj), m.KeyPerson.objects.filter(person=obj)]
     publication_record(
         action=f"credit.{ACTION_NAMES[type(obj)]}.{verb}", actor=actor, obj=obj, payload=payload,
-        enterprises=enterprise_ids, site_wide=site_wide,
+        enterprises=enterprise_ids, site_wide=site_wide, changed=changed,
     )
     return obj
 

@@ -27,3 +27,28 @@ def filing_reminders_queue_task(today: str | None = None) -> int | None:
     from credit.reminders import filing_reminders_queue
 
     return filing_reminders_queue(today=dt.date.fromisoformat(today) if today else None)
+
+
+@shared_task(name="credit.change_head_record", ignore_result=True)
+@single_run("credit.change_head_record")
+def change_head_record_task(day: str | None = None) -> int | None:
+    """Daily at midnight (beat: CELERY_BEAT_SCHEDULE["credit-change-head-daily"]): record the change
+    feed's head at the end of the day that just ended (or of `day`, ISO). Returns its sequence."""
+    from django.utils import timezone
+
+    from credit.changes import change_head_record
+
+    when = dt.date.fromisoformat(day) if day else timezone.localdate() - dt.timedelta(days=1)
+    return change_head_record(day=when).sequence
+
+
+@shared_task(name="credit.bulk_export", ignore_result=True)
+@single_run("credit.bulk_export")
+def bulk_export_task(day: str | None = None) -> int | None:
+    """Daily (beat: CELERY_BEAT_SCHEDULE["credit-bulk-export-daily"]): the day's bulk files and
+    manifest (credit/bulk.py), streamed; a second run the same day changes nothing. Returns the
+    number of files written (0 when the day was already exported)."""
+    from credit.bulk import export_bulk
+
+    manifest, written = export_bulk(day=dt.date.fromisoformat(day) if day else None)
+    return len(manifest["files"]) if written else 0

@@ -643,7 +643,8 @@ def plan_results_publish(*, plan: Plan, actor, tasks: Iterable[Task | int] | Non
     publication_record(action="inspections.result.published", actor=actor, obj=plan,
                        payload={"results": len(pending), "followups": followups, "revealed": reveal,
                                 "complete": complete},
-                       enterprises=[task.enterprise_id for task in pending])
+                       enterprises=[task.enterprise_id for task in pending],
+                       changed=[Task.objects.filter(pk__in=[task.pk for task in pending])])
     return len(pending)
 
 

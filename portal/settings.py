@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
     "django_celery_beat",
     "axes",
     "portal",
@@ -203,6 +205,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 290},
     },
+    # Records the change feed's head at the end of the day that just ended (credit/changes.py; idempotent).
+    "credit-change-head-daily": {
+        "task": "credit.change_head_record",
+        "schedule": crontab(hour=0, minute=0),
+    },
+    # Writes the day's bulk files and manifest at /data/ after the night's sweeps (credit/bulk.py;
+    # a second run the same day changes nothing; 01:00 Beijing time).
+    "credit-bulk-export-daily": {
+        "task": "credit.bulk_export",
+        "schedule": crontab(hour=1, minute=0),
+    },
     # Queues again the draws the broker never delivered and those a lost worker left "drawing".
     "inspections-draws-requeue": {
         "task": "inspections.draws_requeue",
@@ -289,6 +302,14 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# The bulk files published at /data/ (credit/bulk.py): daily snapshots, deltas and manifests.
+DATA_ROOT = Path(os.environ.get("DJANGO_DATA_ROOT", str(BASE_DIR / "var" / "data")))
+
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
 
 # Enterprise logins sign in at their own area; the admin keeps its own login page for staff.
 LOGIN_URL = "/account/login/"

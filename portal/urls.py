@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from credit.changes_api import ChangeFeedView, ChangeHeadsView
 from portal import access, views
 
 urlpatterns = [
@@ -12,6 +13,10 @@ urlpatterns = [
     path("enterprises/", include("credit.urls")),
     path("lists/", include("listings.urls")),
     path("inspections/", include("inspections.urls")),
+    # The change feed, before the API router's include at api/v1/ (docs/changes.md).
+    path("api/v1/changes/", ChangeFeedView.as_view(), name="api_changes"),
+    path("api/v1/changes/heads/", ChangeHeadsView.as_view(), name="api_change_heads"),
+    path("data/", include("credit.data_urls")),
     path("account/", include("credit.account_urls")),
     path("staff/enterprises/", include("credit.staff_urls")),
     path("account/", include("listings.account_urls")),

@@ -59,6 +59,8 @@ def list_entries_expire(*, today: dt.date | None = None) -> int:
             enterprises=ListEntry.objects.filter(state_changed_at=run_at, state=EntryState.EXPIRED).values(
                 "enterprise_id"
             ),
+            # One feed event per expired entry, streamed in id order (credit.changes).
+            changed=[ListEntry.objects.filter(state_changed_at=run_at, state=EntryState.EXPIRED)],
         )
     return expired
 

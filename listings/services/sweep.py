@@ -149,20 +149,22 @@ def non_filers_list(*, year: int, today: dt.date | None = None) -> int:
                 [ListEntryEvent.Kind.LISTED, run_at_db, "system", "", run_at_db, reason.pk, year],
             )
     payload = {"year": year, "today": today.isoformat(), "entries": listed, "run_at": run_at.isoformat()}
+    # The entries this run wrote: one feed event each, streamed in id order (credit.changes).
+    swept = ListEntry.objects.filter(state_changed_at=run_at, reason=reason, report_year=year)
     if listed > SWEEP_FILE_TOUCH_MAX:
         # Raising the version of this many files rewrites as many enterprise rows with all their
         # indexes (42 s for 116,000 of 1,000,000 in bench/RESULTS.md); a once-a-year sweep instead
         # raises the generation that keys every credit file, one UPDATE of one row.
         payload["enterprises"] = "all (site-wide generation)"
-        publication_record(action=SWEEP_ACTION, actor_label="system", payload=payload, site_wide=True)
+        publication_record(action=SWEEP_ACTION, actor_label="system", payload=payload, site_wide=True,
+                           changed=[swept])
     else:
         publication_record(
             action=SWEEP_ACTION,
             actor_label="system",
             payload=payload,
-            enterprises=ListEntry.objects.filter(state_changed_at=run_at, reason=reason, report_year=year).values(
-                "enterprise_id"
-            ),
+            enterprises=swept.values("enterprise_id"),
+            changed=[swept],
         )
     return listed
 

@@ -120,7 +120,9 @@ def test_it_is_set_based_constant_queries_for_1_and_50_non_filers(today):
     Enterprise.objects.update(status=RegistrationStatus.DEREGISTERED)  # the first is out of the second run
     fifty = _sweep_queries(50, year, today)
     assert one == fifty
-    assert one <= 12
+    # 12, and the change feed's 3 (its head under the lock, the entries streamed, their events in one
+    # INSERT) and the head written back.
+    assert one <= 16
 
 
 @pytest.mark.parametrize("days", [1, 5, 10])

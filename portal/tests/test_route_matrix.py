@@ -202,11 +202,17 @@ IN_PROCESS_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.Lo
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    from credit.bulk import export_bulk
+
     # Wrong-password POSTs from every persona would lock the login pages (tested in portal/tests/test_login_throttle.py).
-    with django_db_blocker.unblock(), override_settings(CACHES=IN_PROCESS_CACHE, AXES_ENABLED=False), transaction.atomic():
+    # The bulk files of /data/ are written into a folder of the module's own.
+    with django_db_blocker.unblock(), override_settings(CACHES=IN_PROCESS_CACHE, AXES_ENABLED=False,
+                                                        DATA_ROOT=tmp_path_factory.mktemp("data")), \
+            transaction.atomic():
         with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
             built = build_world()
+        built.objects["bulk"], _written = export_bulk()
         yield built
         transaction.set_rollback(True)
 
@@ -335,6 +341,22 @@ ROWS: dict[str, list[Case]] = {
     ],
     # Public pages of plans: a draft is nobody's public business, its own agency's staff included.
     "inspections/": [Case(lambda w: "/inspections/", GET=PUBLIC, HEAD=PUBLIC, POST=METHOD_NOT_ALLOWED)],
+    # The change feed and the bulk files: public, read-only (docs/changes.md, docs/data.md).
+    "api/v1/changes/": [
+        Case(lambda w: "/api/v1/changes/?after=0&limit=5", GET=PUBLIC, POST=METHOD_NOT_ALLOWED),
+        Case(lambda w: "/api/v1/changes/?after=-1", GET=each(400)),
+    ],
+    "api/v1/changes/heads/": [Case(lambda w: "/api/v1/changes/heads/", GET=PUBLIC, POST=METHOD_NOT_ALLOWED)],
+    "data/": [Case(lambda w: "/data/", GET=PUBLIC, HEAD=PUBLIC, POST=METHOD_NOT_ALLOWED)],
+    "data/manifest.json": [Case(lambda w: "/data/manifest.json", GET=PUBLIC, POST=METHOD_NOT_ALLOWED)],
+    r"data/^manifest-(?P<date>\d{4}-\d{2}-\d{2})\.json$": [
+        Case(lambda w: f"/data/manifest-{w.bulk['date']}.json", GET=PUBLIC, HEAD=PUBLIC),
+        Case(lambda w: "/data/manifest-2001-01-01.json", GET=each(404)),
+    ],
+    r"data/^(?P<folder>(?:snapshot|delta)-\d{4}-\d{2}-\d{2})/(?P<name>[a-z_]{1,40}\.(?:csv|jsonl)\.gz)$": [
+        Case(lambda w: f"/data/{w.bulk['files'][0]['name']}", GET=PUBLIC, HEAD=PUBLIC, POST=METHOD_NOT_ALLOWED),
+        Case(lambda w: f"/data/delta-{w.bulk['date']}/unknown.csv.gz", GET=each(404)),
+    ],
     "inspections/verify_draw.py": [
         Case(lambda w: "/inspections/verify_draw.py", GET=PUBLIC, HEAD=PUBLIC, POST=METHOD_NOT_ALLOWED),
     ],

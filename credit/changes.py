@@ -1,0 +1,277 @@
+"""The change feed: every change the public sees, as ordered, hash-chained events.
+
+`credit.publication.publication_record` calls `change_events_emit` in the transaction of the
+change, after it has raised the one PublicationState row: that UPDATE locks the row, so
+publications are serialised, and the sequence (`feed_sequence`) and the chain's last hash
+(`feed_hash`) kept on that row move without gaps or forks.
+
+What an object's public state is, and where the public sees it, is said per model by the app
+that owns the model (`change_serializer_register`, from its AppConfig.ready()): `credit` never
+imports the apps above it. A model without a registered serializer yields no event. A
+serializer may also name a bulk dataset (credit/bulk.py): the snapshot of that dataset is the
+non-null state of every row of `candidates()`, so that a day's events applied to yesterday's
+snapshot give today's (docs/data.md).
+
+The construction of the chain is specified in docs/changes.md; credit/verify_changes.py
+(standard library only) recomputes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+from django.db.models import QuerySet
+from django.utils import timezone
+
+GENESIS_HASH = "0" * 64
+# The fields of an event that its hash covers, in the canonical document (docs/changes.md).
+CANONICAL_FIELDS = ("action", "address", "kind", "object_id", "object_type", "occurred_at", "sequence", "state")
+KINDS = ("published", "corrected", "changed", "withdrawn", "removed", "expired", "repaired")
+# Events written per INSERT when a set-based job emits many.
+_BATCH = 2000
+
+
+# --- the registry -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangeSerializer:
+    """How one model appears in the feed (and, with `dataset`, in the bulk files).
+
+    state:      the object's public state as JSON-native values (str, int, bool, None, lists and
+                dicts of them; decimals and dates as strings), or None when the public no longer
+                sees it (withdrawn, removed, expired, not yet published). It must read only the
+                object and the rows `related` selects, and never today's date, so that the state
+                changes only with an event.
+    address:    the public address that shows the object (/enterprises/<USCC>/#penalties).
+    related:    select_related() paths the two need (set-based emission and bulk export).
+    dataset:    the bulk dataset of the model ("" for none).
+    candidates: the rows a snapshot reads, a superset of those with a state (state() decides).
+    columns:    the CSV columns of the dataset after `id`, in order: the keys of state().
+    """
+
+    model: type[models.Model]
+    state: Callable[[Any], dict | None]
+    address: Callable[[Any], str]
+    related: tuple[str, ...] = ()
+    dataset: str = ""
+    candidates: Callable[[], QuerySet] | None = None
+    columns: tuple[str, ...] = ()
+    order: int = 100
+
+    @property
+    def object_type(self) -> str:
+        return self.model._meta.label_lower
+
+    def rows(self) -> QuerySet:
+        queryset = self.candidates() if self.candidates else self.model._default_manager.all()
+        if self.related:
+            queryset = queryset.select_related(*self.related)
+        return queryset.order_by("pk")
+
+
+_SERIALIZERS: dict[type[models.Model], ChangeSerializer] = {}
+
+
+def change_serializer_register(serializer: ChangeSerializer) -> None:
+    """Register (or replace, on a second ready()) the serializer of a model."""
+    _SERIALIZERS[serializer.model] = serializer
+
+
+def serializer_for(model: type[models.Model]) -> ChangeSerializer | None:
+    return _SERIALIZERS.get(model)
+
+
+def datasets() -> list[ChangeSerializer]:
+    """The registered bulk datasets, in the order the manifest lists them."""
+    return sorted((s for s in _SERIALIZERS.values() if s.dataset), key=lambda s: (s.order, s.dataset))
+
+
+# --- values -------------------------------------------------------------------------------
+
+
+def plain(value: Any) -> Any:
+    """A model value as the feed writes it: JSON-native, exact (decimals as strings)."""
+    if isinstance(value, decimal.Decimal):
+        return format(value, "f")
+    if isinstance(value, dt.datetime):
+        return timestamp(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        # No floats in the canonical bytes (their text differs between languages): a string.
+        return repr(value)
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+def timestamp(value: dt.datetime) -> str:
+    """UTC, microseconds, a Z: 2026-11-16T02:00:00.000000Z (the canonical form of a time)."""
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def fields_state(obj: models.Model, names: Iterable[str]) -> dict[str, Any]:
+    """The named fields as plain values; a decimal with its field's places, as the database keeps
+    it (an instance just saved may hold Decimal("5") where the row has 5.00)."""
+    values = {}
+    for name in names:
+        value = getattr(obj, name)
+        if isinstance(value, decimal.Decimal):
+            places = getattr(obj._meta.get_field(name), "decimal_places", None)
+            if places is not None:
+                value = value.quantize(decimal.Decimal(1).scaleb(-places))
+        values[name] = plain(value)
+    return values
+
+
+# --- the chain ----------------------------------------------------------------------------
+
+
+def canonical_bytes(event: Mapping[str, Any]) -> bytes:
+    """The bytes an event's hash covers: the CANONICAL_FIELDS as UTF-8 JSON, keys sorted, no
+    whitespace, non-ASCII characters as themselves (docs/changes.md, section 3)."""
+    document = {name: event[name] for name in CANONICAL_FIELDS}
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False).encode("utf-8")
+
+
+def chain_hash(prev_hash: str, canonical: bytes) -> str:
+    """hash = sha256(prev_hash (64 lower-case hex) + "|" + canonical bytes), lower-case hex."""
+    return hashlib.sha256(prev_hash.encode("ascii") + b"|" + canonical).hexdigest()
+
+
+def event_kind(action: str, state: dict | None) -> str:
+    """The kind of an event, from the last part of its action code; an object whose state
+    became null by any other action is "removed" (a removal is never silent)."""
+    verb = action.rsplit(".", 1)[-1]
+    if "repair" in action and verb in ("approved", "granted", "repaired"):
+        kind = "repaired"
+    elif verb in ("withdrawn", "expired", "corrected", "changed"):
+        kind = verb
+    elif verb in ("removed", "revoked"):
+        kind = "removed"
+    else:
+        kind = "published"
+    if state is None and kind not in ("withdrawn", "removed", "expired", "repaired"):
+        kind = "removed"
+    return kind
+
+
+def event_document(event) -> dict[str, Any]:
+    """A stored ChangeEvent as the feed publishes it (and the verifier reads it)."""
+    return {
+        "sequence": event.sequence, "occurred_at": timestamp(event.occurred_at), "action": event.action,
+        "kind": event.kind, "object_type": event.object_type, "object_id": event.object_id,
+        "address": event.address, "state": event.state, "prev_hash": event.prev_hash, "hash": event.hash,
+    }
+
+
+# --- emission -----------------------------------------------------------------------------
+
+
+def _changed_objects(changed: Iterable) -> Iterator[tuple[ChangeSerializer, models.Model]]:
+    """Each registered object of `changed` (instances, or querysets streamed in id order)."""
+    for item in changed:
+        if item is None:
+            continue
+        if isinstance(item, QuerySet):
+            serializer = serializer_for(item.model)
+            if serializer is None:
+                continue
+            queryset = item.select_related(*serializer.related) if serializer.related else item
+            for obj in queryset.order_by("pk").iterator(chunk_size=_BATCH):
+                yield serializer, obj
+        else:
+            serializer = serializer_for(type(item))
+            if serializer is not None:
+                yield serializer, item
+
+
+def change_events_emit(*, action: str, changed: Iterable, occurred_at: dt.datetime | None = None) -> int:
+    """Append one event per changed object to the feed, chained, in the caller's transaction.
+
+    The caller (publication_record) has already UPDATEd the PublicationState row, which holds
+    its lock until the commit; the head is read under that lock and written back once. Set-based
+    callers pass querysets: their rows are streamed in id order and written in batches, so memory
+    stays bounded whatever their number. Returns the number of events written."""
+    from credit.models import ChangeEvent, PublicationState
+
+    changed = [item for item in changed if item is not None and serializer_for(
+        item.model if isinstance(item, QuerySet) else type(item)) is not None]
+    if not changed:
+        return 0  # nothing the feed carries: not even the head is read
+    occurred_at = (occurred_at or timezone.now())
+    stamp = timestamp(occurred_at)
+    head = PublicationState.objects.select_for_update().only("feed_sequence", "feed_hash").get(pk=1)
+    sequence, last_hash = head.feed_sequence, head.feed_hash
+    written = 0
+    batch: list[ChangeEvent] = []
+    for serializer, obj in _changed_objects(changed):
+        state = serializer.state(obj)
+        state = plain(state) if state is not None else None
+        document = {
+            "sequence": sequence + 1, "occurred_at": stamp, "action": action, "kind": event_kind(action, state),
+            "object_type": serializer.object_type, "object_id": str(obj.pk), "address": serializer.address(obj),
+            "state": state,
+        }
+        digest = chain_hash(last_hash, canonical_bytes(document))
+        batch.append(ChangeEvent(
+            sequence=document["sequence"], occurred_at=occurred_at, action=action, kind=document["kind"],
+            object_type=document["object_type"], object_id=document["object_id"], address=document["address"],
+            state=state, prev_hash=last_hash, hash=digest,
+        ))
+        sequence, last_hash = document["sequence"], digest
+        if len(batch) >= _BATCH:
+            ChangeEvent.objects.bulk_create(batch)
+            written += len(batch)
+            batch = []
+    if batch:
+        ChangeEvent.objects.bulk_create(batch)
+        written += len(batch)
+    if written:
+        PublicationState.objects.filter(pk=1).update(feed_sequence=sequence, feed_hash=last_hash)
+    return written
+
+
+# --- reads --------------------------------------------------------------------------------
+
+
+def feed_head() -> dict[str, Any]:
+    """The feed's current head: the last sequence and its hash (0 and the genesis hash when empty)."""
+    from credit.models import PublicationState
+
+    row = PublicationState.objects.filter(pk=1).values("feed_sequence", "feed_hash").first()
+    if row is None:
+        return {"sequence": 0, "hash": GENESIS_HASH}
+    return {"sequence": row["feed_sequence"], "hash": row["feed_hash"]}
+
+
+def day_end(day: dt.date) -> dt.datetime:
+    """The first instant after local day `day` (midnight in the site's time zone)."""
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+
+
+def change_head_record(*, day: dt.date):
+    """Record the feed's head at the end of local day `day`: the last event that occurred before
+    the following midnight (sequence 0 and the genesis hash if none). Idempotent: a day's head,
+    once recorded, is kept (it may already have been copied by others)."""
+    from credit.models import ChangeEvent, ChangeHead
+
+    existing = ChangeHead.objects.filter(day=day).first()
+    if existing is not None:
+        return existing
+    last = (ChangeEvent.objects.filter(occurred_at__lt=day_end(day)).order_by("-sequence")
+            .values("sequence", "hash").first())
+    sequence, digest = (last["sequence"], last["hash"]) if last else (0, GENESIS_HASH)
+    head, _created = ChangeHead.objects.get_or_create(day=day, defaults={"sequence": sequence, "hash": digest})
+    return head

@@ -7,11 +7,12 @@ class CreditConfig(AppConfig):
     verbose_name = _("Credit")
 
     def ready(self) -> None:
+        from credit import api, parts
         from credit import models as m
-        from credit import parts
         from portal.permanence import refuse_hard_delete
 
         parts.register()
+        api.register()
         # Published registry data and what enterprises disclosed: withdrawn or corrected, never deleted.
         refuse_hard_delete(
             m.Agency, m.Enterprise, m.Shareholder, m.CapitalContribution, m.KeyPerson, m.Branch, m.ChangeRecord,

@@ -141,7 +141,7 @@ class RateLimited(exceptions.APIException):
 
     def __init__(self, state: RateState):
         available = timezone.localtime(timezone.now() + timezone.timedelta(seconds=state.reset))
-        super().__init__({
+        self.body = {
             "detail": _("Too many requests: the limit is %(limit)d requests per %(window)d seconds. "
                         "Try again in %(seconds)d seconds.") % {
                 "limit": state.limit, "window": state.window, "seconds": state.reset},
@@ -149,7 +149,8 @@ class RateLimited(exceptions.APIException):
             "window_seconds": state.window,
             "retry_after": state.reset,
             "available_at": available.isoformat(timespec="seconds"),
-        })
+        }
+        super().__init__(self.body["detail"])
         self.wait = state.reset
 
 
@@ -171,6 +172,11 @@ class LimitedMixin:
         request._api_rate = state
         if state.exceeded:
             raise RateLimited(state)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, RateLimited):
+            return Response(exc.body, status=429)
+        return super().handle_exception(exc)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -111,7 +111,7 @@ class PlanDetailSerializer(PlanSerializer):
     results_published = serializers.IntegerField()
     selected = serializers.IntegerField()
     reveal = RevealSerializer(allow_null=True)
-    files = PlanFileSerializer(many=True)
+    files = PlanFileSerializer(source="published_files", many=True)
     tasks = serializers.SerializerMethodField()
 
     class Meta(PlanSerializer.Meta):
@@ -208,7 +208,7 @@ class PlanViewSet(api.LimitedMixin, viewsets.ReadOnlyModelViewSet):
             plan.selected = progress.total
             plan.reveal = ({"secret": plan.secret.hex() if plan.secret else "", "public_entropy": plan.public_entropy,
                             "seed": plan.seed} if plan.is_revealed else None)
-            plan.files = selectors.plan_files(plan)
+            plan.published_files = selectors.plan_files(plan)
             return PlanDetailSerializer(plan, context={"request": request, "plan": plan}).data
 
         return api.versioned(request, api.site_version(), build)

@@ -33,6 +33,7 @@ from credit.cache import file_version_by_code
 from credit.models import mask_identity_number
 from credit.selectors.search import SEARCH_COLUMNS, enterprise_search
 from portal import api
+from portal.api_pagination import BoundedSearchPagination
 
 # --- shared pieces ------------------------------------------------------------------------------
 
@@ -320,14 +321,6 @@ def credit_file_serializer() -> type[serializers.Serializer]:
     })
 
 
-class SearchPageSerializer(serializers.Serializer):
-    next = serializers.CharField(allow_null=True)
-    previous = serializers.CharField(allow_null=True)
-    count = serializers.IntegerField(help_text="Exact when count_bounded is false, otherwise the bound.")
-    count_bounded = serializers.BooleanField(help_text="More than `count` enterprises match; narrow the search.")
-    results = EnterpriseRowSerializer(many=True)
-
-
 def _bad_request(errors) -> exceptions.ValidationError:
     return exceptions.ValidationError({name: [str(e) for e in messages] for name, messages in errors.items()})
 
@@ -396,11 +389,11 @@ class EnterpriseViewSet(api.LimitedMixin, viewsets.GenericViewSet):
 
     lookup_field = "uscc"
     lookup_value_regex = "[^/]+"
-    pagination_class = None
+    pagination_class = BoundedSearchPagination
     queryset = m.Enterprise.objects.none()
 
     def get_serializer_class(self):
-        return credit_file_serializer() if self.action == "retrieve" else SearchPageSerializer
+        return credit_file_serializer() if self.action == "retrieve" else EnterpriseRowSerializer
 
     @extend_schema(
         parameters=[
@@ -410,9 +403,8 @@ class EnterpriseViewSet(api.LimitedMixin, viewsets.GenericViewSet):
             OpenApiParameter("entity_type", str, enum=[c for c, _ in m.EntityType.choices]),
             OpenApiParameter("status", str, enum=[c for c, _ in m.RegistrationStatus.choices]),
             OpenApiParameter("risk_class", str, enum=[c for c, _ in m.RiskClass.choices]),
-            api.CURSOR_PARAMETER,
         ],
-        responses={200: SearchPageSerializer, 400: OpenApiResponse(description="A parameter breaks its rule")},
+        responses={200: EnterpriseRowSerializer, 400: OpenApiResponse(description="A parameter breaks its rule")},
     )
     def list(self, request):
         """The site's search: same matching, same filters, same bounded count (at most
@@ -571,7 +563,7 @@ class InstantDisclosureViewSet(VersionedListMixin, api.LimitedMixin, viewsets.Re
     def filter_queryset(self, queryset):
         return _uscc_filter(self.request, queryset)
 
-    @extend_schema(parameters=[USCC_FILTER, api.CURSOR_PARAMETER])
+    @extend_schema(parameters=[USCC_FILTER])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
@@ -592,8 +584,7 @@ class CommitmentLetterViewSet(VersionedListMixin, api.LimitedMixin, viewsets.Rea
             queryset = queryset.filter(kind=kind)
         return queryset
 
-    @extend_schema(parameters=[USCC_FILTER, OpenApiParameter("kind", str, enum=m.CommitmentLetter.Kind.values),
-                               api.CURSOR_PARAMETER])
+    @extend_schema(parameters=[USCC_FILTER, OpenApiParameter("kind", str, enum=m.CommitmentLetter.Kind.values)])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 

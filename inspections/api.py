@@ -171,7 +171,6 @@ class PlanViewSet(api.LimitedMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(parameters=[
         OpenApiParameter("year", int, description="Only plans of this year."),
         OpenApiParameter("agency", str, description="Only this agency's plans (its code)."),
-        api.CURSOR_PARAMETER,
     ])
     def list(self, request, *args, **kwargs):
         def build():

@@ -194,7 +194,6 @@ class ListEntryViewSet(VersionedListMixin, api.LimitedMixin, viewsets.ReadOnlyMo
         OpenApiParameter("region", str, description="2 to 6 digits of a division code."),
         OpenApiParameter("listed_from", str, description="Listed on or after (YYYY-MM-DD)."),
         OpenApiParameter("listed_to", str, description="Listed on or before (YYYY-MM-DD)."),
-        api.CURSOR_PARAMETER,
     ])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)

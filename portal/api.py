@@ -343,3 +343,21 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
     def get_security_definition(self, auto_schema):
         return {"type": "http", "scheme": "bearer",
                 "description": "A free key from /api/keys/, as `Authorization: Bearer <key>` (or `X-Api-Key: <key>`)."}
+
+
+class ApiHeadersMiddleware:
+    """Every answer under /api/v1/ carries the limit headers, also those no API view made (an
+    address no endpoint matches, a parameter refused by portal.middleware.InputSanityMiddleware):
+    such an answer counts against the client's address like any other."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith("/api/v1/") and not response.has_header("RateLimit-Limit"):
+            from portal.logins import client_ip
+
+            rate_headers(response, rate_consume(f"ip:{client_ip(request) or 'unknown'}", settings.API_ANON_RATE,
+                                                settings.API_RATE_WINDOW))
+        return response

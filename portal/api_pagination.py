@@ -62,3 +62,27 @@ class ApiCursorPagination(pagination.CursorPagination):
 
     def page_data(self, rows: list) -> dict[str, Any]:
         return {"next": self.get_next_link(), "previous": self.get_previous_link(), "results": rows}
+
+
+class BoundedSearchPagination(pagination.BasePagination):
+    """How the enterprise search pages (credit.selectors.search.bounded_page, the site's
+    search): opaque cursors over page numbers, with the bounded count. The view pages itself;
+    this class describes it in the schema."""
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["next", "previous", "count", "count_bounded", "results"],
+            "properties": {
+                "next": {"type": "string", "nullable": True, "format": "uri"},
+                "previous": {"type": "string", "nullable": True, "format": "uri"},
+                "count": {"type": "integer", "description": "Exact when count_bounded is false, otherwise the bound."},
+                "count_bounded": {"type": "boolean",
+                                  "description": "More than `count` enterprises match: narrow the search."},
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [{"name": "cursor", "required": False, "in": "query",
+                 "description": "The opaque cursor of the page (from `next`/`previous`).", "schema": {"type": "string"}}]

@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside everything that may read the database: its failure answers 503, not 500.
     "portal.middleware.DatabaseUnavailableMiddleware",
+    # The API's limit headers on every /api/v1/ answer, also those no API view made.
+    "portal.api.ApiHeadersMiddleware",
     # Anonymous cache hits are answered here, before the session and everything after it.
     "portal.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

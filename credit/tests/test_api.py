@@ -4,12 +4,10 @@ masked identity numbers, withdrawn records as withdrawn), annual reports, disclo
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.utils import translation
 
 from credit import api as credit_api
 from credit import sections
-from credit.models import EntityType, Severity
 from credit.tests import factories as f
 
 pytestmark = pytest.mark.django_db

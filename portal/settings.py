@@ -68,10 +68,10 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside everything that may read the database: its failure answers 503, not 500.
     "portal.middleware.DatabaseUnavailableMiddleware",
-    # The API's limit headers on every /api/v1/ answer, also those no API view made.
-    "portal.api.ApiHeadersMiddleware",
     # Anonymous cache hits are answered here, before the session and everything after it.
     "portal.pagecache.PageCacheMiddleware",
+    # The API's limit headers on every /api/v1/ answer, also those no API view made.
+    "portal.api.ApiHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Before any view, filter or form sees a parameter (its message is in the visitor's language).

@@ -43,7 +43,7 @@ class AgencyNameSerializer(serializers.Serializer):
     name_en = serializers.CharField()
 
 
-class ProvenanceSerializer(serializers.ModelSerializer):
+class ProvenanceSerializer(api.CachedFieldsModelSerializer):
     """Who published a record, on which decision, when; its latest correction and its withdrawal."""
 
     source_agency = AgencyNameSerializer()
@@ -99,7 +99,7 @@ def section_apis() -> list[SectionApi]:
     return [_section_apis[section.key] for section in sections.sections()]
 
 
-class ContributionSerializer(serializers.ModelSerializer):
+class ContributionSerializer(api.CachedFieldsModelSerializer):
     kind_label = label("get_kind_display")
     form_label = label("get_form_display")
 
@@ -204,7 +204,7 @@ class AnnualReportYearSerializer(serializers.Serializer):
     public = serializers.BooleanField()
 
 
-class InstantDisclosureSerializer(serializers.ModelSerializer):
+class InstantDisclosureSerializer(api.CachedFieldsModelSerializer):
     kind_label = label("get_kind_display")
     details = serializers.SerializerMethodField()
     deadline = serializers.SerializerMethodField()
@@ -230,7 +230,7 @@ class InstantDisclosureSerializer(serializers.ModelSerializer):
         return row.deadline.provisional
 
 
-class CommitmentLetterRowSerializer(serializers.ModelSerializer):
+class CommitmentLetterRowSerializer(api.CachedFieldsModelSerializer):
     kind_label = label("get_kind_display")
 
     class Meta:
@@ -262,7 +262,7 @@ CREDIT_SECTION_APIS = (
 # --- enterprises ------------------------------------------------------------------------------
 
 
-class EnterpriseRowSerializer(serializers.ModelSerializer):
+class EnterpriseRowSerializer(api.CachedFieldsModelSerializer):
     """One search result: the columns the search page shows (credit.selectors.search.SEARCH_COLUMNS)."""
 
     status_label = label("get_status_display")
@@ -338,7 +338,7 @@ def _enterprise_or_error(uscc: str):
     return code
 
 
-class AnnualReportSerializer(serializers.ModelSerializer):
+class AnnualReportSerializer(api.CachedFieldsModelSerializer):
     filed_late = serializers.BooleanField(read_only=True)
     items = serializers.SerializerMethodField()
     withheld = serializers.SerializerMethodField()
@@ -513,7 +513,7 @@ class InstantDisclosureListSerializer(InstantDisclosureSerializer):
         fields = ("enterprise", *InstantDisclosureSerializer.Meta.fields)
 
 
-class CommitmentLetterSerializer(serializers.ModelSerializer):
+class CommitmentLetterSerializer(api.CachedFieldsModelSerializer):
     kind_label = label("get_kind_display")
     enterprise = EnterpriseRefSerializer()
     agency = AgencyNameSerializer()

@@ -79,7 +79,7 @@ class PlanFileSerializer(serializers.Serializer):
             f"/inspections/plans/{self.context['plan'].number}/files/{plan_file.name}")
 
 
-class PlanSerializer(serializers.ModelSerializer):
+class PlanSerializer(api.CachedFieldsModelSerializer):
     agency = AgencyNameSerializer()
     state_label = label("get_state_display")
     reveal_policy_label = label("get_reveal_policy_display")

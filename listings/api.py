@@ -79,7 +79,7 @@ SECTION_APIS = (
 )
 
 
-class CreditListSerializer(serializers.ModelSerializer):
+class CreditListSerializer(api.CachedFieldsModelSerializer):
     colour_label = label("get_colour_display")
     category_label = label("get_category_display")
     subject_type_label = label("get_subject_type_display")
@@ -100,7 +100,7 @@ class CreditListSerializer(serializers.ModelSerializer):
         return self.context["request"].build_absolute_uri(f"/api/v1/list-entries/?list={credit_list.code}")
 
 
-class ListEntrySerializer(serializers.ModelSerializer):
+class ListEntrySerializer(api.CachedFieldsModelSerializer):
     """An entry as its public page /lists/<code>/<id>/ shows it."""
 
     list = ListRefSerializer(source="credit_list")

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import hashlib
 import logging
 import math
@@ -51,6 +52,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, routers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.serializers import ModelSerializer
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
@@ -361,3 +363,17 @@ class ApiHeadersMiddleware:
             rate_headers(response, rate_consume(f"ip:{client_ip(request) or 'unknown'}", settings.API_ANON_RATE,
                                                 settings.API_RATE_WINDOW))
         return response
+
+
+class CachedFieldsModelSerializer(ModelSerializer):
+    """A ModelSerializer that builds its fields from the model once per class and process, then
+    copies them for each use (as a plain Serializer copies its declared fields): building them
+    costs model introspection that took half of a credit file's time."""
+
+    def get_fields(self):
+        cls = type(self)
+        proto = cls.__dict__.get("_api_proto_fields")
+        if proto is None:
+            proto = super().get_fields()
+            cls._api_proto_fields = proto
+        return copy.deepcopy(proto)

@@ -300,15 +300,31 @@ class ApiRoot(LimitedMixin, APIView):
         return response
 
 
+_schemas: dict[tuple[str, str], dict] = {}
+
+
 def _schema_view():
     from drf_spectacular.views import SpectacularAPIView
 
     class SchemaView(LimitedMixin, SpectacularAPIView):
-        """The OpenAPI 3 schema of the API (YAML, or JSON with ?format=json)."""
+        """The OpenAPI 3 schema of the API (YAML, or JSON with ?format=json). It only changes with
+        the code, so each process generates it once per language and format."""
 
         @extend_schema(exclude=True)
         def get(self, request, *args, **kwargs):
-            return super().get(request, *args, **kwargs)
+            response = super().get(request, *args, **kwargs)
+            cache_headers(response, None)
+            return response
+
+        def _get_schema_response(self, request):
+            key = (translation.get_language(), request.accepted_renderer.format)
+            schema = _schemas.get(key)
+            if schema is None:
+                schema = _schemas[key] = self.generator_class(
+                    urlconf=self.urlconf, api_version=self.api_version, patterns=self.patterns
+                ).get_schema(request=request, public=self.serve_public)
+            return Response(data=schema, headers={"Content-Disposition": "inline; filename=\"schema.{}\"".format(
+                "json" if "json" in key[1] else "yaml")})
 
     return SchemaView
 

@@ -7,12 +7,13 @@ class CreditConfig(AppConfig):
     verbose_name = _("Credit")
 
     def ready(self) -> None:
-        from credit import feed, parts
+        from credit import api, feed, parts
         from credit import models as m
         from portal.permanence import refuse_hard_delete
 
         parts.register()
         feed.register()
+        api.register()
         # Published registry data and what enterprises disclosed: withdrawn or corrected, never deleted.
         refuse_hard_delete(
             m.Agency, m.Enterprise, m.Shareholder, m.CapitalContribution, m.KeyPerson, m.Branch, m.ChangeRecord,

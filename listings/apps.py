@@ -11,7 +11,7 @@ class ListingsConfig(AppConfig):
 
         from credit.hooks import legal_representative_check_register, penalty_withdrawn
         from credit.publication import published
-        from listings import feed, parts
+        from listings import api, feed, parts
         from listings.forms import legal_representative_bar_refusal
         from listings.models import (
             CreditList,
@@ -27,6 +27,7 @@ class ListingsConfig(AppConfig):
 
         parts.register()
         feed.register()
+        api.register()
         legal_representative_check_register(legal_representative_bar_refusal)
         published.connect(_drop_counts, dispatch_uid="listings.active_counts")
         # Entries are removed, revoked or expire; lists and memoranda change: nothing is deleted.

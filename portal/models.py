@@ -81,3 +81,33 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} → {self.recipient}"
+
+
+class ApiKey(models.Model):
+    """A free key of the public read API (portal/api.py, /api/keys/): requested with an
+    e-mail address, issued once the mailed link is confirmed, revocable by its holder.
+
+    Only the SHA-256 of the key is stored; the key itself is shown once, on confirmation.
+    A request that was never confirmed stays as it is (no key), so the one-per-hour rule
+    can see it; nothing is deleted."""
+
+    email = models.EmailField(_("e-mail address"), db_index=True)
+    key_hash = models.CharField(_("SHA-256 of the key"), max_length=64, unique=True, null=True, blank=True,
+                                editable=False)
+    key_prefix = models.CharField(_("first characters of the key"), max_length=12, blank=True, editable=False)
+    requested_at = models.DateTimeField(_("requested at"), editable=False)
+    requested_from = models.GenericIPAddressField(_("requested from"), null=True, blank=True, editable=False)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.key_prefix or '(pending)'} {self.email}"
+
+    @property
+    def active(self) -> bool:
+        return self.confirmed_at is not None and self.revoked_at is None

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_filters",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
     "portal",
@@ -69,6 +70,8 @@ MIDDLEWARE = [
     "portal.middleware.DatabaseUnavailableMiddleware",
     # Anonymous cache hits are answered here, before the session and everything after it.
     "portal.pagecache.PageCacheMiddleware",
+    # The API's limit headers on every /api/v1/ answer, also those no API view made.
+    "portal.api.ApiHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Before anything reads the body: a body over REQUEST_MAX_BODY_BYTES is a 413 page.
@@ -305,12 +308,6 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # The bulk files published at /data/ (credit/bulk.py): daily snapshots, deltas and manifests.
 DATA_ROOT = Path(os.environ.get("DJANGO_DATA_ROOT", str(BASE_DIR / "var" / "data")))
 
-REST_FRAMEWORK = {
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "UNAUTHENTICATED_USER": None,
-}
-
 # Enterprise logins sign in at their own area; the admin keeps its own login page for staff.
 LOGIN_URL = "/account/login/"
 # Where a sign-in without a safe `next` lands: the enterprise login page names its own
@@ -398,3 +395,41 @@ ACTIVATION_CODE_DAYS = int(os.environ.get("ACTIVATION_CODE_DAYS", "30"))
 # The non-filer sweep (listings.services.sweep) runs this many working days after 30 June
 # (1-10: SAMR Order 101 Art. 7 allows 10; checked by the system check listings.E001).
 NON_FILER_SWEEP_WORKING_DAYS = int(os.environ.get("NON_FILER_SWEEP_WORKING_DAYS", "5"))
+
+# The public read API (portal/api.py, docs/api.md): JSON only, no sessions, limits per client.
+# API_ANON_RATE requests per API_RATE_WINDOW seconds per client address without a key,
+# API_KEY_RATE with a free API key (/api/keys/). The counters live in the shared cache (Redis
+# with REDIS_URL, so every process and machine counts together); a cache outage lets requests
+# through (fail open) with a logged warning.
+API_ANON_RATE = int(os.environ.get("API_ANON_RATE", "60"))
+API_KEY_RATE = int(os.environ.get("API_KEY_RATE", "600"))
+API_RATE_WINDOW = int(os.environ.get("API_RATE_WINDOW", "60"))
+API_PAGE_SIZE = int(os.environ.get("API_PAGE_SIZE", "50"))
+# A key request's confirmation link stays valid this long; one pending request per address
+# per API_KEY_REQUEST_MINUTES, and at most API_KEY_REQUESTS_PER_IP requests per client address in it.
+API_KEY_CONFIRM_HOURS = int(os.environ.get("API_KEY_CONFIRM_HOURS", "24"))
+API_KEY_REQUEST_MINUTES = int(os.environ.get("API_KEY_REQUEST_MINUTES", "60"))
+API_KEY_REQUESTS_PER_IP = int(os.environ.get("API_KEY_REQUESTS_PER_IP", "5"))
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["portal.api_keys.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_THROTTLE_CLASSES": [],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "portal.api_pagination.ApiCursorPagination",
+    "PAGE_SIZE": API_PAGE_SIZE,
+    "UNAUTHENTICATED_USER": None,
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Enterprise credit disclosure portal: public read API",
+    "DESCRIPTION": "Read-only public data of the credit files, lists and inspections (docs/api.md).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+}

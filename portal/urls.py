@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from credit.changes_api import ChangeFeedView, ChangeHeadsView
-from portal import access, views
+from portal import access, api, api_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,6 +20,8 @@ urlpatterns = [
     path("account/", include("credit.account_urls")),
     path("staff/enterprises/", include("credit.staff_urls")),
     path("account/", include("listings.account_urls")),
+    path("api/v1/", include(api.urlpatterns())),
+    path("api/keys/", include([path(route, view, name=name) for route, view, name in api_views.API_KEY_URLS])),
     path("staff/", include(([path("", views.staff_home, name="staff_home")], "portal"))),
     # Before the admin's own pattern of the same address: only rows the model's admin shows.
     path("admin/r/<path:content_type_id>/<path:object_id>/", admin.site.admin_view(access.admin_view_on_site),

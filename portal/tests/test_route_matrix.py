@@ -105,7 +105,8 @@ def build_world() -> World:
     from listings.models import CreditList, RemovalApplication, RepairApplication
     from listings.tests.factories import MemorandumFactory, make_entry, make_repair_file
     from portal.audit import audit_record
-    from portal.models import Notice
+    from portal.models import ApiKey, Notice
+    from portal.services import api_key_confirm_token
     from portal.testing.personas import staff_group
 
     p = build_personas()
@@ -172,6 +173,7 @@ def build_world() -> World:
         "auditevent": audit_record(action="portal.matrix.prepared", actor_label="test"),
         "notice": Notice.objects.create(key="matrix.notice:1", recipient="a@example.cn", subject="s", body="b"),
         "group": staff_group(), "user": p.users["enterprise_b"],
+        "api_key_token": api_key_confirm_token(ApiKey.objects.create(email="matrix@example.cn", requested_at=FIXED)),
         "intervalschedule": interval,
         "crontabschedule": CrontabSchedule.objects.create(minute="10", hour="0"),
         "solarschedule": SolarSchedule.objects.create(event="sunrise", latitude="39.90", longitude="116.40"),
@@ -208,7 +210,8 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     # Wrong-password POSTs from every persona would lock the login pages (tested in portal/tests/test_login_throttle.py).
     # The bulk files of /data/ are written into a folder of the module's own.
     with django_db_blocker.unblock(), override_settings(CACHES=IN_PROCESS_CACHE, AXES_ENABLED=False,
-                                                        DATA_ROOT=tmp_path_factory.mktemp("data")), \
+                                                        DATA_ROOT=tmp_path_factory.mktemp("data"),
+                                                        API_ANON_RATE=100_000), \
             transaction.atomic():
         with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
             built = build_world()
@@ -434,6 +437,68 @@ ROWS: dict[str, list[Case]] = {
         Case(lambda w: "/account/annual-reports/1999/", GET=(LOGIN, 404, 404, 403, 403, 403, 403, 403),
              POST=(LOGIN, 404, 404, 403, 403, 403, 403, 403), data={"action": "save"}),
     ],
+    # The public read API (portal/api.py): the same answer for everyone, signed in or not (it reads no
+    # session); drafts and unknown objects are 404; it takes no writes (405).
+    "api/v1/": [Case(lambda w: "/api/v1/", GET=PUBLIC, HEAD=PUBLIC, POST=METHOD_NOT_ALLOWED)],
+    "api/v1/schema/": [Case(lambda w: "/api/v1/schema/", GET=PUBLIC, HEAD=PUBLIC, POST=METHOD_NOT_ALLOWED)],
+    "api/v1/docs/": [Case(lambda w: "/api/v1/docs/", GET=PUBLIC, HEAD=PUBLIC, POST=METHOD_NOT_ALLOWED)],
+    "api/v1/^enterprises/$": [
+        Case(lambda w: "/api/v1/enterprises/?q=公司", GET=PUBLIC, HEAD=PUBLIC, POST=METHOD_NOT_ALLOWED),
+        Case(lambda w: "/api/v1/enterprises/?q=x", GET=each(400)),
+    ],
+    "api/v1/^enterprises/(?P<uscc>[^/]+)/$": [
+        Case(lambda w: f"/api/v1/enterprises/{w.enterprise.uscc}/", GET=PUBLIC, HEAD=PUBLIC, POST=METHOD_NOT_ALLOWED),
+        Case(lambda w: "/api/v1/enterprises/91110000600037341X/", GET=each(404)),
+        Case(lambda w: f"/api/v1/enterprises/{w.enterprise.uscc.lower()}/", GET=each(301)),
+    ],
+    "api/v1/^enterprises/(?P<uscc>[^/]+)/annual-reports/$": [
+        Case(lambda w: f"/api/v1/enterprises/{w.enterprise.uscc}/annual-reports/", GET=PUBLIC, HEAD=PUBLIC),
+        Case(lambda w: "/api/v1/enterprises/91110000600037341X/annual-reports/", GET=each(404)),
+    ],
+    "api/v1/^disclosures/$": [Case(lambda w: f"/api/v1/disclosures/?uscc={w.enterprise.uscc}", GET=PUBLIC,
+                                   HEAD=PUBLIC, POST=METHOD_NOT_ALLOWED)],
+    "api/v1/^disclosures/(?P<pk>[^/.]+)/$": [
+        Case(lambda w: f"/api/v1/disclosures/{w.instantdisclosure.pk}/", GET=PUBLIC, HEAD=PUBLIC),
+        Case(lambda w: "/api/v1/disclosures/999999/", GET=each(404)),
+    ],
+    "api/v1/^commitment-letters/$": [Case(lambda w: "/api/v1/commitment-letters/", GET=PUBLIC, HEAD=PUBLIC,
+                                          POST=METHOD_NOT_ALLOWED)],
+    "api/v1/^commitment-letters/(?P<pk>[^/.]+)/$": [
+        Case(lambda w: f"/api/v1/commitment-letters/{w.commitmentletter.pk}/", GET=PUBLIC, HEAD=PUBLIC),
+        Case(lambda w: "/api/v1/commitment-letters/999999/", GET=each(404)),
+    ],
+    "api/v1/^lists/$": [Case(lambda w: "/api/v1/lists/", GET=PUBLIC, HEAD=PUBLIC, POST=METHOD_NOT_ALLOWED)],
+    "api/v1/^lists/(?P<code>[-a-zA-Z0-9_]+)/$": [
+        Case(lambda w: f"/api/v1/lists/{w.credit_list.code}/", GET=PUBLIC, HEAD=PUBLIC),
+        Case(lambda w: "/api/v1/lists/no-such-list/", GET=each(404)),
+    ],
+    "api/v1/^list-entries/$": [
+        Case(lambda w: f"/api/v1/list-entries/?list={w.credit_list.code}&status=", GET=PUBLIC, HEAD=PUBLIC,
+             POST=METHOD_NOT_ALLOWED),
+        Case(lambda w: "/api/v1/list-entries/?list=no-such-list", GET=each(400)),
+    ],
+    "api/v1/^list-entries/(?P<pk>[^/.]+)/$": [
+        Case(lambda w: f"/api/v1/list-entries/{w.entry.pk}/", GET=PUBLIC, HEAD=PUBLIC),
+        Case(lambda w: "/api/v1/list-entries/999999/", GET=each(404)),
+    ],
+    "api/v1/^plans/$": [Case(lambda w: "/api/v1/plans/", GET=PUBLIC, HEAD=PUBLIC, POST=METHOD_NOT_ALLOWED)],
+    "api/v1/^plans/(?P<number>[A-Za-z0-9._-]{1,64})/$": [
+        Case(lambda w: f"/api/v1/plans/{w.plan.number}/", GET=PUBLIC, HEAD=PUBLIC, POST=METHOD_NOT_ALLOWED),
+        Case(lambda w: f"/api/v1/plans/{w.draft_plan.number}/", GET=each(404)),  # a draft is nobody's business
+    ],
+    "api/v1/^plans/(?P<number>[A-Za-z0-9._-]{1,64})/tasks/$": [
+        Case(lambda w: f"/api/v1/plans/{w.plan.number}/tasks/", GET=PUBLIC, HEAD=PUBLIC),
+        Case(lambda w: f"/api/v1/plans/{w.draft_plan.number}/tasks/", GET=each(404)),
+    ],
+    # API keys: public forms; an empty request is a form error (400); a broken link says so (404); a
+    # pending request's link shows its button to anyone holding it (only a POST issues the key).
+    "api/keys/": [Case(lambda w: "/api/keys/", GET=PUBLIC, HEAD=PUBLIC, POST=each(400), data={"email": ""})],
+    "api/keys/confirm/<str:token>/": [
+        Case(lambda w: f"/api/keys/confirm/{w.api_key_token}/", GET=PUBLIC, HEAD=PUBLIC),
+        Case(lambda w: "/api/keys/confirm/broken/", GET=each(404), POST=each(404)),
+    ],
+    "api/keys/revoke/": [Case(lambda w: "/api/keys/revoke/", GET=METHOD_NOT_ALLOWED, POST=each(400),
+                              data={"key": "cpk_unknown"})],
     "admin/": [Case(lambda w: "/admin/", GET=ADMIN_STAFF)],
     "admin/login/": [Case(lambda w: "/admin/login/", GET=(200, 200, 200, *(REDIRECT,) * 5), POST=PUBLIC,
                           data={"username": "nobody", "password": "wrong"})],

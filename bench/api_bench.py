@@ -1,0 +1,146 @@
+"""Serve the benchmark database with gunicorn and measure the public read API beside the floor.
+
+    .venv/bin/python bench/api_bench.py [--duration 10] [--connections 4] [--label TEXT]
+
+- API enterprise list: /api/v1/enterprises/?q=<two characters> drawn from real names (the site's bounded search)
+- API credit file:     /api/v1/enterprises/<USCC>/ of random enterprises (the whole file as JSON)
+- site credit file:    /enterprises/<USCC>/ of the same enterprises (the page, for comparison)
+- floor:               /bench/floor/, a trivial view behind the same middleware (bench/urls.py)
+
+As bench/http_bench.py: gunicorn with 2 sync workers, DJANGO_DEBUG=0, on 127.0.0.1, against
+BENCH_DATABASE_URL (default portal_bench), Redis as the cache only if BENCH_REDIS_URL is set,
+wrk on the same machine. The API's per-address limit is raised for the run (API_ANON_RATE; wrk
+is one client): each request still pays its counter. Writes its own section of bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import urllib.parse
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import psycopg  # noqa: E402
+
+from bench.common import ROOT, database_url, machine, production_env, save  # noqa: E402
+from bench.http_bench import check, free_port, run_wrk, sample_inputs, wait_ready  # noqa: E402
+
+BEGIN = "<!-- api-bench:begin (bench/api_bench.py rewrites this section) -->"
+END = "<!-- api-bench:end -->"
+
+
+def write_results(result: dict) -> Path:
+    path = ROOT / "bench" / "RESULTS.md"
+    m = result["machine"]
+    lines = [
+        BEGIN,
+        "## Public read API",
+        "",
+        "Produced by `bench/api_bench.py`. Target: the API's credit file p95 under 30 ms.",
+        "",
+        f"Date: {result['date']}. {result['label']}",
+        "",
+        f"Machine: {m['nproc']} cores ({m['cpu'] or 'unknown CPU'}), {m['ram_gib']} GiB RAM, PostgreSQL "
+        f"{m['postgresql']}; shared with other jobs while measuring (load average before: {result['loadavg_before']}).",
+        f"gunicorn 2 sync workers, DJANGO_DEBUG=0; wrk {result['threads']} thread(s), {result['connections']} "
+        f"connections, {result['duration']} s per endpoint after a {result['warmup']} s warm-up; cache: "
+        f"{result['cache']}. Data: {result['enterprises']:,} enterprises. Inputs: {result['sample']} random "
+        "enterprises (their codes; two-character windows of their names as search terms), cycled, so an input "
+        "comes back after the sample is used up: the first request of an input renders it, a later one of the "
+        "same worker is answered from the body kept under its ETag (portal/api.py).",
+        "",
+        "| endpoint | requests/s | p50 ms | p95 ms | p99 ms | throughput vs floor | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    floor_rps = result["endpoints"]["floor"]["rps"]
+    for name, data in result["endpoints"].items():
+        ratio = data["rps"] / floor_rps if floor_rps else 0
+        lines.append(f"| {name} | {data['rps']:,} | {data['p50_ms']} | {data['p95_ms']} | {data['p99_ms']} | "
+                     f"{ratio:.3f} | {data['errors']} |")
+    lines += ["", "Sample requests (status, bytes): " + ", ".join(
+        f"{name} {status} {size}" for name, (status, size) in result["checks"].items()), "", END]
+    block = "\n".join(lines) + "\n"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n\n"
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        after = rest.split(END, 1)[1].lstrip("\n")
+        text = head + block + ("\n" + after if after else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint (max 60)")
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--sample", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--label", default="")
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        print("wrk is not installed (Debian: apt-get install wrk)", file=sys.stderr)
+        return 2
+    duration = min(args.duration, 60)
+    url = database_url()
+    usccs, terms = sample_inputs(url, args.sample, args.seed)
+    endpoints = {
+        "API enterprise list": [f"/api/v1/enterprises/?q={urllib.parse.quote(t)}" for t in terms],
+        "API credit file": [f"/api/v1/enterprises/{u}/" for u in usccs],
+        "site credit file": [f"/enterprises/{u}/" for u in usccs],
+        "floor": ["/bench/floor/"],
+    }
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = production_env(url, os.environ.get("BENCH_REDIS_URL"))
+    env["API_ANON_RATE"] = "1000000000"
+    python = str(ROOT / ".venv" / "bin" / "python")
+    subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    server = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "portal.wsgi", "--workers", "2", "--worker-class", "sync",
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )
+    results = {}
+    load_before = os.getloadavg()
+    try:
+        wait_ready(base)
+        checks = {name: check(base, paths[0]) for name, paths in endpoints.items()}
+        for name, paths in endpoints.items():
+            if args.warmup:
+                run_wrk(base, paths, duration=args.warmup, connections=args.connections, threads=args.threads)
+            results[name] = run_wrk(base, paths, duration=duration, connections=args.connections, threads=args.threads)
+            print(f"{name:20} {results[name]['rps']:>8,.1f} req/s  p50 {results[name]['p50_ms']:>6} ms  "
+                  f"p95 {results[name]['p95_ms']:>6} ms  errors {results[name]['errors']}")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as conn:
+        enterprises = conn.execute("SELECT count(*) FROM credit_enterprise").fetchone()[0]
+    result = {
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "label": args.label,
+        "threads": args.threads, "connections": args.connections, "duration": duration, "warmup": args.warmup,
+        "sample": args.sample, "enterprises": enterprises, "checks": checks, "endpoints": results,
+        "machine": machine(), "loadavg_before": [round(x, 2) for x in load_before],
+        "cache": "redis" if env.get("REDIS_URL") else "per-process memory",
+    }
+    if args.no_write:
+        return 0
+    save("api.json", result)
+    print(f"written to {write_results(result)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

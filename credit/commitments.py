@@ -189,3 +189,84 @@ def letter_document(letter) -> str:
         signatory_name=letter.signatory_name, signatory_title=letter.signatory_title, signed_at=letter.signed_at,
         title=letter.title, text=letter.text,
     )
+
+
+# --- States: derived from the letter's dates and the events recorded about it ---------------
+# One rule, in two forms: letter_state (one letter in Python) and state_q (a queryset filter).
+# In order of precedence: a breach recorded and not withdrawn; a fulfilment recorded; the
+# validity over; otherwise in force.
+
+STATE_BREACHED = "breached"
+STATE_FULFILLED = "fulfilled"
+STATE_EXPIRED = "expired"
+STATE_IN_FORCE = "in_force"
+
+STATE_LABELS = {
+    STATE_IN_FORCE: _("In force"),
+    STATE_FULFILLED: _("Fulfilled"),
+    STATE_BREACHED: _("Breached"),
+    STATE_EXPIRED: _("Expired"),
+}
+
+
+def state_choices() -> list[tuple[str, str]]:
+    return list(STATE_LABELS.items())
+
+
+def breach_open_q(prefix: str = ""):
+    """The breaches that count: recorded and not withdrawn."""
+    from django.db.models import Q
+
+    return Q(**{f"{prefix}withdrawn_at__isnull": True})
+
+
+def breached_exists():
+    """EXISTS (an open breach of the outer letter), for annotate or filter."""
+    from django.db.models import Exists, OuterRef
+
+    from credit.models import CommitmentBreach
+
+    return Exists(CommitmentBreach.objects.filter(breach_open_q(), letter_id=OuterRef("pk")))
+
+
+def with_breached(queryset):
+    """Letters annotated with `breached` (an open breach exists), which letter_state reads."""
+    return queryset.annotate(breached=breached_exists())
+
+
+def letter_state(letter, today: dt.date) -> str:
+    """The state of one letter on `today`. Reads the `breached` annotation (with_breached) when
+    the letter has it, else asks the database."""
+    breached = getattr(letter, "breached", None)
+    if breached is None:
+        breached = letter.breaches.filter(breach_open_q()).exists()
+    if breached:
+        return STATE_BREACHED
+    if letter.fulfilled_on is not None:
+        return STATE_FULFILLED
+    if letter.valid_until is not None and letter.valid_until < today:
+        return STATE_EXPIRED
+    return STATE_IN_FORCE
+
+
+def state_q(state: str, today: dt.date):
+    """The letters in `state` on `today`: the rule of letter_state as a filter. A breached letter
+    is found through the (few) open breaches, never by scanning the letters."""
+    from django.db.models import Q
+
+    from credit.models import CommitmentBreach
+
+    breached = Q(pk__in=CommitmentBreach.objects.filter(breach_open_q()).values("letter_id"))
+    if state == STATE_BREACHED:
+        return breached
+    if state == STATE_FULFILLED:
+        return Q(fulfilled_on__isnull=False) & ~breached
+    if state == STATE_EXPIRED:
+        return Q(fulfilled_on__isnull=True, valid_until__lt=today) & ~breached
+    if state == STATE_IN_FORCE:
+        return Q(fulfilled_on__isnull=True) & (Q(valid_until__isnull=True) | Q(valid_until__gte=today)) & ~breached
+    raise ValueError(state)
+
+
+def state_label(state: str) -> str:
+    return STATE_LABELS[state]

@@ -12,8 +12,10 @@ urlpatterns = [
     path("enterprises/", include("credit.urls")),
     path("lists/", include("listings.urls")),
     path("inspections/", include("inspections.urls")),
+    path("commitments/", include("credit.commitment_urls")),
     path("account/", include("credit.account_urls")),
     path("staff/enterprises/", include("credit.staff_urls")),
+    path("staff/commitments/", include("credit.commitment_staff_urls")),
     path("account/", include("listings.account_urls")),
     path("staff/", include(([path("", views.staff_home, name="staff_home")], "portal"))),
     # Before the admin's own pattern of the same address: only rows the model's admin shows.

@@ -352,10 +352,14 @@ def test_it_renders_the_area_in_constant_queries(entries, django_assert_num_quer
     # 10 open orders to disclose + ordering agency
     # 11 the annual reports of the years the enterprise may still file or correct   12 its drafts
     # 13 the recent instant disclosures with their corrections (credit.selectors.disclosures)
-    with django_assert_num_queries(13):
+    # 14 the commitment letters' states (credit.selectors.commitments.account_letter_summary)
+    for _i in range(entries):
+        f.CommitmentLetterFactory(enterprise=account.enterprise, signed_on=today, valid_until=today)
+    with django_assert_num_queries(14):
         response = client.get("/account/")
     assert response.status_code == 200
     body = response.content.decode()
+    assert f"In force: {entries} · fulfilled: 0" in body
     assert body.count("Q-决定-") == entries
     assert body.count("Q-责令-") == entries and 'id="legal-representative-bar"' in body
 

@@ -4,6 +4,8 @@ signing (/account/commitments/), and the staff pages of the agency a letter is m
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,6 +24,7 @@ from credit.selectors import commitments as letters
 from portal import access
 from portal.pagecache import public_page, site_page
 
+VERIFIER = Path(__file__).resolve().parent / "verify_commitment.py"
 BREACH_PERM = "credit.add_commitmentbreach"
 FULFIL_PERM = "credit.change_commitmentletter"
 
@@ -67,6 +70,15 @@ def letter_document(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(commitments.letter_document(letter).encode("utf-8"),
                             content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="commitment-{letter.pk}.txt"'
+    return response
+
+
+@site_page
+@require_http_methods(["GET", "HEAD"])
+def verifier_script(request: HttpRequest) -> HttpResponse:
+    """The standalone stdlib-only verifier (docs/commitments.md), byte for byte as shipped."""
+    response = HttpResponse(VERIFIER.read_bytes(), content_type="text/x-python; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="verify_commitment.py"'
     return response
 
 
@@ -197,7 +209,7 @@ def _staff_letter(request: HttpRequest, pk: int, perm: str):
 @require_http_methods(["GET", "HEAD", "POST"])
 def staff_breach(request: HttpRequest, pk: int) -> HttpResponse:
     letter = _staff_letter(request, pk, BREACH_PERM)
-    form = BreachForm(request.POST or None)
+    form = BreachForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.commitment_breach_record(letter=letter, actor=request.user, **form.cleaned_data)
@@ -214,7 +226,8 @@ def staff_breach(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def staff_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
     letter = _staff_letter(request, pk, FULFIL_PERM)
-    form = FulfilmentForm(request.POST or None, initial={"fulfilled_on": timezone.localdate()})
+    data = request.POST if request.method == "POST" else None
+    form = FulfilmentForm(data, initial={"fulfilled_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
             services.commitment_fulfilment_record(letter=letter, actor=request.user, **form.cleaned_data)

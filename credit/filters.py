@@ -125,7 +125,7 @@ class CommitmentFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label=_("Kind"), empty_label=_("All kinds"), widget=RenderedOnceSelect,
                                        choices=CommitmentLetter.Kind.choices)
     agency = django_filters.ChoiceFilter(label=_("Agency"), empty_label=_("All agencies"), method="filter_agency",
-                                         choices=_agency_choices, widget=RenderedOnceSelect)
+                                         choices=(), widget=RenderedOnceSelect)
     state = django_filters.ChoiceFilter(label=_("State"), empty_label=_("All states"), method="filter_state",
                                         choices=commitments.state_choices,
                                         widget=RenderedOnceSelect)
@@ -140,6 +140,8 @@ class CommitmentFilter(django_filters.FilterSet):
     def __init__(self, *args, today, **kwargs):
         self.today = today
         super().__init__(*args, **kwargs)
+        # Read once per page (validation and rendering would each call a callable).
+        self.filters["agency"].extra["choices"] = _agency_choices()
 
     def filter_q(self, queryset, name, value):
         enterprises = selectors.enterprise_name_match(Enterprise.objects.all(), value).order_by("uscc").values("id")

@@ -335,6 +335,9 @@ ROWS: dict[str, list[Case]] = {
         Case(lambda w: "/commitments/", GET=PUBLIC, HEAD=PUBLIC, POST=METHOD_NOT_ALLOWED),
         Case(lambda w: "/commitments/?state=breached&kind=general", GET=PUBLIC),
     ],
+    "commitments/verify_commitment.py": [
+        Case(lambda w: "/commitments/verify_commitment.py", GET=PUBLIC, HEAD=PUBLIC, POST=METHOD_NOT_ALLOWED),
+    ],
     "commitments/<int:pk>/": [
         Case(lambda w: f"/commitments/{w.commitmentletter.pk}/", GET=PUBLIC, HEAD=PUBLIC, POST=METHOD_NOT_ALLOWED),
         Case(lambda w: "/commitments/999999/", GET=each(404)),

@@ -1,4 +1,4 @@
-"""The demo's credit commitment letters (listings.demo.seed_commitment_letters): every kind and
+"""The demo's credit commitment letters (listings.demo_commitments): every kind and
 state for the demo logins' enterprises, a breached notification-and-commitment letter with its
 consequences, and a staff login of the agency named in the letters that may act on them."""
 

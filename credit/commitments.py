@@ -209,6 +209,14 @@ STATE_LABELS = {
 }
 
 
+# Every template's validity is at least 12 months (the last day the day before the same date),
+# so no letter is in force for fewer than MIN_VALIDITY_DAYS: a database constraint holds it
+# (CommitmentLetter.Meta, credit migration 0013). An expired letter was therefore signed more
+# than MIN_VALIDITY_DAYS before today, a bound that lets the expired filter read the letters
+# through their signing-day index from that day on instead of skipping every letter in force.
+MIN_VALIDITY_DAYS = 364
+
+
 def state_choices() -> list[tuple[str, str]]:
     return list(STATE_LABELS.items())
 
@@ -262,7 +270,9 @@ def state_q(state: str, today: dt.date):
     if state == STATE_FULFILLED:
         return Q(fulfilled_on__isnull=False) & ~breached
     if state == STATE_EXPIRED:
-        return Q(fulfilled_on__isnull=True, valid_until__lt=today) & ~breached
+        # signed_on bound: implied by valid_until >= signed_on + MIN_VALIDITY_DAYS (the constraint).
+        return Q(fulfilled_on__isnull=True, valid_until__lt=today,
+                 signed_on__lt=today - dt.timedelta(days=MIN_VALIDITY_DAYS)) & ~breached
     if state == STATE_IN_FORCE:
         return Q(fulfilled_on__isnull=True) & (Q(valid_until__isnull=True) | Q(valid_until__gte=today)) & ~breached
     raise ValueError(state)

@@ -113,8 +113,8 @@ class BoundedDateFilter(django_filters.DateFilter):
     field_class = BoundedDateField
 
 
-def _agency_choices():
-    return [(a.code, a.name) for a in Agency.objects.order_by("code").only("code", "name")]
+def _agencies() -> list[tuple[int, str, str]]:
+    return list(Agency.objects.order_by("code").values_list("id", "code", "name"))
 
 
 class CommitmentFilter(django_filters.FilterSet):
@@ -140,15 +140,18 @@ class CommitmentFilter(django_filters.FilterSet):
     def __init__(self, *args, today, **kwargs):
         self.today = today
         super().__init__(*args, **kwargs)
-        # Read once per page (validation and rendering would each call a callable).
-        self.filters["agency"].extra["choices"] = _agency_choices()
+        # Read once per page (validation and rendering would each call a callable); the chosen
+        # code is filtered by its id, so the agency index is used without a join.
+        agencies = _agencies()
+        self.agency_ids = {code: pk for pk, code, _name in agencies}
+        self.filters["agency"].extra["choices"] = [(code, name) for _pk, code, name in agencies]
 
     def filter_q(self, queryset, name, value):
         enterprises = selectors.enterprise_name_match(Enterprise.objects.all(), value).order_by("uscc").values("id")
         return queryset.filter(enterprise_id__in=enterprises[:COMMITMENT_SEARCH_ENTERPRISES])
 
     def filter_agency(self, queryset, name, value):
-        return queryset.filter(agency_id__in=Agency.objects.filter(code=value).values("id"))
+        return queryset.filter(agency_id=self.agency_ids.get(value))
 
     def filter_state(self, queryset, name, value):
         return queryset.filter(commitments.state_q(value, self.today))

@@ -17,7 +17,7 @@ from credit.filters import CommitmentFilter
 PAGE_SIZE = 50
 # Counting every match of a broad filter among a million letters costs a scan; above this
 # the page says "more than" (as the search and the lists do).
-COUNT_LIMIT = 10_000
+COUNT_LIMIT = 1_000
 
 
 class BoundedPaginator(Paginator):
@@ -27,7 +27,8 @@ class BoundedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        found = self.object_list[: COUNT_LIMIT + 1].count()
+        # Unordered: the count may take any plan (a hash join for a state), not the page's index order.
+        found = self.object_list.order_by()[: COUNT_LIMIT + 1].count()
         self.truncated = found > COUNT_LIMIT
         return min(found, COUNT_LIMIT)
 

@@ -354,7 +354,7 @@ def test_it_renders_the_area_in_constant_queries(entries, django_assert_num_quer
     # 13 the recent instant disclosures with their corrections (credit.selectors.disclosures)
     # 14 the commitment letters' states (credit.selectors.commitments.account_letter_summary)
     for _i in range(entries):
-        f.CommitmentLetterFactory(enterprise=account.enterprise, signed_on=today, valid_until=today)
+        f.CommitmentLetterFactory(enterprise=account.enterprise, signed_on=today, valid_until=None)
     with django_assert_num_queries(14):
         response = client.get("/account/")
     assert response.status_code == 200

@@ -194,9 +194,10 @@ def test_a_changed_text_is_refused_not_signed():
     enterprise = f.EnterpriseFactory()
     preview = services.commitment_preview(enterprise=enterprise, kind="general", language="zh-hans",
                                           agency=enterprise.registration_authority)
-    with pytest.raises(ValidationError) as caught:
-        sign(enterprise, expected_template=preview.template_ref, expected_text_sha256="0" * 64)
-    assert "changed since it was shown" in str(caught.value)
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as caught:
+            sign(enterprise, expected_template=preview.template_ref, expected_text_sha256="0" * 64)
+        assert "changed since it was shown" in str(caught.value)
     with pytest.raises(ValidationError):
         sign(enterprise, expected_template="general/9", expected_text_sha256=preview.text_sha256)
     letter = sign(enterprise, expected_template=preview.template_ref, expected_text_sha256=preview.text_sha256)
@@ -298,7 +299,7 @@ def test_other_logins_cannot_sign_and_see_no_own_letters():
 def letters_of_every_state(today):
     enterprise = f.EnterpriseFactory()
     in_force = f.CommitmentLetterFactory(enterprise=enterprise, signed_on=today - dt.timedelta(days=10),
-                                         valid_until=today + dt.timedelta(days=300))
+                                         valid_until=today + dt.timedelta(days=360))
     open_ended = f.CommitmentLetterFactory(enterprise=enterprise, valid_until=None)
     last_day = f.CommitmentLetterFactory(enterprise=enterprise, signed_on=today - dt.timedelta(days=364),
                                          valid_until=today)
@@ -337,7 +338,7 @@ def test_the_public_list_searches_and_filters(today):
     agency = f.AgencyFactory()
     licensing = f.CommitmentLetterFactory(enterprise=other, kind="licensing", agency=agency,
                                           approval_matter="食品经营许可", signed_on=today - dt.timedelta(days=2),
-                                          valid_until=today + dt.timedelta(days=100))
+                                          valid_until=None)
     client = english()
 
     def ids(query: str) -> set[int]:
@@ -432,11 +433,11 @@ def test_the_account_and_staff_lists_cost_constant_queries(rows, django_assert_n
     # session, user, the login's links, the letters
     with django_assert_num_queries(4):
         assert client.get("/account/commitments/").status_code == 200
-    staff = Client()
+    staff = english()
     staff.force_login(staff_of(agency))
     # session, user, the login's links, its own and its groups' permissions, agency choices,
     # the bounded count, the page's ids, the rows
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(9), translation.override("en"):
         body = staff.get("/staff/commitments/").content.decode()
     assert body.count("Record a breach") == rows
 
@@ -569,3 +570,19 @@ def test_the_admin_never_changes_a_signed_letter():
     assert not model_admin.has_add_permission(request)
     assert not model_admin.has_change_permission(request, f.CommitmentLetterFactory())
     assert not model_admin.has_delete_permission(request)
+
+
+def test_no_letter_is_in_force_for_less_than_the_minimum_validity(today):
+    from django.db import IntegrityError, transaction
+
+    with transaction.atomic(), pytest.raises(IntegrityError):
+        f.CommitmentLetterFactory(signed_on=today, valid_until=today + dt.timedelta(days=commitments.MIN_VALIDITY_DAYS - 1))
+    assert f.CommitmentLetterFactory(signed_on=today, valid_until=today + dt.timedelta(
+        days=commitments.MIN_VALIDITY_DAYS)).pk
+    # Every template's validity keeps to it.
+    for template in commitments.TEMPLATES.values():
+        signed = dt.date(today.year, 2, 28)
+        from dateutil.relativedelta import relativedelta
+
+        assert signed + relativedelta(months=template.validity_months) - dt.timedelta(days=1) - signed >= \
+            dt.timedelta(days=commitments.MIN_VALIDITY_DAYS)

@@ -6,7 +6,7 @@
 Creates the database if needed, migrates it, and writes with INSERT ... SELECT over
 generate_series: `--enterprises` enterprises (codes starting with C, names from a small
 vocabulary so that name searches match thousands), 60 agencies (national and provincial),
-and `--letters` letters signed over the last five years (kinds 50% general, 20% industry,
+and `--letters` letters signed over the last five years, oldest first as a real table fills (kinds 50% general, 20% industry,
 25% notification-and-commitment, 5% repair; 12-month validity, so most are expired; 8%
 fulfilled), 1% of them breached (a breach row each, a tenth of those withdrawn). The letters'
 text and hash are placeholders of the right size (the bench measures the list, not the hash).
@@ -93,7 +93,7 @@ def main() -> int:
                     d + time '10:00' - interval '8 hours', d, d + interval '1 year' - interval '1 day',
                     encode(sha256(g::text::bytea), 'hex'), d + time '10:00' - interval '8 hours',
                     CASE WHEN g %% 25 < 2 THEN d + 30 END, ''
-             FROM (SELECT g, current_date - ((g::bigint * 1826) / %(n)s)::int AS d
+             FROM (SELECT g, current_date - 1826 + ((g::bigint * 1826) / %(n)s)::int AS d
                    FROM generate_series(1, %(n)s) g) s""",
           {"ent": first_enterprise, "n_ent": args.enterprises, "agency": first_agency, "n": args.letters})
         x("""INSERT INTO credit_commitmentbreach (enterprise_id, source_agency_id, document_number, decided_on,

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from credit import commitments, services
 from credit.cache import file_version_by_letter
 from credit.commitment_forms import BreachForm, FulfilmentForm, SignConfirmForm, SignStartForm
+from credit.commitment_rows import letter_rows_html
 from credit.hooks import commitment_refusals
 from credit.selectors import commitments as letters
 from portal import access
@@ -44,7 +45,8 @@ def letter_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     result = letters.letter_list(filters=request.GET, today=today, page=request.GET.get("page"))
     return render(request, "credit/commitments/list.html",
-                  {"filter": result.filter, "page": result.page, "letters": result.letters, "query": _query(request)})
+                  {"filter": result.filter, "page": result.page, "letters": result.letters, "query": _query(request),
+                   "rows_html": letter_rows_html(result.letters)})
 
 
 def _letter_version(request: HttpRequest, pk: int) -> str | None:
@@ -193,7 +195,7 @@ def staff_letters(request: HttpRequest) -> HttpResponse:
                                  agency=principal.agency)
     return render(request, "credit/commitments/staff_list.html", {
         "agency": principal.agency, "filter": result.filter, "page": result.page, "letters": result.letters,
-        "query": _query(request)})
+        "query": _query(request), "rows_html": letter_rows_html(result.letters, staff=True)})
 
 
 def _staff_letter(request: HttpRequest, pk: int, perm: str):

@@ -25,10 +25,17 @@ class BoundedPaginator(Paginator):
 
     truncated = False
 
+    def __init__(self, *args, ordered_count: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ordered_count = ordered_count
+
     @cached_property
     def count(self) -> int:
-        # Unordered: the count may take any plan (a hash join for a state), not the page's index order.
-        found = self.object_list.order_by()[: COUNT_LIMIT + 1].count()
+        # In the page's order the count reads the signing-day index from the newest letter (or
+        # from the expired filter's bound) and stops at the limit; the few breached letters are
+        # counted faster from the breaches, in any order.
+        rows = self.object_list if self.ordered_count else self.object_list.order_by()
+        found = rows[: COUNT_LIMIT + 1].count()
         self.truncated = found > COUNT_LIMIT
         return min(found, COUNT_LIMIT)
 
@@ -66,7 +73,8 @@ def letter_list(*, filters, today: dt.date, page: str | None, agency: m.Agency |
     filterset = CommitmentFilter(filters, queryset=base, today=today)
     queryset = filterset.qs if filterset.is_valid() else base.none()
     ids = queryset.order_by("-signed_on", "-id").values_list("id", flat=True)
-    paged = BoundedPaginator(ids, PAGE_SIZE).get_page(page)
+    state = filterset.form.cleaned_data.get("state") if filterset.is_valid() else None
+    paged = BoundedPaginator(ids, PAGE_SIZE, ordered_count=state != commitments.STATE_BREACHED).get_page(page)
     id_list = list(paged.object_list)
     rows = {letter.pk: letter for letter in _listed(m.CommitmentLetter.objects.filter(pk__in=id_list))}
     letters = _with_state([rows[pk] for pk in id_list if pk in rows], today)

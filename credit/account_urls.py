@@ -6,7 +6,7 @@ Agency staff keep the admin's own login at /admin/login/.
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from credit import account_views, disclosure_views, views
+from credit import account_views, commitment_views, disclosure_views, views
 
 app_name = "account"
 
@@ -35,4 +35,10 @@ urlpatterns += [
     path("disclosures/<int:pk>/correct/", disclosure_views.disclosure_correct, name="disclosure_correct"),
     path("annual-reports/", account_views.annual_reports, name="annual_reports"),
     path("annual-reports/<int:year>/", account_views.annual_report_edit, name="annual_report_edit"),
+]
+
+# Credit commitment letters (credit/commitment_views.py).
+urlpatterns += [
+    path("commitments/", commitment_views.account_letters, name="commitments"),
+    path("commitments/sign/", commitment_views.account_sign, name="commitment_sign"),
 ]

@@ -451,8 +451,31 @@ class InstantDisclosureAdmin(EnterpriseInformationAdmin):
 
 @admin.register(m.CommitmentLetter)
 class CommitmentLetterAdmin(EnterpriseInformationAdmin):
-    list_display = ("title", "enterprise", "kind", "signed_on", "agency")
-    list_filter = ("kind",)
+    """A signed letter never changes (its SHA-256 is published): read-only for everyone. The
+    enterprise signs at /account/commitments/; the agency it is made to records its breach or
+    fulfilment at /staff/commitments/."""
+
+    list_display = ("title", "enterprise", "kind", "signed_on", "agency", "fulfilled_on")
+    list_filter = ("kind", "language", "signed_on")
+    list_select_related = ("enterprise", "agency")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(m.CommitmentBreach)
+class CommitmentBreachAdmin(PublishedRecordAdmin):
+    """Recorded at /staff/commitments/<id>/breach/ (with its consequences), never added here; the
+    recording agency corrects or withdraws its own breach (withdrawal: the action, with a reason)."""
+
+    list_display = ("document_number", "enterprise_name", "source_agency", "decided_on", "false_commitment", "in_force")
+    readonly_fields = (*PublishedRecordAdmin.readonly_fields, "letter", "enterprise", "source_agency")
+
+    def has_add_permission(self, request):
+        return False
 
 
 class SuperuserOnlyAdmin(SuperuserWritesMixin, admin.ModelAdmin):

@@ -67,6 +67,21 @@ def file_version_by_code(uscc: str) -> str | None:
     return None if row is None else f"{row[0]}.{row[1]}"
 
 
+_LETTER_SQL = (
+    f"SELECT e.file_version, COALESCE((SELECT s.generation FROM {_STATE} s WHERE s.id = 1), 0) "
+    f"FROM {Enterprise._meta.db_table} e JOIN credit_commitmentletter c ON c.enterprise_id = e.id WHERE c.id = %s"
+)
+
+
+def file_version_by_letter(pk: int) -> str | None:
+    """The version of the credit file of the enterprise that signed commitment letter `pk` (one
+    query; None: no such letter): the letter page shows what that file shows of it."""
+    with connection.cursor() as cursor:
+        cursor.execute(_LETTER_SQL, [pk])
+        row = cursor.fetchone()
+    return None if row is None else f"{row[0]}.{row[1]}"
+
+
 def credit_file_version(enterprise: Enterprise) -> str:
     """The version of the file of `enterprise` as credit.selectors.enterprise_get loads it
     (with `publication_generation` read in the same query)."""

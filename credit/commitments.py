@@ -189,3 +189,94 @@ def letter_document(letter) -> str:
         signatory_name=letter.signatory_name, signatory_title=letter.signatory_title, signed_at=letter.signed_at,
         title=letter.title, text=letter.text,
     )
+
+
+# --- States: derived from the letter's dates and the events recorded about it ---------------
+# One rule, in two forms: letter_state (one letter in Python) and state_q (a queryset filter).
+# In order of precedence: a breach recorded and not withdrawn; a fulfilment recorded; the
+# validity over; otherwise in force.
+
+STATE_BREACHED = "breached"
+STATE_FULFILLED = "fulfilled"
+STATE_EXPIRED = "expired"
+STATE_IN_FORCE = "in_force"
+
+STATE_LABELS = {
+    STATE_IN_FORCE: _("In force"),
+    STATE_FULFILLED: _("Fulfilled"),
+    STATE_BREACHED: _("Breached"),
+    STATE_EXPIRED: _("Expired"),
+}
+
+
+# Every template's validity is at least 12 months (the last day the day before the same date),
+# so no letter is in force for fewer than MIN_VALIDITY_DAYS: a database constraint holds it
+# (CommitmentLetter.Meta, credit migration 0013). An expired letter was therefore signed more
+# than MIN_VALIDITY_DAYS before today, a bound that lets the expired filter read the letters
+# through their signing-day index from that day on instead of skipping every letter in force.
+MIN_VALIDITY_DAYS = 364
+
+
+def state_choices() -> list[tuple[str, str]]:
+    return list(STATE_LABELS.items())
+
+
+def breach_open_q(prefix: str = ""):
+    """The breaches that count: recorded and not withdrawn."""
+    from django.db.models import Q
+
+    return Q(**{f"{prefix}withdrawn_at__isnull": True})
+
+
+def breached_exists():
+    """EXISTS (an open breach of the outer letter), for annotate or filter."""
+    from django.db.models import Exists, OuterRef
+
+    from credit.models import CommitmentBreach
+
+    return Exists(CommitmentBreach.objects.filter(breach_open_q(), letter_id=OuterRef("pk")))
+
+
+def with_breached(queryset):
+    """Letters annotated with `breached` (an open breach exists), which letter_state reads."""
+    return queryset.annotate(breached=breached_exists())
+
+
+def letter_state(letter, today: dt.date) -> str:
+    """The state of one letter on `today`. Reads the `breached` annotation (with_breached) when
+    the letter has it, else asks the database."""
+    breached = getattr(letter, "breached", None)
+    if breached is None:
+        breached = letter.breaches.filter(breach_open_q()).exists()
+    if breached:
+        return STATE_BREACHED
+    if letter.fulfilled_on is not None:
+        return STATE_FULFILLED
+    if letter.valid_until is not None and letter.valid_until < today:
+        return STATE_EXPIRED
+    return STATE_IN_FORCE
+
+
+def state_q(state: str, today: dt.date):
+    """The letters in `state` on `today`: the rule of letter_state as a filter. A breached letter
+    is found through the (few) open breaches, never by scanning the letters."""
+    from django.db.models import Q
+
+    from credit.models import CommitmentBreach
+
+    breached = Q(pk__in=CommitmentBreach.objects.filter(breach_open_q()).values("letter_id"))
+    if state == STATE_BREACHED:
+        return breached
+    if state == STATE_FULFILLED:
+        return Q(fulfilled_on__isnull=False) & ~breached
+    if state == STATE_EXPIRED:
+        # signed_on bound: implied by valid_until >= signed_on + MIN_VALIDITY_DAYS (the constraint).
+        return Q(fulfilled_on__isnull=True, valid_until__lt=today,
+                 signed_on__lt=today - dt.timedelta(days=MIN_VALIDITY_DAYS)) & ~breached
+    if state == STATE_IN_FORCE:
+        return Q(fulfilled_on__isnull=True) & (Q(valid_until__isnull=True) | Q(valid_until__gte=today)) & ~breached
+    raise ValueError(state)
+
+
+def state_label(state: str) -> str:
+    return STATE_LABELS[state]

@@ -4,9 +4,10 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from credit import regions, selectors
-from credit.models import Enterprise, EntityType, RegistrationStatus, RiskClass
+from credit import commitments, regions, selectors
+from credit.models import Agency, CommitmentLetter, Enterprise, EntityType, RegistrationStatus, RiskClass
 from credit.search import normalise_text
+from portal.forms import BoundedDateField
 from portal.widgets import RenderedOnceSelect
 
 QUERY_MAX_LENGTH = 100
@@ -84,3 +85,76 @@ class EnterpriseFilter(django_filters.FilterSet):
     def filter_province(self, queryset, name, value):
         low, high = regions.province_range(value)
         return queryset.filter(region_code__gte=low, region_code__lt=high)
+
+
+# --- /commitments/ ----------------------------------------------------------------------
+
+# A name search finds letters of at most this many enterprises (the best matches by code):
+# the letters are then read through their enterprise index, never by scanning every letter.
+COMMITMENT_SEARCH_ENTERPRISES = 200
+
+
+class CommitmentSearchForm(forms.Form):
+    def clean_q(self) -> str:
+        value = " ".join((self.cleaned_data.get("q") or "").split())
+        if value and len(normalise_text(value)) < 2 and normalise_text(value).isascii():
+            raise forms.ValidationError(
+                _("Enterprise: the search term is too short: type at least 2 letters or digits, or at least one "
+                  "Chinese character."), code="too_short")
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("signed_from"), cleaned.get("signed_to")
+        if low and high and low > high:
+            self.add_error("signed_to", forms.ValidationError(
+                _("Signed to: the date cannot be before the 'signed from' date."), code="range_reversed"))
+        return cleaned
+
+
+class BoundedDateFilter(django_filters.DateFilter):
+    field_class = BoundedDateField
+
+
+def _agencies() -> list[tuple[int, str, str]]:
+    return list(Agency.objects.order_by("code").values_list("id", "code", "name"))
+
+
+class CommitmentFilter(django_filters.FilterSet):
+    """The public list of commitment letters (credit.selectors.commitments.letter_list)."""
+
+    q = django_filters.CharFilter(label=_("Enterprise name or unified social credit code"), method="filter_q",
+                                  max_length=QUERY_MAX_LENGTH)
+    kind = django_filters.ChoiceFilter(label=_("Kind"), empty_label=_("All kinds"), widget=RenderedOnceSelect,
+                                       choices=CommitmentLetter.Kind.choices)
+    agency = django_filters.ChoiceFilter(label=_("Agency"), empty_label=_("All agencies"), method="filter_agency",
+                                         choices=(), widget=RenderedOnceSelect)
+    state = django_filters.ChoiceFilter(label=_("State"), empty_label=_("All states"), method="filter_state",
+                                        choices=commitments.state_choices,
+                                        widget=RenderedOnceSelect)
+    signed_from = BoundedDateFilter(field_name="signed_on", lookup_expr="gte", label=_("Signed from"), required=False)
+    signed_to = BoundedDateFilter(field_name="signed_on", lookup_expr="lte", label=_("Signed to"), required=False)
+
+    class Meta:
+        model = CommitmentLetter
+        fields = ["q", "kind", "agency", "state", "signed_from", "signed_to"]
+        form = CommitmentSearchForm
+
+    def __init__(self, *args, today, **kwargs):
+        self.today = today
+        super().__init__(*args, **kwargs)
+        # Read once per page (validation and rendering would each call a callable); the chosen
+        # code is filtered by its id, so the agency index is used without a join.
+        agencies = _agencies()
+        self.agency_ids = {code: pk for pk, code, _name in agencies}
+        self.filters["agency"].extra["choices"] = [(code, name) for _pk, code, name in agencies]
+
+    def filter_q(self, queryset, name, value):
+        enterprises = selectors.enterprise_name_match(Enterprise.objects.all(), value).order_by("uscc").values("id")
+        return queryset.filter(enterprise_id__in=enterprises[:COMMITMENT_SEARCH_ENTERPRISES])
+
+    def filter_agency(self, queryset, name, value):
+        return queryset.filter(agency_id=self.agency_ids.get(value))
+
+    def filter_state(self, queryset, name, value):
+        return queryset.filter(commitments.state_q(value, self.today))

@@ -768,6 +768,15 @@ class CommitmentLetter(models.Model):
             models.Index(fields=["agency", "-signed_on", "-id"], name="commitment_agency_recent"),
             models.Index(fields=["enterprise", "-signed_on"], name="commitment_enterprise"),
         ]
+        constraints = [
+            # No template is in force for less (credit.commitments.MIN_VALIDITY_DAYS): the
+            # expired filter relies on it.
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True)
+                | models.Q(valid_until__gte=models.F("signed_on") + dt.timedelta(days=364)),
+                name="commitment_min_validity",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

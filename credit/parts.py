@@ -91,6 +91,36 @@ def _annual_reports_load(section: Section, subject: FileSubject) -> dict[str, An
     return {section.key: sorted(years.values(), key=lambda y: -y["year"])}
 
 
+def _commitment_letter_rows(subject: FileSubject):
+    from credit.commitments import with_breached
+
+    return with_breached(m.CommitmentLetter.objects.filter(enterprise_id=subject.enterprise_id)).order_by(
+        "-signed_on", "-id")
+
+
+def _commitment_letters_load(section: Section, subject: FileSubject) -> dict[str, Any]:
+    """Each letter with its state on the file's day (credit.commitments.letter_state)."""
+    from credit.commitments import letter_state, state_label
+
+    letters = sections.load_rows(section, subject)
+    for letter in letters:
+        letter.breached = bool(letter.breached)
+        letter.state = letter_state(letter, subject.today)
+        letter.state_label = state_label(letter.state)
+    return {section.key: letters}
+
+
+def _commitment_panel(*, enterprise: m.Enterprise, today) -> dict[str, Any]:
+    from credit.selectors.commitments import account_letter_summary
+
+    return {"commitment_counts": account_letter_summary(enterprise=enterprise, today=today)}
+
+
+COMMITMENT_PANEL = sections.AccountPanel(
+    key="commitment_letters", order=18, template="credit/account/commitment_letters.html", load=_commitment_panel,
+)
+
+
 def _template(key: str) -> str:
     return f"credit/sections/{key}.html"
 
@@ -156,8 +186,14 @@ CREDIT_SECTIONS = (
         contents=(("instant-disclosures", _("Instant disclosures")),),
     ),
     Section(
+        key="commitment_breaches", order=85, template=_template("commitment_breaches"),
+        rows=_rows(m.CommitmentBreach, "-decided_on", "-id"),
+        contents=(("commitment-breaches", _("Breaches of credit commitments")),),
+        related=(_SOURCE_AGENCY, ("letter", ("kind", "title"))),
+    ),
+    Section(
         key="commitment_letters", order=220, template=_template("commitment_letters"), self_disclosed=True,
-        rows=_rows(m.CommitmentLetter, "-signed_on", "-id"),
+        rows=_commitment_letter_rows, load=_commitment_letters_load, preload=True,
         contents=(("commitment-letters", _("Credit commitment letters")),),
     ),
 )
@@ -192,3 +228,4 @@ def register() -> None:
         sections.section_register(section)
     sections.account_panel_register(ANNUAL_REPORT_PANEL)
     sections.account_panel_register(INSTANT_DISCLOSURE_PANEL)
+    sections.account_panel_register(COMMITMENT_PANEL)

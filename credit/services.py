@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from credit import models as m
 from credit.annual_reports import ReportForm, raw_as_querydict, raw_changed_fields, raw_from_data, variant_for
 from credit.filing import report_refusal
-from credit.hooks import commitment_refusals, legal_representative_refusals, penalty_withdrawn
+from credit.hooks import commitment_breached, commitment_refusals, legal_representative_refusals, penalty_withdrawn
 from credit.publication import publication_record
 from portal.audit import audit_changes, audit_record
 
@@ -33,6 +33,7 @@ ACTION_NAMES: dict[type[models.Model], str] = {
     m.AnnualReport: "annual_report",
     m.InstantDisclosure: "instant_disclosure",
     m.CommitmentLetter: "commitment",
+    m.CommitmentBreach: "commitment_breach",
     m.Person: "person",
     m.Agency: "agency",
     m.AgencyStaff: "agency_staff",
@@ -498,17 +499,157 @@ def annual_report_submit(*, enterprise: m.Enterprise, year: int, raw: dict, revi
 # --- Credit commitment letters (credit/commitments.py) ------------------------------------
 
 
+class CommitmentPreview:
+    """What a letter of `kind` signed now would say: the exact title and text the letter keeps."""
+
+    def __init__(self, *, template, title: str, text: str):
+        import hashlib
+
+        self.template, self.title, self.text = template, title, text
+        self.template_ref = f"{template.kind}/{template.version}"
+        self.text_sha256 = hashlib.sha256((title + "\n\n" + text).encode("utf-8")).hexdigest()
+
+
+def commitment_preview(*, enterprise: m.Enterprise, kind: str, language: str, agency: m.Agency,
+                       approval_matter: str = "") -> CommitmentPreview:
+    """The current template of `kind` rendered for `enterprise` and `agency` in `language`."""
+    from credit import commitments
+
+    template = commitments.current_template(kind)
+    agency_name = agency.name_en or agency.name if language == "en" else agency.name
+    enterprise_name = enterprise.name_en or enterprise.name if language == "en" else enterprise.name
+    text = template.render(language, enterprise=enterprise_name, uscc=enterprise.uscc, agency=agency_name,
+                           matter=(approval_matter or "").strip())
+    return CommitmentPreview(template=template, title=template.title(language), text=text)
+
+
+def _letter_agency_check(*, letter: m.CommitmentLetter, actor) -> None:
+    """Only staff of the agency the letter is made to record what became of it."""
+    from portal.access import staff_agency
+
+    agency = staff_agency(actor)
+    if agency is None or agency.pk != letter.agency_id:
+        raise PermissionDenied(_("Only staff of %(agency)s, the agency this letter is made to, may record its "
+                                 "breach or fulfilment.") % {"agency": letter.agency.name})
+
+
+def _recorded_date_check(*, field: str, label, value: dt.date, letter: m.CommitmentLetter, today: dt.date) -> None:
+    if value > today:
+        raise ValidationError({field: ValidationError(_("%(field)s: the date cannot be in the future."),
+                                                      code="future_date", params={"field": label})})
+    if value < letter.signed_on:
+        raise ValidationError({field: ValidationError(
+            _("%(field)s: the date cannot be before the letter was signed (%(date)s)."),
+            code="before_signing", params={"field": label, "date": date_format(letter.signed_on)})})
+
+
+@transaction.atomic
+def commitment_breach_record(
+    *, letter: m.CommitmentLetter, actor, decided_on: dt.date, document_number: str, facts: str, evidence: str,
+    false_commitment: bool,
+) -> m.CommitmentBreach:
+    """Record (and publish) a breach of `letter` by staff of the agency it is made to: a negative
+    record of the credit file. In the same transaction: a notification-and-commitment letter's
+    valid licences granted on it are revoked (a correction naming the breach, shown in the file),
+    and credit.hooks.commitment_breached is sent (listings lists the enterprise where the rules say
+    so); what followed goes into the breach's one audit event `credit.commitment.breached`."""
+    from credit import commitments
+
+    letter = m.CommitmentLetter.objects.select_for_update().select_related("agency", "enterprise").get(pk=letter.pk)
+    _letter_agency_check(letter=letter, actor=actor)
+    today = timezone.localdate()
+    document_number, facts, evidence = (document_number or "").strip(), (facts or "").strip(), (evidence or "").strip()
+    errors: dict[str, str] = {}
+    if not document_number:
+        errors["document_number"] = _("Document number: enter the number of the decision that finds the breach.")
+    elif len(document_number) > 100:
+        errors["document_number"] = _("Document number: at most 100 characters.")
+    if not facts:
+        errors["facts"] = _("Facts: describe what the enterprise did against its commitment.")
+    if not evidence:
+        errors["evidence"] = _("Evidence: name the evidence the finding rests on.")
+    if errors:
+        raise ValidationError(errors, code="invalid")
+    _recorded_date_check(field="decided_on", label=_("Decision date"), value=decided_on, letter=letter, today=today)
+    if commitments.letter_state(letter, today) == commitments.STATE_BREACHED:
+        raise ValidationError(_("A breach of this letter is already recorded; withdraw it first if it was wrong."),
+                              code="already_breached")
+    now = timezone.now()
+    breach = m.CommitmentBreach.objects.create(
+        letter=letter, enterprise=letter.enterprise, source_agency=letter.agency, document_number=document_number,
+        decided_on=decided_on, published_at=now, facts=facts, evidence=evidence, false_commitment=bool(false_commitment),
+    )
+    revoked = []
+    if letter.kind == m.CommitmentLetter.Kind.LICENSING:
+        for licence in m.AdministrativeLicence.objects.select_for_update().filter(
+            commitment_letter=letter, status=m.AdministrativeLicence.Status.VALID, withdrawn_at__isnull=True
+        ).order_by("id"):
+            licence.status = m.AdministrativeLicence.Status.REVOKED
+            credit_object_save(
+                obj=licence, actor=actor, changed_fields=["status"],
+                correction_reason=_("Revoked: the notification-and-commitment letter it was granted on was breached "
+                                    "(decision %(number)s of %(date)s).") % {
+                    "number": document_number, "date": decided_on.isoformat()},
+            )
+            revoked.append(licence.pk)
+    consequences: list = []
+    for _receiver, response in commitment_breached.send(sender=m.CommitmentBreach, breach=breach, actor=actor):
+        if response:
+            consequences.append(response)
+    publication_record(
+        action="credit.commitment.breached", actor=actor, obj=breach,
+        payload={"letter": letter.pk, "kind": letter.kind, "document_number": document_number,
+                 "decided_on": decided_on.isoformat(), "false_commitment": breach.false_commitment,
+                 "licences_revoked": revoked, "consequences": consequences, "enterprise_id": letter.enterprise_id},
+        enterprises=[letter.enterprise_id],
+    )
+    return breach
+
+
+@transaction.atomic
+def commitment_fulfilment_record(
+    *, letter: m.CommitmentLetter, actor, fulfilled_on: dt.date, note: str = "",
+) -> m.CommitmentLetter:
+    """Record that `letter` was kept (staff of the agency it is made to): it ends as fulfilled.
+    Refused for a letter already fulfilled or breached."""
+    from credit import commitments
+
+    letter = m.CommitmentLetter.objects.select_for_update().select_related("agency").get(pk=letter.pk)
+    _letter_agency_check(letter=letter, actor=actor)
+    today = timezone.localdate()
+    _recorded_date_check(field="fulfilled_on", label=_("Fulfilled on"), value=fulfilled_on, letter=letter,
+                         today=today)
+    state = commitments.letter_state(letter, today)
+    if state in (commitments.STATE_BREACHED, commitments.STATE_FULFILLED):
+        raise ValidationError(_("This letter is %(state)s; its fulfilment cannot be recorded."),
+                              code="not_open", params={"state": commitments.state_label(state)})
+    letter.fulfilled_on = fulfilled_on
+    letter.fulfilment_note = (note or "").strip()
+    letter.save(update_fields=["fulfilled_on", "fulfilment_note"])
+    publication_record(
+        action="credit.commitment.fulfilled", actor=actor, obj=letter,
+        payload={"fulfilled_on": fulfilled_on.isoformat(), "note": letter.fulfilment_note,
+                 "enterprise_id": letter.enterprise_id},
+        enterprises=[letter.enterprise_id],
+    )
+    return letter
+
+
 @transaction.atomic
 def commitment_letter_sign(
     *, enterprise: m.Enterprise, kind: str, language: str, signatory_name: str, signatory_title: str,
     actor, agency: m.Agency | None = None, approval_matter: str = "", confirmed: bool,
+    expected_template: str | None = None, expected_text_sha256: str | None = None,
 ) -> m.CommitmentLetter:
     """Sign and publish a letter of `kind` on its current template (credit.commitments): the
     letter keeps the exact text, the signing time and the SHA-256 of its canonical document.
     `agency` is the agency the letter is made to (required for notification-and-commitment and
     repair letters; otherwise the registration authority). Refused, naming the field, without an
     explicit confirmation, a signatory's name and title, a matter for a notification-and-
-    commitment letter, or when a registered rule bars the kind (credit.hooks.commitment_refusals)."""
+    commitment letter, or when a registered rule bars the kind (credit.hooks.commitment_refusals).
+    `expected_template` ("kind/version") and `expected_text_sha256` (commitment_preview's
+    text_sha256) are what the signing page showed: the letter is refused, not signed with
+    another text, if the template or the rendered text changed since."""
     from credit import commitments
 
     errors: dict[str, str] = {}
@@ -546,12 +687,17 @@ def commitment_letter_sign(
     refusals = commitment_refusals(enterprise=enterprise, kind=kind, today=today)
     if refusals:
         raise ValidationError({"kind": refusals}, code="commitment_refused")
-    template = commitments.current_template(kind)
-    agency_name = agency.name_en or agency.name if language == "en" else agency.name
-    enterprise_name = enterprise.name_en or enterprise.name if language == "en" else enterprise.name
-    text = template.render(language, enterprise=enterprise_name, uscc=enterprise.uscc, agency=agency_name,
-                           matter=approval_matter)
-    title = template.title(language)
+    preview = commitment_preview(enterprise=enterprise, kind=kind, language=language, agency=agency,
+                                 approval_matter=approval_matter)
+    template, title, text = preview.template, preview.title, preview.text
+    if (expected_template is not None and expected_template != preview.template_ref) or (
+        expected_text_sha256 is not None and expected_text_sha256 != preview.text_sha256
+    ):
+        raise ValidationError(
+            {"confirmed": _("Confirmation: the text of this letter changed since it was shown to you (a new template "
+                            "version or changed details). Read the text shown now and confirm again.")},
+            code="text_changed",
+        )
     signed_at = timezone.now().replace(microsecond=0)
     signed_on = timezone.localdate(signed_at)
     document = commitments.canonical_document(

@@ -9,9 +9,14 @@ class ListingsConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
-        from credit.hooks import legal_representative_check_register, penalty_withdrawn
+        from credit.hooks import (
+            commitment_breached,
+            commitment_check_register,
+            legal_representative_check_register,
+            penalty_withdrawn,
+        )
         from credit.publication import published
-        from listings import api, feed, parts
+        from listings import api, commitments, feed, parts
         from listings.forms import legal_representative_bar_refusal
         from listings.models import (
             CreditList,
@@ -35,6 +40,10 @@ class ListingsConfig(AppConfig):
                            RemovalApplication)
         checks.register(sweep_day_check)
         penalty_withdrawn.connect(_revoke_followers, dispatch_uid="listings.penalty_withdrawn")
+        # Credit commitment letters: no notification-and-commitment while on the serious list;
+        # a false one lists the enterprise there (listings/commitments.py).
+        commitment_check_register(commitments.licensing_refusal)
+        commitment_breached.connect(commitments.breach_listing, dispatch_uid="listings.commitment_breached")
 
 
 def _revoke_followers(*, penalty, reason: str, **kwargs) -> None:

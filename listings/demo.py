@@ -464,3 +464,4 @@ def seed_demo_data(*, seed: int, stdout) -> None:
     )
     stdout.write(f"listings: {memoranda} memoranda, {len(unique)} entries, {len(objections)} objections, "
                  f"{applications} removal application, {repairs} repair applications\n")
+

@@ -367,7 +367,7 @@ LOGGING = {
 # Search: above this many matches the result count is shown as "more than N".
 # The demo steps of the apps above credit, in the order `seed_demo` runs them after
 # credit's own (each `seed_demo_data(seed=..., stdout=...)`).
-DEMO_STEPS = ("listings.demo.seed_demo_data", "inspections.demo.seed_demo_data")
+DEMO_STEPS = ("listings.demo.seed_demo_data", "listings.demo_commitments.seed_demo_data", "inspections.demo.seed_demo_data")
 
 SEARCH_COUNT_LIMIT = int(os.environ.get("SEARCH_COUNT_LIMIT", "1000"))
 # Rendered credit-file cache lifetime (seconds); publication invalidates it anyway.

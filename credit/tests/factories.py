@@ -302,3 +302,19 @@ def _letter_sha256(o) -> str:
         agency_code=o.agency.code, matter=getattr(o, "approval_matter", ""), signatory_name=o.signatory_name,
         signatory_title=o.signatory_title, signed_at=o.signed_at, title=o.title, text=o.text,
     ))
+
+
+class CommitmentBreachFactory(PublishedRecordFactory):
+    """A breach of a letter, recorded by the agency the letter is made to."""
+
+    class Meta:
+        model = models.CommitmentBreach
+
+    letter = factory.SubFactory(CommitmentLetterFactory)
+    enterprise = factory.LazyAttribute(lambda o: o.letter.enterprise)
+    source_agency = factory.LazyAttribute(lambda o: o.letter.agency)
+    decided_on = factory.LazyAttribute(lambda o: o.letter.signed_on + dt.timedelta(days=30))
+    document_number = factory.Sequence(lambda n: f"京市监信〔承诺〕{n}号")
+    facts = "未按承诺在期限内补交相关证明材料"
+    evidence = "现场核查笔录"
+    false_commitment = False

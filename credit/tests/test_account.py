@@ -355,10 +355,14 @@ def test_it_renders_the_area_in_constant_queries(entries, django_assert_num_quer
     # 14-18 the credit repair panel (listings.repair.selectors.account_repairs): the enterprise's
     #   repair applications (+ files, prefetched: one more only when any), then its negative records
     #   of each repairable kind: penalties, black-list entries, inspection results, spot checks
-    with django_assert_num_queries(18):
+    # 19 the commitment letters' states (credit.selectors.commitments.account_letter_summary)
+    for _i in range(entries):
+        f.CommitmentLetterFactory(enterprise=account.enterprise, signed_on=today, valid_until=None)
+    with django_assert_num_queries(19):
         response = client.get("/account/")
     assert response.status_code == 200
     body = response.content.decode()
+    assert f"In force: {entries} · fulfilled: 0" in body
     # Each entry once in the list entries panel (the credit repair panel names them again).
     entries_panel = body[body.index('<section id="list-entries"'):body.index("</section>", body.index('<section id="list-entries"'))]
     assert entries_panel.count("Q-决定-") == entries

@@ -54,7 +54,7 @@ def fill_every_section(enterprise, n: int = 1) -> None:
         f.JudicialAssistanceFactory(enterprise=enterprise)
         f.AnnualReportFactory(enterprise=enterprise, year=2000 + len(enterprise.annual_reports.all()))
         f.InstantDisclosureFactory(enterprise=enterprise)
-        f.CommitmentLetterFactory(enterprise=enterprise)
+        f.CommitmentBreachFactory(letter=f.CommitmentLetterFactory(enterprise=enterprise))
 
 
 SECTIONS_IN_ORDER = [
@@ -67,6 +67,7 @@ SECTIONS_IN_ORDER = [
     "equity-pledges",
     "licences",
     "penalties",
+    "commitment-breaches",
     "abnormal-operations",
     "serious-illegal",
     "spot-checks",
@@ -155,7 +156,16 @@ def test_it_shows_records_of_each_section_with_provenance(client):
             assert text in html, (anchor, text)
         assert f"京市监处罚〔{penalty.decided_on.year}〕" in html, anchor
     assert "股东张三实缴出资50万元" in section(body, "instant-disclosures")
-    assert "本企业承诺所提交材料真实" in section(body, "commitment-letters")
+    letters = section(body, "commitment-letters")
+    letter = enterprise.commitment_letters.get()
+    # The file shows the letter's title, state and hash with a link to its page, not the whole text.
+    assert "本企业承诺所提交材料真实" not in letters
+    assert f'href="/commitments/{letter.pk}/"' in letters and letter.text_sha256 in letters and "Breached" in letters
+    breach = letter.breaches.get()
+    breaches = section(body, "commitment-breaches")
+    for text in ("未按承诺在期限内补交相关证明材料", breach.document_number, f"Decided {english(breach.decided_on)}",
+                 f'href="/commitments/{letter.pk}/"', "General good-faith commitment"):
+        assert text in breaches, text
     assert "/annual-reports/" in section(body, "annual-reports")
 
 
@@ -485,5 +495,5 @@ def test_a_file_with_rows_in_every_section_costs_at_most_12_queries(client, djan
     with django_assert_num_queries(8):
         body = page(client, enterprise)
     for anchor in ("shareholders", "branches", "penalties", "abnormal-operations", "serious-illegal",
-                   "spot-checks", "legal-representative-bar", "commitment-letters"):
+                   "spot-checks", "legal-representative-bar", "commitment-letters", "commitment-breaches"):
         assert f'id="{anchor}"' in body, anchor

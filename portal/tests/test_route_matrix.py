@@ -123,6 +123,8 @@ def build_world() -> World:
                           ("commitmentletter", f.CommitmentLetterFactory)]:
         records[name] = factory(enterprise=firm_b)
     records["person"] = firm_b.legal_representative
+    # Enterprise B's letter is made to agency B (its registration authority); a breach of another.
+    records["commitmentbreach"] = f.CommitmentBreachFactory(letter=f.CommitmentLetterFactory(enterprise=firm_b))
     records["agencystaff"] = p.users["staff_b"].agency_staff
     records["enterpriseaccount"] = p.users["enterprise_b"].enterprise_account
 
@@ -391,6 +393,40 @@ ROWS: dict[str, list[Case]] = {
     # without an agency link, a superuser's included, acts for no agency and gets 403.
     "staff/": [Case(lambda w: "/staff/", GET=STAFF_HOME, HEAD=STAFF_HOME, POST=METHOD_NOT_ALLOWED)],
     "account/": [Case(lambda w: "/account/", GET=ACCOUNT_AREA, HEAD=ACCOUNT_AREA)],
+    # Credit commitment letters: public pages, the enterprise's own list and signing (an empty
+    # POST is step 1 again with its errors), the staff pages of the agency a letter is made to
+    # (enterprise B's letters are made to agency B; an empty POST is the form with its errors).
+    "commitments/": [
+        Case(lambda w: "/commitments/", GET=PUBLIC, HEAD=PUBLIC, POST=METHOD_NOT_ALLOWED),
+        Case(lambda w: "/commitments/?state=breached&kind=general", GET=PUBLIC),
+    ],
+    "commitments/verify_commitment.py": [
+        Case(lambda w: "/commitments/verify_commitment.py", GET=PUBLIC, HEAD=PUBLIC, POST=METHOD_NOT_ALLOWED),
+    ],
+    "commitments/<int:pk>/": [
+        Case(lambda w: f"/commitments/{w.commitmentletter.pk}/", GET=PUBLIC, HEAD=PUBLIC, POST=METHOD_NOT_ALLOWED),
+        Case(lambda w: "/commitments/999999/", GET=each(404)),
+    ],
+    "commitments/<int:pk>/letter.txt": [
+        Case(lambda w: f"/commitments/{w.commitmentletter.pk}/letter.txt", GET=PUBLIC, HEAD=PUBLIC,
+             POST=METHOD_NOT_ALLOWED),
+        Case(lambda w: "/commitments/999999/letter.txt", GET=each(404)),
+    ],
+    "account/commitments/": [Case(lambda w: "/account/commitments/", GET=ACCOUNT_AREA, HEAD=ACCOUNT_AREA)],
+    "account/commitments/sign/": [
+        Case(lambda w: "/account/commitments/sign/", GET=ACCOUNT_AREA, POST=ACCOUNT_AREA, data={"step": "preview"}),
+    ],
+    "staff/commitments/": [Case(lambda w: "/staff/commitments/", GET=STAFF_PAGE_OF_OWN, HEAD=STAFF_PAGE_OF_OWN)],
+    "staff/commitments/<int:pk>/breach/": [
+        Case(lambda w: f"/staff/commitments/{w.commitmentletter.pk}/breach/", GET=STAFF_PAGE_OF_B,
+             POST=STAFF_PAGE_OF_B),
+        Case(lambda w: "/staff/commitments/999999/breach/", GET=(LOGIN, 403, 403, 404, 404, 403, 403, 403)),
+    ],
+    "staff/commitments/<int:pk>/fulfil/": [
+        Case(lambda w: f"/staff/commitments/{w.commitmentletter.pk}/fulfil/", GET=STAFF_PAGE_OF_B,
+             POST=STAFF_PAGE_OF_B),
+        Case(lambda w: "/staff/commitments/999999/fulfil/", GET=(LOGIN, 403, 403, 404, 404, 403, 403, 403)),
+    ],
     "account/login/": [Case(lambda w: "/account/login/", GET=PUBLIC, POST=PUBLIC,
                             data={"username": "nobody", "password": "wrong"})],
     # Any signed-in login may change its own password (an empty POST is a form error, 200).
@@ -582,7 +618,12 @@ ADMIN: dict[str, list[AdminRow]] = {
     # Submitted versions are immutable: read by staff and the superuser alike.
     "credit.annualreport": [AdminRow("annualreport", staff_a="O D V O D", staff_b="O D V O D", superuser="O D V O D")],
     "credit.instantdisclosure": [staff_read("instantdisclosure")],
-    "credit.commitmentletter": [staff_read("commitmentletter")],
+    # A signed letter never changes: read by staff and the superuser alike.
+    "credit.commitmentletter": [AdminRow("commitmentletter", staff_a="O D V O D", staff_b="O D V O D",
+                                         superuser="O D V O D")],
+    # Recorded through the staff page only; agency B corrects or withdraws its own.
+    "credit.commitmentbreach": [AdminRow("commitmentbreach", staff_a="O D V O D", staff_b="O D E O D",
+                                         superuser="O D E O D")],
     "credit.agency": [staff_read("agency")],
     "credit.agencystaff": [superuser_only("agencystaff")],
     "credit.enterpriseaccount": [superuser_only("enterpriseaccount")],

@@ -1,0 +1,13 @@
+"""Staff pages of credit commitment letters under /staff/commitments/ (docs/addresses.md)."""
+
+from django.urls import path
+
+from credit import commitment_views
+
+app_name = "commitments_staff"
+
+urlpatterns = [
+    path("", commitment_views.staff_letters, name="list"),
+    path("<int:pk>/breach/", commitment_views.staff_breach, name="breach"),
+    path("<int:pk>/fulfil/", commitment_views.staff_fulfil, name="fulfil"),
+]

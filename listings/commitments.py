@@ -1,0 +1,67 @@
+"""The listings app's part in credit commitment letters (registered in ListingsConfig.ready):
+
+- `licensing_refusal`, a credit.hooks commitment check: an enterprise on the serious illegal and
+  dishonest list may not use notification-and-commitment approvals (SAMR Order 44 Art. 15(3)).
+- `breach_listing`, a receiver of credit.hooks.commitment_breached: a notification-and-commitment
+  letter breached with a false commitment puts the enterprise on that list (docs/rules.md 6.2),
+  in the name of the breach's agency where it may list there, else it is skipped with a note.
+"""
+
+from __future__ import annotations
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+
+from listings.models import CreditList, ListEntry, active_q
+
+SERIOUS_ILLEGAL = "serious-illegal"
+# The reason added by listings migration 0010.
+FALSE_COMMITMENT_REASON = "false_commitment"
+
+
+def licensing_refusal(*, enterprise, kind: str, today) -> str:
+    """Why `enterprise` may not sign a notification-and-commitment letter today, or ""."""
+    if kind != "licensing":
+        return ""
+    rows = list(
+        ListEntry.objects.filter(active_q(today), enterprise=enterprise, credit_list__code=SERIOUS_ILLEGAL)
+        .values_list("listed_on", "publication_ends_on")
+    )
+    if not rows:
+        return ""
+    # An entry without an end stays until it is removed; otherwise the latest end counts.
+    ends = [end for _listed, end in rows]
+    if any(end is None for end in ends):
+        until = gettext("until it is removed from the list")
+    else:
+        until = gettext("until %(date)s") % {"date": date_format(max(ends))}
+    return gettext(
+        "Kind: an enterprise on the serious illegal and dishonest list may not use notification-and-commitment "
+        "approvals (SAMR Order 44 Art. 15(3)); your enterprise is on it since %(listed)s, %(until)s."
+    ) % {"listed": date_format(min(listed for listed, _end in rows)), "until": until}
+
+
+def breach_listing(*, breach, actor, **kwargs) -> dict | None:
+    """List the enterprise of a breached notification-and-commitment letter whose commitment was
+    false; returns what happened for the breach's audit payload (None: the rule does not apply)."""
+    from listings.services import ListingError, list_entry_create
+
+    letter = breach.letter
+    if letter.kind != "licensing" or not breach.false_commitment:
+        return None
+    credit_list = CreditList.objects.filter(code=SERIOUS_ILLEGAL).first()
+    agency = breach.source_agency
+    if credit_list is None or not credit_list.may_list(agency, breach.enterprise):
+        return {"listing": "skipped",
+                "note": f"{agency.code} may not list on {SERIOUS_ILLEGAL}; the list's owner decides on a listing"}
+    try:
+        entry = list_entry_create(
+            list_code=SERIOUS_ILLEGAL, enterprise=breach.enterprise, reason_code=FALSE_COMMITMENT_REASON,
+            reason_text=breach.facts[:2000], decision_number=breach.document_number, deciding_agency=agency,
+            decided_on=breach.decided_on,
+            other_legal_basis=f"告知承诺书虚假承诺 / false notification-and-commitment letter {letter.text_sha256[:12]}",
+            source_url=letter.get_absolute_url(), actor=actor,
+        )
+    except ListingError as error:
+        return {"listing": "skipped", "note": "; ".join(error.messages)}
+    return {"listing": "created", "entry": entry.pk}

@@ -178,6 +178,14 @@ def withheld_q(prefix: str = "") -> Q:
     return Q(**{f"{prefix}enterprise__status": RegistrationStatus.DEREGISTERED})
 
 
+def repaired_q(prefix: str = "") -> Q:
+    """Entries removed because the deciding authority approved a credit repair: their publication
+    ended (SAMR Order 107 Arts. 16-17), so no public page shows them; the staff history and the
+    audit log keep them, and a revocation for a false commitment lists them again.
+    ListEntry.publication_repaired is the same rule for one entry."""
+    return Q(**{f"{prefix}state": EntryState.REMOVED, f"{prefix}removal_reason": SystemText.CREDIT_REPAIRED})
+
+
 def already_listed_q(*, enterprise, reason, today: dt.date, prefix: str = "") -> Q:
     """The entries that make a new listing of `enterprise` (an Enterprise, a pk or an OuterRef)
     for `reason` a duplicate: on the list today for the same reason. The one rule of
@@ -400,6 +408,11 @@ class ListEntry(models.Model):
     def is_withheld(self) -> bool:
         """A blacklist entry of a deregistered enterprise: no longer published (withheld_q)."""
         return not self.credit_list.is_red and self.enterprise.status == RegistrationStatus.DEREGISTERED
+
+    @property
+    def publication_repaired(self) -> bool:
+        """Removed on an approved credit repair: no longer published (repaired_q)."""
+        return self.state == EntryState.REMOVED and self.removal_reason == SystemText.CREDIT_REPAIRED
 
     @property
     def reason_code(self) -> str:

@@ -26,6 +26,7 @@ from listings.models import (
     RepairApplication,
     active_q,
     person_barred_q,
+    repaired_q,
     status_annotation,
 )
 from listings.repair import registry as repair_registry
@@ -52,10 +53,12 @@ def _bar_load(section: Section, subject: FileSubject) -> dict[str, Any]:
 
 
 def _entry_rows(subject: FileSubject):
-    # Revoked entries are left out: an annulled listing must stop counting against the enterprise.
+    # Revoked entries are left out: an annulled listing must stop counting against the enterprise;
+    # so are entries whose publication an approved credit repair ended (repaired_q).
     return (
         ListEntry.objects.filter(enterprise_id=subject.enterprise_id)
         .exclude(state=EntryState.REVOKED)
+        .exclude(repaired_q())
         .order_by("-listed_on", "-id")
     )
 

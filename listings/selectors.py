@@ -21,6 +21,7 @@ from listings.models import (
     RemovalApplication,
     active_q,
     local_today,
+    repaired_q,
     withheld_q,
 )
 from portal.i18n import localized
@@ -84,7 +85,7 @@ def list_entry_list(*, credit_list: CreditList, filters, today: dt.date | None =
     today = today or local_today()
     queryset = ListEntry.objects.filter(credit_list=credit_list).order_by("-listed_on", "-id")
     if not credit_list.is_red:
-        queryset = queryset.exclude(withheld_q())
+        queryset = queryset.exclude(withheld_q()).exclude(repaired_q())
     return ListEntryFilter(filters, queryset=queryset, today=today)
 
 

@@ -116,9 +116,11 @@ def list_detail(request: HttpRequest, code: str) -> HttpResponse:
 @site_page
 def entry_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     entry = _entry_or_404(code, pk)
-    if entry.is_withheld:
-        # No longer published (SAMR Order 107 Art. 20): the page says why, as a 404 (not public).
-        return render(request, "listings/entry_withheld.html", {"entry": entry, "credit_list": entry.credit_list},
+    if entry.is_withheld or entry.publication_repaired:
+        # No longer published (SAMR Order 107 Art. 20, or Arts. 16-17 after a repair): the page says
+        # why, as a 404 (not public).
+        return render(request, "listings/entry_withheld.html",
+                      {"entry": entry, "credit_list": entry.credit_list, "repaired": entry.publication_repaired},
                       status=404)
     today = local_today()
     context = {

@@ -230,16 +230,47 @@ class InstantDisclosureSerializer(api.CachedFieldsModelSerializer):
         return row.deadline.provisional
 
 
-class CommitmentLetterRowSerializer(api.CachedFieldsModelSerializer):
+class LetterStateMixin(serializers.Serializer):
+    """The letter's state (credit.commitments.letter_state), as the pages show it."""
+
+    state = serializers.SerializerMethodField()
+    state_label = serializers.SerializerMethodField()
+
+    def get_state(self, letter) -> str:
+        from credit.commitments import letter_state
+
+        if getattr(letter, "state", None) is None:
+            letter.state = letter_state(letter, timezone.localdate())
+        return letter.state
+
+    def get_state_label(self, letter) -> str:
+        from credit.commitments import state_label
+
+        return str(state_label(self.get_state(letter)))
+
+
+class CommitmentLetterRowSerializer(LetterStateMixin, api.CachedFieldsModelSerializer):
     kind_label = label("get_kind_display")
 
     class Meta:
         model = m.CommitmentLetter
-        fields = ("id", "kind", "kind_label", "title", "text", "signed_on", "published_at")
+        fields = ("id", "kind", "kind_label", "title", "approval_matter", "signed_on", "published_at", "state",
+                  "state_label", "text_sha256")
 
 
 def _rows(key: str) -> Callable[[dict[str, Any]], list]:
     return lambda context: context[key]
+
+
+
+class CommitmentBreachSerializer(ProvenanceSerializer):
+    """A breach of a commitment letter, as the credit file's negative section shows it."""
+
+    letter = serializers.IntegerField(source="letter_id")
+
+    class Meta:
+        model = m.CommitmentBreach
+        fields = ("id", "letter", "facts", "evidence", "false_commitment", *ProvenanceSerializer.PROVENANCE)
 
 
 CREDIT_SECTION_APIS = (
@@ -256,6 +287,7 @@ CREDIT_SECTION_APIS = (
     SectionApi("annual_reports", AnnualReportYearSerializer, _rows("annual_reports")),
     SectionApi("instant_disclosures", InstantDisclosureSerializer, _rows("instant_disclosures")),
     SectionApi("commitment_letters", CommitmentLetterRowSerializer, _rows("commitment_letters")),
+    SectionApi("commitment_breaches", CommitmentBreachSerializer, _rows("commitment_breaches")),
 )
 
 
@@ -487,7 +519,7 @@ class EnterpriseViewSet(api.LimitedMixin, viewsets.GenericViewSet):
         queryset = m.AnnualReport.objects.filter(enterprise=enterprise, published_at__isnull=False)
         year = request.query_params.get("year")
         if year:
-            if not year.isdigit() or not 1900 <= int(year) <= 2100:
+            if not (year.isascii() and year.isdigit()) or not 1900 <= int(year) <= 2100:
                 raise exceptions.ValidationError({"year": [_("Give a year from 1900 to 2100.")]})
             queryset = queryset.filter(year=int(year))
         paginator = api.ApiCursorPagination()
@@ -513,15 +545,16 @@ class InstantDisclosureListSerializer(InstantDisclosureSerializer):
         fields = ("enterprise", *InstantDisclosureSerializer.Meta.fields)
 
 
-class CommitmentLetterSerializer(api.CachedFieldsModelSerializer):
+class CommitmentLetterSerializer(LetterStateMixin, api.CachedFieldsModelSerializer):
     kind_label = label("get_kind_display")
     enterprise = EnterpriseRefSerializer()
     agency = AgencyNameSerializer()
 
     class Meta:
         model = m.CommitmentLetter
-        fields = ("id", "enterprise", "kind", "kind_label", "title", "text", "signatory_name", "signatory_title",
-                  "signed_at", "signed_on", "valid_until", "text_sha256", "agency", "published_at")
+        fields = ("id", "enterprise", "kind", "kind_label", "template_version", "language", "approval_matter",
+                  "title", "text", "signatory_name", "signatory_title", "signed_at", "signed_on", "valid_until",
+                  "fulfilled_on", "state", "state_label", "text_sha256", "agency", "published_at")
 
 
 USCC_FILTER = OpenApiParameter("uscc", str, description="Only this enterprise's (its unified social credit code).")
@@ -573,6 +606,12 @@ class CommitmentLetterViewSet(VersionedListMixin, api.LimitedMixin, viewsets.Rea
 
     serializer_class = CommitmentLetterSerializer
     queryset = m.CommitmentLetter.objects.select_related("enterprise", "agency").order_by("-id")
+
+    def get_queryset(self):
+        from credit.commitments import with_breached
+
+        # The state needs to know of open breaches: annotated, not a query per letter.
+        return with_breached(super().get_queryset())
 
     def filter_queryset(self, queryset):
         queryset = _uscc_filter(self.request, queryset)

@@ -70,7 +70,7 @@ def _int_parameter(request, name: str, default: int, low: int, high: int | None,
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or len(raw) > 19:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 19:
         raise ParameterError(name, message)
     value = int(raw)
     if value < low or (high is not None and value > high):

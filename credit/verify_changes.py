@@ -94,7 +94,7 @@ def read_events(paths: list[str]) -> list[dict]:
 
 def parse_head(value: str) -> tuple[int, str]:
     sequence, _, digest = value.partition(":")
-    if not sequence.isdigit() or not HEX64.match(digest):
+    if not (sequence.isascii() and sequence.isdigit()) or not HEX64.match(digest):
         raise InputError("--head: give SEQUENCE:HASH, e.g. 1200:" + "ab" * 32)
     return int(sequence), digest
 

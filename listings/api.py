@@ -73,9 +73,38 @@ def _file_entries(context: dict[str, Any]) -> list:
             *context["listings_other_entries"]]
 
 
+class RepairLineSerializer(serializers.Serializer):
+    """One negative record of the file and from when its repair may be requested, or why not."""
+
+    record = serializers.CharField(source="label")
+    address = serializers.CharField(source="url")
+    repairable = serializers.BooleanField(source="eligibility.repairable")
+    repairable_from = serializers.DateField(source="eligibility.repairable_from", allow_null=True)
+    reason_code = serializers.CharField(source="eligibility.code")
+    reason = serializers.CharField(source="eligibility.message")
+
+
+class RevokedRepairSerializer(serializers.Serializer):
+    """A repair revoked for a false commitment: published for 3 years (SAMR Order 107 Art. 23)."""
+
+    record = serializers.CharField(source="record_label")
+    revoked_at = serializers.DateTimeField()
+    revocation_document_number = serializers.CharField()
+    revocation_reason = serializers.CharField()
+    published_until = serializers.DateField(source="revocation_published_until")
+    authority = serializers.CharField(source="deciding_agency.name")
+    authority_en = serializers.CharField(source="deciding_agency.name_en")
+
+
+def _repair_meta(context: dict[str, Any]) -> dict[str, Any]:
+    return {"revoked_repairs": RevokedRepairSerializer(context.get("credit_repair", []), many=True).data}
+
+
 SECTION_APIS = (
     SectionApi("legal_representative_bar", BarSerializer, lambda context: context["listings_person_bars"]),
     SectionApi("list_entries", FileEntrySerializer, _file_entries),
+    SectionApi("credit_repair", RepairLineSerializer, lambda context: context.get("credit_repair_lines", []),
+               meta=_repair_meta),
 )
 
 

@@ -163,7 +163,7 @@ def build_world() -> World:
     )
 
     # Enterprise B's repair application, decided by agency B, with its proof file.
-    repair_file = make_repair_file(enterprise=firm_b, deciding_agency=b)
+    repair_file = make_repair_file(enterprise=firm_b, deciding_agency=b, application=repair)
 
     interval = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.DAYS)
     objects = {

@@ -195,11 +195,31 @@ class PenaltyAdmin(PublishedRecordAdmin):
     list_filter = ("severity", "warning_only", WithdrawnFilter)
 
 
+class LicenceForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        letter, enterprise = cleaned.get("commitment_letter"), cleaned.get("enterprise")
+        # A breach of the letter revokes this licence: only the same enterprise's
+        # notification-and-commitment letter, made to the agency that grants the licence.
+        if letter is not None and (
+            letter.kind != m.CommitmentLetter.Kind.LICENSING
+            or (enterprise is not None and letter.enterprise_id != enterprise.pk)
+            or (cleaned.get("source_agency") is not None and letter.agency_id != cleaned["source_agency"].pk)
+        ):
+            self.add_error("commitment_letter", _(
+                "Granted on the commitment letter: give a notification-and-commitment letter of this enterprise, "
+                "made to the agency that grants the licence."))
+        return cleaned
+
+
 @admin.register(m.AdministrativeLicence)
 class LicenceAdmin(PublishedRecordAdmin):
+    form = LicenceForm
     list_display = ("document_number", "name", "enterprise_name", "status", "valid_from", "valid_to", "source_agency",
                     "in_force")
     list_filter = ("status", WithdrawnFilter)
+    # A select of every letter would not load at national scale.
+    raw_id_fields = ("commitment_letter",)
 
 
 class ContributionInline(admin.TabularInline):

@@ -190,6 +190,8 @@ CREDIT_SECTIONS = (
         rows=_rows(m.CommitmentBreach, "-decided_on", "-id"),
         contents=(("commitment-breaches", _("Breaches of credit commitments")),),
         related=(_SOURCE_AGENCY, ("letter", ("kind", "title"))),
+        # A breach is a negative record: not published once the enterprise is deregistered.
+        negative=True,
     ),
     Section(
         key="commitment_letters", order=220, template=_template("commitment_letters"), self_disclosed=True,

@@ -635,6 +635,10 @@ def commitment_fulfilment_record(
     return letter
 
 
+# An identical letter signed again within this many seconds is the same signing (commitment_letter_sign).
+DUPLICATE_SIGNING_SECONDS = 60
+
+
 @transaction.atomic
 def commitment_letter_sign(
     *, enterprise: m.Enterprise, kind: str, language: str, signatory_name: str, signatory_title: str,
@@ -699,6 +703,17 @@ def commitment_letter_sign(
             code="text_changed",
         )
     signed_at = timezone.now().replace(microsecond=0)
+    # The same letter submitted twice (a double click, a resent form) is signed once: the
+    # enterprise's row serialises its signings, and an identical letter of the last minute is
+    # the answer to the second.
+    m.Enterprise.objects.select_for_update().filter(pk=enterprise.pk).first()
+    repeated = m.CommitmentLetter.objects.filter(
+        enterprise=enterprise, kind=kind, template_version=template.version, language=language, agency=agency,
+        approval_matter=approval_matter, signatory_name=signatory_name, signatory_title=signatory_title, text=text,
+        signed_at__gte=signed_at - dt.timedelta(seconds=DUPLICATE_SIGNING_SECONDS),
+    ).order_by("-signed_at").first()
+    if repeated is not None:
+        return repeated
     signed_on = timezone.localdate(signed_at)
     document = commitments.canonical_document(
         uscc=enterprise.uscc, kind=kind, template_version=template.version, language=language,

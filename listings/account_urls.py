@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+import portal.converters  # noqa: F401 (registers <id:...>)
 from listings import repair_files, views
 from listings.repair import views as repair_views
 
@@ -11,6 +12,6 @@ urlpatterns = [
     path("entries/<int:pk>/removal/", views.account_removal_apply, name="removal_apply"),
     path("repairs/files/<str:stored_name>/", repair_files.account_repair_file, name="repair_file"),
     path("repairs/", repair_views.account_repairs, name="repairs"),
-    path("repairs/apply/<slug:kind>/<int:record_id>/", repair_views.account_repair_apply, name="repair_apply"),
-    path("repairs/<int:pk>/supplement/", repair_views.account_repair_supplement, name="repair_supplement"),
+    path("repairs/apply/<slug:kind>/<id:record_id>/", repair_views.account_repair_apply, name="repair_apply"),
+    path("repairs/<id:pk>/supplement/", repair_views.account_repair_supplement, name="repair_supplement"),
 ]

@@ -1,5 +1,6 @@
 from django.urls import path
 
+import portal.converters  # noqa: F401 (registers <id:...>)
 from listings import repair_files, views
 from listings.repair import views as repair_views
 
@@ -13,7 +14,7 @@ urlpatterns = [
     path("staff/removals/<int:pk>/", views.staff_removal, name="staff_removal"),
     path("staff/repairs/files/<str:stored_name>/", repair_files.staff_repair_file, name="repair_file_staff"),
     path("staff/repairs/", repair_views.staff_repairs, name="staff_repairs"),
-    path("staff/repairs/<int:pk>/", repair_views.staff_repair, name="staff_repair"),
+    path("staff/repairs/<id:pk>/", repair_views.staff_repair, name="staff_repair"),
     path("staff/<slug:code>/add/", views.staff_entry_add, name="staff_entry_add"),
     path("staff/<slug:code>/<int:pk>/remove/", views.staff_entry_remove, name="staff_entry_remove"),
     path("staff/<slug:code>/<int:pk>/revoke/", views.staff_entry_revoke, name="staff_entry_revoke"),

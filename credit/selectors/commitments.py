@@ -52,6 +52,7 @@ def _listed(queryset: QuerySet) -> QuerySet:
         queryset.select_related("enterprise", "agency").only(
             "id", "kind", "title", "signed_on", "signed_at", "valid_until", "fulfilled_on", "text_sha256",
             "approval_matter", "enterprise__id", "enterprise__name", "enterprise__name_en", "enterprise__uscc",
+            "enterprise__status",
             "agency__id", "agency__name", "agency__name_en", "agency__code",
         )
     )

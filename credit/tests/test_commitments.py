@@ -586,3 +586,56 @@ def test_no_letter_is_in_force_for_less_than_the_minimum_validity(today):
 
         assert signed + relativedelta(months=template.validity_months) - dt.timedelta(days=1) - signed >= \
             dt.timedelta(days=commitments.MIN_VALIDITY_DAYS)
+
+
+# --- review fixes: double signing, deregistration, the licence link, huge ids --------------------
+
+
+def test_the_same_letter_submitted_twice_is_signed_once(clock):
+    enterprise = f.EnterpriseFactory()
+    first = sign(enterprise)
+    clock.shift(dt.timedelta(seconds=5))
+    assert sign(enterprise) == first
+    assert m.CommitmentLetter.objects.filter(enterprise=enterprise).count() == 1
+    clock.shift(dt.timedelta(seconds=services.DUPLICATE_SIGNING_SECONDS))
+    assert sign(enterprise) != first  # a minute later it is a new letter
+
+
+def test_a_deregistered_enterprises_breaches_are_no_longer_published(today):
+    letter = f.CommitmentLetterFactory(valid_until=None)
+    services.commitment_breach_record(letter=letter, actor=staff_of(letter.agency), decided_on=today,
+                                      document_number="沪市监信〔7〕号", facts="违诺事实", evidence="证据",
+                                      false_commitment=False)
+    enterprise = letter.enterprise
+    m.Enterprise.objects.filter(pk=enterprise.pk).update(status=m.RegistrationStatus.DEREGISTERED)
+    cache.clear()
+    client = english()
+    assert "沪市监信〔7〕号" not in client.get(f"/enterprises/{enterprise.uscc}/").content.decode()
+    body = client.get(f"/commitments/{letter.pk}/").content.decode()
+    assert "沪市监信〔7〕号" not in body and "no longer published" in body
+
+
+def test_a_licence_is_linked_only_to_its_enterprises_notification_and_commitment_letter():
+    from credit.admin import LicenceForm
+
+    letter = f.CommitmentLetterFactory(kind=m.CommitmentLetter.Kind.LICENSING)
+    other = f.CommitmentLetterFactory(kind=m.CommitmentLetter.Kind.LICENSING)
+    fields = ("enterprise", "source_agency", "commitment_letter")
+
+    def errors(candidate):
+        # The admin builds its form from LicenceForm the same way, with the fields it shows.
+        bound = type("LicenceFields", (LicenceForm,), {"Meta": type("Meta", (), {
+            "model": m.AdministrativeLicence, "fields": fields})})
+        form = bound(data={"enterprise": letter.enterprise_id, "source_agency": letter.agency_id,
+                           "commitment_letter": candidate.pk})
+        form.is_valid()
+        return form.errors.get("commitment_letter", [])
+
+    assert errors(letter) == []
+    with translation.override("en"):
+        assert errors(other) and errors(other)[0].startswith("Granted on the commitment letter:")
+
+
+def test_an_id_beyond_a_bigint_is_not_found(client):
+    assert client.get("/commitments/99999999999999999999/").status_code == 404
+    assert client.get("/commitments/9223372036854775808/letter.txt").status_code == 404

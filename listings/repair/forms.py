@@ -10,6 +10,8 @@ from portal.uploads import MultipleUploadField, UploadRules
 
 
 class RepairApplyForm(forms.Form):
+    # The SHA-256 of the letter text the page showed (credit.services.commitment_preview).
+    text_sha256 = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
     statement = forms.CharField(
         label=_("Correction and performance"), widget=forms.Textarea(attrs={"rows": 6}), max_length=5000,
         help_text=_("How the enterprise corrected the violation, removed its effects and performed its obligations."),

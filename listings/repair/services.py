@@ -62,10 +62,18 @@ def _attach_files(application: RepairApplication, files: list[CheckedUpload], ac
     ]
 
 
+def repair_letter_matter(repairable, record, language: str) -> str:
+    """What the public repair letter names: the kind of record and its id, in the letter's
+    language; never the record's document number or facts, which stop being published once
+    the repair is approved (the letter itself stays public)."""
+    with translation.override(language):
+        return gettext("%(kind)s, record no. %(id)s") % {"kind": repairable.label, "id": record.pk}
+
+
 @transaction.atomic
 def repair_application_submit(
     *, kind: str, record_id: int, statement: str, files: list[CheckedUpload], signatory_name: str,
-    signatory_title: str, language: str, confirmed: bool, actor,
+    signatory_title: str, language: str, confirmed: bool, actor, expected_text_sha256: str | None = None,
 ) -> RepairApplication:
     """The enterprise applies to repair its record: a statement of correction and performance,
     at least one proof file (already checked: portal.uploads.validate_uploads) and the repair
@@ -97,7 +105,9 @@ def repair_application_submit(
     letter = commitment_letter_sign(
         enterprise=enterprise, kind=CommitmentLetter.Kind.CREDIT_REPAIR, language=language,
         signatory_name=signatory_name, signatory_title=signatory_title, actor=actor, agency=agency,
-        approval_matter=label[:200], confirmed=confirmed,
+        approval_matter=repair_letter_matter(repairable, record, language), confirmed=confirmed,
+        # The text the enterprise was shown (the apply page's preview): a different one is refused.
+        expected_text_sha256=expected_text_sha256,
     )
     due = add_working_days(today, ACCEPTANCE_WORKING_DAYS)
     try:

@@ -14,8 +14,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from credit.commitments import current_template
 from credit.models import CommitmentLetter
+from credit.services import commitment_preview
 from listings.models import RepairApplication, local_today
 from listings.repair import selectors, services
 from listings.repair.forms import RepairApplyForm, RepairDecisionForm, RepairSupplementForm
@@ -77,14 +77,16 @@ def account_repair_apply(request: HttpRequest, kind: str, record_id: int) -> Htt
     if row is None:
         raise Http404(record_id)
     initial = {"language": "en" if get_language() == "en" else "zh-hans"}
-    form = RepairApplyForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    posted = request.method == "POST"
+    form = RepairApplyForm(request.POST if posted else None, request.FILES if posted else None, initial=initial)
+    if posted and form.is_valid():
         data = form.cleaned_data
         try:
             services.repair_application_submit(
                 kind=kind, record_id=record_id, statement=data["statement"], files=data["files"],
                 signatory_name=data["signatory_name"], signatory_title=data["signatory_title"],
                 language=data["language"], confirmed=data["confirmed"], actor=request.user,
+                expected_text_sha256=data["text_sha256"] or None,
             )
         except ValidationError as error:
             _apply_errors(form, error)
@@ -94,14 +96,19 @@ def account_repair_apply(request: HttpRequest, kind: str, record_id: int) -> Htt
     agency = row.kind.deciding_agency(row.record)
     language = form["language"].value() or initial["language"]
     language = language if language in ("zh-hans", "en") else "zh-hans"
-    template = current_template(CommitmentLetter.Kind.CREDIT_REPAIR)
-    english = language == "en"
-    letter = {
-        "title": template.title(language),
-        "text": template.render(language, enterprise=(enterprise.name_en or enterprise.name) if english else enterprise.name,
-                                uscc=enterprise.uscc, agency=(agency.name_en or agency.name) if english else agency.name,
-                                matter=row.label[:200]),
-    }
+    # Exactly the text that signing produces (and checks against text_sha256).
+    preview = commitment_preview(enterprise=enterprise, kind=CommitmentLetter.Kind.CREDIT_REPAIR, language=language,
+                                 agency=agency, approval_matter=services.repair_letter_matter(row.kind, row.record,
+                                                                                              language))
+    letter = {"title": preview.title, "text": preview.text}
+    if form.is_bound:
+        data = form.data.copy()
+        if data.get("text_sha256") != preview.text_sha256:
+            data["confirmed"] = ""  # a different text from the one confirmed: read and confirm again
+        data["text_sha256"] = preview.text_sha256
+        form.data = data
+    else:
+        form.initial["text_sha256"] = preview.text_sha256
     return render(request, "listings/repair/apply.html",
                   {"row": row, "form": form, "letter": letter, "agency": agency, "letter_language": language})
 
@@ -114,8 +121,9 @@ def account_repair_supplement(request: HttpRequest, pk: int) -> HttpResponse:
     if refused:
         return refused
     application = access.owned_or_404(principal, selectors.repair_application_get(pk=pk), enterprise_path="enterprise")
-    form = RepairSupplementForm(request.POST or None, request.FILES or None) if application.state == State.INCOMPLETE \
-        else None
+    posted = request.method == "POST"
+    form = (RepairSupplementForm(request.POST if posted else None, request.FILES if posted else None)
+            if application.state == State.INCOMPLETE else None)
     if form is not None and request.method == "POST" and form.is_valid():
         try:
             services.repair_application_supplement(application=application, statement=form.cleaned_data["statement"],
@@ -162,7 +170,8 @@ def staff_repair(request: HttpRequest, pk: int) -> HttpResponse:
     application = access.owned_or_404(principal, selectors.repair_application_get(pk=pk),
                                       agency_path="deciding_agency")
     actions = _actions(application)
-    form = RepairDecisionForm(request.POST or None, actions=actions) if actions else None
+    # Bound on every POST: an empty one is told what is missing.
+    form = RepairDecisionForm(request.POST if request.method == "POST" else None, actions=actions) if actions else None
     if form is not None and request.method == "POST" and form.is_valid():
         action, text = form.cleaned_data["action"], form.cleaned_data["text"]
         steps = {

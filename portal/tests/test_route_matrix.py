@@ -304,18 +304,18 @@ ROWS: dict[str, list[Case]] = {
     ],
     "lists/staff/repairs/": [Case(lambda w: "/lists/staff/repairs/", GET=STAFF_PAGE_OF_OWN)],
     # The deciding agency's (B's) staff only; an empty POST is answered with the form's errors.
-    "lists/staff/repairs/<int:pk>/": [
+    "lists/staff/repairs/<id:pk>/": [
         Case(lambda w: f"/lists/staff/repairs/{w.repair.pk}/", GET=STAFF_PAGE_OF_B, POST=STAFF_PAGE_OF_B),
     ],
     "account/repairs/": [Case(lambda w: "/account/repairs/", GET=ACCOUNT_AREA)],
     # Enterprise B's penalty: its own liaison sees the form; enterprise A gets the 404 of a missing record.
-    "account/repairs/apply/<slug:kind>/<int:record_id>/": [
+    "account/repairs/apply/<slug:kind>/<id:record_id>/": [
         Case(lambda w: f"/account/repairs/apply/penalty/{w.administrativepenalty.pk}/",
              GET=(LOGIN, 404, 200, 403, 403, 403, 403, 403), POST=(LOGIN, 404, 200, 403, 403, 403, 403, 403)),
         Case(lambda w: f"/account/repairs/apply/no-such-kind/{w.administrativepenalty.pk}/",
              GET=(LOGIN, 404, 404, 403, 403, 403, 403, 403)),
     ],
-    "account/repairs/<int:pk>/supplement/": [
+    "account/repairs/<id:pk>/supplement/": [
         Case(lambda w: f"/account/repairs/{w.repair.pk}/supplement/", GET=(LOGIN, 404, 200, 403, 403, 403, 403, 403),
              POST=(LOGIN, 404, 200, 403, 403, 403, 403, 403)),
     ],
@@ -403,11 +403,14 @@ ROWS: dict[str, list[Case]] = {
     "commitments/verify_commitment.py": [
         Case(lambda w: "/commitments/verify_commitment.py", GET=PUBLIC, HEAD=PUBLIC, POST=METHOD_NOT_ALLOWED),
     ],
-    "commitments/<int:pk>/": [
+    "commitments/<id:pk>/": [
         Case(lambda w: f"/commitments/{w.commitmentletter.pk}/", GET=PUBLIC, HEAD=PUBLIC, POST=METHOD_NOT_ALLOWED),
         Case(lambda w: "/commitments/999999/", GET=each(404)),
+        # An id beyond a bigint is no match, not an overflow.
+        Case(lambda w: "/commitments/99999999999999999999/", GET=each(404)),
+        Case(lambda w: "/commitments/9223372036854775808/letter.txt", GET=each(404)),
     ],
-    "commitments/<int:pk>/letter.txt": [
+    "commitments/<id:pk>/letter.txt": [
         Case(lambda w: f"/commitments/{w.commitmentletter.pk}/letter.txt", GET=PUBLIC, HEAD=PUBLIC,
              POST=METHOD_NOT_ALLOWED),
         Case(lambda w: "/commitments/999999/letter.txt", GET=each(404)),
@@ -417,12 +420,12 @@ ROWS: dict[str, list[Case]] = {
         Case(lambda w: "/account/commitments/sign/", GET=ACCOUNT_AREA, POST=ACCOUNT_AREA, data={"step": "preview"}),
     ],
     "staff/commitments/": [Case(lambda w: "/staff/commitments/", GET=STAFF_PAGE_OF_OWN, HEAD=STAFF_PAGE_OF_OWN)],
-    "staff/commitments/<int:pk>/breach/": [
+    "staff/commitments/<id:pk>/breach/": [
         Case(lambda w: f"/staff/commitments/{w.commitmentletter.pk}/breach/", GET=STAFF_PAGE_OF_B,
              POST=STAFF_PAGE_OF_B),
         Case(lambda w: "/staff/commitments/999999/breach/", GET=(LOGIN, 403, 403, 404, 404, 403, 403, 403)),
     ],
-    "staff/commitments/<int:pk>/fulfil/": [
+    "staff/commitments/<id:pk>/fulfil/": [
         Case(lambda w: f"/staff/commitments/{w.commitmentletter.pk}/fulfil/", GET=STAFF_PAGE_OF_B,
              POST=STAFF_PAGE_OF_B),
         Case(lambda w: "/staff/commitments/999999/fulfil/", GET=(LOGIN, 403, 403, 404, 404, 403, 403, 403)),

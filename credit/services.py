@@ -619,6 +619,11 @@ def commitment_fulfilment_record(
     today = timezone.localdate()
     _recorded_date_check(field="fulfilled_on", label=_("Fulfilled on"), value=fulfilled_on, letter=letter,
                          today=today)
+    if letter.valid_until is not None and fulfilled_on > letter.valid_until:
+        # A commitment is kept while it is in force; after that it expired, kept or not.
+        raise ValidationError({"fulfilled_on": ValidationError(
+            _("Fulfilled on: the date cannot be after the letter was in force (until %(date)s)."),
+            code="after_validity", params={"date": date_format(letter.valid_until)})})
     state = commitments.letter_state(letter, today)
     if state in (commitments.STATE_BREACHED, commitments.STATE_FULFILLED):
         raise ValidationError(_("This letter is %(state)s; its fulfilment cannot be recorded."),

@@ -639,3 +639,14 @@ def test_a_licence_is_linked_only_to_its_enterprises_notification_and_commitment
 def test_an_id_beyond_a_bigint_is_not_found(client):
     assert client.get("/commitments/99999999999999999999/").status_code == 404
     assert client.get("/commitments/9223372036854775808/letter.txt").status_code == 404
+
+
+def test_fulfilment_cannot_be_dated_after_the_letter_was_in_force(today):
+    letter = f.CommitmentLetterFactory(signed_on=today - dt.timedelta(days=400),
+                                       valid_until=today - dt.timedelta(days=30))
+    with pytest.raises(ValidationError) as refused:
+        services.commitment_fulfilment_record(letter=letter, actor=staff_of(letter.agency),
+                                              fulfilled_on=today - dt.timedelta(days=10))
+    assert list(refused.value.message_dict) == ["fulfilled_on"]
+    services.commitment_fulfilment_record(letter=letter, actor=staff_of(letter.agency),
+                                          fulfilled_on=today - dt.timedelta(days=30))

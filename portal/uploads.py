@@ -28,7 +28,7 @@ import re
 import secrets
 import unicodedata
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -101,6 +101,12 @@ class UploadRules:
             self.max_files,
         ) % {"kinds": self.kinds_text(), "file_mb": _mb(self.max_file_bytes),
              "total_mb": _mb(self.max_total_bytes), "count": self.max_files}
+
+    def remaining(self, *, files: int, size: int) -> UploadRules:
+        """These limits less what was already uploaded (`files` files of `size` bytes in all):
+        the limits of one application are for all its submissions together."""
+        return replace(self, max_files=max(self.max_files - files, 0),
+                                   max_total_bytes=max(self.max_total_bytes - size, 0))
 
     def accept(self) -> str:
         """The file input's `accept` attribute: a hint for the browser's picker, never a check."""

@@ -17,6 +17,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Sum
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -39,7 +40,7 @@ from portal import access
 from portal.audit import audit_record
 from portal.i18n import localized_name
 from portal.notices import notice_queue
-from portal.uploads import CheckedUpload, store_upload
+from portal.uploads import CheckedUpload, UploadRules, store_upload
 from portal.workdays import add_working_days
 
 State = RepairApplication.State
@@ -174,6 +175,13 @@ def repair_application_missing_notify(*, application: RepairApplication, missing
     return application
 
 
+def application_upload_rules(application: RepairApplication) -> UploadRules:
+    """The upload limits left to an application: the limits are per application, all its
+    submissions together (one query)."""
+    done = application.files.aggregate(count=Count("id"), size=Sum("size"))
+    return UploadRules().remaining(files=done["count"] or 0, size=done["size"] or 0)
+
+
 @transaction.atomic
 def repair_application_supplement(*, application: RepairApplication, statement: str = "",
                                   files: list[CheckedUpload], actor) -> RepairApplication:
@@ -187,6 +195,12 @@ def repair_application_supplement(*, application: RepairApplication, statement: 
     if not files and not addition:
         raise ListingError(_("Supplement: attach the missing files or add to the statement."), code="required",
                            field="files")
+    rules = application_upload_rules(application)
+    if len(files) > rules.max_files or sum(file.size for file in files) > rules.max_total_bytes:
+        raise ListingError(_("Missing files: together with the files already attached, at most %(count)d files "
+                             "and %(mb)s MB per application.") % {
+            "count": UploadRules().max_files, "mb": UploadRules().max_total_bytes // (1024 * 1024)},
+            code="application_upload_limit", field="files")
     if addition:
         application.statement = f"{application.statement}\n\n{addition}"
     due = add_working_days(local_today(), ACCEPTANCE_WORKING_DAYS)

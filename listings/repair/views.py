@@ -124,6 +124,11 @@ def account_repair_supplement(request: HttpRequest, pk: int) -> HttpResponse:
     posted = request.method == "POST"
     form = (RepairSupplementForm(request.POST if posted else None, request.FILES if posted else None)
             if application.state == State.INCOMPLETE else None)
+    if form is not None:
+        # The limits are per application: what the first submission used is spent.
+        rules = services.application_upload_rules(application)
+        form.fields["files"].rules = rules
+        form.fields["files"].help_text = rules.help_text()
     if form is not None and request.method == "POST" and form.is_valid():
         try:
             services.repair_application_supplement(application=application, statement=form.cleaned_data["statement"],

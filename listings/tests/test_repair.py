@@ -380,3 +380,20 @@ def test_the_queue_and_the_account_page_cost_constant_queries(rows, django_asser
     # session, user, principal, the applications (+ files), then one per repairable kind
     with django_assert_num_queries(9):
         assert enterprise_client.get("/account/repairs/").status_code == 200
+
+
+def test_the_upload_limits_are_per_application(today, settings):
+    """A supplement may add only what the application's first files left of the limits."""
+    settings.UPLOAD_MAX_FILES = 2
+    record = penalty(decided_on=today - relativedelta(months=4))
+    user, officer = liaison(record.enterprise), staff(record.source_agency)
+    application = submit(record, "penalty", user)  # one file
+    services.repair_application_missing_notify(application=application, missing="缴款凭证", actor=officer)
+    with pytest.raises(ListingError) as error:
+        services.repair_application_supplement(application=application, files=validate_uploads([png("a.png"), png()]),
+                                               actor=user)
+    assert (error.value.code, error.value.field) == ("application_upload_limit", "files")
+    assert services.application_upload_rules(application).max_files == 1
+    services.repair_application_supplement(application=application, files=proof(), actor=user)
+    application.refresh_from_db()
+    assert application.files.count() == 2 and services.application_upload_rules(application).max_files == 0

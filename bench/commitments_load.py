@@ -9,7 +9,8 @@ vocabulary so that name searches match thousands), 60 agencies (national and pro
 and `--letters` letters signed over the last five years, oldest first as a real table fills (kinds 50% general, 20% industry,
 25% notification-and-commitment, 5% repair; 12-month validity, so most are expired; 8%
 fulfilled), 1% of them breached (a breach row each, a tenth of those withdrawn). The letters'
-text and hash are placeholders of the right size (the bench measures the list, not the hash).
+text is synthetic text of a real letter's length and its hash the SHA-256 of the row number: the bench
+measures the list pages, which show the hash but never recompute it.
 Then VACUUM ANALYZE.
 """
 

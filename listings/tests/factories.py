@@ -97,9 +97,7 @@ def make_repair_file(*, enterprise, deciding_agency, name: str = "整改报告.p
     """A proof-of-correction file of a repair application (one is made for `enterprise`, decided
     by `deciding_agency`, unless given), checked and stored through portal.uploads as the
     application form does."""
-    from django.utils import timezone
-
-    from credit.tests.factories import CommitmentLetterFactory
+    from credit.tests.factories import CommitmentLetterFactory, local_time, today
     from listings.models import RepairApplication, RepairFile
     from portal.testing.uploads import pdf_bytes, upload
     from portal.uploads import store_upload, validate_uploads
@@ -108,7 +106,7 @@ def make_repair_file(*, enterprise, deciding_agency, name: str = "整改报告.p
         application = RepairApplication.objects.create(
             enterprise=enterprise, record_kind="penalty", record_id=1, record_label="行政处罚",
             deciding_agency=deciding_agency, commitment_letter=CommitmentLetterFactory(enterprise=enterprise),
-            statement="已履行处罚决定并完成整改。", submitted_at=timezone.now(), acceptance_due=timezone.localdate(),
+            statement="已履行处罚决定并完成整改。", submitted_at=local_time(today()), acceptance_due=today(),
         )
     [checked] = validate_uploads([upload(name, data if data is not None else pdf_bytes())])
     return RepairFile.objects.create(

@@ -19,8 +19,6 @@ import argparse
 import datetime as dt
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import urllib.parse
 from pathlib import Path
@@ -29,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg  # noqa: E402
 
-from bench.common import ROOT, database_url, machine, production_env, save  # noqa: E402
-from bench.http_bench import check, free_port, run_wrk, sample_inputs, wait_ready  # noqa: E402
+from bench.common import ROOT, database_url, machine, save  # noqa: E402
+from bench.http_bench import sample_inputs, serve_and_measure  # noqa: E402
 
 BEGIN = "<!-- api-bench:begin (bench/api_bench.py rewrites this section) -->"
 END = "<!-- api-bench:end -->"
@@ -101,31 +99,9 @@ def main() -> int:
         "site credit file": [f"/enterprises/{u}/" for u in usccs],
         "floor": ["/bench/floor/"],
     }
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = production_env(url, os.environ.get("BENCH_REDIS_URL"))
-    env["API_ANON_RATE"] = "1000000000"
-    python = str(ROOT / ".venv" / "bin" / "python")
-    subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "portal.wsgi", "--workers", "2", "--worker-class", "sync",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True,
-    )
-    results = {}
-    load_before = os.getloadavg()
-    try:
-        wait_ready(base)
-        checks = {name: check(base, paths[0]) for name, paths in endpoints.items()}
-        for name, paths in endpoints.items():
-            if args.warmup:
-                run_wrk(base, paths, duration=args.warmup, connections=args.connections, threads=args.threads)
-            results[name] = run_wrk(base, paths, duration=duration, connections=args.connections, threads=args.threads)
-            print(f"{name:20} {results[name]['rps']:>8,.1f} req/s  p50 {results[name]['p50_ms']:>6} ms  "
-                  f"p95 {results[name]['p95_ms']:>6} ms  errors {results[name]['errors']}")
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+    # The API's own limit would refuse a benchmark's traffic from one address.
+    results, checks, load_before = serve_and_measure(url, endpoints, args, duration=duration,
+                                                     extra_env={"API_ANON_RATE": "1000000000"}, label_width=20)
     with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as conn:
         enterprises = conn.execute("SELECT count(*) FROM credit_enterprise").fetchone()[0]
     result = {
@@ -133,7 +109,7 @@ def main() -> int:
         "threads": args.threads, "connections": args.connections, "duration": duration, "warmup": args.warmup,
         "sample": args.sample, "enterprises": enterprises, "checks": checks, "endpoints": results,
         "machine": machine(), "loadavg_before": [round(x, 2) for x in load_before],
-        "cache": "redis" if env.get("REDIS_URL") else "per-process memory",
+        "cache": "redis" if os.environ.get("BENCH_REDIS_URL") else "per-process memory",
     }
     if args.no_write:
         return 0

@@ -214,6 +214,39 @@ def write_results(result: dict, load_info: dict | None) -> Path:
     return path
 
 
+def serve_and_measure(url: str, endpoints: dict[str, list[str]], args, *, duration: int,
+                      extra_env: dict[str, str] | None = None, label_width: int = 12):
+    """Serve the site with gunicorn (2 sync workers, production settings) on a free port and
+    measure each endpoint with wrk (after a warm-up when args.warmup). Returns the results per
+    endpoint, a sample answer of each, and the load average before the first run."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    # The cache is per worker process unless a Redis is named, as in production.
+    env = {**production_env(url, os.environ.get("BENCH_REDIS_URL")), **(extra_env or {})}
+    python = str(ROOT / ".venv" / "bin" / "python")
+    subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    server = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "portal.wsgi", "--workers", "2", "--worker-class", "sync",
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )
+    results = {}
+    load_before = os.getloadavg()
+    try:
+        wait_ready(base)
+        checks = {name: check(base, paths[0]) for name, paths in endpoints.items()}
+        for name, paths in endpoints.items():
+            if args.warmup:
+                run_wrk(base, paths, duration=args.warmup, connections=args.connections, threads=args.threads)
+            results[name] = run_wrk(base, paths, duration=duration, connections=args.connections, threads=args.threads)
+            print(f"{name:{label_width}} {results[name]['rps']:>8,.1f} req/s  p50 {results[name]['p50_ms']:>6} ms  "
+                  f"p95 {results[name]['p95_ms']:>6} ms  errors {results[name]['errors']}")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    return results, checks, load_before
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=15, help="seconds per endpoint (max 60)")
@@ -239,31 +272,7 @@ def main() -> int:
         "floor": ["/bench/floor/"],
     }
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    # The cache is per worker process unless a Redis is named, as in production.
-    env = production_env(url, os.environ.get("BENCH_REDIS_URL"))
-    python = str(ROOT / ".venv" / "bin" / "python")
-    subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "portal.wsgi", "--workers", "2", "--worker-class", "sync",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True,
-    )
-    results = {}
-    load_before = os.getloadavg()
-    try:
-        wait_ready(base)
-        checks = {name: check(base, paths[0]) for name, paths in endpoints.items()}
-        for name, paths in endpoints.items():
-            if args.warmup:
-                run_wrk(base, paths, duration=args.warmup, connections=args.connections, threads=args.threads)
-            results[name] = run_wrk(base, paths, duration=duration, connections=args.connections, threads=args.threads)
-            print(f"{name:12} {results[name]['rps']:>8,.1f} req/s  p50 {results[name]['p50_ms']:>6} ms  "
-                  f"p95 {results[name]['p95_ms']:>6} ms  errors {results[name]['errors']}")
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+    results, checks, load_before = serve_and_measure(url, endpoints, args, duration=duration)
 
     floor_rps = results["floor"]["rps"]
     for name, data in results.items():
@@ -284,7 +293,7 @@ def main() -> int:
         "endpoints": results,
         "machine": machine(),
         "loadavg_before": [round(x, 2) for x in load_before],
-        "cache": "redis" if env.get("REDIS_URL") else "per-process memory",
+        "cache": "redis" if os.environ.get("BENCH_REDIS_URL") else "per-process memory",
     }
     if args.no_write:
         return 0

@@ -55,6 +55,11 @@ class ChangeSerializer:
     dataset:    the bulk dataset of the model ("" for none).
     candidates: the rows a snapshot reads, a superset of those with a state (state() decides).
     columns:    the CSV columns of the dataset after `id`, in order: the keys of state().
+    enterprise: the id of the enterprise the object belongs to, kept beside the event (not in its
+                hash) so that followers of an enterprise find its events, removals included; by
+                default the object's own `enterprise_id` (an enterprise: its own id).
+    collection: the public collection the object is part of (a list entry: its list's code), kept
+                beside the event for the followers of that collection.
     """
 
     model: type[models.Model]
@@ -65,6 +70,18 @@ class ChangeSerializer:
     candidates: Callable[[], QuerySet] | None = None
     columns: tuple[str, ...] = ()
     order: int = 100
+    enterprise: Callable[[Any], int | None] | None = None
+    collection: Callable[[Any], str] | None = None
+
+    def enterprise_of(self, obj) -> int | None:
+        if self.enterprise is not None:
+            return self.enterprise(obj)
+        if obj._meta.label_lower == "credit.enterprise":
+            return obj.pk
+        return getattr(obj, "enterprise_id", None)
+
+    def collection_of(self, obj) -> str:
+        return self.collection(obj) if self.collection is not None else ""
 
     @property
     def object_type(self) -> str:
@@ -229,6 +246,7 @@ def change_events_emit(*, action: str, changed: Iterable, occurred_at: dt.dateti
             sequence=document["sequence"], occurred_at=occurred_at, action=action, kind=document["kind"],
             object_type=document["object_type"], object_id=document["object_id"], address=document["address"],
             state=state, prev_hash=last_hash, hash=digest,
+            enterprise_id=serializer.enterprise_of(obj), collection=serializer.collection_of(obj)[:64],
         ))
         sequence, last_hash = document["sequence"], digest
         if len(batch) >= _BATCH:

@@ -910,6 +910,10 @@ class ChangeEvent(models.Model):
     state = models.JSONField(_("public state"), null=True, blank=True)
     prev_hash = models.CharField(_("previous hash"), max_length=64)
     hash = models.CharField(_("hash"), max_length=64)
+    # Beside the event, outside its hash: whom it concerns, for the followers (following/).
+    enterprise = models.ForeignKey("credit.Enterprise", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", db_index=False, verbose_name=_("enterprise"))
+    collection = models.CharField(_("collection"), max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("change event")
@@ -918,6 +922,9 @@ class ChangeEvent(models.Model):
         indexes = [
             models.Index(fields=["object_type", "object_id", "sequence"], name="credit_change_object"),
             models.Index(fields=["occurred_at"], name="credit_change_occurred"),
+            models.Index(fields=["enterprise", "sequence"], name="credit_change_enterprise"),
+            models.Index(fields=["collection", "sequence"], name="credit_change_collection",
+                         condition=~models.Q(collection="")),
         ]
 
     def __str__(self) -> str:

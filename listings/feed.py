@@ -34,4 +34,5 @@ def register() -> None:
         model=ListEntry, state=entry_state, address=lambda entry: f"/lists/{entry.credit_list.code}/{entry.pk}/",
         related=("credit_list", "enterprise", "reason", "deciding_agency"), dataset="list_entries",
         columns=ENTRY_COLUMNS, order=40, candidates=lambda: ListEntry.objects.filter(state=EntryState.LISTED),
+        collection=lambda entry: entry.credit_list.code,
     ))

@@ -68,6 +68,8 @@ class Notice(models.Model):
     recipient = models.CharField(_("recipient"), max_length=254)
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("text"))
+    # Extra mail headers (List-Unsubscribe and List-Unsubscribe-Post for the following alerts).
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)

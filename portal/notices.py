@@ -21,7 +21,7 @@ import datetime as dt
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -30,13 +30,14 @@ from portal.models import Notice
 logger = logging.getLogger("portal.notices")
 
 
-def notice_queue(*, key: str, to: str, subject: str, body: str) -> Notice | None:
+def notice_queue(*, key: str, to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> Notice | None:
     """Record the notice `key` for `to` and queue its delivery; None if `key` was recorded before."""
     if not to:
         return None
     try:
         with transaction.atomic():
-            notice = Notice.objects.create(key=key[:200], recipient=to, subject=subject[:300], body=body)
+            notice = Notice.objects.create(key=key[:200], recipient=to, subject=subject[:300], body=body,
+                                           headers=dict(headers or {}))
     except IntegrityError:
         return None
     transaction.on_commit(lambda: _hand_over(notice.pk))
@@ -60,7 +61,8 @@ def notice_deliver(*, notice_id: int) -> bool:
             return False
         notice.attempts += 1
         try:
-            send_mail(notice.subject, notice.body, settings.DEFAULT_FROM_EMAIL, [notice.recipient])
+            EmailMessage(notice.subject, notice.body, settings.DEFAULT_FROM_EMAIL, [notice.recipient],
+                         headers=notice.headers or None).send()
         except Exception as problem:  # kept on the row; retried by the sweep
             notice.last_error = f"{type(problem).__name__}: {problem}"[:300]
             notice.save(update_fields=["attempts", "last_error"])

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "credit",
     "listings",
     "inspections",
+    "following",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +170,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
+    # Turns change-feed events into alerts for their followers, should a publication's own
+    # hand-over have missed the broker (following/dispatch.py; safe to run at any time).
+    "following-dispatch": {
+        "task": "following.dispatch",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # Ends publication of list entries past their maximum period (idempotent; 00:10 Beijing time).
     "listings-expire-daily": {
         "task": "listings.entries_expire",

@@ -11,7 +11,7 @@ from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
 FLOOR = ("portal", "credit")
-HIGHER = ("listings", "inspections")
+HIGHER = ("listings", "inspections", "following")
 
 
 def _imported_modules(path: Path):
@@ -60,3 +60,16 @@ def test_the_check_sees_an_upward_import(tmp_path):
     assert [module for _, module in _imported_modules(sample)] == [
         "listings.models", "inspections", "listings.selectors", "inspections.demo"
     ]
+
+
+def test_listings_and_inspections_import_no_following():
+    # following/ sits on top: it reads every app's events; none of them knows it.
+    offending = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for package in ("listings", "inspections")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if "tests" not in path.parts and "migrations" not in path.parts
+        for line, module in _imported_modules(path)
+        if module.split(".")[0] == "following"
+    ]
+    assert offending == []

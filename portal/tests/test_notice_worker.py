@@ -69,6 +69,13 @@ def worker(tmp_path):
         client.delete(key)
 
 
+def mail_recipients(mail_dir: Path) -> list[str]:
+    """The To: line of every mail written. The file backend names a file by the second and the
+    backend object's id(), so two mails sent in one second can share a file: count mails, not files."""
+    return sorted(line for path in mail_dir.iterdir() for line in path.read_text().splitlines()
+                  if line.startswith("To: "))
+
+
 def test_a_notice_sent_twice_through_the_worker_is_one_mail(worker):
     queue, mail_dir, log = worker
     # Recorded as the reminders record them (no hand-over: this test sends the tasks itself).
@@ -78,9 +85,7 @@ def test_a_notice_sent_twice_through_the_worker_is_one_mail(worker):
         notice_deliver_task.apply_async(args=[notice.pk], queue=queue)
     notices_deliver_task.apply_async(args=[[notice.pk]], queue=queue)
     wait_for(lambda: log.read_bytes().count(b"succeeded in") >= 3, "the three deliveries to finish", log)
-    files = list(mail_dir.iterdir())
-    assert len(files) == 1, [file.name for file in files]
-    assert "liaison@example.cn" in files[0].read_text()
+    assert mail_recipients(mail_dir) == ["To: liaison@example.cn"]
     notice.refresh_from_db()
     assert notice.sent_at is not None and notice.attempts == 1
 
@@ -106,12 +111,10 @@ def test_the_filing_reminder_task_run_twice_through_the_worker_mails_each_liaiso
     for _ in range(2):
         filing_reminders_queue_task.apply_async(kwargs={"today": day.isoformat()}, queue=queue)
     wait_for(lambda: log.read_bytes().count(b"credit.filing_reminders_queue[") >= 4, "both reminder runs", log)
-    wait_for(lambda: Notice.objects.filter(sent_at=None).count() == 0 and len(list(mail_dir.iterdir())) == 2,
+    wait_for(lambda: Notice.objects.filter(sent_at=None).count() == 0 and len(mail_recipients(mail_dir)) >= 2,
              "two mails", log)
     time.sleep(2)  # a second delivery, were there one, would have written by now
-    files = sorted(mail_dir.iterdir())
-    recipients = sorted(next(line for line in path.read_text().splitlines() if line.startswith("To: "))
-                        for path in files)
+    recipients = mail_recipients(mail_dir)
     assert recipients == sorted(f"To: {account.user.email}" for account in liaisons), recipients
     assert sorted(Notice.objects.values_list("key", flat=True)) == sorted(
         f"credit.filing_reminder:{year}:30:{account.user_id}" for account in liaisons)

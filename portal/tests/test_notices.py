@@ -68,7 +68,7 @@ def test_a_refused_send_is_kept_with_its_error_and_retried(monkeypatch, django_c
     def refuse(*args, **kwargs):
         raise OSError("mail server refused")
 
-    monkeypatch.setattr(notices, "send_mail", refuse)
+    monkeypatch.setattr(notices.EmailMessage, "send", refuse)
     with django_capture_on_commit_callbacks(execute=True):
         notice = _queue()
     notice.refresh_from_db()
@@ -77,3 +77,11 @@ def test_a_refused_send_is_kept_with_its_error_and_retried(monkeypatch, django_c
     assert notices.notices_deliver_pending(now=now + dt.timedelta(minutes=11)) == 1
     notice.refresh_from_db()
     assert notice.sent_at is not None and notice.last_error == ""
+
+
+def test_a_notice_carries_its_headers_to_the_mail(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        notices.notice_queue(key="test.headers:1", to="a@example.cn", subject="S", body="B",
+                             headers={"List-Unsubscribe": "<https://example.cn/u/1/>"})
+    assert mail.outbox[-1].extra_headers == {"List-Unsubscribe": "<https://example.cn/u/1/>"}
+    assert "List-Unsubscribe: <https://example.cn/u/1/>" in mail.outbox[-1].message().as_string()

@@ -146,6 +146,9 @@ class DispatchCursor(models.Model):
         verbose_name = _("dispatch cursor")
         verbose_name_plural = _("dispatch cursors")
 
+    def __str__(self) -> str:
+        return f"after #{self.last_sequence}"
+
 
 class WebhookDelivery(models.Model):
     """The delivery of one alert to its follow's endpoint: one row per alert (unique), retried with
@@ -175,6 +178,9 @@ class WebhookDelivery(models.Model):
         indexes = [models.Index(fields=["next_attempt_at"], name="following_delivery_due",
                                 condition=models.Q(status="pending"))]
 
+    def __str__(self) -> str:
+        return f"{self.message_id} ({self.status})"
+
 
 class WebhookAttempt(models.Model):
     """One HTTP call of a delivery, as the delivery log shows it."""
@@ -190,3 +196,6 @@ class WebhookAttempt(models.Model):
         verbose_name = _("webhook attempt")
         verbose_name_plural = _("webhook attempts")
         ordering = ["delivery_id", "attempted_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} {self.attempted_at:%Y-%m-%d %H:%M:%S} {self.status_code or self.error}"

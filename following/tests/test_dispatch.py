@@ -80,7 +80,7 @@ def test_a_list_follow_hears_of_its_entries_only(today, delivered):
     from listings.tests.factories import make_entry
 
     entry = make_entry(listed_on=today - dt.timedelta(days=3))
-    other = make_entry(listed_on=today - dt.timedelta(days=3))
+    make_entry(listed_on=today - dt.timedelta(days=3))  # on another list, or not followed
     follow = _follow(target=Target.LIST, credit_list=entry.credit_list)
     alerts_dispatch()
     addresses = [a.event.address for a in Alert.objects.filter(follow=follow).select_related("event")]

@@ -7,6 +7,8 @@ from portal import access, api, api_views, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
+    # Atom feeds beside the pages they follow (before the apps' own patterns of those prefixes).
+    path("", include("following.feed_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("i18n/setlang/", views.set_language, name="set_language"),
@@ -18,6 +20,7 @@ urlpatterns = [
     path("api/v1/changes/heads/", ChangeHeadsView.as_view(), name="api_change_heads"),
     path("data/", include("credit.data_urls")),
     path("commitments/", include("credit.commitment_urls")),
+    path("follow/", include("following.urls")),
     path("account/", include("credit.account_urls")),
     path("staff/enterprises/", include("credit.staff_urls")),
     path("staff/commitments/", include("credit.commitment_staff_urls")),

@@ -41,6 +41,9 @@ from credit.changes import ChangeSerializer, change_head_record, datasets, feed_
 
 FORMAT = "necips-bulk-1"
 CHUNK = 5000
+# gzip level 1: a third of the compression time of level 6 for files about a quarter larger
+# (bench/RESULTS.md); the export is bound by it otherwise.
+COMPRESS_LEVEL = 1
 LICENCE = {
     "name": "Creative Commons Attribution 4.0 International (CC BY 4.0)",
     "url": "https://creativecommons.org/licenses/by/4.0/",
@@ -94,7 +97,7 @@ class _Output:
         self.handle = open(path, "wb")  # noqa: SIM115 - closed in close()
         self.sink = _CountingHash(self.handle)
         # mtime=0 and no file name: the same rows always give the same bytes and hash.
-        self.gzip = gzip.GzipFile(filename="", mode="wb", fileobj=self.sink, mtime=0, compresslevel=6)
+        self.gzip = gzip.GzipFile(filename="", mode="wb", fileobj=self.sink, mtime=0, compresslevel=COMPRESS_LEVEL)
         self.text = io.TextIOWrapper(self.gzip, encoding="utf-8", newline="")
         self.csv = csv.writer(self.text, lineterminator="\n") if fmt == "csv" else None
         self.rows = 0
@@ -124,7 +127,7 @@ def _outputs(folder: Path, prefix: str, dataset: str, kind: str) -> tuple[_Outpu
 
 def snapshot_rows(serializer: ChangeSerializer) -> Iterator[tuple[str, dict]]:
     """(id, state) of every row of the dataset the public sees, in id order, streamed."""
-    for obj in serializer.rows().iterator(chunk_size=CHUNK):
+    for obj in serializer.row_views(chunk_size=CHUNK):
         state = serializer.state(obj)
         if state is not None:
             yield str(obj.pk), state

@@ -17,17 +17,23 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from credit import commitments, services
-from credit.cache import file_version_by_letter
+from credit.cache import file_version_by_letter, site_version
 from credit.commitment_forms import BreachForm, FulfilmentForm, SignConfirmForm, SignStartForm
 from credit.commitment_rows import letter_rows_html
 from credit.hooks import commitment_refusals
 from credit.selectors import commitments as letters
 from portal import access
+from portal.forms import form_html_cached
 from portal.pagecache import public_page, site_page
 
 VERIFIER = Path(__file__).resolve().parent / "verify_commitment.py"
 BREACH_PERM = "credit.add_commitmentbreach"
 FULFIL_PERM = "credit.change_commitmentletter"
+
+
+def page_version(request: HttpRequest) -> str:
+    """The site's version as the page cache read it for this request (credit.cache)."""
+    return getattr(request, "page_version", None) or site_version()
 
 
 def _query(request: HttpRequest) -> str:
@@ -46,7 +52,8 @@ def letter_list(request: HttpRequest) -> HttpResponse:
     result = letters.letter_list(filters=request.GET, today=today, page=request.GET.get("page"))
     return render(request, "credit/commitments/list.html",
                   {"filter": result.filter, "page": result.page, "letters": result.letters, "query": _query(request),
-                   "rows_html": letter_rows_html(result.letters)})
+                   "rows_html": letter_rows_html(result.letters),
+                   "form_html": form_html_cached(result.filter.form, version=f"{page_version(request)}|{today}")})
 
 
 def _letter_version(request: HttpRequest, pk: int) -> str | None:

@@ -43,3 +43,27 @@ class BoundedDateField(forms.DateField):
             validate_plausible_date(value)
         except ValidationError:
             raise self._error("implausible_date") from None
+
+
+def form_html_cached(form: forms.Form, *, version: str, timeout: int = 3600) -> str:
+    """`form.as_div()`, rendered once per form class, language, `version` (what the choices are
+    read from, e.g. the site's catalogue version and today) and submitted values, then taken
+    from the shared cache: a filter form with every agency in a drop-down is a quarter of a
+    list page's CPU, and the same for every visitor who sends the same filters. A cache
+    error is a miss (portal/cache.py)."""
+    import hashlib
+
+    from django.core.cache import cache
+    from django.utils import translation
+    from django.utils.safestring import mark_safe
+
+    submitted = sorted((name, form.data.getlist(form.add_prefix(name)) if hasattr(form.data, "getlist")
+                        else [form.data.get(form.add_prefix(name))]) for name in form.fields) if form.is_bound else []
+    identity = repr((type(form).__module__, type(form).__qualname__, translation.get_language(), version,
+                     form.is_bound, submitted))
+    key = "form-html:" + hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:40]
+    html = cache.get(key)
+    if not isinstance(html, str):
+        html = str(form.as_div())
+        cache.set(key, html, timeout)
+    return mark_safe(html)  # noqa: S308 - Django's own rendering of the form, escaped there

@@ -170,6 +170,8 @@ class PageCacheMiddleware:
             return self.get_response(request)
         if token is None:
             return self.get_response(request)
+        # The view may key its own fragments by the same token, without asking again.
+        request.page_version = token
         # What LocaleMiddleware will activate for this request (no language in the paths).
         key = page_key(request, token, translation.get_language_from_request(request))
         stored = cache.get(key)

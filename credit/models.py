@@ -766,6 +766,9 @@ class CommitmentLetter(models.Model):
             models.Index(fields=["-signed_on", "-id"], name="commitment_recent"),
             models.Index(fields=["kind", "-signed_on", "-id"], name="commitment_kind_recent"),
             models.Index(fields=["agency", "-signed_on", "-id"], name="commitment_agency_recent"),
+            # Kind and agency together (an agency's notification-and-commitment letters): the page and
+            # its bounded count read the newest of them without visiting the agency's other letters.
+            models.Index(fields=["agency", "kind", "-signed_on", "-id"], name="commitment_agency_kind_recent"),
             models.Index(fields=["enterprise", "-signed_on"], name="commitment_enterprise"),
         ]
         constraints = [

@@ -125,9 +125,9 @@ def _outputs(folder: Path, prefix: str, dataset: str, kind: str) -> tuple[_Outpu
             _Output(folder / f"{dataset}.jsonl.gz", f"{prefix}/{dataset}.jsonl.gz", dataset, kind, "jsonl"))
 
 
-def snapshot_rows(serializer: ChangeSerializer) -> Iterator[tuple[str, dict]]:
+def snapshot_rows(serializer: ChangeSerializer, pk_range: tuple[int, int] | None = None) -> Iterator[tuple[str, dict]]:
     """(id, state) of every row of the dataset the public sees, in id order, streamed."""
-    for obj in serializer.row_views(chunk_size=CHUNK):
+    for obj in serializer.row_views(chunk_size=CHUNK, pk_range=pk_range):
         state = serializer.state(obj)
         if state is not None:
             yield str(obj.pk), state
@@ -149,18 +149,164 @@ def delta_rows(serializer: ChangeSerializer, *, after: int, through: int) -> Ite
     yield from events.iterator(chunk_size=CHUNK)
 
 
-def _write_snapshot(serializer, folder: Path, prefix: str, progress) -> list[dict]:
-    columns = ["id", *serializer.columns]
-    csv_out, jsonl_out = _outputs(folder, prefix, serializer.dataset, "snapshot")
-    csv_out.header(columns)
-    for object_id, state in snapshot_rows(serializer):
-        csv_out.write([object_id, *(csv_cell(state.get(c)) for c in serializer.columns)])
-        jsonl_out.write({"id": object_id, **state})
-        if progress and csv_out.rows % CHUNK == 0:
-            progress(serializer.dataset, CHUNK)
-    if progress:
-        progress(serializer.dataset, csv_out.rows % CHUNK)
-    return [csv_out.close(), jsonl_out.close()]
+# --- snapshots in parts -----------------------------------------------------------------------
+#
+# A snapshot file is the concatenation of gzip members (RFC 1952 allows it; every gzip reader
+# reads them as one stream): the CSV header, then one member per range of PART_IDS ids in id
+# order. The parts are written by up to BULK_EXPORT_PROCESSES processes at once, each reading
+# in the export's own snapshot of the database (PostgreSQL: pg_export_snapshot), and joined in
+# order, so the bytes are the same whatever the number of processes.
+
+PART_IDS = 200_000
+
+
+def snapshot_parts(serializer: ChangeSerializer) -> list[tuple[int, int]]:
+    """The id ranges [low, high) of a dataset's parts, in order (fixed steps from the smallest id)."""
+    from django.db.models import Max, Min
+
+    queryset = serializer.candidates() if serializer.candidates else serializer.model._default_manager.all()
+    bounds = queryset.aggregate(low=Min("pk"), high=Max("pk"))
+    if bounds["low"] is None:
+        return []
+    low, high = bounds["low"], bounds["high"] + 1
+    return [(start, min(start + PART_IDS, high)) for start in range(low, high, PART_IDS)]
+
+
+def part_write(serializer: ChangeSerializer, pk_range: tuple[int, int], csv_path: Path, jsonl_path: Path) -> int:
+    """Write the rows of one id range as one gzip member per format; the number of rows."""
+    with open(csv_path, "wb") as csv_handle, open(jsonl_path, "wb") as jsonl_handle:
+        csv_gzip = gzip.GzipFile(filename="", mode="wb", fileobj=csv_handle, mtime=0, compresslevel=COMPRESS_LEVEL)
+        jsonl_gzip = gzip.GzipFile(filename="", mode="wb", fileobj=jsonl_handle, mtime=0,
+                                   compresslevel=COMPRESS_LEVEL)
+        csv_text = io.TextIOWrapper(csv_gzip, encoding="utf-8", newline="")
+        jsonl_text = io.TextIOWrapper(jsonl_gzip, encoding="utf-8", newline="")
+        writer = csv.writer(csv_text, lineterminator="\n")
+        columns = serializer.columns
+        rows = 0
+        for object_id, state in snapshot_rows(serializer, pk_range):
+            writer.writerow([object_id, *(csv_cell(state.get(c)) for c in columns)])
+            jsonl_text.write(json.dumps({"id": object_id, **state}, ensure_ascii=False, separators=(",", ":")))
+            jsonl_text.write("\n")
+            rows += 1
+        csv_text.close()
+        jsonl_text.close()
+    return rows
+
+
+def _gzip_member(text: str) -> bytes:
+    return gzip.compress(text.encode("utf-8"), compresslevel=COMPRESS_LEVEL, mtime=0)
+
+
+def _join(target: Path, name: str, dataset: str, fmt: str, members: list[bytes | Path], rows: int) -> dict:
+    """Concatenate gzip members (bytes, or files removed once copied) into `target`, hashing."""
+    sha256, size = hashlib.sha256(), 0
+    with open(target, "wb") as out:
+        for member in members:
+            if isinstance(member, bytes):
+                out.write(member)
+                sha256.update(member)
+                size += len(member)
+                continue
+            with open(member, "rb") as part:
+                while block := part.read(1 << 20):
+                    out.write(block)
+                    sha256.update(block)
+                    size += len(block)
+            member.unlink()
+    return {"name": name, "dataset": dataset, "kind": "snapshot", "format": fmt, "rows": rows, "bytes": size,
+            "sha256": sha256.hexdigest()}
+
+
+def _snapshot_jobs(folder: Path) -> list[dict]:
+    jobs = []
+    for serializer in datasets():
+        for index, (low, high) in enumerate(snapshot_parts(serializer)):
+            jobs.append({"dataset": serializer.dataset, "low": low, "high": high,
+                         "csv": str(folder / f"{serializer.dataset}.{index:05d}.csv.gz.part"),
+                         "jsonl": str(folder / f"{serializer.dataset}.{index:05d}.jsonl.gz.part")})
+    return jobs
+
+
+def parts_run(jobs: list[dict]) -> list[int]:
+    """Write the given parts in this process (the rows of each)."""
+    by_dataset = {s.dataset: s for s in datasets()}
+    return [part_write(by_dataset[job["dataset"]], (job["low"], job["high"]), Path(job["csv"]), Path(job["jsonl"]))
+            for job in jobs]
+
+
+def _parts_in_processes(jobs: list[dict], processes: int, work: Path, progress) -> list[int]:
+    """Write the parts: in this process, or shared out (round robin) to `processes` child
+    processes (`manage.py export_bulk --parts FILE --snapshot ID`) that read in this
+    transaction's snapshot. Returns the rows of each job, in order."""
+    # A snapshot can be shared from a transaction only, not from a savepoint inside one (an
+    # export called within the caller's transaction, as in tests): then one process writes all.
+    if processes <= 1 or connection.vendor != "postgresql" or len(jobs) < 2 or connection.savepoint_ids:
+        rows = []
+        for job in jobs:
+            rows += parts_run([job])
+            if progress:
+                progress(job["dataset"], rows[-1])
+        return rows
+    import subprocess
+    import sys
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_export_snapshot()")
+        snapshot = cursor.fetchone()[0]
+    shares = [list(range(i, len(jobs), processes)) for i in range(processes)]
+    children = []
+    for number, indexes in enumerate(shares):
+        if not indexes:
+            continue
+        plan, result = work / f"parts-{number}.json", work / f"parts-{number}.result.json"
+        plan.write_text(json.dumps([jobs[i] for i in indexes]), encoding="utf-8")
+        command = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "export_bulk", "--parts", str(plan),
+                   "--parts-result", str(result), "--snapshot", snapshot, "--quiet-progress"]
+        children.append((indexes, result, subprocess.Popen(command, cwd=settings.BASE_DIR, env=_child_env())))
+    rows = [0] * len(jobs)
+    failed = []
+    for indexes, result, child in children:
+        if child.wait() != 0:
+            failed.append(child.returncode)
+            continue
+        for index, count in zip(indexes, json.loads(result.read_text(encoding="utf-8")), strict=True):
+            rows[index] = count
+            if progress:
+                progress(jobs[index]["dataset"], count)
+    if failed:
+        raise RuntimeError(f"bulk export: {len(failed)} part process(es) failed (exit {failed})")
+    return rows
+
+
+def _child_env() -> dict[str, str]:
+    """The environment of a part process: this one's, with the database this connection uses
+    (under tests, the test database rather than the configured one)."""
+    from urllib.parse import quote
+
+    db = connection.settings_dict
+    credentials = quote(db.get("USER") or "", safe="")
+    if db.get("PASSWORD"):
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    host = db.get("HOST") or "localhost"
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return {**os.environ, "DATABASE_URL": f"postgres://{credentials}@{host}{port}/{quote(db['NAME'], safe='')}"}
+
+
+def _write_snapshots(folder: Path, prefix: str, work: Path, processes: int, progress) -> list[dict]:
+    jobs = _snapshot_jobs(work)
+    rows = _parts_in_processes(jobs, processes, work, progress)
+    files = []
+    for serializer in datasets():
+        mine = [(job, count) for job, count in zip(jobs, rows, strict=True) if job["dataset"] == serializer.dataset]
+        total = sum(count for _, count in mine)
+        header = io.StringIO()
+        csv.writer(header, lineterminator="\n").writerow(["id", *serializer.columns])
+        name = serializer.dataset
+        files.append(_join(folder / f"{name}.csv.gz", f"{prefix}/{name}.csv.gz", name, "csv",
+                           [_gzip_member(header.getvalue()), *(Path(job["csv"]) for job, _ in mine)], total))
+        files.append(_join(folder / f"{name}.jsonl.gz", f"{prefix}/{name}.jsonl.gz", name, "jsonl",
+                           [Path(job["jsonl"]) for job, _ in mine] or [_gzip_member("")], total))
+    return files
 
 
 def _write_delta(serializer, folder: Path, prefix: str, after: int, through: int) -> list[dict]:
@@ -223,7 +369,8 @@ class _ConsistentRead:
 
 
 def export_bulk(*, day: dt.date | None = None, root: Path | None = None,
-                progress: Callable[[str, int], None] | None = None) -> tuple[dict[str, Any], bool]:
+                progress: Callable[[str, int], None] | None = None,
+                processes: int | None = None) -> tuple[dict[str, Any], bool]:
     """Write the bulk files of local day `day` (default today) and their manifest, unless that day's
     manifest exists (a second run changes nothing). Returns (manifest, written now).
 
@@ -247,8 +394,8 @@ def export_bulk(*, day: dt.date | None = None, root: Path | None = None,
     try:
         with _ConsistentRead():
             as_of = feed_head()
-            for serializer in datasets():
-                files += _write_snapshot(serializer, work / snapshot_name, snapshot_name, progress)
+            processes = settings.BULK_EXPORT_PROCESSES if processes is None else processes
+            files += _write_snapshots(work / snapshot_name, snapshot_name, work, processes, progress)
             for serializer in datasets():
                 files += _write_delta(serializer, work / delta_name, delta_name, after, as_of["sequence"])
         manifest = {

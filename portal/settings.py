@@ -315,6 +315,8 @@ FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # The bulk files published at /data/ (credit/bulk.py): daily snapshots, deltas and manifests.
 DATA_ROOT = Path(os.environ.get("DJANGO_DATA_ROOT", str(BASE_DIR / "var" / "data")))
+# Processes writing the parts of a day's snapshot at once (PostgreSQL; SQLite writes in one).
+BULK_EXPORT_PROCESSES = int(os.environ.get("BULK_EXPORT_PROCESSES", "2"))
 
 # Enterprise logins sign in at their own area; the admin keeps its own login page for staff.
 LOGIN_URL = "/account/login/"

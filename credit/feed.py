@@ -114,7 +114,8 @@ def register() -> None:
         related=("registration_authority",), dataset="enterprises", columns=ENTERPRISE_COLUMNS, order=10,
     ))
     for model, anchor, fields, dataset, order in _RECORDS:
-        hidden = (lambda r: r.warning_only) if model is m.AdministrativePenalty else (lambda r: False)
+        hidden = ((lambda r: r.warning_only or r.publication_ended_at is not None)
+                  if model is m.AdministrativePenalty else (lambda r: False))
         change_serializer_register(ChangeSerializer(
             model=model, state=_record_state(fields, hidden=hidden), address=_record_address(anchor),
             related=("enterprise", "source_agency"), dataset=dataset, columns=_record_columns(*fields),

@@ -513,6 +513,9 @@ class AdministrativePenalty(PublishedRecord):
     fine_amount = models.DecimalField(_("fine (yuan)"), max_digits=16, decimal_places=2, null=True, blank=True)
     severity = models.CharField(_("severity class"), max_length=16, choices=PENALTY_SEVERITY_CHOICES)
     publication_ends_on = models.DateField(_("publication ends"), null=True, blank=True)
+    # When the end of its publication period was published (the sweep credit.penalties_expire,
+    # the day after publication_ends_on): its feed event says "expired", its state is null.
+    publication_ended_at = models.DateTimeField(_("publication ended at"), null=True, blank=True, editable=False)
     # SAMR Order 107 Art. 7, Order 45 Art. 2: a penalty that is only a warning is recorded
     # but never published (credit.selectors.penalty_shown_q, the credit file's section).
     # db_default: the demo loader writes rows with COPY/bulk SQL that names no such column.

@@ -204,6 +204,8 @@ def credit_object_save(
         obj.publication_ends_on = penalty_publication_end(
             severity=obj.severity, decided_on=obj.decided_on, ends_on=obj.publication_ends_on
         )
+        if obj.publication_ended_at is not None and obj.publication_ends_on >= timezone.localdate():
+            obj.publication_ended_at = None  # a corrected end date not yet passed: published again
     # Identity numbers are logged masked: the audit log must not become a second copy of them.
     changes = {} if created else audit_changes(
         before, obj, exclude=_BOOKKEEPING_FIELDS, shown={"id_number": m.mask_identity_number}
@@ -739,3 +741,24 @@ def commitment_letter_sign(
         enterprises=[enterprise.pk],
     )
     return letter
+
+
+def penalties_publication_end(*, today: dt.date | None = None) -> int:
+    """Publish the end of publication of every penalty whose last day of publication is before
+    `today` (set-based, idempotent: a second run finds none): one UPDATE stamps them, then one
+    publication records the files and one "expired" feed event per penalty, in id order."""
+    today = today or timezone.localdate()
+    run_at = timezone.now()
+    with transaction.atomic():
+        ended = m.AdministrativePenalty.objects.filter(
+            publication_ended_at=None, withdrawn_at=None, publication_ends_on__lt=today,
+        ).update(publication_ended_at=run_at)
+        if not ended:
+            return 0
+        stamped = m.AdministrativePenalty.objects.filter(publication_ended_at=run_at)
+        publication_record(
+            action="credit.penalty.expired", actor_label="system",
+            payload={"today": today.isoformat(), "penalties": ended, "run_at": run_at.isoformat()},
+            enterprises=stamped.values("enterprise_id"), changed=[stamped],
+        )
+    return ended

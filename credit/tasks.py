@@ -52,3 +52,14 @@ def bulk_export_task(day: str | None = None) -> int | None:
 
     manifest, written = export_bulk(day=dt.date.fromisoformat(day) if day else None)
     return len(manifest["files"]) if written else 0
+
+
+@shared_task(name="credit.penalties_expire", ignore_result=True)
+@single_run("credit.penalties_expire")
+def penalties_expire_task() -> int | None:
+    """Daily after midnight (beat: CELERY_BEAT_SCHEDULE["credit-penalties-expire-daily"]): the
+    penalties whose publication period ended yesterday leave the feed's public state
+    (credit.services.penalties_publication_end; idempotent). Returns how many."""
+    from credit.services import penalties_publication_end
+
+    return penalties_publication_end()

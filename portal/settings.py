@@ -188,6 +188,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "listings.non_filers_sweep",
         "schedule": crontab(hour=0, minute=30),
     },
+    # Publishes the end of publication of the penalties whose period ended (idempotent; 00:05).
+    "credit-penalties-expire-daily": {
+        "task": "credit.penalties_expire",
+        "schedule": crontab(hour=0, minute=5),
+    },
     # Lists the firms whose order to disclose passed uncured (idempotent; 00:20 Beijing time).
     "inspections-disclosure-orders-lapse": {
         "task": "inspections.disclosure_orders_lapse",

@@ -262,3 +262,28 @@ def test_events_and_heads_are_never_deleted(today):
     with pytest.raises(ProtectedError), transaction.atomic():
         head.delete()
     assert ChangeEvent.objects.count() == 1 and ChangeHead.objects.count() == 1
+
+
+def test_a_penalty_whose_publication_ended_is_an_expired_event_once(today):
+    from credit.models import AdministrativePenalty
+    from credit.services import penalties_publication_end
+
+    ended = _penalty(decided_on=today - dt.timedelta(days=200), severity="general")
+    # Its last day of publication was yesterday (a shorter period the deciding agency set).
+    AdministrativePenalty.objects.filter(pk=ended.pk).update(publication_ends_on=today - dt.timedelta(days=1))
+    running = _penalty(decided_on=today - dt.timedelta(days=10), severity="general")
+    before = feed_head()["sequence"]
+    assert penalties_publication_end(today=today) == 1
+    [event] = [e for e in _feed() if e["sequence"] > before]
+    assert (event["action"], event["kind"], event["object_id"], event["state"]) == (
+        "credit.penalty.expired", "expired", str(ended.pk), None)
+    assert penalties_publication_end(today=today) == 0  # a second run: no event
+    assert feed_head()["sequence"] == before + 1
+    running.refresh_from_db()
+    assert running.publication_ended_at is None
+    # A correction moving the end into the future publishes it again.
+    ended.refresh_from_db()
+    ended.publication_ends_on = today + dt.timedelta(days=30)
+    services.credit_object_save(obj=ended, actor=None, correction_reason="期限延长")
+    last = _feed()[-1]
+    assert last["kind"] == "corrected" and last["state"]["publication_ends_on"] == ended.publication_ends_on.isoformat()

@@ -339,18 +339,23 @@ class NoticeSerializer(serializers.Serializer):
     url = serializers.CharField()
 
 
-def credit_file_serializer() -> type[serializers.Serializer]:
-    """The whole file's shape, one field per registered section (built once the apps registered)."""
-    fields = {item.key: item.serializer(many=True) for item in section_apis()}
-    section_fields = type("CreditFileSections", (serializers.Serializer,), fields)
-    return type("CreditFile", (serializers.Serializer,), {
-        "registration": RegistrationSerializer(),
-        "notices": NoticeSerializer(many=True),
-        "sections": section_fields(),
-        "sections_meta": serializers.DictField(child=serializers.DictField(),
-                                               help_text="Facts the page states about a section, by section key."),
-        "file_version": serializers.CharField(help_text="Changes whenever anything in the file is published."),
-    })
+class CreditFileSectionsSerializer(serializers.Serializer):
+    """Every section of the file by its key, one field per registered section (read when the
+    serializer is built, after the apps registered theirs)."""
+
+    def get_fields(self):
+        return {item.key: item.serializer(many=True) for item in section_apis()}
+
+
+class CreditFileSerializer(serializers.Serializer):
+    """The whole credit file, as GET /api/v1/enterprises/<USCC>/ answers it."""
+
+    registration = RegistrationSerializer()
+    notices = NoticeSerializer(many=True)
+    sections = CreditFileSectionsSerializer()
+    sections_meta = serializers.DictField(child=serializers.DictField(),
+                                          help_text="Facts the page states about a section, by section key.")
+    file_version = serializers.CharField(help_text="Changes whenever anything in the file is published.")
 
 
 def _bad_request(errors) -> exceptions.ValidationError:
@@ -425,7 +430,7 @@ class EnterpriseViewSet(api.LimitedMixin, viewsets.GenericViewSet):
     queryset = m.Enterprise.objects.none()
 
     def get_serializer_class(self):
-        return credit_file_serializer() if self.action == "retrieve" else EnterpriseRowSerializer
+        return CreditFileSerializer if self.action == "retrieve" else EnterpriseRowSerializer
 
     @extend_schema(
         parameters=[
@@ -468,7 +473,8 @@ class EnterpriseViewSet(api.LimitedMixin, viewsets.GenericViewSet):
         }
 
     @extend_schema(parameters=[USCC_PARAMETER],
-                   responses={301: OpenApiResponse(description="To the code's normal form"),
+                   responses={200: CreditFileSerializer,
+                              301: OpenApiResponse(description="To the code's normal form"),
                               404: OpenApiResponse(description="An invalid or unknown code")})
     def retrieve(self, request, uscc: str):
         """The whole credit file: registration, the notices at its top, and every section with

@@ -122,3 +122,17 @@ def test_no_5xx_and_every_200_matches_the_schema(world, data):
     assert "RateLimit-Limit" in response, url
     if response.status_code == 200 and response_schema is not None and route != "/api/v1/schema/":
         jsonschema.validate(json.loads(response.content), response_schema)
+
+
+def test_a_rich_credit_file_matches_its_schema(world):
+    [(route, _, response_schema)] = [op for op in OPERATIONS if op[0] == "/api/v1/enterprises/{uscc}/"]
+    assert response_schema is not None  # the credit file's 200 is in the schema
+    response = Client().get(f"/api/v1/enterprises/{world['uscc'][0]}/")
+    assert response.status_code == 200
+    body = json.loads(response.content)
+    assert body["sections"]["penalties"] and body["sections"]["list_entries"] and body["sections"]["shareholders"]
+    jsonschema.validate(body, response_schema)
+    # The schema is strict enough to fail: a row of the wrong type does not pass.
+    body["sections"]["penalties"][0]["document_number"] = 12345
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(body, response_schema)

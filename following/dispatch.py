@@ -94,10 +94,22 @@ def _search_key(search: dict) -> str:
     return repr(sorted((str(k), str(v)) for k, v in (search or {}).items()))
 
 
+def _first_cursor() -> int:
+    """Where a new installation's dispatcher starts: no follow hears of events before its own
+    start, so the history before the earliest active follow's start is never read."""
+    from django.db.models import Min
+
+    from credit.changes import feed_head
+
+    earliest = Follow.objects.filter(_active()).aggregate(start=Min("start_after"))["start"]
+    head = feed_head()["sequence"]
+    return head if earliest is None else min(head, earliest)
+
+
 def alerts_dispatch(*, batch: int = BATCH, max_batches: int = 50) -> int:
     """Turn the events after the cursor into alerts, `batch` events per transaction; the number of
     events read. Stops after `max_batches` (the task then queues itself again)."""
-    DispatchCursor.objects.get_or_create(pk=1)
+    DispatchCursor.objects.get_or_create(pk=1, defaults={"last_sequence": _first_cursor()})
     read = 0
     for _ in range(max_batches):
         with transaction.atomic():

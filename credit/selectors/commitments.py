@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
@@ -77,9 +78,42 @@ def letter_list(*, filters, today: dt.date, page: str | None, agency: m.Agency |
     state = filterset.form.cleaned_data.get("state") if filterset.is_valid() else None
     paged = BoundedPaginator(ids, PAGE_SIZE, ordered_count=state != commitments.STATE_BREACHED).get_page(page)
     id_list = list(paged.object_list)
-    rows = {letter.pk: letter for letter in _listed(m.CommitmentLetter.objects.filter(pk__in=id_list))}
+    rows = _list_rows(id_list)
     letters = _with_state([rows[pk] for pk in id_list if pk in rows], today)
     return LetterPage(filter=filterset, page=paged, letters=letters)
+
+
+class ListedLetter(SimpleNamespace):
+    """A letter of a list page, read as plain values (the table shows a few columns of fifty
+    letters; building model instances of them and their enterprises cost more than the query)."""
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+_LIST_COLUMNS = ("id", "kind", "title", "signed_on", "valid_until", "fulfilled_on", "approval_matter", "agency_id",
+                 "enterprise__id", "enterprise__uscc", "enterprise__name", "enterprise__name_en",
+                 "enterprise__status", "agency__name", "agency__name_en",
+                 "breached")
+
+
+def _list_rows(ids: list[int]) -> dict[int, ListedLetter]:
+    rows = commitments.with_breached(m.CommitmentLetter.objects.filter(pk__in=ids)).values_list(*_LIST_COLUMNS)
+    found = {}
+    for values in rows:
+        row = dict(zip(_LIST_COLUMNS, values, strict=True))
+        letter = ListedLetter(
+            id=row["id"], kind=row["kind"], title=row["title"], signed_on=row["signed_on"],
+            valid_until=row["valid_until"], fulfilled_on=row["fulfilled_on"], approval_matter=row["approval_matter"],
+            agency_id=row["agency_id"], enterprise_id=row["enterprise__id"], breached=row["breached"],
+            enterprise=SimpleNamespace(id=row["enterprise__id"], pk=row["enterprise__id"], uscc=row["enterprise__uscc"],
+                                       name=row["enterprise__name"], name_en=row["enterprise__name_en"],
+                                       status=row["enterprise__status"]),
+            agency=SimpleNamespace(name=row["agency__name"], name_en=row["agency__name_en"]),
+        )
+        found[letter.id] = letter
+    return found
 
 
 def letter_get(*, pk: int, today: dt.date) -> m.CommitmentLetter | None:

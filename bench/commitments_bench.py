@@ -9,7 +9,9 @@ cache by construction: each carries its own `&_=<n>`, a parameter the list ignor
 address is new and rendered (view, queries, template); nothing in the product is switched off.
 Endpoints: the first page; kind + agency (random agencies); each state filter; a name search
 (a word shared by 20,000 enterprises' names and a rare one); a USCC prefix; a deep page; and
-the letter page of random letters (distinct ids, so misses too). wrk drives the load from the
+the letter page of random letters (distinct ids, so misses too); then the first page and 20
+kind + agency pages as real traffic meets them, the same addresses again, answered from the
+whole-page cache after the first request of each. wrk drives the load from the
 same machine (bench/mixed_bench.py run_phase: p50/p95/p99 and CPU per request). Results:
 bench/out/commitments.json and a Markdown table on stdout, for bench/RESULTS.md.
 """
@@ -76,6 +78,9 @@ def main() -> int:
         "search: USCC prefix": [f"/commitments/?q={rng.choice(enterprise_codes)[:12]}&_={i}" for i in range(100_000)],
         "page 20": paths("/commitments/?page=20", 100_000),
         "letter page": [f"/commitments/{pk}/" for pk in letter_ids],
+        # As real traffic reaches them: the same addresses again, answered from the whole-page cache.
+        "first page, page cache": ["/commitments/"],
+        "kind + agency, page cache": [f"/commitments/?kind=licensing&agency={code}" for code in agencies[:20]],
     }
     env = production_env(url, None)
     python = str(ROOT / ".venv" / "bin" / "python")

@@ -28,7 +28,7 @@ from following import services
 from following.email import KIND_LABELS, target_label
 from following.forms import FollowForm, FollowSettingsForm
 from following.models import Channel, Follow, Target
-from listings import selectors as listing_selectors
+from listings.models import CreditList
 from portal.logins import client_ip
 
 
@@ -80,7 +80,7 @@ def follow_enterprise(request: HttpRequest, uscc: str) -> HttpResponse:
 @private
 @require_http_methods(["GET", "HEAD", "POST"])
 def follow_list(request: HttpRequest, code: str) -> HttpResponse:
-    credit_list = listing_selectors.credit_list_get(code=code)
+    credit_list = CreditList.objects.filter(code=code).first()
     if credit_list is None:
         raise Http404(code)
     context = {"target": Target.LIST, "credit_list": credit_list, "back": credit_list.get_absolute_url()}

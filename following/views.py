@@ -3,7 +3,7 @@
 /follow/enterprises/<USCC>/, /follow/lists/<code>/ and /follow/search/?q=... ask for a follow;
 /follow/confirm/<token>/, /follow/unsubscribe/<token>/ and /follow/manage/<token>/ act on one.
 A GET never changes anything (mail scanners open links); the POSTs do. The token pages are never
-cached and send `Referrer-Policy: no-referrer`, so the token leaks into no cache and no other
+cached and send `Referrer-Policy: same-origin`, so the token leaks into no cache and no other
 site's logs. The one-click unsubscribe of RFC 8058 POSTs to the unsubscribe page without a CSRF
 token: it is csrf_exempt, and ending a follow is all it can do.
 """
@@ -33,11 +33,13 @@ from portal.logins import client_ip
 
 
 def private(view):
-    """Never cached, and the address (a token) is sent to no other site as a referrer."""
+    """Never cached, and the address (a token) is sent to no other site as a referrer.
+    `same-origin` rather than `no-referrer`: under no-referrer a browser sends `Origin: null`
+    with the page's own form, which Django's CSRF check rightly refuses."""
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "same-origin"
         return response
     return never_cache(wrapped)
 
@@ -65,7 +67,7 @@ def _request_follow(request: HttpRequest, *, target: str, context: dict, **targe
     return render(request, "following/follow_form.html", {**context, "form": form}, status=status)
 
 
-@private
+@never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def follow_enterprise(request: HttpRequest, uscc: str) -> HttpResponse:
     code = uscc_rules.normalise(uscc)
@@ -77,7 +79,7 @@ def follow_enterprise(request: HttpRequest, uscc: str) -> HttpResponse:
     return _request_follow(request, target=Target.ENTERPRISE, context=context, enterprise=enterprise)
 
 
-@private
+@never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def follow_list(request: HttpRequest, code: str) -> HttpResponse:
     credit_list = CreditList.objects.filter(code=code).first()
@@ -102,7 +104,7 @@ def search_parameters(filterset: EnterpriseFilter) -> tuple[dict[str, str], str]
     return search, " · ".join(words)
 
 
-@private
+@never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def follow_search(request: HttpRequest) -> HttpResponse:
     filterset = EnterpriseFilter(data=request.GET)

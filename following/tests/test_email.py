@@ -70,7 +70,7 @@ def test_nothing_is_sent_before_confirmation_and_a_get_does_not_confirm(today):
     # A link scanner's GET shows the button and confirms nothing.
     page = client.get(f"/follow/confirm/{follow.token}/")
     assert page.status_code == 200 and b"<form" in page.content
-    assert page["Referrer-Policy"] == "no-referrer" and "no-store" in page["Cache-Control"]
+    assert page["Referrer-Policy"] == "same-origin" and "no-store" in page["Cache-Control"]
     follow.refresh_from_db()
     assert follow.confirmed_at is None
     # The POST confirms, from the feed's head on: the penalty published before is not told.
@@ -195,7 +195,7 @@ def test_an_alert_names_the_event_and_the_follow_and_can_be_unsubscribed_in_one_
     # The unsubscribe page: GET asks, the mail client's one-click POST (no CSRF token) ends it.
     client = Client(enforce_csrf_checks=True)
     page = client.get(f"/follow/unsubscribe/{follow.token}/")
-    assert page.status_code == 200 and b"<form" in page.content and page["Referrer-Policy"] == "no-referrer"
+    assert page.status_code == 200 and b"<form" in page.content and page["Referrer-Policy"] == "same-origin"
     follow.refresh_from_db()
     assert follow.ended_at is None
     one_click = client.post(f"/follow/unsubscribe/{follow.token}/", "List-Unsubscribe=One-Click",
@@ -308,7 +308,7 @@ def test_turning_a_daily_follow_to_immediate_sends_what_waits(today, django_capt
     client = Client()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/follow/manage/{follow.token}/", {"frequency": "immediate", "kinds": ["published"]})
-    assert response.status_code == 200 and response["Referrer-Policy"] == "no-referrer"
+    assert response.status_code == 200 and response["Referrer-Policy"] == "same-origin"
     follow.refresh_from_db()
     assert (follow.frequency, follow.kinds) == ("immediate", ["published"])
     assert _alert_notices().count() == 1

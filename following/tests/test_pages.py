@@ -72,3 +72,22 @@ def test_the_follow_links_are_on_the_credit_file_the_list_and_the_search(today):
     assert f'href="/follow/lists/{credit_list.code}/"' in client.get(f"/lists/{credit_list.code}/").content.decode()
     search = client.get("/search/?q=绿源环保&status=active").content.decode()
     assert 'href="/follow/search/?q=' in search
+
+
+def test_the_account_panel_costs_one_query_however_many_follows(personas):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = personas.users["enterprise_b"]
+    enterprise = personas.firm_b
+    client = Client()
+    client.force_login(user)
+    counts = []
+    for rows in (1, 9):
+        for n in range(rows - Follow.objects.filter(account=user).count()):
+            _follow(enterprise, f"acct-{rows}-{n}", account=user)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/account/")
+        assert response.status_code == 200 and response.content.decode().count("/follow/manage/") == rows
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

@@ -258,7 +258,7 @@ def digests_send(*, now: dt.datetime | None = None) -> int:
 def digest_send(*, follow_id: int, day: dt.date, now: dt.datetime) -> int:
     """The digest of one follow for `day` (1 if recorded now, 0 if there was one already or nothing waits)."""
     with transaction.atomic():
-        follow = (Follow.objects.select_for_update().select_related("enterprise", "credit_list")
+        follow = (Follow.objects.select_for_update(of=("self",)).select_related("enterprise", "credit_list")
                   .filter(Q(pk=follow_id), confirmed_at__isnull=False, ended_at=None).first())
         if follow is None:
             return 0

@@ -40,16 +40,6 @@ def assert_accessible(page) -> None:
     assert serious_violations(page) == [], page.url
 
 
-@pytest.fixture
-def eager_celery():
-    from portal.celery import app
-
-    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
-    yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
-
-
 def _link(body: str, kind: str) -> str:
     found = re.search(rf"https?://\S+/follow/{kind}/[\w-]+/", body)
     assert found, body

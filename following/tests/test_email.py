@@ -87,7 +87,8 @@ def test_nothing_is_sent_before_confirmation_and_a_get_does_not_confirm(today):
     assert Alert.objects.filter(follow=follow).count() == 1
 
 
-def test_the_confirmation_mail_is_sent_once_through_the_worker(today, django_capture_on_commit_callbacks):
+def test_the_confirmation_mail_is_sent_once_through_the_worker(today, eager_celery,
+                                                               django_capture_on_commit_callbacks):
     enterprise = EnterpriseFactory()
     with django_capture_on_commit_callbacks(execute=True):
         follow = _request(enterprise)
@@ -226,7 +227,7 @@ def test_the_alert_is_written_in_the_followers_language(today):
     assert follow.token in notice.body
 
 
-def test_exactly_once_when_the_channel_is_called_twice(today, django_capture_on_commit_callbacks):
+def test_exactly_once_when_the_channel_is_called_twice(today, eager_celery, django_capture_on_commit_callbacks):
     enterprise = EnterpriseFactory()
     follow = _confirmed(enterprise)
     _penalty(enterprise)

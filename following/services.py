@@ -125,6 +125,17 @@ def follow_confirm(*, follow: Follow) -> Follow:
             "date": timezone.localdate(follow.ended_at).isoformat()})
     if follow.confirmed_at is not None:
         return follow
+    # Two requests of one address for one target, both confirmed: the second adds nothing.
+    existing = (Follow.objects.filter(_target_q(target=follow.target, enterprise=follow.enterprise_id,
+                                                credit_list=follow.credit_list_id, search=follow.search),
+                                      channel=follow.channel, email=follow.email, confirmed_at__isnull=False,
+                                      ended_at=None).exclude(pk=follow.pk).first())
+    if existing is not None:
+        follow.ended_at = timezone.now()
+        follow.ended_reason = f"the address already follows this (follow {existing.pk})"
+        follow.save(update_fields=["ended_at", "ended_reason"])
+        audit_record(action="following.follow.merged", obj=follow, payload={"into": existing.pk})
+        return existing
     follow.confirmed_at = timezone.now()
     follow.start_after = feed_head()["sequence"]
     follow.save(update_fields=["confirmed_at", "start_after"])

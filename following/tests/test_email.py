@@ -343,3 +343,25 @@ def test_an_activated_liaison_follows_their_enterprise_and_a_revoked_one_stops(t
     cs.enterprise_account_revoke(account=user.enterprise_account, actor=staff, reason="离职")
     follow.refresh_from_db()
     assert follow.ended_at is not None and follow.ended_reason == "account revoked"
+
+
+def test_confirming_a_second_request_for_the_same_target_adds_nothing(today):
+    enterprise = EnterpriseFactory()
+    first, second = _request(enterprise), _request(enterprise)
+    assert services.follow_confirm(follow=first) == first
+    assert services.follow_confirm(follow=second) == first
+    second.refresh_from_db()
+    assert second.ended_at is not None and second.confirmed_at is None
+    assert Follow.objects.filter(confirmed_at__isnull=False, ended_at=None).count() == 1
+
+
+def test_the_demo_gives_each_liaison_a_follow_of_their_enterprise_once(personas):
+    from io import StringIO
+
+    from following.demo import seed_demo_data
+
+    seed_demo_data(seed=1, stdout=StringIO())
+    seed_demo_data(seed=1, stdout=StringIO())
+    for name, firm in (("enterprise_a", personas.firm_a), ("enterprise_b", personas.firm_b)):
+        follow = Follow.objects.get(account=personas.users[name])
+        assert follow.enterprise == firm and follow.active and follow.email

@@ -50,3 +50,13 @@ def commitment_refusals(*, enterprise, kind: str, today) -> list[str]:
 # Sent inside the transaction that records a breach of a commitment letter, with `breach`
 # (credit.models.CommitmentBreach): listings lists the enterprise where the rules say so.
 commitment_breached = Signal()
+
+
+# Sent inside the transaction that activates a liaison login (credit.services.
+# enterprise_account_activate), with `account` (credit.models.EnterpriseAccount) and `email`:
+# following subscribes the liaison to their own enterprise's changes.
+account_activated = Signal()
+
+# Sent inside the transaction that revokes a liaison login, with `account`: following ends the
+# follows the login held.
+account_revoked = Signal()

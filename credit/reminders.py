@@ -115,12 +115,13 @@ def filing_reminders_queue(*, today: dt.date | None = None) -> int:
     subject, body = _texts(due)
     select_sql, select_params = _recipients(due).query.sql_with_params()
     qn = connection.ops.quote_name
-    columns = ", ".join(qn(c) for c in ("key", "recipient", "subject", "body", "created_at", "attempts", "last_error"))
+    columns = ", ".join(qn(c) for c in ("key", "recipient", "subject", "body", "created_at", "attempts", "last_error",
+                                           "headers"))
     text = "REPLACE(REPLACE(REPLACE(%s, %s, r.uscc), %s, r.name_en), %s, r.name)"
     # WHERE true: SQLite would read ON CONFLICT as part of the SELECT's join otherwise.
     sql = (
         f"INSERT INTO {qn(Notice._meta.db_table)} ({columns}) "  # noqa: S608 - identifiers quoted, values bound
-        f"SELECT r.notice_key, r.email, {text}, {text}, %s, 0, '' "
+        f"SELECT r.notice_key, r.email, {text}, {text}, %s, 0, '', '{{}}' "
         f"FROM ({select_sql}) AS r WHERE true "
         f"ON CONFLICT ({qn('key')}) DO NOTHING RETURNING {qn('id')}"
     )

@@ -142,12 +142,14 @@ class Section:
 @dataclass(frozen=True)
 class AccountPanel:
     """One panel of the enterprise's own area (/account/): `load(enterprise, today)`
-    returns the context its template reads."""
+    returns the context its template reads; with `per_user`, `load(enterprise, today, user)`
+    (the signed-in liaison's own rows: their follows)."""
 
     key: str
     order: int
     template: str
     load: Callable[..., dict[str, Any]] = field(repr=False)
+    per_user: bool = False
 
 
 _sections: dict[str, Section] = {}

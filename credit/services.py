@@ -14,7 +14,14 @@ from django.utils.translation import gettext_lazy as _
 from credit import models as m
 from credit.annual_reports import ReportForm, raw_as_querydict, raw_changed_fields, raw_from_data, variant_for
 from credit.filing import report_refusal
-from credit.hooks import commitment_breached, commitment_refusals, legal_representative_refusals, penalty_withdrawn
+from credit.hooks import (
+    account_activated,
+    account_revoked,
+    commitment_breached,
+    commitment_refusals,
+    legal_representative_refusals,
+    penalty_withdrawn,
+)
 from credit.publication import publication_record
 from portal.audit import audit_changes, audit_record
 
@@ -374,6 +381,7 @@ def enterprise_account_activate(*, enterprise: m.Enterprise, code: str, username
     row.save(update_fields=["used_at", "account"])
     audit_record(action="credit.enterprise_account.activated", actor=user, obj=account,
                  payload={"enterprise_id": enterprise.pk, "activation_code_id": row.pk})
+    account_activated.send(sender=m.EnterpriseAccount, account=account, email=email)
     return user
 
 
@@ -395,6 +403,7 @@ def enterprise_account_revoke(*, account: m.EnterpriseAccount, actor, reason: st
     account.user.save(update_fields=["is_active"])
     audit_record(action="credit.enterprise_account.revoked", actor=actor, obj=account,
                  payload={"enterprise_id": account.enterprise_id, "user_id": account.user_id, "reason": account.revoked_reason})
+    account_revoked.send(sender=m.EnterpriseAccount, account=account)
     return account
 # --- annual reports filed by the enterprise (credit/annual_reports.py has what they contain) ---
 

@@ -81,4 +81,5 @@ def account_home(request: HttpRequest) -> HttpResponse:
     if principal.kind is not access.Kind.ENTERPRISE:
         # Signed in, but not as an enterprise (agency staff, or a login not yet bound).
         return render(request, "account/no_enterprise.html", status=403)
-    return render(request, "account/home.html", selectors.account_overview(enterprise=principal.enterprise))
+    return render(request, "account/home.html", selectors.account_overview(enterprise=principal.enterprise,
+                                                                               user=request.user))

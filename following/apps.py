@@ -7,8 +7,16 @@ class FollowingConfig(AppConfig):
     verbose_name = _("Following")
 
     def ready(self) -> None:
+        from credit import sections
+        from credit.hooks import account_activated, account_revoked
         from credit.publication import published
-        from following import dispatch
+        from following import dispatch, email, parts, services
 
         # After every committed publication: turn the new feed events into alerts.
         published.connect(dispatch.on_published, dispatch_uid="following.dispatch")
+        email.register()
+        # A liaison follows their own enterprise from the activation of their login; a revoked
+        # login's follows end (credit.hooks).
+        account_activated.connect(services.on_account_activated, dispatch_uid="following.liaison_follow")
+        account_revoked.connect(services.on_account_revoked, dispatch_uid="following.liaison_unfollow")
+        sections.account_panel_register(parts.FOLLOWS_PANEL)

@@ -86,6 +86,9 @@ class Follow(models.Model):
     created_from = models.GenericIPAddressField(_("created from"), null=True, blank=True, editable=False)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True, editable=False)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True, editable=False)
+    ended_reason = models.CharField(_("why it ended"), max_length=200, blank=True, editable=False)
+    # The language its e-mails are written in (the page's language when it was asked for).
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
     # The feed sequence the follow starts after: it hears of changes from its confirmation on.
     start_after = models.PositiveBigIntegerField(_("starts after event"), default=0, editable=False)
 

@@ -10,3 +10,11 @@ def alerts_dispatch_task() -> int:
     if read >= BATCH * 50:
         alerts_dispatch_task.delay()  # a backlog: go on in a new task rather than hold a worker
     return read
+
+
+@shared_task(name="following.digests_send", ignore_result=True)
+def digests_send_task() -> int:
+    """The daily digests (following/email.py): one mail per follow and day, safe to run twice."""
+    from following.email import digests_send
+
+    return digests_send()

@@ -177,6 +177,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # The daily digests of e-mail follows: one mail per follow and day (following/email.py;
+    # safe to run twice; 08:00 Beijing time).
+    "following-digests-daily": {
+        "task": "following.digests_send",
+        "schedule": crontab(hour=8, minute=0),
+    },
     # Ends publication of list entries past their maximum period (idempotent; 00:10 Beijing time).
     "listings-expire-daily": {
         "task": "listings.entries_expire",
@@ -382,7 +388,8 @@ LOGGING = {
 # Search: above this many matches the result count is shown as "more than N".
 # The demo steps of the apps above credit, in the order `seed_demo` runs them after
 # credit's own (each `seed_demo_data(seed=..., stdout=...)`).
-DEMO_STEPS = ("listings.demo.seed_demo_data", "listings.demo_commitments.seed_demo_data", "inspections.demo.seed_demo_data")
+DEMO_STEPS = ("listings.demo.seed_demo_data", "listings.demo_commitments.seed_demo_data", "inspections.demo.seed_demo_data",
+              "following.demo.seed_demo_data")
 
 SEARCH_COUNT_LIMIT = int(os.environ.get("SEARCH_COUNT_LIMIT", "1000"))
 # Rendered credit-file cache lifetime (seconds); publication invalidates it anyway.
@@ -425,6 +432,10 @@ API_PAGE_SIZE = int(os.environ.get("API_PAGE_SIZE", "50"))
 API_KEY_CONFIRM_HOURS = int(os.environ.get("API_KEY_CONFIRM_HOURS", "24"))
 API_KEY_REQUEST_MINUTES = int(os.environ.get("API_KEY_REQUEST_MINUTES", "60"))
 API_KEY_REQUESTS_PER_IP = int(os.environ.get("API_KEY_REQUESTS_PER_IP", "5"))
+# Following by e-mail (following/services.py): unconfirmed follow requests per address, and
+# requests per client address, within an hour.
+FOLLOW_REQUESTS_PER_ADDRESS = int(os.environ.get("FOLLOW_REQUESTS_PER_ADDRESS", "5"))
+FOLLOW_REQUESTS_PER_IP = int(os.environ.get("FOLLOW_REQUESTS_PER_IP", "30"))
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [],

@@ -84,13 +84,16 @@ def annual_report_reminder(*, enterprise: Enterprise, today: dt.date) -> FilingR
     )
 
 
-def account_overview(*, enterprise: Enterprise, today: dt.date | None = None) -> dict[str, Any]:
+def account_overview(*, enterprise: Enterprise, today: dt.date | None = None, user=None) -> dict[str, Any]:
     """Everything /account/ shows: the enterprise and each registered panel's context,
-    in the panels' order (see the query-count test)."""
+    in the panels' order (see the query-count test); a per-user panel gets the signed-in `user`."""
     today = today or timezone.localdate()
     context: dict[str, Any] = {"enterprise": enterprise, "today": today}
     panels = sections.account_panels()
     for panel in panels:
-        context.update(panel.load(enterprise=enterprise, today=today))
+        if panel.per_user:
+            context.update(panel.load(enterprise=enterprise, today=today, user=user))
+        else:
+            context.update(panel.load(enterprise=enterprise, today=today))
     context["panels"] = panels
     return context

@@ -356,9 +356,10 @@ def test_it_renders_the_area_in_constant_queries(entries, django_assert_num_quer
     #   repair applications (+ files, prefetched: one more only when any), then its negative records
     #   of each repairable kind: penalties, black-list entries, inspection results, spot checks
     # 19 the commitment letters' states (credit.selectors.commitments.account_letter_summary)
+    # 20 the signed-in liaison's own e-mail follows + their enterprise and list (following.parts)
     for _i in range(entries):
         f.CommitmentLetterFactory(enterprise=account.enterprise, signed_on=today, valid_until=None)
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(20):
         response = client.get("/account/")
     assert response.status_code == 200
     body = response.content.decode()

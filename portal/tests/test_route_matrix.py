@@ -165,10 +165,23 @@ def build_world() -> World:
     # Enterprise B's repair application, decided by agency B, with its proof file.
     repair_file = make_repair_file(enterprise=firm_b, deciding_agency=b, application=repair)
 
+    # Following by e-mail: a confirmed follow of enterprise B (its token opens its pages) and an alert.
+    from credit.models import ChangeEvent
+    from following.models import Alert, Follow
+
+    follow = Follow.objects.create(target="enterprise", enterprise=firm_b, channel="email", email="f@example.cn",
+                                   token="matrix-follow-token", created_at=FIXED, confirmed_at=FIXED)
+    event = ChangeEvent.objects.create(sequence=9_000_001, occurred_at=FIXED, action="credit.penalty.published",
+                                       kind="published", object_type="credit.administrativepenalty",
+                                       object_id=str(records["administrativepenalty"].pk),
+                                       address=f"/enterprises/{firm_b.uscc}/#penalties", state=None,
+                                       prev_hash="0" * 64, hash="1" * 64, enterprise=firm_b)
+    alert = Alert.objects.create(follow=follow, event=event, created_at=FIXED)
+
     interval = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.DAYS)
     objects = {
         **records, "credit_list": abnormal, "entry": entry, "objection": objection, "memorandum": memorandum,
-        "removal": removal, "repair_file": repair_file, "repair": repair,
+        "removal": removal, "repair_file": repair_file, "repair": repair, "follow": follow, "alert": alert,
         "item": item, "inspector": inspectors[0], "conflict": conflict, "spot_check": spot_check,
         "disclosure_order": disclosure_order, "report_year": f.today().year - 1,
         "plan": committed, "draft_plan": draft, "task": task,
@@ -532,6 +545,32 @@ ROWS: dict[str, list[Case]] = {
     # API keys: public forms; an empty request is a form error (400); a broken link says so (404); a
     # pending request's link shows its button to anyone holding it (only a POST issues the key).
     "api/keys/": [Case(lambda w: "/api/keys/", GET=PUBLIC, HEAD=PUBLIC, POST=each(400), data={"email": ""})],
+    # Following by e-mail (following/views.py): public forms; an empty POST is told what is missing.
+    "follow/enterprises/<str:uscc>/": [
+        Case(lambda w: f"/follow/enterprises/{w.enterprise.uscc}/", GET=PUBLIC, HEAD=PUBLIC, POST=each(400)),
+        Case(lambda w: "/follow/enterprises/91110000600037341X/", GET=each(404), POST=each(404)),
+    ],
+    "follow/lists/<slug:code>/": [
+        Case(lambda w: f"/follow/lists/{w.credit_list.code}/", GET=PUBLIC, HEAD=PUBLIC, POST=each(400)),
+        Case(lambda w: "/follow/lists/no-such-list/", GET=each(404)),
+    ],
+    "follow/search/": [
+        Case(lambda w: "/follow/search/?q=公司", GET=PUBLIC, HEAD=PUBLIC, POST=each(400)),
+        Case(lambda w: "/follow/search/", GET=each(400)),  # nothing searched: the search's own error
+    ],
+    # The token is the capability: anyone holding the link; an unknown token is 404.
+    "follow/confirm/<str:token>/": [
+        Case(lambda w: f"/follow/confirm/{w.follow.token}/", GET=PUBLIC, HEAD=PUBLIC, POST=PUBLIC),
+        Case(lambda w: "/follow/confirm/unknown/", GET=each(404), POST=each(404)),
+    ],
+    "follow/unsubscribe/<str:token>/": [
+        Case(lambda w: f"/follow/unsubscribe/{w.follow.token}/", GET=PUBLIC, HEAD=PUBLIC, POST=PUBLIC),
+        Case(lambda w: "/follow/unsubscribe/unknown/", GET=each(404), POST=each(404)),
+    ],
+    "follow/manage/<str:token>/": [
+        Case(lambda w: f"/follow/manage/{w.follow.token}/", GET=PUBLIC, HEAD=PUBLIC, POST=each(400)),
+        Case(lambda w: "/follow/manage/unknown/", GET=each(404), POST=each(404)),
+    ],
     "api/keys/confirm/<str:token>/": [
         Case(lambda w: f"/api/keys/confirm/{w.api_key_token}/", GET=PUBLIC, HEAD=PUBLIC),
         Case(lambda w: "/api/keys/confirm/broken/", GET=each(404), POST=each(404)),
@@ -654,6 +693,9 @@ ADMIN: dict[str, list[AdminRow]] = {
     "axes.accesslog": [AdminRow("accesslog", staff_a="D D D D D", staff_b="D D D D D", superuser="O D V O D")],
     "portal.auditevent": [AdminRow("auditevent", staff_a="D D D D D", staff_b="D D D D D", superuser="O D V O D")],
     "portal.notice": [AdminRow("notice", staff_a="D D D D D", staff_b="D D D D D", superuser="O D V O D")],
+    # Follows and alerts name people's addresses: superusers read them; they change through their links.
+    "following.follow": [AdminRow("follow", staff_a="D D D D D", staff_b="D D D D D", superuser="O D V O D")],
+    "following.alert": [AdminRow("alert", staff_a="D D D D D", staff_b="D D D D D", superuser="O D V O D")],
     "auth.group": [superuser_only("group", deletable=True)],
     "auth.user": [superuser_only("user")],  # deactivated, never deleted (portal.admin.PortalUserAdmin)
     **{f"django_celery_beat.{name}": [superuser_only(name, deletable=True)] for name in [

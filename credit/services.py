@@ -17,6 +17,7 @@ from credit.filing import report_refusal
 from credit.hooks import commitment_breached, commitment_refusals, legal_representative_refusals, penalty_withdrawn
 from credit.publication import publication_record
 from portal.audit import audit_changes, audit_record
+from portal.forms import plain_line_error
 
 # The middle part of each record's audit action code, e.g. credit.penalty.withdrawn.
 ACTION_NAMES: dict[type[models.Model], str] = {
@@ -688,6 +689,14 @@ def commitment_letter_sign(
     else:
         approval_matter = ""
         agency = agency or enterprise.registration_authority
+    # One line of plain text each (portal.forms.plain_line_error); canonical_document's turning
+    # of line breaks into spaces (docs/commitments.md 2) then never changes what was typed.
+    for field, value, label in (("signatory_name", signatory_name, _("Signatory")),
+                                ("signatory_title", signatory_title, _("Signatory's title")),
+                                ("approval_matter", approval_matter, _("Approval matter"))):
+        problem = plain_line_error(value, label=label)
+        if problem is not None and field not in errors:
+            errors[field] = problem
     if not confirmed:
         errors["confirmed"] = _("Confirmation: confirm that you have read the text and sign it for the enterprise.")
     if errors:

@@ -572,7 +572,7 @@ def commitment_breach_record(
     if errors:
         raise ValidationError(errors, code="invalid")
     _recorded_date_check(field="decided_on", label=_("Decision date"), value=decided_on, letter=letter, today=today)
-    if commitments.letter_state(letter, today) == commitments.STATE_BREACHED:
+    if letter.breaches.filter(commitments.breach_open_q()).exists():
         raise ValidationError(_("A breach of this letter is already recorded; withdraw it first if it was wrong."),
                               code="already_breached")
     now = timezone.now()

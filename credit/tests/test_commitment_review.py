@@ -99,3 +99,29 @@ def test_the_canonical_form_still_turns_line_breaks_of_a_value_into_spaces(now):
         uscc="91110108MA01ABCD2X", kind="general", template_version=1, language="en", agency_code="A",
         matter="", signatory_name="Zhang\nSan", signatory_title="t", signed_at=now, title="T", text="x")
     assert "signatory: Zhang San\n" in document
+
+
+# --- 7. a deregistered enterprise's letters -----------------------------------------------------
+
+
+def test_a_deregistered_enterprises_letter_is_not_shown_breached(today):
+    letter = f.CommitmentLetterFactory(valid_until=None)
+    services.commitment_breach_record(letter=letter, actor=staff_of(letter.agency), decided_on=today,
+                                      document_number="沪市监信〔8〕号", facts="违诺", evidence="证据",
+                                      false_commitment=False)
+    m.Enterprise.objects.filter(pk=letter.enterprise_id).update(status=m.RegistrationStatus.DEREGISTERED)
+    cache.clear()
+    client = english()
+    with translation.override("en"):
+        page = client.get(f"/commitments/{letter.pk}/").content.decode()
+        listed = client.get("/commitments/").content.decode()
+        breached = client.get("/commitments/", {"state": "breached"}).content.decode()
+        in_force = client.get("/commitments/", {"state": "in_force"}).content.decode()
+        file = client.get(letter.enterprise.get_absolute_url()).content.decode()
+    assert "state-breached" not in page and "state-in_force" in page
+    assert "state-breached" not in listed and f"/commitments/{letter.pk}/" in listed
+    assert f"/commitments/{letter.pk}/" not in breached and f"/commitments/{letter.pk}/" in in_force
+    assert "state-breached" not in file and "沪市监信〔8〕号" not in file
+    assert commitments.letter_state(m.CommitmentLetter.objects.get(pk=letter.pk), today) == "in_force"
+    api = client.get(f"/api/v1/commitment-letters/{letter.pk}/")
+    assert api.status_code == 200 and api.json()["state"] == "in_force"

@@ -50,3 +50,10 @@ def commitment_refusals(*, enterprise, kind: str, today) -> list[str]:
 # Sent inside the transaction that records a breach of a commitment letter, with `breach`
 # (credit.models.CommitmentBreach): listings lists the enterprise where the rules say so.
 commitment_breached = Signal()
+
+
+# Sent inside the transaction that withdraws a breach of a commitment letter (recorded in error),
+# with `breach`, `reason` and `actor`: each receiver undoes what it did on commitment_breached
+# (listings revokes the serious-list entry a false commitment caused) and returns what it did,
+# for the withdrawal's audit event, or None.
+commitment_breach_withdrawn = Signal()

@@ -14,7 +14,13 @@ from django.utils.translation import gettext_lazy as _
 from credit import models as m
 from credit.annual_reports import ReportForm, raw_as_querydict, raw_changed_fields, raw_from_data, variant_for
 from credit.filing import report_refusal
-from credit.hooks import commitment_breached, commitment_refusals, legal_representative_refusals, penalty_withdrawn
+from credit.hooks import (
+    commitment_breach_withdrawn,
+    commitment_breached,
+    commitment_refusals,
+    legal_representative_refusals,
+    penalty_withdrawn,
+)
 from credit.publication import publication_record
 from portal.audit import audit_changes, audit_record
 from portal.forms import plain_line_error
@@ -270,16 +276,48 @@ def published_record_withdraw(*, record: m.PublishedRecord, actor, reason: str) 
     record.withdrawn_at = timezone.now()
     record.withdrawal_reason = reason[:300]
     record.save(update_fields=["withdrawn_at", "withdrawal_reason"])
+    payload = {"reason": record.withdrawal_reason, "enterprise_id": record.enterprise_id}
+    if isinstance(record, m.CommitmentBreach):
+        payload.update(_breach_consequences_undo(breach=record, actor=actor))
     publication_record(
         action=f"credit.{ACTION_NAMES[type(record)]}.withdrawn",
         actor=actor,
         obj=record,
-        payload={"reason": record.withdrawal_reason, "enterprise_id": record.enterprise_id},
+        payload=payload,
         enterprises=[record.enterprise_id],
     )
     if isinstance(record, m.AdministrativePenalty):
         penalty_withdrawn.send(sender=m.AdministrativePenalty, penalty=record, reason=record.withdrawal_reason)
     return record
+
+
+def _breach_consequences_undo(*, breach: m.CommitmentBreach, actor) -> dict:
+    """A breach withdrawn (recorded in error) takes back what it caused, inside the withdrawal's
+    transaction: the licences its recording revoked (as its audit event names them) are valid
+    again, each a published correction naming the withdrawal; credit.hooks.
+    commitment_breach_withdrawn lets the apps above undo theirs (listings: the serious-list entry
+    of a false commitment is revoked). The letter's state needs nothing: it is derived, and a
+    withdrawn breach no longer counts (credit.commitments.breach_published_q)."""
+    from portal.audit import AuditEvent
+
+    recorded = (AuditEvent.objects.filter(action="credit.commitment.breached", object_type="credit.commitmentbreach",
+                                          object_id=str(breach.pk)).order_by("-id").first())
+    revoked_ids = list((recorded.payload.get("licences_revoked") if recorded else None) or [])
+    restored = []
+    for licence in m.AdministrativeLicence.objects.select_for_update().filter(
+        pk__in=revoked_ids, commitment_letter_id=breach.letter_id, status=m.AdministrativeLicence.Status.REVOKED,
+        withdrawn_at__isnull=True,
+    ).order_by("id"):
+        licence.status = m.AdministrativeLicence.Status.VALID
+        credit_object_save(
+            obj=licence, actor=actor, changed_fields=["status"],
+            correction_reason=(_("Valid again: the breach of the notification-and-commitment letter it was revoked "
+                                 "for (decision %(number)s) was withdrawn.") % {"number": breach.document_number})[:300],
+        )
+        restored.append(licence.pk)
+    consequences = [response for _receiver, response in commitment_breach_withdrawn.send(
+        sender=m.CommitmentBreach, breach=breach, reason=breach.withdrawal_reason, actor=actor) if response]
+    return {"licences_restored": restored, "consequences": consequences}
 
 
 # --- Enterprise logins: activation codes, activation, revocation (credit/accounts.py) ---------

@@ -5,6 +5,9 @@
 - `breach_listing`, a receiver of credit.hooks.commitment_breached: a notification-and-commitment
   letter breached with a false commitment puts the enterprise on that list (docs/rules.md 6.2),
   in the name of the breach's agency where it may list there, else it is skipped with a note.
+- `breach_withdrawn_unlisting`, a receiver of credit.hooks.commitment_breach_withdrawn: the entry
+  that listing made is revoked when the breach is withdrawn (the listing rested on it alone, as
+  an entry that followed an annulled penalty is revoked: listings.services.penalty_entries_revoke).
 """
 
 from __future__ import annotations
@@ -65,3 +68,28 @@ def breach_listing(*, breach, actor, **kwargs) -> dict | None:
     except ListingError as error:
         return {"listing": "skipped", "note": "; ".join(error.messages)}
     return {"listing": "created", "entry": entry.pk}
+
+
+def breach_entries(breach):
+    """The serious-list entries breach_listing made for `breach` (its reason, decision number and
+    the letter's address, as list_entry_create was given them)."""
+    return ListEntry.objects.filter(
+        enterprise_id=breach.enterprise_id, credit_list__code=SERIOUS_ILLEGAL, reason__code=FALSE_COMMITMENT_REASON,
+        decision_number=breach.document_number, source_url=breach.letter.get_absolute_url(),
+    )
+
+
+def breach_withdrawn_unlisting(*, breach, reason: str, actor=None, **kwargs) -> dict | None:
+    """Revoke the entries a withdrawn breach caused (a system action, through list_entry_revoke:
+    the listing was wrong); returns what happened for the withdrawal's audit payload."""
+    from listings.models import EntryState, local_today
+    from listings.services import list_entry_revoke
+
+    revoked = []
+    for entry in breach_entries(breach).exclude(state=EntryState.REVOKED).order_by("id"):
+        list_entry_revoke(
+            entry=entry, revoked_on=max(local_today(), entry.listed_on), actor=None,
+            reason=f"所依据的信用承诺违诺认定（{breach.document_number}）已撤回：{reason}"[:300],
+        )
+        revoked.append(entry.pk)
+    return {"entries_revoked": revoked} if revoked else None

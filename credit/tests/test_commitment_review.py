@@ -125,3 +125,42 @@ def test_a_deregistered_enterprises_letter_is_not_shown_breached(today):
     assert commitments.letter_state(m.CommitmentLetter.objects.get(pk=letter.pk), today) == "in_force"
     api = client.get(f"/api/v1/commitment-letters/{letter.pk}/")
     assert api.status_code == 200 and api.json()["state"] == "in_force"
+
+
+# --- 4. a withdrawn breach takes back its consequences -------------------------------------------
+
+
+def test_a_withdrawn_breach_restores_the_licences_it_revoked_and_revokes_its_listing(today):
+    from listings.models import EntryState, ListEntry
+    from listings.tests.factories import standard_list
+    from portal.audit import AuditEvent
+
+    samr = standard_list("serious-illegal").owner_agency
+    letter = f.CommitmentLetterFactory(kind="licensing", agency=samr, approval_matter="食品经营许可", valid_until=None)
+    granted = f.LicenceFactory(enterprise=letter.enterprise, source_agency=samr, commitment_letter=letter)
+    already = f.LicenceFactory(enterprise=letter.enterprise, source_agency=samr, commitment_letter=letter,
+                               status=m.AdministrativeLicence.Status.REVOKED)
+    staff = staff_of(samr)
+    breach = services.commitment_breach_record(
+        letter=letter, actor=staff, decided_on=today, document_number="国市监信〔2026〕9号", facts="虚假承诺",
+        evidence="核查", false_commitment=True)
+    entry = ListEntry.objects.get(enterprise=letter.enterprise)
+    granted.refresh_from_db()
+    assert granted.status == m.AdministrativeLicence.Status.REVOKED and entry.state == EntryState.LISTED
+
+    services.published_record_withdraw(record=breach, actor=staff, reason="认定错误")
+    granted.refresh_from_db()
+    already.refresh_from_db()
+    entry.refresh_from_db()
+    assert granted.status == m.AdministrativeLicence.Status.VALID
+    assert "国市监信〔2026〕9号" in granted.correction_reason  # a published correction naming the breach
+    assert already.status == m.AdministrativeLicence.Status.REVOKED  # revoked before, not by the breach
+    assert entry.state == EntryState.REVOKED and "国市监信〔2026〕9号" in entry.removal_reason
+    assert commitments.letter_state(m.CommitmentLetter.objects.get(pk=letter.pk), today) == "in_force"
+    event = AuditEvent.objects.get(action="credit.commitment_breach.withdrawn")
+    assert event.payload["licences_restored"] == [granted.pk]
+    assert event.payload["consequences"] == [{"entries_revoked": [entry.pk]}]
+    # Notification-and-commitment is open again: the listing that barred it is revoked.
+    services.commitment_letter_sign(enterprise=letter.enterprise, kind="licensing", language="zh-hans",
+                                    signatory_name="张三", signatory_title="法定代表人", confirmed=True, actor=None,
+                                    agency=samr, approval_matter="另一许可")

@@ -4,11 +4,13 @@ letter and its repair, a breach as a repairable record."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.test import Client
 from django.utils import translation
 from PIL import Image
 
@@ -103,3 +105,53 @@ def test_the_repair_form_names_the_field_of_a_bad_choice_or_a_control_character(
         assert form.errors["language"] == ["Language of the letter: choose one of the options offered."]
         assert form.errors["signatory_name"][0].startswith("Signatory: remove the control")
         assert form.errors["signatory_title"][0].startswith("Signatory's title: remove the control")
+
+
+# --- 6. a breach of a commitment is a repairable negative record ---------------------------------
+
+
+def breach_of(letter, today, *, decided_on=None, false_commitment=False):
+    from credit import services as credit_services
+
+    return credit_services.commitment_breach_record(
+        letter=letter, actor=staff(letter.agency), decided_on=decided_on or today, document_number="京市监信〔2026〕3号",
+        facts="未履行承诺", evidence="核查", false_commitment=false_commitment)
+
+
+def test_a_breach_is_repairable_from_three_months_after_its_decision_and_repair_ends_it(today, clock):
+    from dateutil.relativedelta import relativedelta
+    from django.core.cache import cache
+
+    from credit import commitments
+    from credit.models import CommitmentLetter
+    from listings.repair import registry
+    from listings.repair.rules import eligibility
+
+    kind = registry.kind_get("commitment_breach")
+    assert kind is not None
+    letter = f.CommitmentLetterFactory(valid_until=None, signed_on=today - relativedelta(months=6))
+    decided = today - relativedelta(months=3)
+    breach = breach_of(letter, today, decided_on=decided)
+    assert eligibility(kind, breach, today).repairable
+    early = eligibility(kind, breach, today - dt.timedelta(days=1))
+    assert early.code == "minimum_period" and early.repairable_from == today
+    assert [b.pk for b in kind.records(letter.enterprise_id, today)] == [breach.pk]
+
+    application = submit(breach, "commitment_breach", liaison(letter.enterprise))
+    assert application.deciding_agency == letter.agency
+    decider = staff(letter.agency)
+    services.repair_application_accept(application=application, actor=decider)
+    services.repair_application_approve(application=application, actor=decider)
+    breach.refresh_from_db()
+    assert breach.publication_ends_on == today - dt.timedelta(days=1)
+    assert commitments.letter_state(CommitmentLetter.objects.get(pk=letter.pk), today) != "breached"
+    cache.clear()
+    file = Client().get(letter.enterprise.get_absolute_url()).content.decode()
+    assert "京市监信〔2026〕3号" not in file
+    assert "京市监信〔2026〕3号" not in Client().get(f"/commitments/{letter.pk}/").content.decode()
+    # Revoked for a false commitment: published again.
+    services.repair_application_revoke(application=application, reason="虚假", document_number="撤〔1〕号",
+                                       actor=decider)
+    breach.refresh_from_db()
+    assert breach.publication_ends_on is None
+    assert commitments.letter_state(CommitmentLetter.objects.get(pk=letter.pk), today) == "breached"

@@ -377,8 +377,8 @@ def test_the_queue_and_the_account_page_cost_constant_queries(rows, django_asser
     # session, user, principal, permissions (user's + groups'), count, page
     with django_assert_num_queries(7):
         assert staff_client.get("/lists/staff/repairs/").status_code == 200
-    # session, user, principal, the applications (+ files), then one per repairable kind
-    with django_assert_num_queries(9):
+    # session, user, principal, the applications (+ files), then one per repairable kind (five)
+    with django_assert_num_queries(10):
         assert enterprise_client.get("/account/repairs/").status_code == 200
 
 

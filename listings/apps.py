@@ -45,6 +45,8 @@ class ListingsConfig(AppConfig):
         # a false one lists the enterprise there (listings/commitments.py).
         commitment_check_register(commitments.licensing_refusal)
         commitment_breached.connect(commitments.breach_listing, dispatch_uid="listings.commitment_breached")
+        commitment_breached.connect(commitments.breach_repair_revocation,
+                                    dispatch_uid="listings.commitment_breached.repair")
         commitment_breach_withdrawn.connect(commitments.breach_withdrawn_unlisting,
                                             dispatch_uid="listings.commitment_breach_withdrawn")
 

@@ -5,6 +5,11 @@
 - `breach_listing`, a receiver of credit.hooks.commitment_breached: a notification-and-commitment
   letter breached with a false commitment puts the enterprise on that list (docs/rules.md 6.2),
   in the name of the breach's agency where it may list there, else it is skipped with a note.
+- `breach_repair_revocation`, a receiver of credit.hooks.commitment_breached: a breached credit
+  repair letter whose breach says the commitment was false revokes the approved repair it was
+  signed for (listings.repair.services.repair_application_revoke, Order 107 Art. 23); any other
+  breach of a repair letter is shown to the deciding authority in its repair queue
+  (listings.repair.selectors.breached_repairs), which decides.
 - `breach_withdrawn_unlisting`, a receiver of credit.hooks.commitment_breach_withdrawn: the entry
   that listing made is revoked when the breach is withdrawn (the listing rested on it alone, as
   an entry that followed an annulled penalty is revoked: listings.services.penalty_entries_revoke).
@@ -93,3 +98,28 @@ def breach_withdrawn_unlisting(*, breach, reason: str, actor=None, **kwargs) -> 
         )
         revoked.append(entry.pk)
     return {"entries_revoked": revoked} if revoked else None
+
+
+def breach_repair_revocation(*, breach, actor, **kwargs) -> dict | None:
+    """Revoke the approved repair a falsely made repair commitment letter was signed for, by the
+    breach's recorder (the letter's agency, which decided the repair); returns what happened
+    for the breach's audit payload (None: not a repair letter, or no application)."""
+    from listings.models import RepairApplication
+    from listings.repair.services import repair_application_revoke
+    from listings.services.common import ListingError
+
+    letter = breach.letter
+    if letter.kind != "credit_repair":
+        return None
+    application = RepairApplication.objects.filter(commitment_letter=letter).order_by("-id").first()
+    if application is None:
+        return None
+    if breach.false_commitment and application.state == RepairApplication.State.APPROVED:
+        try:
+            repair_application_revoke(
+                application=application, actor=actor, document_number=breach.document_number,
+                reason=f"信用修复承诺书经认定为虚假承诺 / the repair commitment letter was false: {breach.facts}"[:2000])
+        except ListingError as error:
+            return {"repair": "prompted", "application": application.pk, "note": "; ".join(error.messages)}
+        return {"repair": "revoked", "application": application.pk}
+    return {"repair": "prompted", "application": application.pk}

@@ -155,3 +155,54 @@ def test_a_breach_is_repairable_from_three_months_after_its_decision_and_repair_
     breach.refresh_from_db()
     assert breach.publication_ends_on is None
     assert commitments.letter_state(CommitmentLetter.objects.get(pk=letter.pk), today) == "breached"
+
+
+# --- 5. a breached repair letter and the repair it was signed for --------------------------------
+
+
+def approved_repair(today):
+    record = old_penalty(today)
+    application = submit(record, "penalty", liaison(record.enterprise))
+    decider = staff(record.source_agency)
+    services.repair_application_accept(application=application, actor=decider)
+    services.repair_application_approve(application=application, actor=decider)
+    application.refresh_from_db()
+    return application, decider
+
+
+def test_a_false_repair_commitment_revokes_the_repair_it_was_signed_for(today):
+    from credit import services as credit_services
+    from portal.audit import AuditEvent
+
+    application, decider = approved_repair(today)
+    letter = application.commitment_letter
+    assert letter.kind == "credit_repair" and letter.agency_id == application.deciding_agency_id
+    credit_services.commitment_breach_record(letter=letter, actor=decider, decided_on=today, document_number="撤〔9〕号",
+                                             facts="整改材料虚假", evidence="核查", false_commitment=True)
+    application.refresh_from_db()
+    assert application.state == State.REVOKED and application.revocation_document_number == "撤〔9〕号"
+    event = AuditEvent.objects.get(action="credit.commitment.breached")
+    assert {"repair": "revoked", "application": application.pk} in event.payload["consequences"]
+
+
+def test_another_breach_of_a_repair_letter_prompts_the_deciding_authority_in_its_queue(today):
+    from credit import services as credit_services
+
+    application, decider = approved_repair(today)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(decider)
+    with translation.override("en"):
+        before = client.get("/lists/staff/repairs/").content.decode()
+        assert "Consider revoking the repair" not in before
+        credit_services.commitment_breach_record(
+            letter=application.commitment_letter, actor=decider, decided_on=today, document_number="违〔2〕号",
+            facts="未按承诺整改", evidence="核查", false_commitment=False)
+        application.refresh_from_db()
+        assert application.state == State.APPROVED  # the authority decides
+        body = client.get("/lists/staff/repairs/").content.decode()
+        assert "Consider revoking the repair of" in body and f"/lists/staff/repairs/{application.pk}/" in body
+        decided = client.get("/lists/staff/repairs/", {"state": "decided"}).content.decode()
+        assert "Commitment letter breached" in decided
+        other = Client(HTTP_ACCEPT_LANGUAGE="en")
+        other.force_login(staff(f.AgencyFactory()))
+        assert "Consider revoking" not in other.get("/lists/staff/repairs/").content.decode()

@@ -86,8 +86,9 @@ def breach_entries(breach):
 
 def breach_withdrawn_unlisting(*, breach, reason: str, actor=None, **kwargs) -> dict | None:
     """Revoke the entries a withdrawn breach caused (a system action, through list_entry_revoke:
-    the listing was wrong); returns what happened for the withdrawal's audit payload."""
-    from listings.models import EntryState, local_today
+    the listing was wrong), and name the repairs revoked on it, left for their authority to
+    review; returns what happened for the withdrawal's audit payload."""
+    from listings.models import EntryState, RepairApplication, local_today
     from listings.services import list_entry_revoke
 
     revoked = []
@@ -97,7 +98,18 @@ def breach_withdrawn_unlisting(*, breach, reason: str, actor=None, **kwargs) -> 
             reason=f"所依据的信用承诺违诺认定（{breach.document_number}）已撤回：{reason}"[:300],
         )
         revoked.append(entry.pk)
-    return {"entries_revoked": revoked} if revoked else None
+    # A repair revoked on this breach (breach_repair_revocation) is not restored here: the
+    # revocation is the authority's decision; its queue shows it for review (selectors.
+    # revocations_on_withdrawn_breaches).
+    flagged = list(RepairApplication.objects.filter(
+        commitment_letter_id=breach.letter_id, state=RepairApplication.State.REVOKED,
+        revocation_document_number=breach.document_number).values_list("pk", flat=True))
+    result = {}
+    if revoked:
+        result["entries_revoked"] = revoked
+    if flagged:
+        result["repairs_to_review"] = flagged
+    return result or None
 
 
 def breach_repair_revocation(*, breach, actor, **kwargs) -> dict | None:

@@ -373,9 +373,9 @@ def test_the_account_page_reads_in_constant_queries(reports, today, django_asser
         f.AnnualReportFactory(enterprise=enterprise, year=year)
     AnnualReportDraft.objects.create(enterprise=enterprise, year=today.year - 1, data={}, revision=1)
     # The panels' queries of credit/tests/test_account.py, less the prefetches of entries it has none of
-    # (10), the credit repair panel's five (its applications and the four repairable kinds) and the
+    # (10), the credit repair panel's six (its applications and the five repairable kinds) and the
     # commitment letters' panel (one).
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         assert client.get("/account/").status_code == 200
     with django_assert_max_num_queries(6):
         body = client.get("/account/annual-reports/").content.decode()

@@ -140,6 +140,20 @@ def breached_repairs(*, agency, today: dt.date | None = None) -> list[RepairAppl
                 .select_related("enterprise").order_by("-decided_at", "-id"))
 
 
+def revocations_on_withdrawn_breaches(*, agency, today: dt.date | None = None) -> list[RepairApplication]:
+    """The repairs `agency` revoked, still published, for a breach of their repair commitment
+    letter that has since been withdrawn (the revocation's document number is the breach's):
+    the queue's prompt to review them, the revocation resting on a finding withdrawn (one query)."""
+    from credit.models import CommitmentBreach
+
+    today = today or local_today()
+    withdrawn = CommitmentBreach.objects.filter(withdrawn_at__isnull=False, letter_id=OuterRef("commitment_letter_id"),
+                                                document_number=OuterRef("revocation_document_number"))
+    return list(RepairApplication.objects.decided_by_agency(agency).filter(
+        Exists(withdrawn), state=State.REVOKED, revocation_published_until__gte=today,
+    ).select_related("enterprise").order_by("-revoked_at", "-id"))
+
+
 def repair_queue(*, agency, filters) -> tuple[RepairQueueFilter, QuerySet[RepairApplication]]:
     """The applications `agency` decides (RepairApplication.objects.decided_by_agency), open
     ones unless the filter asks otherwise, the nearest deadline first."""

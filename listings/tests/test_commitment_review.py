@@ -206,3 +206,24 @@ def test_another_breach_of_a_repair_letter_prompts_the_deciding_authority_in_its
         other = Client(HTTP_ACCEPT_LANGUAGE="en")
         other.force_login(staff(f.AgencyFactory()))
         assert "Consider revoking" not in other.get("/lists/staff/repairs/").content.decode()
+
+
+def test_a_withdrawn_false_repair_commitment_leaves_the_revoked_repair_to_its_authority_to_review(today):
+    from credit import services as credit_services
+    from portal.audit import AuditEvent
+
+    application, decider = approved_repair(today)
+    breach = credit_services.commitment_breach_record(
+        letter=application.commitment_letter, actor=decider, decided_on=today, document_number="撤〔10〕号",
+        facts="整改材料虚假", evidence="核查", false_commitment=True)
+    application.refresh_from_db()
+    assert application.state == State.REVOKED
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(decider)
+    with translation.override("en"):
+        assert "was withdrawn" not in client.get("/lists/staff/repairs/").content.decode()
+        credit_services.published_record_withdraw(record=breach, actor=decider, reason="认定错误")
+        body = client.get("/lists/staff/repairs/").content.decode()
+    assert "Review the revocation of" in body and f"/lists/staff/repairs/{application.pk}/" in body
+    event = AuditEvent.objects.get(action="credit.commitment_breach.withdrawn")
+    assert {"repairs_to_review": [application.pk]} in event.payload["consequences"]

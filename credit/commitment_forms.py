@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from credit import models as m
-from portal.forms import BoundedDateField
+from portal.forms import BoundedDateField, PlainLineValidator, name_choice_errors
 
 # Kinds signed here; a repair letter is made with the repair application.
 SIGNABLE_KINDS = (m.CommitmentLetter.Kind.GENERAL, m.CommitmentLetter.Kind.INDUSTRY, m.CommitmentLetter.Kind.LICENSING)
@@ -48,6 +48,8 @@ class SignStartForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.enterprise = enterprise
         self.fields["agency"].queryset = agencies_for(enterprise)
+        self.fields["approval_matter"].validators.append(PlainLineValidator(_("Approval matter")))
+        name_choice_errors(self)
 
     def clean(self):
         cleaned = super().clean()
@@ -88,6 +90,8 @@ class SignConfirmForm(SignStartForm):
         super().__init__(*args, **kwargs)
         for name in ("kind", "language", "approval_matter", "agency"):
             self.fields[name].widget = forms.HiddenInput()
+        self.fields["signatory_name"].validators.append(PlainLineValidator(_("Signatory")))
+        self.fields["signatory_title"].validators.append(PlainLineValidator(_("Signatory's title")))
 
     def clean(self):
         cleaned = super().clean()
@@ -112,7 +116,12 @@ class BreachForm(forms.Form):
         label=_("Was the commitment false?"), widget=forms.RadioSelect, coerce=lambda v: v == "yes",
         choices=[("no", _("No: the enterprise broke a commitment it could keep")),
                  ("yes", _("Yes: the enterprise committed falsely (it never met the conditions)"))],
-        error_messages={"required": _("False commitment: answer yes or no.")})
+        error_messages={"required": _("False commitment: answer yes or no."),
+                        "invalid_choice": _("False commitment: answer yes or no.")})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        name_choice_errors(self)
 
 
 class FulfilmentForm(forms.Form):

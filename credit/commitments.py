@@ -193,8 +193,10 @@ def letter_document(letter) -> str:
 
 # --- States: derived from the letter's dates and the events recorded about it ---------------
 # One rule, in two forms: letter_state (one letter in Python) and state_q (a queryset filter).
-# In order of precedence: a breach recorded and not withdrawn; a fulfilment recorded; the
-# validity over; otherwise in force.
+# In order of precedence: a breach published (breach_published_q); a fulfilment recorded; the
+# validity over; otherwise in force. A breach withdrawn, ended by a credit repair, or of an
+# enterprise now deregistered (whose negative records are not published, SAMR Order 107 Art. 20,
+# as the credit file withholds them) leaves the letter in the state it has without it.
 
 STATE_BREACHED = "breached"
 STATE_FULFILLED = "fulfilled"
@@ -222,24 +224,37 @@ def state_choices() -> list[tuple[str, str]]:
 
 
 def breach_open_q(prefix: str = ""):
-    """The breaches that count: recorded and not withdrawn."""
+    """The breaches recorded and not withdrawn (one breach of a letter at a time)."""
     from django.db.models import Q
 
     return Q(**{f"{prefix}withdrawn_at__isnull": True})
 
 
-def breached_exists():
-    """EXISTS (an open breach of the outer letter), for annotate or filter."""
+def breach_published_q(today: dt.date, prefix: str = ""):
+    """The breaches published on `today`, which make a letter breached: open, of an enterprise
+    not deregistered, and not ended by an approved credit repair."""
+    from django.db.models import Q
+
+    from credit.models import RegistrationStatus
+
+    return (breach_open_q(prefix) & ~Q(**{f"{prefix}enterprise__status": RegistrationStatus.DEREGISTERED})
+            & (Q(**{f"{prefix}publication_ends_on__isnull": True}) | Q(**{f"{prefix}publication_ends_on__gte": today})))
+
+
+def breached_exists(today: dt.date | None = None):
+    """EXISTS (a published breach of the outer letter), for annotate or filter."""
     from django.db.models import Exists, OuterRef
+    from django.utils import timezone
 
     from credit.models import CommitmentBreach
 
-    return Exists(CommitmentBreach.objects.filter(breach_open_q(), letter_id=OuterRef("pk")))
+    today = today or timezone.localdate()
+    return Exists(CommitmentBreach.objects.filter(breach_published_q(today), letter_id=OuterRef("pk")))
 
 
-def with_breached(queryset):
-    """Letters annotated with `breached` (an open breach exists), which letter_state reads."""
-    return queryset.annotate(breached=breached_exists())
+def with_breached(queryset, today: dt.date | None = None):
+    """Letters annotated with `breached` (a published breach exists), which letter_state reads."""
+    return queryset.annotate(breached=breached_exists(today))
 
 
 def letter_state(letter, today: dt.date) -> str:
@@ -247,7 +262,7 @@ def letter_state(letter, today: dt.date) -> str:
     the letter has it, else asks the database."""
     breached = getattr(letter, "breached", None)
     if breached is None:
-        breached = letter.breaches.filter(breach_open_q()).exists()
+        breached = letter.breaches.filter(breach_published_q(today)).exists()
     if breached:
         return STATE_BREACHED
     if letter.fulfilled_on is not None:
@@ -259,12 +274,12 @@ def letter_state(letter, today: dt.date) -> str:
 
 def state_q(state: str, today: dt.date):
     """The letters in `state` on `today`: the rule of letter_state as a filter. A breached letter
-    is found through the (few) open breaches, never by scanning the letters."""
+    is found through the (few) published breaches, never by scanning the letters."""
     from django.db.models import Q
 
     from credit.models import CommitmentBreach
 
-    breached = Q(pk__in=CommitmentBreach.objects.filter(breach_open_q()).values("letter_id"))
+    breached = Q(pk__in=CommitmentBreach.objects.filter(breach_published_q(today)).values("letter_id"))
     if state == STATE_BREACHED:
         return breached
     if state == STATE_FULFILLED:

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from credit import commitments, regions, selectors
 from credit.models import Agency, CommitmentLetter, Enterprise, EntityType, RegistrationStatus, RiskClass
 from credit.search import normalise_text
-from portal.forms import BoundedDateField
+from portal.forms import BoundedDateField, name_choice_errors
 from portal.widgets import RenderedOnceSelect
 
 QUERY_MAX_LENGTH = 100
@@ -95,6 +95,11 @@ COMMITMENT_SEARCH_ENTERPRISES = 200
 
 
 class CommitmentSearchForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A bad kind, agency or state in the address is an error naming the field, the rest kept.
+        name_choice_errors(self)
+
     def clean_q(self) -> str:
         value = " ".join((self.cleaned_data.get("q") or "").split())
         if value and len(normalise_text(value)) < 2 and normalise_text(value).isascii():

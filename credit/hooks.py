@@ -60,3 +60,8 @@ account_activated = Signal()
 # Sent inside the transaction that revokes a liaison login, with `account`: following ends the
 # follows the login held.
 account_revoked = Signal()
+# Sent inside the transaction that withdraws a breach of a commitment letter (recorded in error),
+# with `breach`, `reason` and `actor`: each receiver undoes what it did on commitment_breached
+# (listings revokes the serious-list entry a false commitment caused) and returns what it did,
+# for the withdrawal's audit event, or None.
+commitment_breach_withdrawn = Signal()

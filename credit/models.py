@@ -802,6 +802,9 @@ class CommitmentBreach(PublishedRecord):
     evidence = models.TextField(_("evidence"))
     # The enterprise committed falsely (it never met the conditions): what the rules punish hardest.
     false_commitment = models.BooleanField(_("false commitment"), default=False)
+    # The last day it is published, set only when a credit repair of it is approved (listings.repair,
+    # kind "commitment_breach"); none: published until withdrawn.
+    publication_ends_on = models.DateField(_("publication ends"), null=True, blank=True, editable=False)
 
     class Meta(PublishedRecord.Meta):
         verbose_name = _("breach of a commitment")

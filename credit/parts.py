@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +22,13 @@ def _rows(model, *ordering: str, **shown):
         return model.objects.filter(enterprise_id=subject.enterprise_id, **shown).order_by(*ordering)
 
     return rows
+
+
+def _breach_rows(subject: FileSubject):
+    # A breach whose publication an approved credit repair ended is no longer part of the file.
+    return m.CommitmentBreach.objects.filter(
+        Q(publication_ends_on__isnull=True) | Q(publication_ends_on__gte=subject.today),
+        enterprise_id=subject.enterprise_id).order_by("-decided_on", "-id")
 
 
 def _contributions_rows(subject: FileSubject):
@@ -94,7 +101,7 @@ def _annual_reports_load(section: Section, subject: FileSubject) -> dict[str, An
 def _commitment_letter_rows(subject: FileSubject):
     from credit.commitments import with_breached
 
-    return with_breached(m.CommitmentLetter.objects.filter(enterprise_id=subject.enterprise_id)).order_by(
+    return with_breached(m.CommitmentLetter.objects.filter(enterprise_id=subject.enterprise_id), subject.today).order_by(
         "-signed_on", "-id")
 
 
@@ -187,7 +194,7 @@ CREDIT_SECTIONS = (
     ),
     Section(
         key="commitment_breaches", order=85, template=_template("commitment_breaches"),
-        rows=_rows(m.CommitmentBreach, "-decided_on", "-id"),
+        rows=_breach_rows,
         contents=(("commitment-breaches", _("Breaches of credit commitments")),),
         related=(_SOURCE_AGENCY, ("letter", ("kind", "title"))),
         # A breach is a negative record: not published once the enterprise is deregistered.

@@ -17,6 +17,7 @@ from credit.filing import report_refusal
 from credit.hooks import (
     account_activated,
     account_revoked,
+    commitment_breach_withdrawn,
     commitment_breached,
     commitment_refusals,
     legal_representative_refusals,
@@ -24,6 +25,7 @@ from credit.hooks import (
 )
 from credit.publication import publication_record
 from portal.audit import audit_changes, audit_record
+from portal.forms import plain_line_error
 
 # The middle part of each record's audit action code, e.g. credit.penalty.withdrawn.
 ACTION_NAMES: dict[type[models.Model], str] = {
@@ -278,16 +280,48 @@ def published_record_withdraw(*, record: m.PublishedRecord, actor, reason: str) 
     record.withdrawn_at = timezone.now()
     record.withdrawal_reason = reason[:300]
     record.save(update_fields=["withdrawn_at", "withdrawal_reason"])
+    payload = {"reason": record.withdrawal_reason, "enterprise_id": record.enterprise_id}
+    if isinstance(record, m.CommitmentBreach):
+        payload.update(_breach_consequences_undo(breach=record, actor=actor))
     publication_record(
         action=f"credit.{ACTION_NAMES[type(record)]}.withdrawn",
         actor=actor,
         obj=record,
-        payload={"reason": record.withdrawal_reason, "enterprise_id": record.enterprise_id},
+        payload=payload,
         enterprises=[record.enterprise_id],
     )
     if isinstance(record, m.AdministrativePenalty):
         penalty_withdrawn.send(sender=m.AdministrativePenalty, penalty=record, reason=record.withdrawal_reason)
     return record
+
+
+def _breach_consequences_undo(*, breach: m.CommitmentBreach, actor) -> dict:
+    """A breach withdrawn (recorded in error) takes back what it caused, inside the withdrawal's
+    transaction: the licences its recording revoked (as its audit event names them) are valid
+    again, each a published correction naming the withdrawal; credit.hooks.
+    commitment_breach_withdrawn lets the apps above undo theirs (listings: the serious-list entry
+    of a false commitment is revoked). The letter's state needs nothing: it is derived, and a
+    withdrawn breach no longer counts (credit.commitments.breach_published_q)."""
+    from portal.audit import AuditEvent
+
+    recorded = (AuditEvent.objects.filter(action="credit.commitment.breached", object_type="credit.commitmentbreach",
+                                          object_id=str(breach.pk)).order_by("-id").first())
+    revoked_ids = list((recorded.payload.get("licences_revoked") if recorded else None) or [])
+    restored = []
+    for licence in m.AdministrativeLicence.objects.select_for_update().filter(
+        pk__in=revoked_ids, commitment_letter_id=breach.letter_id, status=m.AdministrativeLicence.Status.REVOKED,
+        withdrawn_at__isnull=True,
+    ).order_by("id"):
+        licence.status = m.AdministrativeLicence.Status.VALID
+        credit_object_save(
+            obj=licence, actor=actor, changed_fields=["status"],
+            correction_reason=(_("Valid again: the breach of the notification-and-commitment letter it was revoked "
+                                 "for (decision %(number)s) was withdrawn.") % {"number": breach.document_number})[:300],
+        )
+        restored.append(licence.pk)
+    consequences = [response for _receiver, response in commitment_breach_withdrawn.send(
+        sender=m.CommitmentBreach, breach=breach, reason=breach.withdrawal_reason, actor=actor) if response]
+    return {"licences_restored": restored, "consequences": consequences}
 
 
 # --- Enterprise logins: activation codes, activation, revocation (credit/accounts.py) ---------
@@ -582,7 +616,7 @@ def commitment_breach_record(
     if errors:
         raise ValidationError(errors, code="invalid")
     _recorded_date_check(field="decided_on", label=_("Decision date"), value=decided_on, letter=letter, today=today)
-    if commitments.letter_state(letter, today) == commitments.STATE_BREACHED:
+    if letter.breaches.filter(commitments.breach_open_q()).exists():
         raise ValidationError(_("A breach of this letter is already recorded; withdraw it first if it was wrong."),
                               code="already_breached")
     now = timezone.now()
@@ -699,6 +733,14 @@ def commitment_letter_sign(
     else:
         approval_matter = ""
         agency = agency or enterprise.registration_authority
+    # One line of plain text each (portal.forms.plain_line_error); canonical_document's turning
+    # of line breaks into spaces (docs/commitments.md 2) then never changes what was typed.
+    for field, value, label in (("signatory_name", signatory_name, _("Signatory")),
+                                ("signatory_title", signatory_title, _("Signatory's title")),
+                                ("approval_matter", approval_matter, _("Approval matter"))):
+        problem = plain_line_error(value, label=label)
+        if problem is not None and field not in errors:
+            errors[field] = problem
     if not confirmed:
         errors["confirmed"] = _("Confirmation: confirm that you have read the text and sign it for the enterprise.")
     if errors:

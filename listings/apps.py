@@ -10,6 +10,7 @@ class ListingsConfig(AppConfig):
         from django.core import checks
 
         from credit.hooks import (
+            commitment_breach_withdrawn,
             commitment_breached,
             commitment_check_register,
             legal_representative_check_register,
@@ -44,6 +45,10 @@ class ListingsConfig(AppConfig):
         # a false one lists the enterprise there (listings/commitments.py).
         commitment_check_register(commitments.licensing_refusal)
         commitment_breached.connect(commitments.breach_listing, dispatch_uid="listings.commitment_breached")
+        commitment_breached.connect(commitments.breach_repair_revocation,
+                                    dispatch_uid="listings.commitment_breached.repair")
+        commitment_breach_withdrawn.connect(commitments.breach_withdrawn_unlisting,
+                                            dispatch_uid="listings.commitment_breach_withdrawn")
 
 
 def _revoke_followers(*, penalty, reason: str, **kwargs) -> None:

@@ -30,7 +30,7 @@ from listings.models import (
     status_annotation,
 )
 from listings.repair import registry as repair_registry
-from listings.repair.kinds import LIST_ENTRY, PENALTY
+from listings.repair.kinds import COMMITMENT_BREACH, LIST_ENTRY, PENALTY
 from listings.repair.rules import eligibility
 from listings.repair.selectors import account_repairs
 from listings.selectors import _MEASURES, SERIOUS_ILLEGAL, list_entry_measures
@@ -355,6 +355,7 @@ REPAIR_QUEUE = workbench.QueueSource(
 def register() -> None:
     repair_registry.kind_register(PENALTY)
     repair_registry.kind_register(LIST_ENTRY)
+    repair_registry.kind_register(COMMITMENT_BREACH)
     sections.section_register(CREDIT_REPAIR)
     sections.account_panel_register(REPAIR_PANEL)
     workbench.queue_source_register(REPAIR_QUEUE)

@@ -10,6 +10,8 @@ only as attachments (docs/rules.md, "Uploads").
   control or format characters, NFC, no leading dots, bounded length.
 - `store_upload(checked)` writes the file under `MEDIA_ROOT/uploads/` with a random name
   (`secrets.token_urlsafe(24)`, no part of it from the user), mode 0600, never overwriting.
+- `store_upload_on_commit(checked)`: the same for a record written in a transaction; the file
+  is removed again if the transaction (or savepoint) rolls back (`upload_discard`).
 - `upload_response(stored_name, download_name, content_type)` serves it: always an
   attachment, `nosniff`, `private, no-store`, a sandboxing CSP. A stored name outside the
   alphabet and length `store_upload` gives is a 404 before the file system is touched.
@@ -28,6 +30,7 @@ import re
 import secrets
 import unicodedata
 import warnings
+import weakref
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -36,6 +39,7 @@ from urllib.parse import quote
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.utils.functional import lazy
 from django.utils.text import get_text_list
@@ -425,6 +429,37 @@ def upload_discard(stored_name: str) -> None:
     """Remove a stored file that no record names (a transaction that stored it rolled back)."""
     if STORED_NAME.match(stored_name or ""):
         (upload_dir() / stored_name).unlink(missing_ok=True)
+
+
+class _KeptOnCommit:
+    """The on_commit callback of one stored file: run (the transaction committed), it marks the
+    file kept. Django drops the callbacks of a transaction or savepoint that rolls back; the
+    callback is then freed unrun, and its finalizer removes the file."""
+
+    def __init__(self, state: dict):
+        self.state = state
+
+    def __call__(self) -> None:
+        self.state["kept"] = True
+
+
+def _discard_unless_kept(path: Path, state: dict) -> None:
+    if not state["kept"]:
+        path.unlink(missing_ok=True)
+
+
+def store_upload_on_commit(checked: CheckedUpload, *, using: str | None = None) -> str:
+    """store_upload for a record written in the current transaction: the file is written now
+    (its name goes into the record) and removed again if that transaction, or the savepoint it
+    was stored in, rolls back, so that no file is left on disk that no record names. Outside a
+    transaction the file is kept at once. The services that attach files use this, never
+    store_upload itself."""
+    stored_name = store_upload(checked)
+    state = {"kept": False}
+    callback = _KeptOnCommit(state)
+    weakref.finalize(callback, _discard_unless_kept, upload_dir() / stored_name, state)
+    transaction.on_commit(callback, using=using)
+    return stored_name
 
 
 def _ascii_fallback(name: str) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.functional import cached_property
 
 from credit import commitments
@@ -48,14 +48,14 @@ def _with_state(letters, today: dt.date):
     return letters
 
 
-def _listed(queryset: QuerySet) -> QuerySet:
+def _listed(queryset: QuerySet, today: dt.date) -> QuerySet:
     return commitments.with_breached(
         queryset.select_related("enterprise", "agency").only(
             "id", "kind", "title", "signed_on", "signed_at", "valid_until", "fulfilled_on", "text_sha256",
             "approval_matter", "enterprise__id", "enterprise__name", "enterprise__name_en", "enterprise__uscc",
             "enterprise__status",
             "agency__id", "agency__name", "agency__name_en", "agency__code",
-        )
+        ), today,
     )
 
 
@@ -78,7 +78,7 @@ def letter_list(*, filters, today: dt.date, page: str | None, agency: m.Agency |
     state = filterset.form.cleaned_data.get("state") if filterset.is_valid() else None
     paged = BoundedPaginator(ids, PAGE_SIZE, ordered_count=state != commitments.STATE_BREACHED).get_page(page)
     id_list = list(paged.object_list)
-    rows = _list_rows(id_list)
+    rows = _list_rows(id_list, today)
     letters = _with_state([rows[pk] for pk in id_list if pk in rows], today)
     return LetterPage(filter=filterset, page=paged, letters=letters)
 
@@ -98,8 +98,8 @@ _LIST_COLUMNS = ("id", "kind", "title", "signed_on", "valid_until", "fulfilled_o
                  "breached")
 
 
-def _list_rows(ids: list[int]) -> dict[int, ListedLetter]:
-    rows = commitments.with_breached(m.CommitmentLetter.objects.filter(pk__in=ids)).values_list(*_LIST_COLUMNS)
+def _list_rows(ids: list[int], today: dt.date) -> dict[int, ListedLetter]:
+    rows = commitments.with_breached(m.CommitmentLetter.objects.filter(pk__in=ids), today).values_list(*_LIST_COLUMNS)
     found = {}
     for values in rows:
         row = dict(zip(_LIST_COLUMNS, values, strict=True))
@@ -119,9 +119,11 @@ def _list_rows(ids: list[int]) -> dict[int, ListedLetter]:
 def letter_get(*, pk: int, today: dt.date) -> m.CommitmentLetter | None:
     """One letter with its state, its breaches (with provenance) and the licences granted on it."""
     letter = (
-        commitments.with_breached(m.CommitmentLetter.objects.select_related("enterprise", "agency"))
+        commitments.with_breached(m.CommitmentLetter.objects.select_related("enterprise", "agency"), today)
         .prefetch_related(
+            # A breach whose publication an approved credit repair ended is no longer shown.
             Prefetch("breaches", queryset=m.CommitmentBreach.objects.select_related("source_agency")
+                     .filter(Q(publication_ends_on__isnull=True) | Q(publication_ends_on__gte=today))
                      .order_by("-decided_on", "-id"), to_attr="breach_rows"),
             Prefetch("licences", queryset=m.AdministrativeLicence.objects.select_related("source_agency")
                      .order_by("-decided_on", "-id"), to_attr="licence_rows"),
@@ -140,14 +142,14 @@ def letter_for_document(*, pk: int) -> m.CommitmentLetter | None:
 
 def account_letters(*, enterprise: m.Enterprise, today: dt.date) -> list:
     """Every letter of `enterprise`, newest first, with its state."""
-    return _with_state(list(_listed(m.CommitmentLetter.objects.filter(enterprise=enterprise))
+    return _with_state(list(_listed(m.CommitmentLetter.objects.filter(enterprise=enterprise), today)
                             .order_by("-signed_on", "-id")), today)
 
 
 def account_letter_summary(*, enterprise: m.Enterprise, today: dt.date) -> dict[str, int]:
     """How many of the enterprise's letters are in each state, in one query."""
     counts = {state: 0 for state in commitments.STATE_LABELS}
-    rows = commitments.with_breached(m.CommitmentLetter.objects.filter(enterprise=enterprise)).values_list(
+    rows = commitments.with_breached(m.CommitmentLetter.objects.filter(enterprise=enterprise), today).values_list(
         "breached", "fulfilled_on", "valid_until")
     for breached, fulfilled_on, valid_until in rows:
         letter = _StateRow(breached=breached, fulfilled_on=fulfilled_on, valid_until=valid_until)

@@ -352,14 +352,15 @@ def test_it_renders_the_area_in_constant_queries(entries, django_assert_num_quer
     # 10 open orders to disclose + ordering agency
     # 11 the annual reports of the years the enterprise may still file or correct   12 its drafts
     # 13 the recent instant disclosures with their corrections (credit.selectors.disclosures)
-    # 14-18 the credit repair panel (listings.repair.selectors.account_repairs): the enterprise's
+    # 14-19 the credit repair panel (listings.repair.selectors.account_repairs): the enterprise's
     #   repair applications (+ files, prefetched: one more only when any), then its negative records
-    #   of each repairable kind: penalties, black-list entries, inspection results, spot checks
-    # 19 the commitment letters' states (credit.selectors.commitments.account_letter_summary)
-    # 20 the signed-in liaison's own e-mail follows + their enterprise and list (following.parts)
+    #   of each repairable kind: penalties, black-list entries, commitment breaches, inspection
+    #   results, spot checks
+    # 20 the commitment letters' states (credit.selectors.commitments.account_letter_summary)
+    # 21 the signed-in liaison's own e-mail follows + their enterprise and list (following.parts)
     for _i in range(entries):
         f.CommitmentLetterFactory(enterprise=account.enterprise, signed_on=today, valid_until=None)
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(21):
         response = client.get("/account/")
     assert response.status_code == 200
     body = response.content.decode()

@@ -373,9 +373,9 @@ def test_the_account_page_reads_in_constant_queries(reports, today, django_asser
         f.AnnualReportFactory(enterprise=enterprise, year=year)
     AnnualReportDraft.objects.create(enterprise=enterprise, year=today.year - 1, data={}, revision=1)
     # The panels' queries of credit/tests/test_account.py, less the prefetches of entries it has none of
-    # (10), the credit repair panel's five (its applications and the four repairable kinds) and the
-    # commitment letters' panel (one), plus the liaison's own e-mail follows (one, following.parts).
-    with django_assert_max_num_queries(17):
+    # (10), the credit repair panel's six (its applications and the five repairable kinds), the
+    # commitment letters' panel (one) and the liaison's own e-mail follows (one, following.parts).
+    with django_assert_max_num_queries(18):
         assert client.get("/account/").status_code == 200
     with django_assert_max_num_queries(6):
         body = client.get("/account/annual-reports/").content.decode()

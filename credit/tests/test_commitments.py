@@ -113,14 +113,27 @@ def documented_form(*, uscc, kind, version, language, agency, matter, signatory,
 def test_the_documented_form_recomputes_the_published_hash(client, now):
     agency = f.AgencyFactory(code="SH-SAMR-1", level=m.AgencyLevel.NATIONAL)
     enterprise = f.EnterpriseFactory(name_en="Shanghai Example Co., Ltd.")
-    letter = sign(enterprise, kind="licensing", language="en", agency=agency, approval_matter="Food  business\tlicence ",
-                  signatory_name=" Li Si ", signatory_title="Legal\nrepresentative")
+    # Signing takes one line of plain text per value (a tab or line break is refused, naming the
+    # field: test_commitment_review.py); spaces inside stay, those around go.
+    letter = sign(enterprise, kind="licensing", language="en", agency=agency, approval_matter="Food  business licence ",
+                  signatory_name=" Li Si ", signatory_title="Legal representative")
     expected = documented_form(
         uscc=enterprise.uscc, kind="licensing", version=1, language="en", agency="SH-SAMR-1",
-        matter="Food  business\tlicence", signatory="Li Si", signatory_title="Legal representative",
+        matter="Food  business licence", signatory="Li Si", signatory_title="Legal representative",
         signed_at_utc=now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), title=letter.title, text=letter.text,
     )
     assert hashlib.sha256(expected).hexdigest() == letter.text_sha256
+    # The documented form's own rules for a value (a tab kept, a line break made a space, CR LF and
+    # trailing blanks normalised) are the code's, whatever the portal accepts at signing.
+    values = {"matter": "Food  business\tlicence \r\n", "signatory": " Li Si ", "signatory_title": "Legal\nrepresentative"}
+    assert documented_form(
+        uscc=enterprise.uscc, kind="licensing", version=1, language="en", agency="SH-SAMR-1",
+        signed_at_utc=now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), title=letter.title, text=letter.text,
+        **values,
+    ).decode("utf-8") == commitments.canonical_document(
+        uscc=enterprise.uscc, kind="licensing", template_version=1, language="en", agency_code="SH-SAMR-1",
+        matter=values["matter"], signatory_name=values["signatory"], signatory_title=values["signatory_title"],
+        signed_at=letter.signed_at, title=letter.title, text=letter.text)
     response = client.get(f"/commitments/{letter.pk}/letter.txt")
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     assert response.content == expected

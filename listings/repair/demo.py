@@ -25,7 +25,7 @@ from credit.models import AdministrativePenalty, Agency, CommitmentLetter, Enter
 from listings.models import PUBLICATION_TIME_ZONE, RepairApplication, RepairFile
 from listings.repair import services
 from listings.repair.kinds import PENALTY
-from portal.uploads import store_upload, validate_uploads
+from portal.uploads import store_upload_on_commit, validate_uploads
 from portal.workdays import add_working_days
 
 LOGIN, STAFF_LOGIN, AGENCY = "enterprise3", "samr", "SAMR"
@@ -97,7 +97,7 @@ def seed_repairs(*, today: dt.date) -> int:
         )
         for checked in _proof():
             RepairFile.objects.create(application=application, original_name=checked.name,
-                                      stored_name=store_upload(checked), content_type=checked.content_type,
+                                      stored_name=store_upload_on_commit(checked), content_type=checked.content_type,
                                       size=checked.size, sha256=checked.sha256, uploaded_by=user)
         if state == "submitted":
             continue

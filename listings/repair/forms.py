@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from portal.forms import PlainLineValidator, name_choice_errors
 from portal.uploads import MultipleUploadField, UploadRules
 
 
@@ -28,6 +29,9 @@ class RepairApplyForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["files"].help_text = UploadRules().help_text()
+        self.fields["signatory_name"].validators.append(PlainLineValidator(_("Signatory")))
+        self.fields["signatory_title"].validators.append(PlainLineValidator(_("Signatory's title")))
+        name_choice_errors(self)
 
 
 class RepairSupplementForm(forms.Form):
@@ -69,5 +73,6 @@ class RepairDecisionForm(forms.Form):
     def __init__(self, *args, actions: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = [(a, self.LABELS[a]) for a in actions]
+        name_choice_errors(self)
         if self.REVOKE not in actions:
             del self.fields["document_number"]

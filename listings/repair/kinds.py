@@ -1,5 +1,6 @@
-"""The repairable kinds listings registers (listings/parts.py): administrative penalties and
-list entries. Their eligibility parts are documented in docs/rules.md, "Credit repair"."""
+"""The repairable kinds listings registers (listings/parts.py): administrative penalties, list
+entries and breaches of credit commitments. Their eligibility parts are documented in
+docs/rules.md, "Credit repair"."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from credit.models import AdministrativePenalty, Severity
+from credit.models import AdministrativePenalty, CommitmentBreach, Severity
 from credit.services import penalty_publication_earliest_end
 from listings.models import (
     ABNORMAL_OPERATIONS,
@@ -20,7 +21,7 @@ from listings.models import (
     active_q,
 )
 from listings.repair.registry import KindRule, RepairableKind
-from listings.repair.rules import DECISION_WORKING_DAYS, DECISION_WORKING_DAYS_ABNORMAL
+from listings.repair.rules import DECISION_WORKING_DAYS, DECISION_WORKING_DAYS_ABNORMAL, months_after
 from portal.i18n import localized_name
 
 # SAMR Order 107 Art. 8: a penalty revoking the business licence or ordering closure simply runs
@@ -149,4 +150,56 @@ LIST_ENTRY = RepairableKind(
     decision_days=lambda e: (DECISION_WORKING_DAYS_ABNORMAL if e.credit_list.code == ABNORMAL_OPERATIONS
                              else DECISION_WORKING_DAYS),
     rule=_entry_rule, end_publication=_entry_end, restore=_entry_restore, file_records=_file_entries,
+)
+
+
+# --- Breaches of credit commitments (credit.models.CommitmentBreach) ---------------------------
+# A breach is a negative record of the credit file. The rules name no publication class for it
+# (docs/rules.md 6): the general class applies, as for negative inspection results, so repair
+# may be requested from 3 months after the decision (BREACH_MINIMUM_MONTHS); the agency that
+# recorded it (the letter's agency) decides within 7 working days; approval ends its publication
+# the day before (publication_ends_on), and the letter is no longer shown breached.
+BREACH_MINIMUM_MONTHS = 3
+
+
+def breach_published_on(breach: CommitmentBreach, today: dt.date) -> bool:
+    return breach.withdrawn_at is None and (breach.publication_ends_on is None or breach.publication_ends_on >= today)
+
+
+def _breach_rule(breach: CommitmentBreach, today: dt.date) -> KindRule:
+    if not breach_published_on(breach, today):
+        return KindRule(published=False, repairable_from=None)
+    return KindRule(published=True, repairable_from=months_after(breach.decided_on, BREACH_MINIMUM_MONTHS))
+
+
+def _breach_records(enterprise_id: int, today: dt.date):
+    return (
+        CommitmentBreach.objects.filter(enterprise_id=enterprise_id, withdrawn_at__isnull=True)
+        .filter(Q(publication_ends_on__isnull=True) | Q(publication_ends_on__gte=today))
+        .select_related("source_agency").order_by("-decided_on", "-id")
+    )
+
+
+def _breach_end(breach: CommitmentBreach, today: dt.date, actor, agency) -> dict:
+    before = {"publication_ends_on": breach.publication_ends_on.isoformat() if breach.publication_ends_on else None}
+    CommitmentBreach.objects.filter(pk=breach.pk).update(publication_ends_on=today - dt.timedelta(days=1))
+    return before
+
+
+def _breach_restore(breach: CommitmentBreach, before: dict, actor, agency) -> None:
+    value = before.get("publication_ends_on")
+    CommitmentBreach.objects.filter(pk=breach.pk).update(
+        publication_ends_on=dt.date.fromisoformat(value) if value else None)
+
+
+COMMITMENT_BREACH = RepairableKind(
+    key="commitment_breach", label=_("Breach of a credit commitment"), order=25,
+    records=_breach_records,
+    get=lambda pk: CommitmentBreach.objects.select_related("source_agency", "enterprise").filter(pk=pk).first(),
+    label_of=lambda b: gettext("Breach of a credit commitment %(number)s") % {"number": b.document_number},
+    url_of=lambda b, uscc: f"/enterprises/{uscc}/#commitment-breaches",
+    deciding_agency=lambda b: b.source_agency,
+    decision_days=lambda b: DECISION_WORKING_DAYS,
+    rule=_breach_rule, end_publication=_breach_end, restore=_breach_restore,
+    file_records=lambda context: [b for b in context.get("commitment_breaches", []) if b.withdrawn_at is None],
 )

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, F, QuerySet, Value, When
+from django.db.models import Case, Exists, F, OuterRef, QuerySet, Value, When
 from django.db.models import DateField as DateFieldType
 
 from listings.filters import RepairQueueFilter
@@ -124,6 +124,36 @@ def repair_application_get(*, pk: int) -> RepairApplication | None:
     return RepairApplication.objects.select_related(*_RELATED).prefetch_related("files").filter(pk=pk).first()
 
 
+def _letter_breached(today: dt.date):
+    """EXISTS (a published breach of the application's repair commitment letter)."""
+    from credit.commitments import breach_published_q
+    from credit.models import CommitmentBreach
+
+    return Exists(CommitmentBreach.objects.filter(breach_published_q(today), letter_id=OuterRef("commitment_letter_id")))
+
+
+def breached_repairs(*, agency, today: dt.date | None = None) -> list[RepairApplication]:
+    """The approved repairs `agency` decided whose repair commitment letter has a published breach
+    since: the queue's prompt to consider revoking them (one query)."""
+    today = today or local_today()
+    return list(RepairApplication.objects.decided_by_agency(agency).filter(_letter_breached(today), state=State.APPROVED)
+                .select_related("enterprise").order_by("-decided_at", "-id"))
+
+
+def revocations_on_withdrawn_breaches(*, agency, today: dt.date | None = None) -> list[RepairApplication]:
+    """The repairs `agency` revoked, still published, for a breach of their repair commitment
+    letter that has since been withdrawn (the revocation's document number is the breach's):
+    the queue's prompt to review them, the revocation resting on a finding withdrawn (one query)."""
+    from credit.models import CommitmentBreach
+
+    today = today or local_today()
+    withdrawn = CommitmentBreach.objects.filter(withdrawn_at__isnull=False, letter_id=OuterRef("commitment_letter_id"),
+                                                document_number=OuterRef("revocation_document_number"))
+    return list(RepairApplication.objects.decided_by_agency(agency).filter(
+        Exists(withdrawn), state=State.REVOKED, revocation_published_until__gte=today,
+    ).select_related("enterprise").order_by("-revoked_at", "-id"))
+
+
 def repair_queue(*, agency, filters) -> tuple[RepairQueueFilter, QuerySet[RepairApplication]]:
     """The applications `agency` decides (RepairApplication.objects.decided_by_agency), open
     ones unless the filter asks otherwise, the nearest deadline first."""
@@ -135,7 +165,8 @@ def repair_queue(*, agency, filters) -> tuple[RepairQueueFilter, QuerySet[Repair
         .annotate(next_due=Case(
             When(state=State.SUBMITTED, then=F("acceptance_due")),
             When(state=State.ACCEPTED, then=F("decision_due")),
-            default=Value(None), output_field=DateFieldType()))
+            default=Value(None), output_field=DateFieldType()),
+            letter_breached=_letter_breached(local_today()))
         .order_by(F("next_due").asc(nulls_last=True), F("decided_at").desc(nulls_last=True), "-id")
     )
     filterset = RepairQueueFilter(data, queryset=base)

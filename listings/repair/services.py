@@ -40,7 +40,7 @@ from portal import access
 from portal.audit import audit_record
 from portal.i18n import localized_name
 from portal.notices import notice_queue
-from portal.uploads import CheckedUpload, UploadRules, store_upload
+from portal.uploads import CheckedUpload, UploadRules, store_upload_on_commit
 from portal.workdays import add_working_days
 
 State = RepairApplication.State
@@ -56,7 +56,7 @@ def _kind_or_error(key: str) -> registry.RepairableKind:
 def _attach_files(application: RepairApplication, files: list[CheckedUpload], actor) -> list[RepairFile]:
     return [
         RepairFile.objects.create(
-            application=application, original_name=checked.name, stored_name=store_upload(checked),
+            application=application, original_name=checked.name, stored_name=store_upload_on_commit(checked),
             content_type=checked.content_type, size=checked.size, sha256=checked.sha256, uploaded_by=actor,
         )
         for checked in files

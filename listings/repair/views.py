@@ -152,7 +152,8 @@ def staff_repairs(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     return render(request, "listings/repair/staff_repairs.html",
                   {"filter": filterset, "page": page, "applications": selectors.repair_rows(page.object_list),
-                   "query": query.urlencode()})
+                   "query": query.urlencode(), "breached_repairs": selectors.breached_repairs(agency=principal.agency),
+                   "revocations_to_review": selectors.revocations_on_withdrawn_breaches(agency=principal.agency)})
 
 
 def _actions(application: RepairApplication) -> list[str]:

@@ -374,11 +374,13 @@ def test_the_queue_and_the_account_page_cost_constant_queries(rows, django_asser
     staff_client, enterprise_client = Client(), Client()
     staff_client.force_login(staff(agency))
     enterprise_client.force_login(liaison(enterprise))
-    # session, user, principal, permissions (user's + groups'), count, page
-    with django_assert_num_queries(7):
-        assert staff_client.get("/lists/staff/repairs/").status_code == 200
-    # session, user, principal, the applications (+ files), then one per repairable kind
+    # session, user, principal, permissions (user's + groups'), count, page, the approved repairs
+    # whose commitment letter was breached (the prompt to consider revoking them), the revocations
+    # whose breach was withdrawn (the prompt to review them)
     with django_assert_num_queries(9):
+        assert staff_client.get("/lists/staff/repairs/").status_code == 200
+    # session, user, principal, the applications (+ files), then one per repairable kind (five)
+    with django_assert_num_queries(10):
         assert enterprise_client.get("/account/repairs/").status_code == 200
 
 

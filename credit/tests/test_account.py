@@ -176,14 +176,15 @@ def test_it_offers_sign_in_to_visitors_and_sign_out_to_logins():
 
 
 def test_it_shows_only_the_enterprise_own_data(now):
+    # Tags no random token of the page (CSRF) can contain.
     a, b = liaison(), liaison()
-    fill(a.enterprise, entries=2, tag="AAA", now=now)
-    fill(b.enterprise, entries=2, tag="BBB", now=now)
-    for mine, theirs in ((a, "BBB"), (b, "AAA")):
+    fill(a.enterprise, entries=2, tag="甲壹", now=now)
+    fill(b.enterprise, entries=2, tag="乙贰", now=now)
+    for mine, theirs in ((a, "乙贰"), (b, "甲壹")):
         client = english()
         client.force_login(mine.user)
         body = client.get("/account/").content.decode()
-        own = "AAA" if theirs == "BBB" else "BBB"
+        own = "甲壹" if theirs == "乙贰" else "乙贰"
         assert f"{own}-决定-0" in body and f"{own}-决定-1" in body
         assert f"SJ-{own}-R" in body and f"SJ-{own}-P" in body and f"{own}-定向抽查" in body
         assert theirs not in body

@@ -8,7 +8,11 @@ class FollowingConfig(AppConfig):
 
     def ready(self) -> None:
         from credit.publication import published
-        from following import dispatch
+        from following import api, dispatch, webhooks
+        from following.channels import channel_register
 
         # After every committed publication: turn the new feed events into alerts.
         published.connect(dispatch.on_published, dispatch_uid="following.dispatch")
+        # Webhooks: the channel's deliverer and the API-key holders' addresses (following/webhooks.py).
+        channel_register("webhook", webhooks.deliver_new)
+        api.register()

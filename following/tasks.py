@@ -10,3 +10,19 @@ def alerts_dispatch_task() -> int:
     if read >= BATCH * 50:
         alerts_dispatch_task.delay()  # a backlog: go on in a new task rather than hold a worker
     return read
+
+
+@shared_task(name="following.webhook_deliver", acks_late=True, ignore_result=True)
+def webhook_deliver_task(delivery_id: int) -> bool:
+    """One attempt of one webhook delivery; run twice, it sends once (the row lock, following/webhooks.py)."""
+    from following.webhooks import webhook_deliver
+
+    return webhook_deliver(delivery_id=delivery_id)
+
+
+@shared_task(name="following.webhooks_retry", ignore_result=True)
+def webhooks_retry_task() -> int:
+    """Every minute (beat): queue the webhook deliveries whose next attempt is due."""
+    from following.webhooks import webhooks_retry
+
+    return webhooks_retry()

@@ -29,6 +29,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
 from credit import uscc as uscc_rules
 from credit.models import ChangeEvent, Enterprise
@@ -213,6 +214,7 @@ _enterprise_feed, _list_feed, _search_feed = EnterpriseFeed(), ListFeed(), Searc
 
 
 @site_page
+@require_safe
 def enterprise_feed(request, uscc: str) -> HttpResponse:
     code = uscc_rules.normalise(uscc)
     from credit.selectors import uscc_problem
@@ -225,11 +227,13 @@ def enterprise_feed(request, uscc: str) -> HttpResponse:
 
 
 @site_page
+@require_safe
 def list_feed(request, code: str) -> HttpResponse:
     return _list_feed(request, code=code)
 
 
 @site_page
+@require_safe
 def search_feed(request) -> HttpResponse:
     from credit.filters import EnterpriseFilter
     from following.webhooks import SEARCH_FIELDS

@@ -44,7 +44,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from following.models import Alert, Channel, Follow, Target, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -364,7 +364,8 @@ def webhook_deliver(*, delivery_id: int) -> bool:
             delivery.status, delivery.next_attempt_at = WebhookDelivery.Status.FAILED, None
             delivery.save(update_fields=["status", "next_attempt_at"])
             return False
-        problem = url_problem(endpoint.url)
+        with translation.override("en"):  # the delivery log's errors are in English, as the HTTP ones
+            problem = url_problem(endpoint.url)
         started = time.monotonic()
         if problem:
             status_code, error = None, f"refused: {problem}"[:300]

@@ -13,7 +13,7 @@ import socket
 
 import pytest
 from django.test import TestCase
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from credit import services
 from credit.models import ChangeEvent
@@ -231,7 +231,8 @@ def test_a_name_resolving_to_a_private_address_is_refused(settings, monkeypatch)
     answers = {"inside.example.cn": "10.0.0.7", "outside.example.cn": "203.0.113.9"}
     monkeypatch.setattr(socket, "getaddrinfo", lambda host, *args, **kwargs: [
         (socket.AF_INET, socket.SOCK_STREAM, 6, "", (answers[host], 443))])
-    assert "resolves" in webhooks.url_problem("https://inside.example.cn/hook")
+    with translation.override("en"):
+        assert "resolves" in webhooks.url_problem("https://inside.example.cn/hook")
     # 203.0.113.0/24 is documentation space: not global either.
     assert webhooks.url_problem("https://outside.example.cn/hook")
     answers["outside.example.cn"] = "93.184.216.34"

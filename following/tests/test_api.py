@@ -196,3 +196,26 @@ def test_the_delivery_log_and_its_constant_queries(client, now):
     assert len(paged["results"]) == 5 and paged["next"]
     following = call(client, "get", paged["next"], key).json()
     assert {r["id"] for r in following["results"]}.isdisjoint({r["id"] for r in paged["results"]})
+
+
+def test_the_lists_of_endpoints_and_follows_cost_the_same_queries_for_1_and_10_rows(client, now):
+    from listings.models import CreditList
+
+    def build(n):
+        api_key, key = make_key(now)
+        credit_list = CreditList.objects.order_by("code").first()
+        for _ in range(n):
+            endpoint = webhooks.webhook_endpoint_create(api_key=api_key, url="http://127.0.0.1:9/hook")
+            webhooks.webhook_follow_create(endpoint=endpoint, target="enterprise", enterprise=EnterpriseFactory())
+            webhooks.webhook_follow_create(endpoint=endpoint, target="list", credit_list=credit_list)
+        return key
+
+    small, large = build(1), build(10)
+    for url in ("/api/v1/webhooks/", "/api/v1/follows/"):
+        counts = []
+        for key in (small, large):
+            cache.clear()
+            with CaptureQueriesContext(connection) as captured:
+                assert call(client, "get", url, key).status_code == 200
+            counts.append(len(captured.captured_queries))
+        assert counts[0] == counts[1], (url, counts)

@@ -219,3 +219,32 @@ def test_the_lists_of_endpoints_and_follows_cost_the_same_queries_for_1_and_10_r
                 assert call(client, "get", url, key).status_code == 200
             counts.append(len(captured.captured_queries))
         assert counts[0] == counts[1], (url, counts)
+
+
+def test_the_answers_match_the_schema(client, now):
+    import jsonschema
+    from drf_spectacular.generators import SchemaGenerator
+
+    from portal.tests.test_api_fuzz import json_schema
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    components = schema["components"]["schemas"]
+    api_key, key = make_key(now)
+    endpoint = _deliveries(api_key, 2)
+    follow = Follow.objects.filter(endpoint=endpoint).first()
+    for route, url in [
+        ("/api/v1/webhooks/", "/api/v1/webhooks/"),
+        ("/api/v1/webhooks/{id}/", f"/api/v1/webhooks/{endpoint.pk}/"),
+        ("/api/v1/webhooks/{id}/deliveries/", f"/api/v1/webhooks/{endpoint.pk}/deliveries/"),
+        ("/api/v1/follows/", "/api/v1/follows/"),
+        ("/api/v1/follows/{id}/", f"/api/v1/follows/{follow.pk}/"),
+    ]:
+        operation = schema["paths"][route]["get"]
+        expected = json_schema(operation["responses"]["200"]["content"]["application/json"]["schema"], components)
+        response = call(client, "get", url, key)
+        assert response.status_code == 200, url
+        jsonschema.validate(response.json(), expected)
+    created = call(client, "post", "/api/v1/webhooks/", key, {"url": "http://127.0.0.1:9/x"})
+    operation = schema["paths"]["/api/v1/webhooks/"]["post"]
+    jsonschema.validate(created.json(), json_schema(
+        operation["responses"]["201"]["content"]["application/json"]["schema"], components))

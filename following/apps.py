@@ -10,11 +10,15 @@ class FollowingConfig(AppConfig):
         from credit import sections
         from credit.hooks import account_activated, account_revoked
         from credit.publication import published
-        from following import dispatch, email, parts, services
+        from following import api, dispatch, email, parts, services, webhooks
+        from following.channels import channel_register
 
         # After every committed publication: turn the new feed events into alerts.
         published.connect(dispatch.on_published, dispatch_uid="following.dispatch")
         email.register()
+        # Webhooks: the channel's deliverer and the API-key holders' addresses (following/webhooks.py).
+        channel_register("webhook", webhooks.deliver_new)
+        api.register()
         # A liaison follows their own enterprise from the activation of their login; a revoked
         # login's follows end (credit.hooks).
         account_activated.connect(services.on_account_activated, dispatch_uid="following.liaison_follow")

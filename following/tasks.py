@@ -18,3 +18,17 @@ def digests_send_task() -> int:
     from following.email import digests_send
 
     return digests_send()
+@shared_task(name="following.webhook_deliver", acks_late=True, ignore_result=True)
+def webhook_deliver_task(delivery_id: int) -> bool:
+    """One attempt of one webhook delivery; run twice, it sends once (the row lock, following/webhooks.py)."""
+    from following.webhooks import webhook_deliver
+
+    return webhook_deliver(delivery_id=delivery_id)
+
+
+@shared_task(name="following.webhooks_retry", ignore_result=True)
+def webhooks_retry_task() -> int:
+    """Every minute (beat): queue the webhook deliveries whose next attempt is due."""
+    from following.webhooks import webhooks_retry
+
+    return webhooks_retry()

@@ -183,6 +183,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "following.digests_send",
         "schedule": crontab(hour=8, minute=0),
     },
+    # Queues the webhook deliveries whose next attempt is due: retries with backoff, and those a
+    # broker outage kept from their first attempt (following/webhooks.py; safe to run at any time).
+    "following-webhooks-retry": {
+        "task": "following.webhooks_retry",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # Ends publication of list entries past their maximum period (idempotent; 00:10 Beijing time).
     "listings-expire-daily": {
         "task": "listings.entries_expire",
@@ -427,6 +434,10 @@ API_ANON_RATE = int(os.environ.get("API_ANON_RATE", "60"))
 API_KEY_RATE = int(os.environ.get("API_KEY_RATE", "600"))
 API_RATE_WINDOW = int(os.environ.get("API_RATE_WINDOW", "60"))
 API_PAGE_SIZE = int(os.environ.get("API_PAGE_SIZE", "50"))
+# Webhooks (following/webhooks.py, docs/webhooks.md): each call's timeout, and whether endpoints
+# may be http(s)://127.0.0.1 / localhost (development and tests; never in production).
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
+WEBHOOK_ALLOW_LOCAL = envbool("WEBHOOK_ALLOW_LOCAL", "1" if DEBUG else "0")
 # A key request's confirmation link stays valid this long; one pending request per address
 # per API_KEY_REQUEST_MINUTES, and at most API_KEY_REQUESTS_PER_IP requests per client address in it.
 API_KEY_CONFIRM_HOURS = int(os.environ.get("API_KEY_CONFIRM_HOURS", "24"))
@@ -457,5 +468,6 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # The change feed's kinds of event, in the feed and in webhook follows (one enum).
+    "ENUM_NAME_OVERRIDES": {"ChangeKindEnum": "credit.changes.KINDS"},
 }

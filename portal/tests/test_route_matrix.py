@@ -288,6 +288,20 @@ ROWS: dict[str, list[Case]] = {
         Case(lambda w: "/enterprises/91110000600037341X/", GET=each(404)),  # fails the check digit
     ],
     "lists/": [Case(lambda w: "/lists/", GET=PUBLIC, HEAD=PUBLIC)],
+    # Atom feeds beside the pages they follow (following/feeds.py): public, read-only.
+    "enterprises/<str:uscc>/feed.atom": [
+        Case(lambda w: f"/enterprises/{w.enterprise.uscc}/feed.atom", GET=PUBLIC, HEAD=PUBLIC, POST=METHOD_NOT_ALLOWED),
+        Case(lambda w: "/enterprises/91110000600037341X/feed.atom", GET=each(404)),
+        Case(lambda w: f"/enterprises/{w.enterprise.uscc.lower()}/feed.atom", GET=each(301)),
+    ],
+    "lists/<slug:code>/feed.atom": [
+        Case(lambda w: f"/lists/{w.credit_list.code}/feed.atom", GET=PUBLIC, HEAD=PUBLIC, POST=METHOD_NOT_ALLOWED),
+        Case(lambda w: "/lists/no-such-list/feed.atom", GET=each(404)),
+    ],
+    "search/feed.atom": [
+        Case(lambda w: "/search/feed.atom?q=公司", GET=PUBLIC, HEAD=PUBLIC, POST=METHOD_NOT_ALLOWED),
+        Case(lambda w: "/search/feed.atom?q=x", GET=each(400)),
+    ],
     "lists/<slug:code>/": [Case(lambda w: f"/lists/{w.credit_list.code}/", GET=PUBLIC, HEAD=PUBLIC)],
     "lists/<slug:code>/<int:pk>/": [Case(lambda w: w.entry.get_absolute_url(), GET=PUBLIC, HEAD=PUBLIC)],
     "lists/<slug:code>/<int:pk>/object/": [
@@ -519,6 +533,16 @@ ROWS: dict[str, list[Case]] = {
         Case(lambda w: f"/api/v1/commitment-letters/{w.commitmentletter.pk}/", GET=PUBLIC, HEAD=PUBLIC),
         Case(lambda w: "/api/v1/commitment-letters/999999/", GET=each(404)),
     ],
+    # Webhooks (following/api.py): only with an API key, which no persona's session carries (401
+    # for everyone, also for the writes); following/tests/test_api.py tests them with keys.
+    "api/v1/^webhooks/$": [Case(lambda w: "/api/v1/webhooks/", GET=each(401), HEAD=each(401), POST=each(401))],
+    "api/v1/^webhooks/(?P<pk>[^/.]+)/$": [Case(lambda w: "/api/v1/webhooks/1/", GET=each(401))],
+    "api/v1/^webhooks/(?P<pk>[^/.]+)/deliveries/$": [Case(lambda w: "/api/v1/webhooks/1/deliveries/",
+                                                          GET=each(401))],
+    "api/v1/^webhooks/(?P<pk>[^/.]+)/disable/$": [Case(lambda w: "/api/v1/webhooks/1/disable/", POST=each(401))],
+    "api/v1/^follows/$": [Case(lambda w: "/api/v1/follows/", GET=each(401), POST=each(401))],
+    "api/v1/^follows/(?P<pk>[^/.]+)/$": [Case(lambda w: "/api/v1/follows/1/", GET=each(401))],
+    "api/v1/^follows/(?P<pk>[^/.]+)/end/$": [Case(lambda w: "/api/v1/follows/1/end/", POST=each(401))],
     "api/v1/^lists/$": [Case(lambda w: "/api/v1/lists/", GET=PUBLIC, HEAD=PUBLIC, POST=METHOD_NOT_ALLOWED)],
     "api/v1/^lists/(?P<code>[-a-zA-Z0-9_]+)/$": [
         Case(lambda w: f"/api/v1/lists/{w.credit_list.code}/", GET=PUBLIC, HEAD=PUBLIC),

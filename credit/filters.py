@@ -161,5 +161,8 @@ class CommitmentFilter(django_filters.FilterSet):
     def filter_agency(self, queryset, name, value):
         return queryset.filter(agency_id=self.agency_ids.get(value))
 
+    # Set by the list's selector for the query of a page (commitments.state_q, in_page_order).
+    page_order = False
+
     def filter_state(self, queryset, name, value):
-        return queryset.filter(commitments.state_q(value, self.today))
+        return queryset.filter(commitments.state_q(value, self.today, in_page_order=self.page_order))

@@ -26,16 +26,20 @@ class BoundedPaginator(Paginator):
 
     truncated = False
 
-    def __init__(self, *args, ordered_count: bool = True, **kwargs):
+    def __init__(self, *args, ordered_count: bool = True, count_rows=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.ordered_count = ordered_count
+        self.count_rows = count_rows
 
     @cached_property
     def count(self) -> int:
         # In the page's order the count reads the signing-day index from the newest letter (or
         # from the expired filter's bound) and stops at the limit; the few breached letters are
         # counted faster from the breaches, in any order.
-        rows = self.object_list if self.ordered_count else self.object_list.order_by()
+        if self.count_rows is not None:
+            rows = self.count_rows
+        else:
+            rows = self.object_list if self.ordered_count else self.object_list.order_by()
         found = rows[: COUNT_LIMIT + 1].count()
         self.truncated = found > COUNT_LIMIT
         return min(found, COUNT_LIMIT)
@@ -74,9 +78,15 @@ def letter_list(*, filters, today: dt.date, page: str | None, agency: m.Agency |
         base = base.filter(agency=agency)
     filterset = CommitmentFilter(filters, queryset=base, today=today)
     queryset = filterset.qs if filterset.is_valid() else base.none()
-    ids = queryset.order_by("-signed_on", "-id").values_list("id", flat=True)
     state = filterset.form.cleaned_data.get("state") if filterset.is_valid() else None
-    paged = BoundedPaginator(ids, PAGE_SIZE, ordered_count=state != commitments.STATE_BREACHED).get_page(page)
+    count_rows = None
+    if state == commitments.STATE_BREACHED:
+        # Counted from the breaches (the semi-join), paged in the index's order (state_q).
+        count_rows = queryset.order_by().values_list("id", flat=True)
+        filterset.page_order = True
+        queryset = filterset.filter_queryset(base)
+    ids = queryset.order_by("-signed_on", "-id").values_list("id", flat=True)
+    paged = BoundedPaginator(ids, PAGE_SIZE, count_rows=count_rows).get_page(page)
     id_list = list(paged.object_list)
     rows = _list_rows(id_list, today)
     letters = _with_state([rows[pk] for pk in id_list if pk in rows], today)

@@ -279,17 +279,14 @@ def _parts_in_processes(jobs: list[dict], processes: int, work: Path, progress) 
 
 
 def _child_env() -> dict[str, str]:
-    """The environment of a part process: this one's, with the database this connection uses
-    (under tests, the test database rather than the configured one)."""
-    from urllib.parse import quote
+    """The environment of a part process: this one's, its DATABASE_URL naming the database this
+    connection uses (under tests, the test database rather than the configured one); host,
+    credentials and options as configured."""
+    from urllib.parse import quote, urlsplit, urlunsplit
 
-    db = connection.settings_dict
-    credentials = quote(db.get("USER") or "", safe="")
-    if db.get("PASSWORD"):
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = db.get("HOST") or "localhost"
-    port = f":{db['PORT']}" if db.get("PORT") else ""
-    return {**os.environ, "DATABASE_URL": f"postgres://{credentials}@{host}{port}/{quote(db['NAME'], safe='')}"}
+    url = urlsplit(os.environ.get("DATABASE_URL", ""))
+    name = quote(connection.settings_dict["NAME"], safe="")
+    return {**os.environ, "DATABASE_URL": urlunsplit(url._replace(path=f"/{name}"))}
 
 
 def _write_snapshots(folder: Path, prefix: str, work: Path, processes: int, progress) -> list[dict]:

@@ -287,3 +287,4 @@ def test_a_penalty_whose_publication_ended_is_an_expired_event_once(today):
     services.credit_object_save(obj=ended, actor=None, correction_reason="期限延长")
     last = _feed()[-1]
     assert last["kind"] == "corrected" and last["state"]["publication_ends_on"] == ended.publication_ends_on.isoformat()
+

@@ -19,10 +19,16 @@ Signature (Standard Webhooks, v1): `webhook-signature: v1,<base64 HMAC-SHA256>` 
 
 Addresses. Endpoints are https URLs whose host resolves to public addresses only: loopback,
 private, link-local, shared, reserved and multicast addresses are refused (SSRF), when the
-endpoint is registered and again before every call (the name may resolve elsewhere by then).
+endpoint is registered and again before every call (the name may resolve elsewhere by then);
+the call connects to the address checked (`url_check`, `PinnedHTTPSConnection`), never to a new
+resolution (DNS rebinding). IPv6 wrapping IPv4 (mapped, NAT64, 6to4) is judged by the IPv4.
 With WEBHOOK_ALLOW_LOCAL (by default DEBUG) http and https to 127.0.0.1 / localhost / ::1 are
-allowed, for development and tests. Redirects are never followed; calls time out after
-WEBHOOK_TIMEOUT_SECONDS.
+allowed, for development and tests. Redirects are never followed; the whole call (resolution
+included) has WEBHOOK_TIMEOUT_SECONDS.
+
+Nothing is sent for an ended follow, a disabled endpoint or a revoked key (the delivery fails,
+its log says why); a revoked key's endpoints are disabled (portal.api_keys.api_key_revoked).
+Caps per key: WEBHOOK_MAX_ENDPOINTS enabled endpoints, WEBHOOK_MAX_FOLLOWS active follows.
 """
 
 from __future__ import annotations

@@ -19,6 +19,10 @@ class FollowingConfig(AppConfig):
         # Webhooks: the channel's deliverer and the API-key holders' addresses (following/webhooks.py).
         channel_register("webhook", webhooks.deliver_new)
         api.register()
+        # A revoked API key's endpoints are disabled (portal.api_keys.api_key_revoked).
+        from portal.api_keys import api_key_revoked
+
+        api_key_revoked.connect(webhooks.on_api_key_revoked, dispatch_uid="following.webhooks_key_revoked")
         # A liaison follows their own enterprise from the activation of their login; a revoked
         # login's follows end (credit.hooks).
         account_activated.connect(services.on_account_activated, dispatch_uid="following.liaison_follow")

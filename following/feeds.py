@@ -119,6 +119,10 @@ class EventFeed(Feed):
     def subtitle(self, subject: Subject) -> str:
         return subject.description
 
+    def author_name(self, subject: Subject) -> str:
+        # RFC 4287 4.1.1: a feed names its author (its entries then need none of their own).
+        return _("Enterprise Credit Information Publicity Portal")
+
     def items(self, subject: Subject) -> list:
         return subject.events
 

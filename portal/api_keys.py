@@ -7,12 +7,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.dispatch import Signal
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
 KEY_PREFIX = "cpk_"
 
+# Sent inside the transaction that revokes a key (portal.services.api_key_revoke), with `api_key`:
+# what was made with the key stops with it (following disables its webhook endpoints).
+api_key_revoked = Signal()
 
 
 def key_hash(key: str) -> str:

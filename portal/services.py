@@ -170,6 +170,7 @@ def api_key_revoke(*, key: str):
     from django.utils.translation import gettext as _
 
     from portal import api
+    from portal.api_keys import api_key_revoked
     from portal.models import ApiKey
 
     api_key = ApiKey.objects.select_for_update().filter(key_hash=api.key_hash(key.strip())).first()
@@ -180,4 +181,5 @@ def api_key_revoke(*, key: str):
     api_key.revoked_at = timezone.now()
     api_key.save(update_fields=["revoked_at"])
     audit_record(action="portal.api_key.revoked", obj=api_key, payload={"prefix": api_key.key_prefix})
+    api_key_revoked.send(sender=ApiKey, api_key=api_key)
     return api_key

@@ -434,10 +434,13 @@ API_ANON_RATE = int(os.environ.get("API_ANON_RATE", "60"))
 API_KEY_RATE = int(os.environ.get("API_KEY_RATE", "600"))
 API_RATE_WINDOW = int(os.environ.get("API_RATE_WINDOW", "60"))
 API_PAGE_SIZE = int(os.environ.get("API_PAGE_SIZE", "50"))
-# Webhooks (following/webhooks.py, docs/webhooks.md): each call's timeout, and whether endpoints
+# Webhooks (following/webhooks.py, docs/webhooks.md): each call's total timeout (the whole exchange), and whether endpoints
 # may be http(s)://127.0.0.1 / localhost (development and tests; never in production).
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
 WEBHOOK_ALLOW_LOCAL = envbool("WEBHOOK_ALLOW_LOCAL", "1" if DEBUG else "0")
+# The caps of one (free) API key: enabled webhook endpoints, and active webhook follows.
+WEBHOOK_MAX_ENDPOINTS = int(os.environ.get("WEBHOOK_MAX_ENDPOINTS", "20"))
+WEBHOOK_MAX_FOLLOWS = int(os.environ.get("WEBHOOK_MAX_FOLLOWS", "200"))
 # A key request's confirmation link stays valid this long; one pending request per address
 # per API_KEY_REQUEST_MINUTES, and at most API_KEY_REQUESTS_PER_IP requests per client address in it.
 API_KEY_CONFIRM_HOURS = int(os.environ.get("API_KEY_CONFIRM_HOURS", "24"))

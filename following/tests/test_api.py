@@ -248,3 +248,26 @@ def test_the_answers_match_the_schema(client, now):
     operation = schema["paths"]["/api/v1/webhooks/"]["post"]
     jsonschema.validate(created.json(), json_schema(
         operation["responses"]["201"]["content"]["application/json"]["schema"], components))
+
+
+def test_the_caps_per_key_are_400s_naming_the_field_and_the_rule(client, now, settings):
+    settings.WEBHOOK_MAX_ENDPOINTS, settings.WEBHOOK_MAX_FOLLOWS = 1, 1
+    _api_key, key = make_key(now)
+    endpoint = call(client, "post", "/api/v1/webhooks/", key, {"url": "http://127.0.0.1:9/a"}).json()["id"]
+    over = call(client, "post", "/api/v1/webhooks/", key, {"url": "http://127.0.0.1:9/b"})
+    assert over.status_code == 400
+    assert over.json() == {"url": ["A key may have at most 1 enabled webhook endpoints: disable one before "
+                                   "registering another."]}
+    one, two = EnterpriseFactory.create_batch(2)
+    made = call(client, "post", "/api/v1/follows/", key, {"endpoint": endpoint, "target": "enterprise",
+                                                          "enterprise": one.uscc})
+    assert made.status_code == 201, made.content
+    over = call(client, "post", "/api/v1/follows/", key, {"endpoint": endpoint, "target": "enterprise",
+                                                          "enterprise": two.uscc})
+    assert over.status_code == 400
+    assert "at most 1 active webhook follows" in over.json()["endpoint"][0]
+    assert Follow.objects.filter(endpoint_id=endpoint).count() == 1
+    chinese = client.post("/api/v1/webhooks/", data=json.dumps({"url": "http://127.0.0.1:9/b"}),
+                          content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}",
+                          HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "最多" in chinese.json()["url"][0]

@@ -1,6 +1,6 @@
 """The Atom feeds of an enterprise, a list and a search: valid Atom (namespace, id/title/updated on
 the feed and every entry), newest first, removals included, both languages, 404 and 400 as the
-pages, the same queries for 1 and 20 events, cached per address and language until a publication,
+pages, an author (RFC 4287 4.1.1), the same queries for 1 and 20 events, cached per address and language until a publication,
 and announced by the pages they follow."""
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ def parse(response) -> ET.Element:
     assert root.tag == f"{ATOM}feed"
     for required in ("id", "title", "updated"):
         assert (root.findtext(f"{ATOM}{required}") or "").strip(), required
+    # RFC 4287 4.1.1: the feed names its author (then its entries need not).
+    assert (root.findtext(f"{ATOM}author/{ATOM}name") or "").strip(), "atom:author"
     entries = root.findall(f"{ATOM}entry")
     for entry in entries:
         for required in ("id", "title", "updated"):
@@ -62,7 +64,9 @@ def test_an_enterprises_feed_lists_its_changes_newest_first_removal_included(cli
     assert rows[0].findtext(f"{ATOM}id").startswith("tag:testserver,2026:change/")
     assert rows[1].findtext(f"{ATOM}title").startswith("Published")
     assert "Credit file" in root.findtext(f"{ATOM}title") or "credit file" in root.findtext(f"{ATOM}title")
+    assert root.findtext(f"{ATOM}author/{ATOM}name") == "Enterprise Credit Information Publicity Portal"
     chinese = parse(client.get(f"/enterprises/{enterprise.uscc}/feed.atom", HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    assert chinese.findtext(f"{ATOM}author/{ATOM}name") != "Enterprise Credit Information Publicity Portal"
     assert entries(chinese)[0].findtext(f"{ATOM}title").startswith("已撤销")
     # The same entry keeps its id in every feed and language.
     assert entries(chinese)[0].findtext(f"{ATOM}id") == rows[0].findtext(f"{ATOM}id")

@@ -273,3 +273,261 @@ def test_kinds_and_follow_start(now, receiver, queued):
         webhooks.webhook_follow_create(endpoint=endpoint, target=Target.ENTERPRISE, enterprise=enterprise,
                                        kinds=["deleted"])
     assert refused.value.field == "kinds"
+
+
+# --- review fixes: DNS rebinding, ended follows and revoked keys, lost hand-overs, caps,
+# disable, the total deadline, NAT64 / 6to4 -------------------------------------------------------
+
+
+class Listener:
+    """A raw TCP listener on 127.0.0.1 recording every connection it accepts (anything reaching
+    127.0.0.1, whatever it speaks)."""
+
+    def __init__(self, answer=None):
+        import threading
+
+        self.accepted: list[tuple] = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.answer = answer
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, peer = self.sock.accept()
+            except OSError:
+                return
+            self.accepted.append(peer)
+            try:
+                if self.answer:
+                    self.answer(conn)
+            except OSError:
+                pass
+            finally:
+                conn.close()
+
+    def close(self):
+        self.sock.close()
+
+
+def test_dns_rebinding_reaches_nothing_private(now, receiver, queued, settings, monkeypatch):
+    """The name answers a public address to the check and 127.0.0.1 to a second resolution:
+    the call goes to the checked address, so nothing reaches 127.0.0.1."""
+    listener = Listener()
+    endpoint, _follow, [delivery] = followed_event(now, receiver.url)
+    endpoint.url = f"https://rebind.example.cn:{listener.port}/hook"
+    endpoint.save(update_fields=["url"])
+    settings.WEBHOOK_ALLOW_LOCAL = False
+    settings.WEBHOOK_TIMEOUT_SECONDS = 2
+    answers = iter(["93.184.216.34", "127.0.0.1", "127.0.0.1", "127.0.0.1"])
+    real_getaddrinfo, real_connect = socket.getaddrinfo, socket.create_connection
+
+    def resolver(host, port, *args, **kwargs):
+        if host != "rebind.example.cn":
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))]
+
+    connected = []
+
+    def create_connection(address, *args, **kwargs):
+        connected.append(address)
+        if address[0] == "93.184.216.34":
+            raise ConnectionRefusedError("no network in the tests")
+        return real_connect(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    try:
+        assert webhooks.webhook_deliver(delivery_id=delivery.pk) is False
+    finally:
+        listener.close()
+    assert listener.accepted == []
+    assert connected == [("93.184.216.34", listener.port)]
+    assert "ConnectionRefusedError" in WebhookAttempt.objects.get(delivery=delivery).error
+
+
+def test_the_pinned_connection_keeps_the_host_name_for_the_host_header_and_tls(receiver):
+    port = receiver.url.split(":")[2].split("/")[0]
+    status, error = webhooks._post(f"http://hook.example.cn:{port}/hook?x=1", b"{}", {"X-Test": "1"},
+                                   address="127.0.0.1")
+    assert (status, error) == (200, "")
+    assert receiver.requests[0].headers["host"] == f"hook.example.cn:{port}"
+    assert receiver.requests[0].path == "/hook?x=1"
+
+    class Context:
+        verify_mode, check_hostname, post_handshake_auth = None, True, None
+
+        def wrap_socket(self, sock, server_hostname=None, **kwargs):
+            self.server_hostname = server_hostname
+            sock.close()
+            raise OSError("stop here")
+
+    context = Context()
+    connection = webhooks.PinnedHTTPSConnection("hook.example.cn", int(port), address="127.0.0.1", context=context,
+                                                timeout=2)
+    with pytest.raises(OSError):
+        connection.connect()
+    assert context.server_hostname == "hook.example.cn"  # SNI and the certificate's name
+
+
+def test_the_whole_call_has_one_deadline(receiver, settings):
+    """An endpoint answering byte by byte (each within the socket timeout) is cut off at the deadline."""
+    import time
+
+    def drip(conn):
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 60\r\n\r\n")
+        for _ in range(60):
+            conn.sendall(b"x")
+            time.sleep(0.05)
+
+    listener = Listener(answer=drip)
+    settings.WEBHOOK_TIMEOUT_SECONDS = 0.5
+    started = time.monotonic()
+    try:
+        status, error = webhooks._post(f"http://127.0.0.1:{listener.port}/hook", b"{}", {}, address="127.0.0.1")
+    finally:
+        listener.close()
+    assert time.monotonic() - started < 1.5
+    assert status is None and error.startswith("TimeoutError")
+
+
+def test_the_resolution_is_bounded_too(settings, monkeypatch):
+    import time
+
+    settings.WEBHOOK_ALLOW_LOCAL = False
+    settings.WEBHOOK_TIMEOUT_SECONDS = 0.2
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: time.sleep(1) or [])
+    started = time.monotonic()
+    with translation.override("en"):
+        assert "does not resolve" in webhooks.url_problem("https://slow.example.cn/hook")
+    assert time.monotonic() - started < 0.8
+
+
+@pytest.mark.parametrize("url", [
+    "https://[64:ff9b::a00:1]/hook",  # NAT64 of 10.0.0.1
+    "https://[64:ff9b::7f00:1]/hook",  # NAT64 of 127.0.0.1
+    "https://[64:ff9b::a9fe:a9fe]/hook",  # NAT64 of 169.254.169.254
+    "https://[64:ff9b:1::a00:1]/hook",  # local-use NAT64
+    "https://[2002:a00:1::1]/hook",  # 6to4 of 10.0.0.1
+    "https://[2002:7f00:1::1]/hook",  # 6to4 of 127.0.0.1
+    "https://[2002:c0a8:1::1]/hook",  # 6to4 of 192.168.0.1
+    "https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook",  # Teredo
+])
+def test_ipv6_wrapping_a_private_ipv4_is_refused(settings, url):
+    settings.WEBHOOK_ALLOW_LOCAL = False
+    assert webhooks.url_problem(url, resolve=False)
+
+
+def test_ipv6_wrapping_a_public_ipv4_is_allowed(settings):
+    settings.WEBHOOK_ALLOW_LOCAL = False
+    assert webhooks.url_problem("https://[64:ff9b::5db8:d822]/hook", resolve=False) is None
+    assert webhooks.url_problem("https://[2002:5db8:d822::1]/hook", resolve=False) is None
+
+
+def test_nothing_goes_for_an_ended_follow(now, receiver, queued):
+    _endpoint, follow, [delivery] = followed_event(now, receiver.url)
+    webhooks.webhook_follow_end(follow=follow)
+    assert webhooks.webhook_deliver(delivery_id=delivery.pk) is False
+    assert receiver.requests == []
+    delivery.refresh_from_db()
+    assert delivery.status == "failed" and delivery.attempts == 0 and delivery.next_attempt_at is None
+    [log] = WebhookAttempt.objects.filter(delivery=delivery)
+    assert log.error == webhooks.NOT_SENT_FOLLOW_ENDED and log.status_code is None
+    # An alert of the ended follow gets no delivery at all.
+    penalty(follow.enterprise)
+    other = Alert.objects.create(follow=follow, event=ChangeEvent.objects.order_by("sequence").last(),
+                                 created_at=timezone.now())
+    webhooks.deliver_new([other.pk])
+    assert not WebhookDelivery.objects.filter(alert=other).exists()
+
+
+def test_nothing_goes_once_the_key_is_revoked_even_before_its_endpoints_are_disabled(now, receiver, queued):
+    endpoint, _follow, [delivery] = followed_event(now, receiver.url)
+    ApiKey.objects.filter(pk=endpoint.api_key_id).update(revoked_at=now)  # the signal's receiver not run
+    assert webhooks.webhook_deliver(delivery_id=delivery.pk) is False
+    assert receiver.requests == []
+    assert WebhookAttempt.objects.get(delivery=delivery).error == webhooks.NOT_SENT_KEY_REVOKED
+    assert WebhookDelivery.objects.get(pk=delivery.pk).status == "failed"
+
+
+def test_revoking_the_key_disables_its_endpoints(now, receiver, queued):
+    from portal.audit import AuditEvent
+    from portal.services import api_key_revoke
+
+    endpoint, follow, [delivery] = followed_event(now, receiver.url)
+    key = key_new()  # the holder's key (followed_event keeps none)
+    ApiKey.objects.filter(pk=endpoint.api_key_id).update(key_hash=key_hash(key))
+    api_key_revoke(key=key)
+    endpoint.refresh_from_db()
+    follow.refresh_from_db()
+    assert endpoint.disabled_at is not None
+    assert follow.ended_at is not None and "revoked" in follow.ended_reason
+    assert WebhookDelivery.objects.get(pk=delivery.pk).status == "failed"
+    event = AuditEvent.objects.get(action="following.webhook_endpoint.disabled")
+    assert event.payload["follows_ended"] == 1 and event.payload["deliveries_failed"] == 1
+    assert webhooks.webhook_deliver(delivery_id=delivery.pk) is False
+    assert receiver.requests == []
+
+
+def test_disabling_fails_the_pending_deliveries_and_ends_the_follows_with_a_reason(now, receiver, queued):
+    from portal.audit import AuditEvent
+
+    endpoint, follow, [delivery] = followed_event(now, receiver.url)
+    webhooks.webhook_endpoint_disable(endpoint=endpoint)
+    delivery.refresh_from_db()
+    follow.refresh_from_db()
+    assert delivery.status == "failed" and delivery.next_attempt_at is None  # at once, not at the next attempt
+    assert WebhookAttempt.objects.get(delivery=delivery).error == webhooks.NOT_SENT_ENDPOINT_DISABLED
+    assert follow.ended_at is not None and follow.ended_reason
+    [event] = AuditEvent.objects.filter(action="following.webhook_endpoint.disabled")
+    assert event.payload["follows_ended"] == 1 and event.payload["deliveries_failed"] == 1
+    webhooks.webhook_endpoint_disable(endpoint=endpoint)  # twice: no change, no second event
+    assert AuditEvent.objects.filter(action="following.webhook_endpoint.disabled").count() == 1
+
+
+def test_the_sweep_delivers_alerts_whose_hand_over_was_lost(now, receiver, queued):
+    api_key, _key = make_key(now)
+    endpoint = webhooks.webhook_endpoint_create(api_key=api_key, url=receiver.url)
+    enterprise = EnterpriseFactory()
+    follow = webhooks.webhook_follow_create(endpoint=endpoint, target=Target.ENTERPRISE, enterprise=enterprise)
+    penalty(enterprise)
+    alerts_dispatch()  # the on-commit hand-over never runs here: the alert has no delivery
+    [alert] = Alert.objects.filter(follow=follow)
+    assert not WebhookDelivery.objects.filter(alert=alert).exists()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        webhooks.webhooks_retry(now=alert.created_at + dt.timedelta(seconds=30))
+    assert not WebhookDelivery.objects.filter(alert=alert).exists()  # too young: the hand-over may be under way
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        webhooks.webhooks_retry(now=alert.created_at + dt.timedelta(seconds=61))
+    delivery = WebhookDelivery.objects.get(alert=alert)
+    assert queued == [delivery.pk]
+    assert webhooks.webhook_deliver(delivery_id=delivery.pk) is True
+    assert len(receiver.requests) == 1
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        webhooks.webhooks_retry(now=alert.created_at + dt.timedelta(seconds=120))
+    assert queued == [delivery.pk]  # delivered: not again
+
+
+def test_caps_per_key(now, settings):
+    settings.WEBHOOK_ALLOW_LOCAL = True
+    settings.WEBHOOK_MAX_ENDPOINTS, settings.WEBHOOK_MAX_FOLLOWS = 2, 2
+    api_key, _key = make_key(now)
+    first = webhooks.webhook_endpoint_create(api_key=api_key, url="http://127.0.0.1:9/a")
+    webhooks.webhook_endpoint_create(api_key=api_key, url="http://127.0.0.1:9/b")
+    with pytest.raises(webhooks.WebhookInputError) as refused, translation.override("en"):
+        webhooks.webhook_endpoint_create(api_key=api_key, url="http://127.0.0.1:9/c")
+    assert refused.value.field == "url" and "at most 2" in refused.value.message
+    one, two, three = EnterpriseFactory.create_batch(3)
+    webhooks.webhook_follow_create(endpoint=first, target=Target.ENTERPRISE, enterprise=one)
+    ended = webhooks.webhook_follow_create(endpoint=first, target=Target.ENTERPRISE, enterprise=two)
+    with pytest.raises(webhooks.WebhookInputError) as refused, translation.override("en"):
+        webhooks.webhook_follow_create(endpoint=first, target=Target.ENTERPRISE, enterprise=three)
+    assert refused.value.field == "endpoint" and "at most 2 active" in refused.value.message
+    webhooks.webhook_follow_end(follow=ended)  # an ended follow does not count
+    webhooks.webhook_follow_create(endpoint=first, target=Target.ENTERPRISE, enterprise=three)
+    webhooks.webhook_endpoint_disable(endpoint=first)  # nor does a disabled endpoint
+    webhooks.webhook_endpoint_create(api_key=api_key, url="http://127.0.0.1:9/c")

@@ -3,10 +3,14 @@ from celery import shared_task
 
 @shared_task(name="following.dispatch", ignore_result=True)
 def alerts_dispatch_task() -> int:
-    """Safe to run twice or at once: runs queue on the cursor's row lock (following/dispatch.py)."""
+    """Safe to run twice or at once: runs queue on the cursor's row lock (following/dispatch.py).
+    On the way, immediate e-mail alerts older than a minute whose hand-over was lost go out
+    (a bounded batch, following/email.py stale_deliver), rather than wait for the digest run."""
     from following.dispatch import BATCH, alerts_dispatch
+    from following.email import stale_deliver
 
     read = alerts_dispatch()
+    stale_deliver()
     if read >= BATCH * 50:
         alerts_dispatch_task.delay()  # a backlog: go on in a new task rather than hold a worker
     return read

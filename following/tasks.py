@@ -36,3 +36,12 @@ def webhooks_retry_task() -> int:
     from following.webhooks import webhooks_retry
 
     return webhooks_retry()
+
+
+@shared_task(name="following.email_deliver", ignore_result=True)
+def email_deliver_task(alert_ids: list[int]) -> int:
+    """The e-mail hand-over of some alerts (following/email.py deliver_new) on a worker: one mail
+    per alert of an immediate follow; run twice or at once, each alert is mailed once."""
+    from following.email import deliver_new
+
+    return deliver_new(alert_ids)

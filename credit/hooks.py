@@ -53,8 +53,9 @@ commitment_breached = Signal()
 
 
 # Sent inside the transaction that activates a liaison login (credit.services.
-# enterprise_account_activate), with `account` (credit.models.EnterpriseAccount) and `email`:
-# following subscribes the liaison to their own enterprise's changes.
+# enterprise_account_activate), with `account` (credit.models.EnterpriseAccount), `email` and
+# `language` (the activation request's): following mails the liaison the confirmation link of
+# a follow of their own enterprise's changes.
 account_activated = Signal()
 
 # Sent inside the transaction that revokes a liaison login, with `account`: following ends the

@@ -7,7 +7,7 @@ import datetime as dt
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
@@ -415,7 +415,8 @@ def enterprise_account_activate(*, enterprise: m.Enterprise, code: str, username
     row.save(update_fields=["used_at", "account"])
     audit_record(action="credit.enterprise_account.activated", actor=user, obj=account,
                  payload={"enterprise_id": enterprise.pk, "activation_code_id": row.pk})
-    account_activated.send(sender=m.EnterpriseAccount, account=account, email=email)
+    account_activated.send(sender=m.EnterpriseAccount, account=account, email=email,
+                           language=translation.get_language())
     return user
 
 

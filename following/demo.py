@@ -1,6 +1,6 @@
 """Demo data of following (a step of seed_demo, settings.DEMO_STEPS): each demo liaison login
-follows its own enterprise by e-mail, confirmed, as an activated login would (set-based: one
-INSERT). Logins without an address get the demo address <username>@example.cn."""
+follows its own enterprise by e-mail, already confirmed (demo addresses receive no mail; a
+really activated login's follow waits for its confirmation link) (set-based: one INSERT). Logins without an address get the demo address <username>@example.cn."""
 
 from __future__ import annotations
 

@@ -4,15 +4,18 @@ follows, one digest per follow and day for daily ones.
 Every mail is a portal.Notice recorded under a unique key (portal/notices.py), so each is sent
 once however often the code below runs: `following.confirm:<follow>`, `following.alert:<alert>`,
 `following.digest:<follow>:<day>`. An alert is marked delivered (`delivered_at`, and
-`digest_key` for a digest) in the transaction that records its Notice. Every mail of a
-confirmed follow carries the one-click unsubscribe headers of RFC 8058 and, in its text, the
-follow it answers and the links that manage and end it. Mails are written in the language the
-follow was asked for in.
+`digest_key` for a digest) in the transaction that records its Notice. Every mail carries the
+one-click unsubscribe headers of RFC 8058 (the confirmation mail's link ends that pending
+follow) and every mail of a confirmed follow, in its text, the follow it answers and the links
+that manage and end it. Subjects are one line: staff-typed names with newlines or control
+characters are collapsed to single spaces (a newline in a header would refuse the send).
+Mails are written in the language the follow was asked for in.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 
 from django.apps import apps
@@ -48,6 +51,14 @@ def absolute(path: str) -> str:
 
 def link(name: str, follow: Follow) -> str:
     return absolute(reverse(f"following:{name}", args=[follow.token]))
+
+
+_BLANKS = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def subject_clean(subject: str) -> str:
+    """A subject on one line: every run of whitespace or control characters becomes one space."""
+    return _BLANKS.sub(" ", str(subject)).strip()
 
 
 def unsubscribe_headers(follow: Follow) -> dict[str, str]:
@@ -140,17 +151,25 @@ def event_line(alert: Alert, obj) -> str:
 
 
 def confirmation_send(*, follow: Follow) -> None:
+    """The confirmation link of a pending follow, once (`following.confirm:<id>`). A liaison's
+    follow (made when their login was activated) says so: the address was typed, never proven."""
     with translation.override(follow.language):
+        if follow.account_id:
+            opening = _("Your enterprise login on the Enterprise Credit Information Publicity Portal subscribed "
+                        "you to the changes of your enterprise %(target)s, by e-mail (%(frequency)s). Confirm "
+                        "this address to receive these alerts.")
+        else:
+            opening = _("You (or someone using your address) asked to follow %(target)s on the Enterprise Credit "
+                        "Information Publicity Portal, by e-mail (%(frequency)s).")
         body = "\n\n".join([
-            _("You (or someone using your address) asked to follow %(target)s on the Enterprise Credit "
-              "Information Publicity Portal, by e-mail (%(frequency)s).") % {
-                "target": target_label(follow), "frequency": follow.get_frequency_display()},
+            opening % {"target": target_label(follow), "frequency": follow.get_frequency_display()},
             _("Open this link and press the button to confirm; nothing is sent to you before:\n%(url)s") % {
                 "url": link("confirm", follow)},
             _("If you did not ask for this, ignore this e-mail: without confirmation nothing happens."),
         ])
         subject = _("Confirm that you follow %(target)s") % {"target": target_label(follow)}
-    notice_queue(key=f"following.confirm:{follow.pk}", to=follow.email, subject=subject, body=body)
+    notice_queue(key=f"following.confirm:{follow.pk}", to=follow.email, subject=subject_clean(subject), body=body,
+                 headers=unsubscribe_headers(follow))
 
 
 def already_following_send(*, follow: Follow, day: dt.date) -> None:
@@ -162,7 +181,8 @@ def already_following_send(*, follow: Follow, day: dt.date) -> None:
             follow_footer(follow),
         ])
         subject = _("You already follow %(target)s") % {"target": target_label(follow)}
-    notice_queue(key=f"following.already:{follow.pk}:{day.isoformat()}", to=follow.email, subject=subject,
+    notice_queue(key=f"following.already:{follow.pk}:{day.isoformat()}", to=follow.email,
+                 subject=subject_clean(subject),
                  body=body, headers=unsubscribe_headers(follow))
 
 
@@ -203,12 +223,24 @@ def _deliver_batch(ids: list[int]) -> int:
                     "object": object_label(alert, obj), "kind": KIND_LABELS.get(event.kind, event.kind),
                     "enterprise": enterprise_label(alert) or target_label(follow)}
                 body = "\n\n".join([event_line(alert, obj), follow_footer(follow)])
-            if notice_queue(key=f"following.alert:{alert.pk}", to=follow.email, subject=subject, body=body,
+            if notice_queue(key=f"following.alert:{alert.pk}", to=follow.email, subject=subject_clean(subject),
+                            body=body,
                             headers=unsubscribe_headers(follow)) is not None:
                 recorded += 1
             alert.delivered_at = now
         Alert.objects.bulk_update(alerts, ["delivered_at"])
     return recorded
+
+
+def stale_deliver(*, now: dt.datetime | None = None, older_than: int = 60, limit: int = 500) -> int:
+    """Immediate e-mail alerts whose hand-over after commit was lost (a broker outage, a crash):
+    those recorded more than `older_than` seconds before `now` and still undelivered, at most
+    `limit` per call, go out now (the minutely following.dispatch task). Safe to run twice: the
+    deliverer locks and marks each alert, each mail is keyed by its alert. The mails recorded."""
+    now = now or timezone.now()
+    stale = _sendable(Alert.objects.filter(follow__frequency=Frequency.IMMEDIATE,
+                                           created_at__lt=now - dt.timedelta(seconds=older_than)))
+    return deliver_new(list(stale.order_by("pk").values_list("pk", flat=True)[:limit]))
 
 
 # --- daily digests ------------------------------------------------------------------------------
@@ -273,7 +305,7 @@ def digest_send(*, follow_id: int, day: dt.date, now: dt.datetime) -> int:
                                "Daily digest of %(date)s: %(n)d changes to %(target)s", len(alerts)) % {
                 "date": day.isoformat(), "n": len(alerts), "target": target_label(follow)}
             body = digest_body(follow, alerts, objects)
-        if notice_queue(key=key, to=follow.email, subject=subject, body=body,
+        if notice_queue(key=key, to=follow.email, subject=subject_clean(subject), body=body,
                         headers=unsubscribe_headers(follow)) is None:
             return 0  # today's digest was recorded before: these wait for tomorrow's
         Alert.objects.filter(pk__in=[a.pk for a in alerts]).update(delivered_at=now, digest_key=key)

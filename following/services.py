@@ -119,6 +119,14 @@ class FollowEnded(Exception):
 def follow_confirm(*, follow: Follow) -> Follow:
     """Confirm an e-mail follow (the mailed link's button): from now on, each change of its
     target after the feed's current head reaches it. Confirming twice changes nothing."""
+    # Lock every follow of this address and target (in pk order) before reading: two pending
+    # requests of one address for one target, confirmed at once, queue here and the second
+    # sees the first confirmed.
+    follow = Follow.objects.get(pk=follow.pk)
+    list(Follow.objects.select_for_update()
+         .filter(_target_q(target=follow.target, enterprise=follow.enterprise_id, credit_list=follow.credit_list_id,
+                           search=follow.search), channel=follow.channel, email=follow.email)
+         .order_by("pk").values_list("pk", flat=True))
     follow = Follow.objects.select_for_update().get(pk=follow.pk)
     if follow.ended_at is not None:
         raise FollowEnded(_("This follow was ended on %(date)s; ask for a new one on the page you followed.") % {
@@ -184,22 +192,26 @@ def follow_end(*, follow: Follow, reason: str) -> Follow:
 
 
 @transaction.atomic
-def liaison_follow_create(*, account, email: str) -> Follow | None:
-    """The liaison of `account` (credit.EnterpriseAccount) follows their own enterprise, confirmed
-    (they proved the address when they registered), immediate, every kind. None when the login
-    has no address or the address already follows the enterprise."""
+def liaison_follow_create(*, account, email: str, language: str | None = None) -> Follow | None:
+    """The liaison of `account` (credit.EnterpriseAccount) follows their own enterprise, immediate,
+    every kind, but unconfirmed: the address was typed at activation and never proven, so it is
+    sent the confirmation link first (in `language`, the activation request's, else the site's).
+    None when the login has no address or the address already follows the enterprise."""
+    from following import email as mails
+
     email = (email or "").strip().lower()
     if not email:
         return None
     if Follow.objects.filter(target=Target.ENTERPRISE, enterprise_id=account.enterprise_id, channel=Channel.EMAIL,
                              email=email, confirmed_at__isnull=False, ended_at=None).exists():
         return None
-    now = timezone.now()
+    language = language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
     follow = Follow.objects.create(
         target=Target.ENTERPRISE, enterprise_id=account.enterprise_id, channel=Channel.EMAIL, email=email,
-        frequency=Frequency.IMMEDIATE, kinds=[], token=_new_token(), created_at=now, confirmed_at=now,
-        start_after=feed_head()["sequence"], account_id=account.user_id, language=settings.LANGUAGE_CODE,
+        frequency=Frequency.IMMEDIATE, kinds=[], token=_new_token(), created_at=timezone.now(),
+        account_id=account.user_id, language=language,
     )
+    mails.confirmation_send(follow=follow)
     audit_record(action="following.follow.liaison_subscribed", obj=follow,
                  payload={"enterprise_id": account.enterprise_id, "user_id": account.user_id, "email": email})
     return follow
@@ -218,8 +230,8 @@ def account_follows_end(*, account) -> int:
 # --- signal receivers (credit.hooks), connected in following/apps.py -----------------------
 
 
-def on_account_activated(*, account, email: str, **kwargs) -> None:
-    liaison_follow_create(account=account, email=email)
+def on_account_activated(*, account, email: str, language: str | None = None, **kwargs) -> None:
+    liaison_follow_create(account=account, email=email, language=language)
 
 
 def on_account_revoked(*, account, **kwargs) -> None:

@@ -3,10 +3,14 @@ from celery import shared_task
 
 @shared_task(name="following.dispatch", ignore_result=True)
 def alerts_dispatch_task() -> int:
-    """Safe to run twice or at once: runs queue on the cursor's row lock (following/dispatch.py)."""
+    """Safe to run twice or at once: runs queue on the cursor's row lock (following/dispatch.py).
+    On the way, immediate e-mail alerts older than a minute whose hand-over was lost go out
+    (a bounded batch, following/email.py stale_deliver), rather than wait for the digest run."""
     from following.dispatch import BATCH, alerts_dispatch
+    from following.email import stale_deliver
 
     read = alerts_dispatch()
+    stale_deliver()
     if read >= BATCH * 50:
         alerts_dispatch_task.delay()  # a backlog: go on in a new task rather than hold a worker
     return read
@@ -32,3 +36,12 @@ def webhooks_retry_task() -> int:
     from following.webhooks import webhooks_retry
 
     return webhooks_retry()
+
+
+@shared_task(name="following.email_deliver", ignore_result=True)
+def email_deliver_task(alert_ids: list[int]) -> int:
+    """The e-mail hand-over of some alerts (following/email.py deliver_new) on a worker: one mail
+    per alert of an immediate follow; run twice or at once, each alert is mailed once."""
+    from following.email import deliver_new
+
+    return deliver_new(alert_ids)

@@ -171,7 +171,8 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     # Turns change-feed events into alerts for their followers, should a publication's own
-    # hand-over have missed the broker (following/dispatch.py; safe to run at any time).
+    # hand-over have missed the broker, and hands over the immediate e-mail alerts whose hand-over
+    # was lost (following/dispatch.py, following/email.py stale_deliver; safe to run at any time).
     "following-dispatch": {
         "task": "following.dispatch",
         "schedule": 60.0,

@@ -109,9 +109,26 @@ def test_an_address_already_following_is_not_duplicated_and_is_told(today):
     assert f"/follow/manage/{follow.token}/" in told.body
     response = Client().post(f"/follow/enterprises/{enterprise.uscc}/",
                              {"email": "reader@example.cn", "frequency": "immediate"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
     with translation.override("en"):
-        assert b"already follows" in response.content
+        assert b"already follows" not in response.content
     assert Follow.objects.count() == 1
+
+
+def test_the_page_does_not_tell_whether_an_address_already_follows(today):
+    """No enumeration: a new request and a repeated one show the same page; only the mail differs."""
+    enterprise = EnterpriseFactory()
+    _confirmed(enterprise, email="known@example.cn")
+
+    def page(email):
+        response = Client().post(f"/follow/enterprises/{enterprise.uscc}/",
+                                 {"email": email, "frequency": "immediate"}, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 200
+        return response.content.decode().replace(email, "ADDRESS")
+
+    assert page("known@example.cn") == page("unknown@example.cn")
+    assert Notice.objects.filter(key__startswith="following.already:", recipient="known@example.cn").exists()
+    assert Notice.objects.filter(key__startswith="following.confirm:", recipient="unknown@example.cn").exists()
 
 
 def test_requests_of_one_address_are_limited(today, settings):
@@ -328,11 +345,20 @@ def test_an_activated_liaison_follows_their_enterprise_and_a_revoked_one_stops(t
     enterprise = personas.firm_b
     staff = personas.users["staff_b"]
     _, code = cs.activation_code_issue(enterprise=enterprise, actor=staff)
-    user = cs.enterprise_account_activate(enterprise=enterprise, code=code, username="liaison1",
-                                          email="Liaison@Example.cn", password="a long pass phrase 42")
+    with translation.override("en"):
+        user = cs.enterprise_account_activate(enterprise=enterprise, code=code, username="liaison1",
+                                              email="Liaison@Example.cn", password="a long pass phrase 42")
     follow = Follow.objects.get(account=user)
-    assert (follow.target, follow.enterprise, follow.email, follow.frequency) == (
-        Target.ENTERPRISE, enterprise, "liaison@example.cn", Frequency.IMMEDIATE)
+    assert (follow.target, follow.enterprise, follow.email, follow.frequency, follow.language) == (
+        Target.ENTERPRISE, enterprise, "liaison@example.cn", Frequency.IMMEDIATE, "en")
+    # The address was typed at activation, never proven: the follow waits for its confirmation.
+    assert not follow.active and follow.confirmed_at is None
+    confirm = Notice.objects.get(key=f"following.confirm:{follow.pk}")
+    assert confirm.recipient == "liaison@example.cn"
+    assert "Your enterprise login" in confirm.body and f"/follow/confirm/{follow.token}/" in confirm.body
+    assert confirm.headers["List-Unsubscribe"].endswith(f"/follow/unsubscribe/{follow.token}/>")
+    services.follow_confirm(follow=follow)
+    follow.refresh_from_db()
     assert follow.active
     assert AuditEvent.objects.filter(action="following.follow.liaison_subscribed").count() == 1
     client = Client()
@@ -344,6 +370,16 @@ def test_an_activated_liaison_follows_their_enterprise_and_a_revoked_one_stops(t
     cs.enterprise_account_revoke(account=user.enterprise_account, actor=staff, reason="离职")
     follow.refresh_from_db()
     assert follow.ended_at is not None and follow.ended_reason == "account revoked"
+
+
+def test_a_liaison_confirmation_defaults_to_the_site_language(today, personas):
+    from credit.models import EnterpriseAccount
+
+    user = personas.users["staff_b"].__class__.objects.create(username="liaison2", email="l2@example.cn")
+    account = EnterpriseAccount.objects.create(user=user, enterprise=personas.firm_b)
+    follow = services.liaison_follow_create(account=account, email="l2@example.cn")
+    assert follow.language == "zh-hans" and follow.confirmed_at is None
+    assert "您企业" in Notice.objects.get(key=f"following.confirm:{follow.pk}").body
 
 
 def test_confirming_a_second_request_for_the_same_target_adds_nothing(today):
@@ -366,3 +402,78 @@ def test_the_demo_gives_each_liaison_a_follow_of_their_enterprise_once(personas)
     for name, firm in (("enterprise_a", personas.firm_a), ("enterprise_b", personas.firm_b)):
         follow = Follow.objects.get(account=personas.users[name])
         assert follow.enterprise == firm and follow.active and follow.email
+
+
+# --- review fixes: subjects on one line, headers on every mail, lost hand-overs -----------------
+
+
+def test_a_newline_in_a_staff_typed_name_is_collapsed_in_the_subject(today, eager_celery,
+                                                                     django_capture_on_commit_callbacks):
+    enterprise = EnterpriseFactory(name="杭州\n某某\r\n科技\t有限公司")
+    with django_capture_on_commit_callbacks(execute=True):
+        follow = _confirmed(enterprise)
+    confirm = Notice.objects.get(key=f"following.confirm:{follow.pk}")
+    _penalty(enterprise, document_number="杭市监罚〔2026〕\n9号")
+    alerts_dispatch()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert mails.deliver_new(list(Alert.objects.values_list("pk", flat=True))) == 1
+    alert = _alert_notices().get()
+    for notice in (confirm, alert):
+        assert "\n" not in notice.subject and "\r" not in notice.subject and "\t" not in notice.subject
+        assert "杭州 某某 科技 有限公司" in notice.subject
+    assert "杭市监罚〔2026〕 9号" in alert.subject
+    assert mails.subject_clean(" a\u2028b\x00\x07  c\n") == "a b c"
+    assert len(mail.outbox) == 2  # sent, no BadHeaderError
+    assert all("\n" not in message.subject for message in mail.outbox)
+
+
+def test_the_confirmation_mail_carries_the_unsubscribe_headers_that_end_the_pending_follow(
+        today, eager_celery, django_capture_on_commit_callbacks):
+    enterprise = EnterpriseFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        follow = _request(enterprise)
+    notice = Notice.objects.get(key=f"following.confirm:{follow.pk}")
+    assert notice.headers["List-Unsubscribe"].endswith(f"/follow/unsubscribe/{follow.token}/>")
+    assert notice.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert mail.outbox[0].extra_headers["List-Unsubscribe"] == notice.headers["List-Unsubscribe"]
+    response = Client().post(f"/follow/unsubscribe/{follow.token}/", "List-Unsubscribe=One-Click",
+                             content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 200
+    follow.refresh_from_db()
+    assert follow.ended_at is not None and follow.ended_reason == "one-click"
+
+
+def test_the_minutely_dispatch_hands_over_immediate_alerts_whose_hand_over_was_lost(today, clock):
+    from following.tasks import alerts_dispatch_task
+
+    enterprise = EnterpriseFactory()
+    follow = _confirmed(enterprise)
+    daily = _confirmed(enterprise, email="daily@example.cn", frequency=Frequency.DAILY)
+    _penalty(enterprise)
+    alerts_dispatch()  # records the alerts; the hand-over after commit is lost (no channel call here)
+    Alert.objects.update(delivered_at=None)
+    Notice.objects.filter(key__startswith="following.alert:").delete()
+    assert mails.stale_deliver() == 0  # younger than a minute: the hand-over may still come
+    clock.shift(dt.timedelta(seconds=61))
+    alerts_dispatch_task()
+    alerts_dispatch_task()  # twice: still one mail
+    assert list(_alert_notices().values_list("recipient", flat=True)) == [follow.email]
+    assert Alert.objects.get(follow=follow).delivered_at is not None
+    assert Alert.objects.get(follow=daily).delivered_at is None  # the daily one waits for its digest
+    assert mails.stale_deliver(limit=0) == 0
+
+
+def test_two_requests_confirmed_at_once_make_one_active_follow_when_the_locks_serialize(today):
+    """follow_confirm locks every follow of the address and target before looking for an active one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    enterprise = EnterpriseFactory()
+    first, second = _request(enterprise), _request(enterprise)
+    with CaptureQueriesContext(connection) as queries:
+        services.follow_confirm(follow=first)
+    if connection.features.has_select_for_update:
+        locks = [q["sql"] for q in queries if "FOR UPDATE" in q["sql"]]
+        assert locks and '"email"' in locks[0] and '"enterprise_id"' in locks[0]
+    assert services.follow_confirm(follow=second) == first
+    assert Follow.objects.filter(confirmed_at__isnull=False, ended_at=None).count() == 1

@@ -1,10 +1,11 @@
 """E-mail alerts exactly once through a real Celery worker on PostgreSQL and Redis (services run
-only): the dispatch task sent twice after a publication mails each follower once, naming the
-penalty and the follow."""
+only): the dispatch task sent twice after a publication, and the e-mail hand-over of its alerts
+sent twice at once, mail each follower once, naming the penalty and the follow."""
 
 from __future__ import annotations
 
 import time
+from unittest import mock
 
 import pytest
 from django.utils import timezone
@@ -20,8 +21,8 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_dispatch_task_sent_twice_mails_each_follower_once(worker):  # noqa: F811
-    from following import dispatch
-    from following.tasks import alerts_dispatch_task
+    from following import channels, dispatch
+    from following.tasks import alerts_dispatch_task, email_deliver_task
 
     queue, mail_dir, log = worker
     enterprise = f.EnterpriseFactory()
@@ -36,6 +37,15 @@ def test_the_dispatch_task_sent_twice_mails_each_follower_once(worker):  # noqa:
         credit_services.credit_object_save(obj=penalty, actor=None)
     finally:
         published.connect(dispatch.on_published, dispatch_uid="following.dispatch")
+    # This process records the alerts, its e-mail hand-over lost (no deliverer registered here) ...
+    with mock.patch.dict(channels._CHANNELS, clear=True):
+        dispatch.alerts_dispatch()
+    ids = list(Alert.objects.filter(follow__in=follows, delivered_at=None).values_list("pk", flat=True))
+    assert len(ids) == 2
+    # ... and the worker's two processes run the e-mail hand-over of the same alerts twice at once
+    # (a task delivered twice), then the dispatch task twice (it reads no new event).
+    for _ in range(2):
+        email_deliver_task.apply_async(args=[ids], queue=queue)
     for _ in range(2):
         alerts_dispatch_task.apply_async(queue=queue)
     wait_for(lambda: Notice.objects.filter(key__startswith="following.alert:", sent_at__isnull=False).count() >= 2

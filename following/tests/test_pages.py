@@ -91,3 +91,13 @@ def test_the_account_panel_costs_one_query_however_many_follows(personas):
         assert response.status_code == 200 and response.content.decode().count("/follow/manage/") == rows
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_form_and_the_requested_page_translate_back(today):
+    enterprise = EnterpriseFactory()
+    client = Client()
+    form = client.get(f"/follow/enterprises/{enterprise.uscc}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert ">返回</a>" in form and ">Back</a>" not in form
+    requested = client.post(f"/follow/enterprises/{enterprise.uscc}/", {"email": "r@example.cn",
+                            "frequency": "immediate"}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert ">返回</a>" in requested and ">Back</a>" not in requested

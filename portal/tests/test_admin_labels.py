@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # The same in both languages: Latin abbreviations used as such in Chinese texts.
-PROJECT_APPS = {"portal", "credit", "listings", "inspections"}
+PROJECT_APPS = {"portal", "credit", "listings", "inspections", "following"}
 SAME_IN_BOTH = {"ID", "URL", "IP", "USCC", "JSON", "CSV", "HTTP", "HTTPS", "UTC", ""}
 
 

@@ -473,5 +473,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # The change feed's kinds of event, in the feed and in webhook follows (one enum).
-    "ENUM_NAME_OVERRIDES": {"ChangeKindEnum": "credit.changes.KINDS"},
+    # One name per choice set that several components share (the credit file's sections).
+    "ENUM_NAME_OVERRIDES": {
+        "ChangeKindEnum": "credit.changes.KINDS",
+        "CurrencyEnum": "credit.models.Currency",
+        "LetterKindEnum": "credit.models.CommitmentLetter.Kind",
+        "DisclosureKindEnum": "credit.models.InstantDisclosure.Kind",
+        "SeverityEnum": "credit.models.Severity",
+        "RegistrationStatusEnum": "credit.models.RegistrationStatus",
+    },
 }

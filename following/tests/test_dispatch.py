@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from credit import services
 from credit.models import ChangeEvent
@@ -26,8 +25,9 @@ def _penalty(enterprise, **kwargs):
 
 def _follow(n=[0], **kwargs):  # noqa: B006 - a counter for unique tokens
     n[0] += 1
+    at = kwargs.pop("at")
     values = dict(channel=Channel.EMAIL, email=f"f{n[0]}@example.cn", token=f"token-{n[0]}",
-                  created_at=timezone.now(), confirmed_at=timezone.now())
+                  created_at=at, confirmed_at=at)
     values.update(kwargs)
     return Follow.objects.create(**values)
 
@@ -39,10 +39,10 @@ def delivered(monkeypatch):
     return seen
 
 
-def test_an_enterprise_follow_hears_of_its_publications_and_removals_once(today, delivered,
+def test_an_enterprise_follow_hears_of_its_publications_and_removals_once(today, now, delivered,
                                                                         django_capture_on_commit_callbacks):
     enterprise, other = EnterpriseFactory(), EnterpriseFactory()
-    follow = _follow(target=Target.ENTERPRISE, enterprise=enterprise)
+    follow = _follow(target=Target.ENTERPRISE, enterprise=enterprise, at=now)
     penalty = _penalty(enterprise)
     _penalty(other)
     services.published_record_withdraw(record=penalty, actor=None, reason="决定被撤销")
@@ -59,15 +59,15 @@ def test_an_enterprise_follow_hears_of_its_publications_and_removals_once(today,
     assert Alert.objects.filter(follow=follow).count() == 2
 
 
-def test_kinds_unconfirmed_ended_and_earlier_events_are_left_out(today, delivered):
+def test_kinds_unconfirmed_ended_and_earlier_events_are_left_out(today, now, delivered):
     enterprise = EnterpriseFactory()
     early = _penalty(enterprise)
     start = ChangeEvent.objects.order_by("-sequence").first().sequence
     only_removals = _follow(target=Target.ENTERPRISE, enterprise=enterprise, kinds=["withdrawn", "removed"],
-                            start_after=start)
-    everything = _follow(target=Target.ENTERPRISE, enterprise=enterprise, start_after=start)
-    unconfirmed = _follow(target=Target.ENTERPRISE, enterprise=enterprise, confirmed_at=None)
-    ended = _follow(target=Target.ENTERPRISE, enterprise=enterprise, ended_at=timezone.now())
+                            start_after=start, at=now)
+    everything = _follow(target=Target.ENTERPRISE, enterprise=enterprise, start_after=start, at=now)
+    unconfirmed = _follow(target=Target.ENTERPRISE, enterprise=enterprise, confirmed_at=None, at=now)
+    ended = _follow(target=Target.ENTERPRISE, enterprise=enterprise, ended_at=now, at=now)
     _penalty(enterprise)
     services.published_record_withdraw(record=early, actor=None, reason="撤销")
     alerts_dispatch()
@@ -76,22 +76,22 @@ def test_kinds_unconfirmed_ended_and_earlier_events_are_left_out(today, delivere
     assert not Alert.objects.filter(follow__in=[unconfirmed, ended]).exists()
 
 
-def test_a_list_follow_hears_of_its_entries_only(today, delivered):
+def test_a_list_follow_hears_of_its_entries_only(today, now, delivered):
     from listings.tests.factories import make_entry
 
     entry = make_entry(listed_on=today - dt.timedelta(days=3))
     make_entry(listed_on=today - dt.timedelta(days=3))  # on another list, or not followed
-    follow = _follow(target=Target.LIST, credit_list=entry.credit_list)
+    follow = _follow(target=Target.LIST, credit_list=entry.credit_list, at=now)
     alerts_dispatch()
     addresses = [a.event.address for a in Alert.objects.filter(follow=follow).select_related("event")]
     assert entry.get_absolute_url() in addresses
     assert all(address.startswith(f"/lists/{entry.credit_list.code}/") for address in addresses)
 
 
-def test_a_saved_search_follow_hears_of_the_enterprises_it_finds(today, delivered):
+def test_a_saved_search_follow_hears_of_the_enterprises_it_finds(today, now, delivered):
     found = EnterpriseFactory(name="杭州绿源环保科技有限公司")
     missed = EnterpriseFactory(name="成都蓝天餐饮管理有限公司")
-    follow = _follow(target=Target.SEARCH, search={"q": "环保科技"}, search_label="环保科技")
+    follow = _follow(target=Target.SEARCH, search={"q": "环保科技"}, search_label="环保科技", at=now)
     _penalty(found)
     _penalty(missed)
     alerts_dispatch()

@@ -6,16 +6,9 @@ receiver sees exactly one request per follow, each with a valid signature."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import signal
-import subprocess
 import time
-import uuid
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from credit.tests.factories import EnterpriseFactory
 from following import webhooks
@@ -24,51 +17,15 @@ from following.models import Alert, Target, WebhookDelivery
 from following.tasks import webhook_deliver_task, webhooks_retry_task
 from following.tests.receivers import start_receiver
 from following.tests.test_webhooks import make_key, penalty, verify
+from portal.testing.celery_worker import celery_worker, wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-
-ROOT = Path(settings.BASE_DIR)
-WAIT_SECONDS = 90
-
-
-def wait_for(condition, what: str, log: Path) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}\n{log.read_text(errors='replace')[-3000:]}")
-
 
 @pytest.fixture
 def worker(tmp_path):
     """A worker on a queue of this test's own, allowed to call 127.0.0.1."""
-    db = connection.settings_dict
-    queue = f"webhook-test-{uuid.uuid4().hex[:8]}"
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        REDIS_URL=settings.REDIS_URL,
-        WEBHOOK_ALLOW_LOCAL="1",
-        CELERY_TASK_DEFAULT_QUEUE=queue,
-    )
-    log = tmp_path / "worker.log"
-    proc = subprocess.Popen(
-        [str(ROOT / ".venv/bin/celery"), "-A", "portal", "worker", "--pool=prefork", "--concurrency=2", "-l", "info",
-         "-Q", queue, "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    wait_for(lambda: b" ready." in log.read_bytes() or proc.poll() is not None, "worker start", log)
-    assert proc.poll() is None, log.read_text()
-    yield queue, log
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
-    import redis
-
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    for key in client.scan_iter(match=f"*{queue}*"):
-        client.delete(key)
+    with celery_worker(tmp_path, "webhook-test", WEBHOOK_ALLOW_LOCAL="1") as running:
+        yield running
 
 
 def test_each_event_reaches_each_follower_once_with_tasks_delivered_twice(worker, settings, now):

@@ -5,68 +5,25 @@ reminder beat task run twice leaves one mail per liaison."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import signal
-import subprocess
 import time
-import uuid
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from portal.models import Notice
 from portal.tasks import notice_deliver_task, notices_deliver_task
+from portal.testing.celery_worker import celery_worker, wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-
-ROOT = Path(settings.BASE_DIR)
-WAIT_SECONDS = 90
-
-
-def wait_for(condition, what: str, log: Path) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}\n{log.read_text(errors='replace')[-3000:]}")
-
 
 @pytest.fixture
 def worker(tmp_path):
     """A worker on a queue of this test's own, writing e-mails as files into `mail_dir`."""
-    db = connection.settings_dict
-    queue = f"notice-test-{uuid.uuid4().hex[:8]}"
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        REDIS_URL=settings.REDIS_URL,
-        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
-        EMAIL_FILE_PATH=str(mail_dir),
-        # What the worker's tasks hand on (the reminders to portal.notices_deliver) stays on this queue.
-        CELERY_TASK_DEFAULT_QUEUE=queue,
-    )
-    log = tmp_path / "worker.log"
-    proc = subprocess.Popen(
-        [str(ROOT / ".venv/bin/celery"), "-A", "portal", "worker", "--pool=prefork", "--concurrency=2", "-l", "info",
-         "-Q", queue, "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    wait_for(lambda: b" ready." in log.read_bytes() or proc.poll() is not None, "worker start", log)
-    assert proc.poll() is None, log.read_text()
-    yield queue, mail_dir, log
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
-    import redis
-
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    for key in client.scan_iter(match=f"*{queue}*"):
-        client.delete(key)
+    with celery_worker(tmp_path, "notice-test", EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+                       EMAIL_FILE_PATH=str(mail_dir)) as (queue, log):
+        yield queue, mail_dir, log
 
 
 def mail_recipients(mail_dir: Path) -> list[str]:

@@ -42,6 +42,38 @@ _BATCH = 2000
 # --- the registry -------------------------------------------------------------------------
 
 
+class _NotNull:
+    def __repr__(self) -> str:
+        return "NOT_NULL"
+
+
+# In `public_when`: the field must hold a value (not null).
+NOT_NULL = _NotNull()
+
+
+@dataclass(frozen=True)
+class Column:
+    """One key of a declared state (ChangeSerializer.declared).
+
+    A plain column is the value at `path` (an ORM path from the model, by default the name:
+    "enterprise__uscc"), written as `plain()` writes it. A computed column derives its value from
+    the paths it `reads`, defined twice side by side: `python` (a function of the object) for the
+    feed, and `sql` (a PostgreSQL expression, each read path written as {path}) for the bulk
+    snapshot (credit/bulk_sql.py); the two are tested equal on every dataset. `kind` is the SQL
+    value's type for a computed column ("json", "text", ...)."""
+
+    name: str
+    path: str = ""
+    python: Callable[[Any], Any] | None = None
+    sql: str = ""
+    reads: tuple[str, ...] = ()
+    kind: str = ""
+
+    @property
+    def source(self) -> str:
+        return self.path or self.name
+
+
 @dataclass(frozen=True)
 class ChangeSerializer:
     """How one model appears in the feed (and, with `dataset`, in the bulk files).
@@ -61,11 +93,17 @@ class ChangeSerializer:
                 default the object's own `enterprise_id` (an enterprise: its own id).
     collection: the public collection the object is part of (a list entry: its list's code), kept
                 beside the event for the followers of that collection.
+    declared:   instead of `state`, the state declared as columns (Column, or a name for the field of
+                that name): the object's public state is those columns' values while every
+                `public_when` condition holds ((path, value) pairs, NOT_NULL for "has a value"),
+                and None otherwise. A declared state is the rule's one home for both the feed
+                (read in Python) and the bulk snapshot (generated in SQL on PostgreSQL,
+                credit/bulk_sql.py); `columns`, `related` and `candidates` follow from it.
     """
 
     model: type[models.Model]
-    state: Callable[[Any], dict | None]
     address: Callable[[Any], str]
+    state: Callable[[Any], dict | None] | None = None
     related: tuple[str, ...] = ()
     dataset: str = ""
     candidates: Callable[[], QuerySet] | None = None
@@ -73,6 +111,47 @@ class ChangeSerializer:
     order: int = 100
     enterprise: Callable[[Any], int | None] | None = None
     collection: Callable[[Any], str] | None = None
+    declared: tuple[Column | str, ...] = ()
+    public_when: tuple[tuple[str, Any], ...] = ()
+
+    def __post_init__(self):
+        if not self.declared:
+            if self.state is None:
+                raise TypeError(f"{self.model.__name__}: a change serializer needs a state or declared columns")
+            return
+        if self.state is not None:
+            raise TypeError(f"{self.model.__name__}: give either a state or declared columns, not both")
+        declared = tuple(c if isinstance(c, Column) else Column(c) for c in self.declared)
+        paths = [p for c in declared for p in (c.reads if c.python else (c.source,))]
+        paths += [path for path, _ in self.public_when]
+        related = set(self.related)
+        for path in paths:
+            parts = path.split("__")
+            related.update("__".join(parts[:i]) for i in range(1, len(parts)))
+        setter = object.__setattr__  # a frozen dataclass: the derived values are set once, here
+        setter(self, "declared", declared)
+        setter(self, "related", tuple(sorted(related)))
+        setter(self, "columns", self.columns or tuple(c.name for c in declared))
+        setter(self, "state", self._declared_state)
+        if self.candidates is None and self.public_when:
+            setter(self, "candidates", lambda: self.model._default_manager.filter(self.public_q()))
+
+    def public_q(self) -> models.Q:
+        """`public_when` as a filter: the rows whose declared state is not None."""
+        q = models.Q()
+        for path, expected in self.public_when:
+            q &= models.Q(**({f"{path}__isnull": False} if expected is NOT_NULL
+                             else {f"{path}__isnull": True} if expected is None else {path: expected}))
+        return q
+
+    def _declared_state(self, obj) -> dict[str, Any] | None:
+        for path, expected in self.public_when:
+            value = _path_reader(obj._meta.model, path)(obj)
+            if (value is None) if expected is NOT_NULL else (value != expected):
+                return None
+        model = obj._meta.model
+        return {column.name: (plain(column.python(obj)) if column.python else _path_reader(model, column.source)(obj))
+                for column in self.declared}
 
     def enterprise_of(self, obj) -> int | None:
         if self.enterprise is not None:
@@ -225,6 +304,36 @@ def fields_state(obj: models.Model, names: Iterable[str]) -> dict[str, Any]:
                 value = value.quantize(quantum)
         values[name] = plain(value)
     return values
+
+
+@functools.cache
+def _path_reader(model: type[models.Model], path: str) -> Callable[[Any], Any]:
+    """A function reading the ORM path (enterprise__uscc) from an instance or a RowView as the
+    feed writes it (fields_state's rules: native values as they are, a decimal with its field's
+    places; a null foreign key on the way gives None)."""
+    *hops, name = path.split("__")
+    target = model
+    for hop in hops:
+        target = target._meta.get_field(hop).related_model
+    field = target._meta.get_field(name)
+    if field.is_relation:
+        raise ValueError(f"{model.__name__}.{path}: name a column of the related row, not the relation")
+    attribute = field.attname
+    quantum = _decimal_quantum(target, attribute) if isinstance(field, models.DecimalField) else None
+
+    def read(obj):
+        for hop in hops:
+            obj = getattr(obj, hop)
+            if obj is None:
+                return None
+        value = getattr(obj, attribute)
+        if type(value) in _NATIVE:
+            return value
+        if quantum is not None and isinstance(value, decimal.Decimal):
+            value = value.quantize(quantum)
+        return plain(value)
+
+    return read
 
 
 @functools.cache

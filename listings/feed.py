@@ -7,9 +7,7 @@ ended it says how: removed, expired). Other objects are named by their codes.
 
 from __future__ import annotations
 
-from typing import Any
-
-from credit.changes import ChangeSerializer, change_serializer_register, fields_state
+from credit.changes import ChangeSerializer, Column, change_serializer_register
 from listings.models import EntryState, ListEntry
 
 ENTRY_COLUMNS = (
@@ -17,22 +15,15 @@ ENTRY_COLUMNS = (
     "deciding_agency", "severity", "decided_on", "listed_on", "publication_ends_on", "repair_from", "published_at",
     "report_year", "source_label", "source_url",
 )
-_OWN = [c for c in ENTRY_COLUMNS if c not in ("list", "uscc", "reason", "deciding_agency")]
-
-
-def entry_state(entry: ListEntry) -> dict[str, Any] | None:
-    if entry.state != EntryState.LISTED:
-        return None
-    values = fields_state(entry, _OWN)
-    values.update(list=entry.credit_list.code, uscc=entry.enterprise.uscc, reason=entry.reason.code,
-                  deciding_agency=entry.deciding_agency.code)
-    return {column: values[column] for column in ENTRY_COLUMNS}
+_PATHS = {"list": "credit_list__code", "uscc": "enterprise__uscc", "reason": "reason__code",
+          "deciding_agency": "deciding_agency__code"}
 
 
 def register() -> None:
     change_serializer_register(ChangeSerializer(
-        model=ListEntry, state=entry_state, address=lambda entry: f"/lists/{entry.credit_list.code}/{entry.pk}/",
-        related=("credit_list", "enterprise", "reason", "deciding_agency"), dataset="list_entries",
-        columns=ENTRY_COLUMNS, order=40, candidates=lambda: ListEntry.objects.filter(state=EntryState.LISTED),
+        model=ListEntry, address=lambda entry: f"/lists/{entry.credit_list.code}/{entry.pk}/",
+        dataset="list_entries", order=40,
+        declared=tuple(Column(c, _PATHS.get(c, "")) for c in ENTRY_COLUMNS),
+        public_when=(("state", EntryState.LISTED),),
         collection=lambda entry: entry.credit_list.code,
     ))

@@ -392,6 +392,41 @@ def test_confirming_a_second_request_for_the_same_target_adds_nothing(today):
     assert Follow.objects.filter(confirmed_at__isnull=False, ended_at=None).count() == 1
 
 
+def test_liaisons_activated_before_following_existed_are_subscribed_once(today, personas):
+    """`manage.py liaisons_follow`: the logins of an installation upgraded to following get the
+    follow an activation gives, with its confirmation mail; a second run, a revoked login, a login
+    without an address and a liaison who ended their follow are left alone."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from credit.models import EnterpriseAccount
+    from credit.tests.factories import UserFactory
+
+    def login(name, email, enterprise, **extra):
+        return EnterpriseAccount.objects.create(user=UserFactory(username=name, email=email),
+                                                enterprise=enterprise, **extra)
+
+    old = login("old_liaison", "old@example.cn", EnterpriseFactory())
+    login("no_address", "", EnterpriseFactory())
+    login("revoked", "gone@example.cn", EnterpriseFactory(), revoked_at=timezone.now())
+    unsubscribed = login("unsubscribed", "quit@example.cn", EnterpriseFactory())
+    ended = services.liaison_follow_create(account=unsubscribed, email="quit@example.cn")
+    services.follow_end(follow=ended, reason="unsubscribed")
+    existing = Follow.objects.filter(account__isnull=False).count()
+
+    out = StringIO()
+    call_command("liaisons_follow", "--dry-run", stdout=out)
+    assert out.getvalue().startswith("1 liaison login(s) would follow")
+    call_command("liaisons_follow", "--quiet-progress", stdout=StringIO())
+    follow = Follow.objects.get(account=old.user)
+    assert (follow.target, follow.enterprise_id, follow.email, follow.confirmed_at) == (
+        Target.ENTERPRISE, old.enterprise_id, "old@example.cn", None)
+    assert Notice.objects.filter(key=f"following.confirm:{follow.pk}").count() == 1
+    call_command("liaisons_follow", "--quiet-progress", stdout=StringIO())
+    assert Follow.objects.filter(account__isnull=False).count() == existing + 1
+
+
 def test_the_demo_gives_each_liaison_a_follow_of_their_enterprise_once(personas):
     from io import StringIO
 

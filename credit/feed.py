@@ -25,10 +25,6 @@ ENTERPRISE_COLUMNS = (
 _OF_RECORD = (Column("uscc", "enterprise__uscc"), Column("source_agency", "source_agency__code"))
 
 
-def _record_columns(*fields: str) -> tuple[str, ...]:
-    return ("uscc", "source_agency", *fields, *_PROVENANCE)
-
-
 def _record_address(anchor: str):
     return lambda record: f"/enterprises/{record.enterprise.uscc}/#{anchor}"
 

@@ -29,7 +29,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import database_url  # noqa: E402
 
-
 _READ_ONLY = "?options=-c%20default_transaction_read_only%3Don"
 
 

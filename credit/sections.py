@@ -31,6 +31,7 @@ from django.db.models import F, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import get_language
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,10 @@ def _forget(key: str) -> None:
     for cached in [k for k in _rows_queries if k[0] == key]:
         del _rows_queries[cached]
     probe_sql.cache_clear()
+    _empty_html.clear()
+    from credit import file_html  # the contents list the sections
+
+    file_html.forget_contents()
 
 
 def account_panel_register(panel: AccountPanel) -> None:
@@ -482,3 +487,28 @@ def file_rows(subject: FileSubject) -> Iterator[dict[str, bool]]:
         yield present
     finally:
         _preloaded.reset(token)
+
+
+# --- Rendering a section into the file ---------------------------------------------
+
+# A section without rows renders the same in every file: its template reads only its empty
+# context (a constant) and `negative_records_withheld`, so its HTML is kept per language
+# (test_credit_file checks it for every registered section). A section with `finish` reads
+# what the other sections loaded and is always rendered. Kept with the template object it
+# came from: a template loader that reloads (DEBUG) gives a new one, and the HTML is redone.
+_empty_html: dict[tuple[str, str, bool], tuple[Any, str]] = {}
+
+
+def section_html(section: Section, context) -> str:
+    """The HTML of `section` in the file being rendered (a template Context holding
+    credit.selectors.credit_file's context), as `{% include section.template %}` gives it."""
+    template = context.template.engine.get_template(section.template)
+    if section.finish is not None or section.key not in context.get("empty_sections", ()):
+        with context.push():  # what the template sets ({% ... as name %}) stays inside it
+            return template.render(context)
+    key = (section.template, get_language(), bool(context.get("negative_records_withheld")))
+    kept = _empty_html.get(key)
+    if kept is None or kept[0] is not template:
+        with context.push():
+            kept = _empty_html[key] = (template, template.render(context))
+    return kept[1]

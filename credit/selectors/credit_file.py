@@ -81,6 +81,9 @@ def credit_file(*, enterprise: Enterprise, today: dt.date | None = None) -> dict
             if section.key not in kept:
                 context.update(section.empty_context())  # left out: not loaded, not shown
     with sections.file_rows(subject) as present:
+        # Which sections are shown without rows: their rendering is the same in every file
+        # (credit.sections.section_html), so the template renders it once per language.
+        context["empty_sections"] = {section.key for section in shown if not present[section.key]}
         for section in shown:
             if present[section.key]:
                 section_context = section.context(subject)

@@ -11,7 +11,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
-from credit import regions
+from credit import file_html, regions, sections
 from credit import uscc as uscc_rules
 from credit.models import mask_identity_number
 from portal import i18n
@@ -103,3 +103,42 @@ def provenance(record) -> str:
             record.withdrawal_reason,
         )
     return format_html('<td class="prov">{}</td>', cell)
+
+
+@register.simple_tag(takes_context=True)
+def file_section(context, section) -> str:
+    """`{% file_section section %}`: the section's template in the file (credit.sections.section_html)."""
+    return sections.section_html(section, context)
+
+
+@register.simple_tag(takes_context=True)
+def file_head(context) -> str:
+    """`{% file_head %}`: the file's header, notices, contents and registration (credit.file_html)."""
+    return mark_safe(file_html.file_head_html(context))  # noqa: S308 - every value is escaped there
+
+
+# The rows of the sections most files have rows in, built in credit.file_html: a row through
+# template lookups and filters costs several times more.
+@register.filter
+def shareholder_rows(shareholders) -> str:
+    return mark_safe(file_html.shareholder_rows(shareholders))  # noqa: S308 - escaped there
+
+
+@register.filter
+def key_person_rows(people) -> str:
+    return mark_safe(file_html.key_person_rows(people))  # noqa: S308 - escaped there
+
+
+@register.filter
+def change_rows(changes) -> str:
+    return mark_safe(file_html.change_rows(changes))  # noqa: S308 - escaped there
+
+
+@register.filter
+def licence_rows(licences) -> str:
+    return mark_safe(file_html.licence_rows(licences))  # noqa: S308 - escaped there
+
+
+@register.filter
+def annual_report_rows(years, uscc: str) -> str:
+    return mark_safe(file_html.annual_report_rows(years, uscc))  # noqa: S308 - escaped there

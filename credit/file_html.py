@@ -65,8 +65,29 @@ def date(value: dt.date | dt.datetime | None) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, dt.datetime):
-        value = timezone.localtime(value)
-    return escape(formats.date_format(value))
+        value = timezone.localtime(value).date()  # DATE_FORMAT shows the day only
+    return _day(value, get_language())
+
+
+@functools.lru_cache(maxsize=8192)
+def _day(day: dt.date, language: str) -> str:
+    # The same days recur on a file (decided, published) and across files; formatting one
+    # costs more than a row's other cells.
+    return escape(formats.date_format(day))
+
+
+def display(record, name: str) -> str:
+    """`{{ record.get_<name>_display }}`, escaped. Django's builds a dict of every choice,
+    translating each label, on each call; here the labels are translated once per language."""
+    value = getattr(record, name)
+    labels = _choice_labels(type(record), name, get_language())
+    label = labels.get(value)
+    return label if label is not None else escape(str(value))
+
+
+@functools.cache
+def _choice_labels(model: type, name: str, language: str) -> dict:
+    return {value: escape(str(label)) for value, label in model._meta.get_field(name).flatchoices}
 
 
 def _or_dash(text: str) -> str:
@@ -117,7 +138,7 @@ def file_head_html(context) -> str:
     labels = _labels(get_language())
     branch = e.is_branch
     uscc = escape(e.uscc)
-    status = escape(str(e.get_status_display()))
+    status = display(e, "status")
     out = [
         '<header class="file-head">\n',
         f'  <p class="file-kind">{labels["Enterprise credit file"]}</p>\n',
@@ -147,7 +168,7 @@ def file_head_html(context) -> str:
     rows = [
         ("Unified social credit code", f'<dd class="code">{uscc}</dd>'),
         ("Name", f"<dd>{escape(e.name)}</dd>"),
-        ("Type", f"<dd>{escape(str(e.get_entity_type_display()))}</dd>"),
+        ("Type", f"<dd>{display(e, 'entity_type')}</dd>"),
         ("Person in charge" if branch else "Legal representative",
          f"<dd>{_or_dash(escape(e.legal_representative_name or ''))}</dd>"),
     ]
@@ -161,7 +182,7 @@ def file_head_html(context) -> str:
         ("Registration status", f"<dd>{status}</dd>"),
         ("Approval date", f"<dd>{_or_dash(date(e.approved_on))}</dd>"),
         ("Province", f"<dd>{escape(province if province else e.region_code)}</dd>"),
-        ("Risk class", f"<dd>{escape(str(e.get_risk_class_display()))}</dd>"),
+        ("Risk class", f"<dd>{display(e, 'risk_class')}</dd>"),
     ]
     grid = "".join(f"\n    <div><dt>{labels[label]}</dt>{value}</div>" for label, value in rows)
     out.append(
@@ -201,19 +222,19 @@ def shareholder_rows(shareholders) -> str:
     rows = []
     for r in shareholders:
         if r.person:
-            identity = (f'{escape(str(r.person.get_id_type_display()))}<br><span class="code">'
+            identity = (f'{display(r.person, "id_type")}<br><span class="code">'
                         f"{escape(r.person.masked_id_number)}</span>")
         else:
             from credit.templatetags.credit_tags import licence_number
 
             identity = f'<span class="code">{_or_dash(escape(licence_number(r.licence_number)))}</span>'
         contributions = "".join(
-            f'<span class="contrib">{escape(str(c.get_kind_display()))}: {escape(str(c.get_form_display()))} '
+            f'<span class="contrib">{display(c, "kind")}: {display(c, "form")} '
             f"{_amount(c.amount)} · {date(c.contributed_on)}</span>"
             for c in r.contribution_rows
         ) or "—"
         rows.append(
-            f'{_tr(r)}<td>{escape(r.name)}<br><span class="meta">{escape(str(r.get_shareholder_type_display()))}'
+            f'{_tr(r)}<td>{escape(r.name)}<br><span class="meta">{display(r, "shareholder_type")}'
             f"</span></td>\n        <td>{identity}</td>\n        "
             f'<td class="num">{_amount(r.subscribed_amount)}</td><td class="num">{_amount(r.paid_amount)}</td>'
             f"\n        <td>{contributions}</td>\n        {_provenance(r)}</tr>\n    "
@@ -241,7 +262,7 @@ def licence_rows(licences) -> str:
     no_term = escape(gettext("no fixed term"))
     return "".join(
         f"{_tr(r)}<td>{escape(r.name)}</td><td>{date(r.valid_from)} – {date(r.valid_to) if r.valid_to else no_term}"
-        f"</td><td>{escape(r.content)}</td><td>{escape(str(r.get_status_display()))}</td>{_provenance(r)}</tr>\n    "
+        f"</td><td>{escape(r.content)}</td><td>{display(r, 'status')}</td>{_provenance(r)}</tr>\n    "
         for r in licences
     )
 

@@ -394,24 +394,42 @@ def _from_json(field: models.Field, value: Any) -> Any:
     return field.to_python(value)
 
 
-def _decode(row_set: _RowSet, text: str) -> list:
+def _converter(field: models.Field) -> Callable[[Any], Any]:
+    """`_from_json` for one field, with the field's type looked at once."""
+    if isinstance(field, models.CharField | models.TextField):
+        return lambda value: value if value is None or isinstance(value, str) else field.to_python(value)
+    if isinstance(field, models.IntegerField | models.AutoField | models.ForeignKey):
+        return lambda value: value if value is None or type(value) is int else _from_json(field, value)
+    return functools.partial(_from_json, field)
+
+
+@functools.cache
+def _decoding(row_set: _RowSet) -> tuple:
+    """How the probe's JSON becomes rows of `row_set`: worked out once per process."""
     model = row_set.model
     fields = [model._meta.get_field(f.name) for f in model._meta.concrete_fields if f.column in row_set.columns]
-    attnames = [f.attname for f in fields]
     # A joined field comes as JSON gave it too: typed as the related model's field holds it.
     joined = {
         _related_alias(foreign_key, name): model._meta.get_field(foreign_key).related_model._meta.get_field(name)
         for foreign_key, names in row_set.related
         for name in names
     }
+    columns = tuple((f.column, _converter(f)) for f in fields)
+    annotations = tuple(
+        (name, _converter(joined[name]) if name in joined else None) for name in row_set.annotations if name != _SEQ
+    )
+    return [f.attname for f in fields], columns, annotations
+
+
+def _decode(row_set: _RowSet, text: str) -> list:
+    model = row_set.model
+    attnames, columns, annotations = _decoding(row_set)
     rows = []
+    alias = connection.alias
     for item in sorted(json.loads(text, parse_float=decimal.Decimal), key=lambda item: item[_SEQ]):
-        instance = model.from_db(connection.alias, attnames, [_from_json(f, item[f.column]) for f in fields])
-        for name in row_set.annotations:
-            if name in joined:
-                setattr(instance, name, _from_json(joined[name], item[name]))
-            elif name != _SEQ:
-                setattr(instance, name, item[name])
+        instance = model.from_db(alias, attnames, [convert(item[column]) for column, convert in columns])
+        for name, convert in annotations:
+            setattr(instance, name, item[name] if convert is None else convert(item[name]))
         rows.append(instance)
     attach_related(model, rows, row_set.related)
     return rows

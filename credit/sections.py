@@ -422,6 +422,8 @@ def _decoding(row_set: _RowSet) -> tuple:
 
 
 def _decode(row_set: _RowSet, text: str) -> list:
+    if text == "[]":
+        return []  # most sections of most files
     model = row_set.model
     attnames, columns, annotations = _decoding(row_set)
     rows = []

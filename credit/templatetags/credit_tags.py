@@ -101,9 +101,11 @@ def provenance(record) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def file_section(context, section) -> str:
-    """`{% file_section section %}`: the section's template in the file (credit.sections.section_html)."""
-    return sections.section_html(section, context)
+def file_sections(context, shown) -> str:
+    """`{% file_sections agency_sections %}`: each section's template in the file, in order
+    (credit.sections.section_html); one tag for all, as a loop of includes costs more."""
+    return mark_safe("".join(  # noqa: S308 - rendered by the templates, which escape
+        sections.section_html(section, context) + "\n" for section in shown if section.template))
 
 
 @register.simple_tag(takes_context=True)

@@ -31,6 +31,7 @@ from django.db.models import F, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import get_language
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,10 @@ def _forget(key: str) -> None:
     for cached in [k for k in _rows_queries if k[0] == key]:
         del _rows_queries[cached]
     probe_sql.cache_clear()
+    _empty_html.clear()
+    from credit import file_html  # the contents list the sections
+
+    file_html.forget_contents()
 
 
 def account_panel_register(panel: AccountPanel) -> None:
@@ -389,24 +394,44 @@ def _from_json(field: models.Field, value: Any) -> Any:
     return field.to_python(value)
 
 
-def _decode(row_set: _RowSet, text: str) -> list:
+def _converter(field: models.Field) -> Callable[[Any], Any]:
+    """`_from_json` for one field, with the field's type looked at once."""
+    if isinstance(field, models.CharField | models.TextField):
+        return lambda value: value if value is None or isinstance(value, str) else field.to_python(value)
+    if isinstance(field, models.IntegerField | models.AutoField | models.ForeignKey):
+        return lambda value: value if value is None or type(value) is int else _from_json(field, value)
+    return functools.partial(_from_json, field)
+
+
+@functools.cache
+def _decoding(row_set: _RowSet) -> tuple:
+    """How the probe's JSON becomes rows of `row_set`: worked out once per process."""
     model = row_set.model
     fields = [model._meta.get_field(f.name) for f in model._meta.concrete_fields if f.column in row_set.columns]
-    attnames = [f.attname for f in fields]
     # A joined field comes as JSON gave it too: typed as the related model's field holds it.
     joined = {
         _related_alias(foreign_key, name): model._meta.get_field(foreign_key).related_model._meta.get_field(name)
         for foreign_key, names in row_set.related
         for name in names
     }
+    columns = tuple((f.column, _converter(f)) for f in fields)
+    annotations = tuple(
+        (name, _converter(joined[name]) if name in joined else None) for name in row_set.annotations if name != _SEQ
+    )
+    return [f.attname for f in fields], columns, annotations
+
+
+def _decode(row_set: _RowSet, text: str) -> list:
+    if text == "[]":
+        return []  # most sections of most files
+    model = row_set.model
+    attnames, columns, annotations = _decoding(row_set)
     rows = []
+    alias = connection.alias
     for item in sorted(json.loads(text, parse_float=decimal.Decimal), key=lambda item: item[_SEQ]):
-        instance = model.from_db(connection.alias, attnames, [_from_json(f, item[f.column]) for f in fields])
-        for name in row_set.annotations:
-            if name in joined:
-                setattr(instance, name, _from_json(joined[name], item[name]))
-            elif name != _SEQ:
-                setattr(instance, name, item[name])
+        instance = model.from_db(alias, attnames, [convert(item[column]) for column, convert in columns])
+        for name, convert in annotations:
+            setattr(instance, name, item[name] if convert is None else convert(item[name]))
         rows.append(instance)
     attach_related(model, rows, row_set.related)
     return rows
@@ -482,3 +507,28 @@ def file_rows(subject: FileSubject) -> Iterator[dict[str, bool]]:
         yield present
     finally:
         _preloaded.reset(token)
+
+
+# --- Rendering a section into the file ---------------------------------------------
+
+# A section without rows renders the same in every file: its template reads only its empty
+# context (a constant) and `negative_records_withheld`, so its HTML is kept per language
+# (test_credit_file checks it for every registered section). A section with `finish` reads
+# what the other sections loaded and is always rendered. Kept with the template object it
+# came from: a template loader that reloads (DEBUG) gives a new one, and the HTML is redone.
+_empty_html: dict[tuple[str, str, bool], tuple[Any, str]] = {}
+
+
+def section_html(section: Section, context) -> str:
+    """The HTML of `section` in the file being rendered (a template Context holding
+    credit.selectors.credit_file's context), as `{% include section.template %}` gives it."""
+    template = context.template.engine.get_template(section.template)
+    if section.finish is not None or section.key not in context.get("empty_sections", ()):
+        with context.push():  # what the template sets ({% ... as name %}) stays inside it
+            return template.render(context)
+    key = (section.template, get_language(), bool(context.get("negative_records_withheld")))
+    kept = _empty_html.get(key)
+    if kept is None or kept[0] is not template:
+        with context.push():
+            kept = _empty_html[key] = (template, template.render(context))
+    return kept[1]

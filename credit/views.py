@@ -16,7 +16,7 @@ from credit import uscc as uscc_rules
 from credit.cache import credit_file_cache_key, file_version_by_code
 from credit.selectors.annual_reports import report_versions
 from portal import access
-from portal.pagecache import public_page
+from portal.pagecache import is_anonymous, public_page
 
 
 def _file_version(request: HttpRequest, uscc: str) -> str | None:
@@ -35,13 +35,18 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     enterprise = selectors.enterprise_get(uscc=code)
     if enterprise is None:
         return render(request, "404.html", {"uscc": code, "uscc_unknown": True}, status=404)
-    # Anonymous visitors get the whole page from portal.pagecache. For everyone else the
-    # sections, the expensive part (their queries and most of the rendering), are cached as
-    # the rendered <main> fragment under a key that carries the file's version
+    # Anonymous visitors get the whole page from portal.pagecache. For everyone else (never
+    # served a stored page) the sections, the expensive part (their queries and most of the
+    # rendering), are cached as the rendered <main> fragment under a key that carries the file's version
     # (credit.cache): every publication raises it. It is rendered without the request, so
     # nothing per visitor can end up in it.
     language = get_language()
     today = timezone.localdate()  # one day for the key and the content, also across midnight
+    if is_anonymous(request):
+        # The whole page is stored under the same version on its way out: a fragment of it
+        # would be a second copy, and two more round trips to the cache on every miss.
+        body = render_to_string("credit/file_body.html", selectors.credit_file(enterprise=enterprise, today=today))
+        return render(request, "credit/enterprise_detail.html", {"enterprise": enterprise, "file_body": mark_safe(body)})
     key = credit_file_cache_key(enterprise, language, today)
     body = cache.get(key)
     if body is None:

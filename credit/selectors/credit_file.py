@@ -7,6 +7,7 @@ import datetime as dt
 import functools
 from typing import Any
 
+from django.db import connection
 from django.db.models import Subquery
 from django.utils import timezone
 
@@ -20,7 +21,9 @@ _USCC_PARAM = "<uscc>"
 
 
 @functools.cache
-def _enterprise_query() -> tuple[str, tuple]:
+def _enterprise_query() -> tuple[str, tuple, tuple[str, ...], int, dict]:
+    """(SQL, parameters, the name of each column in the model or as annotated, how many
+    are the model's fields, the database converters per column), worked out once."""
     generation = PublicationState.objects.filter(pk=1).values("generation")[:1]
     queryset = (
         Enterprise.objects.filter(uscc=_USCC_PARAM)
@@ -28,24 +31,40 @@ def _enterprise_query() -> tuple[str, tuple]:
         .annotate(**sections.related_annotations(_ENTERPRISE_RELATED))
         .annotate(publication_generation=Subquery(generation))
     )
-    return queryset.query.sql_with_params()
+    compiler = queryset.query.get_compiler(connection.alias)
+    sql, params = compiler.as_sql()
+    # The model's columns come first, in the order of its concrete fields, then the annotations.
+    names = tuple(alias or expression.target.attname for expression, _, alias in compiler.select)
+    fields = sum(1 for _, _, alias in compiler.select if not alias)
+    converters = compiler.get_converters([expression for expression, _, _ in compiler.select])
+    return sql, tuple(params), names, fields, converters
 
 
 def enterprise_get(*, uscc: str) -> Enterprise | None:
     """The enterprise of a credit file with its registration authority's names and the
     site's publication generation (for the cache key). The file shows the legal
     representative's name from the enterprise row, so the person is not joined, and
-    search_tokens (wide, used only by search) is not read. This is the one query of a
-    cached credit file, so its SQL is written once per process."""
+    search_tokens (wide, used only by search) is not read. Its SQL is written once per
+    process and its row read with a plain cursor: a raw() queryset works out its columns
+    and converters again on every call."""
     code = uscc_rules.normalise(uscc)
-    sql, params = _enterprise_query()
-    rows = list(Enterprise.objects.raw(sql, [code if p == _USCC_PARAM else p for p in params]))
-    sections.attach_related(Enterprise, rows, _ENTERPRISE_RELATED)
-    if not rows:
+    sql, params, names, fields, converters = _enterprise_query()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [code if p == _USCC_PARAM else p for p in params])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    if rows[0].publication_generation is None:
-        rows[0].publication_generation = 0  # a flushed test database has no state row
-    return rows[0]
+    values = list(row)
+    for position, (functions, expression) in converters.items():
+        for function in functions:
+            values[position] = function(values[position], expression, connection)
+    enterprise = Enterprise.from_db(connection.alias, names[:fields], values[:fields])
+    for name, value in zip(names[fields:], values[fields:], strict=True):
+        setattr(enterprise, name, value)
+    sections.attach_related(Enterprise, [enterprise], _ENTERPRISE_RELATED)
+    if enterprise.publication_generation is None:
+        enterprise.publication_generation = 0  # a flushed test database has no state row
+    return enterprise
 
 
 def file_subject(enterprise: Enterprise, today: dt.date | None = None) -> sections.FileSubject:
@@ -81,6 +100,9 @@ def credit_file(*, enterprise: Enterprise, today: dt.date | None = None) -> dict
             if section.key not in kept:
                 context.update(section.empty_context())  # left out: not loaded, not shown
     with sections.file_rows(subject) as present:
+        # Which sections are shown without rows: their rendering is the same in every file
+        # (credit.sections.section_html), so the template renders it once per language.
+        context["empty_sections"] = {section.key for section in shown if not present[section.key]}
         for section in shown:
             if present[section.key]:
                 section_context = section.context(subject)

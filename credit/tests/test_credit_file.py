@@ -267,17 +267,24 @@ def test_it_names_the_failed_rule_for_a_malformed_code(client):
     assert "18 characters" in response.content.decode()
 
 
-def test_it_caches_the_file_per_language_and_shows_a_correction_on_the_next_view(client, django_assert_num_queries):
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_it_caches_the_file_per_language_and_shows_a_correction_on_the_next_view(
+        client, django_assert_num_queries, signed_in):
     enterprise = f.EnterpriseFactory()
     penalty = f.PenaltyFactory(enterprise=enterprise, violation_type="原处罚", publication_ends_on=None,
                                severity=Severity.SERIOUS, decided_on=f.ago(days=30))
+    if signed_in:
+        client.force_login(f.UserFactory())
     page(client, enterprise)
     loaded = selectors.enterprise_get(uscc=enterprise.uscc)
-    assert cache.get(credit_file_cache_key(loaded, "zh-hans"))
+    # A signed-in visitor's sections are kept as a fragment; an anonymous visitor's whole page
+    # is kept by the page cache, so no fragment is stored beside it.
+    assert bool(cache.get(credit_file_cache_key(loaded, "zh-hans"))) is signed_in
     assert cache.get(credit_file_cache_key(loaded, "en")) is None
-    # A write behind the services' back is not seen: the file is served from the cache.
+    # A write behind the services' back is not seen: the file is served from the cache
+    # (anonymous: the page's version only; signed in: session, user, enterprise).
     type(penalty).objects.filter(pk=penalty.pk).update(content="绕过服务的改动")
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(3 if signed_in else 1):
         assert "绕过服务的改动" not in page(client, enterprise)
     # A correction through the service raises the file's version: the next view shows it.
     penalty.refresh_from_db()

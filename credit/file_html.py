@@ -1,0 +1,289 @@
+"""The parts of the credit file every file shows, built as escaped HTML in Python.
+
+An uncached file spent most of its CPU in Django's template engine: the frame alone (header,
+contents, registration grid: some 40 translations, filters and lookups) cost more than
+the sections' queries. Here each value is escaped with html.escape, the labels are
+translated once per language, and what depends only on the language and the list of
+sections (the contents) is kept per process; the output is the one the templates gave
+(credit/tests/test_file_html.py compares them). The sections' own templates stay
+templates; their rows, where a file usually has some, come from the filters in
+credit_tags (`shareholder_rows`, ...), built here too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from html import escape
+
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import get_language, gettext, gettext_noop, ngettext
+
+from credit import regions
+from portal.i18n import localized_name
+
+# The labels of the frame, in the page's language.
+_LABELS = (
+    gettext_noop("Enterprise credit file"),
+    gettext_noop("Unified social credit code"),
+    gettext_noop("Print this file"),
+    gettext_noop("Follow this enterprise by e-mail"),
+    gettext_noop("This enterprise is deregistered; its negative records are no longer published (SAMR Order 107 Art. 20)."),
+    gettext_noop("See the entry"),
+    gettext_noop("Contents"),
+    gettext_noop("Registration"),
+    gettext_noop("Name"),
+    gettext_noop("Type"),
+    gettext_noop("Person in charge"),
+    gettext_noop("Legal representative"),
+    gettext_noop("Registered capital"),
+    gettext_noop("Establishment date"),
+    gettext_noop("Operating period"),
+    gettext_noop("no fixed term"),
+    gettext_noop("Registration authority"),
+    gettext_noop("Registration status"),
+    gettext_noop("Approval date"),
+    gettext_noop("Province"),
+    gettext_noop("Risk class"),
+    gettext_noop("Business premises"),
+    gettext_noop("Domicile"),
+    gettext_noop("Business scope"),
+)
+
+_WITHHELD = _LABELS[4]
+
+
+@functools.cache
+def _labels(language: str) -> dict[str, str]:
+    # gettext of the active language, which is `language`: the key only keeps languages apart.
+    return {label: escape(gettext(label)) for label in _LABELS}
+
+
+def date(value: dt.date | dt.datetime | None) -> str:
+    """`{{ value|date }}`, escaped: the language's DATE_FORMAT, a datetime in local time."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value).date()  # DATE_FORMAT shows the day only
+    return _day(value, get_language())
+
+
+@functools.lru_cache(maxsize=8192)
+def _day(day: dt.date, language: str) -> str:
+    # The same days recur on a file (decided, published) and across files; formatting one
+    # costs more than a row's other cells.
+    return escape(formats.date_format(day))
+
+
+def display(record, name: str) -> str:
+    """`{{ record.get_<name>_display }}`, escaped. Django's builds a dict of every choice,
+    translating each label, on each call; here the labels are translated once per language."""
+    value = getattr(record, name)
+    labels = _choice_labels(type(record), name, get_language())
+    label = labels.get(value)
+    return label if label is not None else escape(str(value))
+
+
+@functools.cache
+def _choice_labels(model: type, name: str, language: str) -> dict:
+    return {value: escape(str(label)) for value, label in model._meta.get_field(name).flatchoices}
+
+
+def _or_dash(text: str) -> str:
+    return text if text else "—"
+
+
+# Per (the sections' keys, language); cleared with the registry's compiled queries (credit.sections).
+_contents_html: dict[tuple, str] = {}
+
+
+def _contents(language: str, agency, self_disclosed) -> str:
+    labels = _labels(language)
+    items = [f'<li><a href="#registration">{labels["Registration"]}</a></li>']
+    for section in agency:
+        items.extend(f'<li><a href="#{escape(anchor)}">{escape(str(title))}</a></li>' for anchor, title in section.contents)
+    for index, section in enumerate(self_disclosed):
+        for position, (anchor, title) in enumerate(section.contents):
+            divider = ' class="toc-divider"' if index == 0 and position == 0 else ""
+            items.append(f'<li{divider}><a href="#{escape(anchor)}">{escape(str(title))}</a></li>')
+    return (f'<nav class="toc" aria-labelledby="toc-h">\n  <h2 id="toc-h">{labels["Contents"]}</h2>\n  <ol>\n    '
+            + "\n    ".join(items) + "\n  </ol>\n</nav>")
+
+
+def forget_contents() -> None:
+    _contents_html.clear()
+
+
+def contents_html(agency_sections, self_disclosed_sections) -> str:
+    """The table of contents: the same for every file with the same sections, per language."""
+    language = get_language()
+    key = (tuple(s.key for s in agency_sections), tuple(s.key for s in self_disclosed_sections), language)
+    html = _contents_html.get(key)
+    if html is None:
+        html = _contents_html[key] = _contents(language, agency_sections, self_disclosed_sections)
+    return html
+
+
+def _registered_capital(enterprise) -> str:
+    from credit.templatetags.credit_tags import registered_capital
+
+    return escape(registered_capital(enterprise))
+
+
+def file_head_html(context) -> str:
+    """The header, the notices, the contents and the registration grid of the file whose
+    context (credit.selectors.credit_file) is `context`."""
+    e = context["enterprise"]
+    labels = _labels(get_language())
+    branch = e.is_branch
+    uscc = escape(e.uscc)
+    status = display(e, "status")
+    out = [
+        '<header class="file-head">\n',
+        f'  <p class="file-kind">{labels["Enterprise credit file"]}</p>\n',
+        f"  <h1>{escape(e.name)}</h1>\n",
+        f'  <p class="name-en" lang="en">{escape(e.name_en)}</p>\n' if e.name_en else "",
+        f'  <p class="file-ids"><span>{labels["Unified social credit code"]}: <strong class="code">{uscc}</strong>'
+        f'</span>\n    <span class="status status-{escape(e.status)}">{status}</span></p>\n',
+        f'  <p class="file-actions"><button type="button" class="print-button" data-print hidden>'
+        f'{labels["Print this file"]}</button>\n    <a class="follow-link" href="/follow/enterprises/{uscc}/">'
+        f'{labels["Follow this enterprise by e-mail"]}</a></p>\n</header>\n',
+    ]
+    notices = context.get("notices")
+    withheld = context.get("negative_records_withheld")
+    if notices or withheld:
+        out.append('<div class="file-notices">')
+        if withheld:
+            out.append('\n  <p id="negative-records-withheld" class="file-notice file-notice-status" role="status">'
+                       f'{labels[_WITHHELD]}</p>')
+        for notice in notices or ():
+            anchor = f' id="{escape(notice.anchor)}"' if notice.anchor else ""
+            out.append(f'\n  <p{anchor} class="file-notice file-notice-{escape(notice.kind)}" role="{escape(notice.role)}">'
+                       f'{escape(notice.text)} <a href="{escape(notice.url)}">{labels["See the entry"]}</a></p>')
+        out.append("\n</div>\n")
+    out.append("\n")
+    out.append(contents_html(context.get("agency_sections", ()), context.get("self_disclosed_sections", ())))
+    operating_to = date(e.operating_to) if e.operating_to else labels["no fixed term"]
+    rows = [
+        ("Unified social credit code", f'<dd class="code">{uscc}</dd>'),
+        ("Name", f"<dd>{escape(e.name)}</dd>"),
+        ("Type", f"<dd>{display(e, 'entity_type')}</dd>"),
+        ("Person in charge" if branch else "Legal representative",
+         f"<dd>{_or_dash(escape(e.legal_representative_name or ''))}</dd>"),
+    ]
+    if not branch:
+        rows.append(("Registered capital", f"<dd>{_or_dash(_registered_capital(e))}</dd>"))
+    province = regions.province_name(e.region_code)
+    rows += [
+        ("Establishment date", f"<dd>{date(e.established_on)}</dd>"),
+        ("Operating period", f"<dd>{_or_dash(date(e.operating_from))} – {operating_to}</dd>"),
+        ("Registration authority", f"<dd>{escape(localized_name(e.registration_authority))}</dd>"),
+        ("Registration status", f"<dd>{status}</dd>"),
+        ("Approval date", f"<dd>{_or_dash(date(e.approved_on))}</dd>"),
+        ("Province", f"<dd>{escape(province if province else e.region_code)}</dd>"),
+        ("Risk class", f"<dd>{display(e, 'risk_class')}</dd>"),
+    ]
+    grid = "".join(f"\n    <div><dt>{labels[label]}</dt>{value}</div>" for label, value in rows)
+    out.append(
+        f'\n\n<section id="registration" class="file-section">\n  <h2 id="registration-h">{labels["Registration"]}</h2>'
+        f'\n  <dl class="reg-grid">{grid}'
+        f'\n    <div class="wide"><dt>{labels["Business premises" if branch else "Domicile"]}</dt>'
+        f"<dd>{escape(e.domicile)}</dd></div>"
+        f'\n    <div class="wide"><dt>{labels["Business scope"]}</dt><dd>{_or_dash(escape(e.business_scope or ""))}</dd>'
+        "</div>\n  </dl>\n</section>\n"
+    )
+    return "".join(out)
+
+
+
+# --- Rows of the sections most files have rows in ------------------------------------
+# Each function gives the <tr>s of one section's table (the template keeps the section's
+# heading and table head), as its template's loop gave them.
+
+
+def _amount(value) -> str:
+    from credit.templatetags.credit_tags import amount
+
+    return escape(amount(value))
+
+
+def _provenance(record) -> str:
+    from credit.templatetags.credit_tags import provenance
+
+    return provenance(record)
+
+
+def _tr(record) -> str:
+    return '\n      <tr class="withdrawn">' if record.withdrawn_at else "\n      <tr>"
+
+
+def shareholder_rows(shareholders) -> str:
+    rows = []
+    for r in shareholders:
+        if r.person:
+            identity = (f'{display(r.person, "id_type")}<br><span class="code">'
+                        f"{escape(r.person.masked_id_number)}</span>")
+        else:
+            from credit.templatetags.credit_tags import licence_number
+
+            identity = f'<span class="code">{_or_dash(escape(licence_number(r.licence_number)))}</span>'
+        contributions = "".join(
+            f'<span class="contrib">{display(c, "kind")}: {display(c, "form")} '
+            f"{_amount(c.amount)} · {date(c.contributed_on)}</span>"
+            for c in r.contribution_rows
+        ) or "—"
+        rows.append(
+            f'{_tr(r)}<td>{escape(r.name)}<br><span class="meta">{display(r, "shareholder_type")}'
+            f"</span></td>\n        <td>{identity}</td>\n        "
+            f'<td class="num">{_amount(r.subscribed_amount)}</td><td class="num">{_amount(r.paid_amount)}</td>'
+            f"\n        <td>{contributions}</td>\n        {_provenance(r)}</tr>\n    "
+        )
+    return "".join(rows)
+
+
+def key_person_rows(people) -> str:
+    return "".join(
+        f"{_tr(r)}<td>{escape(r.person.name if r.person else '')}</td><td>{escape(r.position)}</td>"
+        f"{_provenance(r)}</tr>\n    "
+        for r in people
+    )
+
+
+def change_rows(changes) -> str:
+    return "".join(
+        f"{_tr(r)}<td>{escape(r.item)}</td><td>{escape(r.before)}</td><td>{escape(r.after)}</td>"
+        f"<td>{date(r.changed_on)}</td>{_provenance(r)}</tr>\n    "
+        for r in changes
+    )
+
+
+def licence_rows(licences) -> str:
+    no_term = escape(gettext("no fixed term"))
+    return "".join(
+        f"{_tr(r)}<td>{escape(r.name)}</td><td>{date(r.valid_from)} – {date(r.valid_to) if r.valid_to else no_term}"
+        f"</td><td>{escape(r.content)}</td><td>{display(r, 'status')}</td>{_provenance(r)}</tr>\n    "
+        for r in licences
+    )
+
+
+def annual_report_rows(years, uscc: str) -> str:
+    late = escape(gettext("(filed late)"))
+    private = escape(gettext("(filed; the individual business chose not to publish the report)"))
+    rows = []
+    for y in years:
+        if y["corrected_at"]:
+            n = y["corrections"]
+            corrected = ngettext("Corrected on %(on)s (1 correction)", "Corrected on %(on)s (%(n)s corrections)", n) % {
+                "on": date(y["corrected_at"]), "n": escape(str(n))}
+        else:
+            corrected = "—"
+        url = escape(reverse("credit:annual_report_detail", args=[uscc, y["year"]]))
+        title = gettext("Annual report %(year)s") % {"year": escape(str(y["year"]))}
+        late_mark = f' <span class="late-mark">{late}</span>' if y["late"] else ""
+        note = f' <span class="note">{private}</span>' if not y["public"] else ""
+        rows.append(
+            f'\n      <tr><td>{escape(str(y["year"]))}</td><td>{date(y["filed_at"])}{late_mark}</td>'
+            f'\n        <td>{corrected}</td>\n        <td><a href="{url}">{title}</a>{note}</td></tr>\n    '
+        )
+    return "".join(rows)

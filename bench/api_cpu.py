@@ -94,11 +94,56 @@ def main() -> int:
     for name, (cpu, wall) in results.items():
         print(f"{name:18} CPU ms median {statistics.median(cpu):6.2f} mean {statistics.fmean(cpu):6.2f}   "
               f"wall ms median {statistics.median(wall):6.2f} mean {statistics.fmean(wall):6.2f}")
+    try:
+        from portal.api_plain import plain_serializer
+    except ImportError:  # a tree from before portal.api_plain
+        plain_serializer = None
+    if plain_serializer is not None:
+        serialise_both(api_codes[w:], plain_serializer)
     if profiler:
         stats = pstats.Stats(profiler)
         stats.sort_stats("cumulative").print_stats(args.top)
         stats.sort_stats("tottime").print_stats(args.top)
     return 0
+
+
+def serialise_both(codes: list[str], plain_serializer) -> None:
+    """The same files' rows through DRF's serializers and through portal.api_plain: CPU ms per
+    file of the serialisation alone (each the best of three, over contexts built beforehand)."""
+    from django.test import RequestFactory
+    from django.utils import timezone
+
+    from credit import api as credit_api
+    from credit import selectors
+
+    request = RequestFactory().get("/api/v1/enterprises/x/", HTTP_HOST="127.0.0.1")
+    files = []
+    for code in codes:
+        enterprise = selectors.enterprise_get(uscc=code)
+        files.append((enterprise, selectors.credit_file(enterprise=enterprise, today=timezone.localdate())))
+    context = {"request": request}
+
+    def drf():
+        for enterprise, file in files:
+            credit_api.RegistrationSerializer(enterprise, context=context).data  # noqa: B018
+            for item in credit_api.section_apis():
+                item.serializer(item.rows(file), many=True, context=context).data  # noqa: B018
+
+    def plain():
+        for enterprise, file in files:
+            plain_serializer(credit_api.RegistrationSerializer).one(enterprise, context)
+            for item in credit_api.section_apis():
+                plain_serializer(item.serializer).many(item.rows(file), context)
+
+    rows = sum(len(item.rows(file)) for _, file in files for item in credit_api.section_apis())
+    for name, run in (("DRF serializers", drf), ("portal.api_plain", plain)):
+        best = float("inf")
+        for _ in range(3):
+            c0 = time.process_time()
+            run()
+            best = min(best, time.process_time() - c0)
+        print(f"{name:18} CPU ms per file {best * 1000 / len(files):6.2f} (registration and sections; "
+              f"{rows / len(files):.1f} rows per file)")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,12 @@ As bench/http_bench.py: gunicorn with 2 sync workers, DJANGO_DEBUG=0, on 127.0.0
 BENCH_DATABASE_URL (default portal_bench), Redis as the cache only if BENCH_REDIS_URL is set,
 wrk on the same machine. The API's per-address limit is raised for the run (API_ANON_RATE; wrk
 is one client): each request still pays its counter. Writes its own section of bench/RESULTS.md.
+
+    .venv/bin/python bench/api_bench.py --tree before=/path/to/base --tree after=. [--rounds 2]
+
+compares checkouts instead (each with its .venv): the cold API credit file and the floor of
+each tree in turn, round after round, with the CPU per request of its gunicorn workers and of
+PostgreSQL (bench/out/api-trees.json; the figures are printed, not written to RESULTS.md).
 """
 
 from __future__ import annotations

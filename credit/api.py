@@ -5,11 +5,13 @@ and commitment letters.
 The credit file is the site's (credit.selectors.credit_file over the registered sections): each
 section's rows are serialised by the serializer registered for the section's key here
 (`section_api_register`), from the app that owns the section (listings and inspections register
-theirs from their own api.py). A section without one is a startup error
-(`credit/tests/test_api.py` checks every registered section has one), so no section is left
-out silently. Serializers name only what the public page shows: identity numbers masked,
-withdrawn records as withdrawn with their reason, warning-only penalties and penalties past
-their publication period not at all (the count of the latter is given, as the page says it)."""
+theirs from their own api.py), through portal.api_plain (each serializer's fields compiled
+once per class into a plain function: DRF's output without DRF's instances per request). A
+section without one is a startup error (`credit/tests/test_api.py` checks every registered
+section has one), so no section is left out silently. Serializers name only what the public
+page shows: identity numbers masked, withdrawn records as withdrawn with their reason,
+warning-only penalties and penalties past their publication period not at all (the count of
+the latter is given, as the page says it)."""
 
 from __future__ import annotations
 

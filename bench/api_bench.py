@@ -11,6 +11,12 @@ As bench/http_bench.py: gunicorn with 2 sync workers, DJANGO_DEBUG=0, on 127.0.0
 BENCH_DATABASE_URL (default portal_bench), Redis as the cache only if BENCH_REDIS_URL is set,
 wrk on the same machine. The API's per-address limit is raised for the run (API_ANON_RATE; wrk
 is one client): each request still pays its counter. Writes its own section of bench/RESULTS.md.
+
+    .venv/bin/python bench/api_bench.py --tree before=/path/to/base --tree after=. [--rounds 2]
+
+compares checkouts instead (each with its .venv): the cold API credit file and the floor of
+each tree in turn, round after round, with the CPU per request of its gunicorn workers and of
+PostgreSQL (bench/out/api-trees.json; the figures are printed, not written to RESULTS.md).
 """
 
 from __future__ import annotations
@@ -78,6 +84,65 @@ def write_results(result: dict) -> Path:
     return path
 
 
+def compare_trees(url: str, trees: list[tuple[str, Path]], usccs: list[str], args) -> list[dict]:
+    """The cold API credit file and the floor of each tree in turn, round after round (the
+    runs compared are seconds apart), each tree served by its own gunicorn (started one at a
+    time, stopped after its run), with the CPU per request of its gunicorn workers and of the
+    PostgreSQL backends of the benchmark database from /proc: on a shared machine the CPU per
+    request is the figure that does not follow the other jobs' load. Every run has its own
+    enterprises (none served from the kept body nor from buffers an earlier run warmed)."""
+    import signal
+    import subprocess
+
+    from bench.common import production_env
+    from bench.http_bench import check, free_port, run_wrk, wait_ready
+    from bench.mixed_bench import _backends, _tree, cpu_by_process, cpu_seconds, cpu_spent
+
+    database = url.rsplit("/", 1)[1]
+    runs, chunk = [], len(usccs) // (args.rounds * len(trees))
+    for number in range(args.rounds):
+        for index, (label, tree) in enumerate(trees):
+            offset = (number * len(trees) + index) * chunk
+            paths = {"API credit file": [f"/api/v1/enterprises/{u}/" for u in usccs[offset: offset + chunk]],
+                     "floor": ["/bench/floor/"]}
+            env = {**production_env(url, os.environ.get("BENCH_REDIS_URL")), "API_ANON_RATE": "1000000000",
+                   "CACHE_KEY_PREFIX": f"api-compare-{label}-{number}-{os.getpid()}"}
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            subprocess.run([str(tree / ".venv" / "bin" / "python"), "manage.py", "collectstatic", "--noinput",
+                            "-v0"], cwd=tree, env=env, check=True)
+            server = subprocess.Popen(
+                [str(tree / ".venv" / "bin" / "gunicorn"), "portal.wsgi", "--workers", "2", "--worker-class", "sync",
+                 "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+                cwd=tree, env={**env, "DJANGO_SETTINGS_MODULE": "bench.settings"}, start_new_session=True)
+            try:
+                wait_ready(base)
+                for name, endpoint_paths in paths.items():
+                    status = check(base, endpoint_paths[0])
+                    if args.warmup:
+                        run_wrk(base, endpoint_paths[-50:], duration=args.warmup, connections=args.connections,
+                                threads=args.threads)
+                    load = os.getloadavg()[0]
+                    gunicorn_before = cpu_seconds(_tree(server.pid))
+                    pg_before = cpu_by_process(_backends(database))
+                    data = run_wrk(base, endpoint_paths[:-50] if len(endpoint_paths) > 100 else endpoint_paths,
+                                   duration=args.duration, connections=args.connections, threads=args.threads)
+                    requests = max(data["requests"], 1)
+                    data.update(
+                        tree=label, round=number + 1, endpoint=name, status=status, load=round(load, 2),
+                        gunicorn_cpu_ms=round((cpu_seconds(_tree(server.pid)) - gunicorn_before) * 1000 / requests, 2),
+                        postgres_cpu_ms=round(cpu_spent(pg_before, cpu_by_process(_backends(database))) * 1000
+                                              / requests, 2))
+                    runs.append(data)
+                    print(f"round {number + 1} {label:8} {name:16} {data['rps']:>8,.1f} req/s  p50 {data['p50_ms']:>6} "
+                          f"p95 {data['p95_ms']:>6} ms  gunicorn {data['gunicorn_cpu_ms']} ms CPU/request  "
+                          f"PostgreSQL {data['postgres_cpu_ms']}  load {data['load']}  {status}", flush=True)
+            finally:
+                os.killpg(server.pid, signal.SIGTERM)
+                server.wait(timeout=30)
+    return runs
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint (max 60)")
@@ -90,6 +155,9 @@ def main() -> int:
                         help="enterprises of the hot set (endpoints measured again over them: warm cache)")
     parser.add_argument("--label", default="")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--tree", action="append", default=[], metavar="LABEL=PATH",
+                        help="compare trees instead (cold API credit file and floor, CPU per request); repeat")
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("wrk is not installed (Debian: apt-get install wrk)", file=sys.stderr)
@@ -97,6 +165,13 @@ def main() -> int:
     duration = min(args.duration, 60)
     url = database_url()
     usccs, terms = sample_inputs(url, args.sample, args.seed)
+    if args.tree:
+        trees = [(label, Path(path).resolve()) for label, path in (item.split("=", 1) for item in args.tree)]
+        runs = compare_trees(url, trees, usccs, args)
+        save("api-trees.json", {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                                "runs": runs, "machine": machine(), "connections": args.connections,
+                                "duration": duration, "trees": [[label, str(path)] for label, path in trees]})
+        return 0
     endpoints = {
         "API enterprise list": [f"/api/v1/enterprises/?q={urllib.parse.quote(t)}" for t in terms],
         "API credit file": [f"/api/v1/enterprises/{u}/" for u in usccs],

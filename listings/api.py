@@ -15,6 +15,7 @@ from listings import selectors
 from listings.filters import ListEntryFilter
 from listings.models import CreditList, EntryStatus, ListEntry, local_today
 from portal import api
+from portal.api_plain import plain_serializer
 
 
 class ListRefSerializer(serializers.Serializer):
@@ -97,7 +98,7 @@ class RevokedRepairSerializer(serializers.Serializer):
 
 
 def _repair_meta(context: dict[str, Any]) -> dict[str, Any]:
-    return {"revoked_repairs": RevokedRepairSerializer(context.get("credit_repair", []), many=True).data}
+    return {"revoked_repairs": plain_serializer(RevokedRepairSerializer).many(context.get("credit_repair", []))}
 
 
 SECTION_APIS = (

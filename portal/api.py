@@ -110,17 +110,15 @@ def rate_consume(identity: str, limit: int, window: int, now: float | None = Non
     reset = max(1, math.ceil(start + window - now))
     key = f"api-rate:{identity}:{start}"
     try:
-        cache.add(key, 0, timeout=window + 5)
-        count = cache.incr(key)
-    except ValueError:
-        # The key expired between add and incr, or the cache is down (the resilient Redis
-        # cache answers incr with ValueError): try once more, then let the request through.
         try:
+            # One round trip for every request but a client's first in a window (incr of a
+            # missing key is a ValueError and creates nothing: portal.redis_cache).
+            count = cache.incr(key)
+        except ValueError:
+            # The window's first request, or the cache is down (the resilient Redis cache
+            # answers incr with ValueError): create the counter and count once more.
             cache.add(key, 0, timeout=window + 5)
             count = cache.incr(key)
-        except ValueError as error:
-            _warn_fail_open(error)
-            return RateState(limit=limit, remaining=limit, reset=reset, exceeded=False, window=window)
     except Exception as error:  # noqa: BLE001 - any cache failure: fail open, never a 500
         _warn_fail_open(error)
         return RateState(limit=limit, remaining=limit, reset=reset, exceeded=False, window=window)

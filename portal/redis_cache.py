@@ -7,6 +7,16 @@ from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 DELETE_BATCH = 1000
 
 
+# INCRBY of a key that exists, else nil: Django's incr asks EXISTS and then INCRBY, two round
+# trips, and a key expiring between them came back from INCRBY without a timeout.
+INCR_EXISTING = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return redis.call('INCRBY', KEYS[1], ARGV[1])
+end
+return false
+"""
+
+
 class ReusedClientRedisCacheClient(RedisCacheClient):
     """Django's client makes a new `redis.Redis` for every cache call, and redis-py builds
     its table of response callbacks anew for each: about a tenth of the CPU of a page served
@@ -20,6 +30,19 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
         if client is None:
             client = clients[id(pool)] = self._client(connection_pool=pool)
         return client
+
+    def incr(self, key, delta):
+        """Django's incr (ValueError for a missing key) in one round trip, atomically (an API
+        request counts its client's limit with it: portal.api.rate_consume)."""
+        client = self.get_client(key, write=True)
+        scripts = self.__dict__.setdefault("_incr_scripts", {})
+        script = scripts.get(id(client))
+        if script is None:
+            script = scripts[id(client)] = client.register_script(INCR_EXISTING)
+        value = script(keys=[key], args=[delta])
+        if value is None:
+            raise ValueError(f"Key '{key}' not found.")
+        return value
 
 
 class SharedRedisCache(RedisCache):

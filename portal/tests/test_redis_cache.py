@@ -22,3 +22,15 @@ def test_it_clears_its_own_keys_and_leaves_the_brokers_queues():
         assert client.lrange(queue, 0, -1) == [b"a queued task"]
     finally:
         client.delete(queue)
+
+
+def test_incr_counts_a_key_that_exists_keeps_its_timeout_and_refuses_a_missing_one():
+    key = f"count-{uuid.uuid4().hex[:8]}"
+    with pytest.raises(ValueError):
+        cache.incr(key)
+    assert cache.get(key) is None  # a refused incr creates nothing (a key without a timeout)
+    assert cache.add(key, 0, 60)
+    assert cache.incr(key) == 1 and cache.incr(key, 5) == 6 and cache.get(key) == 6
+    client = cache._cache.get_client(None, write=True)
+    assert 0 < client.ttl(cache.make_key(key)) <= 60
+    cache.delete(key)

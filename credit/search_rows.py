@@ -39,7 +39,7 @@ def _date_formatter():
     for char in fmt:
         if char in _DATE_PARTS:
             parts.append(_DATE_PARTS[char])
-        elif char.isalpha() or char == "\\":
+        elif (char.isascii() and char.isalpha()) or char == "\\":
             return date_format
         else:
             parts.append(char)
@@ -72,6 +72,7 @@ def enterprise_rows_html(rows) -> SafeString:
 
 
 _lock = threading.Lock()
+_heads: dict[str, str] = {}
 _filters: dict[tuple, str] = {}
 # Languages x the filters' chosen values: clears itself past this many.
 _MAX_FILTERS = 2048
@@ -93,3 +94,13 @@ def filter_fields_html(form) -> SafeString:
                 _filters.clear()
             _filters[key] = html
     return mark_safe(html)  # noqa: S308 - Django's own rendering of the fields
+
+
+def results_head_html() -> SafeString:
+    """The results table's caption and head (portal/_search_results_head.html), rendered once
+    per language: seven translations the same on every page."""
+    language = get_language()
+    html = _heads.get(language)
+    if html is None:
+        html = _heads[language] = render_to_string("portal/_search_results_head.html")
+    return mark_safe(html)  # noqa: S308 - a template's output

@@ -58,6 +58,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "result": result, "form": form, "query_string": query_string,
         "filters_html": search_rows.filter_fields_html(form),
         "rows_html": search_rows.enterprise_rows_html(result.page.rows) if result.page else "",
+        "results_head_html": search_rows.results_head_html() if result.page and result.page.rows else "",
     })
 
 

@@ -66,6 +66,7 @@ def test_the_fast_date_format_is_djangos(language):
     formatted = None
     with translation.override(language):
         formatted = search_rows._date_formatter()
+        assert formatted is not date_format  # both languages' formats take the fast way
         for day in (dt.date(1, 1, 1), dt.date(2003, 1, 9), dt.date(2026, 9, 30), dt.date(2024, 2, 29)):
             assert formatted(day) == date_format(day)
         for month in range(1, 13):
@@ -107,3 +108,21 @@ def test_the_search_page_shows_the_rows_and_filters(client, rows, language):
     with translation.override(language):
         assert squeezed(OLD_ROWS.render(Context({"rows": response.context["result"].page.rows}))) in squeezed(html)
         assert squeezed(OLD_FILTERS.render(Context({"form": response.context["form"]}))) in squeezed(html)
+
+
+OLD_HEAD = Template(
+    '{% load i18n %}<caption class="visually-hidden">{% translate "Matching enterprises" %}</caption>'
+    '<thead><tr><th scope="col">{% translate "Name" %}</th><th scope="col">{% translate "Unified social credit code" %}'
+    '</th><th scope="col">{% translate "Legal representative" %}</th><th scope="col">{% translate "Status" %}</th>'
+    '<th scope="col">{% translate "Established" %}</th><th scope="col">{% translate "Province" %}</th></tr></thead>'
+)
+
+
+def test_the_results_head_is_the_former_template_head_in_each_language():
+    heads = set()
+    for language in ("zh-hans", "en", "zh-hans", "en"):
+        with translation.override(language):
+            head = search_rows.results_head_html()
+            assert squeezed(head) == squeezed(OLD_HEAD.render(Context({})))
+            heads.add(str(head))
+    assert len(heads) == 2

@@ -92,6 +92,9 @@ def cases() -> list[tuple[str, dict[str, str]]]:
         ("risk C alone", {"risk_class": "C"}),
         ("province 54 + risk D", {"province": "54", "risk_class": "D"}),
         (f"English word: {t['english']}", {"q": t["english"]}),
+        ("English word: Guangtong", {"q": "Guangtong"}),
+        ("English word, in most English names: Ltd.", {"q": "Ltd."}),
+        ("English words: Shenzhen Logistics", {"q": "Shenzhen Logistics"}),
         (f"USCC prefix: {t['uscc8']}", {"q": t["uscc8"]}),
         (f"legal representative: {t['person']}", {"q": t["person"]}),
     ]
@@ -197,7 +200,8 @@ def run_case(params: dict[str, str], shape: str, repeat: int) -> dict:
     statements = statements_after(params) if shape == "after" else statements_before(params)
     planner = None
     if shape == "after":
-        sound = search.search_estimate_is_sound(params.get("q", ""))
+        filtered = any(value for name, value in params.items() if name != "q")
+        sound = search.search_estimate_is_sound(params.get("q", "")) and not (params.get("q") and filtered)
         planner = search.PLANNER_SETTINGS if sound else {**search.PLANNER_SETTINGS, **search.NO_SEQSCAN}
     runs, walls = [], []
     for _ in range(repeat + 1):
@@ -227,6 +231,7 @@ def main() -> int:
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override one of the search's planner settings (to compare)")
     parser.add_argument("--only", default="", help="only the cases whose label contains this")
+    parser.add_argument("--term", action="append", default=[], help="explain this term instead of the cases")
     args = parser.parse_args()
     for item in args.set:
         name, value = item.split("=", 1)
@@ -237,7 +242,7 @@ def main() -> int:
     with open("/proc/loadavg", encoding="ascii") as fh:
         load_before = " ".join(fh.read().split()[:3])
     results = []
-    for label, params in cases():
+    for label, params in [(f"term: {t}", {"q": t}) for t in args.term] or cases():
         if args.only not in label:
             continue
         result = run_case(params, args.shape, args.repeat)

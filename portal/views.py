@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from credit import selectors
+from credit import search_rows, selectors
 from portal import access, health, workbench
 from portal.pagecache import site_page
 
@@ -53,9 +53,13 @@ def search(request: HttpRequest) -> HttpResponse:
     params = request.GET.copy()
     params.pop("page", None)
     query_string = params.urlencode() + "&" if params else ""
-    return render(
-        request, "portal/search.html", {"result": result, "form": result.filterset.form, "query_string": query_string}
-    )
+    form = result.filterset.form
+    return render(request, "portal/search.html", {
+        "result": result, "form": form, "query_string": query_string,
+        "filters_html": search_rows.filter_fields_html(form),
+        "rows_html": search_rows.enterprise_rows_html(result.page.rows) if result.page else "",
+        "results_head_html": search_rows.results_head_html() if result.page and result.page.rows else "",
+    })
 
 
 @never_cache

@@ -180,24 +180,58 @@ def search_estimate_is_sound(query: str) -> bool:
 # 1,000,000 enterprises, bench/RESULTS.md "Frequent name terms". A frequent single token (科)
 # is found faster this way too: a substring test costs a third of splitting search_tokens.
 SUBSTRING_SCAN_MIN_SHARE = 0.03
+# The same for a query in Latin letters, estimated from the English name's histogram (101
+# sampled names): its substring scan tests UPPER() of the name and of the English name, about
+# six times the cost per row of a Chinese term's, and the histogram puts a 1% word at 3% (CHEMICALS:
+# 5 of 101 names, 1.2% of the table). At 1,000,000 enterprises the GIN's trigrams cost about
+# as much as the scan near 10% (SHENZHEN, 6%: 57,000 entries against 18,000 names read).
+SUBSTRING_SCAN_MIN_SHARE_ENGLISH = 0.10
 # The substring scan reads at most this many times the names the estimate says hold N + 1
 # matches; if it finds fewer, the estimate was wrong and the GIN query answers instead.
 SUBSTRING_SCAN_MARGIN = 2
+# A name query with filters is read through the filters' B-trees (the name tested by
+# substring) when the statistics put the filters' rows at most at this (the most the
+# substring scan may read, 2 x 1,001 / 3%) and below the name index's entries.
+FILTER_SCAN_MAX_ROWS = 66_734
 # The GIN's statistics (ANALYZE of the expression index of migration 0002): the most common
 # tokens and their shares of names.
 TOKEN_STATISTICS_SQL = """(SELECT json_object_agg(u.token, u.share) FROM pg_stats s,
     unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(token, share)
-    WHERE s.schemaname = current_schema() AND s.tablename = 'credit_enterprise_tokens_gin' AND u.token = ANY(%s)),
-    (SELECT reltuples FROM pg_class WHERE oid = 'credit_enterprise'::regclass)"""
+    WHERE s.schemaname = current_schema() AND s.tablename = 'credit_enterprise_tokens_gin' AND u.token = ANY(%s))"""
+ROW_COUNT_SQL = "(SELECT reltuples FROM pg_class WHERE oid = 'credit_enterprise'::regclass)"
+# The share of rows whose column `v` passes {test}, as the planner reckons it from ANALYZE's
+# sample: the most common values that pass, plus the rest's share times the passing part of
+# the histogram (NULL where the column has no statistics). For a filter's column (region
+# range, status, risk class, entity type) and for the English name (the trigram index's
+# expression UPPER(name_en), whose histogram estimates '%LTD.%' at 63% of the rows, as it is).
+COLUMN_SHARE_SQL = """(SELECT COALESCE((SELECT sum(f) FROM unnest(s.most_common_vals::text::text[], s.most_common_freqs)
+        AS u(v, f) WHERE {test}), 0)
+    + GREATEST(1 - s.null_frac - COALESCE((SELECT sum(f) FROM unnest(s.most_common_freqs) AS m(f)), 0), 0)
+      * COALESCE((SELECT avg(({test})::int) FROM unnest(s.histogram_bounds::text::text[]) AS h(v)), 0)
+    FROM pg_stats s WHERE s.schemaname = current_schema() AND s.tablename = %s AND s.attname = %s)"""
+ENGLISH_NAME_STATISTICS = ("credit_enterprise_name_en_trgm", "upper")
+
+
+def column_share_sql(table: str, column: str, low: Any, high: Any = None, *, like: bool = False) -> tuple[str, list]:
+    """COLUMN_SHARE_SQL for `column` equal to `low`, in [low, high) or (`like`) LIKE ALL `low`."""
+    if like:
+        test, values = "v LIKE ALL(%s)", [list(low)]
+    elif high is None:
+        test, values = "v = %s", [str(low)]
+    else:
+        test, values = "v >= %s AND v < %s", [str(low), str(high)]
+    return COLUMN_SHARE_SQL.format(test=test), [*values, *values, table, column]
 
 
 @dataclass(frozen=True)
 class TokenStatistics:
-    """What the GIN's statistics say of a query's tokens: the share of names holding each
-    token they know, and the table's row count when they were taken (0: never)."""
+    """What the statistics say of a query: the share of names holding each GIN token they
+    know, the table's row count when they were taken (0: never), and the share of every
+    asked estimate (column_share_sql; None: no statistics)."""
 
     shares: dict[str, float]
     rows: float = 0.0
+    estimates: tuple[float | None, ...] = ()
 
 
 def name_term_tokens(query: str) -> list[list[str]]:
@@ -207,6 +241,15 @@ def name_term_tokens(query: str) -> list[list[str]]:
     if not terms or any(term.isascii() for term in terms):
         return []
     return [query_tokens(term) for term in terms]
+
+
+def english_patterns(query: str) -> list[str]:
+    """The LIKE patterns of UPPER(name_en) for a query the English name can match (every term
+    ASCII, english_name_q), escaped as Django escapes icontains; [] for any other query."""
+    terms = search_terms(query)
+    if not terms or not all(term.isascii() for term in terms):
+        return []
+    return ["%" + term.upper().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for term in terms]
 
 
 def match_share(term_tokens: list[list[str]], shares: dict[str, float]) -> float:
@@ -244,14 +287,15 @@ ORDER BY shown.position
 
 
 @contextmanager
-def planner_proof(using: str, *, sequential_scan: bool = False, tokens: list[str] = ()):
+def planner_proof(using: str, *, sequential_scan: bool = False, tokens: list[str] = (),
+                  estimates: list[tuple[str, list]] = ()):
     """Queries in the block run under PLANNER_SETTINGS (and NO_SEQSCAN unless
     `sequential_scan`) on PostgreSQL, set in a transaction of their own (or a savepoint)
     that is rolled back at the end: the block only reads, and the rollback ends the
     settings with it, also inside a caller's transaction.
 
-    Yields the TokenStatistics of `tokens` (empty elsewhere), read by the same statement
-    that sets the planner: no query more."""
+    Yields the TokenStatistics of `tokens` and `estimates` (column_share_sql; empty
+    elsewhere), read by the same statement that sets the planner: no query more."""
     db_connection = connections[using]
     planner_settings = PLANNER_SETTINGS if sequential_scan else {**PLANNER_SETTINGS, **NO_SEQSCAN}
     if db_connection.vendor != "postgresql":
@@ -260,18 +304,26 @@ def planner_proof(using: str, *, sequential_scan: bool = False, tokens: list[str
     with transaction.atomic(using=using):
         params = [value for item in planner_settings.items() for value in item]
         sql = "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in planner_settings)
-        if tokens:
-            sql += ", " + TOKEN_STATISTICS_SQL
+        asked = tokens or estimates
+        if asked:
+            sql += ", " + TOKEN_STATISTICS_SQL + ", " + ROW_COUNT_SQL
             params.append(list(tokens))
+            for estimate_sql, estimate_params in estimates:
+                sql += ", " + estimate_sql
+                params.extend(estimate_params)
         with db_connection.cursor() as cursor:
             cursor.execute(sql, params)
             answer = cursor.fetchone()
         statistics = TokenStatistics({})
-        if tokens:
-            shares, rows = answer[-2], answer[-1]
+        if asked:
+            values = answer[len(planner_settings):]
+            shares, rows = values[0], values[1]
             if isinstance(shares, str):
                 shares = json.loads(shares)
-            statistics = TokenStatistics({t: float(v) for t, v in (shares or {}).items()}, max(float(rows or 0), 0.0))
+            statistics = TokenStatistics(
+                {t: float(v) for t, v in (shares or {}).items()}, max(float(rows or 0), 0.0),
+                tuple(None if v is None else float(v) for v in values[2:]),
+            )
         yield statistics
         transaction.set_rollback(True, using=using)
 
@@ -326,6 +378,8 @@ def bounded_page(
     columns: tuple[str, ...] = (),
     sequential_scan: bool = False,
     term_tokens: list[list[str]] = (),
+    english: list[str] = (),
+    filters: list[tuple[str, Any, Any]] = (),
     substring=None,
 ) -> SearchPage:
     """One page of the matches of `queryset` with a count that is exact up to
@@ -341,20 +395,40 @@ def bounded_page(
     search. `columns` are the fields to load (all of them if empty); `sequential_scan`
     lets the planner choose a sequential scan (see search_estimate_is_sound).
 
-    `term_tokens` (name_term_tokens) and `substring` (a function giving the same matches by
-    substring tests alone) let a frequent name query skip the GIN: when the GIN's statistics
-    put the share of matching names at SUBSTRING_SCAN_MIN_SHARE or more, the candidates are
-    the first N + 1 matches among the first rows in id order (at most SUBSTRING_SCAN_MARGIN
-    times the rows the share says hold them); if those rows hold fewer, the index query
-    answers after all (one query more, only when the statistics misled).
+    `term_tokens` (name_term_tokens) or `english` (english_patterns), `filters` (the chosen
+    filters as column ranges, EnterpriseFilter.column_conditions) and `substring` (a function
+    giving the same matches by substring tests alone) let a name query skip the GIN: the
+    statistics give the share of matching rows (the name's share times each filter's).
+
+    - At SUBSTRING_SCAN_MIN_SHARE or more, the candidates are the first N + 1 matches among
+      the first rows in id order (at most SUBSTRING_SCAN_MARGIN times the rows the share says
+      hold them); if those rows hold fewer, the index query answers after all (one query
+      more, only when the statistics misled).
+    - Below it, with filters that hold fewer rows than the name's index entries (and at most
+      FILTER_SCAN_MAX_ROWS), the candidates come from the filters' B-trees, the name tested
+      by substring on each (科技 + revoked + risk D: 2,700 rows instead of a bitmap AND of
+      the 181,000 entries of 科技).
+    - Otherwise the index query (the GIN, the trigrams, the B-trees) answers.
     """
     limit = settings.SEARCH_COUNT_LIMIT
     manager = queryset.model._default_manager.db_manager(queryset.db)
-    tokens = list(dict.fromkeys(token for term in term_tokens for token in term))
+    tokens = list(dict.fromkeys(token for term in term_tokens for token in term)) if substring is not None else []
+    estimates = []
+    if substring is not None and english and not term_tokens:
+        estimates.append(column_share_sql(*ENGLISH_NAME_STATISTICS, english, like=True))
+    if substring is not None and (tokens or estimates):
+        estimates.extend(column_share_sql(queryset.model._meta.db_table, *condition) for condition in filters)
     rows = None
-    with planner_proof(queryset.db, sequential_scan=sequential_scan, tokens=tokens) as statistics:
-        share = match_share(term_tokens, statistics.shares) if term_tokens and substring is not None else 0.0
-        if share >= SUBSTRING_SCAN_MIN_SHARE:
+    with planner_proof(queryset.db, sequential_scan=sequential_scan, tokens=tokens, estimates=estimates) as statistics:
+        name_share, filter_share = 0.0, 1.0
+        if tokens:
+            name_share = match_share(term_tokens, statistics.shares)
+        elif english and statistics.estimates:
+            name_share = statistics.estimates[0] or 0.0
+        for value in statistics.estimates[len(statistics.estimates) - len(filters):] if filters else ():
+            filter_share *= 1.0 if value is None else value
+        share = name_share * filter_share
+        if share >= (SUBSTRING_SCAN_MIN_SHARE if tokens else SUBSTRING_SCAN_MIN_SHARE_ENGLISH):
             scan_rows = math.ceil((limit + 1) * SUBSTRING_SCAN_MARGIN / share)
             # Where the cap would not stop before the table's end, the scan reads it all and
             # its answer is complete (a frequent term still stops at N + 1 matches).
@@ -364,6 +438,14 @@ def bounded_page(
             rows = list(manager.raw(sql, params))
             if capped and (not rows or rows[0].found <= limit):
                 rows = None  # fewer matches than the estimate promised: the index query answers
+        elif filters and name_share and statistics.rows:
+            filter_rows = filter_share * statistics.rows
+            # The GIN reads the posting list of every token; the trigram index at least the matches.
+            index_entries = statistics.rows * (sum(statistics.shares.get(t, 0.0) for t in tokens) if tokens
+                                               else name_share)
+            if filter_rows <= min(index_entries, FILTER_SCAN_MAX_ROWS):
+                sql, params = bounded_page_sql(substring(), page=page, per_page=per_page, columns=columns)
+                rows = list(manager.raw(sql, params))
         if rows is None:
             sql, params = bounded_page_sql(queryset, page=page, per_page=per_page, columns=columns)
             rows = list(manager.raw(sql, params))
@@ -412,19 +494,27 @@ def enterprise_search(*, data) -> SearchResult:
                 return result
             result.uscc_unknown = code
     result.searched = True
-    # The substring scan is for the name alone: a filter's selectivity is not in the estimate,
-    # and with one the scan would mostly fall short.
-    filtered = any(value for name, value in filterset.form.cleaned_data.items() if name != "q")
-    term_tokens = name_term_tokens(query) if connection.vendor == "postgresql" and not filtered else []
+    postgresql = connection.vendor == "postgresql"
+    term_tokens = name_term_tokens(query) if postgresql else []
+    english = english_patterns(query) if postgresql else []
 
     def substring() -> QuerySet[Enterprise]:
-        same = EnterpriseFilter(data=data, queryset=Enterprise.objects.all())
-        same.name_match_substring = True
-        return same.qs
+        # The same filters of the same validated form, the name matched by substring tests.
+        filterset.name_match_substring = True
+        try:
+            return filterset.filter_queryset(Enterprise.objects.all())
+        finally:
+            filterset.name_match_substring = False
 
+    filters = filterset.column_conditions()
+    # A name with filters is read in id order, through the filters' B-trees or through the
+    # name's indexes (bounded_page), never by a sequential scan until N + 1 match, which the
+    # planner would choose from estimates that treat the name and the filters as independent.
     result.page = bounded_page(
-        filterset.qs, page=data.get("page"), columns=SEARCH_COLUMNS, sequential_scan=search_estimate_is_sound(query),
-        term_tokens=term_tokens, substring=substring if term_tokens else None,
+        filterset.qs, page=data.get("page"), columns=SEARCH_COLUMNS,
+        sequential_scan=search_estimate_is_sound(query) and not (query and filters),
+        term_tokens=term_tokens, english=english, filters=filters,
+        substring=substring if term_tokens or english else None,
     )
     return result
 

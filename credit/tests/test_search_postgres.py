@@ -263,8 +263,112 @@ def test_rare_terms_keep_the_index(client, analysed):
     assert [e.id for e in page.rows] == plain_matches("鑫源科技")
 
 
-def test_a_filter_keeps_the_index_or_the_planner(client, analysed):
-    """With a filter the share of matches is not known: no substring scan."""
-    page, searches = analysed_search(client, "网络科技", province="11")
-    assert len(searches) == 1 and SUBSTRING_SCAN not in searches[0] and "search_tokens" in searches[0]
-    assert [e.id for e in page.rows] == plain_matches("网络科技", region_code__startswith="11")[:20]
+def all_pages(client, query: str, **params) -> tuple[object, list[int], list[str]]:
+    page, searches = analysed_search(client, query, **params)
+    shown = []
+    for number in range(1, page.num_pages + 1):
+        shown.extend(e.id for e in analysed_search(client, query, page=number, **params)[0].rows)
+    return page, shown, searches
+
+
+def assert_bounded_answer(page, shown, expected):
+    if len(expected) <= LIMIT:
+        assert (page.count, page.bounded, shown) == (len(expected), False, expected)
+    else:
+        assert (page.count, page.bounded, shown) == (LIMIT, True, expected[:LIMIT])
+
+
+@pytest.fixture
+def filtered_corpus(settings):
+    """The corpus's names, those with a 1 revoked and of risk class D, created so (an update
+    would move rows out of id order in the table, which a bounded page's candidates follow)."""
+    import random
+
+    settings.SEARCH_COUNT_LIMIT = LIMIT
+    names = (
+        [f"北京某某{i}网络科技有限公司" for i in range(25)]
+        + [f"上海某某{i}科技发展有限公司" for i in range(43)]
+        + ["北京鑫源科技有限公司", "深圳鑫源贸易有限公司"]
+        + [f"广州某某{i}餐饮管理有限公司" for i in range(12)]
+    )
+    random.Random(9).shuffle(names)
+    for name in names:
+        EnterpriseFactory(name=name, region_code="110108" if name.startswith("北京") else "440305",
+                          **({"status": "revoked", "risk_class": "D"} if "1" in name else {"status": "active"}))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE credit_enterprise")
+
+
+@pytest.mark.parametrize(
+    ("query", "params", "filters"),
+    [
+        ("网络科技", {"province": "11"}, {"region_code__startswith": "11"}),
+        ("科技", {"province": "44"}, {"region_code__startswith": "44"}),
+        ("科技", {"status": "revoked"}, {"status": "revoked"}),
+        ("科技", {"status": "revoked", "risk_class": "D"}, {"status": "revoked", "risk_class": "D"}),
+        ("餐饮", {"province": "44", "status": "active"}, {"region_code__startswith": "44", "status": "active"}),
+        ("鑫源", {"province": "11"}, {"region_code__startswith": "11"}),
+    ],
+)
+def test_a_name_with_filters_is_exact_below_the_bound_and_the_first_matches_above(client, filtered_corpus, query,
+                                                                                     params, filters):
+    """Whichever way the statistics send it (the substring scan in id order, the filters'
+    B-trees, the GIN), a name with filters gives every match once below the bound and the
+    first LIMIT in id order above it."""
+    expected = plain_matches(query, **filters)
+    assert expected
+    page, shown, _ = all_pages(client, query, **params)
+    assert_bounded_answer(page, shown, expected)
+
+
+def test_a_frequent_name_with_filters_is_read_in_id_order_by_substring(client, analysed):
+    """网络科技 (30% of names) in province 11 (32%): the share is known from the statistics."""
+    page, shown, searches = all_pages(client, "网络科技", province="11")
+    assert "search_tokens" not in searches[0] and "LIKE" in searches[0], searches
+    assert_bounded_answer(page, shown, plain_matches("网络科技", region_code__startswith="11"))
+
+
+def test_rare_filters_are_read_through_their_index(client, analysed):
+    """Few revoked names and a frequent term: the status B-tree gives the candidates and the
+    name is tested by substring, no bitmap of the term's whole posting list."""
+    few = list(Enterprise.objects.filter(name__contains="科技").order_by("id")[:2])
+    Enterprise.objects.filter(pk__in=[e.pk for e in few]).update(status="revoked")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE credit_enterprise")
+    page, shown, searches = all_pages(client, "科技", status="revoked")
+    assert len(searches) == 1 and "search_tokens" not in searches[0] and SUBSTRING_SCAN not in searches[0], searches
+    assert_bounded_answer(page, shown, [e.id for e in few])
+
+
+@pytest.fixture
+def english(corpus):
+    """English names: "Ltd." in most, "Xinyuan" in two."""
+    for number, enterprise in enumerate(Enterprise.objects.order_by("id")):
+        enterprise.name_en = "Beijing Xinyuan Technology Co., Ltd." if "鑫源" in enterprise.name else (
+            f"Shanghai Number {number} Co., Ltd." if number % 5 else "")
+        enterprise.save(update_fields=["name_en"])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE credit_enterprise")
+
+
+def english_matches(term: str) -> list[int]:
+    return list(Enterprise.objects.filter(name_en__icontains=term).order_by("id").values_list("id", flat=True))
+
+
+def test_a_frequent_english_word_is_read_in_id_order_by_substring(client, english):
+    """The trigram index's statistics put "Ltd." in 80% of the rows: no bitmap of every
+    English name, the first matches in id order."""
+    page, shown, searches = all_pages(client, "ltd.")
+    assert "UPPER" in searches[0] and "search_tokens" not in searches[0], searches
+    assert_bounded_answer(page, shown, english_matches("ltd."))
+
+
+def test_a_rare_english_word_keeps_the_trigram_index(client, english):
+    page, shown, searches = all_pages(client, "Xinyuan")
+    assert len(searches) == 1 and "search_tokens" in searches[0], searches
+    assert_bounded_answer(page, shown, english_matches("Xinyuan"))
+
+
+def test_an_english_pattern_is_escaped_like_djangos():
+    assert selectors.search.english_patterns("100%_a\\b ltd.") == ["%100\\%\\_A\\\\B%", "%LTD.%"]
+    assert selectors.search.english_patterns("科技 ltd.") == []

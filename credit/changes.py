@@ -119,8 +119,9 @@ class ChangeSerializer:
             if self.state is None:
                 raise TypeError(f"{self.model.__name__}: a change serializer needs a state or declared columns")
             return
-        if self.state is not None:
-            raise TypeError(f"{self.model.__name__}: give either a state or declared columns, not both")
+        if self.state is not None or self.candidates is not None:
+            # The snapshot's rows of a declared state are those public_when admits (bulk_sql).
+            raise TypeError(f"{self.model.__name__}: declared columns come with public_when, not a state or candidates")
         declared = tuple(c if isinstance(c, Column) else Column(c) for c in self.declared)
         paths = [p for c in declared for p in (c.reads if c.python else (c.source,))]
         paths += [path for path, _ in self.public_when]

@@ -42,9 +42,11 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     # nothing per visitor can end up in it.
     language = get_language()
     today = timezone.localdate()  # one day for the key and the content, also across midnight
-    if is_anonymous(request):
+    if is_anonymous(request) and not request.GET:
         # The whole page is stored under the same version on its way out: a fragment of it
-        # would be a second copy, and two more round trips to the cache on every miss.
+        # would be a second copy, and two more round trips to the cache on every miss. With a
+        # query string (which the file ignores, but the page cache keys on) the fragment stays,
+        # so that random parameters cannot make every request a full build.
         body = render_to_string("credit/file_body.html", selectors.credit_file(enterprise=enterprise, today=today))
         return render(request, "credit/enterprise_detail.html", {"enterprise": enterprise, "file_body": mark_safe(body)})
     key = credit_file_cache_key(enterprise, language, today)

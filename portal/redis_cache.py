@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import redis
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 DELETE_BATCH = 1000
@@ -39,7 +40,14 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
         script = scripts.get(id(client))
         if script is None:
             script = scripts[id(client)] = client.register_script(INCR_EXISTING)
-        value = script(keys=[key], args=[delta])
+        try:
+            value = script(keys=[key], args=[delta])
+        except redis.exceptions.ResponseError as error:
+            refused = isinstance(error, redis.exceptions.NoPermissionError) or "unknown command" in str(error).lower()
+            if not refused:
+                raise
+            # A Redis that refuses scripting (an ACL, some managed services): Django's two calls.
+            return super().incr(key, delta)
         if value is None:
             raise ValueError(f"Key '{key}' not found.")
         return value

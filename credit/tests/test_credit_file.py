@@ -294,6 +294,21 @@ def test_it_caches_the_file_per_language_and_shows_a_correction_on_the_next_view
     assert "更正后的处罚" in body and "原处罚" not in body
 
 
+def test_random_parameters_do_not_make_each_anonymous_request_a_full_build(client, django_assert_max_num_queries):
+    """The page cache keys on the query string, which the file ignores: with one, the sections'
+    fragment is kept, so /enterprises/<USCC>/?x=<random> costs the version and the enterprise,
+    not every section's queries again."""
+    enterprise = f.EnterpriseFactory()
+    f.PenaltyFactory(enterprise=enterprise, source_agency=enterprise.registration_authority)
+    f.LicenceFactory(enterprise=enterprise, source_agency=enterprise.registration_authority)
+    client.get(f"/enterprises/{enterprise.uscc}/?x=1", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    loaded = selectors.enterprise_get(uscc=enterprise.uscc)
+    assert cache.get(credit_file_cache_key(loaded, "zh-hans"))
+    with django_assert_max_num_queries(2):
+        response = client.get(f"/enterprises/{enterprise.uscc}/?x=2", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 200 and enterprise.uscc in response.content.decode()
+
+
 def test_it_stops_serving_a_cached_penalty_the_day_after_its_publication_ends(client, clock, today):
     enterprise = f.EnterpriseFactory()
     f.PenaltyFactory(enterprise=enterprise, violation_type="今日届满", publication_ends_on=today)

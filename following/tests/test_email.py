@@ -413,6 +413,10 @@ def test_liaisons_activated_before_following_existed_are_subscribed_once(today, 
     unsubscribed = login("unsubscribed", "quit@example.cn", EnterpriseFactory())
     ended = services.liaison_follow_create(account=unsubscribed, email="quit@example.cn")
     services.follow_end(follow=ended, reason="unsubscribed")
+    # An address that followed the enterprise publicly and then unsubscribed is not mailed again.
+    public = login("public_first", "Public@Example.cn", EnterpriseFactory())
+    earlier = _request(public.enterprise, email="public@example.cn")
+    services.follow_end(follow=earlier, reason="unsubscribed")
     existing = Follow.objects.filter(account__isnull=False).count()
 
     out = StringIO()

@@ -72,13 +72,10 @@ def test_english_names_use_the_trigram_index():
 LIMIT = 30
 
 
-@pytest.fixture
-def corpus(settings):
-    """Frequent (科技: 70, above the bound), mid-frequency (网络科技: 25, more than a page),
-    rare (鑫源: 2) terms, interleaved so that every term's matches are spread over the ids."""
+def _corpus_names() -> list[str]:
+    """The corpus's names in a fixed shuffled order (every term's matches spread over the ids)."""
     import random
 
-    settings.SEARCH_COUNT_LIMIT = LIMIT
     names = (
         [f"北京某某{i}网络科技有限公司" for i in range(25)]
         + [f"上海某某{i}科技发展有限公司" for i in range(43)]
@@ -86,6 +83,15 @@ def corpus(settings):
         + [f"广州某某{i}餐饮管理有限公司" for i in range(12)]
     )
     random.Random(9).shuffle(names)
+    return names
+
+
+@pytest.fixture
+def corpus(settings):
+    """Frequent (科技: 70, above the bound), mid-frequency (网络科技: 25, more than a page),
+    rare (鑫源: 2) terms, interleaved so that every term's matches are spread over the ids."""
+    settings.SEARCH_COUNT_LIMIT = LIMIT
+    names = _corpus_names()
     for name in names:
         EnterpriseFactory(name=name, region_code="110108" if name.startswith("北京") else "440305")
 
@@ -282,16 +288,8 @@ def assert_bounded_answer(page, shown, expected):
 def filtered_corpus(settings):
     """The corpus's names, those with a 1 revoked and of risk class D, created so (an update
     would move rows out of id order in the table, which a bounded page's candidates follow)."""
-    import random
-
     settings.SEARCH_COUNT_LIMIT = LIMIT
-    names = (
-        [f"北京某某{i}网络科技有限公司" for i in range(25)]
-        + [f"上海某某{i}科技发展有限公司" for i in range(43)]
-        + ["北京鑫源科技有限公司", "深圳鑫源贸易有限公司"]
-        + [f"广州某某{i}餐饮管理有限公司" for i in range(12)]
-    )
-    random.Random(9).shuffle(names)
+    names = _corpus_names()
     for name in names:
         EnterpriseFactory(name=name, region_code="110108" if name.startswith("北京") else "440305",
                           **({"status": "revoked", "risk_class": "D"} if "1" in name else {"status": "active"}))

@@ -392,7 +392,7 @@ def test_confirming_a_second_request_for_the_same_target_adds_nothing(today):
     assert Follow.objects.filter(confirmed_at__isnull=False, ended_at=None).count() == 1
 
 
-def test_liaisons_activated_before_following_existed_are_subscribed_once(today, personas):
+def test_liaisons_activated_before_following_existed_are_subscribed_once(now, personas):
     """`manage.py liaisons_follow`: the logins of an installation upgraded to following get the
     follow an activation gives, with its confirmation mail; a second run, a revoked login, a login
     without an address and a liaison who ended their follow are left alone."""
@@ -409,7 +409,7 @@ def test_liaisons_activated_before_following_existed_are_subscribed_once(today, 
 
     old = login("old_liaison", "old@example.cn", EnterpriseFactory())
     login("no_address", "", EnterpriseFactory())
-    login("revoked", "gone@example.cn", EnterpriseFactory(), revoked_at=timezone.now())
+    login("revoked", "gone@example.cn", EnterpriseFactory(), revoked_at=now)
     unsubscribed = login("unsubscribed", "quit@example.cn", EnterpriseFactory())
     ended = services.liaison_follow_create(account=unsubscribed, email="quit@example.cn")
     services.follow_end(follow=ended, reason="unsubscribed")

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from credit import uscc as uscc_rules
 from credit.models import Enterprise, PublicationState
+from portal.db import prepared_cursor
 
 
 def publication_generation() -> int:
@@ -61,7 +62,7 @@ def file_version_by_code(uscc: str) -> str | None:
     the code is given: a code to normalise first or not found is not a page of its own."""
     if not _STORED_CODE.fullmatch(uscc):
         return None
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_FILE_SQL, [uscc])
         row = cursor.fetchone()
     return None if row is None else f"{row[0]}.{row[1]}"

@@ -33,6 +33,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import get_language
 
+from portal.db import prepared_cursor
+
 
 @dataclass(frozen=True)
 class FileSubject:
@@ -476,7 +478,7 @@ probe_sql.cache_clear = _probe.cache_clear  # section_register clears the compil
 
 def _run_probe(subject: FileSubject) -> tuple[dict[str, bool], dict[str, list]]:
     probe = _probe(subject.deregistered)
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(probe.query.sql, probe.query.bind(subject))
         values = cursor.fetchone()
     present: dict[str, bool] = {}

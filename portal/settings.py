@@ -115,6 +115,12 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
     if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
         raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...)")
+    # portal.db.prepared_cursor prepares the few statements of every uncached public page
+    # (psycopg prepares only when asked: Django's own cursors bind on the client and are never
+    # prepared). Off (None) for a pooler that cannot keep prepared statements.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        2**31 - 1 if envbool("DATABASE_PREPARED_STATEMENTS", "1") else None
+    )
 else:
     DATABASES = {
         "default": {

@@ -14,6 +14,7 @@ from django.utils import timezone
 from credit import sections
 from credit import uscc as uscc_rules
 from credit.models import Enterprise, PublicationState, RegistrationStatus
+from portal.db import prepared_cursor
 
 _ENTERPRISE_RELATED = (("registration_authority", ("name", "name_en")),)
 # Stands for the code while the ORM writes the enterprise's SQL.
@@ -49,7 +50,7 @@ def enterprise_get(*, uscc: str) -> Enterprise | None:
     and converters again on every call."""
     code = uscc_rules.normalise(uscc)
     sql, params, names, fields, converters = _enterprise_query()
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, [code if p == _USCC_PARAM else p for p in params])
         row = cursor.fetchone()
     if row is None:

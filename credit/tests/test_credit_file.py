@@ -519,3 +519,20 @@ def test_a_file_with_rows_in_every_section_costs_at_most_12_queries(client, djan
     for anchor in ("shareholders", "branches", "penalties", "abnormal-operations", "serious-illegal",
                    "spot-checks", "legal-representative-bar", "commitment-letters", "commitment-breaches"):
         assert f'id="{anchor}"' in body, anchor
+
+
+@pytest.mark.skipif(__import__("django.db").db.connection.vendor != "postgresql",
+                    reason="prepared statements are PostgreSQL's")
+def test_a_file_read_through_prepared_statements_is_the_file_read_without(client, now, monkeypatch):
+    from django.db import connection
+
+    enterprise = f.EnterpriseFactory(legal_representative=f.PersonFactory())
+    fill_every_app_section(enterprise, 2, now)
+    cache.clear()
+    prepared = page(client, enterprise)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%%json_agg%%'")
+        assert cursor.fetchone()[0] == 1  # the probe
+    cache.clear()
+    monkeypatch.setattr(connection.connection, "prepare_threshold", None)
+    assert page(client, enterprise) == prepared

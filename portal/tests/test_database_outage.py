@@ -22,6 +22,8 @@ def database_down(monkeypatch):
 
     monkeypatch.setattr(connection, "cursor", refuse)
     monkeypatch.setattr(connection, "chunked_cursor", refuse)
+    # portal.db.prepared_cursor makes its cursor itself, then wraps it as every cursor is wrapped.
+    monkeypatch.setattr(connection, "_prepare_cursor", refuse)
 
 
 @pytest.mark.parametrize("path", ["/", "/search/?q=beijing", "/lists/", "/enterprises/911101084JURQ2830A/"])

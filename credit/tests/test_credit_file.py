@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
@@ -521,11 +522,8 @@ def test_a_file_with_rows_in_every_section_costs_at_most_12_queries(client, djan
         assert f'id="{anchor}"' in body, anchor
 
 
-@pytest.mark.skipif(__import__("django.db").db.connection.vendor != "postgresql",
-                    reason="prepared statements are PostgreSQL's")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
 def test_a_file_read_through_prepared_statements_is_the_file_read_without(client, now, monkeypatch):
-    from django.db import connection
-
     enterprise = f.EnterpriseFactory(legal_representative=f.PersonFactory())
     fill_every_app_section(enterprise, 2, now)
     cache.clear()

@@ -33,7 +33,13 @@ from listings.repair import registry as repair_registry
 from listings.repair.kinds import COMMITMENT_BREACH, LIST_ENTRY, PENALTY
 from listings.repair.rules import eligibility
 from listings.repair.selectors import account_repairs
-from listings.selectors import _MEASURES, SERIOUS_ILLEGAL, list_entry_measures
+from listings.selectors import (
+    _MEASURES,
+    SERIOUS_ILLEGAL,
+    list_entry_measures,
+    list_measures_by_list,
+    list_measures_of,
+)
 from portal import workbench
 from portal.i18n import localized_name
 from portal.workdays import deadline_status
@@ -73,19 +79,33 @@ def _entries_empty() -> dict[str, Any]:
     return {"listings_abnormal_entries": [], "listings_serious_entries": [], "listings_other_entries": []}
 
 
-def _entries_load(section: Section, subject: FileSubject) -> dict[str, Any]:
-    """Three queries whatever the number of entries: the entries with their list, reason
-    and agencies, their lists' memoranda, and the memoranda's measures with agencies."""
-    entries = list(
-        section.rows(subject)
+def _entries_with_related(subject: FileSubject):
+    return (
+        _entry_rows(subject)
         .select_related("credit_list", "reason", "deciding_agency", "removing_agency")
-        .prefetch_related(Prefetch("credit_list__memoranda", queryset=Memorandum.objects.prefetch_related(_MEASURES)))
         .annotate(derived_status=status_annotation(subject.today))
+    )
+
+
+def _red_entries_with_related(subject: FileSubject):
+    return _entries_with_related(subject).filter(credit_list__colour=ListColour.RED)
+
+
+def _entries_load(section: Section, subject: FileSubject) -> dict[str, Any]:
+    """At most two queries whatever the number of entries, each compiled once per process
+    (credit.sections.load_queryset): the entries with their list, reason and agencies, and,
+    when one of them is on its list today, the memorandum measures of their lists."""
+    build = _entries_with_related if section.rows is _entry_rows else _red_entries_with_related
+    entries = sections.load_queryset(build, subject)
+    for entry in entries:
+        entry.is_current = entry.derived_status == "active"
+    measures = (
+        list_measures_by_list(sections.load_queryset(_entry_list_measures, subject))
+        if any(entry.is_current for entry in entries) else {}
     )
     context = _entries_empty()
     for entry in entries:
-        entry.is_current = entry.derived_status == "active"
-        entry.applicable_measures = list_entry_measures(entry=entry) if entry.is_current else []
+        entry.applicable_measures = list_entry_measures(entry=entry, by_list=measures) if entry.is_current else []
         if entry.credit_list.code == ABNORMAL_OPERATIONS:
             context["listings_abnormal_entries"].append(entry)
         elif entry.credit_list.code == SERIOUS_ILLEGAL:
@@ -93,6 +113,10 @@ def _entries_load(section: Section, subject: FileSubject) -> dict[str, Any]:
         else:
             context["listings_other_entries"].append(entry)
     return context
+
+
+def _entry_list_measures(subject: FileSubject):
+    return list_measures_of(ListEntry.objects.filter(enterprise_id=subject.enterprise_id).values("credit_list_id"))
 
 
 def _bar_notices(context: dict[str, Any]) -> list[Notice]:

@@ -138,11 +138,34 @@ def list_entry_get(*, code: str, pk: int) -> ListEntry | None:
     )
 
 
-def list_entry_measures(*, entry: ListEntry) -> list[Measure]:
-    """The memorandum measures that apply to an entry while it is on the list (from prefetched memoranda)."""
+def list_entry_measures(*, entry: ListEntry, by_list: dict[int, list[Measure]] | None = None) -> list[Measure]:
+    """The memorandum measures that apply to an entry while it is on the list: those of every
+    memorandum covering its list, memoranda in their order, then measures in theirs. From
+    prefetched memoranda, or from `by_list` (list_measures_by_list) when given."""
     if entry.status != "active":
         return []
+    if by_list is not None:
+        return by_list.get(entry.credit_list_id, [])
     return [measure for memorandum in entry.credit_list.memoranda.all() for measure in memorandum.measures.all()]
+
+
+def list_measures_of(list_ids) -> QuerySet[Measure]:
+    """The measures of the memoranda covering the lists `list_ids` (a values() queryset or
+    ids), each with `via_list`, the list it applies through (a measure comes once per list its
+    memorandum covers), in list_entry_measures' order."""
+    return (
+        Measure.objects.filter(memorandum__lists__in=list_ids)
+        .select_related("agency")
+        .annotate(via_list=F("memorandum__lists"))
+        .order_by("memorandum__signed_on", "memorandum__code", "memorandum_id", "id")
+    )
+
+
+def list_measures_by_list(measures) -> dict[int, list[Measure]]:
+    by_list: dict[int, list[Measure]] = {}
+    for measure in measures:
+        by_list.setdefault(measure.via_list, []).append(measure)
+    return by_list
 
 
 def list_entry_history(*, entry: ListEntry):

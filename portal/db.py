@@ -29,6 +29,7 @@ from django.db import connection
 try:  # psycopg 3; absent on an installation that only runs SQLite
     from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, ServerBindingCursor
     from django.db.backends.postgresql.psycopg_any import register_tzloader
+    from psycopg._queries import PostgresQuery, _query2pg
     from psycopg.pq import Format
 except ImportError:  # pragma: no cover - psycopg is in requirements.txt
     ServerBindingCursor = None
@@ -36,10 +37,28 @@ except ImportError:  # pragma: no cover - psycopg is in requirements.txt
 
 if ServerBindingCursor is not None:
 
+    class _KeptConversion(PostgresQuery):
+        """psycopg rewrites a statement's %s placeholders into $n on every execution and keeps
+        the rewriting only for statements under 4,096 bytes: the probe's, some 20,000, was
+        split again on every file. The statements prepared here are a fixed few, so theirs
+        is kept whatever their length (psycopg's own cache of 128, used by this cursor only:
+        Django's client-binding cursors have their own)."""
+
+        __slots__ = ()
+
+        def convert(self, query, vars):
+            if vars is None or not isinstance(query, str | bytes):
+                return super().convert(query, vars)
+            self.query, self._want_formats, self._order, self._parts = _query2pg(
+                self._ensure_bytes(query), self._tx.encoding)
+            self.dump(vars)
+
     class _PreparingCursor(ServerBindingCursor):
         """Binds on the server and asks psycopg to prepare each statement at its first run;
         psycopg keeps the names per connection (at most `prepared_max`, least recently used
         first out) and does nothing when the connection's `prepare_threshold` is None."""
+
+        _query_cls = _KeptConversion
 
         def execute(self, query, params=None, *, prepare=None, binary=None):
             return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)

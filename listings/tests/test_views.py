@@ -198,9 +198,9 @@ def test_it_builds_credit_file_sections_in_constant_queries(rows, django_assert_
     for i in range(rows):
         make_entry(enterprise=enterprise, reason_code=reasons[i % 4], listed_on=ago(months=2))
     make_entry(enterprise=enterprise, list_code="major-tax-violators", listed_on=ago(months=2))
-    # 1 which sections have rows, 2 entries + lists + reasons + agencies, 3 memoranda,
-    # 4 measures + agency, 5 the representative's bar
-    with django_assert_num_queries(5):
+    # 1 which sections have rows, 2 entries + lists + reasons + agencies, 3 the measures of
+    # their lists' memoranda + agency, 4 the representative's bar
+    with django_assert_num_queries(4):
         context = credit_file(enterprise=enterprise)
         # The bar is a notice at the top of the frame (credit.sections.Notice).
         html = render_to_string("credit/file_body.html", context)
@@ -394,3 +394,52 @@ def test_it_decides_objections_by_one_rule_for_page_and_service():
     ListEntry.objects.filter(pk=entry.pk).update(state=EntryState.REMOVED)
     entry.refresh_from_db()
     assert entry.objection_refusal(deadline, objection_open=False) == "not_active"
+
+
+def test_the_credit_files_compiled_entries_are_the_querysets_own():
+    """credit.sections.load_queryset builds what the ORM builds from the same queryset: every
+    field, the related rows select_related joins and the annotation, in the same order."""
+    from credit.sections import load_queryset
+    from credit.selectors.credit_file import file_subject
+    from listings.parts import _entries_with_related
+
+    enterprise = EnterpriseFactory()
+    make_entry(enterprise=enterprise, listed_on=ago(months=2))
+    removed = make_entry(enterprise=enterprise, list_code="major-tax-violators", listed_on=ago(years=2))
+    ListEntry.objects.filter(pk=removed.pk).update(state=EntryState.REMOVED, removed_on=ago(months=1),
+                                                   removing_agency=removed.deciding_agency)
+    subject = file_subject(enterprise)
+    for _ in range(2):  # compiled on the first call, reused on the second
+        loaded = load_queryset(_entries_with_related, subject)
+        expected = list(_entries_with_related(subject))
+        assert [e.pk for e in loaded] == [e.pk for e in expected] and len(loaded) == 2
+        for mine, theirs in zip(loaded, expected, strict=True):
+            fields = [f.attname for f in ListEntry._meta.concrete_fields]
+            assert [getattr(mine, f) for f in fields] == [getattr(theirs, f) for f in fields]
+            assert mine.derived_status == theirs.derived_status
+            for related in ("credit_list", "reason", "deciding_agency", "removing_agency"):
+                assert ListEntry._meta.get_field(related).is_cached(mine)
+                assert getattr(mine, related) == getattr(theirs, related)
+                if getattr(mine, related) is not None:
+                    assert getattr(mine, related).name == getattr(theirs, related).name
+
+
+def test_the_credit_file_lists_an_entrys_measures_in_the_entry_pages_order(django_assert_num_queries):
+    """The file reads the measures of every memorandum covering the entry's list in one query
+    (list_measures_of); the entry's page reads them through prefetched memoranda: the same
+    measures, memoranda by signing day, then each memorandum's measures."""
+    from listings.selectors import list_entry_measures, list_measures_by_list, list_measures_of
+
+    tax = standard_list("major-tax-violators")
+    later = MemorandumFactory(lists=[tax], signed_on=dt.date(2018, 3, 1))
+    earlier = MemorandumFactory(lists=[tax, standard_list("abnormal-operations")], signed_on=dt.date(2016, 1, 4))
+    for memorandum in (later, earlier, later):
+        MeasureFactory(memorandum=memorandum)
+    entry = make_entry(list_code="major-tax-violators", listed_on=ago(months=2))
+    prefetched = (ListEntry.objects.select_related("credit_list")
+                  .prefetch_related("credit_list__memoranda__measures").get(pk=entry.pk))
+    with django_assert_num_queries(1):
+        by_list = list_measures_by_list(list_measures_of([tax.pk]))
+    assert [m.pk for m in list_entry_measures(entry=prefetched, by_list=by_list)] == [
+        m.pk for m in list_entry_measures(entry=prefetched)] and len(by_list[tax.pk]) == 3
+    assert [m.memorandum_id for m in by_list[tax.pk]] == [earlier.pk, later.pk, later.pk]

@@ -10,24 +10,34 @@ import functools
 
 from django import template
 from django.template.base import Node, TextNode, Variable
+from django.template.defaulttags import URLNode
+from django.template.library import SimpleNode
 from django.templatetags.i18n import TranslateNode
 from django.templatetags.static import static
+from django.urls import get_script_prefix
+from django.utils import formats, timezone
 from django.utils.html import conditional_escape
-from django.utils.translation import get_language
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext
 
 register = template.Library()
 
 
 class PerLanguageNode(Node):
+    # Not walked for {% block %}s (it holds none): {% extends %} walks the parent's whole tree
+    # on every render.
+    child_nodelists = ()
+
     def __init__(self, nodelist):
         self.nodelist = nodelist
-        self.rendered: dict[str | None, str] = {}
+        self.rendered: dict[tuple[str | None, str], str] = {}
 
     def render(self, context) -> str:
-        language = get_language()
-        html = self.rendered.get(language)
+        # An address reversed inside starts with the script prefix (SCRIPT_NAME).
+        key = (get_language(), get_script_prefix())
+        html = self.rendered.get(key)
         if html is None:
-            html = self.rendered[language] = self.nodelist.render(context)
+            html = self.rendered[key] = self.nodelist.render(context)
         return html
 
 
@@ -39,16 +49,27 @@ def _constant_translation(node) -> bool:
     )
 
 
+def _constant_address(node) -> bool:
+    """`{% url 'name' %}` without arguments or `as`, or `{% static_url 'path' %}`: the same
+    address for every request of a process (given the script prefix)."""
+    if isinstance(node, URLNode):
+        return (node.asvar is None and not node.args and not node.kwargs
+                and isinstance(node.view_name.var, str) and not node.view_name.filters)
+    return (isinstance(node, SimpleNode) and node.func is static_url and node.target_var is None
+            and not node.kwargs and len(node.args) == 1 and isinstance(node.args[0].var, str))
+
+
 @register.tag
 def per_language(parser, token):
-    """`{% per_language %}...{% endper_language %}`: text and `{% translate "..." %}` of
-    constant strings, rendered once per language and process. Anything else inside (a
-    variable, another tag) would differ between requests and is refused when the template
-    is loaded."""
+    """`{% per_language %}...{% endper_language %}`: text, `{% translate "..." %}` of constant
+    strings and constant addresses (`{% url 'name' %}`, `{% static_url 'path' %}`), rendered
+    once per language and process. Anything else inside (a variable, another tag) would
+    differ between requests and is refused when the template is loaded."""
     nodelist = parser.parse(("endper_language",))
     parser.delete_first_token()
     for node in nodelist:
-        if not (isinstance(node, TextNode) or (isinstance(node, TranslateNode) and _constant_translation(node))):
+        if not (isinstance(node, TextNode) or (isinstance(node, TranslateNode) and _constant_translation(node))
+                or _constant_address(node)):
             raise template.TemplateSyntaxError(
                 f"per_language holds only text and translations of constant strings, not {node!r}")
     return PerLanguageNode(nodelist)
@@ -64,3 +85,19 @@ def static_url(path: str) -> str:
     """`{% static_url 'css/portal.css' %}`: `{% static %}`'s address, worked out once per
     process (the manifest does not change while it runs)."""
     return _static_url(path)
+
+
+@functools.lru_cache(maxsize=64)
+def _date(day, language: str | None) -> str:
+    # DATE_FORMAT shows the day only; formatting it costs more than the rest of the line.
+    return formats.date_format(day, "DATE_FORMAT")
+
+
+@register.simple_tag(takes_context=True)
+def printed_from(context) -> str:
+    """The print footer's line: `{% now "DATE_FORMAT" as printed_on %}{% blocktranslate with
+    url=request.build_absolute_uri %}Printed from {{ url }} on {{ printed_on }}{% endblocktranslate %}`
+    without the template engine's cost on every page."""
+    printed_on = _date(timezone.localdate(), get_language())
+    return mark_safe(gettext("Printed from %(url)s on %(printed_on)s") % {  # noqa: S308 - the values are escaped
+        "url": conditional_escape(context["request"].build_absolute_uri()), "printed_on": conditional_escape(printed_on)})

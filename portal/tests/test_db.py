@@ -83,3 +83,20 @@ def test_production_settings_leave_preparation_to_the_environment():
                                         check=True).stdout.strip()
     assert answers["0"] == "None"
     assert int(answers["1"]) > 1_000_000  # only statements asked for are prepared, never by count
+
+
+@on_postgres
+def test_a_long_statement_is_rewritten_for_the_server_once():
+    """psycopg turns %s into $n on every execution of a statement over 4,096 bytes; the
+    prepared cursor keeps the rewriting of its statements, whatever their length."""
+    from psycopg._queries import _query2pg
+
+    long_sql = "SELECT CAST(%s AS integer) * 2 /* " + "padding " * 700 + "*/, CAST(%s AS text) || '%%'"
+    assert len(long_sql) > 4096
+    with prepared_cursor() as cursor:
+        cursor.execute(long_sql, [21, "x"])
+        assert cursor.fetchone() == (42, "x%")
+        hits = _query2pg.cache_info().hits
+        cursor.execute(long_sql, [2, "y"])
+        assert cursor.fetchone() == (4, "y%")
+    assert _query2pg.cache_info().hits == hits + 1

@@ -8,6 +8,7 @@ result provisional instead of failing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 import chinese_calendar
@@ -27,8 +28,13 @@ def is_working_day(day: dt.date) -> tuple[bool, bool]:
         return day.weekday() < 5, True
 
 
+@functools.lru_cache(maxsize=8192)
 def add_working_days(start: dt.date, days: int) -> Deadline:
-    """The date that is `days` working days after `start` (start itself not counted)."""
+    """The date that is `days` working days after `start` (start itself not counted).
+
+    Kept per process (the calendar is the installed package's, fixed while it runs): the
+    credit file works out two deadlines for every disclosure it shows, a walk over some 28
+    days each."""
     if days < 0:
         raise ValueError("days must not be negative")
     current, provisional, counted = start, False, 0

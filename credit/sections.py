@@ -344,9 +344,11 @@ _compiled_rows: dict[Callable, _CompiledRows] = {}
 
 
 def _compile_rows(build: Callable[[FileSubject], QuerySet]) -> _CompiledRows:
-    from django.db.models.query import get_related_populators
+    from django.db.models.query import ModelIterable, get_related_populators
 
     queryset = build(_PLACEHOLDER)
+    if queryset._prefetch_related_lookups or queryset._iterable_class is not ModelIterable:
+        raise ValueError("load_queryset builds model instances with their select_related rows only")
     compiler = queryset.query.get_compiler(connection.alias)
     compiler.as_sql()  # fills select, klass_info and annotation_col_map
     select, klass_info = compiler.select, compiler.klass_info

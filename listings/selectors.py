@@ -145,7 +145,7 @@ def list_entry_measures(*, entry: ListEntry, by_list: dict[int, list[Measure]] |
     if entry.status != "active":
         return []
     if by_list is not None:
-        return by_list.get(entry.credit_list_id, [])
+        return list(by_list.get(entry.credit_list_id, ()))  # each entry its own list, as the prefetch gave
     return [measure for memorandum in entry.credit_list.memoranda.all() for measure in memorandum.measures.all()]
 
 

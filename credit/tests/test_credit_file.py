@@ -534,3 +534,23 @@ def test_a_file_read_through_prepared_statements_is_the_file_read_without(client
     cache.clear()
     monkeypatch.setattr(connection.connection, "prepare_threshold", None)
     assert page(client, enterprise) == prepared
+
+
+def _shareholders_prefetched(subject):
+    from credit.models import Shareholder
+
+    return Shareholder.objects.filter(enterprise_id=subject.enterprise_id).prefetch_related("contributions")
+
+
+def _shareholder_values(subject):
+    from credit.models import Shareholder
+
+    return Shareholder.objects.filter(enterprise_id=subject.enterprise_id).values("name")
+
+
+@pytest.mark.parametrize("build", [_shareholders_prefetched, _shareholder_values])
+def test_load_queryset_refuses_what_it_would_not_build(build):
+    """It builds instances with their select_related rows: a prefetch or values() would be lost."""
+    subject = selectors.file_subject(f.EnterpriseFactory())
+    with pytest.raises(ValueError, match="select_related rows only"):
+        sections.load_queryset(build, subject)

@@ -50,11 +50,13 @@ def _constant_translation(node) -> bool:
 
 
 def _constant_address(node) -> bool:
-    """`{% url 'name' %}` without arguments or `as`, or `{% static_url 'path' %}`: the same
+    """`{% url 'name' %}` (not namespaced) without arguments or `as`, or `{% static_url 'path' %}`: the same
     address for every request of a process (given the script prefix)."""
     if isinstance(node, URLNode):
         return (node.asvar is None and not node.args and not node.kwargs
-                and isinstance(node.view_name.var, str) and not node.view_name.filters)
+                and isinstance(node.view_name.var, str) and not node.view_name.filters
+                # a namespaced name resolves against the request's current app
+                and ":" not in node.view_name.var)
     return (isinstance(node, SimpleNode) and node.func is static_url and node.target_var is None
             and not node.kwargs and len(node.args) == 1 and isinstance(node.args[0].var, str))
 
@@ -99,5 +101,6 @@ def printed_from(context) -> str:
     url=request.build_absolute_uri %}Printed from {{ url }} on {{ printed_on }}{% endblocktranslate %}`
     without the template engine's cost on every page."""
     printed_on = _date(timezone.localdate(), get_language())
+    request = context.get("request")
     return mark_safe(gettext("Printed from %(url)s on %(printed_on)s") % {  # noqa: S308 - the values are escaped
-        "url": conditional_escape(context["request"].build_absolute_uri()), "printed_on": conditional_escape(printed_on)})
+        "url": conditional_escape(request.build_absolute_uri() if request is not None else ""), "printed_on": conditional_escape(printed_on)})

@@ -65,7 +65,7 @@ def test_the_constant_parts_follow_the_language():
 
 
 @pytest.mark.parametrize("inside", ["{% url 'search' as address %}", "{% url 'api:enterprise_detail' uscc %}",
-                                    "{% url view_name %}", "{% static_url path %}", "{% static_url 'a' as b %}"])
+                                    "{% url view_name %}", "{% url 'account:login' %}", "{% static_url path %}", "{% static_url 'a' as b %}"])
 def test_per_language_refuses_an_address_that_can_differ_between_requests(inside):
     with pytest.raises(TemplateSyntaxError):
         engines["django"].from_string("{% load portal_tags %}{% per_language %}" + inside + "{% endper_language %}")

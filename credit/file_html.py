@@ -17,11 +17,11 @@ import functools
 from html import escape
 
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import get_language, gettext, gettext_noop, ngettext
 
 from credit import regions
-from portal.i18n import localized_name
+from portal.i18n import day_html, localized_name
 
 # The labels of the frame, in the page's language.
 _LABELS = (
@@ -66,14 +66,7 @@ def date(value: dt.date | dt.datetime | None) -> str:
         return ""
     if isinstance(value, dt.datetime):
         value = timezone.localtime(value).date()  # DATE_FORMAT shows the day only
-    return _day(value, get_language())
-
-
-@functools.lru_cache(maxsize=8192)
-def _day(day: dt.date, language: str) -> str:
-    # The same days recur on a file (decided, published) and across files; formatting one
-    # costs more than a row's other cells.
-    return escape(formats.date_format(day))
+    return day_html(value)
 
 
 def display(record, name: str) -> str:

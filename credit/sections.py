@@ -364,6 +364,18 @@ def _compile_rows(build: Callable[[FileSubject], QuerySet]) -> _CompiledRows:
     )
 
 
+def converted(row, converters: dict):
+    """A row as the ORM gives it: each column through the database converters the compiler
+    worked out for it (`compiler.get_converters`); the row itself when there are none."""
+    if not converters:
+        return row
+    row = list(row)
+    for position, (functions, expression) in converters.items():
+        for function in functions:
+            row[position] = function(row[position], expression, connection)
+    return row
+
+
 def load_queryset(build: Callable[[FileSubject], QuerySet], subject: FileSubject) -> list:
     """The instances `list(build(subject))` gives, select_related and annotations included
     (no prefetch_related), through SQL compiled once per process and prepared on
@@ -381,11 +393,7 @@ def load_queryset(build: Callable[[FileSubject], QuerySet], subject: FileSubject
     start, end = compiled.fields
     instances = []
     for row in rows:
-        if compiled.converters:
-            row = list(row)
-            for position, (functions, expression) in compiled.converters.items():
-                for function in functions:
-                    row[position] = function(row[position], expression, connection)
+        row = converted(row, compiled.converters)
         instance = compiled.model.from_db(alias, compiled.init_list, row[start:end])
         for populator in compiled.populators:
             populator.populate(row, instance)

@@ -38,11 +38,14 @@ except ImportError:  # pragma: no cover - psycopg is in requirements.txt
 if ServerBindingCursor is not None:
 
     class _KeptConversion(PostgresQuery):
-        """psycopg rewrites a statement's %s placeholders into $n on every execution and keeps
-        the rewriting only for statements under 4,096 bytes: the probe's, some 20,000, was
-        split again on every file. The statements prepared here are a fixed few, so theirs
-        is kept whatever their length (psycopg's own cache of 128, used by this cursor only:
-        Django's client-binding cursors have their own)."""
+        """A statement's placeholder rewriting (`%s` into `$1`, `$2`, ...) kept for every
+        statement this cursor runs, whatever its length.
+
+        psycopg rewrites on every execution and keeps the result only for statements under
+        4,096 bytes with at most 50 parameters; the sections' probe (some 20,000 bytes) was
+        rewritten again for every file. The statements prepared here are a fixed few, so
+        they fit psycopg's own cache of 128, which only server-binding cursors (this one)
+        use: Django's client-binding cursors keep theirs apart."""
 
         __slots__ = ()
 

@@ -7,6 +7,11 @@ Templates use the `localized_name` filter of credit_tags, which calls localized_
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+from html import escape
+
+from django.utils import formats
 from django.utils.translation import get_language
 
 
@@ -25,3 +30,15 @@ def localized_name(obj, field: str = "name", language: str | None = None) -> str
     if obj is None:
         return ""
     return localized(getattr(obj, field, ""), getattr(obj, f"{field}_en", ""), language)
+
+
+def day_html(day: dt.date) -> str:
+    """`{{ day|date }}` of a date, escaped: the active language's DATE_FORMAT."""
+    return _day_html(day, get_language())
+
+
+@functools.lru_cache(maxsize=8192)
+def _day_html(day: dt.date, language: str | None) -> str:
+    # The same days recur on a page (decided, published, printed on) and across pages;
+    # formatting one costs more than a row's other cells. `language` only keys the cache.
+    return escape(formats.date_format(day))

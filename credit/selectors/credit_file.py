@@ -55,10 +55,7 @@ def enterprise_get(*, uscc: str) -> Enterprise | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    values = list(row)
-    for position, (functions, expression) in converters.items():
-        for function in functions:
-            values[position] = function(values[position], expression, connection)
+    values = sections.converted(row, converters)
     enterprise = Enterprise.from_db(connection.alias, names[:fields], values[:fields])
     for name, value in zip(names[fields:], values[fields:], strict=True):
         setattr(enterprise, name, value)

@@ -15,10 +15,12 @@ from django.template.library import SimpleNode
 from django.templatetags.i18n import TranslateNode
 from django.templatetags.static import static
 from django.urls import get_script_prefix
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
+
+from portal.i18n import day_html
 
 register = template.Library()
 
@@ -89,18 +91,13 @@ def static_url(path: str) -> str:
     return _static_url(path)
 
 
-@functools.lru_cache(maxsize=64)
-def _date(day, language: str | None) -> str:
-    # DATE_FORMAT shows the day only; formatting it costs more than the rest of the line.
-    return formats.date_format(day, "DATE_FORMAT")
-
-
 @register.simple_tag(takes_context=True)
 def printed_from(context) -> str:
     """The print footer's line: `{% now "DATE_FORMAT" as printed_on %}{% blocktranslate with
     url=request.build_absolute_uri %}Printed from {{ url }} on {{ printed_on }}{% endblocktranslate %}`
     without the template engine's cost on every page."""
-    printed_on = _date(timezone.localdate(), get_language())
     request = context.get("request")
-    return mark_safe(gettext("Printed from %(url)s on %(printed_on)s") % {  # noqa: S308 - the values are escaped
-        "url": conditional_escape(request.build_absolute_uri() if request is not None else ""), "printed_on": conditional_escape(printed_on)})
+    url = conditional_escape(request.build_absolute_uri()) if request is not None else ""
+    # Both values escaped: the translation's own text is the .po file's, as blocktranslate's.
+    return mark_safe(  # noqa: S308
+        gettext("Printed from %(url)s on %(printed_on)s") % {"url": url, "printed_on": day_html(timezone.localdate())})

@@ -1,6 +1,7 @@
 """Pages that miss the page cache, through gunicorn: the credit file and the search per term class.
 
     .venv/bin/python bench/uncached_bench.py [--duration 10] [--connections 4] [--workers 2]
+        [--worker-class sync|gthread] [--worker-threads 4]
 
 Every request of a measured endpoint misses the whole-page cache (portal.pagecache) by
 construction, with nothing in the product switched off:
@@ -93,6 +94,8 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    parser.add_argument("--worker-threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument("--files", type=int, default=12000, help="distinct enterprises (more than the requests)")
     parser.add_argument("--seed", type=int, default=int(dt.datetime.now(dt.timezone.utc).timestamp()))
     parser.add_argument("--only", action="append", default=[], metavar="TEXT",
@@ -110,10 +113,12 @@ def main() -> int:
     subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "portal.wsgi", "--workers", str(args.workers),
-         "--worker-class", "sync", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True)
+    command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "portal.wsgi", "--workers", str(args.workers),
+               "--worker-class", args.worker_class, "--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
+    if args.worker_class == "gthread":
+        # wrk's connections are kept, as a browser's are (the README's production command).
+        command += ["--threads", str(args.worker_threads), "--keep-alive", "5"]
+    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     load_before = [round(x, 2) for x in os.getloadavg()]
     results: dict[str, dict] = {}
     try:
@@ -143,7 +148,8 @@ def main() -> int:
         server.wait(timeout=30)
     result = {
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "workers": args.workers, "connections": args.connections, "duration": args.duration,
+        "workers": args.workers, "worker_class": args.worker_class,
+        "worker_threads": args.worker_threads if args.worker_class == "gthread" else None, "connections": args.connections, "duration": args.duration,
         "loadavg_before": load_before, "loadavg_after": [round(x, 2) for x in os.getloadavg()],
         "machine": machine(), "results": results, "checks": checks,
         "classes": {name: terms[:6] for name, terms in classes.items()},

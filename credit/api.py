@@ -487,10 +487,14 @@ class EnterpriseViewSet(api.LimitedMixin, viewsets.GenericViewSet):
         code = _enterprise_or_error(uscc)
         if code != uscc:
             return redirect(f"/api/v1/enterprises/{code}/", permanent=True)
-        return api.versioned(request, file_version_by_code(code), lambda: self._file(request, code))
+        # The version and, for a body not kept yet, the enterprise from one row.
+        found = selectors.enterprise_version_get(uscc=code)
+        if found is None:
+            return api.versioned(request, None, lambda: self._file(request, None))
+        version, enterprise = found
+        return api.versioned(request, version, lambda: self._file(request, enterprise()))
 
-    def _file(self, request, code: str) -> dict[str, Any]:
-        enterprise = selectors.enterprise_get(uscc=code)
+    def _file(self, request, enterprise: m.Enterprise | None) -> dict[str, Any]:
         if enterprise is None:
             raise exceptions.NotFound(_("No enterprise has this unified social credit code."))
         today = timezone.localdate()

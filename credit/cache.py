@@ -19,7 +19,6 @@ showing a penalty or entry the next day.
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from django.db import connection
 from django.utils import timezone
@@ -43,9 +42,6 @@ _FILE_SQL = (
     f"SELECT e.file_version, COALESCE((SELECT s.generation FROM {_STATE} s WHERE s.id = 1), 0) "
     f"FROM {Enterprise._meta.db_table} e WHERE e.uscc = %s"
 )
-# Only a code in its stored form can name a file; anything else (lower case, a NUL byte from
-# the address) is never sent to the database from here.
-_STORED_CODE = re.compile(f"[{uscc_rules.ALPHABET}]{{{uscc_rules.LENGTH}}}")
 
 
 def site_version() -> str:
@@ -60,7 +56,7 @@ def file_version_by_code(uscc: str) -> str | None:
     """The version of the credit file of the enterprise whose code is exactly `uscc` (one
     query, the same token as `credit_file_version`), or None when no enterprise has it, as
     the code is given: a code to normalise first or not found is not a page of its own."""
-    if not _STORED_CODE.fullmatch(uscc):
+    if not uscc_rules.is_stored_form(uscc):
         return None
     with prepared_cursor() as cursor:
         cursor.execute(_FILE_SQL, [uscc])

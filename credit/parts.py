@@ -10,8 +10,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from credit import file_html, sections
 from credit import models as m
-from credit import sections
 from credit.sections import FileSubject, Section
 
 _SOURCE_AGENCY = ("source_agency", ("name", "name_en"))
@@ -134,13 +134,13 @@ def _template(key: str) -> str:
 
 CREDIT_SECTIONS = (
     Section(
-        key="shareholders", order=10, template=_template("shareholders"), rows=_rows(m.Shareholder, "id"),
+        key="shareholders", order=10, template="", html=file_html.SHAREHOLDERS, rows=_rows(m.Shareholder, "id"),
         contents=(("shareholders", _("Shareholders and capital contributions")),),
         related=(_SOURCE_AGENCY, ("person", ("id_type", "id_number"))), load=_shareholders_load,
         preload=True, companions=(_CONTRIBUTIONS,),
     ),
     Section(
-        key="key_personnel", order=20, template=_template("key_personnel"), rows=_rows(m.KeyPerson, "id"),
+        key="key_personnel", order=20, template="", html=file_html.KEY_PERSONNEL, rows=_rows(m.KeyPerson, "id"),
         contents=(("key-personnel", _("Key personnel")),), related=(_SOURCE_AGENCY, ("person", ("name",))),
     ),
     Section(
@@ -149,7 +149,7 @@ CREDIT_SECTIONS = (
         empty=lambda: {"branches": [], "registered_branch_codes": set()},
     ),
     Section(
-        key="changes", order=40, template=_template("changes"), rows=_rows(m.ChangeRecord, "-changed_on", "-id"),
+        key="changes", order=40, template="", html=file_html.CHANGES, rows=_rows(m.ChangeRecord, "-changed_on", "-id"),
         contents=(("changes", _("Change records")),), related=(_SOURCE_AGENCY,),
     ),
     Section(
@@ -164,7 +164,7 @@ CREDIT_SECTIONS = (
         related=(_SOURCE_AGENCY, ("pledgor_person", ("id_number",))),
     ),
     Section(
-        key="licences", order=70, template=_template("licences"),
+        key="licences", order=70, template="", html=file_html.LICENCES,
         rows=_rows(m.AdministrativeLicence, "-decided_on", "-id"),
         contents=(("licences", _("Administrative licences")),), related=(_SOURCE_AGENCY,),
     ),
@@ -183,7 +183,7 @@ CREDIT_SECTIONS = (
         contents=(("judicial-assistance", _("Judicial assistance")),), related=(_SOURCE_AGENCY,),
     ),
     Section(
-        key="annual_reports", order=200, template=_template("annual_reports"), self_disclosed=True,
+        key="annual_reports", order=200, template="", html=file_html.ANNUAL_REPORTS, self_disclosed=True,
         rows=_rows(m.AnnualReport, "-year", "-version", published_at__isnull=False),
         contents=(("annual-reports", _("Annual reports")),), load=_annual_reports_load, preload=True,
     ),

@@ -96,7 +96,10 @@ class Section:
                  section's rows (an active blacklist entry, a bar), computed from the
                  context `load` already built, so a notice costs no query; called only
                  when the section has rows
-    template:    may be "" for a section that shows itself only through its notices
+    template:    may be "" for a section that shows itself only through its notices, or
+                 one built by `html`
+    html:        (the file's context) -> the section's HTML, built in Python in place of a
+                 template (credit.file_html.TableSection: the sections most files show)
     preload:     its `load` reads its own rows with `load_rows` (a section without `load`
                  always does): the file's one probe brings them (see file_rows)
     companions:  other row sets its `load` reads with `load_rows` (a shareholder's
@@ -128,6 +131,12 @@ class Section:
     negative: bool = False
     kept_rows: Callable[[FileSubject], QuerySet] | None = None
     finish: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    html: Callable[[Any], str] | None = None
+
+    @property
+    def shown(self) -> bool:
+        """Whether the section has a part of the page of its own (not only notices)."""
+        return bool(self.template) or self.html is not None
 
     @property
     def preloaded(self) -> bool:
@@ -600,7 +609,10 @@ _empty_html: dict[tuple[str, str, bool], tuple[Any, str]] = {}
 
 def section_html(section: Section, context) -> str:
     """The HTML of `section` in the file being rendered (a template Context holding
-    credit.selectors.credit_file's context), as `{% include section.template %}` gives it."""
+    credit.selectors.credit_file's context), as `{% include section.template %}` gives it,
+    or as its `html` builds it."""
+    if section.html is not None:
+        return section.html(context)
     template = context.template.engine.get_template(section.template)
     if section.finish is not None or section.key not in context.get("empty_sections", ()):
         with context.push():  # what the template sets ({% ... as name %}) stays inside it

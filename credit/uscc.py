@@ -25,6 +25,16 @@ LENGTH = 18
 _NORMALISE_RE = re.compile(r"[\s\-\u2010-\u2015\u2212\u30fc\uff70]+")
 
 
+_STORED_FORM = re.compile(f"[{ALPHABET}]{{{LENGTH}}}")
+
+
+def is_stored_form(code: str) -> bool:
+    """Whether `code` is written as the codes are stored (normalise gives it unchanged and it
+    has 18 characters of the alphabet): only such a code names a file as given; anything else
+    (lower case, a NUL byte from the address) is never sent to the database to find one."""
+    return _STORED_FORM.fullmatch(code) is not None
+
+
 def normalise(code: str) -> str:
     """The one normalisation of typed or pasted codes (search, addresses, staff forms):
     full-width characters become their ASCII forms (NFKC), spaces and hyphens are

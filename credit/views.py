@@ -24,7 +24,26 @@ def _file_version(request: HttpRequest, uscc: str) -> str | None:
     return file_version_by_code(uscc)
 
 
-@public_page(_file_version)
+def _credit_file_version(request: HttpRequest, uscc: str) -> str | None:
+    """As _file_version, read with the file's enterprise: on a miss the view takes it from
+    the same row (`_enterprise`) instead of asking again."""
+    found = selectors.enterprise_version_get(uscc=uscc)
+    if found is None:
+        return None
+    version, enterprise = found
+    request.credit_file_enterprise = (uscc, enterprise)
+    return version
+
+
+def _enterprise(request: HttpRequest, code: str):
+    """The enterprise of the file at `code`: the one read with the page's version, if it was."""
+    kept = getattr(request, "credit_file_enterprise", None)
+    if kept is not None and kept[0] == code:
+        return kept[1]()
+    return selectors.enterprise_get(uscc=code)
+
+
+@public_page(_credit_file_version)
 def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     code = uscc_rules.normalise(uscc)
     problem = selectors.uscc_problem(code)
@@ -32,7 +51,7 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
         return render(request, "404.html", {"uscc": uscc, "uscc_problem": problem}, status=404)
     if code != uscc:
         return redirect("credit:enterprise_detail", uscc=code, permanent=True)
-    enterprise = selectors.enterprise_get(uscc=code)
+    enterprise = _enterprise(request, code)
     if enterprise is None:
         return render(request, "404.html", {"uscc": code, "uscc_unknown": True}, status=404)
     # Anonymous visitors get the whole page from portal.pagecache. For everyone else (never

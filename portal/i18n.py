@@ -32,13 +32,15 @@ def localized_name(obj, field: str = "name", language: str | None = None) -> str
     return localized(getattr(obj, field, ""), getattr(obj, f"{field}_en", ""), language)
 
 
-def day_html(day: dt.date) -> str:
-    """`{{ day|date }}` of a date, escaped: the active language's DATE_FORMAT."""
-    return _day_html(day, get_language())
+def day_html(day: dt.date, language: str | None = None) -> str:
+    """`{{ day|date }}` of a date, escaped: the active language's DATE_FORMAT. `language`:
+    the active language, when the caller has it already (asking costs more than the cache)."""
+    return _day_html(day, language or get_language())
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=1 << 16)
 def _day_html(day: dt.date, language: str | None) -> str:
     # The same days recur on a page (decided, published, printed on) and across pages;
-    # formatting one costs more than a row's other cells. `language` only keys the cache.
+    # formatting one costs more than a row's other cells. `language` only keys the cache,
+    # which holds every day of a century in two languages (some 5 MB at most).
     return escape(formats.date_format(day))

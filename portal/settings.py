@@ -115,6 +115,9 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
     if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
         raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...)")
+    # Django's backend with a health check that looks at the socket before it asks SELECT 1
+    # (portal/postgresql/base.py): one round trip less on every request.
+    DATABASES["default"]["ENGINE"] = "portal.postgresql"
     # portal.db.prepared_cursor prepares the few statements of every uncached public page
     # (psycopg prepares only when asked: Django's own cursors bind on the client and are never
     # prepared). Off (None) for a pooler that cannot keep prepared statements.

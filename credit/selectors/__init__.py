@@ -8,7 +8,7 @@ from credit.selectors.account import (
     annual_report_filing,
     annual_report_reminder,
 )
-from credit.selectors.credit_file import credit_file, enterprise_get, file_subject
+from credit.selectors.credit_file import credit_file, enterprise_get, enterprise_version_get, file_subject
 from credit.selectors.home import home_counts, latest_licences, latest_penalties
 from credit.selectors.search import (
     SEARCH_PAGE_SIZE,
@@ -39,6 +39,7 @@ __all__ = [
     "bounded_page_sql",
     "credit_file",
     "enterprise_get",
+    "enterprise_version_get",
     "enterprise_name_match",
     "enterprise_search",
     "file_subject",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.db import connection
@@ -48,13 +49,35 @@ def enterprise_get(*, uscc: str) -> Enterprise | None:
     search_tokens (wide, used only by search) is not read. Its SQL is written once per
     process and its row read with a plain cursor: a raw() queryset works out its columns
     and converters again on every call."""
-    code = uscc_rules.normalise(uscc)
-    sql, params, names, fields, converters = _enterprise_query()
-    with prepared_cursor() as cursor:
-        cursor.execute(sql, [code if p == _USCC_PARAM else p for p in params])
-        row = cursor.fetchone()
+    row = _enterprise_row(uscc_rules.normalise(uscc))
+    return None if row is None else _enterprise_from_row(row)
+
+
+def enterprise_version_get(*, uscc: str) -> tuple[str, Callable[[], Enterprise]] | None:
+    """The version of the credit file of the enterprise whose code is exactly `uscc` (the
+    token of credit.cache.credit_file_version) and a function giving the enterprise as
+    enterprise_get does, from the same row: one query for the page cache's version and, on
+    a miss, the page's enterprise. None when no enterprise has the code as given."""
+    if not uscc_rules.is_stored_form(uscc):
+        return None
+    row = _enterprise_row(uscc)
     if row is None:
         return None
+    names = _enterprise_query()[2]
+    # Both are plain integers, which no converter changes: the token as credit.cache writes it.
+    version = f"{row[names.index('file_version')]}.{row[names.index('publication_generation')] or 0}"
+    return version, lambda: _enterprise_from_row(row)
+
+
+def _enterprise_row(code: str) -> tuple | None:
+    sql, params, _, _, _ = _enterprise_query()
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, [code if p == _USCC_PARAM else p for p in params])
+        return cursor.fetchone()
+
+
+def _enterprise_from_row(row: tuple) -> Enterprise:
+    _, _, names, fields, converters = _enterprise_query()
     values = sections.converted(row, converters)
     enterprise = Enterprise.from_db(connection.alias, names[:fields], values[:fields])
     for name, value in zip(names[fields:], values[fields:], strict=True):

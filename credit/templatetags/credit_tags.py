@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
-from html import escape
 
 from django import template
-from django.utils import formats, timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
@@ -28,15 +25,9 @@ def localized_name(obj, field: str = "name") -> str:
 
 @register.filter
 def amount(value) -> str:
-    """A decimal amount without trailing zeros, grouped the way the language groups numbers."""
-    if value is None or value == "":
-        return ""
-    value = Decimal(value)
-    if value == value.to_integral_value():
-        value = value.quantize(Decimal(1))
-    else:
-        value = value.normalize()
-    return formats.number_format(value, use_l10n=True, force_grouping=True)
+    """A decimal amount without trailing zeros, grouped the way the language groups numbers
+    (credit.file_html.amount)."""
+    return file_html.amount(value)
 
 
 @register.filter
@@ -66,46 +57,18 @@ def province(region_code: str) -> str:
     return regions.province_name(region_code)
 
 
-def _date(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        value = timezone.localtime(value)
-    return formats.date_format(value)
-
-
 @register.filter
 def provenance(record) -> str:
-    """The provenance cell of a published record: source agency, document number,
-    decision and publication dates, the latest correction and the withdrawal if any.
-
-    Built in Python rather than with an include per row: it appears on every row of
-    nine tables, and an include costs several times more to render.
-    """
-    # html.escape and f-strings, not format_html: the same escaping at a fraction of the cost.
-    day = file_html.date
-    cell = escape(localized_name(record.source_agency))
-    if record.document_number:
-        cell += f'<br><span class="docno">{escape(record.document_number)}</span>'
-    cell += (f'<br><span class="meta">{escape(gettext("Decided"))} {day(record.decided_on)}</span>'
-             f'<br><span class="meta">{escape(gettext("Published"))} {day(record.published_at)}</span>')
-    if record.corrected_at:
-        # The latest correction only; earlier ones (and the old values) are in the audit log.
-        label = gettext("Corrected on %(date)s:") % {"date": _date(record.corrected_at)}
-        cell += (f'<br><strong class="badge badge-corrected">{escape(label)}</strong> '
-                 f'<span class="reason">{escape(record.correction_reason)}</span>')
-    if record.withdrawn_at:
-        cell += (f'<br><strong class="badge badge-withdrawn">{escape(gettext("Withdrawn"))} '
-                 f'{day(record.withdrawn_at)}</strong> <span class="reason">{escape(record.withdrawal_reason)}</span>')
-    return mark_safe(f'<td class="prov">{cell}</td>')  # noqa: S308 - every value is escaped above
+    """The provenance cell of a published record (credit.file_html.provenance)."""
+    return mark_safe(file_html.provenance(record))  # noqa: S308 - every value is escaped there
 
 
 @register.simple_tag(takes_context=True)
 def file_sections(context, shown) -> str:
-    """`{% file_sections agency_sections %}`: each section's template in the file, in order
+    """`{% file_sections agency_sections %}`: each section's part of the file, in order
     (credit.sections.section_html); one tag for all, as a loop of includes costs more."""
-    return mark_safe("".join(  # noqa: S308 - rendered by the templates, which escape
-        sections.section_html(section, context) + "\n" for section in shown if section.template))
+    return mark_safe("".join(  # noqa: S308 - rendered by the templates, which escape, or built escaped
+        sections.section_html(section, context) + "\n" for section in shown if section.shown))
 
 
 @register.simple_tag(takes_context=True)
@@ -114,28 +77,3 @@ def file_head(context) -> str:
     return mark_safe(file_html.file_head_html(context))  # noqa: S308 - every value is escaped there
 
 
-# The rows of the sections most files have rows in, built in credit.file_html: a row through
-# template lookups and filters costs several times more.
-@register.filter
-def shareholder_rows(shareholders) -> str:
-    return mark_safe(file_html.shareholder_rows(shareholders))  # noqa: S308 - escaped there
-
-
-@register.filter
-def key_person_rows(people) -> str:
-    return mark_safe(file_html.key_person_rows(people))  # noqa: S308 - escaped there
-
-
-@register.filter
-def change_rows(changes) -> str:
-    return mark_safe(file_html.change_rows(changes))  # noqa: S308 - escaped there
-
-
-@register.filter
-def licence_rows(licences) -> str:
-    return mark_safe(file_html.licence_rows(licences))  # noqa: S308 - escaped there
-
-
-@register.filter
-def annual_report_rows(years, uscc: str) -> str:
-    return mark_safe(file_html.annual_report_rows(years, uscc))  # noqa: S308 - escaped there

@@ -323,10 +323,10 @@ def test_it_stops_serving_a_cached_penalty_the_day_after_its_publication_ends(cl
 def test_it_skips_the_queries_of_empty_sections(client, django_assert_num_queries):
     enterprise = f.EnterpriseFactory()
     f.PenaltyFactory(enterprise=enterprise, publication_ends_on=None)
-    # the file's version (portal.pagecache), the enterprise, and the probe: which sections
-    # have rows (including the listings and inspections sections, all empty here) with the
-    # penalties' rows.
-    with django_assert_num_queries(3):
+    # the file's version with the enterprise (portal.pagecache; credit.views), and the probe:
+    # which sections have rows (including the listings and inspections sections, all empty
+    # here) with the penalties' rows.
+    with django_assert_num_queries(2):
         body = page(client, enterprise)
     assert "虚假宣传" in section(body, "penalties")
 
@@ -335,9 +335,9 @@ def test_it_notes_the_latest_correction_on_the_record_without_extra_queries(clie
     enterprise = f.EnterpriseFactory()
     f.PenaltyFactory(enterprise=enterprise, publication_ends_on=None, corrected_at=WITHDRAWN_AT,
                      correction_reason="罚款金额录入有误，已按决定书更正")
-    # The same three queries as a file with an uncorrected penalty: the file's version, the
+    # The same two queries as a file with an uncorrected penalty: the file's version with the
     # enterprise, the probe with the penalties (the correction is stored on the record's row).
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         penalties = section(page(client, enterprise), "penalties")
     assert "更正于 2024年9月1日" in penalties and "罚款金额录入有误，已按决定书更正" in penalties
 
@@ -347,9 +347,9 @@ def test_it_links_a_branch_code_only_when_that_enterprise_is_registered(client, 
     registered = f.EnterpriseFactory(entity_type=EntityType.BRANCH)
     linked = f.BranchFactory(enterprise=enterprise, uscc=registered.uscc)
     unknown = f.BranchFactory(enterprise=enterprise)
-    # the file's version, the enterprise, the probe with the branches and whether each code
-    # is registered.
-    with django_assert_num_queries(3):
+    # the file's version with the enterprise, the probe with the branches and whether each
+    # code is registered.
+    with django_assert_num_queries(2):
         body = section(page(client, enterprise), "branches")
     assert f'<a href="/enterprises/{linked.uscc}/">{linked.uscc}</a>' in body
     assert unknown.uscc in body
@@ -393,15 +393,15 @@ def test_it_issues_a_constant_number_of_queries(client, django_assert_num_querie
     fill_every_section(enterprise, rows)
     url = f"/enterprises/{enterprise.uscc}/"
     # Cold cache:
-    #  0 the file's version (portal.pagecache: the key of the whole page)
-    #  1 enterprise + registration authority (one join)
-    #  2 the probe: which sections have rows (the listings and inspections sections
+    #  0 the file's version (portal.pagecache: the key of the whole page), read with the
+    #    enterprise + registration authority (one join), which the view takes from it
+    #  1 the probe: which sections have rows (the listings and inspections sections
     #    included; they are empty here, so they cost nothing) and, as JSON, the rows of
     #    every credit section with their agencies, persons, contributions and whether each
     #    branch code is registered
     # (test_a_file_with_rows_in_every_section_costs_at_most_12_queries adds the listings
     # and inspections sections.)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         assert client.get(url).status_code == 200
     # Warm cache: only the file's version; the whole page comes from the cache.
     with django_assert_num_queries(1):
@@ -511,11 +511,11 @@ def fill_every_app_section(enterprise, n: int, now) -> None:
 def test_a_file_with_rows_in_every_section_costs_at_most_12_queries(client, django_assert_num_queries, rows, now):
     enterprise = f.EnterpriseFactory(legal_representative=f.PersonFactory())
     fill_every_app_section(enterprise, rows, now)
-    # 0 the file's version (the whole page's key); 1 enterprise; 2 the probe with the credit
-    # sections' rows and the spot checks; 3 the bar; 4-6 list entries + their lists'
-    # memoranda + measures; 7 inspection results + plan items. The goal is at most 12 for
+    # 0 the file's version (the whole page's key) with the enterprise; 1 the probe with the
+    # credit sections' rows and the spot checks; 2 the bar; 3-5 list entries + their lists'
+    # memoranda + measures; 6 inspection results + plan items. The goal is at most 12 for
     # any file, whatever it holds.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         body = page(client, enterprise)
     for anchor in ("shareholders", "branches", "penalties", "abnormal-operations", "serious-illegal",
                    "spot-checks", "legal-representative-bar", "commitment-letters", "commitment-breaches"):

@@ -100,3 +100,49 @@ def test_a_long_statement_is_rewritten_for_the_server_once():
         cursor.execute(long_sql, [2, "y"])
         assert cursor.fetchone() == (4, "y%")
     assert _query2pg.cache_info().hits == hits + 1
+
+
+@pytest.fixture
+def health_checks():
+    """Health checks on, as DATABASE_URL's settings have them, and the check not yet done (a new request)."""
+    connection.ensure_connection()
+    enabled = connection.health_check_enabled
+    connection.health_check_enabled, connection.health_check_done = True, False
+    yield
+    connection.health_check_enabled = enabled
+
+
+@on_postgres
+def test_the_health_check_of_a_good_connection_sends_nothing(health_checks, monkeypatch):
+    raw = connection.connection
+    sent = []
+    original = type(raw).execute
+    monkeypatch.setattr(type(raw), "execute", lambda self, *args, **kwargs: sent.append(args) or original(self, *args, **kwargs))
+    connection.close_if_health_check_failed()
+    assert connection.connection is raw and connection.health_check_done
+    assert sent == []  # Django's check would have asked SELECT 1
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_health_check_reopens_a_connection_the_server_closed(health_checks):
+    import select
+    import time
+
+    import psycopg
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    connection.health_check_done = False
+    params = connection.get_connection_params()
+    with psycopg.connect(**{k: v for k, v in params.items() if k in {"dbname", "user", "host", "port", "password"}},
+                         autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    deadline = time.monotonic() + 5
+    while not select.select([connection.connection.fileno()], [], [], 0.05)[0] and time.monotonic() < deadline:
+        pass  # the server's FATAL message, then the end of the socket
+    connection.close_if_health_check_failed()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        assert cursor.fetchone()[0] != pid

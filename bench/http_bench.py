@@ -215,10 +215,14 @@ def write_results(result: dict, load_info: dict | None) -> Path:
 
 
 def serve_and_measure(url: str, endpoints: dict[str, list[str]], args, *, duration: int,
-                      extra_env: dict[str, str] | None = None, label_width: int = 12):
+                      extra_env: dict[str, str] | None = None, label_width: int = 12,
+                      cold: frozenset[str] = frozenset()):
     """Serve the site with gunicorn (2 sync workers, production settings) on a free port and
-    measure each endpoint with wrk (after a warm-up when args.warmup). Returns the results per
-    endpoint, a sample answer of each, and the load average before the first run."""
+    measure each endpoint with wrk (after a warm-up when args.warmup). The endpoints named in
+    `cold` warm up on the other end of their list (reversed), so that the measured run, which
+    starts at its beginning, asks for nothing the warm-up cached while it has not walked past
+    the warm-up's share. Returns the results per endpoint, a sample answer of each, and the
+    load average before the first run."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     # The cache is per worker process unless a Redis is named, as in production.
@@ -237,7 +241,8 @@ def serve_and_measure(url: str, endpoints: dict[str, list[str]], args, *, durati
         checks = {name: check(base, paths[0]) for name, paths in endpoints.items()}
         for name, paths in endpoints.items():
             if args.warmup:
-                run_wrk(base, paths, duration=args.warmup, connections=args.connections, threads=args.threads)
+                warm = paths[::-1] if name in cold else paths
+                run_wrk(base, warm, duration=args.warmup, connections=args.connections, threads=args.threads)
             results[name] = run_wrk(base, paths, duration=duration, connections=args.connections, threads=args.threads)
             print(f"{name:{label_width}} {results[name]['rps']:>8,.1f} req/s  p50 {results[name]['p50_ms']:>6} ms  "
                   f"p95 {results[name]['p95_ms']:>6} ms  errors {results[name]['errors']}")

@@ -601,9 +601,10 @@ def file_rows(subject: FileSubject) -> Iterator[dict[str, bool]]:
 
 # A section without rows renders the same in every file: its template reads only its empty
 # context (a constant) and `negative_records_withheld`, so its HTML is kept per language
-# (test_credit_file checks it for every registered section). A section with `finish` reads
-# what the other sections loaded and is always rendered. Kept with the template object it
-# came from: a template loader that reloads (DEBUG) gives a new one, and the HTML is redone.
+# (test_file_html checks it for every registered section). A section with `finish` is kept so
+# only when its finish found nothing either (credit.selectors.credit_file). Kept with the
+# template object it came from: a template loader that reloads (DEBUG) gives a new one, and
+# the HTML is redone.
 _empty_html: dict[tuple[str, str, bool], tuple[Any, str]] = {}
 
 
@@ -614,7 +615,7 @@ def section_html(section: Section, context) -> str:
     if section.html is not None:
         return section.html(context)
     template = context.template.engine.get_template(section.template)
-    if section.finish is not None or section.key not in context.get("empty_sections", ()):
+    if section.key not in context.get("empty_sections", ()):
         with context.push():  # what the template sets ({% ... as name %}) stays inside it
             return template.render(context)
     key = (section.template, get_language(), bool(context.get("negative_records_withheld")))

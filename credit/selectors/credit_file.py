@@ -121,8 +121,9 @@ def credit_file(*, enterprise: Enterprise, today: dt.date | None = None) -> dict
             if section.key not in kept:
                 context.update(section.empty_context())  # left out: not loaded, not shown
     with sections.file_rows(subject) as present:
-        # Which sections are shown without rows: their rendering is the same in every file
-        # (credit.sections.section_html), so the template renders it once per language.
+        # Which sections are shown without rows (and, for a section with `finish`, with nothing
+        # found by it): their rendering is the same in every file (credit.sections.section_html),
+        # so the template renders it once per language.
         context["empty_sections"] = {section.key for section in shown if not present[section.key]}
         for section in shown:
             if present[section.key]:
@@ -135,7 +136,11 @@ def credit_file(*, enterprise: Enterprise, today: dt.date | None = None) -> dict
             (self_disclosed if section.self_disclosed else agency_sections).append(section)
     for section in shown:
         if section.finish is not None:
-            context.update(section.finish(context))
+            finished = section.finish(context)
+            context.update(finished)
+            if any(finished.values()):
+                # It shows what it found in the other sections' rows: rendered for this file.
+                context["empty_sections"].discard(section.key)
     # Alerts (blacklists, bars) before statuses (red lists), each group in section order.
     context["notices"] = sorted(notices, key=lambda n: n.kind != "alert")
     context["agency_sections"] = agency_sections

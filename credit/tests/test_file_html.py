@@ -227,7 +227,7 @@ def test_a_section_without_rows_renders_the_same_in_every_file(language, today):
     with translation.override(language):
         for deregistered in (False, True):
             for section in sections.file_sections(deregistered=deregistered):
-                if not section.shown or section.finish is not None:
+                if not section.shown:
                     continue
                 rendered = []
                 for enterprise, day in ((one, today), (other, today + dt.timedelta(days=400))):
@@ -266,3 +266,19 @@ def test_per_language_renders_its_text_once_per_language_and_refuses_variables()
     for inside in ("{{ name }}", '{% translate name %}', '{% translate "Name" as label %}', "{% if x %}x{% endif %}"):
         with pytest.raises(TemplateSyntaxError):
             Template("{% load i18n portal_tags %}{% per_language %}" + inside + "{% endper_language %}")
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_amounts_are_grouped_as_django_groups_them(language):
+    from decimal import Decimal
+
+    from django.utils import formats
+
+    values = ["0", "7", "999", "1000", "1234.5", "-1234567.890", "0.05", "100.00", "12345678901234.5678", "-0.5",
+              "1E+3", 5, 1234567, "99999.99"]
+    with translation.override(language):
+        for value in values:
+            expected = Decimal(value)
+            expected = expected.quantize(Decimal(1)) if expected == expected.to_integral_value() else expected.normalize()
+            assert file_html.amount(value) == formats.number_format(expected, use_l10n=True, force_grouping=True), value
+    assert file_html.amount(None) == file_html.amount("") == ""

@@ -38,7 +38,7 @@ def test_every_page_renders_as_through_the_template_it_replaced(language, person
     engine = engines["django"]
     before = engine.from_string("{% extends base %}" + CHILD)
     after = engine.from_string('{% extends "base.html" %}' + CHILD)
-    user = {"anonymous": AnonymousUser, "staff": StaffFactory,
+    user = {"anonymous": AnonymousUser, "staff": lambda: StaffFactory().user,
             "enterprise": lambda: EnterpriseAccountFactory().user}[persona]()
     with translation.override(language):
         for path, message in (("/search/?q=%E7%A7%91%E6%8A%80&x=<a>", None), ("/accounts/login/", "Saved & sent"),
@@ -52,6 +52,7 @@ def test_every_page_renders_as_through_the_template_it_replaced(language, person
                 new = new.split(csrf)[0] + new.split(csrf)[1].split('"', 1)[1]
             assert new == old
             assert ("Saved &amp; sent" in new) == bool(message)
+            assert ("Sign out" in new or "退出" in new) == (persona != "anonymous")
 
 
 def test_the_constant_parts_follow_the_language():

@@ -114,21 +114,33 @@ def session_nav(context) -> str:
     # Read as the template read them: an object without them is nobody signed in.
     if getattr(user, "is_authenticated", False):
         if getattr(user, "is_staff", False):
-            home = (f'<a href="{conditional_escape(reverse("portal:staff_home"))}">{conditional_escape(gettext("Staff home"))}</a>'
+            home = (f'<a href="{_address("portal:staff_home")}">{conditional_escape(gettext("Staff home"))}</a>'
                     f' <a href="/admin/">{conditional_escape(gettext("Agency administration"))}</a>')
         else:
-            home = f'<a href="{conditional_escape(reverse("account:home"))}">{conditional_escape(gettext("My enterprise"))}</a>'
+            home = f'<a href="{_address("account:home")}">{conditional_escape(gettext("My enterprise"))}</a>'
         token = context.get("csrf_token")
         csrf = (f'<input type="hidden" name="csrfmiddlewaretoken" value="{conditional_escape(token)}">'
                 if token and token != "NOTPROVIDED" else "")
         return mark_safe(  # noqa: S308 - every value is escaped
             f"\n        {home}\n        "
-            f'<form class="logout-form" action="{conditional_escape(reverse("account:logout"))}" method="post">{csrf}'
+            f'<form class="logout-form" action="{_address("account:logout")}" method="post">{csrf}'
             f'<button type="submit">{conditional_escape(gettext("Sign out"))}</button></form>\n      ')
-    login_url = reverse("account:login")
+    login_url = _reversed("account:login", get_script_prefix())
     request = context.get("request")
     back = ""
     if request is None or request.path != login_url:
         back = "?next=" + conditional_escape(quote(request.get_full_path() if request is not None else ""))
     return mark_safe(  # noqa: S308 - every value is escaped
         f'\n        <a href="{conditional_escape(login_url)}{back}">{conditional_escape(gettext("Sign in"))}</a>\n      ')
+
+
+def _address(name: str) -> str:
+    return conditional_escape(_reversed(name, get_script_prefix()))
+
+
+@functools.lru_cache(maxsize=64)
+def _reversed(name: str, script_prefix: str) -> str:
+    # The header's addresses, the same for every request given the script prefix (which keys
+    # the cache): each namespace named here has one instance, so the request's current app,
+    # which {% url %} passes, does not change them.
+    return reverse(name)

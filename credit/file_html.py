@@ -5,9 +5,8 @@ contents, registration grid: some 40 translations, filters and lookups) cost mor
 the sections' queries. Here each value is escaped with html.escape, the labels are
 translated once per language, and what depends only on the language and the list of
 sections (the contents) is kept per process; the output is the one the templates gave
-(credit/tests/test_file_html.py compares them). The sections' own templates stay
-templates; their rows, where a file usually has some, come from the filters in
-credit_tags (`shareholder_rows`, ...), built here too.
+(credit/tests/test_file_html.py compares them). So are the five sections most files have
+rows in (TableSection, below); the other sections stay templates.
 """
 
 from __future__ import annotations
@@ -219,7 +218,7 @@ class TableSection:
     rows: Callable[..., str]
 
     def __call__(self, context) -> str:
-        records = context[self.key]
+        records = context.get(self.key) or ()
         language = get_language()
         head, table, empty = _table_frame(self, language)
         if not records:
@@ -252,21 +251,28 @@ def amount(value, language: str | None = None) -> str:
         value = value.quantize(Decimal(1))
     else:
         value = value.normalize()
-    separators = _separators(language or get_language())
-    if separators is None:
+    style = _number_style(language or get_language())
+    if style is None:
         return formats.number_format(value, use_l10n=True, force_grouping=True)
-    # Python's own grouping by threes, the separators swapped for the language's: Django's
-    # number_format reads three formats and walks the digits in Python on every call.
-    return f"{value:,f}".translate(separators)
+    # Python's own formatting, grouped by threes or not at all, its separators swapped for the
+    # language's: Django's number_format reads three formats and walks the digits in Python.
+    grouping, separators = style
+    return format(value, grouping + "f").translate(separators)
 
 
 @functools.cache
-def _separators(language: str) -> dict | None:
-    """The language's separators as a str.translate table, or None where its grouping is not
-    by threes (then Django formats). `language` keys the cache."""
-    if formats.get_format("NUMBER_GROUPING") != 3:
+def _number_style(language: str) -> tuple[str, dict] | None:
+    """How `language` writes an amount: ("," to group by threes or "" for no grouping, the
+    separators as a str.translate table), or None for another grouping (Django formats it).
+    zh-hans groups by fours with no separator, which shows no grouping at all."""
+    thousand = formats.get_format("THOUSAND_SEPARATOR", lang=language)
+    decimal = formats.get_format("DECIMAL_SEPARATOR", lang=language)
+    grouping = formats.get_format("NUMBER_GROUPING", lang=language)
+    if thousand == "" or grouping == 0:
+        return "", str.maketrans({".": decimal})
+    if grouping != 3:
         return None
-    return str.maketrans({",": formats.get_format("THOUSAND_SEPARATOR"), ".": formats.get_format("DECIMAL_SEPARATOR")})
+    return ",", str.maketrans({",": thousand, ".": decimal})
 
 
 def _amount(value, language: str) -> str:

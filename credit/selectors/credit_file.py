@@ -63,10 +63,16 @@ def enterprise_version_get(*, uscc: str) -> tuple[str, Callable[[], Enterprise]]
     row = _enterprise_row(uscc)
     if row is None:
         return None
-    names = _enterprise_query()[2]
+    file_version, generation = _version_columns()
     # Both are plain integers, which no converter changes: the token as credit.cache writes it.
-    version = f"{row[names.index('file_version')]}.{row[names.index('publication_generation')] or 0}"
+    version = f"{row[file_version]}.{row[generation] or 0}"
     return version, lambda: _enterprise_from_row(row)
+
+
+@functools.cache
+def _version_columns() -> tuple[int, int]:
+    names = _enterprise_query()[2]
+    return names.index("file_version"), names.index("publication_generation")
 
 
 def _enterprise_row(code: str) -> tuple | None:

@@ -554,3 +554,25 @@ def test_load_queryset_refuses_what_it_would_not_build(build):
     subject = selectors.file_subject(f.EnterpriseFactory())
     with pytest.raises(ValueError, match="select_related rows only"):
         sections.load_queryset(build, subject)
+
+
+def test_the_version_read_with_the_enterprise_is_the_files_version():
+    from credit.cache import credit_file_version, file_version_by_code
+    from credit.publication import site_generation_raise
+
+    enterprise = f.EnterpriseFactory(registered_capital="1234.5")
+    versions = []
+    for change in (lambda: None, lambda: services.credit_object_save(obj=f.ChangeRecordFactory(enterprise=enterprise), actor=None),
+                   site_generation_raise):
+        change()
+        version, build = selectors.enterprise_version_get(uscc=enterprise.uscc)
+        versions.append(version)
+        assert version == file_version_by_code(enterprise.uscc)
+        built, loaded = build(), selectors.enterprise_get(uscc=enterprise.uscc)
+        assert version == credit_file_version(built)
+        assert {k: v for k, v in vars(built).items() if k != "_state"} == {
+            k: v for k, v in vars(loaded).items() if k != "_state"}
+    assert len(set(versions)) == 3  # the file's own change, then the generation, each raise it
+    for code in (enterprise.uscc.lower(), enterprise.uscc[:-1], enterprise.uscc + "\x00", f" {enterprise.uscc}"):
+        assert selectors.enterprise_version_get(uscc=code) is None
+    assert selectors.enterprise_version_get(uscc=uscc.build("9", "1", "110000", "MA00000X")) is None

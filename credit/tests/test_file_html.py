@@ -282,3 +282,8 @@ def test_amounts_are_grouped_as_django_groups_them(language):
             expected = expected.quantize(Decimal(1)) if expected == expected.to_integral_value() else expected.normalize()
             assert file_html.amount(value) == formats.number_format(expected, use_l10n=True, force_grouping=True), value
     assert file_html.amount(None) == file_html.amount("") == ""
+    # The language asked for, whichever is active.
+    with translation.override("zh-hans" if language == "en" else "en"):
+        other = file_html.amount("1234567.5")
+    with translation.override("zh-hans" if language == "en" else "en"):
+        assert file_html.amount("1234567.5", language) != other

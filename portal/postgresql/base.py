@@ -14,10 +14,13 @@ from __future__ import annotations
 import select
 
 from django.db.backends.postgresql import base
+from psycopg import Error, pq
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
     def close_if_health_check_failed(self) -> None:
+        if self.pool:
+            return  # as Django's: the pool only hands out healthy connections
         if self.connection is None or not self.health_check_enabled or self.health_check_done:
             return
         if not self._looks_alive() and not self.is_usable():
@@ -25,12 +28,16 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self.health_check_done = True
 
     def _looks_alive(self) -> bool:
-        """The connection is open and the server has sent nothing since the last answer."""
+        """The connection is open, idle outside any transaction, and the server has sent
+        nothing since the last answer. Anything else is asked with SELECT 1 as Django does.
+        A peer gone without closing (a firewall dropping an idle connection) is not seen here:
+        the request's first query fails, answers 503, and the connection is closed with it."""
         connection = self.connection
-        if connection.closed or connection.broken:
-            return False
         try:
-            readable, _, _ = select.select([connection.fileno()], [], [], 0)
-        except (OSError, ValueError):
+            if connection.closed or connection.broken or connection.info.transaction_status != pq.TransactionStatus.IDLE:
+                return False
+            poller = select.poll()
+            poller.register(connection.fileno(), select.POLLIN | select.POLLPRI)
+            return not poller.poll(0)
+        except (Error, OSError, ValueError):
             return False
-        return not readable

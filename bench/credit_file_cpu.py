@@ -1,7 +1,7 @@
 """The CPU of an uncached credit file, in-process: what gunicorn's worker spends, without gunicorn.
 
     .venv/bin/python bench/credit_file_cpu.py [--requests 300] [--language zh-hans|en|both]
-        [--profile out.prof] [--dump DIR] [--seed N] [--repeat 1]
+        [--profile out.prof] [--dump DIR] [--seed N] [--repeat 1] [--gc-freeze]
 
 Production settings (bench.settings, DJANGO_DEBUG=0, the cached template loader), the
 database of BENCH_DATABASE_URL (default portal_bench) read only, the cache in Redis
@@ -10,7 +10,8 @@ enterprise out of the whole table, so it misses the page cache and the sections'
 fragment, as in bench/uncached_bench.py; it goes through Django's WSGI handler with every
 middleware (the page cache's store included). Per run: CPU ms per request
 (time.process_time, the mean and the median), wall ms, queries per request (min, median,
-max). --profile writes cProfile's statistics of the measured requests; --dump writes each
+max), and the garbage collector's time per request (--gc-freeze: after a gc.freeze() once the
+site is loaded, as gunicorn.conf.py does in each worker). --profile writes cProfile's statistics of the measured requests; --dump writes each
 body to DIR/<uscc>.<language>.html (to compare two trees' output).
 """
 
@@ -51,6 +52,7 @@ def main() -> int:
     parser.add_argument("--profile", help="write cProfile statistics of the measured requests here")
     parser.add_argument("--dump", help="write each body to this folder")
     parser.add_argument("--usccs", help="a file of codes, one a line, to request in place of a random sample")
+    parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() once the site is loaded")
     args = parser.parse_args()
 
     import secrets
@@ -66,6 +68,17 @@ def main() -> int:
     import django
 
     django.setup()
+    import gc
+
+    collected = {"seconds": 0.0, "started": 0.0}
+
+    def collector_timer(phase, info):
+        if phase == "start":
+            collected["started"] = time.perf_counter()
+        else:
+            collected["seconds"] += time.perf_counter() - collected["started"]
+
+    gc.callbacks.append(collector_timer)
     from django.core.cache import cache
     from django.core.handlers.wsgi import WSGIHandler
     from django.db import connection
@@ -112,6 +125,8 @@ def main() -> int:
         for uscc in sample(20):  # templates loaded, SQL compiled, connections open
             for language in languages:
                 request(uscc, language)
+        if args.gc_freeze:
+            gc.freeze()
         profiler = None
         if args.profile:
             import cProfile
@@ -119,6 +134,7 @@ def main() -> int:
             profiler = cProfile.Profile(time.process_time)  # CPU, not time spent waiting
         for run in range(args.repeat):
             cpus, walls, counts = [], [], []
+            collected["seconds"] = 0.0
             for uscc in sample(args.requests):
                 for language in languages:
                     if profiler:
@@ -136,7 +152,9 @@ def main() -> int:
             print(f"run {run + 1}: {len(cpus)} requests ({'/'.join(languages)}), load {os.getloadavg()[0]:.2f}: "
                   f"CPU ms/request mean {statistics.mean(cpus):.2f} median {statistics.median(cpus):.2f}; "
                   f"wall ms median {statistics.median(walls):.2f} p95 {statistics.quantiles(walls, n=20)[-1]:.2f}; "
-                  f"queries min {counts[0]} median {counts[len(counts) // 2]} max {counts[-1]}", flush=True)
+                  f"queries min {counts[0]} median {counts[len(counts) // 2]} max {counts[-1]}; "
+                  f"garbage collector ms/request {collected['seconds'] * 1000 / len(cpus):.3f}"
+                  f"{' (frozen)' if args.gc_freeze else ''}", flush=True)
     if profiler:
         profiler.dump_stats(args.profile)
     return 0

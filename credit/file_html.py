@@ -19,7 +19,7 @@ from decimal import Decimal
 from html import escape
 
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import get_language, gettext, gettext_noop, ngettext
 
 from credit import regions
@@ -251,9 +251,11 @@ def amount(value, language: str | None = None) -> str:
         value = value.quantize(Decimal(1))
     else:
         value = value.normalize()
-    style = _number_style(language or get_language())
+    language = language or get_language()
+    style = _number_style(language)
     if style is None:
-        return formats.number_format(value, use_l10n=True, force_grouping=True)
+        with translation.override(language):
+            return formats.number_format(value, use_l10n=True, force_grouping=True)
     # Python's own formatting, grouped by threes or not at all, its separators swapped for the
     # language's: Django's number_format reads three formats and walks the digits in Python.
     grouping, separators = style

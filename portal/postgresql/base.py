@@ -31,7 +31,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
         """The connection is open, idle outside any transaction, and the server has sent
         nothing since the last answer. Anything else is asked with SELECT 1 as Django does.
         A peer gone without closing (a firewall dropping an idle connection) is not seen here:
-        the request's first query fails, answers 503, and the connection is closed with it."""
+        the request's first query waits until TCP gives up on it (set keepalives or
+        tcp_user_timeout in the connection's options where such firewalls are), then fails,
+        answers 503, and the connection is closed with it."""
         connection = self.connection
         try:
             if connection.closed or connection.broken or connection.info.transaction_status != pq.TransactionStatus.IDLE:

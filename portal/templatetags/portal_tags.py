@@ -15,7 +15,7 @@ from django.template.defaulttags import URLNode
 from django.template.library import SimpleNode
 from django.templatetags.i18n import TranslateNode
 from django.templatetags.static import static
-from django.urls import get_script_prefix, reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
@@ -125,7 +125,7 @@ def session_nav(context) -> str:
             f"\n        {home}\n        "
             f'<form class="logout-form" action="{_address("account:logout")}" method="post">{csrf}'
             f'<button type="submit">{conditional_escape(gettext("Sign out"))}</button></form>\n      ')
-    login_url = _reversed("account:login", get_script_prefix())
+    login_url = _reversed("account:login", get_script_prefix(), get_urlconf())
     request = context.get("request")
     back = ""
     if request is None or request.path != login_url:
@@ -135,12 +135,12 @@ def session_nav(context) -> str:
 
 
 def _address(name: str) -> str:
-    return conditional_escape(_reversed(name, get_script_prefix()))
+    return conditional_escape(_reversed(name, get_script_prefix(), get_urlconf()))
 
 
 @functools.lru_cache(maxsize=64)
-def _reversed(name: str, script_prefix: str) -> str:
-    # The header's addresses, the same for every request given the script prefix (which keys
-    # the cache): each namespace named here has one instance, so the request's current app,
-    # which {% url %} passes, does not change them.
-    return reverse(name)
+def _reversed(name: str, script_prefix: str, urlconf) -> str:
+    # The header's addresses, the same for every request given the script prefix and the
+    # URLconf (which key the cache): each namespace named here has one instance, so the
+    # request's current app, which {% url %} passes, does not change them.
+    return reverse(name, urlconf=urlconf)

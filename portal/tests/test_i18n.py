@@ -90,3 +90,20 @@ def test_it_shows_a_bilingual_value_in_the_page_language_with_one_rule():
         assert localized_name(listed) == "严重违法失信名单"
         assert template.render(Context({"obj": listed})) == "严重违法失信名单/限制"
     assert localized_name(listed, language="en-gb") == "Serious illegal list"
+
+
+def test_a_day_is_written_in_the_language_asked_for_whichever_is_active():
+    import datetime as dt
+
+    from django.utils import translation
+
+    from portal.i18n import _day_html, day_html
+
+    _day_html.cache_clear()  # formatted here, not kept from an earlier test
+    day = dt.date(2026, 9, 30)
+    with translation.override("zh-hans"):
+        english = day_html(day, "en")
+        chinese = day_html(day)
+    with translation.override("en"):
+        assert day_html(day) == english == "Sept. 30, 2026"
+        assert day_html(day, "zh-hans") == chinese == "2026年9月30日"

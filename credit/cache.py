@@ -61,7 +61,7 @@ def file_version_by_code(uscc: str) -> str | None:
     with prepared_cursor() as cursor:
         cursor.execute(_FILE_SQL, [uscc])
         row = cursor.fetchone()
-    return None if row is None else f"{row[0]}.{row[1]}"
+    return None if row is None else file_version_token(row[0], row[1])
 
 
 _LETTER_SQL = (
@@ -76,7 +76,7 @@ def file_version_by_letter(pk: int) -> str | None:
     with connection.cursor() as cursor:
         cursor.execute(_LETTER_SQL, [pk])
         row = cursor.fetchone()
-    return None if row is None else f"{row[0]}.{row[1]}"
+    return None if row is None else file_version_token(row[0], row[1])
 
 
 def credit_file_version(enterprise: Enterprise) -> str:
@@ -85,7 +85,12 @@ def credit_file_version(enterprise: Enterprise) -> str:
     generation = getattr(enterprise, "publication_generation", None)
     if generation is None:
         generation = publication_generation()
-    return f"{enterprise.file_version}.{generation}"
+    return file_version_token(enterprise.file_version, generation)
+
+
+def file_version_token(file_version: int, generation: int | None) -> str:
+    """The version token of a credit file: `<file_version>.<generation>`."""
+    return f"{file_version}.{generation or 0}"
 
 
 def credit_file_cache_key(enterprise: Enterprise, language: str, day: dt.date | None = None) -> str:

@@ -233,12 +233,15 @@ def _table_frame(section: TableSection, language: str) -> tuple[str, str, str]:
     anchor = escape(section.anchor)
     head = (f'<section id="{anchor}" class="file-section">\n  <h2 id="{anchor}-h">{escape(gettext(section.title))} '
             '<span class="count">')
-    columns = "".join(f'<th scope="col"{f" class={chr(34)}{escape(css)}{chr(34)}" if css else ""}>'
-                      f"{escape(gettext(label))}</th>" for label, css in section.columns)
+    columns = "".join(f'<th scope="col"{_css_class(css)}>{escape(gettext(label))}</th>' for label, css in section.columns)
     table = (f'<div class="table-wrap" tabindex="0" role="region" aria-labelledby="{anchor}-h"><table class="data">\n'
              f"    <thead><tr>{columns}</tr></thead>\n    ")
     empty = f'<p class="empty">{escape(gettext("No records in this section."))}</p>'
     return head, table, empty
+
+
+def _css_class(css: str) -> str:
+    return f' class="{escape(css)}"' if css else ""
 
 
 def amount(value, language: str | None = None) -> str:
@@ -316,7 +319,7 @@ def _tr(record) -> str:
     return '\n      <tr class="withdrawn">' if record.withdrawn_at else "\n      <tr>"
 
 
-def shareholder_rows(shareholders, context=None, language: str | None = None) -> str:
+def shareholder_rows(shareholders, context, language: str | None = None) -> str:
     from credit.templatetags.credit_tags import licence_number
 
     language = language or get_language()
@@ -343,7 +346,7 @@ def shareholder_rows(shareholders, context=None, language: str | None = None) ->
     return "".join(rows)
 
 
-def key_person_rows(people, context=None, language: str | None = None) -> str:
+def key_person_rows(people, context, language: str | None = None) -> str:
     language = language or get_language()
     tz = timezone.get_current_timezone()
     return "".join(
@@ -353,7 +356,7 @@ def key_person_rows(people, context=None, language: str | None = None) -> str:
     )
 
 
-def change_rows(changes, context=None, language: str | None = None) -> str:
+def change_rows(changes, context, language: str | None = None) -> str:
     language = language or get_language()
     tz = timezone.get_current_timezone()
     return "".join(
@@ -363,7 +366,7 @@ def change_rows(changes, context=None, language: str | None = None) -> str:
     )
 
 
-def licence_rows(licences, context=None, language: str | None = None) -> str:
+def licence_rows(licences, context, language: str | None = None) -> str:
     language = language or get_language()
     tz = timezone.get_current_timezone()
     no_term = escape(gettext("no fixed term"))
@@ -375,7 +378,7 @@ def licence_rows(licences, context=None, language: str | None = None) -> str:
     )
 
 
-def annual_report_rows(years, context=None, language: str | None = None) -> str:
+def annual_report_rows(years, context, language: str | None = None) -> str:
     """The years of `years`; `context`: the file's (its enterprise's code links each report)."""
     language = language or get_language()
     uscc = context["enterprise"].uscc

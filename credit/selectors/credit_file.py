@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from credit import sections
 from credit import uscc as uscc_rules
+from credit.cache import file_version_token
 from credit.models import Enterprise, PublicationState, RegistrationStatus
 from portal.db import prepared_cursor
 
@@ -64,9 +65,8 @@ def enterprise_version_get(*, uscc: str) -> tuple[str, Callable[[], Enterprise]]
     if row is None:
         return None
     file_version, generation = _version_columns()
-    # Both are plain integers, which no converter changes: the token as credit.cache writes it.
-    version = f"{row[file_version]}.{row[generation] or 0}"
-    return version, lambda: _enterprise_from_row(row)
+    # Both are plain integers, which no converter changes.
+    return file_version_token(row[file_version], row[generation]), lambda: _enterprise_from_row(row)
 
 
 @functools.cache

@@ -79,8 +79,10 @@ class EnterpriseFilter(django_filters.FilterSet):
         fields = ["q", "province", "entity_type", "status", "risk_class"]
         form = EnterpriseSearchForm
 
-    # Set by the search for its substring scan of a frequent term (credit.selectors.search.bounded_page).
-    name_match_substring = False
+    # Set by the search for another way to match the name: the substring scan of a frequent
+    # term, the bucket scan's halves, the tokens to read (credit.selectors.search.bounded_page).
+    name_match_mode = ""
+    name_kept_tokens = None
 
     # The form class, built once per language: django-filters builds a class (and its fields)
     # per filterset, a tenth of a search page's CPU; the fields hold nothing of a request, and
@@ -95,7 +97,8 @@ class EnterpriseFilter(django_filters.FilterSet):
         return form_class
 
     def filter_q(self, queryset, name, value):
-        return selectors.enterprise_name_match(queryset, value, substring=self.name_match_substring)
+        return selectors.enterprise_name_match(queryset, value, mode=self.name_match_mode,
+                                               kept_tokens=self.name_kept_tokens)
 
     def filter_province(self, queryset, name, value):
         low, high = regions.province_range(value)

@@ -12,7 +12,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, connections, transaction
-from django.db.models import Func, Q, QuerySet, TextField
+from django.db.models import BooleanField, Func, Q, QuerySet, TextField
+from django.db.models.expressions import RawSQL
 
 from credit import uscc as uscc_rules
 from credit.models import Enterprise
@@ -21,6 +22,16 @@ from credit.search import normalise_text, query_tokens
 SEARCH_PAGE_SIZE = 20
 # Only the columns the result table shows: search_tokens and business_scope are wide.
 SEARCH_COLUMNS = ("uscc", "name", "name_en", "legal_representative_name", "status", "established_on", "region_code")
+# The bucketed token index (credit migration 0019): each name's tokens suffixed with `#` and
+# the row's bucket, id >> BUCKET_BITS (65,536 ids a bucket; the 16 of the migration's function).
+BUCKET_BITS = 16
+BUCKET_ROWS = 1 << BUCKET_BITS
+# The test of one bucket, bucket.b of the bucket scan (bucket_candidates): the indexed expression
+# holds the query's tokens for that bucket.
+BUCKET_TOKENS_TEST = (
+    'credit_name_token_buckets("credit_enterprise"."search_tokens", "credit_enterprise"."id") '
+    "@> credit_bucket_tokens(%s::text[], bucket.b)"
+)
 # A term of this many characters or more from the code's alphabet is also taken for the
 # start of a code: the first 8 name the registration authority, the entity category and the
 # region (docs/rules.md, USCC).
@@ -60,14 +71,16 @@ def uscc_prefix_q(query: str) -> Q:
     """The code starts with the query: 8 to 18 characters of the code's alphabet, typed as
     loosely as a whole code (credit.uscc.normalise). On PostgreSQL LIKE 'prefix%' is served
     by the varchar_pattern_ops B-tree Django creates for the unique `uscc`
-    (credit_enterprise_uscc_..._like, credit migration 0001)."""
+    (credit_enterprise_uscc_..._like, credit migration 0001), and by credit_enterprise_uscc_prefix
+    (migration 0019), which also holds the id: the code scan (bounded_page) reads it alone."""
     code = uscc_rules.normalise(query)
     if not uscc_rules.could_start_code(code, min_length=USCC_PREFIX_MIN_LENGTH):
         return Q(pk__in=[])
     return Q(uscc__startswith=code)
 
 
-def enterprise_name_match(queryset: QuerySet[Enterprise], query: str, *, substring: bool = False) -> QuerySet[Enterprise]:
+def enterprise_name_match(queryset: QuerySet[Enterprise], query: str, *, substring: bool = False,
+                          mode: str = "", kept_tokens: frozenset[str] | None = None) -> QuerySet[Enterprise]:
     """Enterprises whose name (or English name) contains every term of the query, whose
     legal representative is named exactly `query`, or whose code starts with it.
 
@@ -80,13 +93,30 @@ def enterprise_name_match(queryset: QuerySet[Enterprise], query: str, *, substri
     estimate makes it choose a bitmap over hundreds of thousands of rows instead of a
     scan that stops after SEARCH_COUNT_LIMIT + 1 matches (bounded_page).
 
-    `substring`: the same matches by plain substring tests only (what SQLite always runs),
-    for the substring scan of a frequent term (bounded_page), where the token test would
-    only cost time.
+    `substring` (or `mode="substring"`): the same matches by plain substring tests only (what
+    SQLite always runs), for the substring scan of a frequent term (bounded_page), where the
+    token test would only cost time.
+
+    For a query that may start a code (uscc_prefix_q), on PostgreSQL, the two halves of the
+    code scan: `mode="code"`, the codes that start with it (a B-tree range that a LIMIT stops),
+    and `mode="not code"`, every other match.
+
+    For a query of Chinese terms only (name_term_tokens), on PostgreSQL, the two halves of
+    the bucket scan (bucket_candidates): `mode="bucket"`, the names that match, read through
+    the bucketed token index one bucket at a time (the bucket is the SQL name bucket.b of the
+    enclosing query); `mode="representative"`, the legal representatives named `query` whose
+    enterprise's name does not match (so no row is found twice).
+
+    `kept_tokens`: of a term longer than two characters (rechecked as a substring), only these
+    of its tokens go to the index (name_tokens_to_read): its frequent bigrams would make the
+    index read their whole posting lists for nothing.
     """
     terms = search_terms(query)
     if not terms:
         return queryset.none()
+    substring = substring or mode == "substring"
+    if mode in ("bucket", "representative"):
+        return _chinese_name_part(queryset, terms, mode=mode, kept_tokens=kept_tokens)
     if substring or connection.vendor != "postgresql":
         name_q = Q()
         for term in terms:
@@ -97,7 +127,7 @@ def enterprise_name_match(queryset: QuerySet[Enterprise], query: str, *, substri
     tokens: list[str] = []
     name_q = Q()
     for term in terms:
-        tokens.extend(query_tokens(term))
+        tokens.extend(term_tokens_to_read(term, kept_tokens))
         if len(normalise_text(term)) > 2:
             # A term without letter case uses LIKE on the column itself, whose
             # statistics give the planner a usable estimate (UPPER(name) has none).
@@ -105,9 +135,40 @@ def enterprise_name_match(queryset: QuerySet[Enterprise], query: str, *, substri
             name_q &= Q(**{lookup: term})
     queryset = queryset.alias(name_token_array=NameTokenArray("search_tokens"))
     name_q &= Q(name_token_array__contains=list(dict.fromkeys(tokens)))
-    return queryset.filter(
-        name_q | english_name_q(terms) | Q(legal_representative_name=" ".join(terms)) | uscc_prefix_q(query)
-    )
+    others = name_q | english_name_q(terms) | Q(legal_representative_name=" ".join(terms))
+    if mode == "code":
+        return queryset.filter(uscc_prefix_q(query))
+    if mode == "not code":
+        return queryset.filter(others).exclude(uscc_prefix_q(query))
+    return queryset.filter(others | uscc_prefix_q(query))
+
+
+def term_tokens_to_read(term: str, kept_tokens: frozenset[str] | None) -> list[str]:
+    """The index tokens a term is looked up by: all of them, or, for a term rechecked as a
+    substring (longer than two characters), those of `kept_tokens` (at least one)."""
+    tokens = query_tokens(term)
+    if kept_tokens is None or len(normalise_text(term)) <= 2:
+        return tokens
+    return [token for token in tokens if token in kept_tokens] or tokens
+
+
+def _chinese_name_part(queryset: QuerySet[Enterprise], terms: list[str], *, mode: str,
+                       kept_tokens: frozenset[str] | None) -> QuerySet[Enterprise]:
+    """The halves of a bucket scan (enterprise_name_match, mode "bucket" or "representative").
+    Chinese has no letter case: a name matches when it contains every term."""
+    contains_every_term = Q()
+    for term in terms:
+        contains_every_term &= Q(name__contains=term)
+    if mode == "representative":
+        return queryset.filter(legal_representative_name=" ".join(terms)).exclude(contains_every_term)
+    tokens: list[str] = []
+    name_q = Q()
+    for term in terms:
+        tokens.extend(term_tokens_to_read(term, kept_tokens))
+        if len(normalise_text(term)) > 2:
+            name_q &= Q(name__contains=term)
+    in_bucket = RawSQL(BUCKET_TOKENS_TEST, [list(dict.fromkeys(tokens))], output_field=BooleanField())
+    return queryset.filter(in_bucket, name_q)
 
 
 @dataclass
@@ -187,8 +248,17 @@ SUBSTRING_SCAN_MIN_SHARE = 0.03
 # as much as the scan near 10% (SHENZHEN, 6%: 57,000 entries against 18,000 names read).
 SUBSTRING_SCAN_MIN_SHARE_ENGLISH = 0.10
 # The substring scan reads at most this many times the names the estimate says hold N + 1
-# matches; if it finds fewer, the estimate was wrong and the GIN query answers instead.
+# matches; if it finds fewer, the estimate was wrong and the GIN query answers instead. The
+# bucket scan reads as many times the buckets.
 SUBSTRING_SCAN_MARGIN = 2
+# A Chinese name is read by the bucket scan (bucket_candidates_sql) when the estimate puts N + 1
+# matches (times the margin) in at most this many buckets, and the bucketed index's entries it
+# reads are at most this many times the names the substring scan would test: an entry costs
+# less than a row read and tested (at a million enterprises 安, 5% of names: 2 ms by buckets,
+# 11 ms by substring, 13 ms by the GIN; 有限公司, 77%: 1.7 ms by substring). Measured in
+# bench/RESULTS.md, "Bucketed name tokens".
+BUCKET_SCAN_MAX_BUCKETS = 8
+BUCKET_SCAN_MAX_ENTRIES_PER_ROW = 1
 # A name query with filters is read through the filters' B-trees (the name tested by
 # substring) when the statistics put the filters' rows at most at this (the most the
 # substring scan may read, 2 x 1,001 / 3%) and below the name index's entries.
@@ -286,6 +356,33 @@ ORDER BY shown.position
 """
 
 
+def bucket_candidates_sql(names: QuerySet[Enterprise], representatives: QuerySet[Enterprise], buckets: int, *,
+                          limit: int) -> tuple[str, list[Any]]:
+    """At most `limit` ids of the bucket scan: the matching names of buckets 0 to `buckets` - 1,
+    bucket after bucket (each through the bucketed token index, which reads only that bucket's
+    posting lists; a bucket's matches in the table's storage order), then the legal
+    representatives of that name whose enterprise's name does not match. The LIMIT stops the
+    scan as soon as it has them: a frequent term reads one or two buckets."""
+    db = names.db
+    names_sql, names_params = names.order_by().values("id").query.get_compiler(db).as_sql()
+    people_sql, people_params = representatives.order_by().values("id").query.get_compiler(db).as_sql()
+    sql = (f"SELECT id FROM (SELECT bucket_names.id FROM generate_series(0, %s) AS bucket(b) "
+           f"CROSS JOIN LATERAL ({names_sql}) AS bucket_names UNION ALL ({people_sql})) AS bucket_scan LIMIT %s")
+    return sql, [buckets - 1, *names_params, *people_params, limit]
+
+
+def name_tokens_to_read(term_tokens: list[list[str]], shares: dict[str, float]) -> frozenset[str]:
+    """The tokens a name query is looked up by in the index (term_tokens_to_read): of a term
+    rechecked as a substring, its rarest token and those at most twice as frequent; a token the
+    statistics do not hold is rarer than all they hold. 品有限公 is read through 品有 (2.7% of
+    names) alone, not also through 有限 and 限公 (81%, 77%): the substring test rechecks the rest."""
+    kept: set[str] = set()
+    for tokens in term_tokens:
+        rarest = min(shares.get(token, 0.0) for token in tokens)
+        kept.update(token for token in tokens if shares.get(token, 0.0) <= 2 * rarest)
+    return frozenset(kept)
+
+
 @contextmanager
 def planner_proof(using: str, *, sequential_scan: bool = False, tokens: list[str] = (),
                   estimates: list[tuple[str, list]] = ()):
@@ -330,12 +427,20 @@ def planner_proof(using: str, *, sequential_scan: bool = False, tokens: list[str
 
 def bounded_page_sql(
     queryset: QuerySet[Enterprise], *, page: Any, per_page: int = SEARCH_PAGE_SIZE, columns: tuple[str, ...] = (),
-    scan_rows: int | None = None,
+    scan_rows: int | None = None, buckets: tuple[QuerySet[Enterprise], QuerySet[Enterprise], int] | None = None,
+    parts: tuple[QuerySet[Enterprise], ...] = (),
 ) -> tuple[str, list[Any]]:
     """The one query of `bounded_page` (also what bench/search_explain.py explains).
 
     `scan_rows`: the candidates are looked for only among the first `scan_rows` rows in id
-    order (the substring scan: a primary-key scan that reads no more than that)."""
+    order (the substring scan: a primary-key scan that reads no more than that).
+
+    `buckets`: the candidates come from the bucket scan instead (bucket_candidates_sql of its
+    two halves and the number of buckets), and each row also gives the table's highest id
+    (`top_id`): the buckets held every match if it lies in the last bucket read.
+
+    `parts`: the candidates are those of each part in turn (disjoint querysets whose union is
+    the matches), so that a part's own index scan stops under the LIMIT (the code scan)."""
     limit = settings.SEARCH_COUNT_LIMIT
     try:
         requested = max(int(page), 1)
@@ -345,10 +450,23 @@ def bounded_page_sql(
     fields = [opts.get_field(name) for name in columns] if columns else list(opts.concrete_fields)
     if opts.pk not in fields:
         fields.insert(0, opts.pk)
-    candidates = queryset.order_by().values(opts.pk.attname)[: limit + 1]
-    candidates_sql, candidates_params = candidates.query.get_compiler(queryset.db).as_sql()
     quote = connections[queryset.db].ops.quote_name
     table = quote(opts.db_table)
+    extra = ""
+    if buckets is not None:
+        candidates_sql, candidates_params = bucket_candidates_sql(*buckets, limit=limit + 1)
+        extra = f", (SELECT max({quote(opts.pk.column)}) FROM {table}) AS top_id"
+    elif parts:
+        # Each part under its own LIMIT too, so that the planner costs it as a scan that stops
+        # (an index scan of the code's B-tree, not a bitmap of its whole range).
+        compiled = [part.order_by().values(opts.pk.attname)[: limit + 1].query.get_compiler(queryset.db).as_sql()
+                    for part in parts]
+        candidates_sql = (f"SELECT {quote(opts.pk.column)} FROM ("
+                          + " UNION ALL ".join(f"({sql})" for sql, _ in compiled) + ") AS parts LIMIT %s")
+        candidates_params = [*(param for _, params in compiled for param in params), limit + 1]
+    else:
+        candidates = queryset.order_by().values(opts.pk.attname)[: limit + 1]
+        candidates_sql, candidates_params = candidates.query.get_compiler(queryset.db).as_sql()
     if scan_rows is not None:
         # The table's rows in id order, at most scan_rows of them, under the table's own name,
         # so that the WHERE clause reads as before. The select list has no parameter, so the
@@ -362,7 +480,7 @@ def bounded_page_sql(
         candidates_params = (scan_rows, *candidates_params)
     sql = BOUNDED_PAGE_SQL.format(
         candidates=candidates_sql,
-        columns=", ".join(f"{table}.{quote(field.column)}" for field in fields),
+        columns=", ".join(f"{table}.{quote(field.column)}" for field in fields) + extra,
         table=table,
         pk=quote(opts.pk.column),
     )
@@ -380,7 +498,8 @@ def bounded_page(
     term_tokens: list[list[str]] = (),
     english: list[str] = (),
     filters: list[tuple[str, Any, Any]] = (),
-    substring=None,
+    name_part=None,
+    code_prefix: bool = False,
 ) -> SearchPage:
     """One page of the matches of `queryset` with a count that is exact up to
     SEARCH_COUNT_LIMIT and "more than SEARCH_COUNT_LIMIT" beyond it, from ONE query that
@@ -396,10 +515,16 @@ def bounded_page(
     lets the planner choose a sequential scan (see search_estimate_is_sound).
 
     `term_tokens` (name_term_tokens) or `english` (english_patterns), `filters` (the chosen
-    filters as column ranges, EnterpriseFilter.column_conditions) and `substring` (a function
-    giving the same matches by substring tests alone) let a name query skip the GIN: the
-    statistics give the share of matching rows (the name's share times each filter's).
+    filters as column ranges, EnterpriseFilter.column_conditions) and `name_part` (a function
+    of an enterprise_name_match mode and kept tokens giving the query's matches that way) let
+    a name query skip the plain index query: the statistics give the share of matching rows
+    (the name's share times each filter's).
 
+    - A Chinese name whose bucket scan reads few index entries (BUCKET_SCAN_MAX_BUCKETS
+      buckets at most, and fewer entries than BUCKET_SCAN_MAX_ENTRIES_PER_ROW times the rows
+      the substring scan would read) is read bucket by bucket (bucket_candidates_sql); if the
+      buckets it read hold fewer than N + 1 matches and the table has more, the index query
+      answers after all.
     - At SUBSTRING_SCAN_MIN_SHARE or more, the candidates are the first N + 1 matches among
       the first rows in id order (at most SUBSTRING_SCAN_MARGIN times the rows the share says
       hold them); if those rows hold fewer, the index query answers after all (one query
@@ -408,15 +533,19 @@ def bounded_page(
       FILTER_SCAN_MAX_ROWS), the candidates come from the filters' B-trees, the name tested
       by substring on each (科技 + revoked + risk D: 2,700 rows instead of a bitmap AND of
       the 181,000 entries of 科技).
-    - Otherwise the index query (the GIN, the trigrams, the B-trees) answers.
+    - Otherwise the index query (the GIN, the trigrams, the B-trees) answers; a Chinese term
+      longer than two characters is looked up by its rarest tokens only (name_tokens_to_read).
+      A query that may start a code (`code_prefix`) is read as the codes that start with it,
+      then every other match (the code scan: a B-tree range under the LIMIT, not a bitmap of
+      the 36,000 codes of a district).
     """
     limit = settings.SEARCH_COUNT_LIMIT
     manager = queryset.model._default_manager.db_manager(queryset.db)
-    tokens = list(dict.fromkeys(token for term in term_tokens for token in term)) if substring is not None else []
+    tokens = list(dict.fromkeys(token for term in term_tokens for token in term)) if name_part is not None else []
     estimates = []
-    if substring is not None and english and not term_tokens:
+    if name_part is not None and english and not term_tokens:
         estimates.append(column_share_sql(*ENGLISH_NAME_STATISTICS, english, like=True))
-    if substring is not None and (tokens or estimates):
+    if name_part is not None and (tokens or estimates):
         estimates.extend(column_share_sql(queryset.model._meta.db_table, *condition) for condition in filters)
     rows = None
     with planner_proof(queryset.db, sequential_scan=sequential_scan, tokens=tokens, estimates=estimates) as statistics:
@@ -428,27 +557,45 @@ def bounded_page(
         for value in statistics.estimates[len(statistics.estimates) - len(filters):] if filters else ():
             filter_share *= 1.0 if value is None else value
         share = name_share * filter_share
-        if share >= (SUBSTRING_SCAN_MIN_SHARE if tokens else SUBSTRING_SCAN_MIN_SHARE_ENGLISH):
-            scan_rows = math.ceil((limit + 1) * SUBSTRING_SCAN_MARGIN / share)
+        kept = name_tokens_to_read(term_tokens, statistics.shares) if tokens else None
+
+        def page_of(part: QuerySet[Enterprise], **how) -> list[Enterprise]:
+            sql, params = bounded_page_sql(part, page=page, per_page=per_page, columns=columns, **how)
+            return list(manager.raw(sql, params))
+
+        filter_rows = filter_share * statistics.rows
+        # The GIN reads the posting list of every token; the trigram index at least the matches.
+        index_entries = statistics.rows * (sum(statistics.shares.get(t, 0.0) for t in kept) if tokens else name_share)
+        buckets, bucket_entries = 0, 0.0
+        if tokens and share:
+            buckets = math.ceil((limit + 1) * SUBSTRING_SCAN_MARGIN / (share * BUCKET_ROWS))
+            bucket_entries = (min(buckets * BUCKET_ROWS, statistics.rows)
+                              * sum(statistics.shares.get(t, 0.0) for t in kept))
+        scan_rows = math.ceil((limit + 1) * SUBSTRING_SCAN_MARGIN / share) if share else 0
+        if (buckets and buckets <= BUCKET_SCAN_MAX_BUCKETS
+                and bucket_entries <= BUCKET_SCAN_MAX_ENTRIES_PER_ROW * min(scan_rows, statistics.rows)
+                and not (filters and filter_rows <= min(bucket_entries, FILTER_SCAN_MAX_ROWS))):
+            rows = page_of(queryset, buckets=(name_part("bucket", kept), name_part("representative", kept), buckets))
+            if rows and rows[0].found > limit:
+                pass  # N + 1 matches: the page is the buckets'
+            elif rows and rows[0].top_id >> BUCKET_BITS < buckets:
+                pass  # every bucket there is was read: the answer is complete
+            else:
+                rows = None  # fewer matches than the estimate promised: the index query answers
+        elif share >= (SUBSTRING_SCAN_MIN_SHARE if tokens else SUBSTRING_SCAN_MIN_SHARE_ENGLISH):
             # Where the cap would not stop before the table's end, the scan reads it all and
             # its answer is complete (a frequent term still stops at N + 1 matches).
             capped = scan_rows < statistics.rows
-            sql, params = bounded_page_sql(substring(), page=page, per_page=per_page, columns=columns,
-                                           scan_rows=scan_rows if capped else None)
-            rows = list(manager.raw(sql, params))
+            rows = page_of(name_part("substring"), scan_rows=scan_rows if capped else None)
             if capped and (not rows or rows[0].found <= limit):
                 rows = None  # fewer matches than the estimate promised: the index query answers
         elif filters and name_share and statistics.rows:
-            filter_rows = filter_share * statistics.rows
-            # The GIN reads the posting list of every token; the trigram index at least the matches.
-            index_entries = statistics.rows * (sum(statistics.shares.get(t, 0.0) for t in tokens) if tokens
-                                               else name_share)
             if filter_rows <= min(index_entries, FILTER_SCAN_MAX_ROWS):
-                sql, params = bounded_page_sql(substring(), page=page, per_page=per_page, columns=columns)
-                rows = list(manager.raw(sql, params))
+                rows = page_of(name_part("substring"))
+        if rows is None and code_prefix and name_part is not None:
+            rows = page_of(queryset, parts=(name_part("code"), name_part("not code")))
         if rows is None:
-            sql, params = bounded_page_sql(queryset, page=page, per_page=per_page, columns=columns)
-            rows = list(manager.raw(sql, params))
+            rows = page_of(name_part("", kept) if kept else queryset)
     found, number = (rows[0].found, rows[0].number) if rows else (0, 1)
     bounded = found > limit
     count = limit if bounded else found
@@ -498,13 +645,14 @@ def enterprise_search(*, data) -> SearchResult:
     term_tokens = name_term_tokens(query) if postgresql else []
     english = english_patterns(query) if postgresql else []
 
-    def substring() -> QuerySet[Enterprise]:
-        # The same filters of the same validated form, the name matched by substring tests.
-        filterset.name_match_substring = True
+    def name_part(mode: str, kept_tokens: frozenset[str] | None = None) -> QuerySet[Enterprise]:
+        # The same filters of the same validated form, the name matched another way
+        # (enterprise_name_match's modes).
+        filterset.name_match_mode, filterset.name_kept_tokens = mode, kept_tokens
         try:
             return filterset.filter_queryset(Enterprise.objects.all())
         finally:
-            filterset.name_match_substring = False
+            filterset.name_match_mode, filterset.name_kept_tokens = "", None
 
     filters = filterset.column_conditions()
     # A name with filters is read in id order, through the filters' B-trees or through the
@@ -514,7 +662,8 @@ def enterprise_search(*, data) -> SearchResult:
         filterset.qs, page=data.get("page"), columns=SEARCH_COLUMNS,
         sequential_scan=search_estimate_is_sound(query) and not (query and filters),
         term_tokens=term_tokens, english=english, filters=filters,
-        substring=substring if term_tokens or english else None,
+        name_part=name_part if term_tokens or english else None,
+        code_prefix=postgresql and uscc_rules.could_start_code(code, min_length=USCC_PREFIX_MIN_LENGTH),
     )
     return result
 

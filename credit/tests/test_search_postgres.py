@@ -160,7 +160,7 @@ def explain(queryset) -> str:
         ("网络科技", "credit_enterprise_tokens_gin"),
         ("北京 科技", "credit_enterprise_tokens_gin"),
         ("Xinyuan", "credit_enterprise_name_en_trgm"),
-        ("{uscc8}", "credit_enterprise_uscc_79c5d720_like"),
+        ("{uscc8}", "credit_enterprise_uscc_"),  # Django's _like B-tree or migration 0019's prefix index
         ("王小明", "credit_enterprise_legal_representative_name_5d10ca5f"),
     ],
 )
@@ -199,9 +199,18 @@ def test_a_sequential_scan_is_forbidden_unless_the_estimate_is_sound(client, que
     assert ("'enable_seqscan'" in settings_sql) is seqscan_forbidden
 
 
-# --- Frequent name terms: the substring scan in id order instead of the GIN ----------------
+# --- Frequent name terms: the bucket scan or the substring scan instead of the GIN ----------
 
 SUBSTRING_SCAN = 'ORDER BY "credit_enterprise"."id" LIMIT'
+BUCKET_SCAN = "generate_series"
+
+
+@pytest.fixture
+def no_bucket_scan(monkeypatch):
+    """The substring scan's own behaviour, with the bucket scan out of the way."""
+    from credit.selectors import search as search_module
+
+    monkeypatch.setattr(search_module, "BUCKET_SCAN_MAX_BUCKETS", 0)
 
 
 def analysed_search(client, query: str, **params):
@@ -221,11 +230,19 @@ def analysed(corpus):
 
 
 @pytest.mark.parametrize("query", ["科", "科技", "网络科技", "北京 科技", "有限公司", "科技有限"])
-def test_a_frequent_term_is_read_in_id_order_by_substring_and_stays_correct(client, analysed, query):
+@pytest.mark.parametrize("bucket_scan", [True, False])
+def test_a_frequent_term_is_read_in_id_order_by_buckets_or_substring_and_stays_correct(client, analysed, query,
+                                                                                        bucket_scan, monkeypatch):
+    from credit.selectors import search as search_module
+
+    monkeypatch.setattr(search_module, "BUCKET_SCAN_MAX_BUCKETS", 8 if bucket_scan else 0)
     expected = plain_matches(query)
     page, searches = analysed_search(client, query)
-    # By substring tests over the names in id order (capped or not: the table is small).
-    assert "search_tokens" not in searches[0] and 'LIKE' in searches[0], searches
+    # One query: by the bucketed index (the table is one bucket), or by substring tests over the
+    # names in id order (capped or not: the table is small); never the GIN's whole posting lists.
+    assert len(searches) == 1, searches
+    if BUCKET_SCAN not in searches[0]:
+        assert "search_tokens" not in searches[0] and "LIKE" in searches[0], searches
     shown = []
     for number in range(1, page.num_pages + 1):
         shown.extend(e.id for e in analysed_search(client, query, page=number)[0].rows)
@@ -236,7 +253,8 @@ def test_a_frequent_term_is_read_in_id_order_by_substring_and_stays_correct(clie
         assert (page.count, page.bounded, shown) == (LIMIT, True, expected[:LIMIT])
 
 
-def test_the_substring_scan_reads_only_the_first_rows_when_the_table_is_large(client, analysed, settings, monkeypatch):
+def test_the_substring_scan_reads_only_the_first_rows_when_the_table_is_large(client, analysed, settings, monkeypatch,
+                                                                              no_bucket_scan):
     """Where the statistics say the table is larger than the rows that should hold N + 1
     matches, the scan is capped to those rows; a term that keeps its promise is answered by it."""
     from credit.selectors import search as search_module
@@ -249,7 +267,7 @@ def test_the_substring_scan_reads_only_the_first_rows_when_the_table_is_large(cl
     assert [e.id for e in page.rows] == plain_matches("科技有限")[:5]
 
 
-def test_a_term_rarer_than_its_tokens_falls_back_to_the_index(client, analysed, settings, monkeypatch):
+def test_a_term_rarer_than_its_tokens_falls_back_to_the_index(client, analysed, settings, monkeypatch, no_bucket_scan):
     """北京 and 发展 are each frequent but never together: the capped scan finds fewer than
     N + 1 and the index query answers, exactly."""
     from credit.selectors import search as search_module
@@ -267,6 +285,106 @@ def test_rare_terms_keep_the_index(client, analysed):
     page, searches = analysed_search(client, "鑫源科技")
     assert len(searches) == 1 and "search_tokens" in searches[0]
     assert [e.id for e in page.rows] == plain_matches("鑫源科技")
+
+
+@pytest.fixture
+def bucketed(settings, monkeypatch):
+    """120 names in three buckets (ids 1-40, 65,537-65,576, 131,073-131,112), in id order in the
+    table: 科技 in three of four, 餐饮 in the others, 鑫源 only in the last bucket (twice in the
+    name, once as the legal representative of a name without it, once both). The bucket scan is
+    chosen whatever the (tiny) table's costs say."""
+    from credit.selectors import search as search_module
+
+    settings.SEARCH_COUNT_LIMIT = 5
+    monkeypatch.setattr(search_module, "BUCKET_SCAN_MAX_ENTRIES_PER_ROW", 10**9)
+    for bucket in range(3):
+        for number in range(40):
+            extra = {}
+            if bucket == 2 and number < 3:
+                name = "北京鑫源科技有限公司"
+                if number == 2:
+                    extra = {"legal_representative__name": "鑫源"}
+            elif bucket == 2 and number == 3:
+                name, extra = "北京某某科技有限公司", {"legal_representative__name": "鑫源"}
+            elif number % 4:
+                name = f"上海某某{number}科技有限公司"
+            else:
+                name = f"广州某某{number}餐饮管理有限公司"
+            EnterpriseFactory(id=bucket * 65536 + number + 1, name=name, **extra)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE credit_enterprise")
+
+
+def xinyuan_matches() -> list[int]:
+    from django.db.models import Q
+
+    return list(Enterprise.objects.filter(Q(name__contains="鑫源") | Q(legal_representative_name="鑫源"))
+                .order_by("id").values_list("id", flat=True))
+
+
+def test_the_bucket_scan_stops_in_the_first_bucket_that_holds_enough(client, bucketed):
+    expected = plain_matches("科技")
+    page, searches = analysed_search(client, "科技")
+    assert len(searches) == 1 and "generate_series(0, 0)" in searches[0], searches
+    assert (page.count, page.bounded) == (5, True)
+    # Bucket 0's first matches: the first in id order.
+    assert [e.id for e in page.rows] == expected[:5]
+
+
+def test_a_term_missing_from_the_buckets_read_falls_back_to_the_index(client, bucketed):
+    """鑫源 is frequent enough that its estimate promises N + 1 matches in bucket 0, but it is
+    only in bucket 2, so bucket 0 holds none: the index query answers, exactly, each match once
+    (the representative too)."""
+    page, searches = analysed_search(client, "鑫源")
+    assert len(searches) == 2 and "generate_series(0, 0)" in searches[0] and BUCKET_SCAN not in searches[1], searches
+    assert (page.count, page.bounded, [e.id for e in page.rows]) == (4, False, xinyuan_matches())
+
+
+def test_buckets_that_cover_the_table_give_the_exact_answer(client, bucketed, monkeypatch):
+    """With a margin that sends the scan over four buckets (the table has three), its answer is
+    complete: one query, every match once, the representative not counted twice."""
+    from credit.selectors import search as search_module
+
+    # 鑫源 is in 3 of 120 names: ceil(6 x 1,000 / (0.025 x 65,536)) = 4 buckets.
+    monkeypatch.setattr(search_module, "SUBSTRING_SCAN_MARGIN", 1_000)
+    page, searches = analysed_search(client, "鑫源")
+    assert len(searches) == 1 and "generate_series(0, 3)" in searches[0], searches
+    assert (page.count, page.bounded, [e.id for e in page.rows]) == (4, False, xinyuan_matches())
+    # A frequent term still stops at N + 1 matches: the first five in id order.
+    page, shown, _ = all_pages(client, "餐饮")
+    assert (page.count, page.bounded, shown) == (5, True, plain_matches("餐饮")[:5])
+
+
+def test_a_long_term_is_looked_up_by_its_rarest_tokens(client, analysed):
+    """科技有限's 有限 is in every name: the index reads only the rarer 科技 and 技有, and the
+    substring test rechecks the phrase."""
+    from credit.selectors import search as search_module
+
+    shares = {"科技": 0.2, "技有": 0.2, "有限": 0.8}
+    assert search_module.name_tokens_to_read([["科技", "技有", "有限"]], shares) == {"科技", "技有"}
+    # A token the statistics do not hold is rarer than any they hold.
+    assert search_module.name_tokens_to_read([["鑫源", "源科", "科技"]], {"科技": 0.7, "源科": 0.001}) == {"鑫源"}
+    queryset = selectors.enterprise_name_match(Enterprise.objects.all(), "鑫源科技", kept_tokens=frozenset({"鑫源"}))
+    sql = str(queryset.query)
+    assert re.search(r"ARRAY\[([^\]]*)\]", sql).group(1) == "鑫源" and "%鑫源科技%" in sql, sql
+    assert list(queryset.order_by("id").values_list("id", flat=True)) == plain_matches("鑫源科技")
+
+
+def test_a_code_prefix_is_read_from_the_prefix_index_then_the_other_matches(client, corpus):
+    code = Enterprise.objects.earliest("id").uscc[:8]
+    expected = list(Enterprise.objects.filter(uscc__startswith=code).order_by("id").values_list("id", flat=True))
+    page, shown, searches = all_pages(client, code)
+    assert "UNION ALL" in searches[0] and "NOT" in searches[0], searches
+    if len(expected) <= LIMIT:
+        assert (page.count, page.bounded, shown) == (len(expected), False, expected)
+    else:
+        # The first LIMIT + 1 in the prefix index's order, shown in id order.
+        assert (page.count, page.bounded, len(shown)) == (LIMIT, True, LIMIT)
+        assert shown == sorted(set(shown)) and set(shown) <= set(expected)
+    with connection.cursor() as cursor, selectors.planner_proof("default"):
+        cursor.execute("EXPLAIN " + searches[0].replace("%", "%%"))
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Only Scan using credit_enterprise_uscc_prefix" in plan or "uscc" in plan, plan
 
 
 def all_pages(client, query: str, **params) -> tuple[object, list[int], list[str]]:
@@ -319,7 +437,7 @@ def test_a_name_with_filters_is_exact_below_the_bound_and_the_first_matches_abov
     assert_bounded_answer(page, shown, expected)
 
 
-def test_a_frequent_name_with_filters_is_read_in_id_order_by_substring(client, analysed):
+def test_a_frequent_name_with_filters_is_read_in_id_order_by_substring(client, analysed, no_bucket_scan):
     """网络科技 (30% of names) in province 11 (32%): the share is known from the statistics."""
     page, shown, searches = all_pages(client, "网络科技", province="11")
     assert "search_tokens" not in searches[0] and "LIKE" in searches[0], searches

@@ -70,6 +70,10 @@ def _cache_clear() -> None:
     from django.core.cache import caches
     from django.core.cache.backends.redis import RedisCache
 
+    from credit.selectors.search import planner_statistics_clear
+
+    planner_statistics_clear()  # the search's copy of pg_stats: each test's ANALYZE is its own
+
     cache = caches["default"]
     if isinstance(cache, RedisCache):
         client = cache._cache.get_client(write=True)

@@ -11,6 +11,11 @@ a search can read the buckets one at a time, in order, and stop once it has enou
 - credit_name_token_buckets(search_tokens, id): the indexed expression;
 - credit_bucket_tokens(tokens, bucket): a query's tokens for one bucket.
 
+The English name's three-character windows (in capitals) by id bucket, the same way
+(credit_name_en_trigram_buckets(name_en, id)): a Latin word of a few percent of names
+(SHANGHAI: 8%) read through pg_trgm's index costs the whole posting lists of its trigrams
+(80,000 entries each), 27-33 ms; bucket by bucket, 4-6 ms.
+
 Both are IMMUTABLE SQL functions; BUCKET_BITS in credit/selectors/search.py must match the 16
 here.
 
@@ -25,6 +30,7 @@ SQLite has neither: nothing is created there.
 from django.db import migrations
 
 INDEX = "credit_enterprise_token_buckets_gin"
+ENGLISH_INDEX = "credit_enterprise_name_en_buckets_gin"
 PREFIX_INDEX = "credit_enterprise_uscc_prefix"
 FUNCTIONS = """
 CREATE OR REPLACE FUNCTION credit_name_token_buckets(tokens text, id bigint) RETURNS text[]
@@ -33,6 +39,10 @@ AS $$ SELECT string_to_array(replace(tokens, ' ', '#' || (id >> 16)::text || ' '
 CREATE OR REPLACE FUNCTION credit_bucket_tokens(tokens text[], bucket bigint) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$ SELECT array(SELECT token || '#' || bucket::text FROM unnest(tokens) AS token) $$;
+CREATE OR REPLACE FUNCTION credit_name_en_trigram_buckets(name_en text, id bigint) RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT array(SELECT DISTINCT substr(upper(name_en), i, 3) || '#' || (id >> 16)::text
+                   FROM generate_series(1, length(name_en) - 2) AS i) $$;
 """
 
 
@@ -44,6 +54,10 @@ def create(apps, schema_editor):
         f"CREATE INDEX IF NOT EXISTS {INDEX} ON credit_enterprise USING gin (credit_name_token_buckets(search_tokens, id))"
     )
     schema_editor.execute(
+        f"CREATE INDEX IF NOT EXISTS {ENGLISH_INDEX} ON credit_enterprise "
+        "USING gin (credit_name_en_trigram_buckets(name_en, id))"
+    )
+    schema_editor.execute(
         f"CREATE INDEX IF NOT EXISTS {PREFIX_INDEX} ON credit_enterprise (uscc varchar_pattern_ops) INCLUDE (id)"
     )
 
@@ -53,6 +67,8 @@ def drop(apps, schema_editor):
         return
     schema_editor.execute(f"DROP INDEX IF EXISTS {PREFIX_INDEX}")
     schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
+    schema_editor.execute(f"DROP INDEX IF EXISTS {ENGLISH_INDEX}")
+    schema_editor.execute("DROP FUNCTION IF EXISTS credit_name_en_trigram_buckets(text, bigint)")
     schema_editor.execute("DROP FUNCTION IF EXISTS credit_bucket_tokens(text[], bigint)")
     schema_editor.execute("DROP FUNCTION IF EXISTS credit_name_token_buckets(text, bigint)")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,10 @@ BUCKET_ROWS = 1 << BUCKET_BITS
 # holds the query's tokens for that bucket.
 BUCKET_TOKENS_TEST = (
     'credit_name_token_buckets("credit_enterprise"."search_tokens", "credit_enterprise"."id") '
+    "@> credit_bucket_tokens(%s::text[], bucket.b)"
+)
+ENGLISH_BUCKET_TEST = (
+    'credit_name_en_trigram_buckets("credit_enterprise"."name_en", "credit_enterprise"."id") '
     "@> credit_bucket_tokens(%s::text[], bucket.b)"
 )
 # A term of this many characters or more from the code's alphabet is also taken for the
@@ -101,6 +106,11 @@ def enterprise_name_match(queryset: QuerySet[Enterprise], query: str, *, substri
     code scan: `mode="code"`, the codes that start with it (a B-tree range that a LIMIT stops),
     and `mode="not code"`, every other match.
 
+    For a query in Latin letters whose terms have three characters or more (english_trigrams),
+    on PostgreSQL, the two halves of its bucket scan: `mode="english bucket"`, the English names
+    that match, through the bucketed trigram index one bucket at a time, and `mode="not
+    english"`, every other match.
+
     For a query of Chinese terms only (name_term_tokens), on PostgreSQL, the two halves of
     the bucket scan (bucket_candidates): `mode="bucket"`, the names that match, read through
     the bucketed token index one bucket at a time (the bucket is the SQL name bucket.b of the
@@ -117,6 +127,8 @@ def enterprise_name_match(queryset: QuerySet[Enterprise], query: str, *, substri
     substring = substring or mode == "substring"
     if mode in ("bucket", "representative"):
         return _chinese_name_part(queryset, terms, mode=mode, kept_tokens=kept_tokens)
+    if mode == "english bucket":
+        return _english_bucket_part(queryset, terms)
     if substring or connection.vendor != "postgresql":
         name_q = Q()
         for term in terms:
@@ -136,6 +148,9 @@ def enterprise_name_match(queryset: QuerySet[Enterprise], query: str, *, substri
     queryset = queryset.alias(name_token_array=NameTokenArray("search_tokens"))
     name_q &= Q(name_token_array__contains=list(dict.fromkeys(tokens)))
     others = name_q | english_name_q(terms) | Q(legal_representative_name=" ".join(terms))
+    if mode == "not english":
+        return queryset.filter(name_q | Q(legal_representative_name=" ".join(terms)) | uscc_prefix_q(query)).exclude(
+            english_name_q(terms))
     if mode == "code":
         return queryset.filter(uscc_prefix_q(query))
     if mode == "not code":
@@ -169,6 +184,31 @@ def _chinese_name_part(queryset: QuerySet[Enterprise], terms: list[str], *, mode
             name_q &= Q(name__contains=term)
     in_bucket = RawSQL(BUCKET_TOKENS_TEST, [list(dict.fromkeys(tokens))], output_field=BooleanField())
     return queryset.filter(in_bucket, name_q)
+
+
+def english_trigrams(terms: list[str]) -> list[str]:
+    """The three-character windows, in capitals, that an English name holding every term holds
+    (credit migration 0019's credit_name_en_trigram_buckets); [] if a term is shorter."""
+    if not terms or any(len(term) < 3 for term in terms):
+        return []
+    upper = [term.upper() for term in terms]
+    return sorted({term[i:i + 3] for term in upper for i in range(len(term) - 2)})
+
+
+def _like_contains(term: str) -> str:
+    """LIKE's pattern for "contains `term`", escaped as Django escapes icontains."""
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _english_bucket_part(queryset: QuerySet[Enterprise], terms: list[str]) -> QuerySet[Enterprise]:
+    """The English names of one bucket (bucket.b) that contain every term in any letter case:
+    the bucketed trigram index gives the candidates, UPPER(name_en) LIKE (icontains's own test)
+    rechecks each. The recheck's expression is written so that pg_trgm's index on UPPER(name_en)
+    does not serve it too: a bitmap AND with its whole posting lists is what this avoids."""
+    in_bucket = RawSQL(ENGLISH_BUCKET_TEST, [english_trigrams(terms)], output_field=BooleanField())
+    contains = [RawSQL("UPPER(\"credit_enterprise\".\"name_en\"::text || '') LIKE %s", [_like_contains(term.upper())],
+                       output_field=BooleanField()) for term in terms]
+    return queryset.filter(in_bucket, *contains)
 
 
 @dataclass
@@ -263,41 +303,105 @@ BUCKET_SCAN_MAX_ENTRIES_PER_ROW = 1
 # substring) when the statistics put the filters' rows at most at this (the most the
 # substring scan may read, 2 x 1,001 / 3%) and below the name index's entries.
 FILTER_SCAN_MAX_ROWS = 66_734
+# What the planner's statistics say, read from pg_stats once per STATISTICS_SECONDS per process
+# (planner_statistics): they change only when ANALYZE runs (autovacuum's, after a tenth of the
+# rows changed), and reading them on every search cost about 1 ms of PostgreSQL's CPU (the
+# GIN's thousand most common tokens unnested per request).
+STATISTICS_SECONDS = 300
+STATISTICS_SQL = """SELECT (SELECT reltuples FROM pg_class WHERE oid = 'credit_enterprise'::regclass),
+    (SELECT json_agg(json_build_array(s.tablename, s.attname, s.null_frac, s.most_common_vals::text::text[],
+        s.most_common_freqs, s.histogram_bounds::text::text[], s.most_common_elems::text::text[],
+        s.most_common_elem_freqs))
+     FROM pg_stats s WHERE s.schemaname = current_schema() AND s.tablename = ANY(%s))"""
 # The GIN's statistics (ANALYZE of the expression index of migration 0002): the most common
 # tokens and their shares of names.
-TOKEN_STATISTICS_SQL = """(SELECT json_object_agg(u.token, u.share) FROM pg_stats s,
-    unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(token, share)
-    WHERE s.schemaname = current_schema() AND s.tablename = 'credit_enterprise_tokens_gin' AND u.token = ANY(%s))"""
-ROW_COUNT_SQL = "(SELECT reltuples FROM pg_class WHERE oid = 'credit_enterprise'::regclass)"
-# The share of rows whose column `v` passes {test}, as the planner reckons it from ANALYZE's
-# sample: the most common values that pass, plus the rest's share times the passing part of
-# the histogram (NULL where the column has no statistics). For a filter's column (region
-# range, status, risk class, entity type) and for the English name (the trigram index's
-# expression UPPER(name_en), whose histogram estimates '%LTD.%' at 63% of the rows, as it is).
-COLUMN_SHARE_SQL = """(SELECT COALESCE((SELECT sum(f) FROM unnest(s.most_common_vals::text::text[], s.most_common_freqs)
-        AS u(v, f) WHERE {test}), 0)
-    + GREATEST(1 - s.null_frac - COALESCE((SELECT sum(f) FROM unnest(s.most_common_freqs) AS m(f)), 0), 0)
-      * COALESCE((SELECT avg(({test})::int) FROM unnest(s.histogram_bounds::text::text[]) AS h(v)), 0)
-    FROM pg_stats s WHERE s.schemaname = current_schema() AND s.tablename = %s AND s.attname = %s)"""
+TOKEN_STATISTICS = "credit_enterprise_tokens_gin"
+# The English name's: the trigram index's expression UPPER(name_en), whose histogram estimates
+# '%LTD.%' at 63% of the rows, as it is.
 ENGLISH_NAME_STATISTICS = ("credit_enterprise_name_en_trgm", "upper")
 
 
-def column_share_sql(table: str, column: str, low: Any, high: Any = None, *, like: bool = False) -> tuple[str, list]:
-    """COLUMN_SHARE_SQL for `column` equal to `low`, in [low, high) or (`like`) LIKE ALL `low`."""
-    if like:
-        test, values = "v LIKE ALL(%s)", [list(low)]
-    elif high is None:
-        test, values = "v = %s", [str(low)]
-    else:
-        test, values = "v >= %s AND v < %s", [str(low), str(high)]
-    return COLUMN_SHARE_SQL.format(test=test), [*values, *values, table, column]
+@dataclass(frozen=True)
+class ColumnStatistics:
+    null_frac: float
+    values: tuple[str, ...]  # the most common values
+    freqs: tuple[float, ...]  # their shares of rows
+    bounds: tuple[str, ...]  # the histogram of the rest
+
+
+@dataclass(frozen=True)
+class PlannerStatistics:
+    """One reading of pg_stats: the GIN's token shares, the table's row count when they were
+    taken (0: never), and each column's (and index expression's) statistics."""
+
+    shares: dict[str, float]
+    rows: float
+    columns: dict[tuple[str, str], ColumnStatistics]
+    read_at: float = 0.0
+
+    def column_share(self, table: str, column: str, low: Any, high: Any = None, *, like: bool = False) -> float | None:
+        """The share of rows whose `column` equals `low`, lies in [low, high), or (`like`)
+        contains every string of `low`, as the planner reckons it: the most common values that
+        pass, plus the rest's share times the passing part of the histogram (None: no
+        statistics)."""
+        stats = self.columns.get((table, column))
+        if stats is None:
+            return None
+        if like:
+            def passes(value: str) -> bool:
+                return all(part in value for part in low)
+        elif high is None:
+            def passes(value: str) -> bool:
+                return value == str(low)
+        else:
+            def passes(value: str) -> bool:
+                return str(low) <= value < str(high)
+        common = sum(freq for value, freq in zip(stats.values, stats.freqs, strict=True) if passes(value))
+        rest = max(1 - stats.null_frac - sum(stats.freqs), 0)
+        histogram = sum(passes(value) for value in stats.bounds) / len(stats.bounds) if stats.bounds else 0
+        return common + rest * histogram
+
+
+_statistics: dict[str, PlannerStatistics] = {}
+
+
+def planner_statistics(using: str) -> PlannerStatistics:
+    """The statistics of credit_enterprise, its token GIN and its English trigram index (empty
+    off PostgreSQL), at most STATISTICS_SECONDS old."""
+    db_connection = connections[using]
+    if db_connection.vendor != "postgresql":
+        return PlannerStatistics({}, 0.0, {})
+    now = time.monotonic()
+    cached = _statistics.get(using)
+    if cached is not None and now - cached.read_at < STATISTICS_SECONDS:
+        return cached
+    with db_connection.cursor() as cursor:
+        cursor.execute(STATISTICS_SQL, [["credit_enterprise", TOKEN_STATISTICS, ENGLISH_NAME_STATISTICS[0]]])
+        rows, entries = cursor.fetchone()
+    if isinstance(entries, str):
+        entries = json.loads(entries)
+    shares: dict[str, float] = {}
+    columns: dict[tuple[str, str], ColumnStatistics] = {}
+    for table, column, null_frac, values, freqs, bounds, elements, element_freqs in entries or ():
+        if table == TOKEN_STATISTICS:
+            # most_common_elem_freqs ends with three more numbers (min, max, null share): zip stops before.
+            shares.update(zip(elements or (), (float(f) for f in element_freqs or ()), strict=False))
+        columns[(table, column)] = ColumnStatistics(
+            float(null_frac or 0), tuple(values or ()), tuple(float(f) for f in freqs or ()), tuple(bounds or ()))
+    _statistics[using] = snapshot = PlannerStatistics(shares, max(float(rows or 0), 0.0), columns, now)
+    return snapshot
+
+
+def planner_statistics_clear() -> None:
+    """Forget the statistics read (a test that runs ANALYZE; the next search reads them again)."""
+    _statistics.clear()
 
 
 @dataclass(frozen=True)
 class TokenStatistics:
     """What the statistics say of a query: the share of names holding each GIN token they
     know, the table's row count when they were taken (0: never), and the share of every
-    asked estimate (column_share_sql; None: no statistics)."""
+    asked estimate (PlannerStatistics.column_share; None: no statistics)."""
 
     shares: dict[str, float]
     rows: float = 0.0
@@ -313,13 +417,13 @@ def name_term_tokens(query: str) -> list[list[str]]:
     return [query_tokens(term) for term in terms]
 
 
-def english_patterns(query: str) -> list[str]:
-    """The LIKE patterns of UPPER(name_en) for a query the English name can match (every term
-    ASCII, english_name_q), escaped as Django escapes icontains; [] for any other query."""
+def english_parts(query: str) -> list[str]:
+    """What UPPER(name_en) must contain for a query the English name can match (english_name_q):
+    each term in capitals; [] for any other query."""
     terms = search_terms(query)
     if not terms or not all(term.isascii() for term in terms):
         return []
-    return ["%" + term.upper().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for term in terms]
+    return [term.upper() for term in terms]
 
 
 def match_share(term_tokens: list[list[str]], shares: dict[str, float]) -> float:
@@ -384,44 +488,21 @@ def name_tokens_to_read(term_tokens: list[list[str]], shares: dict[str, float]) 
 
 
 @contextmanager
-def planner_proof(using: str, *, sequential_scan: bool = False, tokens: list[str] = (),
-                  estimates: list[tuple[str, list]] = ()):
+def planner_proof(using: str, *, sequential_scan: bool = False):
     """Queries in the block run under PLANNER_SETTINGS (and NO_SEQSCAN unless
     `sequential_scan`) on PostgreSQL, set in a transaction of their own (or a savepoint)
     that is rolled back at the end: the block only reads, and the rollback ends the
-    settings with it, also inside a caller's transaction.
-
-    Yields the TokenStatistics of `tokens` and `estimates` (column_share_sql; empty
-    elsewhere), read by the same statement that sets the planner: no query more."""
+    settings with it, also inside a caller's transaction."""
     db_connection = connections[using]
     planner_settings = PLANNER_SETTINGS if sequential_scan else {**PLANNER_SETTINGS, **NO_SEQSCAN}
     if db_connection.vendor != "postgresql":
-        yield TokenStatistics({})
+        yield
         return
     with transaction.atomic(using=using):
         params = [value for item in planner_settings.items() for value in item]
-        sql = "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in planner_settings)
-        asked = tokens or estimates
-        if asked:
-            sql += ", " + TOKEN_STATISTICS_SQL + ", " + ROW_COUNT_SQL
-            params.append(list(tokens))
-            for estimate_sql, estimate_params in estimates:
-                sql += ", " + estimate_sql
-                params.extend(estimate_params)
         with db_connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            answer = cursor.fetchone()
-        statistics = TokenStatistics({})
-        if asked:
-            values = answer[len(planner_settings):]
-            shares, rows = values[0], values[1]
-            if isinstance(shares, str):
-                shares = json.loads(shares)
-            statistics = TokenStatistics(
-                {t: float(v) for t, v in (shares or {}).items()}, max(float(rows or 0), 0.0),
-                tuple(None if v is None else float(v) for v in values[2:]),
-            )
-        yield statistics
+            cursor.execute("SELECT " + ", ".join("set_config(%s, %s, true)" for _ in planner_settings), params)
+        yield
         transaction.set_rollback(True, using=using)
 
 
@@ -514,11 +595,11 @@ def bounded_page(
     search. `columns` are the fields to load (all of them if empty); `sequential_scan`
     lets the planner choose a sequential scan (see search_estimate_is_sound).
 
-    `term_tokens` (name_term_tokens) or `english` (english_patterns), `filters` (the chosen
+    `term_tokens` (name_term_tokens) or `english` (english_parts), `filters` (the chosen
     filters as column ranges, EnterpriseFilter.column_conditions) and `name_part` (a function
-    of an enterprise_name_match mode and kept tokens giving the query's matches that way) let
-    a name query skip the plain index query: the statistics give the share of matching rows
-    (the name's share times each filter's).
+    of an enterprise_name_match mode and kept tokens giving the query's matches that way;
+    `queryset` is then only the model's) let a name query skip the plain index query: the
+    statistics give the share of matching rows (the name's share times each filter's).
 
     - A Chinese name whose bucket scan reads few index entries (BUCKET_SCAN_MAX_BUCKETS
       buckets at most, and fewer entries than BUCKET_SCAN_MAX_ENTRIES_PER_ROW times the rows
@@ -542,13 +623,17 @@ def bounded_page(
     limit = settings.SEARCH_COUNT_LIMIT
     manager = queryset.model._default_manager.db_manager(queryset.db)
     tokens = list(dict.fromkeys(token for term in term_tokens for token in term)) if name_part is not None else []
-    estimates = []
-    if name_part is not None and english and not term_tokens:
-        estimates.append(column_share_sql(*ENGLISH_NAME_STATISTICS, english, like=True))
-    if name_part is not None and (tokens or estimates):
-        estimates.extend(column_share_sql(queryset.model._meta.db_table, *condition) for condition in filters)
+    statistics = TokenStatistics({})
+    if name_part is not None and (tokens or english):
+        known = planner_statistics(queryset.db)
+        estimates = []
+        if english and not term_tokens:
+            estimates.append(known.column_share(*ENGLISH_NAME_STATISTICS, english, like=True))
+        estimates.extend(known.column_share(queryset.model._meta.db_table, *condition) for condition in filters)
+        statistics = TokenStatistics({t: known.shares[t] for t in tokens if t in known.shares}, known.rows,
+                                     tuple(estimates))
     rows = None
-    with planner_proof(queryset.db, sequential_scan=sequential_scan, tokens=tokens, estimates=estimates) as statistics:
+    with planner_proof(queryset.db, sequential_scan=sequential_scan):
         name_share, filter_share = 0.0, 1.0
         if tokens:
             name_share = match_share(term_tokens, statistics.shares)
@@ -572,7 +657,21 @@ def bounded_page(
             bucket_entries = (min(buckets * BUCKET_ROWS, statistics.rows)
                               * sum(statistics.shares.get(t, 0.0) for t in kept))
         scan_rows = math.ceil((limit + 1) * SUBSTRING_SCAN_MARGIN / share) if share else 0
-        if (buckets and buckets <= BUCKET_SCAN_MAX_BUCKETS
+        english_buckets = 0
+        if english and not tokens and share and share < SUBSTRING_SCAN_MIN_SHARE_ENGLISH and english_trigrams(english):
+            english_buckets = math.ceil((limit + 1) * SUBSTRING_SCAN_MARGIN / (share * BUCKET_ROWS))
+            if english_buckets > BUCKET_SCAN_MAX_BUCKETS or (filters and filter_rows <= FILTER_SCAN_MAX_ROWS):
+                english_buckets = 0
+        if english_buckets:
+            buckets = english_buckets
+            rows = page_of(queryset, buckets=(name_part("english bucket"), name_part("not english"), buckets))
+            if rows and rows[0].found > limit:
+                pass  # N + 1 matches: the page is the buckets'
+            elif rows and rows[0].top_id >> BUCKET_BITS < buckets:
+                pass  # every bucket there is was read: the answer is complete
+            else:
+                rows = None  # fewer matches than the estimate promised: the index query answers
+        elif (buckets and buckets <= BUCKET_SCAN_MAX_BUCKETS
                 and bucket_entries <= BUCKET_SCAN_MAX_ENTRIES_PER_ROW * min(scan_rows, statistics.rows)
                 and not (filters and filter_rows <= min(bucket_entries, FILTER_SCAN_MAX_ROWS))):
             rows = page_of(queryset, buckets=(name_part("bucket", kept), name_part("representative", kept), buckets))
@@ -595,7 +694,7 @@ def bounded_page(
         if rows is None and code_prefix and name_part is not None:
             rows = page_of(queryset, parts=(name_part("code"), name_part("not code")))
         if rows is None:
-            rows = page_of(name_part("", kept) if kept else queryset)
+            rows = page_of(name_part("", kept) if name_part is not None else queryset)
     found, number = (rows[0].found, rows[0].number) if rows else (0, 1)
     bounded = found > limit
     count = limit if bounded else found
@@ -643,7 +742,7 @@ def enterprise_search(*, data) -> SearchResult:
     result.searched = True
     postgresql = connection.vendor == "postgresql"
     term_tokens = name_term_tokens(query) if postgresql else []
-    english = english_patterns(query) if postgresql else []
+    english = english_parts(query) if postgresql else []
 
     def name_part(mode: str, kept_tokens: frozenset[str] | None = None) -> QuerySet[Enterprise]:
         # The same filters of the same validated form, the name matched another way
@@ -658,11 +757,13 @@ def enterprise_search(*, data) -> SearchResult:
     # A name with filters is read in id order, through the filters' B-trees or through the
     # name's indexes (bounded_page), never by a sequential scan until N + 1 match, which the
     # planner would choose from estimates that treat the name and the filters as independent.
+    by_parts = bool(term_tokens or english)
     result.page = bounded_page(
-        filterset.qs, page=data.get("page"), columns=SEARCH_COLUMNS,
+        # With name_part, the whole query is built only where it is read (the index query).
+        filterset.queryset if by_parts else filterset.qs, page=data.get("page"), columns=SEARCH_COLUMNS,
         sequential_scan=search_estimate_is_sound(query) and not (query and filters),
         term_tokens=term_tokens, english=english, filters=filters,
-        name_part=name_part if term_tokens or english else None,
+        name_part=name_part if by_parts else None,
         code_prefix=postgresql and uscc_rules.could_start_code(code, min_length=USCC_PREFIX_MIN_LENGTH),
     )
     return result

@@ -5,6 +5,7 @@ Runs only against PostgreSQL (DATABASE_URL=postgres://...); SQLite has no GIN pa
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -94,6 +95,13 @@ def corpus(settings):
     names = _corpus_names()
     for name in names:
         EnterpriseFactory(name=name, region_code="110108" if name.startswith("北京") else "440305")
+
+
+def analyse() -> None:
+    """ANALYZE inside the test's transaction, and the search's copy of the statistics forgotten."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE credit_enterprise")
+    selectors.search.planner_statistics_clear()
 
 
 def plain_matches(query: str, **filters) -> list[int]:
@@ -225,8 +233,7 @@ def analysed_search(client, query: str, **params):
 @pytest.fixture
 def analysed(corpus):
     """The corpus with the GIN's statistics taken (ANALYZE runs inside the test's transaction)."""
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE credit_enterprise")
+    analyse()
 
 
 @pytest.mark.parametrize("query", ["科", "科技", "网络科技", "北京 科技", "有限公司", "科技有限"])
@@ -311,8 +318,7 @@ def bucketed(settings, monkeypatch):
             else:
                 name = f"广州某某{number}餐饮管理有限公司"
             EnterpriseFactory(id=bucket * 65536 + number + 1, name=name, **extra)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE credit_enterprise")
+    analyse()
 
 
 def xinyuan_matches() -> list[int]:
@@ -411,8 +417,7 @@ def filtered_corpus(settings):
     for name in names:
         EnterpriseFactory(name=name, region_code="110108" if name.startswith("北京") else "440305",
                           **({"status": "revoked", "risk_class": "D"} if "1" in name else {"status": "active"}))
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE credit_enterprise")
+    analyse()
 
 
 @pytest.mark.parametrize(
@@ -449,8 +454,7 @@ def test_rare_filters_are_read_through_their_index(client, analysed):
     name is tested by substring, no bitmap of the term's whole posting list."""
     few = list(Enterprise.objects.filter(name__contains="科技").order_by("id")[:2])
     Enterprise.objects.filter(pk__in=[e.pk for e in few]).update(status="revoked")
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE credit_enterprise")
+    analyse()
     page, shown, searches = all_pages(client, "科技", status="revoked")
     assert len(searches) == 1 and "search_tokens" not in searches[0] and SUBSTRING_SCAN not in searches[0], searches
     assert_bounded_answer(page, shown, [e.id for e in few])
@@ -463,8 +467,7 @@ def english(corpus):
         enterprise.name_en = "Beijing Xinyuan Technology Co., Ltd." if "鑫源" in enterprise.name else (
             f"Shanghai Number {number} Co., Ltd." if number % 5 else "")
         enterprise.save(update_fields=["name_en"])
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE credit_enterprise")
+    analyse()
 
 
 def english_matches(term: str) -> list[int]:
@@ -485,6 +488,61 @@ def test_a_rare_english_word_keeps_the_trigram_index(client, english):
     assert_bounded_answer(page, shown, english_matches("Xinyuan"))
 
 
-def test_an_english_pattern_is_escaped_like_djangos():
-    assert selectors.search.english_patterns("100%_a\\b ltd.") == ["%100\\%\\_A\\\\B%", "%LTD.%"]
-    assert selectors.search.english_patterns("科技 ltd.") == []
+def test_an_english_query_is_looked_for_in_capitals():
+    assert selectors.search.english_parts("100%_a\\b ltd.") == ["100%_A\\B", "LTD."]
+    assert selectors.search.english_parts("科技 ltd.") == []
+
+
+def test_the_statistics_give_the_planners_own_estimate(corpus):
+    """A chosen filter's share, read once from pg_stats and computed in Python, is the
+    planner's estimate for that filter (its most common values, for equality)."""
+    from credit.selectors import search as search_module
+
+    Enterprise.objects.filter(pk__in=Enterprise.objects.order_by("id").values("pk")[:17]).update(status="revoked")
+    analyse()
+    known = search_module.planner_statistics("default")
+    share = known.column_share("credit_enterprise", "status", "revoked")
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) SELECT * FROM credit_enterprise WHERE status = 'revoked'")
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    assert round(share * known.rows) == plan[0]["Plan"]["Plan Rows"] == 17
+    assert known.shares["科技"] == pytest.approx(len(plain_matches("科技")) / Enterprise.objects.count())
+    # Read once: the next search asks nothing more of pg_stats.
+    assert search_module.planner_statistics("default") is known
+
+
+def test_an_english_word_is_read_bucket_by_bucket_and_stays_exact(client, english, monkeypatch):
+    """With the substring scan out of the way, a Latin query whose terms have three letters or
+    more is read through the bucketed trigram index (migration 0019), then every other match:
+    a Chinese name holding the word, a legal representative of that name, none counted twice."""
+    from django.db.models import Q
+
+    from credit.selectors import search as search_module
+
+    monkeypatch.setattr(search_module, "SUBSTRING_SCAN_MIN_SHARE_ENGLISH", 2.0)
+    in_name = EnterpriseFactory(name="深圳XINYUAN贸易有限公司", name_en="")
+    both = EnterpriseFactory(name="北京某某贸易有限公司", name_en="Xinyuan Trading Co., Ltd.",
+                             legal_representative__name="Xinyuan")
+    analyse()
+    expected = list(Enterprise.objects.filter(Q(name_en__icontains="xinyuan") | Q(name__icontains="xinyuan")
+                                              | Q(legal_representative_name="xinyuan")).order_by("id")
+                    .values_list("id", flat=True))
+    assert in_name.id in expected and both.id in expected
+    page, shown, searches = all_pages(client, "xinyuan")
+    assert len(searches) == 1 and "credit_name_en_trigram_buckets" in searches[0], searches
+    assert (page.count, page.bounded, shown) == (len(expected), False, expected)
+    # Two words, frequent: the first matches in id order, from bucket 0.
+    page, shown, searches = all_pages(client, "Shanghai number")
+    assert "credit_name_en_trigram_buckets" in searches[0], searches
+    both_words = list(Enterprise.objects.filter(name_en__icontains="shanghai").filter(name_en__icontains="number")
+                      .order_by("id").values_list("id", flat=True))
+    assert_bounded_answer(page, shown, both_words)
+
+
+def test_english_trigrams_and_patterns():
+    from credit.selectors import search as search_module
+
+    assert search_module.english_trigrams(["Ltd.", "abc"]) == ["ABC", "LTD", "TD."]
+    assert search_module.english_trigrams(["Co", "Shanghai"]) == []  # a term too short for a trigram
+    assert search_module._like_contains("100%_A\\B") == "%100\\%\\_A\\\\B%"

@@ -93,7 +93,9 @@ class EnterpriseFilter(django_filters.FilterSet):
         language = get_language() or ""
         form_class = self._form_classes.get((type(self), language))
         if form_class is None:
-            form_class = self._form_classes[(type(self), language)] = super().get_form_class()
+            form_class = super().get_form_class()
+            form_class.base_fields = _FieldsCopiedShallow(form_class.base_fields)
+            self._form_classes[(type(self), language)] = form_class
         return form_class
 
     def filter_q(self, queryset, name, value):
@@ -116,6 +118,16 @@ class EnterpriseFilter(django_filters.FilterSet):
             if chosen.get(name):
                 conditions.append((self.filters[name].field_name, chosen[name], None))
         return conditions
+
+
+class _FieldsCopiedShallow(dict):
+    """The search form's fields, which Django deep-copies for every form (their widgets and
+    choices: the 34 provinces, the statuses). Nothing of a request changes a field, a widget or
+    its choices here (the drop-downs render through RenderedOnceSelect), so each form gets a
+    copy of each field and shares what it holds."""
+
+    def __deepcopy__(self, memo):
+        return {name: copy.copy(field) for name, field in self.items()}
 
 
 class _CopiedOneDeep(dict):

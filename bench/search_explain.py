@@ -12,9 +12,12 @@ Nothing is written to the database. The JSON goes to bench/out/search_explain-<s
 
 Shapes:
 - after: what credit.selectors.search.bounded_page runs: the planner settings, then ONE
-  query that takes at most SEARCH_COUNT_LIMIT + 1 candidate ids from the indexes (no ORDER
-  BY), or for a frequent name term from the first rows in id order by substring tests,
-  counts and numbers them by id, and reads the page's rows by primary key.
+  query that takes at most SEARCH_COUNT_LIMIT + 1 candidate ids (from the indexes with no
+  ORDER BY; for a frequent name bucket by bucket through the bucketed token or trigram index,
+  or from the first rows in id order by substring tests; for a code's start, the prefix index
+  then the other matches), counts and numbers them by id, and reads the page's rows by
+  primary key; a second query where the statistics misled. (The statistics themselves are
+  read once per process, before the first case: not counted.)
 - before: the search as it was until this script (commit 9adb82c): a COUNT(*) over a
   LIMIT 1001 subquery, then the page ordered by id (bounded) or by id + 0 (not bounded).
 """

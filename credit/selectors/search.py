@@ -169,20 +169,22 @@ def term_tokens_to_read(term: str, kept_tokens: frozenset[str] | None) -> list[s
 
 def _chinese_name_part(queryset: QuerySet[Enterprise], terms: list[str], *, mode: str,
                        kept_tokens: frozenset[str] | None) -> QuerySet[Enterprise]:
-    """The halves of a bucket scan (enterprise_name_match, mode "bucket" or "representative").
-    Chinese has no letter case: a name matches when it contains every term."""
-    contains_every_term = Q()
-    for term in terms:
-        contains_every_term &= Q(name__contains=term)
-    if mode == "representative":
-        return queryset.filter(legal_representative_name=" ".join(terms)).exclude(contains_every_term)
+    """The halves of a bucket scan (enterprise_name_match, mode "bucket" or "representative"):
+    the index query's own name test (the tokens read, a term of three characters or more
+    rechecked as a substring, in any letter case if it has one), with the tokens of the row's
+    bucket; and the representatives of that name whose row fails exactly that test."""
     tokens: list[str] = []
     name_q = Q()
     for term in terms:
         tokens.extend(term_tokens_to_read(term, kept_tokens))
         if len(normalise_text(term)) > 2:
-            name_q &= Q(name__contains=term)
-    in_bucket = RawSQL(BUCKET_TOKENS_TEST, [list(dict.fromkeys(tokens))], output_field=BooleanField())
+            name_q &= Q(name__contains=term) if term.lower() == term.upper() else Q(name__icontains=term)
+    tokens = list(dict.fromkeys(tokens))
+    if mode == "representative":
+        queryset = queryset.alias(name_token_array=NameTokenArray("search_tokens"))
+        return queryset.filter(legal_representative_name=" ".join(terms)).exclude(
+            Q(name_token_array__contains=tokens) & name_q)
+    in_bucket = RawSQL(BUCKET_TOKENS_TEST, [tokens], output_field=BooleanField())
     return queryset.filter(in_bucket, name_q)
 
 
@@ -312,7 +314,11 @@ STATISTICS_SQL = """SELECT (SELECT reltuples FROM pg_class WHERE oid = 'credit_e
     (SELECT json_agg(json_build_array(s.tablename, s.attname, s.null_frac, s.most_common_vals::text::text[],
         s.most_common_freqs, s.histogram_bounds::text::text[], s.most_common_elems::text::text[],
         s.most_common_elem_freqs))
-     FROM pg_stats s WHERE s.schemaname = current_schema() AND s.tablename = ANY(%s))"""
+     FROM pg_stats s WHERE s.schemaname = current_schema()
+       AND (s.tablename = ANY(%s) OR s.tablename = 'credit_enterprise' AND s.attname = ANY(%s)))"""
+# The columns the search's filters test (EnterpriseFilter.column_conditions; a test checks that
+# every filter's column is here): the wide columns' histograms are not worth reading.
+STATISTICS_COLUMNS = ("region_code", "entity_type", "status", "risk_class")
 # The GIN's statistics (ANALYZE of the expression index of migration 0002): the most common
 # tokens and their shares of names.
 TOKEN_STATISTICS = "credit_enterprise_tokens_gin"
@@ -376,7 +382,7 @@ def planner_statistics(using: str) -> PlannerStatistics:
     if cached is not None and now - cached.read_at < STATISTICS_SECONDS:
         return cached
     with db_connection.cursor() as cursor:
-        cursor.execute(STATISTICS_SQL, [["credit_enterprise", TOKEN_STATISTICS, ENGLISH_NAME_STATISTICS[0]]])
+        cursor.execute(STATISTICS_SQL, [[TOKEN_STATISTICS, ENGLISH_NAME_STATISTICS[0]], list(STATISTICS_COLUMNS)])
         rows, entries = cursor.fetchone()
     if isinstance(entries, str):
         entries = json.loads(entries)
@@ -633,64 +639,66 @@ def bounded_page(
         statistics = TokenStatistics({t: known.shares[t] for t in tokens if t in known.shares}, known.rows,
                                      tuple(estimates))
     rows = None
-    with planner_proof(queryset.db, sequential_scan=sequential_scan):
-        name_share, filter_share = 0.0, 1.0
-        if tokens:
-            name_share = match_share(term_tokens, statistics.shares)
-        elif english and statistics.estimates:
-            name_share = statistics.estimates[0] or 0.0
-        for value in statistics.estimates[len(statistics.estimates) - len(filters):] if filters else ():
-            filter_share *= 1.0 if value is None else value
-        share = name_share * filter_share
-        kept = name_tokens_to_read(term_tokens, statistics.shares) if tokens else None
-
-        def page_of(part: QuerySet[Enterprise], **how) -> list[Enterprise]:
-            sql, params = bounded_page_sql(part, page=page, per_page=per_page, columns=columns, **how)
-            return list(manager.raw(sql, params))
-
-        filter_rows = filter_share * statistics.rows
-        # The GIN reads the posting list of every token; the trigram index at least the matches.
-        index_entries = statistics.rows * (sum(statistics.shares.get(t, 0.0) for t in kept) if tokens else name_share)
-        buckets, bucket_entries = 0, 0.0
-        if tokens and share:
-            buckets = math.ceil((limit + 1) * SUBSTRING_SCAN_MARGIN / (share * BUCKET_ROWS))
-            bucket_entries = (min(buckets * BUCKET_ROWS, statistics.rows)
-                              * sum(statistics.shares.get(t, 0.0) for t in kept))
-        scan_rows = math.ceil((limit + 1) * SUBSTRING_SCAN_MARGIN / share) if share else 0
-        english_buckets = 0
-        if english and not tokens and share and share < SUBSTRING_SCAN_MIN_SHARE_ENGLISH and english_trigrams(english):
-            english_buckets = math.ceil((limit + 1) * SUBSTRING_SCAN_MARGIN / (share * BUCKET_ROWS))
-            if english_buckets > BUCKET_SCAN_MAX_BUCKETS or (filters and filter_rows <= FILTER_SCAN_MAX_ROWS):
-                english_buckets = 0
-        if english_buckets:
-            buckets = english_buckets
-            rows = page_of(queryset, buckets=(name_part("english bucket"), name_part("not english"), buckets))
-            if rows and rows[0].found > limit:
-                pass  # N + 1 matches: the page is the buckets'
-            elif rows and rows[0].top_id >> BUCKET_BITS < buckets:
-                pass  # every bucket there is was read: the answer is complete
-            else:
-                rows = None  # fewer matches than the estimate promised: the index query answers
-        elif (buckets and buckets <= BUCKET_SCAN_MAX_BUCKETS
-                and bucket_entries <= BUCKET_SCAN_MAX_ENTRIES_PER_ROW * min(scan_rows, statistics.rows)
+    name_share, filter_share = 0.0, 1.0
+    if tokens:
+        name_share = match_share(term_tokens, statistics.shares)
+    elif english and statistics.estimates:
+        name_share = statistics.estimates[0] or 0.0
+    for value in statistics.estimates[len(statistics.estimates) - len(filters):] if filters else ():
+        filter_share *= 1.0 if value is None else value
+    share = name_share * filter_share
+    kept = name_tokens_to_read(term_tokens, statistics.shares) if tokens else None
+    filter_rows = filter_share * statistics.rows
+    # The GIN reads the posting list of every token; the trigram index at least the matches.
+    index_entries = statistics.rows * (sum(statistics.shares.get(t, 0.0) for t in kept) if tokens else name_share)
+    scan_rows = math.ceil((limit + 1) * SUBSTRING_SCAN_MARGIN / share) if share else 0
+    buckets = math.ceil((limit + 1) * SUBSTRING_SCAN_MARGIN / (share * BUCKET_ROWS)) if share else 0
+    how = ""
+    if english and not tokens and share and share < SUBSTRING_SCAN_MIN_SHARE_ENGLISH and english_trigrams(english):
+        if buckets <= BUCKET_SCAN_MAX_BUCKETS and not (filters and filter_rows <= FILTER_SCAN_MAX_ROWS):
+            how = "english buckets"
+    elif tokens and share and buckets <= BUCKET_SCAN_MAX_BUCKETS and not code_prefix:
+        # A full-width code (９１１１...) is Chinese text that may start a code: never here, the
+        # bucket scan's second part holds only the representatives.
+        bucket_entries = min(buckets * BUCKET_ROWS, statistics.rows) * sum(statistics.shares.get(t, 0.0) for t in kept)
+        if (bucket_entries <= BUCKET_SCAN_MAX_ENTRIES_PER_ROW * min(scan_rows, statistics.rows)
                 and not (filters and filter_rows <= min(bucket_entries, FILTER_SCAN_MAX_ROWS))):
-            rows = page_of(queryset, buckets=(name_part("bucket", kept), name_part("representative", kept), buckets))
+            how = "buckets"
+    if not how and share >= (SUBSTRING_SCAN_MIN_SHARE if tokens else SUBSTRING_SCAN_MIN_SHARE_ENGLISH):
+        how = "substring"
+    elif not how and filters and name_share and statistics.rows and filter_rows <= min(index_entries,
+                                                                                        FILTER_SCAN_MAX_ROWS):
+        how = "filters"
+
+    def page_of(part: QuerySet[Enterprise], **how) -> list[Enterprise]:
+        sql, params = bounded_page_sql(part, page=page, per_page=per_page, columns=columns, **how)
+        return list(manager.raw(sql, params))
+
+    rows = None
+    # The bucket scans are index scans by design: never a sequential scan evaluating the
+    # bucketed expression on every row, whatever the estimate.
+    with planner_proof(queryset.db, sequential_scan=sequential_scan and how not in ("buckets", "english buckets")):
+        if how in ("buckets", "english buckets"):
+            halves = ((name_part("bucket", kept), name_part("representative", kept)) if how == "buckets"
+                      else (name_part("english bucket"), name_part("not english")))
+            rows = page_of(queryset, buckets=(*halves, buckets))
             if rows and rows[0].found > limit:
                 pass  # N + 1 matches: the page is the buckets'
             elif rows and rows[0].top_id >> BUCKET_BITS < buckets:
                 pass  # every bucket there is was read: the answer is complete
             else:
-                rows = None  # fewer matches than the estimate promised: the index query answers
-        elif share >= (SUBSTRING_SCAN_MIN_SHARE if tokens else SUBSTRING_SCAN_MIN_SHARE_ENGLISH):
+                # Fewer matches than the estimate promised (or none: then the table's extent is
+                # not known): the index query answers.
+                rows = None
+        elif how == "substring":
             # Where the cap would not stop before the table's end, the scan reads it all and
             # its answer is complete (a frequent term still stops at N + 1 matches).
             capped = scan_rows < statistics.rows
             rows = page_of(name_part("substring"), scan_rows=scan_rows if capped else None)
             if capped and (not rows or rows[0].found <= limit):
                 rows = None  # fewer matches than the estimate promised: the index query answers
-        elif filters and name_share and statistics.rows:
-            if filter_rows <= min(index_entries, FILTER_SCAN_MAX_ROWS):
-                rows = page_of(name_part("substring"))
+        elif how == "filters":
+            rows = page_of(name_part("substring"))
         if rows is None and code_prefix and name_part is not None:
             rows = page_of(queryset, parts=(name_part("code"), name_part("not code")))
         if rows is None:

@@ -263,3 +263,24 @@ def test_it_finds_english_names_case_insensitively(client):
 )
 def test_only_single_token_terms_and_filters_trust_the_planner(query, sound):
     assert selectors.search.search_estimate_is_sound(query) is sound
+
+
+def test_a_search_forms_fields_are_not_changed_by_a_request():
+    """The form's fields are copied shallow per form (credit.filters._FieldsCopiedShallow): a
+    form with an error, rendered, leaves the next form's fields and widgets as they were."""
+    from credit.filters import EnterpriseFilter
+
+    def form(data):
+        filterset = EnterpriseFilter(data=data, queryset=Enterprise.objects.all())
+        filterset.form.is_valid()
+        return filterset.form
+
+    fresh = form({"q": "科技"})
+    before = {name: (dict(field.widget.attrs), list(field.choices) if hasattr(field, "choices") else None,
+                     dict(field.error_messages)) for name, field in fresh.fields.items()}
+    bad = form({"q": "科技", "province": "99", "status": "nope"})
+    assert bad.errors
+    str(bad)  # render every field with its error
+    after = form({"q": "科技"})
+    assert {name: (dict(field.widget.attrs), list(field.choices) if hasattr(field, "choices") else None,
+                   dict(field.error_messages)) for name, field in after.fields.items()} == before

@@ -243,12 +243,16 @@ def test_a_frequent_term_is_read_in_id_order_by_buckets_or_substring_and_stays_c
     from credit.selectors import search as search_module
 
     monkeypatch.setattr(search_module, "BUCKET_SCAN_MAX_BUCKETS", 8 if bucket_scan else 0)
+    # Whatever the tiny table's costs say, the bucket scan when it is allowed.
+    monkeypatch.setattr(search_module, "BUCKET_SCAN_MAX_ENTRIES_PER_ROW", 10**9)
     expected = plain_matches(query)
     page, searches = analysed_search(client, query)
     # One query: by the bucketed index (the table is one bucket), or by substring tests over the
     # names in id order (capped or not: the table is small); never the GIN's whole posting lists.
     assert len(searches) == 1, searches
-    if BUCKET_SCAN not in searches[0]:
+    if bucket_scan:
+        assert BUCKET_SCAN in searches[0], searches
+    else:
         assert "search_tokens" not in searches[0] and "LIKE" in searches[0], searches
     shown = []
     for number in range(1, page.num_pages + 1):
@@ -297,9 +301,10 @@ def test_rare_terms_keep_the_index(client, analysed):
 @pytest.fixture
 def bucketed(settings, monkeypatch):
     """120 names in three buckets (ids 1-40, 65,537-65,576, 131,073-131,112), in id order in the
-    table: 科技 in three of four, 餐饮 in the others, 鑫源 only in the last bucket (twice in the
-    name, once as the legal representative of a name without it, once both). The bucket scan is
-    chosen whatever the (tiny) table's costs say."""
+    table: 科技 in three of four, 餐饮 in the others, ABC科技 in ten names of bucket 0, 鑫源 only in
+    the last bucket (in three names, one of them with a representative of that name, and as the
+    representative of two names without the substring, one of which holds its token). The bucket
+    scan is chosen whatever the (tiny) table's costs say."""
     from credit.selectors import search as search_module
 
     settings.SEARCH_COUNT_LIMIT = 5
@@ -313,6 +318,11 @@ def bucketed(settings, monkeypatch):
                     extra = {"legal_representative__name": "鑫源"}
             elif bucket == 2 and number == 3:
                 name, extra = "北京某某科技有限公司", {"legal_representative__name": "鑫源"}
+            elif bucket == 2 and number == 4:
+                # The token 鑫源 (whitespace is not part of a name's tokens), not the substring.
+                name, extra = "北京鑫 源贸易有限公司", {"legal_representative__name": "鑫源"}
+            elif bucket == 0 and number % 4 == 1:
+                name = f"深圳某某{number}ABC科技有限公司"
             elif number % 4:
                 name = f"上海某某{number}科技有限公司"
             else:
@@ -326,6 +336,16 @@ def xinyuan_matches() -> list[int]:
 
     return list(Enterprise.objects.filter(Q(name__contains="鑫源") | Q(legal_representative_name="鑫源"))
                 .order_by("id").values_list("id", flat=True))
+
+
+def test_a_term_with_letter_case_is_matched_in_any_case_by_the_bucket_scan(client, bucketed):
+    """abc科 in ABC科技's names: the bucket scan's recheck ignores letter case, as the index
+    query's does, so the bucket holds its matches and answers alone."""
+    expected = plain_matches("abc科")
+    assert len(expected) == 10
+    page, searches = analysed_search(client, "abc科")
+    assert len(searches) == 1 and BUCKET_SCAN in searches[0], searches
+    assert (page.count, page.bounded, [e.id for e in page.rows]) == (5, True, expected[:5])
 
 
 def test_the_bucket_scan_stops_in_the_first_bucket_that_holds_enough(client, bucketed):
@@ -343,7 +363,7 @@ def test_a_term_missing_from_the_buckets_read_falls_back_to_the_index(client, bu
     (the representative too)."""
     page, searches = analysed_search(client, "鑫源")
     assert len(searches) == 2 and "generate_series(0, 0)" in searches[0] and BUCKET_SCAN not in searches[1], searches
-    assert (page.count, page.bounded, [e.id for e in page.rows]) == (4, False, xinyuan_matches())
+    assert (page.count, page.bounded, [e.id for e in page.rows]) == (5, False, xinyuan_matches())
 
 
 def test_buckets_that_cover_the_table_give_the_exact_answer(client, bucketed, monkeypatch):
@@ -351,11 +371,11 @@ def test_buckets_that_cover_the_table_give_the_exact_answer(client, bucketed, mo
     complete: one query, every match once, the representative not counted twice."""
     from credit.selectors import search as search_module
 
-    # 鑫源 is in 3 of 120 names: ceil(6 x 1,000 / (0.025 x 65,536)) = 4 buckets.
-    monkeypatch.setattr(search_module, "SUBSTRING_SCAN_MARGIN", 1_000)
+    # 鑫源 is a token of 4 of 120 names: ceil(6 x 1,000 / (0.033 x 65,536)) = 3 buckets; 1,200: 4.
+    monkeypatch.setattr(search_module, "SUBSTRING_SCAN_MARGIN", 1_200)
     page, searches = analysed_search(client, "鑫源")
     assert len(searches) == 1 and "generate_series(0, 3)" in searches[0], searches
-    assert (page.count, page.bounded, [e.id for e in page.rows]) == (4, False, xinyuan_matches())
+    assert (page.count, page.bounded, [e.id for e in page.rows]) == (5, False, xinyuan_matches())
     # A frequent term still stops at N + 1 matches: the first five in id order.
     page, shown, _ = all_pages(client, "餐饮")
     assert (page.count, page.bounded, shown) == (5, True, plain_matches("餐饮")[:5])
@@ -377,8 +397,15 @@ def test_a_long_term_is_looked_up_by_its_rarest_tokens(client, analysed):
 
 
 def test_a_code_prefix_is_read_from_the_prefix_index_then_the_other_matches(client, corpus):
+    from django.db.models import Q
+
     code = Enterprise.objects.earliest("id").uscc[:8]
-    expected = list(Enterprise.objects.filter(uscc__startswith=code).order_by("id").values_list("id", flat=True))
+    # A name that holds the code's start and a code that does not start with it: the second part's.
+    in_name = EnterpriseFactory(name=f"北京{code}科技有限公司")
+    Enterprise.objects.filter(pk=in_name.pk).update(uscc="9" + ("3" if code[1] != "3" else "4") + in_name.uscc[2:])
+    expected = list(Enterprise.objects.filter(Q(uscc__startswith=code) | Q(name__icontains=code)).order_by("id")
+                    .values_list("id", flat=True))
+    assert in_name.pk in expected
     page, shown, searches = all_pages(client, code)
     assert "UNION ALL" in searches[0] and "NOT" in searches[0], searches
     if len(expected) <= LIMIT:
@@ -390,7 +417,8 @@ def test_a_code_prefix_is_read_from_the_prefix_index_then_the_other_matches(clie
     with connection.cursor() as cursor, selectors.planner_proof("default"):
         cursor.execute("EXPLAIN " + searches[0].replace("%", "%%"))
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "Index Only Scan using credit_enterprise_uscc_prefix" in plan or "uscc" in plan, plan
+    # The codes come from one of the code's B-trees (migration 0019's or Django's), never a scan.
+    assert "credit_enterprise_uscc_" in plan and "Seq Scan" not in plan, plan
 
 
 def all_pages(client, query: str, **params) -> tuple[object, list[int], list[str]]:
@@ -526,10 +554,10 @@ def test_an_english_word_is_read_bucket_by_bucket_and_stays_exact(client, englis
                              legal_representative__name="Xinyuan")
     analyse()
     expected = list(Enterprise.objects.filter(Q(name_en__icontains="xinyuan") | Q(name__icontains="xinyuan")
-                                              | Q(legal_representative_name="xinyuan")).order_by("id")
+                                              | Q(legal_representative_name="Xinyuan")).order_by("id")
                     .values_list("id", flat=True))
     assert in_name.id in expected and both.id in expected
-    page, shown, searches = all_pages(client, "xinyuan")
+    page, shown, searches = all_pages(client, "Xinyuan")
     assert len(searches) == 1 and "credit_name_en_trigram_buckets" in searches[0], searches
     assert (page.count, page.bounded, shown) == (len(expected), False, expected)
     # Two words, frequent: the first matches in id order, from bucket 0.
@@ -546,3 +574,27 @@ def test_english_trigrams_and_patterns():
     assert search_module.english_trigrams(["Ltd.", "abc"]) == ["ABC", "LTD", "TD."]
     assert search_module.english_trigrams(["Co", "Shanghai"]) == []  # a term too short for a trigram
     assert search_module._like_contains("100%_A\\B") == "%100\\%\\_A\\\\B%"
+
+
+def test_the_bucket_functions_match_the_search():
+    """The migration's SQL functions and BUCKET_BITS agree: id 65,536 x 3 is in bucket 3."""
+    from credit.selectors import search as search_module
+
+    first = 3 << search_module.BUCKET_BITS
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT credit_name_token_buckets('科 技 科技', %s), credit_bucket_tokens(ARRAY['科技'], 3), "
+                       "credit_name_en_trigram_buckets('Ab cd', %s)", [first, first - 1])
+        tokens, query, trigrams = cursor.fetchone()
+    assert tokens == ["科#3", "技#3", "科技#3"] and query == ["科技#3"]
+    assert sorted(trigrams) == sorted(["AB #2", "B C#2", " CD#2"])
+
+
+def test_the_statistics_hold_every_filters_column():
+    from credit.filters import EnterpriseFilter
+    from credit.selectors import search as search_module
+
+    filterset = EnterpriseFilter(data={"province": "11", "entity_type": "partnership", "status": "revoked",
+                                       "risk_class": "D"}, queryset=Enterprise.objects.all())
+    assert filterset.form.is_valid(), filterset.form.errors
+    columns = {column for column, *_ in filterset.column_conditions()}
+    assert len(columns) == 4 and columns <= set(search_module.STATISTICS_COLUMNS)

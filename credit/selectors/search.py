@@ -132,21 +132,13 @@ def enterprise_name_match(queryset: QuerySet[Enterprise], query: str, *, substri
     if substring or connection.vendor != "postgresql":
         name_q = Q()
         for term in terms:
-            name_q &= Q(name__contains=term) if term.lower() == term.upper() else Q(name__icontains=term)
+            name_q &= _name_contains_q(term)
         return queryset.filter(
             name_q | english_name_q(terms) | Q(legal_representative_name=" ".join(terms)) | uscc_prefix_q(query)
         )
-    tokens: list[str] = []
-    name_q = Q()
-    for term in terms:
-        tokens.extend(term_tokens_to_read(term, kept_tokens))
-        if len(normalise_text(term)) > 2:
-            # A term without letter case uses LIKE on the column itself, whose
-            # statistics give the planner a usable estimate (UPPER(name) has none).
-            lookup = "name__contains" if term.lower() == term.upper() else "name__icontains"
-            name_q &= Q(**{lookup: term})
+    tokens, name_q = _token_test(terms, kept_tokens)
     queryset = queryset.alias(name_token_array=NameTokenArray("search_tokens"))
-    name_q &= Q(name_token_array__contains=list(dict.fromkeys(tokens)))
+    name_q &= Q(name_token_array__contains=tokens)
     others = name_q | english_name_q(terms) | Q(legal_representative_name=" ".join(terms))
     if mode == "not english":
         return queryset.filter(name_q | Q(legal_representative_name=" ".join(terms)) | uscc_prefix_q(query)).exclude(
@@ -156,6 +148,25 @@ def enterprise_name_match(queryset: QuerySet[Enterprise], query: str, *, substri
     if mode == "not code":
         return queryset.filter(others).exclude(uscc_prefix_q(query))
     return queryset.filter(others | uscc_prefix_q(query))
+
+
+def _name_contains_q(term: str) -> Q:
+    """The name holds `term`: a term without letter case uses LIKE on the column itself, whose
+    statistics give the planner a usable estimate (UPPER(name) has none)."""
+    return Q(name__contains=term) if term.lower() == term.upper() else Q(name__icontains=term)
+
+
+def _token_test(terms: list[str], kept_tokens: frozenset[str] | None) -> tuple[list[str], Q]:
+    """The index's name test of `terms`: the tokens to look up (term_tokens_to_read, each once)
+    and the substring recheck of every term longer than two characters (holding all its
+    bigrams does not make it a substring)."""
+    tokens: list[str] = []
+    recheck = Q()
+    for term in terms:
+        tokens.extend(term_tokens_to_read(term, kept_tokens))
+        if len(normalise_text(term)) > 2:
+            recheck &= _name_contains_q(term)
+    return list(dict.fromkeys(tokens)), recheck
 
 
 def term_tokens_to_read(term: str, kept_tokens: frozenset[str] | None) -> list[str]:
@@ -173,13 +184,7 @@ def _chinese_name_part(queryset: QuerySet[Enterprise], terms: list[str], *, mode
     the index query's own name test (the tokens read, a term of three characters or more
     rechecked as a substring, in any letter case if it has one), with the tokens of the row's
     bucket; and the representatives of that name whose row fails exactly that test."""
-    tokens: list[str] = []
-    name_q = Q()
-    for term in terms:
-        tokens.extend(term_tokens_to_read(term, kept_tokens))
-        if len(normalise_text(term)) > 2:
-            name_q &= Q(name__contains=term) if term.lower() == term.upper() else Q(name__icontains=term)
-    tokens = list(dict.fromkeys(tokens))
+    tokens, name_q = _token_test(terms, kept_tokens)
     if mode == "representative":
         queryset = queryset.alias(name_token_array=NameTokenArray("search_tokens"))
         return queryset.filter(legal_representative_name=" ".join(terms)).exclude(
@@ -198,8 +203,8 @@ def english_trigrams(terms: list[str]) -> list[str]:
 
 
 def _like_contains(term: str) -> str:
-    """LIKE's pattern for "contains `term`", escaped as Django escapes icontains."""
-    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    """LIKE's pattern for "contains `term`", escaped by Django's own icontains escaping."""
+    return "%" + connection.ops.prep_for_like_query(term) + "%"
 
 
 def _english_bucket_part(queryset: QuerySet[Enterprise], terms: list[str]) -> QuerySet[Enterprise]:
@@ -670,8 +675,8 @@ def bounded_page(
                                                                                         FILTER_SCAN_MAX_ROWS):
         how = "filters"
 
-    def page_of(part: QuerySet[Enterprise], **how) -> list[Enterprise]:
-        sql, params = bounded_page_sql(part, page=page, per_page=per_page, columns=columns, **how)
+    def page_of(part: QuerySet[Enterprise], **candidates) -> list[Enterprise]:
+        sql, params = bounded_page_sql(part, page=page, per_page=per_page, columns=columns, **candidates)
         return list(manager.raw(sql, params))
 
     rows = None

@@ -15,7 +15,8 @@ Shapes:
   query that takes at most SEARCH_COUNT_LIMIT + 1 candidate ids (from the indexes with no
   ORDER BY; for a frequent name bucket by bucket through the bucketed token or trigram index,
   or from the first rows in id order by substring tests; for a code's start, the prefix index
-  then the other matches), counts and numbers them by id, and reads the page's rows by
+  then the other matches; for a rarer Latin word, the English name's four-character window
+  index then the other matches), counts and numbers them by id, and reads the page's rows by
   primary key; a second query where the statistics misled. (The statistics themselves are
   read once per process, before the first case: not counted.)
 - before: the search as it was until this script (commit 9adb82c): a COUNT(*) over a
@@ -96,6 +97,7 @@ def cases() -> list[tuple[str, dict[str, str]]]:
         ("province 54 + risk D", {"province": "54", "risk_class": "D"}),
         (f"English word: {t['english']}", {"q": t["english"]}),
         ("English word: Guangtong", {"q": "Guangtong"}),
+        ("English word, a trade name of a few hundred names: Xingguang", {"q": "Xingguang"}),
         ("English word, in most English names: Ltd.", {"q": "Ltd."}),
         ("English words: Shenzhen Logistics", {"q": "Shenzhen Logistics"}),
         (f"USCC prefix: {t['uscc8']}", {"q": t["uscc8"]}),

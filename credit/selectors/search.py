@@ -7,7 +7,7 @@ import json
 import math
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -37,6 +37,9 @@ ENGLISH_BUCKET_TEST = (
     'credit_name_en_trigram_buckets("credit_enterprise"."name_en", "credit_enterprise"."id") '
     "@> credit_bucket_tokens(%s::text[], bucket.b)"
 )
+# The English name's four-character windows (credit migration 0020): a query in Latin letters
+# whose terms have four characters or more is looked up by them, not by pg_trgm's trigrams.
+ENGLISH_QUADGRAMS_TEST = 'credit_name_en_quadgrams("credit_enterprise"."name_en") @> %s::text[]'
 # A term of this many characters or more from the code's alphabet is also taken for the
 # start of a code: the first 8 name the registration authority, the entity category and the
 # region (docs/rules.md, USCC).
@@ -109,7 +112,9 @@ def enterprise_name_match(queryset: QuerySet[Enterprise], query: str, *, substri
     For a query in Latin letters whose terms have three characters or more (english_trigrams),
     on PostgreSQL, the two halves of its bucket scan: `mode="english bucket"`, the English names
     that match, through the bucketed trigram index one bucket at a time, and `mode="not
-    english"`, every other match.
+    english"`, every other match. For terms of four characters or more (english_quadgrams),
+    `mode="english"` is the English names that match through the four-character window index,
+    the first of the two parts of the index query (bounded_page).
 
     For a query of Chinese terms only (name_term_tokens), on PostgreSQL, the two halves of
     the bucket scan (bucket_candidates): `mode="bucket"`, the names that match, read through
@@ -129,6 +134,8 @@ def enterprise_name_match(queryset: QuerySet[Enterprise], query: str, *, substri
         return _chinese_name_part(queryset, terms, mode=mode, kept_tokens=kept_tokens)
     if mode == "english bucket":
         return _english_bucket_part(queryset, terms)
+    if mode == "english":
+        return _english_window_part(queryset, terms)
     if substring or connection.vendor != "postgresql":
         name_q = Q()
         for term in terms:
@@ -202,6 +209,15 @@ def english_trigrams(terms: list[str]) -> list[str]:
     return sorted({term[i:i + 3] for term in upper for i in range(len(term) - 2)})
 
 
+def english_quadgrams(terms: list[str]) -> list[str]:
+    """The four-character windows, in capitals, that an English name holding every term holds
+    (credit migration 0020's credit_name_en_quadgrams); [] if a term is shorter."""
+    if not terms or any(len(term) < 4 for term in terms):
+        return []
+    upper = [term.upper() for term in terms]
+    return sorted({term[i:i + 4] for term in upper for i in range(len(term) - 3)})
+
+
 def _like_contains(term: str) -> str:
     """LIKE's pattern for "contains `term`", escaped by Django's own icontains escaping."""
     return "%" + connection.ops.prep_for_like_query(term) + "%"
@@ -209,13 +225,26 @@ def _like_contains(term: str) -> str:
 
 def _english_bucket_part(queryset: QuerySet[Enterprise], terms: list[str]) -> QuerySet[Enterprise]:
     """The English names of one bucket (bucket.b) that contain every term in any letter case:
-    the bucketed trigram index gives the candidates, UPPER(name_en) LIKE (icontains's own test)
-    rechecks each. The recheck's expression is written so that pg_trgm's index on UPPER(name_en)
-    does not serve it too: a bitmap AND with its whole posting lists is what this avoids."""
+    the bucketed trigram index gives the candidates, _english_rechecks checks each."""
     in_bucket = RawSQL(ENGLISH_BUCKET_TEST, [english_trigrams(terms)], output_field=BooleanField())
-    contains = [RawSQL("UPPER(\"credit_enterprise\".\"name_en\"::text || '') LIKE %s", [_like_contains(term.upper())],
-                       output_field=BooleanField()) for term in terms]
-    return queryset.filter(in_bucket, *contains)
+    return queryset.filter(in_bucket, *_english_rechecks(terms))
+
+
+def _english_window_part(queryset: QuerySet[Enterprise], terms: list[str]) -> QuerySet[Enterprise]:
+    """The English names that contain every term (of four characters or more) in any letter
+    case: the four-character window index (credit migration 0020) gives the candidates,
+    _english_rechecks checks each. A part of its own (bounded_page's `parts`), never an arm of
+    an OR: there the heap scan would compute every candidate's windows again (30 us a row)."""
+    in_windows = RawSQL(ENGLISH_QUADGRAMS_TEST, [english_quadgrams(terms)], output_field=BooleanField())
+    return queryset.filter(in_windows, *_english_rechecks(terms))
+
+
+def _english_rechecks(terms: list[str]) -> list[RawSQL]:
+    """UPPER(name_en) LIKE (icontains's own test) for each term, written so that pg_trgm's index
+    on UPPER(name_en) does not serve it: the candidates come from another index, and a bitmap
+    AND with the trigrams' whole posting lists is what that index avoids."""
+    return [RawSQL("UPPER(\"credit_enterprise\".\"name_en\"::text || '') LIKE %s", [_like_contains(term.upper())],
+                   output_field=BooleanField()) for term in terms]
 
 
 @dataclass
@@ -288,12 +317,12 @@ def search_estimate_is_sound(query: str) -> bool:
 # 1,000,000 enterprises, bench/RESULTS.md "Frequent name terms". A frequent single token (科)
 # is found faster this way too: a substring test costs a third of splitting search_tokens.
 SUBSTRING_SCAN_MIN_SHARE = 0.03
-# The same for a query in Latin letters, estimated from the English name's histogram (101
-# sampled names): its substring scan tests UPPER() of the name and of the English name, about
-# six times the cost per row of a Chinese term's, and the histogram puts a 1% word at 3% (CHEMICALS:
-# 5 of 101 names, 1.2% of the table). At 1,000,000 enterprises the GIN's trigrams cost about
-# as much as the scan near 10% (SHENZHEN, 6%: 57,000 entries against 18,000 names read).
-SUBSTRING_SCAN_MIN_SHARE_ENGLISH = 0.10
+# The same for a query in Latin letters (english_share): its substring scan tests UPPER() of the
+# name and of the English name, about six times the cost per row of a Chinese term's. At
+# 1,000,000 enterprises the bucketed trigrams cost about as much as the scan near 20-25%
+# (TECHNOLOGY, 20%: 5.3 ms either way; BEIJING, 11%: 4.9 ms by buckets, 8.6 by substring; LTD.,
+# 63%: 2.4 ms by substring, 4.6 by buckets). Measured in bench/RESULTS.md, "English words".
+SUBSTRING_SCAN_MIN_SHARE_ENGLISH = 0.25
 # The substring scan reads at most this many times the names the estimate says hold N + 1
 # matches; if it finds fewer, the estimate was wrong and the GIN query answers instead. The
 # bucket scan reads as many times the buckets.
@@ -306,6 +335,11 @@ SUBSTRING_SCAN_MARGIN = 2
 # bench/RESULTS.md, "Bucketed name tokens".
 BUCKET_SCAN_MAX_BUCKETS = 8
 BUCKET_SCAN_MAX_ENTRIES_PER_ROW = 1
+# A Latin query's bucket scan reads at most this many buckets: its estimate (english_share, the
+# rarest four-character window) overstates a compound transliteration whose windows are each
+# common (CHENGHUA: 0.4% estimated, 0.05% real), a bucket read for nothing costs about 0.5 ms, and
+# below about 0.7% of names the window index answers in 2-5 ms (bench/RESULTS.md, "English words").
+ENGLISH_BUCKET_SCAN_MAX_BUCKETS = 4
 # A name query with filters is read through the filters' B-trees (the name tested by
 # substring) when the statistics put the filters' rows at most at this (the most the
 # substring scan may read, 2 x 1,001 / 3%) and below the name index's entries.
@@ -330,6 +364,11 @@ TOKEN_STATISTICS = "credit_enterprise_tokens_gin"
 # The English name's: the trigram index's expression UPPER(name_en), whose histogram estimates
 # '%LTD.%' at 63% of the rows, as it is.
 ENGLISH_NAME_STATISTICS = ("credit_enterprise_name_en_trgm", "upper")
+# The English name's four-character windows (the GIN of credit migration 0020): the most common
+# ones (down to about 0.2% of names) and their shares, by which a Latin query whose terms have
+# four characters or more is estimated (the histogram's 101 sampled names cannot tell a word of
+# 0.05% of names from one of 1%).
+QUADGRAM_STATISTICS = "credit_enterprise_name_en_quadgrams_gin"
 
 
 @dataclass(frozen=True)
@@ -349,6 +388,7 @@ class PlannerStatistics:
     rows: float
     columns: dict[tuple[str, str], ColumnStatistics]
     read_at: float = 0.0
+    quadgrams: dict[str, float] = field(default_factory=dict)  # the English windows' shares of names
 
     def column_share(self, table: str, column: str, low: Any, high: Any = None, *, like: bool = False) -> float | None:
         """The share of rows whose `column` equals `low`, lies in [low, high), or (`like`)
@@ -377,8 +417,8 @@ _statistics: dict[str, PlannerStatistics] = {}
 
 
 def planner_statistics(using: str) -> PlannerStatistics:
-    """The statistics of credit_enterprise, its token GIN and its English trigram index (empty
-    off PostgreSQL), at most STATISTICS_SECONDS old."""
+    """The statistics of credit_enterprise, its token GIN and its English trigram and window
+    indexes (empty off PostgreSQL), at most STATISTICS_SECONDS old."""
     db_connection = connections[using]
     if db_connection.vendor != "postgresql":
         return PlannerStatistics({}, 0.0, {})
@@ -387,19 +427,24 @@ def planner_statistics(using: str) -> PlannerStatistics:
     if cached is not None and now - cached.read_at < STATISTICS_SECONDS:
         return cached
     with db_connection.cursor() as cursor:
-        cursor.execute(STATISTICS_SQL, [[TOKEN_STATISTICS, ENGLISH_NAME_STATISTICS[0]], list(STATISTICS_COLUMNS)])
+        cursor.execute(STATISTICS_SQL, [[TOKEN_STATISTICS, ENGLISH_NAME_STATISTICS[0], QUADGRAM_STATISTICS],
+                                        list(STATISTICS_COLUMNS)])
         rows, entries = cursor.fetchone()
     if isinstance(entries, str):
         entries = json.loads(entries)
     shares: dict[str, float] = {}
+    quadgrams: dict[str, float] = {}
     columns: dict[tuple[str, str], ColumnStatistics] = {}
     for table, column, null_frac, values, freqs, bounds, elements, element_freqs in entries or ():
-        if table == TOKEN_STATISTICS:
+        if table in (TOKEN_STATISTICS, QUADGRAM_STATISTICS):
             # most_common_elem_freqs ends with three more numbers (min, max, null share): zip stops before.
-            shares.update(zip(elements or (), (float(f) for f in element_freqs or ()), strict=False))
+            (shares if table == TOKEN_STATISTICS else quadgrams).update(
+                zip(elements or (), (float(f) for f in element_freqs or ()), strict=False))
+            continue
         columns[(table, column)] = ColumnStatistics(
             float(null_frac or 0), tuple(values or ()), tuple(float(f) for f in freqs or ()), tuple(bounds or ()))
-    _statistics[using] = snapshot = PlannerStatistics(shares, max(float(rows or 0), 0.0), columns, now)
+    _statistics[using] = snapshot = PlannerStatistics(shares, max(float(rows or 0), 0.0), columns, now,
+                                                      quadgrams=quadgrams)
     return snapshot
 
 
@@ -435,6 +480,17 @@ def english_parts(query: str) -> list[str]:
     if not terms or not all(term.isascii() for term in terms):
         return []
     return [term.upper() for term in terms]
+
+
+def english_share(english: list[str], known: PlannerStatistics) -> float | None:
+    """The estimated share of English names holding every part (english_parts): where each has
+    four characters or more and the window index has statistics, match_share of their windows
+    (a window the statistics do not list is rarer than 0.2% of names: 0); otherwise the
+    histogram of UPPER(name_en) (None: no statistics)."""
+    windows = [english_quadgrams([part]) for part in english]
+    if known.quadgrams and all(windows):
+        return match_share(windows, known.quadgrams)
+    return known.column_share(*ENGLISH_NAME_STATISTICS, english, like=True)
 
 
 def match_share(term_tokens: list[list[str]], shares: dict[str, float]) -> float:
@@ -629,7 +685,10 @@ def bounded_page(
       longer than two characters is looked up by its rarest tokens only (name_tokens_to_read).
       A query that may start a code (`code_prefix`) is read as the codes that start with it,
       then every other match (the code scan: a B-tree range under the LIMIT, not a bitmap of
-      the 36,000 codes of a district).
+      the 36,000 codes of a district); any other Latin query whose terms have four characters
+      or more as the English names that match through the four-character window index, then
+      every other match (XINGGUANG: the index's 730 candidates, 2 ms, against pg_trgm's 884
+      from 344 pages of trigram postings, 8 ms).
     """
     limit = settings.SEARCH_COUNT_LIMIT
     manager = queryset.model._default_manager.db_manager(queryset.db)
@@ -639,7 +698,7 @@ def bounded_page(
         known = planner_statistics(queryset.db)
         estimates = []
         if english and not term_tokens:
-            estimates.append(known.column_share(*ENGLISH_NAME_STATISTICS, english, like=True))
+            estimates.append(english_share(english, known))
         estimates.extend(known.column_share(queryset.model._meta.db_table, *condition) for condition in filters)
         statistics = TokenStatistics({t: known.shares[t] for t in tokens if t in known.shares}, known.rows,
                                      tuple(estimates))
@@ -660,7 +719,8 @@ def bounded_page(
     buckets = math.ceil((limit + 1) * SUBSTRING_SCAN_MARGIN / (share * BUCKET_ROWS)) if share else 0
     how = ""
     if english and not tokens and share and share < SUBSTRING_SCAN_MIN_SHARE_ENGLISH and english_trigrams(english):
-        if buckets <= BUCKET_SCAN_MAX_BUCKETS and not (filters and filter_rows <= FILTER_SCAN_MAX_ROWS):
+        if (buckets <= min(BUCKET_SCAN_MAX_BUCKETS, ENGLISH_BUCKET_SCAN_MAX_BUCKETS)
+                and not (filters and filter_rows <= FILTER_SCAN_MAX_ROWS)):
             how = "english buckets"
     elif tokens and share and buckets <= BUCKET_SCAN_MAX_BUCKETS and not code_prefix:
         # A full-width code (９１１１...) is Chinese text that may start a code: never here, the
@@ -706,6 +766,8 @@ def bounded_page(
             rows = page_of(name_part("substring"))
         if rows is None and code_prefix and name_part is not None:
             rows = page_of(queryset, parts=(name_part("code"), name_part("not code")))
+        if rows is None and english and not tokens and english_quadgrams(english):
+            rows = page_of(queryset, parts=(name_part("english"), name_part("not english")))
         if rows is None:
             rows = page_of(name_part("", kept) if name_part is not None else queryset)
     found, number = (rows[0].found, rows[0].number) if rows else (0, 1)

@@ -510,10 +510,52 @@ def test_a_frequent_english_word_is_read_in_id_order_by_substring(client, englis
     assert_bounded_answer(page, shown, english_matches("ltd."))
 
 
-def test_a_rare_english_word_keeps_the_trigram_index(client, english):
+def test_a_rare_english_word_is_read_through_the_window_index(client, english, monkeypatch):
+    """A word whose matches the estimate puts beyond the buckets the bucket scan may read (here:
+    none) is read as two parts: the English names through the four-character window index
+    (migration 0020), then every other match."""
+    from credit.selectors import search as search_module
+
+    monkeypatch.setattr(search_module, "ENGLISH_BUCKET_SCAN_MAX_BUCKETS", 0)
     page, shown, searches = all_pages(client, "Xinyuan")
-    assert len(searches) == 1 and "search_tokens" in searches[0], searches
+    assert len(searches) == 1 and "credit_name_en_quadgrams" in searches[0] and "search_tokens" in searches[0]
+    assert "credit_name_en_trigram_buckets" not in searches[0], searches
     assert_bounded_answer(page, shown, english_matches("Xinyuan"))
+
+
+def test_a_short_english_word_keeps_the_trigram_index(client, english):
+    """A term of three characters has no four-character window: pg_trgm's index answers."""
+    page, shown, searches = all_pages(client, "Xin")
+    assert searches and all("credit_name_en_quadgrams" not in sql for sql in searches), searches
+    assert_bounded_answer(page, shown, english_matches("Xin"))
+
+
+@pytest.mark.parametrize("query", ["Xinyuan", "xinyuan trading", "Shanghai number", "100%_a"])
+def test_the_window_parts_find_every_match_once(client, english, monkeypatch, query):
+    """The window index's part and the rest are disjoint and together every match: an English
+    name, a Chinese name holding the word, a legal representative of that name, none twice,
+    and LIKE's wildcards taken literally."""
+    from django.db.models import Q
+
+    from credit.selectors import search as search_module
+
+    monkeypatch.setattr(search_module, "ENGLISH_BUCKET_SCAN_MAX_BUCKETS", 0)
+    monkeypatch.setattr(search_module, "SUBSTRING_SCAN_MIN_SHARE_ENGLISH", 2.0)
+    EnterpriseFactory(name="深圳XINYUAN贸易有限公司", name_en="")
+    EnterpriseFactory(name="北京某某贸易有限公司", name_en="Xinyuan Trading Co., Ltd.", legal_representative__name="Xinyuan")
+    EnterpriseFactory(name="北京某某科技有限公司", name_en="Xinyuan 100%_A Co., Ltd.")
+    EnterpriseFactory(name="北京某某服务有限公司", name_en="Xinyuan 1000A Co., Ltd.")  # not "100%_a"
+    analyse()
+    name_q, english_q = Q(), Q()
+    for term in query.split():
+        name_q &= Q(name__icontains=term)
+        english_q &= Q(name_en__icontains=term)
+    expected = list(Enterprise.objects.filter(name_q | english_q | Q(legal_representative_name=query))
+                    .order_by("id").values_list("id", flat=True))
+    assert expected
+    page, shown, searches = all_pages(client, query)
+    assert len(searches) == 1 and "credit_name_en_quadgrams" in searches[0], searches
+    assert_bounded_answer(page, shown, expected)
 
 
 def test_an_english_query_is_looked_for_in_capitals():
@@ -571,9 +613,41 @@ def test_an_english_word_is_read_bucket_by_bucket_and_stays_exact(client, englis
 def test_english_trigrams_and_patterns():
     from credit.selectors import search as search_module
 
+    assert search_module.english_quadgrams(["Ltd.", "abcde"]) == ["ABCD", "BCDE", "LTD."]
+    assert search_module.english_quadgrams(["Ltd", "Shanghai"]) == []  # a term too short for a window
+
     assert search_module.english_trigrams(["Ltd.", "abc"]) == ["ABC", "LTD", "TD."]
     assert search_module.english_trigrams(["Co", "Shanghai"]) == []  # a term too short for a trigram
     assert search_module._like_contains("100%_A\\B") == "%100\\%\\_A\\\\B%"
+
+
+def test_the_window_function_matches_the_search():
+    """Migration 0020's windows of a name are english_quadgrams of it (distinct, in capitals),
+    none for a name shorter than four characters."""
+    from credit.selectors import search as search_module
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT credit_name_en_quadgrams('Abc abcd'), credit_name_en_quadgrams('Abc'), "
+                       "credit_name_en_quadgrams('')")
+        windows, short, empty = cursor.fetchone()
+    assert sorted(windows) == search_module.english_quadgrams(["Abc abcd"]) == [" ABC", "ABC ", "ABCD", "BC A", "C AB"]
+    assert short == empty == []
+
+
+def test_the_window_statistics_estimate_a_latin_word(english):
+    """ANALYZE of the window index gives each window's share of names; a word is estimated by
+    its rarest window, a word shorter than four characters by the histogram of UPPER(name_en)."""
+    from credit.selectors import search as search_module
+
+    known = search_module.planner_statistics("default")
+    total = Enterprise.objects.count()
+    assert known.quadgrams["XINY"] == pytest.approx(len(english_matches("xiny")) / total)
+    assert search_module.english_share(["XINYUAN"], known) == pytest.approx(len(english_matches("xinyuan")) / total)
+    # Terms are taken as independent, as the Chinese terms are (match_share).
+    assert search_module.english_share(["XINYUAN", "NUMBER"], known) == pytest.approx(
+        len(english_matches("xinyuan")) * len(english_matches("number")) / total ** 2)
+    assert search_module.english_share(["LTD"], known) == known.column_share(
+        *search_module.ENGLISH_NAME_STATISTICS, ["LTD"], like=True)
 
 
 def test_the_bucket_functions_match_the_search():

@@ -115,8 +115,9 @@ def main() -> int:
         rows.append((share, word, found, figures))
     rows.sort(key=lambda row: (row[0], row[1]))
     box = machine()
-    print(f"Machine: {box['nproc']} cores ({box['cpu']}), PostgreSQL {box['postgresql']}; load average {before} before, {load_average()} after; {len(words)} words of "
-          f"{len(names)} names (seed {args.seed}), best of {args.repeat}.\n")
+    print(f"Machine: {box['nproc']} cores ({box['cpu']}), PostgreSQL {box['postgresql']}; load average {before} "
+          f"before, {load_average()} after; {len(words)} words of {len(names)} names (seed {args.seed}), "
+          f"best of {args.repeat}.\n")
     print("| word | estimate | matches | " + " | ".join(f"{way} ms (statements)" for way in WAYS) + " |")
     print("|---|---:|---:|" + "---:|" * len(WAYS))
     for share, word, found, figures in rows:

@@ -6,11 +6,12 @@ tens of thousands of names (ENG, ANG, UAN, ING): at a million enterprises a trad
 hundred names (XINGGUANG, CHENGDA) read 200-350 index pages and rechecked 150-800 rows that held
 every trigram but not the word, 6-11 ms. Four-character windows are rarer and fewer (the same
 word: 2-5 ms), and ANALYZE of this index gives each window's share of names, so that the search
-can estimate a Latin word by its rarest window (credit.selectors.search.english_quadgrams;
-docs/architecture.md, "Search").
+can estimate a Latin word by its rarest window (credit.selectors.search.english_share;
+docs/architecture.md, "Search"). The table is analysed at the end, so that the statistics are
+there at once (creating an index does not make autovacuum analyse).
 
 - credit_name_en_quadgrams(name_en): the indexed expression, the distinct windows of
-  upper(name_en), an IMMUTABLE SQL function.
+  upper(name_en) (counted on the capitals: a capital may be longer), an IMMUTABLE SQL function.
 
 SQLite has neither: nothing is created there.
 """
@@ -21,7 +22,8 @@ INDEX = "credit_enterprise_name_en_quadgrams_gin"
 FUNCTION = """
 CREATE OR REPLACE FUNCTION credit_name_en_quadgrams(name_en text) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-AS $$ SELECT array(SELECT DISTINCT substr(upper(name_en), i, 4) FROM generate_series(1, length(name_en) - 3) AS i) $$;
+AS $$ SELECT array(SELECT DISTINCT substr(capitals, i, 4)
+                   FROM (SELECT upper(name_en) AS capitals) AS name, generate_series(1, length(capitals) - 3) AS i) $$;
 """
 
 
@@ -32,6 +34,7 @@ def create(apps, schema_editor):
     schema_editor.execute(
         f"CREATE INDEX IF NOT EXISTS {INDEX} ON credit_enterprise USING gin (credit_name_en_quadgrams(name_en))"
     )
+    schema_editor.execute("ANALYZE credit_enterprise")
 
 
 def drop(apps, schema_editor):

@@ -200,22 +200,24 @@ def _chinese_name_part(queryset: QuerySet[Enterprise], terms: list[str], *, mode
     return queryset.filter(in_bucket, name_q)
 
 
-def english_trigrams(terms: list[str]) -> list[str]:
-    """The three-character windows, in capitals, that an English name holding every term holds
-    (credit migration 0019's credit_name_en_trigram_buckets); [] if a term is shorter."""
-    if not terms or any(len(term) < 3 for term in terms):
+def english_windows(terms: list[str], size: int) -> list[str]:
+    """The distinct `size`-character windows, in capitals, that an English name holding every
+    term holds; [] if a term is shorter."""
+    if not terms or any(len(term) < size for term in terms):
         return []
     upper = [term.upper() for term in terms]
-    return sorted({term[i:i + 3] for term in upper for i in range(len(term) - 2)})
+    return sorted({term[i:i + size] for term in upper for i in range(len(term) - size + 1)})
+
+
+def english_trigrams(terms: list[str]) -> list[str]:
+    """The three-character windows of the terms (credit migration 0019's
+    credit_name_en_trigram_buckets, by bucket)."""
+    return english_windows(terms, 3)
 
 
 def english_quadgrams(terms: list[str]) -> list[str]:
-    """The four-character windows, in capitals, that an English name holding every term holds
-    (credit migration 0020's credit_name_en_quadgrams); [] if a term is shorter."""
-    if not terms or any(len(term) < 4 for term in terms):
-        return []
-    upper = [term.upper() for term in terms]
-    return sorted({term[i:i + 4] for term in upper for i in range(len(term) - 3)})
+    """The four-character windows of the terms (credit migration 0020's credit_name_en_quadgrams)."""
+    return english_windows(terms, 4)
 
 
 def _like_contains(term: str) -> str:
@@ -234,8 +236,12 @@ def _english_window_part(queryset: QuerySet[Enterprise], terms: list[str]) -> Qu
     """The English names that contain every term (of four characters or more) in any letter
     case: the four-character window index (credit migration 0020) gives the candidates,
     _english_rechecks checks each. A part of its own (bounded_page's `parts`), never an arm of
-    an OR: there the heap scan would compute every candidate's windows again (30 us a row)."""
-    in_windows = RawSQL(ENGLISH_QUADGRAMS_TEST, [english_quadgrams(terms)], output_field=BooleanField())
+    an OR: there the heap scan would compute every candidate's windows again (30 us a row).
+    Nothing for terms without windows or not all in Latin script (never an English match)."""
+    windows = english_quadgrams(terms)
+    if not windows or not all(term.isascii() for term in terms):
+        return queryset.none()
+    in_windows = RawSQL(ENGLISH_QUADGRAMS_TEST, [windows], output_field=BooleanField())
     return queryset.filter(in_windows, *_english_rechecks(terms))
 
 
@@ -382,7 +388,8 @@ class ColumnStatistics:
 @dataclass(frozen=True)
 class PlannerStatistics:
     """One reading of pg_stats: the GIN's token shares, the table's row count when they were
-    taken (0: never), and each column's (and index expression's) statistics."""
+    taken (0: never), each column's (and index expression's) statistics, and the English
+    windows' shares (QUADGRAM_STATISTICS)."""
 
     shares: dict[str, float]
     rows: float
@@ -435,11 +442,11 @@ def planner_statistics(using: str) -> PlannerStatistics:
     shares: dict[str, float] = {}
     quadgrams: dict[str, float] = {}
     columns: dict[tuple[str, str], ColumnStatistics] = {}
+    element_shares = {TOKEN_STATISTICS: shares, QUADGRAM_STATISTICS: quadgrams}
     for table, column, null_frac, values, freqs, bounds, elements, element_freqs in entries or ():
-        if table in (TOKEN_STATISTICS, QUADGRAM_STATISTICS):
+        if table in element_shares:
             # most_common_elem_freqs ends with three more numbers (min, max, null share): zip stops before.
-            (shares if table == TOKEN_STATISTICS else quadgrams).update(
-                zip(elements or (), (float(f) for f in element_freqs or ()), strict=False))
+            element_shares[table].update(zip(elements or (), (float(f) for f in element_freqs or ()), strict=False))
             continue
         columns[(table, column)] = ColumnStatistics(
             float(null_frac or 0), tuple(values or ()), tuple(float(f) for f in freqs or ()), tuple(bounds or ()))
@@ -488,7 +495,7 @@ def english_share(english: list[str], known: PlannerStatistics) -> float | None:
     (a window the statistics do not list is rarer than 0.2% of names: 0); otherwise the
     histogram of UPPER(name_en) (None: no statistics)."""
     windows = [english_quadgrams([part]) for part in english]
-    if known.quadgrams and all(windows):
+    if english and known.quadgrams and all(windows):
         return match_share(windows, known.quadgrams)
     return known.column_share(*ENGLISH_NAME_STATISTICS, english, like=True)
 
@@ -687,8 +694,8 @@ def bounded_page(
       then every other match (the code scan: a B-tree range under the LIMIT, not a bitmap of
       the 36,000 codes of a district); any other Latin query whose terms have four characters
       or more as the English names that match through the four-character window index, then
-      every other match (XINGGUANG: the index's 730 candidates, 2 ms, against pg_trgm's 884
-      from 344 pages of trigram postings, 8 ms).
+      every other match (XINGGUANG: 730 candidates from 132 index pages, 4 ms, against pg_trgm's
+      884 from 344 pages of trigram postings, 11 ms).
     """
     limit = settings.SEARCH_COUNT_LIMIT
     manager = queryset.model._default_manager.db_manager(queryset.db)
@@ -719,8 +726,9 @@ def bounded_page(
     buckets = math.ceil((limit + 1) * SUBSTRING_SCAN_MARGIN / (share * BUCKET_ROWS)) if share else 0
     how = ""
     if english and not tokens and share and share < SUBSTRING_SCAN_MIN_SHARE_ENGLISH and english_trigrams(english):
-        if (buckets <= min(BUCKET_SCAN_MAX_BUCKETS, ENGLISH_BUCKET_SCAN_MAX_BUCKETS)
-                and not (filters and filter_rows <= FILTER_SCAN_MAX_ROWS)):
+        # Terms with windows have the window parts below them; shorter ones only pg_trgm.
+        max_buckets = ENGLISH_BUCKET_SCAN_MAX_BUCKETS if english_quadgrams(english) else BUCKET_SCAN_MAX_BUCKETS
+        if buckets <= max_buckets and not (filters and filter_rows <= FILTER_SCAN_MAX_ROWS):
             how = "english buckets"
     elif tokens and share and buckets <= BUCKET_SCAN_MAX_BUCKETS and not code_prefix:
         # A full-width code (９１１１...) is Chinese text that may start a code: never here, the

@@ -523,11 +523,36 @@ def test_a_rare_english_word_is_read_through_the_window_index(client, english, m
     assert_bounded_answer(page, shown, english_matches("Xinyuan"))
 
 
-def test_a_short_english_word_keeps_the_trigram_index(client, english):
-    """A term of three characters has no four-character window: pg_trgm's index answers."""
-    page, shown, searches = all_pages(client, "Xin")
-    assert searches and all("credit_name_en_quadgrams" not in sql for sql in searches), searches
-    assert_bounded_answer(page, shown, english_matches("Xin"))
+@pytest.mark.parametrize("query", ["Xin", "Xinyuan Co"])
+def test_an_english_query_with_a_short_term_keeps_the_trigram_index(client, english, monkeypatch, query):
+    """A term of three characters has no four-character window: with the bucket scan out of
+    the way, pg_trgm's index answers the whole query, never the window index."""
+    from django.db.models import Q
+
+    from credit.selectors import search as search_module
+
+    monkeypatch.setattr(search_module, "BUCKET_SCAN_MAX_BUCKETS", 0)
+    monkeypatch.setattr(search_module, "SUBSTRING_SCAN_MIN_SHARE_ENGLISH", 2.0)
+    page, shown, searches = all_pages(client, query)
+    assert len(searches) == 1 and "credit_name_en_quadgrams" not in searches[0], searches
+    assert "credit_name_en_trigram_buckets" not in searches[0], searches
+    english_q = Q()
+    for term in query.split():
+        english_q &= Q(name_en__icontains=term)
+    assert_bounded_answer(page, shown, list(Enterprise.objects.filter(english_q).order_by("id")
+                                            .values_list("id", flat=True)))
+
+
+def test_the_window_part_uses_its_index_and_nothing_else():
+    """The window part's candidates come from migration 0020's GIN; a query it cannot serve
+    (a term shorter than four characters, a term not in Latin script) has no window part."""
+    EnterpriseFactory(name="北京鑫源科技有限公司", name_en="Beijing Xinyuan Technology Co., Ltd.")
+    match = selectors.enterprise_name_match
+    plan = explain(match(Enterprise.objects.all(), "Xinyuan", mode="english"))
+    assert "credit_enterprise_name_en_quadgrams_gin" in plan, plan
+    assert match(Enterprise.objects.all(), "xinyuan tech", mode="english").count() == 1
+    assert not match(Enterprise.objects.all(), "Xinyuan Co", mode="english").exists()
+    assert not match(Enterprise.objects.all(), "Xinyuan 鑫源科技", mode="english").exists()
 
 
 @pytest.mark.parametrize("query", ["Xinyuan", "xinyuan trading", "Shanghai number", "100%_a"])
@@ -545,6 +570,8 @@ def test_the_window_parts_find_every_match_once(client, english, monkeypatch, qu
     EnterpriseFactory(name="北京某某贸易有限公司", name_en="Xinyuan Trading Co., Ltd.", legal_representative__name="Xinyuan")
     EnterpriseFactory(name="北京某某科技有限公司", name_en="Xinyuan 100%_A Co., Ltd.")
     EnterpriseFactory(name="北京某某服务有限公司", name_en="Xinyuan 1000A Co., Ltd.")  # not "100%_a"
+    # Every window of the word, not the word: only the recheck tells.
+    EnterpriseFactory(name="北京某某咨询有限公司", name_en="Xinyua Nyuan 100%_B 0%_A Co., Ltd.")
     analyse()
     name_q, english_q = Q(), Q()
     for term in query.split():
@@ -608,6 +635,34 @@ def test_an_english_word_is_read_bucket_by_bucket_and_stays_exact(client, englis
     both_words = list(Enterprise.objects.filter(name_en__icontains="shanghai").filter(name_en__icontains="number")
                       .order_by("id").values_list("id", flat=True))
     assert_bounded_answer(page, shown, both_words)
+
+
+@pytest.fixture
+def english_beyond_bucket_0(settings):
+    """English names in buckets 0 and 2: "Xinyuan" only in three of bucket 2."""
+    from credit.selectors import search as search_module
+
+    settings.SEARCH_COUNT_LIMIT = 5
+    for bucket in (0, 2):
+        for number in range(20):
+            english = "Xinyuan Trading Co., Ltd." if bucket == 2 and number < 3 else f"Shanghai {number} Co., Ltd."
+            EnterpriseFactory(id=(bucket << search_module.BUCKET_BITS) + number + 1, name=f"上海某某{number}贸易有限公司",
+                              name_en=english)
+    analyse()
+
+
+def test_an_english_bucket_scan_that_falls_short_gives_way_to_the_window_parts(client, english_beyond_bucket_0,
+                                                                                monkeypatch):
+    """An estimate that puts enough matches in bucket 0 when they are all in bucket 2: the bucket
+    scan finds none, the window parts answer, exactly."""
+    from credit.selectors import search as search_module
+
+    monkeypatch.setattr(search_module, "english_share", lambda english, known: 0.2)
+    page, shown, searches = all_pages(client, "Xinyuan")
+    assert len(searches) == 2, searches
+    assert "credit_name_en_trigram_buckets" in searches[0] and "credit_name_en_quadgrams" in searches[1], searches
+    expected = list(Enterprise.objects.filter(name_en__icontains="xinyuan").order_by("id").values_list("id", flat=True))
+    assert (page.count, page.bounded, shown) == (3, False, expected)
 
 
 def test_english_trigrams_and_patterns():

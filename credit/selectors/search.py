@@ -725,9 +725,11 @@ def bounded_page(
     scan_rows = math.ceil((limit + 1) * SUBSTRING_SCAN_MARGIN / share) if share else 0
     buckets = math.ceil((limit + 1) * SUBSTRING_SCAN_MARGIN / (share * BUCKET_ROWS)) if share else 0
     how = ""
+    # The window parts answer a Latin query whose terms all have four characters or more.
+    english_windows_read = bool(english) and not tokens and bool(english_quadgrams(english))
     if english and not tokens and share and share < SUBSTRING_SCAN_MIN_SHARE_ENGLISH and english_trigrams(english):
         # Terms with windows have the window parts below them; shorter ones only pg_trgm.
-        max_buckets = ENGLISH_BUCKET_SCAN_MAX_BUCKETS if english_quadgrams(english) else BUCKET_SCAN_MAX_BUCKETS
+        max_buckets = ENGLISH_BUCKET_SCAN_MAX_BUCKETS if english_windows_read else BUCKET_SCAN_MAX_BUCKETS
         if buckets <= max_buckets and not (filters and filter_rows <= FILTER_SCAN_MAX_ROWS):
             how = "english buckets"
     elif tokens and share and buckets <= BUCKET_SCAN_MAX_BUCKETS and not code_prefix:
@@ -774,7 +776,7 @@ def bounded_page(
             rows = page_of(name_part("substring"))
         if rows is None and code_prefix and name_part is not None:
             rows = page_of(queryset, parts=(name_part("code"), name_part("not code")))
-        if rows is None and english and not tokens and english_quadgrams(english):
+        if rows is None and english_windows_read:
             rows = page_of(queryset, parts=(name_part("english"), name_part("not english")))
         if rows is None:
             rows = page_of(name_part("", kept) if name_part is not None else queryset)

@@ -498,8 +498,14 @@ def english(corpus):
     analyse()
 
 
-def english_matches(term: str) -> list[int]:
-    return list(Enterprise.objects.filter(name_en__icontains=term).order_by("id").values_list("id", flat=True))
+def english_matches(query: str) -> list[int]:
+    """The ids whose English name holds every term of `query`, in any letter case."""
+    from django.db.models import Q
+
+    english_q = Q()
+    for term in query.split():
+        english_q &= Q(name_en__icontains=term)
+    return list(Enterprise.objects.filter(english_q).order_by("id").values_list("id", flat=True))
 
 
 def test_a_frequent_english_word_is_read_in_id_order_by_substring(client, english):
@@ -527,8 +533,6 @@ def test_a_rare_english_word_is_read_through_the_window_index(client, english, m
 def test_an_english_query_with_a_short_term_keeps_the_trigram_index(client, english, monkeypatch, query):
     """A term of three characters has no four-character window: with the bucket scan out of
     the way, pg_trgm's index answers the whole query, never the window index."""
-    from django.db.models import Q
-
     from credit.selectors import search as search_module
 
     monkeypatch.setattr(search_module, "BUCKET_SCAN_MAX_BUCKETS", 0)
@@ -536,11 +540,7 @@ def test_an_english_query_with_a_short_term_keeps_the_trigram_index(client, engl
     page, shown, searches = all_pages(client, query)
     assert len(searches) == 1 and "credit_name_en_quadgrams" not in searches[0], searches
     assert "credit_name_en_trigram_buckets" not in searches[0], searches
-    english_q = Q()
-    for term in query.split():
-        english_q &= Q(name_en__icontains=term)
-    assert_bounded_answer(page, shown, list(Enterprise.objects.filter(english_q).order_by("id")
-                                            .values_list("id", flat=True)))
+    assert_bounded_answer(page, shown, english_matches(query))
 
 
 def test_the_window_part_uses_its_index_and_nothing_else():
@@ -560,8 +560,6 @@ def test_the_window_parts_find_every_match_once(client, english, monkeypatch, qu
     """The window index's part and the rest are disjoint and together every match: an English
     name, a Chinese name holding the word, a legal representative of that name, none twice,
     and LIKE's wildcards taken literally."""
-    from django.db.models import Q
-
     from credit.selectors import search as search_module
 
     monkeypatch.setattr(search_module, "ENGLISH_BUCKET_SCAN_MAX_BUCKETS", 0)
@@ -573,12 +571,8 @@ def test_the_window_parts_find_every_match_once(client, english, monkeypatch, qu
     # Every window of the word, not the word: only the recheck tells.
     EnterpriseFactory(name="北京某某咨询有限公司", name_en="Xinyua Nyuan 100%_B 0%_A Co., Ltd.")
     analyse()
-    name_q, english_q = Q(), Q()
-    for term in query.split():
-        name_q &= Q(name__icontains=term)
-        english_q &= Q(name_en__icontains=term)
-    expected = list(Enterprise.objects.filter(name_q | english_q | Q(legal_representative_name=query))
-                    .order_by("id").values_list("id", flat=True))
+    representatives = Enterprise.objects.filter(legal_representative_name=query).values_list("id", flat=True)
+    expected = sorted({*plain_matches(query), *english_matches(query), *representatives})
     assert expected
     page, shown, searches = all_pages(client, query)
     assert len(searches) == 1 and "credit_name_en_quadgrams" in searches[0], searches
@@ -661,8 +655,7 @@ def test_an_english_bucket_scan_that_falls_short_gives_way_to_the_window_parts(c
     page, shown, searches = all_pages(client, "Xinyuan")
     assert len(searches) == 2, searches
     assert "credit_name_en_trigram_buckets" in searches[0] and "credit_name_en_quadgrams" in searches[1], searches
-    expected = list(Enterprise.objects.filter(name_en__icontains="xinyuan").order_by("id").values_list("id", flat=True))
-    assert (page.count, page.bounded, shown) == (3, False, expected)
+    assert (page.count, page.bounded, shown) == (3, False, english_matches("xinyuan"))
 
 
 def test_english_trigrams_and_patterns():
